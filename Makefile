@@ -1,0 +1,65 @@
+# dudao — set-up, demo, tests, benchmarks. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+APT_PACKAGES := chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui
+DEMO_HOST ?= 127.0.0.1:8000
+
+.PHONY: install system-packages demo serve test lint test-sqlite test-pg test-e2e bench clean
+
+install: system-packages $(VENV)/.installed
+
+# Debian packages the tests and documents need (browser, CJK fonts, PDF tools); idempotent.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  echo "installing system packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements/dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+demo: install
+	$(BIN)/dudao migrate --noinput -v0
+	$(BIN)/dudao load-reference
+	$(BIN)/dudao demo-data --scale small --seed 1 --if-empty
+	$(BIN)/dudao demo-logins
+	$(BIN)/dudao runserver $(DEMO_HOST)
+
+serve: install
+	$(BIN)/dudao runserver $(DEMO_HOST)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test-sqlite: install
+	$(BIN)/pytest -q -m "not e2e" -p xdist -n 2
+
+# PostgreSQL: CI has one at 127.0.0.1:5432; started here when installed but down.
+test-pg: install
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null; then \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; sleep 2; fi
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p xdist -n 2; \
+	else echo "PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL run skipped"; fi
+
+test-e2e: install
+	$(BIN)/pytest -q -m e2e
+
+test: lint test-sqlite test-pg test-e2e
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

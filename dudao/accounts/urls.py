@@ -1,0 +1,4 @@
+"""Page routes of the accounts app."""
+
+app_name = "accounts"
+urlpatterns: list = []

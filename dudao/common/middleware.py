@@ -1,0 +1,31 @@
+"""Request id for every request: taken from X-Request-ID or generated; audit events record it."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import uuid
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("dudao_request_id", default="")
+_SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _SAFE.match(incoming) else uuid.uuid4().hex
+        token = _request_id.set(rid)
+        request.request_id = rid
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response["X-Request-ID"] = rid
+        return response

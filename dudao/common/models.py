@@ -1,0 +1,72 @@
+"""BaseModel for every entity, and the hash-chained audit trail (DESIGN: data, security and audit)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class BaseModel(models.Model):
+    """Timestamps and a row version used to refuse concurrent edits (optimistic locking)."""
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    row_version = models.PositiveIntegerField("版本", default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(models.Model):
+    """One audited write; `hash` chains it to the previous event (`dudao audit verify`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField("时间", db_index=True)
+    actor_id = models.BigIntegerField("操作人ID", null=True, blank=True)
+    actor_label = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=80, db_index=True)
+    object_type = models.CharField("对象类型", max_length=80)
+    object_id = models.CharField("对象ID", max_length=64, blank=True)
+    object_label = models.CharField("对象", max_length=255, blank=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    request_id = models.CharField("请求ID", max_length=64, blank=True)
+    algorithm = models.CharField("哈希算法", max_length=16)
+    prev_hash = models.CharField("前一事件哈希", max_length=128)
+    hash = models.CharField("哈希", max_length=128, unique=True)
+
+    class Meta:
+        verbose_name = "审计事件"
+        verbose_name_plural = "审计事件"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
+
+    def hash_payload(self) -> dict:
+        """The fields covered by the hash, in a form that survives a database round trip."""
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_label": self.object_label,
+            "before": self.before,
+            "after": self.after,
+            "request_id": self.request_id,
+            "algorithm": self.algorithm,
+        }
+
+
+class AuditChainHead(models.Model):
+    """Single row holding the last event's id and hash; locked to serialise appends across processes."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_event_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=128)
+
+    class Meta:
+        verbose_name = "审计链头"

@@ -1,0 +1,4 @@
+"""Page routes of the people app."""
+
+app_name = "people"
+urlpatterns: list = []

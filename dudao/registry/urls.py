@@ -1,0 +1,4 @@
+"""Page routes of the registry app."""
+
+app_name = "registry"
+urlpatterns: list = []

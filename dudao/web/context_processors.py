@@ -1,0 +1,5 @@
+"""Navigation for the role-aware sidebar."""
+
+
+def navigation(request):
+    return {}

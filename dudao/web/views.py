@@ -1,0 +1,9 @@
+"""Shell pages."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+
+@login_required
+def dashboard(request):
+    return HttpResponse("dudao")

@@ -1,0 +1,4 @@
+"""Page routes of the workdays app."""
+
+app_name = "workdays"
+urlpatterns: list = []

@@ -1,0 +1,58 @@
+"""Shared fixtures: role users with their scopes, API clients (session and token)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests import factories as f
+
+
+@pytest.fixture
+def province(db):
+    return f.RegionFactory(code="360000", name="江西省", kind="province")
+
+
+@pytest.fixture
+def other_province(db):
+    return f.RegionFactory(code="440000", name="广东省", kind="province")
+
+
+@pytest.fixture
+def authority(province):
+    return f.AuthorityFactory(region=province, code="JX-HRSS", name="江西省职业技能鉴定指导中心",
+                              card_issuer_code="36")
+
+
+@pytest.fixture
+def other_authority(other_province):
+    return f.AuthorityFactory(region=other_province, code="GD-HRSS", name="广东省职业技能鉴定指导中心",
+                              card_issuer_code="44")
+
+
+@pytest.fixture
+def institution(authority):
+    return f.InstitutionFactory(authority=authority, region=authority.region)
+
+
+@pytest.fixture
+def other_institution(other_authority):
+    return f.InstitutionFactory(authority=other_authority, region=other_authority.region)
+
+
+@pytest.fixture
+def users(authority, institution):
+    """One user per role, all scoped to `authority` / `institution`, plus a superuser."""
+    return f.role_users(authority=authority, institution=institution)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_as():
+    return client_for
