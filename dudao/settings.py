@@ -93,6 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if os.environ.get("DUDAO_TEST_DB_NAME"):
+    # Lets several test runs share one PostgreSQL server without clashing on the test database name.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["DUDAO_TEST_DB_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
