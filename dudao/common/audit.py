@@ -59,7 +59,10 @@ def record(
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            head = AuditChainHead.objects.create(pk=1, last_event_id=0, last_hash=GENESIS_HASH)
+            # First event ever: several writers may race to create the head; exactly one insert wins.
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(pk=1, last_event_id=0, last_hash=GENESIS_HASH)], ignore_conflicts=True
+            )
             head = AuditChainHead.objects.select_for_update().get(pk=1)
         event = AuditEvent(
             id=head.last_event_id + 1,

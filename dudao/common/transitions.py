@@ -31,7 +31,11 @@ def apply_transition(
         current = getattr(obj, field)
         allowed = table.get(current, {})
         if to not in allowed:
-            raise IllegalTransition(f"当前状态「{obj.get_status_display() if hasattr(obj, 'get_status_display') else current}」不允许此操作", detail={"from": current, "to": to})
+            label = obj.get_status_display() if hasattr(obj, "get_status_display") else current
+            raise IllegalTransition(
+                f"当前状态「{label}」不允许此操作",
+                detail={"from": current, "to": to},
+            )
         if not allowed[to](actor, obj):
             raise PermissionDenied()
         before = audit.snapshot(obj)

@@ -19,9 +19,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = verify_chain()
         if options["json"]:
-            self.stdout.write(json.dumps({"ok": result.ok, "checked": result.checked,
-                                          "bad_event_id": result.bad_event_id, "reason": result.reason},
-                                         ensure_ascii=False))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "ok": result.ok,
+                        "checked": result.checked,
+                        "bad_event_id": result.bad_event_id,
+                        "reason": result.reason,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         elif result.ok:
             self.stdout.write(f"审计链完整:共校验 {result.checked} 个事件")
         if not result.ok:
