@@ -74,10 +74,19 @@ def on_permission_denied(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    code = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-            405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error"}
+    code = {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "too_large",
+        422: "validation_error",
+    }
     return api.create_response(
-        request, {"code": code.get(exc.status_code, "error"), "message": str(exc), "detail": None},
+        request,
+        {"code": code.get(exc.status_code, "error"), "message": str(exc), "detail": None},
         status=exc.status_code,
     )
 

@@ -23,7 +23,9 @@ if not SECRET_KEY:
 DUDAO_PII_KEY = os.environ.get("DUDAO_PII_KEY", SECRET_KEY)
 
 DEBUG = os.environ.get("DUDAO_DEBUG", "0" if PRODUCTION else "1") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("DUDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("DUDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DUDAO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

@@ -20,14 +20,16 @@ def other_province(db):
 
 @pytest.fixture
 def authority(province):
-    return f.AuthorityFactory(region=province, code="JX-HRSS", name="江西省职业技能鉴定指导中心",
-                              card_issuer_code="36")
+    return f.AuthorityFactory(
+        region=province, code="JX-HRSS", name="江西省职业技能鉴定指导中心", card_issuer_code="36"
+    )
 
 
 @pytest.fixture
 def other_authority(other_province):
-    return f.AuthorityFactory(region=other_province, code="GD-HRSS", name="广东省职业技能鉴定指导中心",
-                              card_issuer_code="44")
+    return f.AuthorityFactory(
+        region=other_province, code="GD-HRSS", name="广东省职业技能鉴定指导中心", card_issuer_code="44"
+    )
 
 
 @pytest.fixture

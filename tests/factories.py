@@ -150,19 +150,27 @@ def role_users(*, authority: rm.Authority, institution: rm.Institution) -> dict[
     """One user for each role (keys: role values, 'superuser'); supervisors/examiner get a Person."""
     users: dict[str, User] = {
         "superuser": UserFactory(username="root", is_superuser=True, is_staff=True),
-        Role.AUTHORITY_ADMIN: UserFactory(username="auth_admin", role=Role.AUTHORITY_ADMIN, authority=authority),
-        Role.AUTHORITY_STAFF: UserFactory(username="auth_staff", role=Role.AUTHORITY_STAFF, authority=authority),
-        Role.INSTITUTION_ADMIN: UserFactory(username="inst_admin", role=Role.INSTITUTION_ADMIN,
-                                            institution=institution),
-        Role.INSTITUTION_STAFF: UserFactory(username="inst_staff", role=Role.INSTITUTION_STAFF,
-                                            institution=institution),
+        Role.AUTHORITY_ADMIN: UserFactory(
+            username="auth_admin", role=Role.AUTHORITY_ADMIN, authority=authority
+        ),
+        Role.AUTHORITY_STAFF: UserFactory(
+            username="auth_staff", role=Role.AUTHORITY_STAFF, authority=authority
+        ),
+        Role.INSTITUTION_ADMIN: UserFactory(
+            username="inst_admin", role=Role.INSTITUTION_ADMIN, institution=institution
+        ),
+        Role.INSTITUTION_STAFF: UserFactory(
+            username="inst_staff", role=Role.INSTITUTION_STAFF, institution=institution
+        ),
     }
     ext = SupervisorFactory(authority=authority)
-    users[Role.EXTERNAL_SUPERVISOR] = UserFactory(username="ext_sup", role=Role.EXTERNAL_SUPERVISOR,
-                                                  person=ext.person, authority=authority)
+    users[Role.EXTERNAL_SUPERVISOR] = UserFactory(
+        username="ext_sup", role=Role.EXTERNAL_SUPERVISOR, person=ext.person, authority=authority
+    )
     internal = SupervisorFactory(kind=pm.Supervisor.Kind.INTERNAL, authority=None, institution=institution)
-    users[Role.INTERNAL_SUPERVISOR] = UserFactory(username="int_sup", role=Role.INTERNAL_SUPERVISOR,
-                                                  person=internal.person, institution=institution)
+    users[Role.INTERNAL_SUPERVISOR] = UserFactory(
+        username="int_sup", role=Role.INTERNAL_SUPERVISOR, person=internal.person, institution=institution
+    )
     examiner = ExaminerFactory()
     users[Role.EXAMINER] = UserFactory(username="examiner", role=Role.EXAMINER, person=examiner.person)
     return users
