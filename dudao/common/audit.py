@@ -39,6 +39,17 @@ def _actor_fields(actor: Any) -> tuple[int | None, str]:
     return actor.pk, actor.get_username()
 
 
+def _lock_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # First event ever: several writers may race to create the head; exactly one insert wins.
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=1, last_event_id=0, last_hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
 def record(
     *,
     actor: Any,
@@ -57,13 +68,7 @@ def record(
         object_label = object_label or str(obj)[:255]
     actor_id, actor_label = _actor_fields(actor)
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            # First event ever: several writers may race to create the head; exactly one insert wins.
-            AuditChainHead.objects.bulk_create(
-                [AuditChainHead(pk=1, last_event_id=0, last_hash=GENESIS_HASH)], ignore_conflicts=True
-            )
-            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head = _lock_head()
         event = AuditEvent(
             id=head.last_event_id + 1,
             at=timezone.now(),
@@ -85,6 +90,44 @@ def record(
         head.last_hash = event.hash
         head.save(update_fields=["last_event_id", "last_hash"])
     return event
+
+
+def record_many(
+    *, actor: Any, action: str, objects: list[models.Model], after: list[Any] | None = None
+) -> int:
+    """Append one `action` event per object in one lock and one insert (bulk services, demo data)."""
+    if not objects:
+        return 0
+    actor_id, actor_label = _actor_fields(actor)
+    afters = after if after is not None else [snapshot(o) for o in objects]
+    now = timezone.now()
+    request_id = current_request_id()
+    with transaction.atomic():
+        head = _lock_head()
+        prev, next_id, events = head.last_hash, head.last_event_id + 1, []
+        for obj, data in zip(objects, afters, strict=True):
+            event = AuditEvent(
+                id=next_id,
+                at=now,
+                actor_id=actor_id,
+                actor_label=actor_label,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_label=str(obj)[:255],
+                before=None,
+                after=_jsonable(data),
+                request_id=request_id,
+                algorithm=_ALGORITHM,
+                prev_hash=prev,
+            )
+            event.hash = prev = audit_event_hash(event.prev_hash, event.hash_payload(), event.algorithm)
+            events.append(event)
+            next_id += 1
+        AuditEvent.objects.bulk_create(events, batch_size=2000)
+        head.last_event_id, head.last_hash = events[-1].id, events[-1].hash
+        head.save(update_fields=["last_event_id", "last_hash"])
+    return len(events)
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,15 @@ def test_snapshot_excludes_secret_columns():
     assert "id_number_encrypted" not in snap
     assert snap["id_number_masked"] == person.id_number_masked
     assert snap["name"] == person.name
+
+
+def test_record_many_continues_the_chain():
+    _three_events()
+    regions = [f.RegionFactory(code=f"36{i:02d}00", name=f"市{i}", kind="city") for i in range(1, 4)]
+    with transaction.atomic():
+        assert audit.record_many(actor=None, action="region.import", objects=regions) == 3
+    events = list(AuditEvent.objects.order_by("id"))
+    assert [e.id for e in events] == [1, 2, 3, 4, 5, 6]
+    assert events[3].prev_hash == events[2].hash
+    assert events[5].after["code"] == "360300"
+    assert audit.verify_chain().ok

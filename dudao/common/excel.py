@@ -1,0 +1,592 @@
+"""Excel kit: templates, exports and all-or-nothing imports (python-calamine reads, xlsxwriter writes).
+
+Imports are validated cell by cell against a list of `Column`s; every problem is reported with the
+row number the user sees in Excel (header = row 1) and the column header, in Chinese. Nothing is
+written unless every row passes (DESIGN: Excel import, all or nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import python_calamine
+import xlsxwriter
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .errors import ApplicationError, ValidationFailed, validation_error_from_django
+
+KINDS = ("text", "int", "decimal", "date", "datetime", "bool", "choice", "list_int")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc (OLE2 compound file)
+# Excel keeps 15 significant digits: a longer number typed into a numeric cell has already lost digits.
+_EXCEL_MAX_EXACT = 10**15
+_TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "对"}
+_FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "✗", "错"}
+_LIST_SPLIT = re.compile(r"[,，、;；\s]+")
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_DATETIME_PATTERN = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One spreadsheet column: its dict key, Chinese header and how its cells are cast."""
+
+    key: str
+    header: str
+    required: bool = False
+    kind: str = "text"  # text | int | decimal | date | datetime | bool | choice | list_int
+    choices: Mapping[str, str] | None = None  # label → value, for kind="choice"
+    help: str = ""
+    max_length: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"column {self.key!r} of kind 'choice' needs choices")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in an uploaded sheet, located as the user sees it in Excel."""
+
+    row: int  # Excel row number (header is row 1); 0 for problems with the file itself
+    column: str  # header text ("" for whole-row or whole-file errors)
+    message: str  # Chinese
+
+
+class ImportFailed(ValidationFailed):
+    """The upload was refused; `detail` lists every problem as {"row", "column", "message"}."""
+
+    code = "import_failed"
+    default_message = "导入失败,未导入任何数据"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        errors: Sequence[RowError] = (),
+        code: str | None = None,
+        detail: Any = None,
+    ):
+        if detail is None:
+            detail = [asdict(e) for e in errors]
+        super().__init__(message, code=code, detail=detail)
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [RowError(int(d["row"]), str(d["column"]), str(d["message"])) for d in (self.detail or [])]
+
+
+def _file_error(message: str) -> ImportFailed:
+    return ImportFailed(message, errors=[RowError(0, "", message)])
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+class _CellError(Exception):
+    """A cell could not be cast; the message is Chinese and names what was expected."""
+
+
+def _whole_number_text(value: float) -> str:
+    if abs(value) >= _EXCEL_MAX_EXACT:
+        raise _CellError("数字超过 15 位,Excel 已丢失末尾数字;请将该列设为“文本”格式后重新填写")
+    if value == int(value):
+        return str(int(value))
+    return repr(value)
+
+
+def _cast_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return _whole_number_text(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour, value.minute) != (0, 0) else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _cast_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise _CellError("应为整数")
+    if isinstance(value, float):
+        if value != int(value):
+            raise _CellError(f"应为整数,实际为 {value:g}")
+        return int(value)
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise _CellError(f"应为整数,实际为「{text}」") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise _CellError(f"应为整数,实际为「{text}」")
+    return int(number)
+
+
+def _cast_decimal(value: Any) -> decimal.Decimal:
+    if isinstance(value, bool):
+        raise _CellError("应为数字")
+    if isinstance(value, int | float):
+        # repr of a float is the shortest text that round-trips: 0.1 → "0.1", not 0.1000000000000000055…
+        return decimal.Decimal(repr(value) if isinstance(value, float) else value)
+    text = str(value).strip().replace(",", "")
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise _CellError(f"应为数字,实际为「{text}」") from None
+    if not number.is_finite():
+        raise _CellError(f"应为数字,实际为「{text}」")
+    return number
+
+
+def _parse_date_text(text: str) -> dt.date:
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                raise _CellError(f"日期「{text}」不存在") from None
+    raise _CellError(f"应为日期(格式 YYYY-MM-DD),实际为「{text}」")
+
+
+def _cast_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        # 20240927 typed as a number
+        return _parse_date_text(_whole_number_text(float(value)))
+    return _parse_date_text(str(value).strip())
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _cast_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return _aware(value)
+    if isinstance(value, dt.date):
+        return _aware(dt.datetime.combine(value, dt.time()))
+    text = str(value).strip()
+    match = _DATETIME_PATTERN.match(text)
+    if not match:
+        raise _CellError(f"应为日期时间(格式 YYYY-MM-DD HH:MM),实际为「{text}」")
+    parts = [int(g) if g is not None else 0 for g in match.groups()]
+    try:
+        return _aware(dt.datetime(*parts))
+    except ValueError:
+        raise _CellError(f"日期时间「{text}」不存在") from None
+
+
+def _cast_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE_WORDS:
+        return True
+    if text in _FALSE_WORDS:
+        return False
+    raise _CellError(f"应填“是”或“否”,实际为「{value}」")
+
+
+def _cast_choice(value: Any, column: Column) -> str:
+    choices = column.choices or {}
+    text = _cast_text(value) or ""
+    if text in choices:
+        return choices[text]
+    # A value code (as stored) is accepted too, so that machine-made files import.
+    if text in set(choices.values()):
+        return text
+    allowed = "、".join(choices)
+    raise _CellError(f"「{text}」不是有效的选项,可选值:{allowed}")
+
+
+def _cast_list_int(value: Any) -> list[int]:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return [_cast_int(value)]
+    text = str(value).strip()
+    parts = [p for p in _LIST_SPLIT.split(text) if p]
+    result = []
+    for part in parts:
+        try:
+            result.append(_cast_int(part))
+        except _CellError:
+            raise _CellError(f"应为以逗号或顿号分隔的整数(如 5,4,3),实际为「{text}」") from None
+    return result
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cast_cell(value: Any, column: Column) -> Any:
+    """Cast one raw calamine value for `column`; None for a blank cell; raises _CellError."""
+    if _is_blank(value):
+        return None
+    kind = column.kind
+    if kind == "text":
+        result: Any = _cast_text(value)
+        if result is not None and column.max_length is not None and len(result) > column.max_length:
+            raise _CellError(f"长度不能超过 {column.max_length} 个字符(当前 {len(result)} 个)")
+        return result
+    if kind == "int":
+        return _cast_int(value)
+    if kind == "decimal":
+        return _cast_decimal(value)
+    if kind == "date":
+        return _cast_date(value)
+    if kind == "datetime":
+        return _cast_datetime(value)
+    if kind == "bool":
+        return _cast_bool(value)
+    if kind == "choice":
+        return _cast_choice(value, column)
+    result = _cast_list_int(value)
+    return result or None
+
+
+def _load_first_sheet(data: bytes) -> list[list[Any]]:
+    max_bytes = int(getattr(settings, "DUDAO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+    if len(data) > max_bytes:
+        raise _file_error(f"文件过大:{len(data) / 1048576:.1f} MB,上限为 {max_bytes / 1048576:.1f} MB")
+    if not data:
+        raise _file_error("文件为空,请选择填写好的 .xlsx 文件")
+    if data.startswith(_OLE_MAGIC):
+        raise _file_error("这是旧版 Excel(.xls)文件,请在 Excel/WPS 中“另存为” .xlsx 格式后再导入")
+    if not data.startswith(_ZIP_MAGIC):
+        raise _file_error("文件不是有效的 Excel(.xlsx)文件,请使用下载的模板填写")
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not workbook.sheet_names:
+            raise _file_error("文件中没有工作表")
+        # skip_empty_area=False keeps row 1 at index 0, so reported row numbers match Excel's.
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except ImportFailed:
+        raise
+    except Exception:  # calamine raises several unrelated types for damaged or foreign zip files
+        raise _file_error("文件不是有效的 Excel(.xlsx)文件或已损坏,请使用下载的模板填写") from None
+    return rows
+
+
+def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[str, Any]]]:
+    """Parse the first sheet into `(excel_row_number, {key: value})`; ImportFailed lists every problem."""
+    rows = _load_first_sheet(data)
+    if not rows or all(_is_blank(v) for v in rows[0]):
+        raise _file_error("工作表为空:第 1 行应为表头(请使用下载的模板)")
+
+    by_header = {c.header.strip(): c for c in columns}
+    errors: list[RowError] = []
+    positions: dict[str, int] = {}  # column key → index in the sheet row
+    for index, raw in enumerate(rows[0]):
+        if _is_blank(raw):
+            continue
+        header = str(raw).strip()
+        column = by_header.get(header)
+        if column is None:
+            errors.append(RowError(1, header, f"未知的列「{header}」,请使用下载的模板"))
+        elif column.key in positions:
+            errors.append(RowError(1, header, f"列「{header}」重复出现"))
+        else:
+            positions[column.key] = index
+    for column in columns:
+        if column.required and column.key not in positions:
+            errors.append(RowError(1, column.header, f"缺少必填列「{column.header}」"))
+    if errors:
+        raise ImportFailed(f"表头有误:共 {len(errors)} 处问题,未导入任何数据", errors=errors)
+
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for index, raw_row in enumerate(rows[1:], start=2):
+        cells = {key: raw_row[pos] if pos < len(raw_row) else None for key, pos in positions.items()}
+        if all(_is_blank(v) for v in cells.values()):
+            continue
+        record: dict[str, Any] = {}
+        for column in columns:
+            if column.key not in positions:
+                record[column.key] = None
+                continue
+            try:
+                value = cast_cell(cells[column.key], column)
+            except _CellError as exc:
+                errors.append(RowError(index, column.header, str(exc)))
+                continue
+            if value is None and column.required:
+                errors.append(RowError(index, column.header, "必填项不能为空"))
+            record[column.key] = value
+        parsed.append((index, record))
+    if errors:
+        raise ImportFailed(f"导入失败:共 {len(errors)} 处错误,未导入任何数据", errors=errors)
+    if not parsed:
+        raise _file_error("工作表没有数据行:请从第 2 行开始填写")
+    return parsed
+
+
+def _row_errors(row: int, exc: ApplicationError, columns: Sequence[Column]) -> list[RowError]:
+    headers = {c.key: c.header for c in columns}
+    detail = exc.detail
+    if isinstance(detail, Mapping) and detail:
+        found: list[RowError] = []
+        for field, messages in detail.items():
+            items = messages if isinstance(messages, list | tuple) else [messages]
+            header = headers.get(str(field), "")
+            for message in items:
+                # Fields that are not columns (e.g. "__all__") become whole-row errors.
+                found.append(RowError(row, header, str(message)))
+        if found:
+            return found
+    return [RowError(row, "", exc.message)]
+
+
+def run_import(data: bytes, columns: Sequence[Column], row_service: Callable[[dict[str, Any]], object]) -> int:
+    """Parse, then call `row_service(row)` for each row in one transaction; any failure rolls back all."""
+    rows = read_rows(data, columns)
+    errors: list[RowError] = []
+    with transaction.atomic():
+        for row_number, record in rows:
+            try:
+                with transaction.atomic():  # savepoint: a failed row leaves the connection usable
+                    row_service(record)
+            except ApplicationError as exc:
+                errors.extend(_row_errors(row_number, exc, columns))
+            except DjangoValidationError as exc:
+                errors.extend(_row_errors(row_number, validation_error_from_django(exc), columns))
+        if errors:
+            # Raising inside atomic() rolls back every row that did succeed: all or nothing.
+            raise ImportFailed(
+                f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据", errors=errors
+            )
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _safe_sheet_name(name: str) -> str:
+    cleaned = _SHEET_NAME_BAD.sub("_", name).strip("'") or "Sheet1"
+    return cleaned[:31]
+
+
+class _Formats:
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        self.header = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "valign": "vcenter"})
+        self.header_required = workbook.add_format(
+            {"bold": True, "bg_color": "#E8EEF7", "border": 1, "font_color": "#C00000", "valign": "vcenter"}
+        )
+        self.text = workbook.add_format({"num_format": "@"})
+        self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self.decimal = workbook.add_format({"num_format": "0.00"})
+
+
+def _column_format(column: Column, formats: _Formats):
+    return {
+        "text": formats.text,
+        "date": formats.date,
+        "datetime": formats.datetime,
+        "choice": formats.text,
+        "list_int": formats.text,
+    }.get(column.kind)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _write_value(sheet, row: int, col: int, column: Column, value: Any, formats: _Formats) -> str:
+    """Write one cell typed by the column; returns its text (for column width)."""
+    if value is None or value == "":
+        sheet.write_blank(row, col, None, _column_format(column, formats))
+        return ""
+    kind = column.kind
+    if kind == "date" and isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        sheet.write_datetime(row, col, dt.datetime.combine(day, dt.time()), formats.date)
+        return "0000-00-00"
+    if kind == "datetime" and isinstance(value, dt.datetime):
+        local = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+        sheet.write_datetime(row, col, local, formats.datetime)
+        return "0000-00-00 00:00"
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        sheet.write_number(row, col, value)
+        return str(value)
+    if kind == "decimal" and isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool):
+        sheet.write_number(row, col, float(value))
+        return str(value)
+    if kind == "bool":
+        text = "是" if value else "否"
+    elif kind == "choice":
+        labels = {v: k for k, v in (column.choices or {}).items()}
+        text = labels.get(value, str(value))
+    elif kind == "list_int" and isinstance(value, list | tuple):
+        text = ",".join(str(v) for v in value)
+    else:
+        text = str(value)
+    # Strings stay strings: IDs and codes keep their leading zeros and final X.
+    sheet.write_string(row, col, text, formats.text)
+    return text
+
+
+def _write_header(sheet, columns: Sequence[Column], formats: _Formats, *, comments: bool) -> list[int]:
+    widths = []
+    sheet.set_row(0, 22)
+    for col, column in enumerate(columns):
+        sheet.write_string(0, col, column.header, formats.header_required if column.required else formats.header)
+        widths.append(max(8, _display_width(column.header) + 2))
+        if comments:
+            note = _column_note(column)
+            if note:
+                sheet.write_comment(0, col, note, {"x_scale": 2, "y_scale": 1.5})
+    sheet.freeze_panes(1, 0)
+    return widths
+
+
+def _column_note(column: Column) -> str:
+    parts = ["必填" if column.required else "选填"]
+    hint = {
+        "int": "整数",
+        "decimal": "数字",
+        "date": "日期,格式 YYYY-MM-DD",
+        "datetime": "日期时间,格式 YYYY-MM-DD HH:MM",
+        "bool": "填“是”或“否”",
+        "list_int": "多个整数用逗号或顿号分隔,如 5,4,3",
+    }.get(column.kind)
+    if hint:
+        parts.append(hint)
+    if column.kind == "choice" and column.choices:
+        parts.append("可选值:" + "、".join(column.choices))
+    if column.max_length:
+        parts.append(f"不超过 {column.max_length} 个字符")
+    if column.help:
+        parts.append(column.help)
+    return ";".join(parts)
+
+
+def _add_validations(workbook, sheet, columns: Sequence[Column], last_row: int) -> None:
+    options_sheet = None
+    options_col = 0
+    for col, column in enumerate(columns):
+        labels: list[str] = []
+        if column.kind == "choice" and column.choices:
+            labels = list(column.choices)
+        elif column.kind == "bool":
+            labels = ["是", "否"]
+        if not labels:
+            continue
+        validation: dict[str, Any] = {"validate": "list", "error_title": "无效的选项",
+                                      "error_message": "请从下拉列表中选择"}
+        if len(",".join(labels)) <= 250:
+            validation["source"] = labels
+        else:  # Excel caps inline list sources at 255 characters: put long lists on a hidden sheet.
+            if options_sheet is None:
+                options_sheet = workbook.add_worksheet("_选项")
+                options_sheet.hide()
+            for i, label in enumerate(labels):
+                options_sheet.write_string(i, options_col, label)
+            letter = xlsxwriter.utility.xl_col_to_name(options_col)
+            validation["source"] = f"='_选项'!${letter}$1:${letter}${len(labels)}"
+            options_col += 1
+        sheet.data_validation(1, col, last_row, col, validation)
+
+
+def _finish(workbook: xlsxwriter.Workbook, buffer: io.BytesIO) -> bytes:
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _new_workbook() -> tuple[xlsxwriter.Workbook, io.BytesIO]:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                            "strings_to_formulas": False, "strings_to_urls": False})
+    return workbook, buffer
+
+
+def template_workbook(columns: Sequence[Column], *, sheet_name: str, example_rows: Sequence[Mapping] = ()) -> bytes:
+    """Empty import template: headers (required in red) with notes, typed columns, dropdowns, examples."""
+    workbook, buffer = _new_workbook()
+    formats = _Formats(workbook)
+    sheet = workbook.add_worksheet(_safe_sheet_name(sheet_name))
+    widths = _write_header(sheet, columns, formats, comments=True)
+    for r, example in enumerate(example_rows, start=1):
+        for c, column in enumerate(columns):
+            text = _write_value(sheet, r, c, column, example.get(column.key), formats)
+            widths[c] = max(widths[c], min(40, _display_width(text) + 2))
+    for c, column in enumerate(columns):
+        # Column-wide formats make typed-in IDs stay text and dates show as dates.
+        sheet.set_column(c, c, widths[c], _column_format(column, formats))
+    _add_validations(workbook, sheet, columns, 5000)
+
+    guide = workbook.add_worksheet("填写说明")
+    guide.write_row(0, 0, ["列名", "是否必填", "填写要求"], formats.header)
+    for r, column in enumerate(columns, start=1):
+        guide.write_string(r, 0, column.header)
+        guide.write_string(r, 1, "必填" if column.required else "选填")
+        guide.write_string(r, 2, _column_note(column).split(";", 1)[-1] if ";" in _column_note(column) else "")
+    last = len(columns) + 2
+    guide.write_string(last, 0, "说明:请在第一个工作表中从第 2 行起填写;表头不要修改;示例行导入前请删除。")
+    guide.write_string(last + 1, 0, "导入为“全部成功或全部不导入”:任一行有错时不会导入任何数据,请按错误报告修改后重新导入。")
+    guide.set_column(0, 0, 24)
+    guide.set_column(1, 1, 10)
+    guide.set_column(2, 2, 70)
+    return _finish(workbook, buffer)
+
+
+def export_workbook(columns: Sequence[Column], rows: Iterable[Mapping], *, sheet_name: str) -> bytes:
+    """Export rows (dicts keyed by column key) as a typed sheet; choices are written as their labels."""
+    workbook, buffer = _new_workbook()
+    formats = _Formats(workbook)
+    sheet = workbook.add_worksheet(_safe_sheet_name(sheet_name))
+    widths = _write_header(sheet, columns, formats, comments=False)
+    count = 0
+    for r, row in enumerate(rows, start=1):
+        count = r
+        for c, column in enumerate(columns):
+            text = _write_value(sheet, r, c, column, row.get(column.key), formats)
+            widths[c] = max(widths[c], min(50, _display_width(text) + 2))
+    for c in range(len(columns)):
+        sheet.set_column(c, c, widths[c])
+    if count:
+        sheet.autofilter(0, 0, count, max(0, len(columns) - 1))
+    return _finish(workbook, buffer)
+
+
+ERROR_COLUMNS = (Column("row", "行", kind="int"), Column("column", "列"), Column("message", "错误"))
+
+
+def error_workbook(errors: Sequence[RowError], *, sheet_name: str = "错误报告") -> bytes:
+    """The row-by-row error report of a refused import (行, 列, 错误)."""
+    rows = [{"row": e.row or None, "column": e.column, "message": e.message} for e in errors]
+    return export_workbook(ERROR_COLUMNS, rows, sheet_name=sheet_name)
