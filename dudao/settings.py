@@ -47,13 +47,14 @@ INSTALLED_APPS = [
     "dudao.scorecards",
     "dudao.supervision",
     "dudao.web",
+    "dudao.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dudao.common.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "dudao.common.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -115,6 +116,8 @@ LOGOUT_REDIRECT_URL = "/login/"
 # Lockout after repeated failed logins (accounts.services.login_attempt).
 DUDAO_LOGIN_MAX_FAILURES = int(os.environ.get("DUDAO_LOGIN_MAX_FAILURES", "5"))
 DUDAO_LOGIN_LOCK_MINUTES = int(os.environ.get("DUDAO_LOGIN_LOCK_MINUTES", "15"))
+# Password of the demo users created by `dudao demo-data` (development only).
+DUDAO_DEMO_PASSWORD = os.environ.get("DUDAO_DEMO_PASSWORD", "Dudao#2026")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -8,6 +8,12 @@ from django.test import Client
 from tests import factories as f
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 at production strength would dominate test time; hashing itself is Django's."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def province(db):
     return f.RegionFactory(code="360000", name="江西省", kind="province")

@@ -124,7 +124,11 @@ def _cast_text(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if (value.hour, value.minute) != (0, 0) else value.date().isoformat()
+        return (
+            value.strftime("%Y-%m-%d %H:%M")
+            if (value.hour, value.minute) != (0, 0)
+            else value.date().isoformat()
+        )
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value).strip()
@@ -369,7 +373,9 @@ def _row_errors(row: int, exc: ApplicationError, columns: Sequence[Column]) -> l
     return [RowError(row, "", exc.message)]
 
 
-def run_import(data: bytes, columns: Sequence[Column], row_service: Callable[[dict[str, Any]], object]) -> int:
+def run_import(
+    data: bytes, columns: Sequence[Column], row_service: Callable[[dict[str, Any]], object]
+) -> int:
     """Parse, then call `row_service(row)` for each row in one transaction; any failure rolls back all."""
     rows = read_rows(data, columns)
     errors: list[RowError] = []
@@ -402,7 +408,9 @@ def _safe_sheet_name(name: str) -> str:
 
 class _Formats:
     def __init__(self, workbook: xlsxwriter.Workbook):
-        self.header = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "valign": "vcenter"})
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#E8EEF7", "border": 1, "valign": "vcenter"}
+        )
         self.header_required = workbook.add_format(
             {"bold": True, "bg_color": "#E8EEF7", "border": 1, "font_color": "#C00000", "valign": "vcenter"}
         )
@@ -464,7 +472,9 @@ def _write_header(sheet, columns: Sequence[Column], formats: _Formats, *, commen
     widths = []
     sheet.set_row(0, 22)
     for col, column in enumerate(columns):
-        sheet.write_string(0, col, column.header, formats.header_required if column.required else formats.header)
+        sheet.write_string(
+            0, col, column.header, formats.header_required if column.required else formats.header
+        )
         widths.append(max(8, _display_width(column.header) + 2))
         if comments:
             note = _column_note(column)
@@ -506,8 +516,11 @@ def _add_validations(workbook, sheet, columns: Sequence[Column], last_row: int) 
             labels = ["是", "否"]
         if not labels:
             continue
-        validation: dict[str, Any] = {"validate": "list", "error_title": "无效的选项",
-                                      "error_message": "请从下拉列表中选择"}
+        validation: dict[str, Any] = {
+            "validate": "list",
+            "error_title": "无效的选项",
+            "error_message": "请从下拉列表中选择",
+        }
         if len(",".join(labels)) <= 250:
             validation["source"] = labels
         else:  # Excel caps inline list sources at 255 characters: put long lists on a hidden sheet.
@@ -529,12 +542,21 @@ def _finish(workbook: xlsxwriter.Workbook, buffer: io.BytesIO) -> bytes:
 
 def _new_workbook() -> tuple[xlsxwriter.Workbook, io.BytesIO]:
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
-                                            "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     return workbook, buffer
 
 
-def template_workbook(columns: Sequence[Column], *, sheet_name: str, example_rows: Sequence[Mapping] = ()) -> bytes:
+def template_workbook(
+    columns: Sequence[Column], *, sheet_name: str, example_rows: Sequence[Mapping] = ()
+) -> bytes:
     """Empty import template: headers (required in red) with notes, typed columns, dropdowns, examples."""
     workbook, buffer = _new_workbook()
     formats = _Formats(workbook)
@@ -554,10 +576,14 @@ def template_workbook(columns: Sequence[Column], *, sheet_name: str, example_row
     for r, column in enumerate(columns, start=1):
         guide.write_string(r, 0, column.header)
         guide.write_string(r, 1, "必填" if column.required else "选填")
-        guide.write_string(r, 2, _column_note(column).split(";", 1)[-1] if ";" in _column_note(column) else "")
+        guide.write_string(
+            r, 2, _column_note(column).split(";", 1)[-1] if ";" in _column_note(column) else ""
+        )
     last = len(columns) + 2
     guide.write_string(last, 0, "说明:请在第一个工作表中从第 2 行起填写;表头不要修改;示例行导入前请删除。")
-    guide.write_string(last + 1, 0, "导入为“全部成功或全部不导入”:任一行有错时不会导入任何数据,请按错误报告修改后重新导入。")
+    guide.write_string(
+        last + 1, 0, "导入为“全部成功或全部不导入”:任一行有错时不会导入任何数据,请按错误报告修改后重新导入。"
+    )
     guide.set_column(0, 0, 24)
     guide.set_column(1, 1, 10)
     guide.set_column(2, 2, 70)

@@ -1,9 +1,134 @@
-"""Shell pages."""
+"""Shell pages: dashboard, my profile, the audit log and its chain check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dudao.accounts.permissions import is_authority_admin, is_superuser
+from dudao.common.audit import verify_chain
+from dudao.common.models import AuditEvent
+
+from . import dashboard as dash
+from .forms import AuditFilterForm
+from .kit import htmx_or_full, is_partial_request, list_page
+from .navigation import role_label, scope_label, sidebar
+
+DIFF_MAX_KEYS = 6
+DIFF_MAX_TEXT = 60
 
 
 @login_required
 def dashboard(request):
-    return HttpResponse("dudao")
+    user = request.user
+    context = {
+        "stats": dash.stats_for(user),
+        "role_label": role_label(user),
+        "scope_label": scope_label(user),
+        "field_role": dash.field_role(user),
+        "shortcuts": [item for group in sidebar(user) if group["title"] for item in group["items"]][:8],
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+@login_required
+def profile(request):
+    """我的信息: account, role, scope and (for supervisors/examiners) the linked person."""
+    user = request.user
+    return render(
+        request,
+        "web/profile.html",
+        {
+            "role_label": role_label(user),
+            "scope_label": scope_label(user),
+            "person": user.person if user.person_id else None,
+        },
+    )
+
+
+def _may_view_audit(user: Any) -> bool:
+    return bool(is_superuser(user) or is_authority_admin(user))
+
+
+def _short(value: Any) -> str:
+    text = "∅" if value is None else str(value)
+    return text if len(text) <= DIFF_MAX_TEXT else text[: DIFF_MAX_TEXT - 1] + "…"
+
+
+def compact_diff(before: Any, after: Any) -> tuple[list[dict[str, str]], int]:
+    """Changed keys of two snapshots (old → new), at most DIFF_MAX_KEYS; returns (rows, hidden_count)."""
+    if not isinstance(before, dict) and not isinstance(after, dict):
+        if before == after:
+            return [], 0
+        return [{"key": "", "old": _short(before) if before is not None else "", "new": _short(after)}], 0
+    old = before if isinstance(before, dict) else {}
+    new = after if isinstance(after, dict) else {}
+    rows = []
+    for key in sorted(set(old) | set(new)):
+        if key in ("id", "created_at", "updated_at", "row_version"):
+            continue  # the id is in the object column; the rest is bookkeeping that changes on every write
+        if isinstance(before, dict) and isinstance(after, dict) and old.get(key) == new.get(key):
+            continue
+        rows.append(
+            {
+                "key": key,
+                "old": _short(old.get(key)) if isinstance(before, dict) else "",
+                "new": _short(new.get(key)) if isinstance(after, dict) else "",
+            }
+        )
+    return rows[:DIFF_MAX_KEYS], max(0, len(rows) - DIFF_MAX_KEYS)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+@login_required
+def audit_list(request):
+    """审计日志: superusers and authority admins; newest first, filtered, with compact before/after diffs."""
+    if not _may_view_audit(request.user):
+        raise PermissionDenied("只有超级管理员和委派机构管理员可以查看审计日志")
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.order_by("-id")
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["object_type"]:
+            events = events.filter(object_type=data["object_type"])
+        if data["actor"]:
+            events = events.filter(actor_label__icontains=data["actor"].strip())
+        if data["date_from"]:
+            events = events.filter(at__gte=_day_start(data["date_from"]))
+        if data["date_to"]:
+            events = events.filter(at__lt=_day_start(data["date_to"] + dt.timedelta(days=1)))
+    page = list_page(request, events)
+    for event in page.items:
+        event.diff_rows, event.diff_hidden = compact_diff(event.before, event.after)
+    return htmx_or_full(
+        request, "web/audit_list.html", "web/partials/audit_table.html", {"filters": form, "page": page}
+    )
+
+
+@login_required
+@require_POST
+def audit_verify(request):
+    """校验审计链: recompute the whole hash chain and show the result."""
+    if not _may_view_audit(request.user):
+        raise PermissionDenied("只有超级管理员和委派机构管理员可以校验审计链")
+    result = verify_chain()
+    if is_partial_request(request):
+        return render(request, "web/partials/audit_verify_result.html", {"result": result})
+    from django.contrib import messages
+
+    if result.ok:
+        messages.success(request, f"审计链完整:共校验 {result.checked} 个事件")
+    else:
+        messages.error(request, f"审计链被破坏:{result.reason}(已校验 {result.checked} 个事件)")
+    return redirect("web:audit_list")

@@ -1,0 +1,151 @@
+"""Django admin (superusers): users with role and scope, login log (read-only), API tokens."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from dudao.common import audit
+
+from . import services
+from .forms import AdminLoginForm
+from .models import ApiToken, LoginEvent, User
+
+# The admin login shares the page's lockout rule and login log (accounts.services.login_attempt).
+admin.site.login_form = AdminLoginForm
+
+
+class _ScopeCheckMixin:
+    """Role and scope must fit (same rule as services.user_create)."""
+
+    def clean(self):
+        data = super().clean()
+        role = data.get("role") or ""
+        if role:
+            for field, messages_ in services.scope_errors(
+                role, data.get("authority"), data.get("institution"), data.get("person")
+            ).items():
+                for message in messages_:
+                    self.add_error(field if field in self.fields else None, message)
+        return data
+
+
+class UserAddForm(_ScopeCheckMixin, UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "display_name", "role", "authority", "institution", "person")
+
+
+class UserEditForm(_ScopeCheckMixin, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserAddForm
+    list_display = (
+        "username",
+        "display_name",
+        "role",
+        "authority",
+        "institution",
+        "is_active",
+        "locked_until",
+        "last_login",
+    )
+    list_filter = ("role", "is_active", "is_superuser")
+    search_fields = ("username", "display_name")
+    list_select_related = ("authority", "institution")
+    autocomplete_fields = ()
+    raw_id_fields = ("person",)
+    readonly_fields = ("last_login", "date_joined", "failed_logins", "locked_until")
+    actions = ["unlock_users"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("个人信息", {"fields": ("display_name", "email")}),
+        ("角色与数据范围", {"fields": ("role", "authority", "institution", "person")}),
+        ("状态", {"fields": ("is_active", "failed_logins", "locked_until")}),
+        (
+            "后台权限",
+            {"fields": ("is_staff", "is_superuser", "groups", "user_permissions"), "classes": ("collapse",)},
+        ),
+        ("时间", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "display_name", "password1", "password2")}),
+        ("角色与数据范围", {"classes": ("wide",), "fields": ("role", "authority", "institution", "person")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        # Admin edits are audited like service writes (services are the writers elsewhere).
+        before = None
+        if change:
+            before = audit.snapshot(User.objects.get(pk=obj.pk), services.USER_AUDIT_FIELDS)
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action="accounts.user_changed" if change else "accounts.user_created",
+            obj=obj,
+            before=before,
+            after=audit.snapshot(obj, services.USER_AUDIT_FIELDS),
+        )
+
+    @admin.action(description="解除登录锁定")
+    def unlock_users(self, request, queryset):
+        count = 0
+        for user in queryset:
+            if user.locked_until or user.failed_logins:
+                services.user_unlock(actor=request.user, user=user)
+                count += 1
+        self.message_user(request, f"已解除 {count} 个账号的登录锁定", messages.SUCCESS)
+
+
+@admin.register(LoginEvent)
+class LoginEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "username", "success", "reason", "ip", "user_agent")
+    list_filter = ("success", "reason")
+    search_fields = ("username", "ip")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked")
+    list_filter = ("revoked",)
+    search_fields = ("name", "user__username", "prefix")
+    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked")
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request):
+        return False  # keys are shown once: create them on the token page or with `dudao create-token`
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead, so that the audit trail keeps the token
+
+    @admin.action(description="吊销所选令牌")
+    def revoke_tokens(self, request, queryset):
+        count = 0
+        for token in queryset.filter(revoked=False):
+            services.token_revoke(actor=request.user, token_id=token.pk)
+            count += 1
+        self.message_user(request, f"已吊销 {count} 个令牌", messages.SUCCESS)

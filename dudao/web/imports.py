@@ -1,0 +1,75 @@
+"""One view for every Excel import page: template download, upload form, all-or-nothing import, errors."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from dudao.common.errors import NotFound, PermissionDenied
+from dudao.common.excel import Column, ImportFailed, RowError, error_workbook, run_import, template_workbook
+
+from .kit import export_response
+
+# Above this many errors the report is not inlined into the page as a data: URL (it stays in the table).
+_MAX_INLINE_REPORT_ERRORS = 5000
+
+
+def _failure_context(exc: ImportFailed) -> dict[str, Any]:
+    errors = exc.errors
+    report = ""
+    if errors and len(errors) <= _MAX_INLINE_REPORT_ERRORS:
+        report = base64.b64encode(error_workbook(errors)).decode("ascii")
+    return {"import_errors": errors, "import_error_message": exc.message, "import_error_report": report}
+
+
+def import_view(
+    request: HttpRequest,
+    *,
+    columns: Sequence[Column],
+    row_service_factory: Callable[[Any], Callable[[dict[str, Any]], object]],
+    template_name: str,
+    success_url: str,
+    sheet_name: str,
+    example_rows: Sequence[Mapping[str, Any]] = (),
+    extra_context: Mapping[str, Any] | None = None,
+) -> HttpResponse:
+    """GET: the page (with `web/partials/import_form.html`); `?template=1`: the template; POST: import."""
+    context: dict[str, Any] = {"columns": columns, "sheet_name": sheet_name, **(extra_context or {})}
+    if request.method == "GET" and request.GET.get("template"):
+        data = template_workbook(columns, sheet_name=sheet_name, example_rows=example_rows)
+        return export_response(f"{sheet_name}导入模板.xlsx", data)
+    if request.method != "POST":
+        return render(request, template_name, context)
+
+    upload = request.FILES.get("file")
+    failure: ImportFailed | None = None
+    if upload is None:
+        failure = ImportFailed(
+            "请选择要导入的 .xlsx 文件", errors=[RowError(0, "", "请选择要导入的 .xlsx 文件")]
+        )
+    elif upload.size is not None and upload.size > settings.DUDAO_UPLOAD_MAX_BYTES:
+        limit = settings.DUDAO_UPLOAD_MAX_BYTES / 1048576
+        message = f"文件过大:{upload.size / 1048576:.1f} MB,上限为 {limit:.1f} MB"
+        failure = ImportFailed(message, errors=[RowError(0, "", message)])
+    if failure is None:
+        try:
+            row_service = row_service_factory(request.user)
+            count = run_import(upload.read(), columns, row_service)
+        except ImportFailed as exc:
+            failure = exc
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from exc
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        else:
+            messages.success(request, f"导入成功:共导入 {count} 条记录")
+            return redirect(success_url)
+    context.update(_failure_context(failure))
+    return render(request, template_name, context)

@@ -1,0 +1,212 @@
+"""Account services: user_create (role fits scope, audited, permission), tokens, unlock."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from dudao.accounts import services
+from dudao.accounts.auth import hash_token
+from dudao.accounts.models import ApiToken, Role, User
+from dudao.common.errors import NotFound, PermissionDenied, ValidationFailed
+from dudao.common.models import AuditEvent
+from tests import factories as f
+
+PASSWORD = "Zq!8-long-enough"
+
+
+def counts():
+    return User.objects.count(), AuditEvent.objects.count(), ApiToken.objects.count()
+
+
+@pytest.mark.django_db
+def test_user_create_authority_staff_is_audited_without_password(authority):
+    user = services.user_create(
+        actor=None,
+        username=" wang ",
+        password=PASSWORD,
+        role=Role.AUTHORITY_STAFF,
+        authority=authority,
+        display_name="王五",
+    )
+    assert (user.username, user.role, user.authority_id, user.display_name) == (
+        "wang",
+        "authority_staff",
+        authority.pk,
+        "王五",
+    )
+    assert user.check_password(PASSWORD)
+    event = AuditEvent.objects.get(action="accounts.user_created")
+    assert event.actor_label == "system"
+    assert event.after["username"] == "wang"
+    assert event.after["authority_id"] == authority.pk
+    assert "password" not in event.after
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "errors"),
+    [
+        ("authority_admin", {}, {"authority": ["委派机构角色必须指定所属委派机构"]}),
+        (
+            "authority_staff",
+            {"authority": True, "institution": True},
+            {"institution": ["委派机构角色不能指定评价机构"]},
+        ),
+        ("institution_admin", {}, {"institution": ["评价机构角色必须指定所属评价机构"]}),
+        (
+            "institution_staff",
+            {"institution": True, "authority": True},
+            {"authority": ["评价机构角色不能指定委派机构"]},
+        ),
+        ("examiner", {}, {"person": ["督导员、考评员角色必须关联人员信息"]}),
+        ("external_supervisor", {"person": True}, {"authority": ["外部质量督导员必须指定委派机构"]}),
+        ("internal_supervisor", {"person": True}, {"institution": ["内部质量督导员必须指定所属评价机构"]}),
+        ("boss", {}, {"role": ["无效的角色「boss」"]}),
+    ],
+)
+@pytest.mark.django_db
+def test_user_create_refuses_a_role_that_does_not_fit_the_scope(role, scope, errors, authority, institution):
+    kwargs = {
+        "authority": authority if scope.get("authority") else None,
+        "institution": institution if scope.get("institution") else None,
+        "person": f.PersonFactory() if scope.get("person") else None,
+    }
+    before = counts()
+    with pytest.raises(ValidationFailed) as info:
+        services.user_create(actor=None, username="x1", password=PASSWORD, role=role, **kwargs)
+    assert info.value.detail == errors
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_user_create_supervisor_and_examiner(authority, institution):
+    person = f.PersonFactory()
+    ext = services.user_create(
+        actor=None,
+        username="sup",
+        password=PASSWORD,
+        role=Role.EXTERNAL_SUPERVISOR,
+        authority=authority,
+        person=person,
+    )
+    exam = services.user_create(
+        actor=None, username="exam", password=PASSWORD, role=Role.EXAMINER, person=f.PersonFactory()
+    )
+    assert (ext.person_id, exam.role) == (person.pk, "examiner")
+
+
+@pytest.mark.django_db
+def test_user_create_duplicate_username_and_weak_password(authority):
+    f.UserFactory(username="taken")
+    before = counts()
+    with pytest.raises(ValidationFailed) as info:
+        services.user_create(
+            actor=None, username="taken", password="123", role=Role.AUTHORITY_STAFF, authority=authority
+        )
+    assert info.value.detail["username"] == ["用户名「taken」已存在"]
+    assert len(info.value.detail["password"]) == 2  # too short and too common
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_user_create_permissions(users, authority, other_authority, institution, other_institution):
+    before = counts()
+    for role in ("authority_staff", "institution_admin", "examiner"):
+        with pytest.raises(PermissionDenied):
+            services.user_create(
+                actor=users[role],
+                username="n1",
+                password=PASSWORD,
+                role=Role.INSTITUTION_STAFF,
+                institution=institution,
+            )
+    with pytest.raises(PermissionDenied):  # authority admin, institution outside its region
+        services.user_create(
+            actor=users["authority_admin"],
+            username="n1",
+            password=PASSWORD,
+            role=Role.INSTITUTION_STAFF,
+            institution=other_institution,
+        )
+    with pytest.raises(PermissionDenied):
+        services.user_create(
+            actor=users["authority_admin"],
+            username="n1",
+            password=PASSWORD,
+            role=Role.AUTHORITY_STAFF,
+            authority=other_authority,
+        )
+    assert counts() == before
+    created = services.user_create(
+        actor=users["authority_admin"],
+        username="n1",
+        password=PASSWORD,
+        role=Role.INSTITUTION_STAFF,
+        institution=institution,
+    )
+    assert AuditEvent.objects.get(action="accounts.user_created").actor_label == "auth_admin"
+    assert (
+        services.user_create(
+            actor=users["superuser"],
+            username="n2",
+            password=PASSWORD,
+            role=Role.AUTHORITY_ADMIN,
+            authority=other_authority,
+        ).pk
+        > created.pk
+    )
+
+
+@pytest.mark.django_db
+def test_token_create_stores_only_the_hash_and_audits(users):
+    user = users["authority_staff"]
+    token, key = services.token_create(actor=user, name="省平台对接")
+    assert key.startswith("ddo_") and len(key) > 40
+    assert token.key_hash == hash_token(key)
+    assert token.prefix == key[4:12]
+    assert key not in str(list(ApiToken.objects.values()))
+    event = AuditEvent.objects.get(action="accounts.token_created")
+    assert key not in str(event.after) and token.key_hash not in str(event.after)
+    assert event.after["name"] == "省平台对接"
+
+
+@pytest.mark.django_db
+def test_token_create_rules(users):
+    before = counts()
+    with pytest.raises(ValidationFailed):
+        services.token_create(actor=users["authority_staff"], name="  ")
+    with pytest.raises(PermissionDenied):
+        services.token_create(actor=users["authority_staff"], name="x", user=users["authority_admin"])
+    assert counts() == before
+    token, _ = services.token_create(actor=users["superuser"], name="x", user=users["authority_admin"])
+    assert token.user_id == users["authority_admin"].pk
+
+
+@pytest.mark.django_db
+def test_token_revoke_owner_only_and_idempotent(users):
+    token, _ = services.token_create(actor=users["authority_staff"], name="x")
+    before = counts()
+    with pytest.raises(NotFound):
+        services.token_revoke(actor=users["authority_admin"], token_id=token.pk)
+    with pytest.raises(NotFound):
+        services.token_revoke(actor=users["authority_staff"], token_id=token.pk + 100)
+    assert counts() == before
+    services.token_revoke(actor=users["authority_staff"], token_id=token.pk)
+    token.refresh_from_db()
+    assert token.revoked
+    audits = AuditEvent.objects.count()
+    services.token_revoke(actor=users["authority_staff"], token_id=token.pk)
+    assert AuditEvent.objects.count() == audits
+
+
+@pytest.mark.django_db
+def test_user_unlock(users):
+    user = users["institution_staff"]
+    User.objects.filter(pk=user.pk).update(failed_logins=5, locked_until=timezone.now())
+    with pytest.raises(PermissionDenied):
+        services.user_unlock(actor=users["institution_admin"], user=user)
+    services.user_unlock(actor=users["authority_admin"], user=user)
+    user.refresh_from_db()
+    assert (user.failed_logins, user.locked_until) == (0, None)
+    event = AuditEvent.objects.get(action="accounts.user_unlocked")
+    assert (event.before["failed_logins"], event.after["failed_logins"]) == (5, 0)
