@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "dudao.people",
     "dudao.scorecards",
     "dudao.supervision",
+    "dudao.renewals",
+    "dudao.documents",
     "dudao.web",
     "dudao.demo",
 ]
