@@ -11,8 +11,12 @@ class OfficialArrangement(BaseModel):
     """One year's State Council arrangement: extra days off and weekend days worked (调休上班日)."""
 
     year = models.PositiveSmallIntegerField("年度", unique=True)
-    days_off = models.JSONField("放假日期", default=list, help_text="ISO 日期列表(周末以外的放假日,可含周末)")
-    workdays = models.JSONField("调休上班日期", default=list, help_text="ISO 日期列表(周末上班日)")
+    days_off = models.JSONField(
+        "放假日期", default=list, blank=True, help_text="ISO 日期列表(周末以外的放假日,可含周末)"
+    )
+    workdays = models.JSONField(
+        "调休上班日期", default=list, blank=True, help_text="ISO 日期列表(周末上班日)"
+    )
     confirmed = models.BooleanField("已确认(国务院办公厅通知已发布)", default=True)
     source = models.CharField("来源", max_length=255, blank=True)
 
