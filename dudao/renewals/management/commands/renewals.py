@@ -1,0 +1,123 @@
+"""`dudao renewals plan`: path, materials, evaluation form and decision deadline of a renewal (REN-1…8).
+
+Works without a migrated database: the calendar falls back to the shipped arrangements
+(`dudao.workdays.selectors.calendar()`). Bad input: a Chinese message on stderr, exit status 2,
+nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dudao.common.errors import ApplicationError
+from dudao.renewals.domain import KIND_LABELS, parse_kind, plan, summary_zh
+from dudao.workdays import selectors
+from dudao.workdays.domain import parse_date
+
+EXIT_BAD_INPUT = 2
+USAGE = (
+    "dudao renewals plan --type employer|tech_school|social_org [--self-built-questions] "
+    "--expires YYYY-MM-DD --received YYYY-MM-DD [--json]"
+)
+
+# argparse's own messages are English; the few a user can trigger here are said in Chinese.
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"the following arguments are required: (.+)"), "缺少参数:{0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数:{0}"),
+    (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 缺少取值"),
+    (
+        re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"),
+        "参数 {0} 的取值 {1} 无效,应为 {2}",
+    ),
+    (re.compile(r"argument (\S+): ignored explicit argument (.+)"), "参数 {0} 不接受取值 {1}"),
+)
+
+
+class BadInput(Exception):
+    """Input the user can fix; reported in Chinese with exit status 2."""
+
+
+def _chinese_errors(parser):
+    """Make `parser` report usage errors in Chinese on stderr with exit status 2."""
+
+    def error(message: str):
+        for pattern, template in _ARGPARSE_MESSAGES:
+            match = pattern.fullmatch(message)
+            if match:
+                message = template.format(*match.groups())
+                break
+        text = f"{message}\n用法:{USAGE}"
+        if not parser.called_from_command_line:
+            raise CommandError(text)
+        sys.stderr.write(f"错误:{text}\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+    parser.error = error
+    return parser
+
+
+def _date(options, name: str, flag: str, label: str):
+    text = options[name]
+    if text is None:
+        raise BadInput(f"缺少参数 {flag}({label},YYYY-MM-DD)")
+    try:
+        return parse_date(text)
+    except ApplicationError:
+        raise BadInput(f"{label}“{text}”不是有效日期,应为 YYYY-MM-DD 格式") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "延续备案:plan 按机构类型、备案有效期届满日期和材料收到日期给出办理路径、所需材料、评估表和办结期限"
+    )
+    requires_system_checks: list[str] = []  # pure computation: no checks, no database needed
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        return _chinese_errors(super().create_parser(prog_name, subcommand, **kwargs))
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True, metavar="plan")
+        p_plan = _chinese_errors(
+            sub.add_parser("plan", help="延续备案办理计划(REN-1…4、REN-6,工作日按 CAL 日历计算)")
+        )
+        # Required options are checked in handle() so that a missing one is reported in Chinese.
+        kinds = "、".join(f"{k.value} {label}" for k, label in KIND_LABELS.items())
+        p_plan.add_argument("--type", dest="kind", metavar="TYPE", help=f"机构类型:{kinds}")
+        p_plan.add_argument(
+            "--self-built-questions",
+            action="store_true",
+            help="使用自建试题资源(技工院校、社会培训评价组织需另交试题资源编制说明和专家评审意见表,REN-2)",
+        )
+        p_plan.add_argument("--expires", metavar="DATE", help="备案有效期届满日期(有效期最后一日)YYYY-MM-DD")
+        p_plan.add_argument("--received", metavar="DATE", help="收到申报材料的日期 YYYY-MM-DD")
+        p_plan.add_argument(
+            "--json",
+            action="store_true",
+            help='输出 JSON:{"path", "materials", "decide_by", "evaluation_form", "provisional"}',
+        )
+
+    def handle(self, *args, **options):
+        try:
+            self._plan(options)
+        except BadInput as exc:
+            self.stderr.write(f"错误:{exc}")
+            raise SystemExit(EXIT_BAD_INPUT) from None
+        except ApplicationError as exc:
+            self.stderr.write(f"错误:{exc.message}")
+            raise SystemExit(EXIT_BAD_INPUT) from None
+
+    def _plan(self, options) -> None:
+        if options["kind"] is None:
+            raise BadInput("缺少参数 --type(机构类型:employer、tech_school 或 social_org)")
+        kind = parse_kind(options["kind"])
+        expires = _date(options, "expires", "--expires", "备案有效期届满日期")
+        received = _date(options, "received", "--received", "材料收到日期")
+        result = plan(kind, options["self_built_questions"], expires, received, selectors.calendar())
+        if options["json"]:
+            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
+        else:
+            self.stdout.write(summary_zh(result))
