@@ -20,8 +20,10 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.notifications.api import router as notifications_router
 from dudao.people.api import router as people_router
 from dudao.registry.api import router as registry_router
+from dudao.scorecards.api import router as scorecards_router
 from dudao.workdays.api import router as workdays_router
 
 api = NinjaAPI(
@@ -95,3 +97,5 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/workdays", workdays_router)
 api.add_router("/registry", registry_router)
 api.add_router("/people", people_router)
+api.add_router("/scorecards", scorecards_router)
+api.add_router("/notifications", notifications_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dudao.supervision",
     "dudao.renewals",
     "dudao.documents",
+    "dudao.notifications",
     "dudao.web",
     "dudao.demo",
 ]

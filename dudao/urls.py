@@ -15,6 +15,8 @@ urlpatterns = [
     path("registry/", include("dudao.registry.urls")),
     path("people/", include("dudao.people.urls")),
     path("workdays/", include("dudao.workdays.urls")),
+    path("scorecards/", include("dudao.scorecards.urls")),
+    path("notifications/", include("dudao.notifications.urls")),
     path("", include("dudao.accounts.urls")),
     path("", include("dudao.web.urls")),
 ]

@@ -1,0 +1,4 @@
+"""Page routes of the notifications app."""
+
+app_name = "notifications"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Page routes of the scorecards app."""
+
+app_name = "scorecards"
+urlpatterns: list = []
