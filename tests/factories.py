@@ -14,7 +14,7 @@ from dudao.people import models as pm
 from dudao.registry import models as rm
 
 
-def make_resident_id(n: int, region: str = "360102", birth: str = "19800101") -> str:
+def make_resident_id(n: int, region: str = "360102", birth: str = "19850101") -> str:
     """A checksum-valid 18-digit resident ID: region + birth date + 3-digit sequence + check digit."""
     body = f"{region}{birth}{n % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")
@@ -134,6 +134,7 @@ class ExaminerFactory(factory.django.DjangoModelFactory):
         model = pm.Examiner
 
     person = factory.SubFactory(PersonFactory)
+    authority = factory.SubFactory(AuthorityFactory)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -171,6 +172,6 @@ def role_users(*, authority: rm.Authority, institution: rm.Institution) -> dict[
     users[Role.INTERNAL_SUPERVISOR] = UserFactory(
         username="int_sup", role=Role.INTERNAL_SUPERVISOR, person=internal.person, institution=institution
     )
-    examiner = ExaminerFactory()
+    examiner = ExaminerFactory(authority=authority)
     users[Role.EXAMINER] = UserFactory(username="examiner", role=Role.EXAMINER, person=examiner.person)
     return users

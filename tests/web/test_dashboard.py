@@ -97,7 +97,7 @@ def test_authority_counts_are_scoped_to_its_region(world, client_as):
         "active_filings": "2",
         "upcoming_batches": "2",
         "supervisors": "2",
-        "examiners": "1",
+        "examiners": "2",
     }
 
 
