@@ -137,6 +137,13 @@ DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Documents (docs/documents.md): admin template overrides, LibreOffice binary, PDF time limit.
+DUDAO_DOCUMENT_TEMPLATE_DIRS = [
+    p for p in os.environ.get("DUDAO_DOCUMENT_TEMPLATE_DIRS", "").split(os.pathsep) if p
+] or [MEDIA_ROOT / "templates" / "documents"]
+DUDAO_SOFFICE = os.environ.get("DUDAO_SOFFICE", "")
+DUDAO_PDF_TIMEOUT = int(os.environ.get("DUDAO_PDF_TIMEOUT", "60"))
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True

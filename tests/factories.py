@@ -107,7 +107,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
         model = pm.Person
 
     class Params:
-        id_number = factory.Sequence(lambda n: make_resident_id(n + 1))
+        id_number = factory.Sequence(lambda n: make_resident_id(n + 1, birth="19900215"))
 
     name = factory.Sequence(lambda n: f"测试人员{n}")
     id_number_encrypted = factory.LazyAttribute(lambda o: pii.encrypt(o.id_number))

@@ -21,12 +21,30 @@ class User(AbstractUser):
 
     role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
     display_name = models.CharField("姓名", max_length=64, blank=True)
-    authority = models.ForeignKey("registry.Authority", verbose_name="所属委派机构", null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="users")
-    institution = models.ForeignKey("registry.Institution", verbose_name="所属评价机构", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="users")
-    person = models.ForeignKey("people.Person", verbose_name="对应人员", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="users")
+    authority = models.ForeignKey(
+        "registry.Authority",
+        verbose_name="所属委派机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    institution = models.ForeignKey(
+        "registry.Institution",
+        verbose_name="所属评价机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name="对应人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
 
@@ -53,6 +71,9 @@ class LoginEvent(models.Model):
         verbose_name = "登录日志"
         verbose_name_plural = "登录日志"
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {'成功' if self.success else '失败'}"
 
 
 class ApiToken(models.Model):

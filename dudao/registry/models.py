@@ -28,8 +28,14 @@ class Region(models.Model):
     code = models.CharField("区划代码", max_length=6, primary_key=True)
     name = models.CharField("名称", max_length=64)
     kind = models.CharField("层级", max_length=16, choices=Kind.choices)
-    parent = models.ForeignKey("self", verbose_name="上级区划", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
 
     class Meta:
         verbose_name = "行政区划"
@@ -50,10 +56,18 @@ class Authority(BaseModel):
 
     code = models.CharField("机构编码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=128)
-    region = models.ForeignKey(Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="authorities")
-    parent = models.ForeignKey("self", verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT)
-    card_issuer_code = models.CharField("督导员证卡发证机关代码", max_length=2, blank=True,
-                                        help_text="SUP-3:外督证卡号第2–3位,通常为省级区划代码前两位")
+    region = models.ForeignKey(
+        Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="authorities"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT
+    )
+    card_issuer_code = models.CharField(
+        "督导员证卡发证机关代码",
+        max_length=2,
+        blank=True,
+        help_text="SUP-3:外督证卡号第2–3位,通常为省级区划代码前两位",
+    )
     contact_phone = models.CharField("联系电话", max_length=32, blank=True)
     is_active = models.BooleanField("启用", default=True)
 
@@ -95,11 +109,15 @@ class Institution(BaseModel):
     name = models.CharField("机构名称", max_length=128, db_index=True)
     kind = models.CharField("机构类型", max_length=16, choices=Kind.choices)
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
-    region = models.ForeignKey(Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="institutions")
-    authority = models.ForeignKey(Authority, verbose_name="主管(备案)机构", on_delete=models.PROTECT,
-                                  related_name="institutions")
-    parent_org_name = models.CharField("上级全国性组织", max_length=128, blank=True,
-                                       help_text="INST-1:全国性社会组织在本地的分支机构填写")
+    region = models.ForeignKey(
+        Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="institutions"
+    )
+    authority = models.ForeignKey(
+        Authority, verbose_name="主管(备案)机构", on_delete=models.PROTECT, related_name="institutions"
+    )
+    parent_org_name = models.CharField(
+        "上级全国性组织", max_length=128, blank=True, help_text="INST-1:全国性社会组织在本地的分支机构填写"
+    )
     address = models.CharField("地址", max_length=255, blank=True)
     legal_representative = models.CharField("法定代表人", max_length=64, blank=True)
     contact_name = models.CharField("联系人", max_length=64, blank=True)
@@ -126,20 +144,32 @@ class Filing(BaseModel):
         EXPIRED = "expired", "已到期"
         TERMINATED = "terminated", "已终止"
 
-    institution = models.ForeignKey(Institution, verbose_name="评价机构", on_delete=models.PROTECT,
-                                    related_name="filings")
-    authority = models.ForeignKey(Authority, verbose_name="备案机关", on_delete=models.PROTECT,
-                                  related_name="filings")
+    institution = models.ForeignKey(
+        Institution, verbose_name="评价机构", on_delete=models.PROTECT, related_name="filings"
+    )
+    authority = models.ForeignKey(
+        Authority, verbose_name="备案机关", on_delete=models.PROTECT, related_name="filings"
+    )
     number = models.CharField("备案编号", max_length=64, unique=True)
     valid_from = models.DateField("有效期起")
     valid_until = models.DateField("有效期止")
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
     note = models.CharField("备注", max_length=255, blank=True)
+    status_reason = models.CharField("状态变更原因", max_length=255, blank=True)
 
     class Meta:
         verbose_name = "备案"
         verbose_name_plural = "备案"
         ordering = ["-valid_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gt=models.F("valid_from")),
+                name="filing_period_order",
+                violation_error_message="有效期止必须晚于有效期起",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -149,7 +179,9 @@ class FilingScope(BaseModel):
     """认定范围: occupation (+ optional work type) and levels; `ended_on` set when dropped (REN-5)."""
 
     filing = models.ForeignKey(Filing, verbose_name="备案", on_delete=models.CASCADE, related_name="scopes")
-    occupation = models.ForeignKey(Occupation, verbose_name="职业", on_delete=models.PROTECT, related_name="+")
+    occupation = models.ForeignKey(
+        Occupation, verbose_name="职业", on_delete=models.PROTECT, related_name="+"
+    )
     work_type = models.CharField("工种", max_length=64, blank=True)
     levels = models.JSONField("等级", default=list, help_text="等级列表,如 [5, 4, 3]")
     start_date = models.DateField("起始日期")
@@ -159,6 +191,13 @@ class FilingScope(BaseModel):
         verbose_name = "认定范围"
         verbose_name_plural = "认定范围"
         ordering = ["filing_id", "occupation_id", "work_type"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("start_date")),
+                name="filingscope_end_after_start",
+                violation_error_message="终止日期不能早于起始日期",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occupation} {self.work_type} {self.levels}"
@@ -167,8 +206,9 @@ class FilingScope(BaseModel):
 class Venue(BaseModel):
     """考核场所: a site of an institution with its rooms, seats and cameras."""
 
-    institution = models.ForeignKey(Institution, verbose_name="评价机构", on_delete=models.PROTECT,
-                                    related_name="venues")
+    institution = models.ForeignKey(
+        Institution, verbose_name="评价机构", on_delete=models.PROTECT, related_name="venues"
+    )
     name = models.CharField("场所名称", max_length=128)
     address = models.CharField("地址", max_length=255, blank=True)
     room_count = models.PositiveIntegerField("考场数", default=1)
@@ -195,27 +235,57 @@ class Batch(BaseModel):
         CANCELLED = "cancelled", "已取消"
 
     code = models.CharField("批次编号", max_length=40, unique=True)
-    institution = models.ForeignKey(Institution, verbose_name="评价机构", on_delete=models.PROTECT,
-                                    related_name="batches")
-    filing = models.ForeignKey(Filing, verbose_name="所依备案", on_delete=models.PROTECT, related_name="batches")
-    occupation = models.ForeignKey(Occupation, verbose_name="职业", on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey(
+        Institution, verbose_name="评价机构", on_delete=models.PROTECT, related_name="batches"
+    )
+    filing = models.ForeignKey(
+        Filing, verbose_name="所依备案", on_delete=models.PROTECT, related_name="batches"
+    )
+    occupation = models.ForeignKey(
+        Occupation, verbose_name="职业", on_delete=models.PROTECT, related_name="+"
+    )
     work_type = models.CharField("工种", max_length=64, blank=True)
     levels = models.JSONField("等级", default=list)
     starts_at = models.DateTimeField("开始时间", db_index=True)
     ends_at = models.DateTimeField("结束时间")
-    venue = models.ForeignKey(Venue, verbose_name="考核场所", on_delete=models.PROTECT, related_name="batches")
+    venue = models.ForeignKey(
+        Venue, verbose_name="考核场所", on_delete=models.PROTECT, related_name="batches"
+    )
     candidate_count = models.PositiveIntegerField("考生人数", default=0)
-    examiners = models.ManyToManyField("people.Examiner", verbose_name="考评人员", blank=True,
-                                       related_name="batches")
-    team_leader = models.ForeignKey("people.Examiner", verbose_name="考评组长", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="led_batches")
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PLANNED, db_index=True)
+    examiners = models.ManyToManyField(
+        "people.Examiner", verbose_name="考评人员", blank=True, related_name="batches"
+    )
+    team_leader = models.ForeignKey(
+        "people.Examiner",
+        verbose_name="考评组长",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_batches",
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    cancel_reason = models.CharField("取消原因", max_length=255, blank=True)
 
     class Meta:
         verbose_name = "评价批次"
         verbose_name_plural = "评价批次"
         ordering = ["-starts_at", "id"]
-        indexes = [models.Index(fields=["institution", "starts_at"])]
+        # List filters sort by start time: each common filter gets a (filter, starts_at) index.
+        indexes = [
+            models.Index(fields=["institution", "starts_at"]),
+            models.Index(fields=["status", "starts_at"], name="registry_batch_status_start"),
+            models.Index(fields=["occupation", "starts_at"], name="registry_batch_occ_start"),
+            models.Index(fields=["starts_at", "id"], name="registry_batch_start_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="batch_time_order",
+                violation_error_message="批次结束时间必须晚于开始时间",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -26,12 +26,6 @@ CHROMIUM_ARGS = [
 SHOTS = Path(os.environ.get("DUDAO_E2E_SHOTS", "test-results/e2e"))
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):

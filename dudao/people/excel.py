@@ -1,0 +1,330 @@
+"""Excel import/export of supervisors and examiners (through dudao.common.excel: all or nothing).
+
+Exports carry masked ID numbers only. Imports create the person inline (or reuse the one already
+registered with that ID number inside the user's scope), then the supervisor/examiner and its card.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from dudao.accounts.permissions import is_authority_user, is_institution_admin
+from dudao.common.errors import ApplicationError, PermissionDenied, ValidationFailed
+from dudao.common.excel import Column
+from dudao.registry.models import Authority, Institution
+
+from . import domain, services
+from .models import Examiner, Supervisor
+from .selectors import current_card, examiner_card_state, supervisor_card_state
+
+KIND_CHOICES = {
+    "外部质量督导员": "external",
+    "内部质量督导员": "internal",
+    "外督": "external",
+    "内督": "internal",
+}
+
+PERSON_COLUMNS = [
+    Column("name", "姓名", required=True, max_length=64),
+    Column(
+        "id_number", "身份证号", required=True, max_length=32, help="18 位;请设为文本格式,末位 X 不要省略"
+    ),
+    Column("phone", "手机号", max_length=20),
+    Column("employer_name", "工作单位", max_length=128),
+]
+CARD_COLUMNS = [
+    Column("card_number", "证卡号", max_length=32, help="可不填;填写时须同时填发证日期"),
+    Column("card_issued_on", "发证日期", kind="date"),
+    Column("card_valid_until", "有效期至", kind="date", help="不填则为发证日期起 3 年减 1 天"),
+]
+
+SUPERVISOR_COLUMNS = [
+    *PERSON_COLUMNS,
+    Column("kind", "类型", required=True, kind="choice", choices=KIND_CHOICES),
+    Column("authority_code", "委派机构编码", max_length=32, help="外部质量督导员填写;不填则为本机构"),
+    Column("institution_uscc", "评价机构统一社会信用代码", max_length=18, help="内部质量督导员填写"),
+    *CARD_COLUMNS,
+]
+SUPERVISOR_CARD_HELP = "外督证卡号:R + 2 位发证机关代码 + 2 位发证年份 + 4 位流水号,如 R36210001"
+
+EXAMINER_COLUMNS = [
+    *PERSON_COLUMNS,
+    Column("authority_code", "管理机构编码", max_length=32, help="不填则为本机构"),
+    Column("senior", "高级考评员", kind="bool"),
+    *CARD_COLUMNS,
+    Column(
+        "scopes",
+        "考评范围",
+        max_length=1000,
+        help="职业编码:等级,多项用分号分隔,如 4-03-02-01:5,4;6-18-02-04:3;"
+        "工种写在编码后,如 6-18-02-04/焊工:3",
+    ),
+]
+
+# Service field names → import column keys, so that errors point at the right column.
+_FIELD_TO_COLUMN = {
+    "number": "card_number",
+    "issued_on": "card_issued_on",
+    "valid_until": "card_valid_until",
+    "authority": "authority_code",
+    "institution": "institution_uscc",
+    "issuer": "authority_code",
+}
+
+
+@contextlib.contextmanager
+def _errors_on_columns() -> Iterator[None]:
+    try:
+        yield
+    except ApplicationError as exc:
+        if isinstance(exc.detail, Mapping):
+            exc.detail = {_FIELD_TO_COLUMN.get(k, k): v for k, v in exc.detail.items()}
+        raise
+
+
+def _fail(key: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, detail={key: [message]})
+
+
+def _authority_by_code(code: str | None, cache: dict[str, Authority]) -> Authority | None:
+    if not code:
+        return None
+    code = code.strip()
+    if code not in cache:
+        found = Authority.objects.filter(code=code).select_related("region", "parent").first()
+        if found is None:
+            raise _fail("authority_code", f"机构编码「{code}」不存在")
+        cache[code] = found
+    return cache[code]
+
+
+def _institution_by_uscc(uscc: str | None, cache: dict[str, Institution]) -> Institution | None:
+    if not uscc:
+        return None
+    uscc = uscc.strip().upper()
+    if uscc not in cache:
+        found = Institution.objects.filter(uscc=uscc).first()
+        if found is None:
+            raise _fail("institution_uscc", f"统一社会信用代码「{uscc}」对应的评价机构不存在")
+        cache[uscc] = found
+    return cache[uscc]
+
+
+def _card_fields(row: Mapping[str, Any]) -> tuple[str, dt.date | None, dt.date | None]:
+    number = (row.get("card_number") or "").strip()
+    issued_on, valid_until = row.get("card_issued_on"), row.get("card_valid_until")
+    if number and issued_on is None:
+        raise _fail("card_issued_on", "填写证卡号时须填写发证日期")
+    if not number and (issued_on or valid_until):
+        raise _fail("card_number", "填写了发证日期或有效期,但未填写证卡号")
+    return number, issued_on, valid_until
+
+
+def _person_input(actor, row: Mapping[str, Any]):
+    with _errors_on_columns():
+        return services.resolve_person_input(
+            actor=actor,
+            name=row.get("name") or "",
+            id_number=row.get("id_number") or "",
+            phone=row.get("phone") or "",
+            employer_name=row.get("employer_name") or "",
+        )
+
+
+def supervisor_row_service(actor) -> Callable[[dict[str, Any]], Supervisor]:
+    """One import row → person (new or existing) + supervisor + optional card."""
+    if not services.may_create_supervisors(actor):
+        raise PermissionDenied("没有导入督导员的权限")
+    authorities: dict[str, Authority] = {}
+    institutions: dict[str, Institution] = {}
+
+    def handle(row: dict[str, Any]) -> Supervisor:
+        kind = row["kind"]
+        authority = _authority_by_code(row.get("authority_code"), authorities)
+        institution = _institution_by_uscc(row.get("institution_uscc"), institutions)
+        if kind == Supervisor.Kind.EXTERNAL:
+            if institution is not None:
+                raise _fail("institution_uscc", "外部质量督导员不填写评价机构")
+            if authority is None and not is_authority_user(actor):
+                raise _fail("authority_code", "外部质量督导员须填写委派机构编码")
+        else:
+            if authority is not None:
+                raise _fail("authority_code", "内部质量督导员不填写委派机构编码")
+            if institution is None and not is_institution_admin(actor):
+                raise _fail("institution_uscc", "内部质量督导员须填写评价机构统一社会信用代码")
+        number, issued_on, valid_until = _card_fields(row)
+        person, person_data = _person_input(actor, row)
+        with _errors_on_columns():
+            supervisor = services.supervisor_create(
+                actor=actor,
+                kind=kind,
+                person=person,
+                person_data=person_data,
+                authority=authority,
+                institution=institution,
+            )
+            if number:
+                services.supervisor_card_issue(
+                    actor=actor,
+                    supervisor=supervisor,
+                    number=number,
+                    issued_on=issued_on,
+                    valid_until=valid_until,
+                )
+        return supervisor
+
+    return handle
+
+
+def examiner_row_service(actor) -> Callable[[dict[str, Any]], Examiner]:
+    """One import row → person (new or existing) + examiner + optional card with its scope."""
+    if not services.may_create_examiners(actor):
+        raise PermissionDenied("没有导入考评员的权限")
+    authorities: dict[str, Authority] = {}
+
+    def handle(row: dict[str, Any]) -> Examiner:
+        authority = _authority_by_code(row.get("authority_code"), authorities)
+        number, issued_on, valid_until = _card_fields(row)
+        scopes = None
+        if number:
+            scopes = domain.parse_scopes_text(row.get("scopes"), field="scopes")
+        elif row.get("scopes"):
+            raise _fail("card_number", "填写了考评范围,但未填写证卡号")
+        person, person_data = _person_input(actor, row)
+        with _errors_on_columns():
+            examiner = services.examiner_create(
+                actor=actor,
+                person=person,
+                person_data=person_data,
+                authority=authority,
+                senior=bool(row.get("senior")),
+            )
+            if number:
+                services.examiner_card_issue(
+                    actor=actor,
+                    examiner=examiner,
+                    number=number,
+                    issued_on=issued_on,
+                    valid_until=valid_until,
+                    scopes=scopes,
+                )
+        return examiner
+
+    return handle
+
+
+SUPERVISOR_EXAMPLES = [
+    {
+        "name": "张三",
+        "id_number": "360102198501010014",
+        "phone": "13900000000",
+        "employer_name": "某某职业技术学院",
+        "kind": "external",
+        "authority_code": "JX-HRSS",
+        "card_number": "R36210001",
+        "card_issued_on": dt.date(2021, 3, 1),
+    },
+]
+EXAMINER_EXAMPLES = [
+    {
+        "name": "李四",
+        "id_number": "110105198501010022",
+        "phone": "13900000001",
+        "senior": False,
+        "card_number": "KP-2021-0001",
+        "card_issued_on": dt.date(2021, 3, 1),
+        "scopes": "4-03-02-01:5,4;6-18-02-04:3",
+    },
+]
+
+
+# --------------------------------------------------------------------------------------- export
+
+_EXPORT_PERSON = [
+    Column("name", "姓名"),
+    Column("id_number_masked", "身份证号(脱敏)"),
+    Column("gender", "性别"),
+    Column("birth_date", "出生日期", kind="date"),
+    Column("phone", "手机号"),
+    Column("employer", "工作单位"),
+]
+_EXPORT_CARD = [
+    Column("card_number", "证卡号"),
+    Column("card_issued_on", "发证日期", kind="date"),
+    Column("card_valid_until", "有效期至", kind="date"),
+    Column("card_state", "证卡状态"),
+]
+SUPERVISOR_EXPORT_COLUMNS = [
+    *_EXPORT_PERSON,
+    Column("kind", "类型"),
+    Column("authority", "委派机构"),
+    Column("institution", "所属评价机构"),
+    Column("status", "状态"),
+    *_EXPORT_CARD,
+]
+EXAMINER_EXPORT_COLUMNS = [
+    *_EXPORT_PERSON,
+    Column("authority", "管理机构"),
+    Column("senior", "高级考评员", kind="bool"),
+    Column("is_active", "在册", kind="bool"),
+    *_EXPORT_CARD,
+    Column("renewal_trained_on", "最近延续培训", kind="date"),
+    Column("scopes", "考评范围"),
+]
+
+
+def _person_cells(person) -> dict[str, Any]:
+    return {
+        "name": person.name,
+        "id_number_masked": person.id_number_masked,
+        "gender": person.get_gender_display(),
+        "birth_date": person.birth_date,
+        "phone": person.phone,
+        "employer": person.employer.name if person.employer_id else person.employer_name,
+    }
+
+
+def _card_cells(card, state: str | None) -> dict[str, Any]:
+    if card is None:
+        return {"card_number": "", "card_issued_on": None, "card_valid_until": None, "card_state": "无证卡"}
+    return {
+        "card_number": card.number,
+        "card_issued_on": card.issued_on,
+        "card_valid_until": card.valid_until,
+        "card_state": domain.CARD_STATE_LABELS.get(state, state),
+    }
+
+
+def supervisor_export_rows(supervisors: Iterable[Supervisor], at: dt.date) -> Iterator[dict[str, Any]]:
+    for sup in supervisors:
+        card = current_card(list(sup.cards.all()))
+        yield {
+            **_person_cells(sup.person),
+            "kind": sup.get_kind_display(),
+            "authority": sup.authority.name if sup.authority_id else "",
+            "institution": sup.institution.name if sup.institution_id else "",
+            "status": sup.get_status_display(),
+            **_card_cells(card, supervisor_card_state(card, at) if card else None),
+        }
+
+
+def examiner_export_rows(examiners: Iterable[Examiner], at: dt.date) -> Iterator[dict[str, Any]]:
+    for ex in examiners:
+        card = current_card(list(ex.cards.all()))
+        scopes = ""
+        if card is not None:
+            scopes = domain.format_scopes_text(
+                (s.occupation.code, s.work_type, s.levels) for s in card.scopes.all()
+            )
+        yield {
+            **_person_cells(ex.person),
+            "authority": ex.authority.name if ex.authority_id else "",
+            "senior": ex.senior,
+            "is_active": ex.is_active,
+            **_card_cells(card, examiner_card_state(card, at) if card else None),
+            "renewal_trained_on": card.renewal_trained_on if card else None,
+            "scopes": scopes,
+        }

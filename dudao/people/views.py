@@ -1,0 +1,867 @@
+"""Pages of the people app: supervisors, examiners, persons, cards, contract terms and relations.
+
+Reads go through selectors (out of scope → 404), writes through services; ID numbers are shown
+masked, the full number only through the audited reveal action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+
+from dudao.accounts.permissions import can_reveal_pii
+from dudao.common.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
+from dudao.common.excel import export_workbook
+from dudao.registry.models import Institution
+from dudao.web.imports import import_view
+from dudao.web.kit import application_errors_as_http, export_response, list_page
+
+from . import domain, excel, forms, selectors, services
+from .models import Supervisor
+from .permissions import can_change_examiner, can_change_person, can_change_supervisor, can_declare_relation
+
+MAX_EXPORT_ROWS = 50_000
+
+
+def _error_message(exc: ApplicationError) -> str:
+    return exc.message
+
+
+def _apply_errors(form, exc: ApplicationError, field_map: dict[str, str] | None = None) -> None:
+    """Put a service error next to the form field it concerns (or on top of the form)."""
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    placed = False
+    for key, msgs in detail.items():
+        name = (field_map or {}).get(key, key)
+        if name in form.fields:
+            for message in msgs if isinstance(msgs, list) else [msgs]:
+                form.add_error(name, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def _redirect_back(request, fallback: str):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _run_action(request, fallback: str, action, success: str, *, keep: dict[str, str] | None = None):
+    """POST actions on detail pages: run the service, report success or the Chinese error, go back.
+
+    `keep`: form values handed back in the query string on failure, so the form reopens filled in
+    (never used for ID numbers, which must not appear in URLs or logs).
+    """
+    try:
+        action()
+    except (NotFound, PermissionDenied):
+        raise
+    except ApplicationError as exc:
+        messages.error(request, _error_message(exc))
+        if keep:
+            return redirect(f"{fallback}?{urlencode(keep)}#cards")
+    else:
+        messages.success(request, success)
+    return _redirect_back(request, fallback)
+
+
+def _card_keep(request) -> dict[str, str]:
+    keys = ("number", "issued_on", "valid_until", "scopes")
+    return {f"card_{k}": request.POST.get(k, "")[:1000] for k in keys if request.POST.get(k)}
+
+
+def _export_queryset(qs):
+    return qs[:MAX_EXPORT_ROWS]
+
+
+# --------------------------------------------------------------------------------------- supervisors
+
+
+def _supervisor_filters(form) -> selectors.SupervisorFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.SupervisorFilters(
+        q=data.get("q") or "",
+        kind=data.get("kind") or "",
+        status=data.get("status") or "",
+        card_state=data.get("card_state") or "",
+    )
+
+
+def _card_rows(cards, state_fn, at):
+    return [
+        {"card": c, "state": state_fn(c, at), "state_label": domain.CARD_STATE_LABELS[state_fn(c, at)]}
+        for c in cards
+    ]
+
+
+@login_required
+def supervisor_list(request):
+    form = forms.SupervisorFilterForm(request.GET or None)
+    at = selectors.today()
+    page = list_page(request, selectors.supervisor_list(request.user, _supervisor_filters(form), at=at))
+    rows = []
+    for sup in page.items:
+        card = selectors.current_card(list(sup.cards.all()))
+        state = selectors.supervisor_card_state(card, at) if card else ""
+        rows.append(
+            {
+                "supervisor": sup,
+                "card": card,
+                "state": state,
+                "state_label": domain.CARD_STATE_LABELS.get(state, ""),
+            }
+        )
+    return render(
+        request,
+        "people/supervisor_list.html",
+        {
+            "filters": form,
+            "page": page,
+            "rows": rows,
+            "can_create": services.may_create_supervisors(request.user),
+        },
+    )
+
+
+@login_required
+@application_errors_as_http
+def supervisor_detail(request, pk: int):
+    supervisor = selectors.supervisor_detail(request.user, pk)
+    at = selectors.today()
+    cards = _card_rows(supervisor.cards.all(), selectors.supervisor_card_state, at)
+    contracts = list(supervisor.contracts.all())
+    can_edit = bool(can_change_supervisor(request.user, supervisor))
+    return render(
+        request,
+        "people/supervisor_detail.html",
+        {
+            "supervisor": supervisor,
+            "person": supervisor.person,
+            "cards": cards,
+            "contracts": [{"contract": c, "in_force": c.starts_on <= at <= c.ends_on} for c in contracts],
+            "can_add_term": can_edit
+            and len(contracts) < domain.MAX_TERMS
+            and supervisor.status == Supervisor.Status.ACTIVE,
+            "relations": list(
+                selectors.relation_list(request.user, person=supervisor.person_id, include_withdrawn=True)
+            ),
+            "qualification_gaps": services.qualification_gaps(supervisor.qualification or {}),
+            "basis_label": services.QUALIFICATION_BASIS.get(
+                (supervisor.qualification or {}).get("basis", ""), ""
+            ),
+            "can_edit": can_edit,
+            "can_issue": can_edit
+            and supervisor.status == Supervisor.Status.ACTIVE
+            and not _has_live_card(cards),
+            "can_reveal": bool(can_reveal_pii(request.user)),
+            "can_declare": bool(can_declare_relation(request.user, supervisor.person)),
+            "status_actions": _supervisor_status_actions(supervisor) if can_edit else [],
+            "card_form": forms.CardIssueForm(),
+            "replace_form": forms.ReplaceForm(),
+            "contract_form": forms.ContractForm(),
+            "relation_form": forms.RelationForm(),
+            "today": at,
+        },
+    )
+
+
+def _has_live_card(card_rows) -> bool:
+    """A holder keeps one live card: a new one is issued only when none is valid, lost or re-issuing."""
+    return any(row["state"] in ("valid", "not_yet_valid", "lost", "reissuing") for row in card_rows)
+
+
+def _supervisor_status_actions(supervisor) -> list[dict[str, Any]]:
+    labels = {
+        "active": ("恢复", "btn-outline-success", False),
+        "suspended": ("暂停", "btn-outline-warning", False),
+        "dismissed": ("解聘", "btn-outline-danger", True),
+        "revoked": ("吊销资格", "btn-danger", True),
+    }
+    allowed = services.SUPERVISOR_TRANSITIONS.get(supervisor.status, frozenset())
+    return [
+        {"to": to, "label": labels[to][0], "css": labels[to][1], "confirm": labels[to][2]}
+        for to in ("active", "suspended", "dismissed", "revoked")
+        if to in allowed
+    ]
+
+
+@login_required
+@application_errors_as_http
+def supervisor_create(request):
+    if not services.may_create_supervisors(request.user):
+        raise DjangoPermissionDenied("没有新增督导员的权限")
+    form = forms.SupervisorCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                person, person_data = services.resolve_person_input(
+                    actor=request.user,
+                    name=data["name"],
+                    id_number=data["id_number"],
+                    phone=data["phone"],
+                    employer_name=data["employer_name"],
+                )
+                supervisor = services.supervisor_create(
+                    actor=request.user,
+                    kind=data["kind"],
+                    person=person,
+                    person_data=person_data,
+                    authority=data.get("authority"),
+                    institution=data.get("institution"),
+                    qualification=form.qualification(),
+                )
+        except (NotFound, PermissionDenied):
+            raise
+        except ApplicationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已新增督导员 {supervisor.person.name}")
+            return redirect("people:supervisor_detail", pk=supervisor.pk)
+    return render(request, "people/supervisor_form.html", {"form": form, "title": "新增质量督导员"})
+
+
+@login_required
+@application_errors_as_http
+def supervisor_edit(request, pk: int):
+    supervisor = selectors.get_or_404(
+        selectors.supervisors_for(request.user).select_related("person", "authority", "institution"), pk
+    )
+    if not can_change_supervisor(request.user, supervisor):
+        raise DjangoPermissionDenied("没有修改该督导员的权限")
+    person = supervisor.person
+    q = supervisor.qualification or {}
+    initial = {
+        "row_version": supervisor.row_version,
+        "person_row_version": person.row_version,
+        "name": person.name,
+        "phone": person.phone,
+        "employer_name": person.employer_name,
+        "authority": supervisor.authority_id,
+        **{
+            k: q.get(k)
+            for k in ("personal_conditions", "basis", "training_passed_on", "exam_passed_on", "note")
+        },
+    }
+    form = forms.SupervisorEditForm(
+        request.POST or None, initial=initial, user=request.user, supervisor=supervisor
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                _update_person(request.user, person, data)
+                changes: dict[str, Any] = {"qualification": form.qualification()}
+                if "authority" in form.fields:
+                    changes["authority"] = data["authority"]
+                services.supervisor_update(
+                    actor=request.user, supervisor=supervisor, row_version=data["row_version"], **changes
+                )
+        except (NotFound, PermissionDenied):
+            raise
+        except ApplicationError as exc:
+            _apply_errors(form, exc, {"id_number": "new_id_number"})
+        else:
+            messages.success(request, "已保存")
+            return redirect("people:supervisor_detail", pk=supervisor.pk)
+    return render(
+        request,
+        "people/supervisor_form.html",
+        {
+            "form": form,
+            "title": f"编辑督导员:{person.name}",
+            "supervisor": supervisor,
+        },
+    )
+
+
+def _update_person(actor, person, data) -> None:
+    changes = {"name": data["name"], "phone": data["phone"], "employer_name": data["employer_name"]}
+    if data.get("new_id_number"):
+        changes["id_number"] = data["new_id_number"]
+    unchanged = (person.name, person.phone, person.employer_name) == (
+        changes["name"].strip(),
+        changes["phone"].strip(),
+        changes["employer_name"].strip(),
+    ) and "id_number" not in changes
+    if unchanged:
+        if person.row_version != data["person_row_version"]:
+            raise Conflict("数据已被他人修改,请刷新后重试", code="stale_version")
+        return
+    services.person_update(actor=actor, person=person, row_version=data["person_row_version"], **changes)
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def supervisor_status(request, pk: int):
+    supervisor = selectors.get_or_404(selectors.supervisors_for(request.user), pk)
+    form = forms.StatusForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    label = Supervisor.Status(data["to"]).label if data.get("to") in Supervisor.Status.values else ""
+    return _run_action(
+        request,
+        reverse("people:supervisor_detail", args=[pk]),
+        lambda: services.supervisor_set_status(
+            actor=request.user,
+            supervisor=supervisor,
+            to=data.get("to", ""),
+            reason=data.get("reason", ""),
+            row_version=data.get("row_version"),
+        ),
+        f"督导员状态已变更为「{label}」",
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def supervisor_card_issue(request, pk: int):
+    supervisor = selectors.get_or_404(selectors.supervisors_for(request.user), pk)
+    form = forms.CardIssueForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "发证信息不完整:" + "; ".join(e for errs in form.errors.values() for e in errs)
+        )
+        return redirect("people:supervisor_detail", pk=pk)
+    data = form.cleaned_data
+    return _run_action(
+        request,
+        reverse("people:supervisor_detail", args=[pk]),
+        lambda: services.supervisor_card_issue(
+            actor=request.user,
+            supervisor=supervisor,
+            number=data["number"],
+            issued_on=data["issued_on"],
+            valid_until=data["valid_until"],
+        ),
+        "证卡已发放",
+        keep=_card_keep(request),
+    )
+
+
+_CARD_ACTION_LABELS = {
+    "lost": "已挂失",
+    "valid": "已解除挂失",
+    "reissuing": "已申请补办",
+    "revoked": "证卡已吊销",
+}
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def supervisor_card_status(request, pk: int):
+    card = selectors.get_or_404(selectors.supervisor_cards_for(request.user).select_related("supervisor"), pk)
+    form = forms.StatusForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    return _run_action(
+        request,
+        reverse("people:supervisor_detail", args=[card.supervisor_id]),
+        lambda: services.supervisor_card_set_status(
+            actor=request.user,
+            card=card,
+            to=data.get("to", ""),
+            reason=data.get("reason", ""),
+            row_version=data.get("row_version"),
+        ),
+        _CARD_ACTION_LABELS.get(data.get("to", ""), "已更新"),
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def supervisor_card_replace(request, pk: int):
+    card = selectors.get_or_404(selectors.supervisor_cards_for(request.user).select_related("supervisor"), pk)
+    form = forms.ReplaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写新证卡号和补发日期")
+        return redirect("people:supervisor_detail", pk=card.supervisor_id)
+    data = form.cleaned_data
+    return _run_action(
+        request,
+        reverse("people:supervisor_detail", args=[card.supervisor_id]),
+        lambda: services.supervisor_card_replace(
+            actor=request.user,
+            card=card,
+            number=data["number"],
+            issued_on=data["issued_on"],
+            valid_until=data["valid_until"],
+        ),
+        "新证已补发,旧证作废",
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def supervisor_contract_add(request, pk: int):
+    supervisor = selectors.get_or_404(selectors.supervisors_for(request.user), pk)
+    form = forms.ContractForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "聘期起始日格式应为 YYYY-MM-DD")
+        return redirect("people:supervisor_detail", pk=pk)
+    starts_on = form.cleaned_data["starts_on"]
+
+    def act():
+        if starts_on is None:
+            return services.supervisor_contract_renew(actor=request.user, supervisor=supervisor)
+        return services.supervisor_contract_add(
+            actor=request.user, supervisor=supervisor, starts_on=starts_on
+        )
+
+    return _run_action(request, reverse("people:supervisor_detail", args=[pk]), act, "聘期已登记")
+
+
+@login_required
+@application_errors_as_http
+def supervisor_import(request):
+    if not services.may_create_supervisors(request.user):
+        raise DjangoPermissionDenied("没有导入督导员的权限")
+    return import_view(
+        request,
+        columns=excel.SUPERVISOR_COLUMNS,
+        row_service_factory=excel.supervisor_row_service,
+        template_name="web/import_page.html",
+        success_url=reverse("people:supervisor_list"),
+        sheet_name="督导员",
+        example_rows=excel.SUPERVISOR_EXAMPLES,
+        extra_context={
+            "import_title": "导入质量督导员",
+            "back_url": reverse("people:supervisor_list"),
+            "back_label": "质量督导员",
+        },
+    )
+
+
+@login_required
+def supervisor_export(request):
+    form = forms.SupervisorFilterForm(request.GET or None)
+    at = selectors.today()
+    qs = _export_queryset(selectors.supervisor_list(request.user, _supervisor_filters(form), at=at))
+    data = export_workbook(
+        excel.SUPERVISOR_EXPORT_COLUMNS, excel.supervisor_export_rows(qs, at), sheet_name="督导员"
+    )
+    return export_response(f"质量督导员_{at.isoformat()}.xlsx", data)
+
+
+# --------------------------------------------------------------------------------------- examiners
+
+
+def _examiner_filters(form) -> selectors.ExaminerFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.ExaminerFilters(
+        q=data.get("q") or "",
+        status=data.get("status") or "",
+        card_state=data.get("card_state") or "",
+        occupation=data.get("occupation") or "",
+    )
+
+
+@login_required
+def examiner_list(request):
+    form = forms.ExaminerFilterForm(request.GET or None)
+    at = selectors.today()
+    page = list_page(request, selectors.examiner_list(request.user, _examiner_filters(form), at=at))
+    rows = []
+    for ex in page.items:
+        card = selectors.current_card(list(ex.cards.all()))
+        state = selectors.examiner_card_state(card, at) if card else ""
+        rows.append(
+            {
+                "examiner": ex,
+                "card": card,
+                "state": state,
+                "state_label": domain.CARD_STATE_LABELS.get(state, ""),
+                "scopes": list(card.scopes.all()) if card else [],
+            }
+        )
+    return render(
+        request,
+        "people/examiner_list.html",
+        {
+            "filters": form,
+            "page": page,
+            "rows": rows,
+            "can_create": services.may_create_examiners(request.user),
+        },
+    )
+
+
+@login_required
+@application_errors_as_http
+def examiner_detail(request, pk: int):
+    examiner = selectors.examiner_detail(request.user, pk)
+    at = selectors.today()
+    cards = _card_rows(examiner.cards.all(), selectors.examiner_card_state, at)
+    for row in cards:
+        row["scopes"] = list(row["card"].scopes.all())
+        row["lapses_on"] = domain.lapse_date(row["card"].valid_until)
+    can_edit = bool(can_change_examiner(request.user, examiner))
+    return render(
+        request,
+        "people/examiner_detail.html",
+        {
+            "examiner": examiner,
+            "person": examiner.person,
+            "cards": cards,
+            "relations": list(
+                selectors.relation_list(request.user, person=examiner.person_id, include_withdrawn=True)
+            ),
+            "can_edit": can_edit,
+            "can_issue": can_edit and examiner.is_active and not _has_live_card(cards),
+            "can_reveal": bool(can_reveal_pii(request.user)),
+            "can_declare": bool(can_declare_relation(request.user, examiner.person)),
+            "card_form": forms.ExaminerCardIssueForm(),
+            "replace_form": forms.ReplaceForm(),
+            "training_form": forms.TrainingForm(),
+            "relation_form": forms.RelationForm(),
+            "today": at,
+        },
+    )
+
+
+@login_required
+@application_errors_as_http
+def examiner_create(request):
+    if not services.may_create_examiners(request.user):
+        raise DjangoPermissionDenied("没有新增考评员的权限")
+    form = forms.ExaminerCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                person, person_data = services.resolve_person_input(
+                    actor=request.user,
+                    name=data["name"],
+                    id_number=data["id_number"],
+                    phone=data["phone"],
+                    employer_name=data["employer_name"],
+                )
+                examiner = services.examiner_create(
+                    actor=request.user,
+                    person=person,
+                    person_data=person_data,
+                    authority=data["authority"],
+                    senior=data["senior"],
+                )
+        except (NotFound, PermissionDenied):
+            raise
+        except ApplicationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已新增考评员 {examiner.person.name}")
+            return redirect("people:examiner_detail", pk=examiner.pk)
+    return render(request, "people/examiner_form.html", {"form": form, "title": "新增考评员"})
+
+
+@login_required
+@application_errors_as_http
+def examiner_edit(request, pk: int):
+    examiner = selectors.get_or_404(
+        selectors.examiners_for(request.user).select_related("person", "authority"), pk
+    )
+    if not can_change_examiner(request.user, examiner):
+        raise DjangoPermissionDenied("没有修改该考评员的权限")
+    person = examiner.person
+    initial = {
+        "row_version": examiner.row_version,
+        "person_row_version": person.row_version,
+        "name": person.name,
+        "phone": person.phone,
+        "employer_name": person.employer_name,
+        "authority": examiner.authority_id,
+        "senior": examiner.senior,
+    }
+    form = forms.ExaminerEditForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                _update_person(request.user, person, data)
+                services.examiner_update(
+                    actor=request.user,
+                    examiner=examiner,
+                    row_version=data["row_version"],
+                    senior=data["senior"],
+                    authority=data["authority"],
+                )
+        except (NotFound, PermissionDenied):
+            raise
+        except ApplicationError as exc:
+            _apply_errors(form, exc, {"id_number": "new_id_number"})
+        else:
+            messages.success(request, "已保存")
+            return redirect("people:examiner_detail", pk=examiner.pk)
+    return render(
+        request,
+        "people/examiner_form.html",
+        {
+            "form": form,
+            "title": f"编辑考评员:{person.name}",
+            "examiner": examiner,
+        },
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def examiner_status(request, pk: int):
+    examiner = selectors.get_or_404(selectors.examiners_for(request.user), pk)
+    form = forms.StatusForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    return _run_action(
+        request,
+        reverse("people:examiner_detail", args=[pk]),
+        lambda: services.examiner_set_status(
+            actor=request.user,
+            examiner=examiner,
+            to=data.get("to", ""),
+            reason=data.get("reason", ""),
+            row_version=data.get("row_version"),
+        ),
+        "考评员状态已更新",
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def examiner_card_issue(request, pk: int):
+    examiner = selectors.get_or_404(selectors.examiners_for(request.user), pk)
+    form = forms.ExaminerCardIssueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "发证信息有误:" + "; ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("people:examiner_detail", pk=pk)
+    data = form.cleaned_data
+    return _run_action(
+        request,
+        reverse("people:examiner_detail", args=[pk]),
+        lambda: services.examiner_card_issue(
+            actor=request.user,
+            examiner=examiner,
+            number=data["number"],
+            issued_on=data["issued_on"],
+            valid_until=data["valid_until"],
+            scopes=form.scope_items(),
+        ),
+        "证卡已发放",
+        keep=_card_keep(request),
+    )
+
+
+def _examiner_card(request, pk: int):
+    return selectors.get_or_404(
+        selectors.examiner_cards_for(request.user).select_related("examiner", "examiner__authority"), pk
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def examiner_card_status(request, pk: int):
+    card = _examiner_card(request, pk)
+    form = forms.StatusForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    return _run_action(
+        request,
+        reverse("people:examiner_detail", args=[card.examiner_id]),
+        lambda: services.examiner_card_set_status(
+            actor=request.user,
+            card=card,
+            to=data.get("to", ""),
+            reason=data.get("reason", ""),
+            row_version=data.get("row_version"),
+        ),
+        _CARD_ACTION_LABELS.get(data.get("to", ""), "已更新"),
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def examiner_card_replace(request, pk: int):
+    card = _examiner_card(request, pk)
+    form = forms.ReplaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写新证卡号和补发日期")
+        return redirect("people:examiner_detail", pk=card.examiner_id)
+    data = form.cleaned_data
+    return _run_action(
+        request,
+        reverse("people:examiner_detail", args=[card.examiner_id]),
+        lambda: services.examiner_card_replace(
+            actor=request.user,
+            card=card,
+            number=data["number"],
+            issued_on=data["issued_on"],
+            valid_until=data["valid_until"],
+        ),
+        "新证已补发,旧证作废",
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def examiner_card_training(request, pk: int):
+    card = _examiner_card(request, pk)
+    form = forms.TrainingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写延续培训日期")
+        return redirect("people:examiner_detail", pk=card.examiner_id)
+    return _run_action(
+        request,
+        reverse("people:examiner_detail", args=[card.examiner_id]),
+        lambda: services.examiner_card_renew_training(
+            actor=request.user, card=card, trained_on=form.cleaned_data["trained_on"]
+        ),
+        "已登记延续培训,有效期顺延 3 年",
+    )
+
+
+@login_required
+@application_errors_as_http
+def examiner_import(request):
+    if not services.may_create_examiners(request.user):
+        raise DjangoPermissionDenied("没有导入考评员的权限")
+    return import_view(
+        request,
+        columns=excel.EXAMINER_COLUMNS,
+        row_service_factory=excel.examiner_row_service,
+        template_name="web/import_page.html",
+        success_url=reverse("people:examiner_list"),
+        sheet_name="考评员",
+        example_rows=excel.EXAMINER_EXAMPLES,
+        extra_context={
+            "import_title": "导入考评员",
+            "back_url": reverse("people:examiner_list"),
+            "back_label": "考评员",
+        },
+    )
+
+
+@login_required
+def examiner_export(request):
+    form = forms.ExaminerFilterForm(request.GET or None)
+    at = selectors.today()
+    qs = _export_queryset(selectors.examiner_list(request.user, _examiner_filters(form), at=at))
+    data = export_workbook(
+        excel.EXAMINER_EXPORT_COLUMNS, excel.examiner_export_rows(qs, at), sheet_name="考评员"
+    )
+    return export_response(f"考评员_{at.isoformat()}.xlsx", data)
+
+
+# ----------------------------------------------------------------------------------- persons and relations
+
+
+@login_required
+def person_list(request):
+    form = forms.PersonSearchForm(request.GET or None)
+    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    qs = (
+        selectors.person_list(request.user, q).prefetch_related("supervisor_roles").select_related("examiner")
+    )
+    page = list_page(request, qs)
+    return render(request, "people/person_list.html", {"filters": form, "page": page, "q": q})
+
+
+@login_required
+@application_errors_as_http
+def person_detail(request, pk: int):
+    person = selectors.get_or_404(
+        selectors.persons_for(request.user).select_related("employer", "registered_by"), pk
+    )
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "supervisors": list(
+                selectors.supervisors_for(request.user)
+                .filter(person=person)
+                .select_related("authority", "institution")
+            ),
+            "examiner": selectors.examiners_for(request.user).filter(person=person).first(),
+            "relations": list(
+                selectors.relation_list(request.user, person=person.pk, include_withdrawn=True)
+            ),
+            "can_reveal": bool(can_reveal_pii(request.user)),
+            "can_declare": bool(can_declare_relation(request.user, person)),
+            "can_edit": bool(can_change_person(request.user, person)),
+            "relation_form": forms.RelationForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def person_reveal(request, pk: int):
+    """The full ID number (audited); htmx swaps it into the page, a plain POST gets a small page."""
+    person = selectors.get_or_404(selectors.persons_for(request.user), pk)
+    number = services.person_reveal_id(actor=request.user, person=person)
+    template = "people/partials/revealed_id.html" if request.htmx else "people/revealed_id.html"
+    response = render(request, template, {"person": person, "number": number})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def relation_add(request, pk: int):
+    person = selectors.get_or_404(selectors.persons_for(request.user), pk)
+    form = forms.RelationForm(request.POST)
+    fallback = reverse("people:person_detail", args=[pk])
+    if not form.is_valid():
+        messages.error(request, "申报信息有误:" + "; ".join(e for errs in form.errors.values() for e in errs))
+        return _redirect_back(request, fallback)
+    data = form.cleaned_data
+
+    def act():
+        institution = None
+        if data["institution_uscc"]:
+            institution = Institution.objects.filter(uscc=data["institution_uscc"].strip().upper()).first()
+            if institution is None:
+                raise ValidationFailed("关系机构的统一社会信用代码不存在")
+        return services.relation_declare(
+            actor=request.user,
+            person=person,
+            kind=data["kind"],
+            other_id_number=data["other_id_number"] or None,
+            other_name=data["other_name"],
+            institution=institution,
+            note=data["note"],
+        )
+
+    return _run_action(request, fallback, act, "关系已申报")
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def relation_withdraw(request, pk: int):
+    relation = selectors.get_or_404(selectors.relations_for(request.user).select_related("person"), pk)
+    return _run_action(
+        request,
+        reverse("people:person_detail", args=[relation.person_id]),
+        lambda: services.relation_withdraw(actor=request.user, relation=relation),
+        "关系已撤回",
+    )

@@ -1,0 +1,1252 @@
+"""Registry writers: every mutation of authorities, occupations, institutions, filings, scopes, venues,
+batches and regions goes through these functions (permission check, full_clean, audit, row_version).
+
+Order of refusals: an object outside the actor's data scope → NotFound; in scope but the role may not
+write → PermissionDenied; stale `row_version` → Conflict; bad input → ValidationFailed. Nothing is
+written in any of these cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from dudao.common import audit
+from dudao.common.errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    validation_error_from_django,
+)
+from dudao.people import domain as people_domain
+from dudao.people.models import Examiner, ExaminerCard, ExaminerCardScope
+
+from . import domain, selectors
+from .models import Authority, Batch, Filing, FilingScope, Institution, Occupation, Region, Venue
+from .permissions import INSTITUTION_CONTACT_FIELDS, user_region_prefix
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+OCC1_SOURCE = "DOMAIN.md OCC-1 (public lists, medium confidence)"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Helpers
+def _require(actor, perm: str, obj: Any = None) -> None:
+    if actor is None or not actor.has_perm(perm, obj):
+        raise PermissionDenied()
+
+
+def _clean(obj: models.Model, exclude: Iterable[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude) if exclude else None)
+    except DjangoValidationError as exc:
+        raise validation_error_from_django(exc) from None
+
+
+def _field_error(field: str, message: str, code: str | None = None) -> ValidationFailed:
+    return ValidationFailed(message, code=code, detail={field: [message]})
+
+
+def _pk(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _ref(qs, value: Any, field: str, message: str):
+    """Resolve a referenced row inside `qs` (the actor's scope) or report it as a field error."""
+    if value in (None, ""):
+        return None
+    try:
+        return qs.get(pk=_pk(value))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise _field_error(field, message) from None
+
+
+def _visible(qs, value: Any):
+    """The object being written (or written under) must be in scope: else 404, never a hint it exists."""
+    try:
+        return qs.get(pk=_pk(value))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def _locked(obj: models.Model, row_version: int | None) -> models.Model:
+    """Re-read the row under lock and refuse a stale version (optimistic locking)."""
+    fresh = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if row_version is None:
+        raise _field_error("row_version", "缺少版本号(row_version),请刷新后重试")
+    if fresh.row_version != int(row_version):
+        raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": fresh.row_version})
+    return fresh
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _check_fields(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ValidationFailed(
+            f"不能修改字段:{'、'.join(unknown)}", detail={f: ["不可修改"] for f in unknown}
+        )
+
+
+def _save_changes(obj: models.Model, values: Mapping[str, Any], *, actor, action: str, before: dict) -> bool:
+    """Assign, validate and save the fields that really change; audit once. Returns whether anything did."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    _clean(obj)
+    if not changed:
+        return False
+    obj.row_version += 1
+    obj.save(update_fields=[*changed, "row_version", "updated_at"])
+    audit.record(actor=actor, action=action, obj=obj, before=before, after=audit.snapshot(obj))
+    return True
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Occupations (OCC-1)
+OCCUPATION_FIELDS = ("code", "name", "verified", "source", "is_active")
+
+
+def _occupation_values(values: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
+    if "code" in values:
+        values["code"] = domain.validate_occupation_code(_text(values["code"]))
+        clash = Occupation.objects.filter(code=values["code"]).exclude(pk=exclude_pk).first()
+        if clash:
+            raise _field_error("code", f"职业编码 {values['code']} 已存在(职业「{clash.name}」)")
+    if "name" in values:
+        values["name"] = _text(values["name"])
+        if not values["name"]:
+            raise _field_error("name", "请填写职业名称")
+    if "source" in values:
+        values["source"] = _text(values["source"])
+    return values
+
+
+@transaction.atomic
+def occupation_create(
+    *, actor, code: str, name: str, verified: bool = False, source: str = "", is_active: bool = True
+) -> Occupation:
+    """Add an occupation to the catalogue; a verified code must say where it was verified (OCC-1)."""
+    _require(actor, "registry.add_occupation")
+    with transaction.atomic():
+        values = _occupation_values({"code": code, "name": name, "source": source})
+        if verified and not values["source"]:
+            raise _field_error("source", "已核实的职业编码须注明编码来源")
+        occupation = Occupation(**values, verified=bool(verified), is_active=bool(is_active))
+        _clean(occupation)
+        occupation.save()
+        audit.record(
+            actor=actor, action="registry.occupation.create", obj=occupation, after=audit.snapshot(occupation)
+        )
+    return occupation
+
+
+@transaction.atomic
+def occupation_update(*, actor, occupation: Occupation | int, row_version: int, **changes: Any) -> Occupation:
+    """Change an occupation (code, name, verified flag and source, active)."""
+    _check_fields(changes, OCCUPATION_FIELDS)
+    target = _visible(Occupation.objects.all(), occupation)
+    _require(actor, "registry.change_occupation", target)
+    with transaction.atomic():
+        obj = _locked(target, row_version)
+        before = audit.snapshot(obj)
+        values = _occupation_values(dict(changes), exclude_pk=obj.pk)
+        if values.get("verified", obj.verified) and not values.get("source", obj.source):
+            raise _field_error("source", "已核实的职业编码须注明编码来源")
+        _save_changes(obj, values, actor=actor, action="registry.occupation.update", before=before)
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Authorities
+AUTHORITY_FIELDS = ("code", "name", "region", "parent", "card_issuer_code", "contact_phone", "is_active")
+
+
+def _authority_values(actor, values: dict[str, Any], *, current: Authority | None = None) -> dict[str, Any]:
+    if "code" in values:
+        values["code"] = _text(values["code"])
+        if not values["code"]:
+            raise _field_error("code", "请填写机构编码")
+        clash = (
+            Authority.objects.filter(code=values["code"]).exclude(pk=current.pk if current else None).first()
+        )
+        if clash:
+            raise _field_error("code", f"机构编码 {values['code']} 已被「{clash.name}」使用")
+    if "name" in values:
+        values["name"] = _text(values["name"])
+    if "region" in values:
+        values["region"] = _ref(Region.objects.all(), values["region"], "region", "所在区划不存在")
+        if values["region"] is None:
+            raise _field_error("region", "请选择所在区划")
+        prefix = user_region_prefix(actor)
+        if not actor.is_superuser and not (prefix and values["region"].code.startswith(prefix)):
+            raise _field_error("region", f"区划「{values['region'].name}」不在您的管辖范围内")
+    if "parent" in values:
+        values["parent"] = _ref(
+            selectors.authorities_for(actor), values["parent"], "parent", "上级机构不存在或不在您的管辖范围内"
+        )
+    region = values.get("region", current.region if current else None)
+    parent = values.get("parent", current.parent if current else None)
+    if parent is not None and region is not None:
+        if current is not None and _is_descendant_or_self(parent, current):
+            raise _field_error("parent", "上级机构不能是本机构或其下级机构")
+        if not region.code.startswith(parent.region.prefix):
+            raise _field_error("parent", f"上级机构「{parent.name}」的辖区不包含区划「{region.name}」")
+    if "card_issuer_code" in values:
+        values["card_issuer_code"] = _text(values["card_issuer_code"])
+        if values["card_issuer_code"] and not re.fullmatch(r"[0-9]{2}", values["card_issuer_code"]):
+            raise _field_error("card_issuer_code", "证卡发证机关代码应为 2 位数字(省级区划代码前两位,SUP-3)")
+    if "contact_phone" in values:
+        values["contact_phone"] = _text(values["contact_phone"])
+    return values
+
+
+def _is_descendant_or_self(candidate: Authority, root: Authority) -> bool:
+    seen: set[int] = set()
+    node: Authority | None = candidate
+    while node is not None and node.pk not in seen:
+        if node.pk == root.pk:
+            return True
+        seen.add(node.pk)
+        node = node.parent
+    return False
+
+
+@transaction.atomic
+def authority_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    region: Region | str,
+    parent: Authority | int | None = None,
+    card_issuer_code: str = "",
+    contact_phone: str = "",
+    is_active: bool = True,
+) -> Authority:
+    """Add an authority in the actor's region (or below); provincial ones default the SUP-3 issuer code."""
+    _require(actor, "registry.add_authority")
+    with transaction.atomic():
+        values = _authority_values(
+            actor,
+            {
+                "code": code,
+                "name": name,
+                "region": region,
+                "parent": parent,
+                "card_issuer_code": card_issuer_code,
+                "contact_phone": contact_phone,
+            },
+        )
+        if not values["card_issuer_code"] and values["region"].kind == Region.Kind.PROVINCE:
+            # SUP-3: the issuing-authority code is the GB/T 2260 province prefix.
+            values["card_issuer_code"] = values["region"].code[:2]
+        authority = Authority(**values, is_active=bool(is_active))
+        _clean(authority)
+        authority.save()
+        audit.record(
+            actor=actor, action="registry.authority.create", obj=authority, after=audit.snapshot(authority)
+        )
+    return authority
+
+
+@transaction.atomic
+def authority_update(*, actor, authority: Authority | int, row_version: int, **changes: Any) -> Authority:
+    """Change an authority the actor oversees."""
+    _check_fields(changes, AUTHORITY_FIELDS)
+    target = _visible(selectors.authorities_for(actor).select_related("region"), authority)
+    _require(actor, "registry.change_authority", target)
+    with transaction.atomic():
+        obj = _locked(target, row_version)
+        before = audit.snapshot(obj)
+        values = _authority_values(actor, dict(changes), current=obj)
+        _save_changes(obj, values, actor=actor, action="registry.authority.update", before=before)
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Institutions (INST-1)
+INSTITUTION_FIELDS = (
+    "name",
+    "kind",
+    "uscc",
+    "region",
+    "authority",
+    "parent_org_name",
+    "address",
+    "legal_representative",
+    "contact_name",
+    "contact_phone",
+    "is_active",
+)
+_PHONE_RE = re.compile(r"^[0-9+()\-\s转]{5,32}$")
+
+
+def _institution_values(
+    actor, values: dict[str, Any], *, current: Institution | None = None
+) -> dict[str, Any]:
+    for name in (
+        "name",
+        "parent_org_name",
+        "address",
+        "legal_representative",
+        "contact_name",
+        "contact_phone",
+    ):
+        if name in values:
+            values[name] = _text(values[name])
+    if "name" in values and not values["name"]:
+        raise _field_error("name", "请填写机构名称")
+    if values.get("contact_phone") and not _PHONE_RE.match(values["contact_phone"]):
+        raise _field_error("contact_phone", "联系电话格式不正确")
+    if "kind" in values and values["kind"] not in Institution.Kind.values:
+        raise _field_error("kind", f"机构类型「{values['kind']}」无效")
+    if "uscc" in values:
+        values["uscc"] = domain.validate_uscc(_text(values["uscc"]))
+        clash = (
+            Institution.objects.filter(uscc=values["uscc"])
+            .exclude(pk=current.pk if current else None)
+            .first()
+        )
+        if clash:
+            raise _field_error(
+                "uscc", f"统一社会信用代码 {values['uscc']} 已被机构「{clash.name}」使用", "duplicate"
+            )
+    if "authority" in values:
+        values["authority"] = _ref(
+            selectors.authorities_for(actor).select_related("region"),
+            values["authority"],
+            "authority",
+            "主管机构不存在或不在您的管辖范围内",
+        )
+        if values["authority"] is None:
+            raise _field_error("authority", "请选择主管(备案)机构")
+    if "region" in values:
+        values["region"] = _ref(Region.objects.all(), values["region"], "region", "所在区划不存在")
+        if values["region"] is None:
+            raise _field_error("region", "请选择所在区划")
+    region = values.get("region", current.region if current else None)
+    authority = values.get("authority", current.authority if current else None)
+    if region is not None and authority is not None and not region.code.startswith(authority.region.prefix):
+        raise _field_error("region", f"所在区划「{region.name}」不在主管机构「{authority.name}」的辖区内")
+    kind = values.get("kind", current.kind if current else None)
+    if values.get("parent_org_name") and kind != Institution.Kind.SOCIAL_ORG:
+        raise _field_error("parent_org_name", "只有社会培训评价组织可填写上级全国性组织(INST-1)")
+    return values
+
+
+@transaction.atomic
+def institution_create(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    uscc: str,
+    region: Region | str,
+    authority: Authority | int | None = None,
+    parent_org_name: str = "",
+    address: str = "",
+    legal_representative: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    is_active: bool = True,
+) -> Institution:
+    """Register an evaluation institution in the actor's region (INST-1); USCC checked and unique."""
+    _require(actor, "registry.add_institution")
+    if authority in (None, "") and getattr(actor, "authority_id", None) and not actor.is_superuser:
+        authority = actor.authority_id
+    with transaction.atomic():
+        values = _institution_values(
+            actor,
+            {
+                "name": name,
+                "kind": kind,
+                "uscc": uscc,
+                "region": region,
+                "authority": authority,
+                "parent_org_name": parent_org_name,
+                "address": address,
+                "legal_representative": legal_representative,
+                "contact_name": contact_name,
+                "contact_phone": contact_phone,
+            },
+        )
+        institution = Institution(**values, is_active=bool(is_active))
+        _clean(institution)
+        try:
+            with transaction.atomic():
+                institution.save()
+        except IntegrityError:  # a concurrent insert won the unique USCC
+            raise _field_error("uscc", f"统一社会信用代码 {values['uscc']} 已被使用", "duplicate") from None
+        audit.record(
+            actor=actor,
+            action="registry.institution.create",
+            obj=institution,
+            after=audit.snapshot(institution),
+        )
+    return institution
+
+
+@transaction.atomic
+def institution_update(
+    *, actor, institution: Institution | int, row_version: int, **changes: Any
+) -> Institution:
+    """Change an institution; its own admin may change only the contact fields."""
+    _check_fields(changes, INSTITUTION_FIELDS)
+    target = _visible(
+        selectors.institutions_for(actor).select_related("region", "authority__region"), institution
+    )
+    if not actor.has_perm("registry.change_institution", target):
+        _require(actor, "registry.change_institution_contact", target)
+        forbidden = sorted(
+            name
+            for name, value in changes.items()
+            if name not in INSTITUTION_CONTACT_FIELDS
+            and getattr(target, name) != value
+            and _pk(getattr(target, name)) != _pk(value)
+        )
+        if forbidden:
+            raise PermissionDenied("评价机构管理员只能修改地址、联系人、联系电话和法定代表人")
+        changes = {k: v for k, v in changes.items() if k in INSTITUTION_CONTACT_FIELDS}
+    with transaction.atomic():
+        obj = _locked(target, row_version)
+        before = audit.snapshot(obj)
+        values = _institution_values(actor, dict(changes), current=obj)
+        _save_changes(obj, values, actor=actor, action="registry.institution.update", before=before)
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Filings (INST-2) and scopes
+FILING_FIELDS = ("number", "valid_from", "valid_until", "note", "authority")
+
+# status → {next status: needs a reason}. Expired and terminated are final; renewal makes a new filing.
+FILING_TRANSITIONS: dict[str, dict[str, bool]] = {
+    "active": {"suspended": True, "rectifying": True, "expired": False, "terminated": True},
+    "suspended": {"active": False, "rectifying": True, "expired": False, "terminated": True},
+    "rectifying": {"active": False, "suspended": True, "expired": False, "terminated": True},
+    "expired": {},
+    "terminated": {},
+}
+
+
+def _check_overlap(
+    institution_id: int, valid_from: dt.date, valid_until: dt.date, status: str, exclude_pk: int | None = None
+) -> None:
+    """INST-2: one open filing per institution and period (expired/terminated ones do not count)."""
+    if status in domain.CLOSED_FILING_STATUSES:
+        return
+    others = (
+        Filing.objects.filter(institution_id=institution_id)
+        .exclude(status__in=domain.CLOSED_FILING_STATUSES)
+        .exclude(pk=exclude_pk)
+        .order_by("valid_from")
+    )
+    for other in others:
+        if domain.filing_periods_overlap(valid_from, valid_until, other.valid_from, other.valid_until):
+            raise _field_error(
+                "valid_from",
+                f"与现有备案 {other.number} 的有效期重叠"
+                f"({other.valid_from:%Y-%m-%d} 至 {other.valid_until:%Y-%m-%d})",
+                "overlap",
+            )
+
+
+def _filing_number(value: Any, exclude_pk: int | None = None) -> str:
+    number = _text(value)
+    if not number:
+        raise _field_error("number", "请填写备案编号")
+    clash = Filing.objects.filter(number=number).exclude(pk=exclude_pk).select_related("institution").first()
+    if clash:
+        raise _field_error(
+            "number", f"备案编号 {number} 已存在(机构「{clash.institution.name}」)", "duplicate"
+        )
+    return number
+
+
+def _date(value: Any, field: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        raise _field_error(field, "日期格式应为 YYYY-MM-DD") from None
+
+
+@transaction.atomic
+def filing_create(
+    *,
+    actor,
+    institution: Institution | int,
+    number: str,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    authority: Authority | int | None = None,
+    status: str = Filing.Status.ACTIVE,
+    note: str = "",
+    scopes: Sequence[Mapping[str, Any]] = (),
+) -> Filing:
+    """Record a filing of an institution (INST-2); refused if it overlaps another open filing."""
+    target = _visible(selectors.institutions_for(actor).select_related("authority"), institution)
+    _require(actor, "registry.add_filing", target)
+    if status not in Filing.Status.values:
+        raise _field_error("status", f"备案状态「{status}」无效")
+    valid_from, valid_until = _date(valid_from, "valid_from"), _date(valid_until, "valid_until")
+    domain.validate_period(valid_from, valid_until)
+    with transaction.atomic():
+        # Lock the institution: two concurrent filings for it are checked one after the other.
+        Institution.objects.select_for_update().filter(pk=target.pk).first()
+        number = _filing_number(number)
+        if authority in (None, ""):
+            filing_authority = target.authority
+        else:
+            filing_authority = _ref(
+                selectors.authorities_for(actor), authority, "authority", "备案机关不存在或不在您的管辖范围内"
+            )
+        _check_overlap(target.pk, valid_from, valid_until, status)
+        filing = Filing(
+            institution=target,
+            authority=filing_authority,
+            number=number,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            status=status,
+            note=_text(note),
+        )
+        _clean(filing)
+        filing.save()
+        audit.record(actor=actor, action="registry.filing.create", obj=filing, after=audit.snapshot(filing))
+        for scope in scopes:
+            _scope_add(actor=actor, filing=filing, **scope)
+    return filing
+
+
+@transaction.atomic
+def filing_update(*, actor, filing: Filing | int, row_version: int, **changes: Any) -> Filing:
+    """Change a filing's number, validity period, note or authority; the overlap rule is re-checked."""
+    _check_fields(changes, FILING_FIELDS)
+    target = _visible(selectors.filings_for(actor).select_related("institution"), filing)
+    _require(actor, "registry.change_filing", target)
+    with transaction.atomic():
+        Institution.objects.select_for_update().filter(pk=target.institution_id).first()
+        obj = _locked(target, row_version)
+        before = audit.snapshot(obj)
+        values = dict(changes)
+        if "number" in values:
+            values["number"] = _filing_number(values["number"], exclude_pk=obj.pk)
+        if "note" in values:
+            values["note"] = _text(values["note"])
+        if "authority" in values:
+            values["authority"] = _ref(
+                selectors.authorities_for(actor),
+                values["authority"],
+                "authority",
+                "备案机关不存在或不在您的管辖范围内",
+            )
+            if values["authority"] is None:
+                raise _field_error("authority", "请选择备案机关")
+        for name in ("valid_from", "valid_until"):
+            if name in values:
+                values[name] = _date(values[name], name)
+        valid_from = values.get("valid_from", obj.valid_from)
+        valid_until = values.get("valid_until", obj.valid_until)
+        domain.validate_period(valid_from, valid_until)
+        _check_overlap(obj.institution_id, valid_from, valid_until, obj.status, exclude_pk=obj.pk)
+        _save_changes(obj, values, actor=actor, action="registry.filing.update", before=before)
+    return obj
+
+
+@transaction.atomic
+def filing_set_status(
+    *, actor, filing: Filing | int, status: str, reason: str = "", row_version: int | None = None
+) -> Filing:
+    """Move a filing along INST-2's statuses (suspend, rectify, resume, expire, terminate) with a reason."""
+    target = _visible(selectors.filings_for(actor).select_related("institution"), filing)
+    _require(actor, "registry.change_filing", target)
+    with transaction.atomic():
+        obj = type(target).objects.select_for_update().get(pk=target.pk)
+        if row_version is not None and obj.row_version != int(row_version):
+            raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": obj.row_version})
+        if status not in Filing.Status.values:
+            raise _field_error("status", f"备案状态「{status}」无效")
+        allowed = FILING_TRANSITIONS.get(obj.status, {})
+        if status not in allowed:
+            raise IllegalTransition(
+                f"备案当前状态为「{obj.get_status_display()}」,不能变更为「{Filing.Status(status).label}」",
+                detail={"from": obj.status, "to": status},
+            )
+        reason = _text(reason)
+        if allowed[status] and not reason:
+            raise _field_error("reason", f"变更为「{Filing.Status(status).label}」须填写原因")
+        before = audit.snapshot(obj)
+        _save_changes(
+            obj,
+            {"status": status, "status_reason": reason[:255]},
+            actor=actor,
+            action="registry.filing.set_status",
+            before=before,
+        )
+    return obj
+
+
+def _scope_add(
+    *,
+    actor,
+    filing: Filing,
+    occupation: Occupation | int,
+    levels: Sequence[int],
+    work_type: str = "",
+    start_date: dt.date | None = None,
+) -> FilingScope:
+    if filing.status in domain.CLOSED_FILING_STATUSES:
+        raise IllegalTransition(f"备案状态为「{filing.get_status_display()}」,不能增加认定范围")
+    occ = _ref(Occupation.objects.filter(is_active=True), occupation, "occupation", "职业不存在或已停用")
+    if occ is None:
+        raise _field_error("occupation", "请选择职业")
+    level_list = domain.validate_levels(levels)
+    start = filing.valid_from if start_date in (None, "") else _date(start_date, "start_date")
+    if not filing.valid_from <= start <= filing.valid_until:
+        raise _field_error(
+            "start_date",
+            f"起始日期应在备案有效期({filing.valid_from:%Y-%m-%d} 至 {filing.valid_until:%Y-%m-%d})内",
+        )
+    work_type = _text(work_type)
+    # One open entry per occupation / work type / level: a duplicate would make REN-5 drops ambiguous.
+    for other in FilingScope.objects.filter(
+        filing=filing, occupation=occ, work_type=work_type, ended_on=None
+    ):
+        common = set(other.levels) & set(level_list)
+        if common:
+            raise _field_error(
+                "levels",
+                f"职业「{occ.name}」{work_type}的等级 {domain.level_names(common)} 已在认定范围内",
+                "duplicate",
+            )
+    scope = FilingScope(
+        filing=filing, occupation=occ, work_type=work_type, levels=level_list, start_date=start
+    )
+    _clean(scope)
+    scope.save()
+    audit.record(actor=actor, action="registry.scope.add", obj=scope, after=audit.snapshot(scope))
+    return scope
+
+
+@transaction.atomic
+def filing_scope_add(
+    *,
+    actor,
+    filing: Filing | int,
+    occupation: Occupation | int,
+    levels: Sequence[int],
+    work_type: str = "",
+    start_date: dt.date | None = None,
+) -> FilingScope:
+    """Add an occupation (+ work type) with levels to a filing's scope (认定范围)."""
+    target = _visible(selectors.filings_for(actor).select_related("institution"), filing)
+    _require(actor, "registry.add_filingscope", target)
+    with transaction.atomic():
+        return _scope_add(
+            actor=actor,
+            filing=target,
+            occupation=occupation,
+            levels=levels,
+            work_type=work_type,
+            start_date=start_date,
+        )
+
+
+@transaction.atomic
+def filing_scope_update(*, actor, scope: FilingScope | int, row_version: int, **changes: Any) -> FilingScope:
+    """Correct an open scope entry's work type, levels or start date."""
+    _check_fields(changes, ("work_type", "levels", "start_date"))
+    target = _visible(selectors.scopes_for(actor).select_related("filing__institution"), scope)
+    _require(actor, "registry.change_filingscope", target)
+    with transaction.atomic():
+        obj = _locked(target, row_version)
+        if obj.ended_on is not None:
+            raise IllegalTransition("该认定范围已终止,不能修改")
+        before = audit.snapshot(obj)
+        values = dict(changes)
+        if "levels" in values:
+            values["levels"] = domain.validate_levels(values["levels"])
+        if "work_type" in values:
+            values["work_type"] = _text(values["work_type"])
+        if "start_date" in values:
+            values["start_date"] = _date(values["start_date"], "start_date")
+            filing = target.filing
+            if not filing.valid_from <= values["start_date"] <= filing.valid_until:
+                raise _field_error("start_date", "起始日期应在备案有效期内")
+        _save_changes(obj, values, actor=actor, action="registry.scope.update", before=before)
+    return obj
+
+
+@transaction.atomic
+def filing_scope_end(
+    *, actor, scope: FilingScope | int, ended_on: dt.date | None = None, row_version: int | None = None
+) -> FilingScope:
+    """End a scope entry (REN-5 drop): from `ended_on` (default today) no new batch may use it."""
+    target = _visible(selectors.scopes_for(actor).select_related("filing__institution"), scope)
+    _require(actor, "registry.change_filingscope", target)
+    end = timezone.localdate() if ended_on in (None, "") else _date(ended_on, "ended_on")
+    with transaction.atomic():
+        obj = type(target).objects.select_for_update().get(pk=target.pk)
+        if row_version is not None and obj.row_version != int(row_version):
+            raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": obj.row_version})
+        if obj.ended_on is not None:
+            raise IllegalTransition(f"该认定范围已于 {obj.ended_on:%Y-%m-%d} 终止")
+        if end < obj.start_date:
+            raise _field_error("ended_on", f"终止日期不能早于起始日期 {obj.start_date:%Y-%m-%d}")
+        before = audit.snapshot(obj)
+        _save_changes(obj, {"ended_on": end}, actor=actor, action="registry.scope.end", before=before)
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Venues
+VENUE_FIELDS = ("name", "address", "room_count", "capacity", "camera_count", "is_active")
+
+
+def _venue_values(values: dict[str, Any]) -> dict[str, Any]:
+    for name in ("name", "address"):
+        if name in values:
+            values[name] = _text(values[name])
+    if "name" in values and not values["name"]:
+        raise _field_error("name", "请填写场所名称")
+    for name, label in (("room_count", "考场数"), ("capacity", "容纳人数"), ("camera_count", "摄像头数")):
+        if name in values:
+            try:
+                values[name] = int(values[name])
+            except (TypeError, ValueError):
+                raise _field_error(name, f"{label}应为整数") from None
+            if values[name] < (1 if name == "room_count" else 0):
+                raise _field_error(name, f"{label}不能小于 {1 if name == 'room_count' else 0}")
+    return values
+
+
+@transaction.atomic
+def venue_create(
+    *,
+    actor,
+    institution: Institution | int,
+    name: str,
+    address: str = "",
+    room_count: int = 1,
+    capacity: int = 30,
+    camera_count: int = 0,
+    is_active: bool = True,
+) -> Venue:
+    """Add an evaluation site (考核场所) to an institution."""
+    target = _visible(selectors.institutions_for(actor), institution)
+    _require(actor, "registry.add_venue", target)
+    with transaction.atomic():
+        values = _venue_values(
+            {
+                "name": name,
+                "address": address,
+                "room_count": room_count,
+                "capacity": capacity,
+                "camera_count": camera_count,
+            }
+        )
+        venue = Venue(institution=target, **values, is_active=bool(is_active))
+        _clean(venue)
+        venue.save()
+        audit.record(actor=actor, action="registry.venue.create", obj=venue, after=audit.snapshot(venue))
+    return venue
+
+
+@transaction.atomic
+def venue_update(*, actor, venue: Venue | int, row_version: int, **changes: Any) -> Venue:
+    """Change an evaluation site."""
+    _check_fields(changes, VENUE_FIELDS)
+    target = _visible(selectors.venues_for(actor).select_related("institution"), venue)
+    _require(actor, "registry.change_venue", target)
+    with transaction.atomic():
+        obj = _locked(target, row_version)
+        before = audit.snapshot(obj)
+        _save_changes(
+            obj, _venue_values(dict(changes)), actor=actor, action="registry.venue.update", before=before
+        )
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Batches (INST-3, EXAM-2, EXAM-3)
+BATCH_FIELDS = (
+    "occupation",
+    "work_type",
+    "levels",
+    "starts_at",
+    "ends_at",
+    "venue",
+    "candidate_count",
+    "examiners",
+    "team_leader",
+)
+EDITABLE_BATCH_STATUSES = (Batch.Status.PLANNED, Batch.Status.ONGOING)
+
+
+def _examiners_with_cards(ids: Sequence[int]) -> dict[int, Examiner]:
+    card_scopes = Prefetch("scopes", queryset=ExaminerCardScope.objects.select_related("occupation"))
+    cards = Prefetch("cards", queryset=ExaminerCard.objects.prefetch_related(card_scopes))
+    qs = Examiner.objects.filter(pk__in=ids).select_related("person").prefetch_related(cards)
+    return {e.pk: e for e in qs}
+
+
+def _examiner_problem(
+    examiner: Examiner,
+    occupation: Occupation,
+    work_type: str,
+    levels: Sequence[int],
+    first: dt.date,
+    last: dt.date,
+) -> str | None:
+    """EXAM-2/3 through people.domain: some card valid on the first and last day covering the batch."""
+    if not examiner.is_active:
+        return "不在册"
+    reasons: list[str] = []
+    for card in examiner.cards.all():
+        facts = people_domain.CardFacts(
+            status=card.status,
+            issued_on=card.issued_on,
+            valid_until=card.valid_until,
+            renewal_trained_on=card.renewal_trained_on,
+        )
+        state = people_domain.examiner_card_state(facts, first)
+        if state == people_domain.STATE_VALID:
+            state = people_domain.examiner_card_state(facts, last)
+        scopes = [
+            people_domain.Scope(occupation=s.occupation.code, work_type=s.work_type, levels=tuple(s.levels))
+            for s in card.scopes.all()
+        ]
+        decision = people_domain.can_examine(state, scopes, occupation.code, work_type, levels, first)
+        if decision.ok:
+            return None
+        reasons.append(f"证卡 {card.number}:{decision.reason}")
+    if not reasons:
+        return "没有考评员证卡(EXAM-2)"
+    return ";".join(reasons)
+
+
+def _check_examiners(
+    examiner_ids: Sequence[Any],
+    team_leader: Any,
+    occupation: Occupation,
+    work_type: str,
+    levels: Sequence[int],
+    first: dt.date,
+    last: dt.date,
+) -> tuple[list[Examiner], Examiner | None]:
+    try:
+        ids = list(dict.fromkeys(int(_pk(e)) for e in examiner_ids))
+    except (TypeError, ValueError):
+        raise _field_error("examiners", "考评人员格式不正确") from None
+    found = _examiners_with_cards(ids)
+    problems = []
+    for pk in ids:
+        examiner = found.get(pk)
+        if examiner is None:
+            problems.append(f"考评员 #{pk} 不存在")
+            continue
+        problem = _examiner_problem(examiner, occupation, work_type, levels, first, last)
+        if problem:
+            problems.append(f"考评员 {examiner.person.name}:{problem}")
+    if problems:
+        raise ValidationFailed(problems[0], detail={"examiners": problems})
+    leader = None
+    if team_leader not in (None, ""):
+        try:
+            leader = found.get(int(_pk(team_leader)))
+        except (TypeError, ValueError):
+            leader = None
+        if leader is None:
+            raise _field_error("team_leader", "考评组长须是本批次的考评人员之一")
+    return [found[pk] for pk in ids], leader
+
+
+def _batch_checks(*, institution: Institution, values: dict[str, Any]) -> domain.FilingSpec:
+    """Everything a batch must satisfy; returns the covering filing (INST-3)."""
+    starts_at, ends_at = values["starts_at"], values["ends_at"]
+    spec = domain.BatchSpec(
+        occupation_id=values["occupation"].pk,
+        occupation_label=values["occupation"].name,
+        work_type=values["work_type"],
+        levels=tuple(values["levels"]),
+        starts_at=timezone.localtime(starts_at),
+        ends_at=timezone.localtime(ends_at),
+    )
+    # One query: the institution's filings LEFT JOIN their scope entries (indexed on institution, filing).
+    return domain.check_batch_in_scope(spec, selectors.filing_specs_for_institution(institution.pk))
+
+
+def _batch_values(values: dict[str, Any], institution: Institution) -> dict[str, Any]:
+    if "occupation" in values:
+        values["occupation"] = _ref(
+            Occupation.objects.filter(is_active=True),
+            values["occupation"],
+            "occupation",
+            "职业不存在或已停用",
+        )
+        if values["occupation"] is None:
+            raise _field_error("occupation", "请选择职业")
+    if "work_type" in values:
+        values["work_type"] = _text(values["work_type"])
+    if "levels" in values:
+        values["levels"] = domain.validate_levels(values["levels"])
+    for name in ("starts_at", "ends_at"):
+        if name in values:
+            if not isinstance(values[name], dt.datetime):
+                raise _field_error(name, "时间格式应为 YYYY-MM-DD HH:MM")
+            values[name] = _aware(values[name])
+    if "venue" in values:
+        values["venue"] = _ref(
+            Venue.objects.filter(institution=institution),
+            values["venue"],
+            "venue",
+            "考核场所不属于该评价机构",
+        )
+        if values["venue"] is None:
+            raise _field_error("venue", "请选择考核场所")
+        if not values["venue"].is_active:
+            raise _field_error("venue", f"考核场所「{values['venue'].name}」已停用")
+    if "candidate_count" in values:
+        try:
+            values["candidate_count"] = int(values["candidate_count"] or 0)
+        except (TypeError, ValueError):
+            raise _field_error("candidate_count", "考生人数应为整数") from None
+        if values["candidate_count"] < 0:
+            raise _field_error("candidate_count", "考生人数不能为负数")
+    return values
+
+
+def _new_batch_code(day: dt.date) -> str:
+    prefix = f"PC{day:%Y%m%d}"
+    existing = Batch.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    return domain.batch_code(day, domain.next_batch_seq(existing, day))
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    actor,
+    institution: Institution | int,
+    occupation: Occupation | int,
+    levels: Sequence[int],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    venue: Venue | int,
+    work_type: str = "",
+    candidate_count: int = 0,
+    examiners: Sequence[Any] = (),
+    team_leader: Any = None,
+    code: str = "",
+) -> Batch:
+    """Schedule an evaluation batch inside the institution's filed scope (INST-3) with qualified examiners."""
+    target = _visible(selectors.institutions_for(actor), institution)
+    _require(actor, "registry.add_batch", target)
+    values = _batch_values(
+        {
+            "occupation": occupation,
+            "work_type": work_type,
+            "levels": levels,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "venue": venue,
+            "candidate_count": candidate_count,
+        },
+        target,
+    )
+    filing = _batch_checks(institution=target, values=values)
+    local_start = timezone.localtime(values["starts_at"])
+    chosen, leader = _check_examiners(
+        examiners,
+        team_leader,
+        values["occupation"],
+        values["work_type"],
+        values["levels"],
+        local_start.date(),
+        timezone.localtime(values["ends_at"]).date(),
+    )
+    code = _text(code)
+    if code and Batch.objects.filter(code=code).exists():
+        raise _field_error("code", f"批次编号 {code} 已存在", "duplicate")
+    with transaction.atomic():
+        for _attempt in range(5):
+            batch = Batch(
+                institution=target,
+                filing_id=filing.id,
+                team_leader=leader,
+                code=code or _new_batch_code(local_start.date()),
+                **values,
+            )
+            _clean(batch)
+            try:
+                with transaction.atomic():
+                    batch.save()
+                break
+            except IntegrityError:
+                if code:  # a hand-given code taken concurrently: the user must choose another
+                    raise _field_error("code", f"批次编号 {code} 已存在", "duplicate") from None
+        else:  # pragma: no cover - five concurrent writers on the same day
+            raise Conflict("批次编号生成冲突,请重试")
+        batch.examiners.set(chosen)
+        after = {**audit.snapshot(batch), "examiners": [e.pk for e in chosen]}
+        audit.record(actor=actor, action="registry.batch.create", obj=batch, after=after)
+    return batch
+
+
+@transaction.atomic
+def batch_update(*, actor, batch: Batch | int, row_version: int, **changes: Any) -> Batch:
+    """Change a planned or ongoing batch; INST-3 and the examiner checks are run again."""
+    _check_fields(changes, BATCH_FIELDS)
+    target = _visible(selectors.batches_for(actor).select_related("institution", "occupation"), batch)
+    _require(actor, "registry.change_batch", target)
+    with transaction.atomic():
+        obj = _locked(target, row_version)
+        if obj.status not in EDITABLE_BATCH_STATUSES:
+            raise IllegalTransition(f"批次状态为「{obj.get_status_display()}」,不能修改")
+        institution = target.institution
+        before = {**audit.snapshot(obj), "examiners": sorted(obj.examiners.values_list("pk", flat=True))}
+        values = _batch_values(
+            {k: v for k, v in changes.items() if k not in ("examiners", "team_leader")}, institution
+        )
+        merged = {
+            "occupation": values.get("occupation", obj.occupation),
+            "work_type": values.get("work_type", obj.work_type),
+            "levels": values.get("levels", obj.levels),
+            "starts_at": values.get("starts_at", obj.starts_at),
+            "ends_at": values.get("ends_at", obj.ends_at),
+        }
+        filing = _batch_checks(institution=institution, values=merged)
+        examiner_ids = changes.get("examiners", list(obj.examiners.values_list("pk", flat=True)))
+        leader_in = changes.get("team_leader", obj.team_leader_id)
+        chosen, leader = _check_examiners(
+            examiner_ids,
+            leader_in,
+            merged["occupation"],
+            merged["work_type"],
+            merged["levels"],
+            timezone.localtime(merged["starts_at"]).date(),
+            timezone.localtime(merged["ends_at"]).date(),
+        )
+        values["filing_id"] = filing.id
+        values["team_leader"] = leader
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        for name in changed:
+            setattr(obj, name, values[name])
+        _clean(obj)
+        examiners_changed = sorted(e.pk for e in chosen) != before["examiners"]
+        if changed or examiners_changed:
+            obj.row_version += 1
+            obj.save(update_fields=[*changed, "row_version", "updated_at"])
+            if examiners_changed:
+                obj.examiners.set(chosen)
+            after = {**audit.snapshot(obj), "examiners": sorted(e.pk for e in chosen)}
+            audit.record(actor=actor, action="registry.batch.update", obj=obj, before=before, after=after)
+    return obj
+
+
+@transaction.atomic
+def batch_cancel(*, actor, batch: Batch | int, reason: str, row_version: int | None = None) -> Batch:
+    """Cancel a planned or ongoing batch, with the reason."""
+    target = _visible(selectors.batches_for(actor).select_related("institution"), batch)
+    _require(actor, "registry.change_batch", target)
+    reason = _text(reason)
+    if not reason:
+        raise _field_error("reason", "请填写取消原因")
+    with transaction.atomic():
+        obj = type(target).objects.select_for_update().get(pk=target.pk)
+        if row_version is not None and obj.row_version != int(row_version):
+            raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": obj.row_version})
+        if obj.status not in EDITABLE_BATCH_STATUSES:
+            raise IllegalTransition(f"批次状态为「{obj.get_status_display()}」,不能取消")
+        before = audit.snapshot(obj)
+        _save_changes(
+            obj,
+            {"status": Batch.Status.CANCELLED, "cancel_reason": reason[:255]},
+            actor=actor,
+            action="registry.batch.cancel",
+            before=before,
+        )
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Regions (GB/T 2260) and reference data
+REGION_HEADERS = {"code": ("code", "区划代码", "代码"), "name": ("name", "名称", "区划名称")}
+
+
+def _parse_region_rows(data: bytes, filename: str) -> list[tuple[int, str, str]]:
+    """(row number, code, name) from a CSV (UTF-8/GBK) or XLSX file with columns code,name."""
+    if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+        from dudao.common.excel import Column, read_rows
+
+        columns = [Column("code", "区划代码", required=True), Column("name", "名称", required=True)]
+        try:
+            rows = read_rows(data, columns)
+        except ValidationFailed:
+            # English headers (code,name) are accepted too.
+            columns = [Column("code", "code", required=True), Column("name", "name", required=True)]
+            rows = read_rows(data, columns)
+        return [(n, _text(r["code"]), _text(r["name"])) for n, r in rows]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _field_error("file", "文件编码无法识别,请保存为 UTF-8 编码的 CSV")
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    positions = {}
+    for key, names in REGION_HEADERS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                positions[key] = i
+    if set(positions) != {"code", "name"}:
+        raise _field_error("file", "第 1 行应为表头 code,name(或 区划代码,名称)")
+    result = []
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        get = lambda k, row=row: row[positions[k]].strip() if positions[k] < len(row) else ""  # noqa: E731
+        result.append((number, get("code"), get("name")))
+    return result
+
+
+def _upsert_regions(rows: Sequence[tuple[int, str, str]]) -> dict[str, int]:
+    """Create or rename regions; parents first (shorter prefixes), parent and kind derived from the code."""
+    errors = []
+    parsed = []
+    for number, code, name in rows:
+        try:
+            kind = domain.region_kind(code)
+        except ValidationFailed as exc:
+            errors.append(f"第 {number} 行:{exc.message}")
+            continue
+        if not name:
+            errors.append(f"第 {number} 行:名称不能为空")
+            continue
+        parsed.append((code, name, kind))
+    if errors:
+        raise ValidationFailed(errors[0], detail={"file": errors})
+    order = {"province": 0, "city": 1, "district": 2}
+    parsed.sort(key=lambda r: (order[r[2]], r[0]))
+    known = dict(Region.objects.values_list("code", "name"))
+    kinds = dict(Region.objects.values_list("code", "kind"))
+    created = updated = 0
+    for code, name, kind in parsed:
+        parent = next((c for c in domain.region_parent_candidates(code) if c in known), None)
+        if kind != "province" and parent is None:
+            errors.append(
+                f"区划 {code} {name}:上级区划 {domain.region_parent_candidates(code)[-1]} 不存在,请先导入"
+            )
+            continue
+        if code not in known:
+            Region.objects.create(code=code, name=name, kind=kind, parent_id=parent)
+            created += 1
+        elif known[code] != name or kinds.get(code) != kind:
+            Region.objects.filter(code=code).update(name=name, kind=kind, parent_id=parent)
+            updated += 1
+        known[code] = name
+        kinds[code] = kind
+    if errors:
+        raise ValidationFailed(errors[0], detail={"file": errors})
+    return {"created": created, "updated": updated, "unchanged": len(parsed) - created - updated}
+
+
+@transaction.atomic
+def regions_import(*, actor, data: bytes, filename: str = "regions.csv") -> dict[str, int]:
+    """Import cities/districts (or provinces) from CSV/XLSX `code,name`; idempotent, all or nothing."""
+    _require(actor, "registry.import_region")
+    rows = _parse_region_rows(data, filename)
+    if not rows:
+        raise _field_error("file", "文件没有数据行")
+    prefix = user_region_prefix(actor)
+    if not actor.is_superuser:
+        outside = [code for _n, code, _name in rows if not (prefix and code.startswith(prefix))]
+        if outside:
+            raise _field_error("file", f"区划 {outside[0]} 不在您的管辖范围内")
+    with transaction.atomic():
+        result = _upsert_regions(rows)
+        if result["created"] or result["updated"]:
+            audit.record(
+                actor=actor,
+                action="registry.regions.import",
+                object_type="registry.region",
+                object_label=filename[:255],
+                after=result,
+            )
+    return result
+
+
+def _reference_occupations() -> list[tuple[str, str]]:
+    with open(DATA_DIR / "occupations.csv", encoding="utf-8") as fh:
+        return [(r["code"].strip(), r["name"].strip()) for r in csv.DictReader(fh)]
+
+
+@transaction.atomic
+def reference_load(*, actor=None) -> dict[str, dict[str, int]]:
+    """Load shipped reference data (34 provinces, OCC-1's sourced occupations); idempotent and audited."""
+    with transaction.atomic():
+        data = (DATA_DIR / "regions.csv").read_bytes()
+        regions = _upsert_regions(_parse_region_rows(data, "regions.csv"))
+        occ = {"created": 0, "updated": 0, "unchanged": 0}
+        for code, name in _reference_occupations():
+            wanted = {"name": name, "verified": True, "source": OCC1_SOURCE}
+            current = Occupation.objects.filter(code=code).first()
+            if current is None:
+                obj = Occupation(code=domain.validate_occupation_code(code), **wanted)
+                _clean(obj)
+                obj.save()
+                occ["created"] += 1
+                audit.record(
+                    actor=actor, action="registry.occupation.create", obj=obj, after=audit.snapshot(obj)
+                )
+            elif any(getattr(current, k) != v for k, v in wanted.items()):
+                before = audit.snapshot(current)
+                for k, v in wanted.items():
+                    setattr(current, k, v)
+                current.row_version += 1
+                current.save(update_fields=[*wanted, "row_version", "updated_at"])
+                occ["updated"] += 1
+                audit.record(
+                    actor=actor,
+                    action="registry.occupation.update",
+                    obj=current,
+                    before=before,
+                    after=audit.snapshot(current),
+                )
+            else:
+                occ["unchanged"] += 1
+        if regions["created"] or regions["updated"]:
+            audit.record(
+                actor=actor,
+                action="registry.regions.import",
+                object_type="registry.region",
+                object_label="reference regions.csv",
+                after=regions,
+            )
+    return {"regions": regions, "occupations": occ}

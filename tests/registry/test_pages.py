@@ -1,0 +1,277 @@
+"""Registry pages: every page per role (200 / 403 / 404), anonymous → login, forms keep input on error."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from dudao.accounts.models import Role
+from dudao.registry import models as rm
+from tests import factories as f
+from tests.conftest import client_for
+from tests.registry.conftest import counts, local
+
+pytestmark = pytest.mark.django_db
+ROLES = [
+    "superuser",
+    Role.AUTHORITY_ADMIN,
+    Role.AUTHORITY_STAFF,
+    Role.INSTITUTION_ADMIN,
+    Role.INSTITUTION_STAFF,
+    Role.EXTERNAL_SUPERVISOR,
+    Role.INTERNAL_SUPERVISOR,
+    Role.EXAMINER,
+]
+SU, AA, AS, IA, IS, ES, IN, EX = ROLES
+EVERYONE = dict.fromkeys(ROLES, 200)
+REGISTER_VIEW = {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 404, IN: 404, EX: 404}
+
+
+@pytest.fixture
+def page_world(institution, filing, venue, welder, examiner):
+    batch = rm.Batch.objects.create(
+        code="PC-PAGE",
+        institution=institution,
+        filing=filing,
+        occupation=welder,
+        levels=[4],
+        starts_at=local(2025, 5, 1, 9),
+        ends_at=local(2025, 5, 1, 17),
+        venue=venue,
+        team_leader=examiner,
+    )
+    batch.examiners.set([examiner])
+    return {
+        "institution": institution,
+        "filing": filing,
+        "venue": venue,
+        "batch": batch,
+        "occupation": welder,
+        "scope": filing.scopes.get(),
+    }
+
+
+PAGES = [
+    # (url name, kwargs key or None, query, expected per role)
+    ("institution_list", None, "", EVERYONE),
+    ("institution_list", None, "?q=测试&kind=social_org&status=active&region=360000", EVERYONE),
+    ("institution_detail", "institution", "", REGISTER_VIEW),
+    (
+        "institution_create",
+        None,
+        "",
+        {SU: 200, AA: 200, AS: 200, IA: 403, IS: 403, ES: 403, IN: 403, EX: 403},
+    ),
+    (
+        "institution_edit",
+        "institution",
+        "",
+        {SU: 200, AA: 200, AS: 200, IA: 200, IS: 403, ES: 404, IN: 404, EX: 404},
+    ),
+    (
+        "institution_import",
+        None,
+        "",
+        {SU: 200, AA: 200, AS: 200, IA: 403, IS: 403, ES: 403, IN: 403, EX: 403},
+    ),
+    ("institution_export", None, "", EVERYONE),
+    ("filing_list", None, "?status=active", EVERYONE),
+    ("filing_detail", "filing", "", REGISTER_VIEW),
+    ("filing_create", None, "", {SU: 200, AA: 200, AS: 200, IA: 403, IS: 403, ES: 403, IN: 403, EX: 403}),
+    ("filing_edit", "filing", "", {SU: 200, AA: 200, AS: 200, IA: 403, IS: 403, ES: 404, IN: 404, EX: 404}),
+    (
+        "filing_scope_add",
+        "filing",
+        "",
+        {SU: 200, AA: 200, AS: 200, IA: 403, IS: 403, ES: 404, IN: 404, EX: 404},
+    ),
+    ("batch_list", None, "?start_from=2025-01-01&start_to=2025-12-31", EVERYONE),
+    ("batch_detail", "batch", "", REGISTER_VIEW),
+    ("batch_create", None, "", {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 403, IN: 403, EX: 403}),
+    ("batch_edit", "batch", "", {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 404, IN: 404, EX: 404}),
+    ("batch_export", None, "", EVERYONE),
+    ("venue_list", None, "", EVERYONE),
+    ("venue_create", None, "", {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 403, IN: 403, EX: 403}),
+    ("venue_edit", "venue", "", {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 404, IN: 404, EX: 404}),
+    ("occupation_list", None, "?verified=1", EVERYONE),
+    ("occupation_create", None, "", {SU: 200, AA: 200, AS: 403, IA: 403, IS: 403, ES: 403, IN: 403, EX: 403}),
+    (
+        "occupation_edit",
+        "occupation",
+        "",
+        {SU: 200, AA: 200, AS: 403, IA: 403, IS: 403, ES: 403, IN: 403, EX: 403},
+    ),
+    ("occupation_import", None, "", {SU: 200, AA: 200, AS: 403, IA: 403, IS: 403, ES: 403, IN: 403, EX: 403}),
+    ("occupation_export", None, "", EVERYONE),
+    ("authority_list", None, "", EVERYONE),
+]
+
+
+def _url(name, key, query, world):
+    kwargs = {"pk": world[key].pk} if key else {}
+    return reverse(f"registry:{name}", kwargs=kwargs) + query
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name,key,query,expected", PAGES, ids=[f"{p[0]}{p[2][:8]}" for p in PAGES])
+def test_page_status(users, page_world, role, name, key, query, expected):
+    response = client_for(users[role]).get(_url(name, key, query, page_world))
+    assert response.status_code == expected[role]
+
+
+@pytest.mark.parametrize("name,key,query,expected", PAGES, ids=[f"{p[0]}{p[2][:8]}" for p in PAGES])
+def test_anonymous_redirected_to_login(client, page_world, name, key, query, expected):
+    response = client.get(_url(name, key, query, page_world))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+def test_other_province_detail_is_404(users, other_institution):
+    response = client_for(users[AA]).get(reverse("registry:institution_detail", args=[other_institution.pk]))
+    assert response.status_code == 404
+
+
+def test_lists_show_rows(users, page_world):
+    client = client_for(users[AS])
+    html = client.get(reverse("registry:institution_list")).content.decode()
+    assert page_world["institution"].name in html and "JX-BA-0001" in html
+    html = client.get(reverse("registry:batch_list")).content.decode()
+    assert "PC-PAGE" in html and "四级/中级工" in html
+    html = client.get(reverse("registry:occupation_list")).content.decode()
+    assert "已核实" in html and "6-18-02-04" in html
+    html = client.get(reverse("registry:filing_detail", args=[page_world["filing"].pk])).content.decode()
+    assert "五级/初级工、四级/中级工、三级/高级工" in html and "变更状态" in html
+
+
+def test_batch_create_out_of_scope_inline_and_keeps_input(users, page_world, cook):
+    client = client_for(users[IS])
+    before = counts()
+    response = client.post(
+        reverse("registry:batch_create"),
+        {
+            "institution": page_world["institution"].pk,
+            "occupation": cook.pk,
+            "levels": ["4"],
+            "starts_at": "2025-06-01T09:00",
+            "ends_at": "2025-06-01T17:00",
+            "venue": page_world["venue"].pk,
+            "candidate_count": "12",
+            "work_type": "川菜",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "职业「中式烹调师」不在备案 JX-BA-0001 的认定范围内(INST-3)" in html
+    assert 'value="川菜"' in html and 'value="12"' in html and 'value="2025-06-01T09:00"' in html
+    assert counts() == before
+
+
+def test_batch_create_page_flow(users, page_world, examiner):
+    client = client_for(users[IS])
+    response = client.post(
+        reverse("registry:batch_create"),
+        {
+            "institution": page_world["institution"].pk,
+            "occupation": page_world["occupation"].pk,
+            "levels": ["5", "4"],
+            "starts_at": "2025-06-01T09:00",
+            "ends_at": "2025-06-01T17:00",
+            "venue": page_world["venue"].pk,
+            "candidate_count": "20",
+            "examiners": [str(examiner.pk)],
+            "team_leader": str(examiner.pk),
+        },
+    )
+    batch = rm.Batch.objects.get(code="PC202506010001")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "registry:batch_detail", args=[batch.pk]
+    )
+    assert (batch.levels, batch.candidate_count, batch.team_leader_id) == ([5, 4], 20, examiner.pk)
+
+
+def test_institution_create_duplicate_uscc_inline(users, institution):
+    client = client_for(users[AA])
+    before = counts()
+    response = client.post(
+        reverse("registry:institution_create"),
+        {
+            "name": "重复机构",
+            "kind": "employer",
+            "uscc": institution.uscc,
+            "region": "360000",
+            "authority": str(institution.authority_id),
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"统一社会信用代码 {institution.uscc} 已被机构「{institution.name}」使用" in html
+    assert 'value="重复机构"' in html
+    assert counts() == before
+
+
+def test_institution_admin_edits_contact(users, institution):
+    client = client_for(users[IA])
+    response = client.post(
+        reverse("registry:institution_edit", args=[institution.pk]),
+        {
+            "row_version": "1",
+            "address": "新地址 8 号",
+            "contact_name": "李四",
+            "contact_phone": "13912345678",
+            "legal_representative": "王五",
+        },
+    )
+    assert response.status_code == 302
+    institution.refresh_from_db()
+    assert (institution.address, institution.contact_name, institution.row_version) == (
+        "新地址 8 号",
+        "李四",
+        2,
+    )
+
+
+def test_filing_status_and_scope_end_pages(users, page_world):
+    client = client_for(users[AS])
+    filing, scope = page_world["filing"], page_world["scope"]
+    response = client.post(
+        reverse("registry:filing_status", args=[filing.pk]),
+        {"status": "suspended", "reason": "", "row_version": "1"},
+    )
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.status == "active"  # reason required: refused, nothing changed
+    client.post(
+        reverse("registry:filing_status", args=[filing.pk]),
+        {"status": "suspended", "reason": "督导发现问题", "row_version": "1"},
+    )
+    filing.refresh_from_db()
+    assert (filing.status, filing.status_reason) == ("suspended", "督导发现问题")
+    client.post(
+        reverse("registry:scope_end", args=[scope.pk]), {"ended_on": "2026-01-01", "row_version": "1"}
+    )
+    scope.refresh_from_db()
+    assert str(scope.ended_on) == "2026-01-01"
+    response = client_for(users[IA]).post(reverse("registry:scope_end", args=[scope.pk]), {"ended_on": ""})
+    assert response.status_code == 403
+
+
+def test_export_follows_filters(users, page_world, other_institution):
+    from dudao.common.excel import read_rows
+    from dudao.registry.excel import INSTITUTION_EXPORT_COLUMNS
+
+    f.InstitutionFactory(
+        authority=page_world["institution"].authority, name="另一家技工院校", kind="tech_school"
+    )
+    response = client_for(users[AS]).get(reverse("registry:institution_export") + "?kind=tech_school")
+    rows = read_rows(response.content, INSTITUTION_EXPORT_COLUMNS)
+    assert [r["name"] for _n, r in rows] == ["另一家技工院校"]
+
+
+@pytest.mark.parametrize(
+    "model", ["region", "authority", "occupation", "institution", "filing", "venue", "batch"]
+)
+def test_admin_read_only(users, page_world, model):
+    client = client_for(users[SU])
+    assert client.get(f"/admin/registry/{model}/").status_code == 200
+    assert client.get(f"/admin/registry/{model}/add/").status_code == 403
