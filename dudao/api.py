@@ -23,7 +23,9 @@ from dudao.common.errors import (
 from dudao.notifications.api import router as notifications_router
 from dudao.people.api import router as people_router
 from dudao.registry.api import router as registry_router
+from dudao.renewals.api import router as renewals_router
 from dudao.scorecards.api import router as scorecards_router
+from dudao.supervision.api import router as supervision_router
 from dudao.workdays.api import router as workdays_router
 
 api = NinjaAPI(
@@ -99,3 +101,5 @@ api.add_router("/registry", registry_router)
 api.add_router("/people", people_router)
 api.add_router("/scorecards", scorecards_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/renewals", renewals_router)
+api.add_router("/supervision", supervision_router)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("workdays/", include("dudao.workdays.urls")),
     path("scorecards/", include("dudao.scorecards.urls")),
     path("notifications/", include("dudao.notifications.urls")),
+    path("renewals/", include("dudao.renewals.urls")),
+    path("supervision/", include("dudao.supervision.urls")),
     path("", include("dudao.accounts.urls")),
     path("", include("dudao.web.urls")),
 ]

@@ -1,0 +1,4 @@
+"""Page routes of the renewals app."""
+
+app_name = "renewals"
+urlpatterns: list = []

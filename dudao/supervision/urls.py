@@ -1,0 +1,4 @@
+"""Page routes of the supervision app."""
+
+app_name = "supervision"
+urlpatterns: list = []
