@@ -862,6 +862,106 @@ def score(form: ScoreForm, answers: Mapping[str, Any]) -> ScoreResult:
     )
 
 
+def _item_points(kind: int, data: Any, value: Any) -> Decimal | None:
+    """Points of one answer by the compiled plan entry; None when the value does not fit the item."""
+    if kind == _K_CHOICE:
+        return data.get(value) if type(value) is str else None
+    if kind == _K_BONUS:
+        return data if value is True else ZERO if value is False else None
+    if kind == _K_DEDUCT_ONE:
+        maximum, per, max_count = data
+        if type(value) is not int or value < 0 or (max_count is not None and value > max_count):
+            return None
+        lost = per * value
+        return maximum - lost if lost < maximum else ZERO
+    maximum, rules = data
+    if (type(value) is not list and type(value) is not tuple) or len(value) != len(rules):
+        return None
+    lost = ZERO
+    for count, (per, max_count) in zip(value, rules, strict=True):
+        if type(count) is not int or count < 0 or (max_count is not None and count > max_count):
+            return None
+        lost += per * count
+    return maximum - lost if lost < maximum else ZERO
+
+
+def check_answer(form: ScoreForm, item_id: str, value: Any) -> Decimal:
+    """Points of one item's answer, validated exactly as ``score`` validates it (evaluations save per item).
+
+    Raises ``AnswersInvalid`` naming the item when the item is unknown or the value does not fit it.
+    """
+    entry = next((p for p in form._plan if p[0] == item_id), None)  # type: ignore[attr-defined]
+    if entry is None:
+        raise AnswersInvalid([(str(item_id), f"项目 {item_id}:评估表 {form.id} 中没有此项目")])
+    points = _item_points(entry[1], entry[2], value)
+    if points is None:
+        raise AnswersInvalid([p for p in _answer_problems(form, {item_id: value}) if p[0] == item_id])
+    return points
+
+
+@dataclass(frozen=True)
+class PartialScore:
+    """Live score of an incomplete answer set (evaluation being filled).
+
+    ``total`` = min(cap, Σ points of the answered items); ``ceiling`` = min(cap, total before the cap
+    + Σ max of the unanswered items): the best the evaluation can still reach. ``band_low`` /
+    ``band_high`` are the bands of ``total`` / ``ceiling``: equal once the outcome is settled. When
+    every item is answered the numbers are those of ``score`` (``complete`` is True).
+    """
+
+    total: Decimal
+    ceiling: Decimal
+    answered: int
+    item_count: int
+    band_low: str
+    band_high: str
+    items: dict[str, Decimal]  # answered items only
+    sections: dict[str, Decimal]  # Σ answered items per section (every section present)
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.item_count
+
+
+def partial_score(form: ScoreForm, answers: Mapping[str, Any]) -> PartialScore:
+    """Score the answered items only (``score`` stays strict: every item answered at submission).
+
+    Raises ``AnswersInvalid`` for an unknown item or an answered value that does not fit its item.
+    """
+    unknown = [k for k in answers if k not in form._item_ids]  # type: ignore[attr-defined]
+    if unknown:
+        raise AnswersInvalid([(str(k), f"项目 {k}:评估表 {form.id} 中没有此项目") for k in unknown])
+    items: dict[str, Decimal] = {}
+    sections: dict[str, Decimal] = {}
+    missing = ZERO
+    plan = form._plan  # type: ignore[attr-defined]
+    for section_id, start, end in form._slices:  # type: ignore[attr-defined]
+        subtotal = ZERO
+        for item_id, kind, data in plan[start:end]:
+            if item_id not in answers:
+                missing += form.item(item_id).max
+                continue
+            points = _item_points(kind, data, answers[item_id])
+            if points is None:
+                points = check_answer(form, item_id, answers[item_id])  # raises with the engine's message
+            items[item_id] = points
+            subtotal += points
+        sections[section_id] = subtotal
+    uncapped = sum(sections.values(), ZERO)
+    total = min(uncapped, form.cap)
+    ceiling = min(uncapped + missing, form.cap)
+    return PartialScore(
+        total=total,
+        ceiling=ceiling,
+        answered=len(items),
+        item_count=len(plan),
+        band_low=form.band_for(total).id,
+        band_high=form.band_for(ceiling).id,
+        items=items,
+        sections=sections,
+    )
+
+
 def answers_from_document(form: ScoreForm, document: Any) -> dict[str, Any]:
     """The answers of an answers file ``{"answers": {ITEM_ID: VALUE}}`` (optional ``form``, ``version``).
 

@@ -48,6 +48,8 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("人员管理", "督导员", "people:supervisor_list", "user-shield", authority_or_super),
     NavEntry("人员管理", "考评员", "people:examiner_list", "user-check", authority_or_super),
     NavEntry("人员管理", "人员信息", "people:person_list", "users", authority_or_super),
+    NavEntry("质量评估", "评估", "scorecards:evaluation_list", "clipboard-check", authority_or_super),
+    NavEntry("质量评估", "评估表", "scorecards:form_list", "list-check", authority_or_super),
     NavEntry("基础数据", "职业目录", "registry:occupation_list", "list-details", authority_or_super),
     NavEntry("基础数据", "工作日历", "workdays:calendar", "calendar", authority_or_super),
     NavEntry("基础数据", "委派机构", "registry:authority_list", "building-bank", authority_or_super),
@@ -57,7 +59,9 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("本机构", "评价批次", "registry:batch_list", "calendar-event", is_institution_user),
     NavEntry("本机构", "考核场所", "registry:venue_list", "map-pin", is_institution_user),
     NavEntry("本机构", "内部督导员", "people:supervisor_list", "user-shield", is_institution_user),
+    NavEntry("本机构", "评估结果", "scorecards:evaluation_list", "clipboard-check", is_institution_user),
     # supervisors and examiners
+    NavEntry("我的", "我的评估", "scorecards:evaluation_list", "clipboard-check", is_supervisor),
     NavEntry("我的", "我的信息", "web:profile", "id-badge-2", field_person),
     # system
     NavEntry("系统", "审计日志", "web:audit_list", "shield-check", audit_viewer),

@@ -17,6 +17,8 @@ STATUS_COLORS = {
     "active": "green",
     "valid": "green",
     "completed": "green",
+    "signed": "green",
+    "superseded": "yellow",
     "approved": "green",
     "passed": "green",
     "confirmed": "green",

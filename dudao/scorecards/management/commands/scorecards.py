@@ -1,7 +1,11 @@
-"""`dudao scorecards list|check|score`: score forms without a database (FORM-A, FORM-B, REN-4).
+"""`dudao scorecards list|check|score|load`: score forms as data (FORM-A, FORM-B, REN-4).
 
-Exit codes: 0 success; 1 `check` found problems in the definition; 2 the request itself is bad
-(unknown form, unreadable file, invalid answers): message on stderr, nothing on stdout.
+`list`, `check` and `score` work without a database. `load [FILE.yaml ...]` loads definitions into the
+database as new form versions (no file: the shipped forms); it needs a migrated database.
+
+Exit codes: 0 success; 1 `check`/`load` found problems in the definition; 2 the request itself is bad
+(unknown form, unreadable file, invalid answers, a loaded version with different text): message on
+stderr, nothing on stdout.
 """
 
 from __future__ import annotations
@@ -35,11 +39,14 @@ class _Fail(Exception):
 
 
 class Command(BaseCommand):
-    help = "评估表:list 列出内置评估表;check 校验 YAML 定义;score 按答案文件计分(均无需数据库)"
+    help = (
+        "评估表:list 列出内置评估表;check 校验 YAML 定义;score 按答案文件计分(以上无需数据库);"
+        "load 将评估表载入数据库成为新版本"
+    )
     requires_system_checks: list[str] = []  # pure computation: no checks, no database
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{list,check,score}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{list,check,score,load}")
         p_list = sub.add_parser("list", help="列出内置评估表编号(每行一个)")
         p_list.add_argument("--json", action="store_true", help="输出 JSON:[{id, version, title}]")
         p_check = sub.add_parser("check", help="校验评估表 YAML 定义文件")
@@ -53,6 +60,11 @@ class Command(BaseCommand):
             "--answers", required=True, help='答案 JSON 文件({"answers": {项目编号: 答案}});"-" 读标准输入'
         )
         p_score.add_argument("--json", action="store_true", help="输出 JSON")
+        p_load = sub.add_parser("load", help="将评估表载入数据库(新版本);不指定文件则载入内置评估表")
+        p_load.add_argument("files", nargs="*", metavar="FILE.yaml", help="评估表 YAML 文件")
+        p_load.add_argument(
+            "--json", action="store_true", help='输出 JSON:[{"form", "version", "created", "current"}]'
+        )
 
     def handle(self, *args, **options):
         action = options["action"]
@@ -61,6 +73,8 @@ class Command(BaseCommand):
                 code = self.do_list(options["json"])
             elif action == "check":
                 code = self.do_check(options["file"], options["json"])
+            elif action == "load":
+                code = self.do_load(options["files"], options["json"])
             else:
                 code = self.do_score(options["form_id"], options["answers"], options["json"])
         except _Fail as fail:
@@ -120,6 +134,43 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
         else:
             self.stdout.write(_table(form, result))
+        return 0
+
+    # -- load (needs the database)
+    def do_load(self, files: list[str], as_json: bool) -> int:
+        from dudao.common.errors import ApplicationError
+        from dudao.scorecards import services
+        from dudao.scorecards.domain import FormInvalid
+
+        try:
+            if files:
+                results = []
+                for file in files:
+                    text = _read_text(file)
+                    errors = lint(text)
+                    if errors:
+                        for error in errors:
+                            self.stderr.write(f"{file}: {error}")
+                        return 1
+                    results.append(services.form_version_load(actor=None, definition=text, source="upload"))
+            else:
+                results = services.form_versions_load_shipped(actor=None)
+        except FormInvalid as exc:  # pragma: no cover - linted above
+            raise _Fail(*(str(e) for e in exc.errors)) from None
+        except ApplicationError as exc:
+            raise _Fail(exc.message) from None
+        rows = [(row, created) for row, created in results]
+        if as_json:
+            data = [
+                {"form": r.form_id, "version": r.version, "created": c, "current": r.is_current}
+                for r, c in rows
+            ]
+            self.stdout.write(json.dumps(data, ensure_ascii=False))
+        else:
+            for r, c in rows:
+                state = "已载入" if c else "已存在(内容相同)"
+                current = ",现行版本" if r.is_current else ""
+                self.stdout.write(f"{state} {r.form_id} 第 {r.version} 版{current}")
         return 0
 
 
