@@ -1,0 +1,1 @@
+"""Pure draw engine (no Django): scenario validation, weighted selection, CP-SAT assignment, verification."""
