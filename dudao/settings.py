@@ -138,9 +138,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Documents (docs/documents.md): admin template overrides, LibreOffice binary, PDF time limit.
+# None: MEDIA_ROOT/templates/documents (resolved at call time).
 DUDAO_DOCUMENT_TEMPLATE_DIRS = [
     p for p in os.environ.get("DUDAO_DOCUMENT_TEMPLATE_DIRS", "").split(os.pathsep) if p
-] or [MEDIA_ROOT / "templates" / "documents"]
+] or None
 DUDAO_SOFFICE = os.environ.get("DUDAO_SOFFICE", "")
 DUDAO_PDF_TIMEOUT = int(os.environ.get("DUDAO_PDF_TIMEOUT", "60"))
 
