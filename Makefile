@@ -32,10 +32,11 @@ demo: install
 	$(BIN)/dudao load-reference
 	$(BIN)/dudao demo-data --scale small --seed 1 --if-empty
 	$(BIN)/dudao demo-logins
-	$(BIN)/dudao runserver $(DEMO_HOST)
+	@echo "督导平台演示站点: http://$(DEMO_HOST)/  (Ctrl+C 停止)"
+	DUDAO_DEBUG=0 $(BIN)/dudao runserver --insecure $(DEMO_HOST)
 
 serve: install
-	$(BIN)/dudao runserver $(DEMO_HOST)
+	DUDAO_DEBUG=0 $(BIN)/dudao runserver --insecure $(DEMO_HOST)
 
 lint: install
 	$(BIN)/ruff check .
