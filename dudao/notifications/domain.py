@@ -19,6 +19,8 @@ PREFIX_LABELS: dict[str, str] = {
     "task": "督导任务",
     "opinion": "督导意见",
     "rectification": "整改",
+    "penalty": "处理决定",
+    "draw": "双随机抽取",
     "complaint": "投诉举报",
 }
 GENERIC_LABEL = "系统通知"
