@@ -11,9 +11,10 @@ from ninja.files import UploadedFile
 from dudao.accounts.models import User
 from dudao.common.errors import NotFound, ValidationFailed
 from dudao.common.pagination import PageParams, paginate
+from dudao.documents.responses import document_response
 from dudao.registry.models import Institution
 
-from . import domain, presenters, selectors, services
+from . import documents, domain, presenters, selectors, services
 from .evidence import serve_stored
 from .models import Evaluation
 from .schemas import (
@@ -297,3 +298,19 @@ def evidence_delete(request, pk: int, evidence_id: int):
     evidence = selectors.evidence_get(request.user, pk, evidence_id)
     services.evaluation_remove_evidence(actor=request.user, evidence=evidence)
     return Status(204, None)
+
+
+@router.get("/evaluations/{pk}/document", summary="下载评估表(DOCX、PDF)")
+def evaluation_document(
+    request, pk: int, file_format: str = Query("docx", alias="format", description="docx(默认)或 pdf")
+):
+    """The filled form (items, max, answers, points, notes, subtotals, total, band, signatures) as
+    `format=docx` (default) or `pdf`, for users who may read the evaluation (404 otherwise). Until every
+    member has signed, the title carries 「（草稿）」 and unsigned members read 「未签名」. PDF needs
+    LibreOffice on the server (503 `pdf_unavailable` otherwise)."""
+    if file_format not in documents.FORMATS:
+        msg = "format 只能是 docx 或 pdf"
+        raise ValidationFailed(msg, detail={"format": [msg]})
+    ev = selectors.evaluation_get(request.user, pk)
+    data, filename = documents.render(ev, file_format)
+    return document_response(data, filename=filename)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("<int:pk>/sign/", views.evaluation_sign, name="evaluation_sign"),
     path("<int:pk>/correct/", views.evaluation_correct, name="evaluation_correct"),
     path("<int:pk>/cancel/", views.evaluation_cancel, name="evaluation_cancel"),
+    path("<int:pk>/document.docx", views.evaluation_docx, name="evaluation_docx"),
+    path("<int:pk>/document.pdf", views.evaluation_pdf, name="evaluation_pdf"),
     path("forms/", views.form_list, name="form_list"),
     path("forms/<str:form_id>/", views.form_detail, name="form_detail"),
 ]
