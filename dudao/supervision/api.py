@@ -15,8 +15,9 @@ from ninja.files import UploadedFile
 
 from dudao.common.errors import NotFound, PermissionDenied
 from dudao.common.pagination import paginate
+from dudao.documents.responses import document_response
 
-from . import presenters, selectors, services, workflow
+from . import documents, presenters, selectors, services, workflow
 from . import schemas as s
 from .models import Draw, Penalty, SupervisionTask
 from .permissions import can_manage_draw
@@ -786,3 +787,22 @@ def public_task_list(request, filters: Query[s.PublicTaskFilters]):
         items.append(presenters.public_task(task, policies[task.authority_id]))
     page.items = items
     return page.as_dict()
+
+
+@router.get("/tasks/{int:pk}/report.{fmt}", summary="下载督导报告(docx 或 pdf)")
+def download_report(request, pk: int, fmt: str, version: int | None = None):
+    task, report = documents.report_for(request.user, pk, version)
+    data, filename = documents.render_report(task, report, fmt)
+    return document_response(data, filename=filename)
+
+
+@router.get("/opinions/{int:pk}/document.{fmt}", summary="下载初步督导意见/督导意见书(docx 或 pdf)")
+def download_opinion(request, pk: int, fmt: str):
+    data, filename = documents.render_opinion(documents.opinion_for(request.user, pk), fmt)
+    return document_response(data, filename=filename)
+
+
+@router.get("/penalties/{int:pk}/notice.{fmt}", summary="下载处理决定(docx 或 pdf)")
+def download_penalty(request, pk: int, fmt: str):
+    data, filename = documents.render_penalty(documents.penalty_for(request.user, pk), fmt)
+    return document_response(data, filename=filename)
