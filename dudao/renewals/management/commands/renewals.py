@@ -72,7 +72,8 @@ def _date(options, name: str, flag: str, label: str):
 
 class Command(BaseCommand):
     help = (
-        "延续备案:plan 按机构类型、备案有效期届满日期和材料收到日期给出办理路径、所需材料、评估表和办结期限"
+        "延续备案:plan 按机构类型、备案有效期届满日期和材料收到日期给出办理路径、所需材料、评估表和办结期限;"
+        "close-expired 每日将不予延续且有效期已届满的备案置为已到期"
     )
     requires_system_checks: list[str] = []  # pure computation: no checks, no database needed
 
@@ -80,7 +81,9 @@ class Command(BaseCommand):
         return _chinese_errors(super().create_parser(prog_name, subcommand, **kwargs))
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="plan")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="plan"
+        )  # the CLI contract names `plan`; close-expired is listed below it
         p_plan = _chinese_errors(
             sub.add_parser("plan", help="延续备案办理计划(REN-1…4、REN-6,工作日按 CAL 日历计算)")
         )
@@ -100,8 +103,20 @@ class Command(BaseCommand):
             help='输出 JSON:{"path", "materials", "decide_by", "evaluation_form", "provisional"}',
         )
 
+        p_close = _chinese_errors(
+            sub.add_parser(
+                "close-expired",
+                help="每日任务:不予延续的申请,其备案在有效期届满后置为「已到期」(REN-4);可重复运行",
+            )
+        )
+        p_close.add_argument("--date", metavar="DATE", help="按指定日期计算(默认今天)YYYY-MM-DD")
+        p_close.add_argument("--json", action="store_true", help='输出 JSON:{"closed", "skipped"}')
+
     def handle(self, *args, **options):
         try:
+            if options["action"] == "close-expired":
+                self._close_expired(options)
+                return
             self._plan(options)
         except BadInput as exc:
             self.stderr.write(f"错误:{exc}")
@@ -109,6 +124,16 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             self.stderr.write(f"错误:{exc.message}")
             raise SystemExit(EXIT_BAD_INPUT) from None
+
+    def _close_expired(self, options) -> None:
+        from dudao.renewals.services import renewals_close_expired
+
+        today = _date(options, "date", "--date", "日期") if options.get("date") else None
+        result = renewals_close_expired(today=today)
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+        else:
+            self.stdout.write(f"已到期处理 {result['closed']} 个备案,跳过 {result['skipped']} 个(次日重试)")
 
     def _plan(self, options) -> None:
         if options["kind"] is None:

@@ -1,0 +1,267 @@
+"""Page forms of the renewals app: the multi-section renewal form (seed 004 attachment 2) and the actions.
+
+The renewal form is driven by `domain.FORM_SECTIONS`: field names are `<section>-<key>` for the object
+sections and `<section>-<row>-<key>` for the tables, so the posted form maps back to the materials JSON
+the service validates, and the service's error keys (`scope.0.levels`) map back to the fields.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+
+from . import domain
+from .models import RenewalApplication, RenewalAttachment
+
+ATTACHMENT_FIELDS = (
+    (RenewalAttachment.Kind.APPLICATION_LETTER, "必交;加盖公章的申请扫描件(PDF 或照片)"),
+    (RenewalAttachment.Kind.QUESTION_EXPLANATION, "技工院校、社会培训评价组织使用自建试题资源的必交(REN-2)"),
+    (RenewalAttachment.Kind.EXPERT_REVIEW, "技工院校、社会培训评价组织使用自建试题资源的必交(REN-2)"),
+    (RenewalAttachment.Kind.LEGAL_CERTIFICATE, "七、法人单位资格证书复印件"),
+    (RenewalAttachment.Kind.OTHER, "非本机构人员的聘用协议等其他材料"),
+)
+
+
+def _rows_in_post(post: QueryDict, section: str) -> list[int]:
+    pattern = re.compile(rf"^{re.escape(section)}-(\d+)-")
+    return sorted({int(m.group(1)) for key in post for m in [pattern.match(key)] if m})
+
+
+def _value(post: QueryDict, name: str, spec: domain.FieldSpec) -> Any:
+    if spec.kind == "levels":
+        return [v for v in post.getlist(name) if v]
+    if spec.kind == "bool":
+        return name in post and post.get(name) not in ("", "0", "false")
+    return post.get(name, "")
+
+
+def materials_from_post(post: QueryDict) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """(materials JSON, {table section: [form row index, …]}) from a posted renewal form.
+
+    Scope rows are only those ticked `include` (the institution asks to renew them).
+    """
+    materials: dict[str, Any] = {}
+    indexes: dict[str, list[int]] = {}
+    for section in domain.FORM_SECTIONS:
+        if not section.table:
+            materials[section.key] = {
+                spec.key: _value(post, f"{section.key}-{spec.key}", spec) for spec in section.fields
+            }
+            continue
+        rows, kept = [], []
+        for i in _rows_in_post(post, section.key):
+            if section.key == "scope" and not post.get(f"scope-{i}-include"):
+                continue
+            rows.append(
+                {spec.key: _value(post, f"{section.key}-{i}-{spec.key}", spec) for spec in section.fields}
+            )
+            kept.append(i)
+        materials[section.key] = rows
+        indexes[section.key] = kept
+    return materials, indexes
+
+
+def form_errors(detail: Any, indexes: dict[str, list[int]]) -> dict[str, list[str]]:
+    """Service error keys (`scope.0.levels`, `basic.name`, `attachments.x`) → page field names."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(detail, dict):
+        return errors
+    for key, messages in detail.items():
+        parts = str(key).split(".")
+        if len(parts) == 3 and parts[1].isdigit():
+            section, position, field = parts
+            rows = indexes.get(section, [])
+            index = rows[int(position)] if int(position) < len(rows) else int(position)
+            name = f"{section}-{index}-{field}"
+        elif len(parts) == 2:
+            name = f"{parts[0]}-{parts[1]}" if parts[0] != "attachments" else parts[1]
+        else:
+            name = parts[0]
+        errors.setdefault(name, []).extend(messages if isinstance(messages, list) else [str(messages)])
+    return errors
+
+
+def _cell(section: str, spec: domain.FieldSpec, name: str, value: Any, errors: dict) -> dict[str, Any]:
+    return {"spec": spec, "name": name, "value": value, "errors": errors.get(name, []), "section": section}
+
+
+def build_sheet(
+    *,
+    filing: Any,
+    scope: list[domain.ScopeEntry],
+    post: QueryDict | None,
+    errors: dict[str, list[str]],
+) -> list[dict[str, Any]]:
+    """What the apply page renders: sections with their fields/rows, values (posted or prefilled), errors."""
+    institution = filing.institution
+    prefill_basic = {
+        "name": institution.name,
+        "address": institution.address,
+        "uscc": institution.uscc,
+        "legal_representative": institution.legal_representative,
+        "contact_name": institution.contact_name,
+        "contact_phone": institution.contact_phone,
+    }
+    sheet = []
+    for section in domain.FORM_SECTIONS:
+        item: dict[str, Any] = {"spec": section, "errors": errors.get(section.key, [])}
+        if not section.table:
+            cells = []
+            for spec in section.fields:
+                name = f"{section.key}-{spec.key}"
+                if post is not None:
+                    value = _value(post, name, spec)
+                else:
+                    value = prefill_basic.get(spec.key, "") if section.key == "basic" else ""
+                    if section.key == "commitment" and spec.key == "legal_representative":
+                        value = institution.legal_representative
+                cells.append(_cell(section.key, spec, name, value, errors))
+            item["cells"] = cells
+        elif section.key == "scope":
+            item["rows"] = _scope_rows(scope, post, errors)
+        else:
+            indexes = _rows_in_post(post, section.key) if post is not None else []
+            rows = []
+            for i in indexes:
+                rows.append(
+                    {
+                        "index": i,
+                        "cells": [
+                            _cell(
+                                section.key,
+                                s,
+                                f"{section.key}-{i}-{s.key}",
+                                _value(post, f"{section.key}-{i}-{s.key}", s),
+                                errors,
+                            )
+                            for s in section.fields
+                        ],
+                    }
+                )
+            if not rows:
+                rows.append(
+                    {
+                        "index": 0,
+                        "cells": [
+                            _cell(
+                                section.key,
+                                s,
+                                f"{section.key}-0-{s.key}",
+                                [] if s.kind == "levels" else "",
+                                errors,
+                            )
+                            for s in section.fields
+                        ],
+                    }
+                )
+            item["rows"] = rows
+            item["template_cells"] = [
+                _cell(section.key, s, f"{section.key}-__i__-{s.key}", "", {}) for s in section.fields
+            ]
+            item["next_index"] = max(r["index"] for r in rows) + 1
+        sheet.append(item)
+    return sheet
+
+
+def _scope_rows(scope: list[domain.ScopeEntry], post: QueryDict | None, errors: dict) -> list[dict[str, Any]]:
+    rows = []
+    for i, entry in enumerate(scope):
+        prefix = f"scope-{i}-"
+        if post is not None:
+            include = bool(post.get(prefix + "include"))
+            levels = [int(v) for v in post.getlist(prefix + "levels") if v.isdigit()]
+            count = post.get(prefix + "certified_count", "")
+        else:
+            include, levels, count = True, list(entry.levels), ""
+        rows.append(
+            {
+                "index": i,
+                "entry": entry,
+                "include": include,
+                "levels": levels,
+                "level_choices": [(level, domain.LEVEL_LABELS[level]) for level in entry.levels],
+                "certified_count": count,
+                "errors": [
+                    m
+                    for key in ("occupation_code", "levels", "certified_count", "start_date")
+                    for m in errors.get(prefix + key, [])
+                ],
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Actions
+
+
+class VersionForm(forms.Form):
+    row_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReasonForm(VersionForm):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class OptionalReasonForm(VersionForm):
+    reason = forms.CharField(
+        label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class ReviewForm(VersionForm):
+    approve = forms.TypedChoiceField(
+        label="审核结论",
+        choices=[("1", "符合延续备案条件,准予延续并出具回执"), ("0", "不符合延续备案条件,不予延续")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    opinion = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+
+
+class EvaluationForm(VersionForm):
+    leader = forms.ChoiceField(label="评估组组长")
+    members = forms.MultipleChoiceField(
+        label="评估组成员", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(u.pk), f"{u.display_name or u.username}({u.get_role_display()})") for u in candidates]
+        self.fields["leader"].choices = [("", "请选择"), *choices]
+        self.fields["members"].choices = choices
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(
+        label="关键词", required=False, widget=forms.TextInput(attrs={"placeholder": "机构名称、备案编号"})
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), *list(RenewalApplication.Status.choices)]
+    )
+    kind = forms.ChoiceField(
+        label="机构类型",
+        required=False,
+        choices=[("", "全部")] + [(k.value, v) for k, v in domain.KIND_LABELS.items()],
+    )
+    deadline = forms.ChoiceField(
+        label="办结期限", required=False, choices=[("", "全部"), ("open", "待决定"), ("overdue", "已逾期")]
+    )
+
+
+class ConfigForm(forms.Form):
+    renewal_years = forms.IntegerField(
+        label="延续备案年限(年)",
+        min_value=1,
+        max_value=10,
+        help_text="准予延续后,备案有效期自原届满日次日起延续的年数([解释] 默认 4 年,见用户手册)",
+    )
+    receipt_prefix = forms.CharField(
+        label="延续备案回执文号前缀",
+        max_length=32,
+        help_text="如「渝人社延备」,文号形如 渝人社延备〔2025〕1号",
+    )
+    notice_prefix = forms.CharField(label="整改通知书文号前缀", max_length=32)
