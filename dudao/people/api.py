@@ -1,6 +1,9 @@
 """API router of the people app (mounted at /api/v1/people): persons, supervisors and their cards and
 contract terms, examiners and their cards, declared relations. ID numbers are always masked here
-except through the audited `POST /persons/{id}/reveal-id`."""
+except through the audited `POST /persons/{id}/reveal-id`.
+
+References in request bodies are named `<thing>_id` here (`supervisor_id`, `person_id`, `authority_id`),
+unlike the registry API (`institution`, `venue`); see the note in schemas.py (REVIEW L3)."""
 
 from __future__ import annotations
 

@@ -129,6 +129,31 @@ def parse_resident_id(
 
 
 # ---------------------------------------------------------------------------------------------
+# Phone numbers
+# ---------------------------------------------------------------------------------------------
+
+# Mainland mobile numbers: 11 digits, 1 then 3–9 (MIIT numbering plan). Landlines: a trunk prefix 0 and
+# a 2–3 digit area code (010, 0791), an optional hyphen, a 7–8 digit subscriber number and an optional
+# extension written "-123" or "转123".
+_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(?:(?:-|转)\d{1,6})?", re.ASCII)
+PHONE_MESSAGE = "手机号格式不正确:应为 11 位手机号(如 13912345678)或带区号的固定电话(如 0791-86123456)"
+
+
+def normalise_phone(raw: str | None) -> str:
+    """Drop spaces (also inside, as in "139 1234 5678"); nothing else is rewritten."""
+    return "".join((raw or "").split())
+
+
+def validate_phone(raw: str | None, *, field: str = "phone") -> str:
+    """A person's phone: empty, a mainland mobile number or a landline with area code; the normal form."""
+    phone = normalise_phone(raw)
+    if phone and not (_MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone)):
+        raise ValidationFailed(PHONE_MESSAGE, code="invalid_phone", detail={field: [PHONE_MESSAGE]})
+    return phone
+
+
+# ---------------------------------------------------------------------------------------------
 # Card numbers (SUP-3)
 # ---------------------------------------------------------------------------------------------
 
@@ -254,8 +279,8 @@ def next_term(existing: Sequence[Term], starts_on: dt.date | None = None) -> Ter
             )
             raise ValidationFailed(message, code="term_overlap", detail={"starts_on": [message]})
     elif starts_on is None:
-        message = "首届聘期须填写起始日期"
-        raise ValidationFailed(message, detail={"starts_on": [message]})
+        message = "请填写首届聘期起始日"
+        raise ValidationFailed(message, code="first_term_start_required", detail={"starts_on": [message]})
     return Term(term_no=len(ordered) + 1, starts_on=starts_on, ends_on=term_end(starts_on))
 
 

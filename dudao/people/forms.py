@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from dudao.accounts.permissions import is_authority_user, is_institution_admin, is_superuser, region_prefix
+from dudao.common.errors import ValidationFailed
 from dudao.registry.models import Authority, Institution
 
 from . import domain
@@ -237,8 +238,8 @@ class ExaminerCardIssueForm(CardIssueForm):
     def clean_scopes(self):
         try:
             domain.parse_scopes_text(self.cleaned_data["scopes"])
-        except Exception as exc:  # ValidationFailed: show its Chinese message on the field
-            raise forms.ValidationError(getattr(exc, "message", str(exc))) from None
+        except ValidationFailed as exc:  # every wrong entry, each naming itself (M3)
+            raise forms.ValidationError((exc.detail or {}).get("scopes") or [exc.message]) from None
         return self.cleaned_data["scopes"]
 
     def scope_items(self) -> list[dict]:

@@ -164,6 +164,12 @@ RelationPage = _page_schema("RelationPage", RelationOut)
 
 # --------------------------------------------------------------------------------------- input
 
+# Naming (REVIEW L3): references to other records in people input bodies end in `_id`
+# (`supervisor_id`, `person_id`, `authority_id`, `institution_id`, `issuer_id`, `employer_id`), while the
+# registry API names them without the suffix (`institution`, `occupation`, `venue`, `filing`). Both are
+# integer primary keys. The people names stay as they are: renaming them would break existing clients;
+# a later API version may align them (accepting both spellings for one release).
+
 
 class PersonIn(Schema):
     name: str = Field(..., max_length=64)

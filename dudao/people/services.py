@@ -4,7 +4,6 @@ examiners, examiner cards and declared relations. Each is atomic, permission-che
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -61,8 +60,6 @@ class _Unset:
 
 UNSET: Any = _Unset()  # "leave this field as it is" in partial updates
 
-_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
-
 
 # --------------------------------------------------------------------------------------- helpers
 
@@ -114,10 +111,8 @@ def _clean_text(value: str | None) -> str:
 
 
 def _validate_phone(phone: str) -> str:
-    phone = _clean_text(phone)
-    if phone and not _PHONE.match(phone):
-        raise _fail("phone", "联系电话格式不正确(5–20 位数字,可含 - + 括号)")
-    return phone
+    """Mainland mobile or landline with area code (domain.validate_phone); also used by dudao.demo.bulk."""
+    return domain.validate_phone(phone)
 
 
 def _check_date(value: Any, field: str, label: str) -> dt.date:
@@ -269,8 +264,12 @@ def person_update(
             person.birth_date = rid.birth_date
             changed += ["id_number_encrypted", "id_number_index", "id_number_masked", "gender", "birth_date"]
     if phone is not UNSET:
-        person.phone = _validate_phone(phone)
-        changed.append("phone")
+        new_phone = domain.normalise_phone(phone)
+        # Validated only when it changes: a number stored before the rule existed must not block
+        # correcting the name; the form shows it and the user may fix it in the same edit.
+        if new_phone != person.phone:
+            person.phone = _validate_phone(new_phone)
+            changed.append("phone")
     if employer is not UNSET:
         if (
             is_institution_admin(actor)

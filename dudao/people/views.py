@@ -6,15 +6,17 @@ masked, the full number only through the audited reveal action.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.permissions import can_reveal_pii
@@ -36,17 +38,30 @@ def _error_message(exc: ApplicationError) -> str:
 
 
 def _apply_errors(form, exc: ApplicationError, field_map: dict[str, str] | None = None) -> None:
-    """Put a service error next to the form field it concerns (or on top of the form)."""
-    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    """Put a service error next to the form field it concerns, else on top of the form.
+
+    Only lists in `detail` are messages; other values are data for API clients (a Conflict carries the
+    current `row_version`, a refused transition its from/to) and never become an error text: the
+    Chinese `exc.message` is shown instead. Hidden fields get no errors (the user cannot see them).
+    """
+    detail = exc.detail if isinstance(exc.detail, Mapping) else {}
     placed = False
     for key, msgs in detail.items():
+        if not isinstance(msgs, list | tuple):
+            continue
         name = (field_map or {}).get(key, key)
-        if name in form.fields:
-            for message in msgs if isinstance(msgs, list) else [msgs]:
-                form.add_error(name, str(message))
+        field = form.fields.get(name)
+        target = name if field is not None and not field.widget.is_hidden else None
+        for message in msgs:
+            form.add_error(target, str(message))
             placed = True
     if not placed:
         form.add_error(None, exc.message)
+
+
+def _mark_focus(form, order: Sequence[str]) -> None:
+    """`form.focus`: the first field in error (or the first field), so the page scrolls to the form."""
+    form.focus = next((name for name in order if form.has_error(name)), order[0])
 
 
 def _redirect_back(request, fallback: str):
@@ -56,28 +71,29 @@ def _redirect_back(request, fallback: str):
     return redirect(fallback)
 
 
-def _run_action(request, fallback: str, action, success: str, *, keep: dict[str, str] | None = None):
-    """POST actions on detail pages: run the service, report success or the Chinese error, go back.
-
-    `keep`: form values handed back in the query string on failure, so the form reopens filled in
-    (never used for ID numbers, which must not appear in URLs or logs).
-    """
+def _run_action(request, fallback: str, action, success: str):
+    """POST actions on detail pages: run the service, report success or the Chinese error, go back."""
     try:
         action()
     except (NotFound, PermissionDenied):
         raise
     except ApplicationError as exc:
         messages.error(request, _error_message(exc))
-        if keep:
-            return redirect(f"{fallback}?{urlencode(keep)}#cards")
     else:
         messages.success(request, success)
     return _redirect_back(request, fallback)
 
 
-def _card_keep(request) -> dict[str, str]:
-    keys = ("number", "issued_on", "valid_until", "scopes")
-    return {f"card_{k}": request.POST.get(k, "")[:1000] for k in keys if request.POST.get(k)}
+def _run_form_action(form, action, field_map: dict[str, str] | None = None) -> bool:
+    """Run a service for a bound, valid page form; on a user error put it on the form and return False."""
+    try:
+        action()
+    except (NotFound, PermissionDenied):
+        raise
+    except ApplicationError as exc:
+        _apply_errors(form, exc, field_map)
+        return False
+    return True
 
 
 def _export_queryset(qs):
@@ -136,7 +152,11 @@ def supervisor_list(request):
 @login_required
 @application_errors_as_http
 def supervisor_detail(request, pk: int):
-    supervisor = selectors.supervisor_detail(request.user, pk)
+    return _supervisor_page(request, selectors.supervisor_detail(request.user, pk))
+
+
+def _supervisor_page(request, supervisor, *, card_form=None, relation_form=None):
+    """The supervisor page; a bound form with errors is shown open with the user's input (M3, M4)."""
     at = selectors.today()
     cards = _card_rows(supervisor.cards.all(), selectors.supervisor_card_state, at)
     contracts = list(supervisor.contracts.all())
@@ -160,19 +180,30 @@ def supervisor_detail(request, pk: int):
                 (supervisor.qualification or {}).get("basis", ""), ""
             ),
             "can_edit": can_edit,
-            "can_issue": can_edit
-            and supervisor.status == Supervisor.Status.ACTIVE
-            and not _has_live_card(cards),
+            "can_issue": _can_issue(
+                request,
+                can_edit and supervisor.status == Supervisor.Status.ACTIVE and not _has_live_card(cards),
+                card_form,
+            ),
             "can_reveal": bool(can_reveal_pii(request.user)),
             "can_declare": bool(can_declare_relation(request.user, supervisor.person)),
             "status_actions": _supervisor_status_actions(supervisor) if can_edit else [],
-            "card_form": forms.CardIssueForm(),
+            "card_form": card_form if card_form is not None else forms.CardIssueForm(),
             "replace_form": forms.ReplaceForm(),
             "contract_form": forms.ContractForm(),
-            "relation_form": forms.RelationForm(),
+            "relation_form": relation_form if relation_form is not None else forms.RelationForm(),
             "today": at,
         },
     )
+
+
+def _can_issue(request, allowed: bool, card_form) -> bool:
+    """Whether the issue form is shown; if a refused form cannot be shown any more (a card was issued
+    meanwhile, the holder was suspended), its errors go to the page's message area instead."""
+    if not allowed and card_form is not None and card_form.errors:
+        errors = [e for errs in card_form.errors.values() for e in errs]
+        messages.error(request, "证卡未发放:" + ";".join(errors))
+    return allowed
 
 
 def _has_live_card(card_rows) -> bool:
@@ -330,25 +361,22 @@ def supervisor_status(request, pk: int):
 def supervisor_card_issue(request, pk: int):
     supervisor = selectors.get_or_404(selectors.supervisors_for(request.user), pk)
     form = forms.CardIssueForm(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request, "发证信息不完整:" + "; ".join(e for errs in form.errors.values() for e in errs)
-        )
-        return redirect("people:supervisor_detail", pk=pk)
-    data = form.cleaned_data
-    return _run_action(
-        request,
-        reverse("people:supervisor_detail", args=[pk]),
+    if form.is_valid() and _run_form_action(
+        form,
         lambda: services.supervisor_card_issue(
             actor=request.user,
             supervisor=supervisor,
-            number=data["number"],
-            issued_on=data["issued_on"],
-            valid_until=data["valid_until"],
+            number=form.cleaned_data["number"],
+            issued_on=form.cleaned_data["issued_on"],
+            valid_until=form.cleaned_data["valid_until"],
         ),
-        "证卡已发放",
-        keep=_card_keep(request),
-    )
+        {"issuer": "number"},
+    ):
+        messages.success(request, "证卡已发放")
+        return redirect("people:supervisor_detail", pk=pk)
+    # M3: the page again, with the form open, the input kept and the errors next to the fields.
+    _mark_focus(form, ("number", "issued_on", "valid_until"))
+    return _supervisor_page(request, selectors.supervisor_detail(request.user, pk), card_form=form)
 
 
 _CARD_ACTION_LABELS = {
@@ -416,14 +444,15 @@ def supervisor_contract_add(request, pk: int):
         return redirect("people:supervisor_detail", pk=pk)
     starts_on = form.cleaned_data["starts_on"]
 
-    def act():
-        if starts_on is None:
-            return services.supervisor_contract_renew(actor=request.user, supervisor=supervisor)
-        return services.supervisor_contract_add(
+    # Without a date: renewal after the last term, or (no term yet) 「请填写首届聘期起始日」 (SUP-5).
+    return _run_action(
+        request,
+        reverse("people:supervisor_detail", args=[pk]),
+        lambda: services.supervisor_contract_add(
             actor=request.user, supervisor=supervisor, starts_on=starts_on
-        )
-
-    return _run_action(request, reverse("people:supervisor_detail", args=[pk]), act, "聘期已登记")
+        ),
+        "聘期已登记",
+    )
 
 
 @login_required
@@ -504,7 +533,11 @@ def examiner_list(request):
 @login_required
 @application_errors_as_http
 def examiner_detail(request, pk: int):
-    examiner = selectors.examiner_detail(request.user, pk)
+    return _examiner_page(request, selectors.examiner_detail(request.user, pk))
+
+
+def _examiner_page(request, examiner, *, card_form=None, relation_form=None):
+    """The examiner page; a bound form with errors is shown open with the user's input (M3, M4)."""
     at = selectors.today()
     cards = _card_rows(examiner.cards.all(), selectors.examiner_card_state, at)
     for row in cards:
@@ -522,13 +555,15 @@ def examiner_detail(request, pk: int):
                 selectors.relation_list(request.user, person=examiner.person_id, include_withdrawn=True)
             ),
             "can_edit": can_edit,
-            "can_issue": can_edit and examiner.is_active and not _has_live_card(cards),
+            "can_issue": _can_issue(
+                request, can_edit and examiner.is_active and not _has_live_card(cards), card_form
+            ),
             "can_reveal": bool(can_reveal_pii(request.user)),
             "can_declare": bool(can_declare_relation(request.user, examiner.person)),
-            "card_form": forms.ExaminerCardIssueForm(),
+            "card_form": card_form if card_form is not None else forms.ExaminerCardIssueForm(),
             "replace_form": forms.ReplaceForm(),
             "training_form": forms.TrainingForm(),
-            "relation_form": forms.RelationForm(),
+            "relation_form": relation_form if relation_form is not None else forms.RelationForm(),
             "today": at,
         },
     )
@@ -645,24 +680,22 @@ def examiner_status(request, pk: int):
 def examiner_card_issue(request, pk: int):
     examiner = selectors.get_or_404(selectors.examiners_for(request.user), pk)
     form = forms.ExaminerCardIssueForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "发证信息有误:" + "; ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("people:examiner_detail", pk=pk)
-    data = form.cleaned_data
-    return _run_action(
-        request,
-        reverse("people:examiner_detail", args=[pk]),
+    if form.is_valid() and _run_form_action(
+        form,
         lambda: services.examiner_card_issue(
             actor=request.user,
             examiner=examiner,
-            number=data["number"],
-            issued_on=data["issued_on"],
-            valid_until=data["valid_until"],
+            number=form.cleaned_data["number"],
+            issued_on=form.cleaned_data["issued_on"],
+            valid_until=form.cleaned_data["valid_until"],
             scopes=form.scope_items(),
         ),
-        "证卡已发放",
-        keep=_card_keep(request),
-    )
+    ):
+        messages.success(request, "证卡已发放")
+        return redirect("people:examiner_detail", pk=pk)
+    # M3: the page again, with the form open, the input kept and the errors next to the fields.
+    _mark_focus(form, ("number", "issued_on", "valid_until", "scopes"))
+    return _examiner_page(request, selectors.examiner_detail(request.user, pk), card_form=form)
 
 
 def _examiner_card(request, pk: int):
@@ -782,12 +815,20 @@ def person_list(request):
     return render(request, "people/person_list.html", {"filters": form, "page": page, "q": q})
 
 
+def _person_for_page(request, pk: int):
+    return selectors.get_or_404(
+        selectors.persons_for(request.user).select_related("employer", "registered_by"), pk
+    )
+
+
 @login_required
 @application_errors_as_http
 def person_detail(request, pk: int):
-    person = selectors.get_or_404(
-        selectors.persons_for(request.user).select_related("employer", "registered_by"), pk
-    )
+    return _person_page(request, _person_for_page(request, pk))
+
+
+def _person_page(request, person, *, relation_form=None):
+    """The person page; a bound relation form with errors is shown open with the user's input (M4)."""
     return render(
         request,
         "people/person_detail.html",
@@ -805,7 +846,7 @@ def person_detail(request, pk: int):
             "can_reveal": bool(can_reveal_pii(request.user)),
             "can_declare": bool(can_declare_relation(request.user, person)),
             "can_edit": bool(can_change_person(request.user, person)),
-            "relation_form": forms.RelationForm(),
+            "relation_form": relation_form if relation_form is not None else forms.RelationForm(),
         },
     )
 
@@ -829,18 +870,15 @@ def person_reveal(request, pk: int):
 def relation_add(request, pk: int):
     person = selectors.get_or_404(selectors.persons_for(request.user), pk)
     form = forms.RelationForm(request.POST)
-    fallback = reverse("people:person_detail", args=[pk])
-    if not form.is_valid():
-        messages.error(request, "申报信息有误:" + "; ".join(e for errs in form.errors.values() for e in errs))
-        return _redirect_back(request, fallback)
-    data = form.cleaned_data
 
     def act():
+        data = form.cleaned_data
         institution = None
         if data["institution_uscc"]:
             institution = Institution.objects.filter(uscc=data["institution_uscc"].strip().upper()).first()
             if institution is None:
-                raise ValidationFailed("关系机构的统一社会信用代码不存在")
+                message = "关系机构的统一社会信用代码不存在"
+                raise ValidationFailed(message, detail={"institution_uscc": [message]})
         return services.relation_declare(
             actor=request.user,
             person=person,
@@ -851,7 +889,36 @@ def relation_add(request, pk: int):
             note=data["note"],
         )
 
-    return _run_action(request, fallback, act, "关系已申报")
+    if form.is_valid() and _run_form_action(form, act):
+        messages.success(request, "关系已申报")
+        return _redirect_back(request, reverse("people:person_detail", args=[pk]))
+    # M4: the page the form was sent from, with the form open, the input kept and the errors shown.
+    _mark_focus(form, ("kind", "other_name", "other_id_number", "institution_uscc", "note"))
+    return _relation_error_page(request, person, form)
+
+
+def _relation_error_page(request, person, form):
+    """Re-render the page named by `next` (a supervisor or examiner page of this person, in scope),
+    else the person page."""
+    target = request.POST.get("next") or ""
+    match = None
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        try:
+            match = resolve(urlsplit(target).path)
+        except Resolver404:
+            match = None
+    try:
+        if match is not None and match.view_name == "people:supervisor_detail":
+            supervisor = selectors.supervisor_detail(request.user, match.kwargs["pk"])
+            if supervisor.person_id == person.pk:
+                return _supervisor_page(request, supervisor, relation_form=form)
+        elif match is not None and match.view_name == "people:examiner_detail":
+            examiner = selectors.examiner_detail(request.user, match.kwargs["pk"])
+            if examiner.person_id == person.pk:
+                return _examiner_page(request, examiner, relation_form=form)
+    except NotFound:
+        pass
+    return _person_page(request, _person_for_page(request, person.pk), relation_form=form)
 
 
 @login_required

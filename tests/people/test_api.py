@@ -318,6 +318,25 @@ def test_create_supervisor_with_inline_person_is_atomic(world):
     assert response.json()["message"] == "该身份证号已登记"
 
 
+def test_phone_validated_via_api(world):
+    """M5: PATCH person and POST supervisor with an inline person refuse a malformed phone (422)."""
+    message = "手机号格式不正确:应为 11 位手机号(如 13912345678)或带区号的固定电话(如 0791-86123456)"
+    client = client_for(world["roles"][Role.AUTHORITY_ADMIN])
+    before = state_counts()
+    response = client.patch(
+        f"{BASE}/persons/{world['person'].pk}",
+        data=json.dumps({"row_version": 1, "phone": "12345"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert (response.json()["message"], response.json()["detail"]) == (message, {"phone": [message]})
+    body = {"kind": "external", "person": {"name": "新外督", "id_number": resident_id(51), "phone": "0791-1"}}
+    response = client.post(f"{BASE}/supervisors", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == {"phone": [message]}
+    assert state_counts() == before
+
+
 def test_stale_row_version_is_409(world):
     client = client_for(world["roles"][Role.AUTHORITY_ADMIN])
     url = f"{BASE}/examiners/{world['examiner'].pk}"

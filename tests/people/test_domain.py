@@ -240,8 +240,12 @@ def test_fourth_term_refused_and_overlap_refused():
     assert exc.value.detail["starts_on"] == [
         "新聘期起始日 2022-12-31 早于上一届(第 1 届)聘期止 2022-12-31 的次日,聘期不得重叠"
     ]
-    with pytest.raises(ValidationFailed):
-        d.next_term([])  # the first term needs a start date
+    with pytest.raises(ValidationFailed) as exc:
+        d.next_term([])  # the first term needs a start date (REVIEW L6: say so, not "no contract yet")
+    assert (exc.value.message, exc.value.detail) == (
+        "请填写首届聘期起始日",
+        {"starts_on": ["请填写首届聘期起始日"]},
+    )
     assert d.current_term([t1, t2], dt.date(2023, 6, 1)) == t2
     assert d.current_term([t1, t2], dt.date(2026, 1, 1)) is None
 
@@ -416,3 +420,71 @@ def test_validate_levels():
 def test_anniversary_never_goes_backwards(day):
     assume(day.year < 2090)
     assert d.anniversary(day, 1) > day
+
+
+# --------------------------------------------------------------------------------------- phone numbers (M5)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13912345678", "13912345678"),
+        ("19887926260", "19887926260"),
+        (" 139 1234 5678 ", "13912345678"),
+        ("0791-86123456", "0791-86123456"),
+        ("079186123456", "079186123456"),
+        ("010-1234567", "010-1234567"),
+        ("0791-86123456-8001", "0791-86123456-8001"),
+        ("0791-86123456转8001", "0791-86123456转8001"),
+        ("", ""),
+        ("  ", ""),
+        (None, ""),
+    ],
+)
+def test_validate_phone_accepts_mobile_and_landline(raw, expected):
+    assert d.validate_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "12345",
+        "12912345678",  # 1 then 2: not a mobile prefix
+        "1391234567",  # 10 digits
+        "139123456789",  # 12 digits
+        "+8613912345678",
+        "791-86123456",  # area code without the trunk 0
+        "0791-123456",  # subscriber number too short
+        "0791-861234567",  # too long
+        "0791-86123456-",
+        "0791-86123456转",
+        "0791-86123456-1234567",  # extension over 6 digits
+        "１３９１２３４５６７８",  # full-width digits
+        "1391234567８",
+        "13912345678a",
+        "139-1234-5678",
+    ],
+)
+def test_validate_phone_rejects(raw):
+    with pytest.raises(ValidationFailed) as exc:
+        d.validate_phone(raw, field="phone")
+    assert exc.value.message == d.PHONE_MESSAGE
+    assert exc.value.message.startswith("手机号格式不正确")
+    assert (exc.value.code, exc.value.detail) == ("invalid_phone", {"phone": [d.PHONE_MESSAGE]})
+
+
+@given(st.sampled_from("3456789"), st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_every_mainland_mobile_number_is_accepted(second, rest):
+    assert d.validate_phone("1" + second + rest) == "1" + second + rest
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=20))
+def test_digit_strings_accepted_only_as_mobile_or_landline(digits):
+    mobile = len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789"
+    landline = digits[0] == "0" and 10 <= len(digits) <= 12
+    try:
+        d.validate_phone(digits)
+    except ValidationFailed:
+        assert not (mobile or landline)
+    else:
+        assert mobile or landline

@@ -146,6 +146,60 @@ def test_person_update_new_id_revalidated(admin):
     assert updated.row_version == 2
 
 
+PHONE_ERROR = "手机号格式不正确:应为 11 位手机号(如 13912345678)或带区号的固定电话(如 0791-86123456)"
+
+
+def test_phone_validated_on_create_nothing_changed(admin, make_external):
+    """M5: person_create, and persons registered inline by supervisor/examiner creation."""
+    before = state_counts()
+    with pytest.raises(ValidationFailed) as exc:
+        services.person_create(actor=admin, name="郑一", id_number=resident_id(71), phone="12345")
+    assert (exc.value.message, exc.value.detail) == (PHONE_ERROR, {"phone": [PHONE_ERROR]})
+    with pytest.raises(ValidationFailed) as exc:  # reported together with the other field errors
+        services.person_create(actor=admin, name="", id_number=resident_id(71), phone="139")
+    assert exc.value.detail == {"name": ["请填写姓名"], "phone": [PHONE_ERROR]}
+    with pytest.raises(ValidationFailed) as exc:
+        services.examiner_create(
+            actor=admin, person_data={"name": "郑二", "id_number": resident_id(72), "phone": "1234567890123"}
+        )
+    assert exc.value.detail == {"phone": [PHONE_ERROR]}
+    assert state_counts() == before
+    person = services.person_create(
+        actor=admin, name="郑三", id_number=resident_id(73), phone=" 139 1234 5678"
+    )
+    assert person.phone == "13912345678"
+    landline = services.person_create(
+        actor=admin, name="郑四", id_number=resident_id(74), phone="0791-86123456"
+    )
+    assert landline.phone == "0791-86123456"
+
+
+def test_phone_validated_on_update(admin):
+    person = services.person_create(actor=admin, name="钱一", id_number=resident_id(75), phone="13900000000")
+    before = state_counts()
+    with pytest.raises(ValidationFailed) as exc:
+        services.person_update(actor=admin, person=person, row_version=1, name="钱二", phone="12345")
+    assert exc.value.detail == {"phone": [PHONE_ERROR]}
+    assert state_counts() == before
+    person.refresh_from_db()
+    assert (person.name, person.phone) == ("钱一", "13900000000")
+    services.person_update(actor=admin, person=person, row_version=1, phone="010-12345678转8")
+    person.refresh_from_db()
+    assert (person.phone, person.row_version) == ("010-12345678转8", 2)
+
+
+def test_legacy_phone_does_not_block_other_corrections(admin):
+    """A number stored before M5 is validated only when it is changed."""
+    person = services.person_create(actor=admin, name="孙一", id_number=resident_id(76))
+    pm.Person.objects.filter(pk=person.pk).update(phone="12345")
+    person.refresh_from_db()
+    services.person_update(actor=admin, person=person, row_version=1, name="孙二", phone="12345")
+    person.refresh_from_db()
+    assert (person.name, person.phone, person.row_version) == ("孙二", "12345", 2)
+    with pytest.raises(ValidationFailed):
+        services.person_update(actor=admin, person=person, row_version=2, phone="123456")
+
+
 def test_institution_admin_registers_own_employees_only(inst_admin, institution, other_institution, users):
     person = services.person_create(actor=inst_admin, name="机构员工", id_number=resident_id(71))
     assert person.employer == institution
