@@ -297,7 +297,7 @@ def check_batch_in_scope(batch: BatchSpec, filings: Sequence[FilingSpec]) -> Fil
         raise ValidationFailed(message, detail={"ends_at": [message]})
     validate_levels(list(batch.levels))
     if not filings:
-        message = "该机构没有备案,不能安排评价批次(INST-3)"
+        message = "该机构没有备案,不能安排评价批次"
         raise ValidationFailed(message, code="out_of_scope", detail={"filing": [message]})
     best: _Verdict | None = None
     # Latest filing first so that ties keep the most recent filing's reason.
@@ -308,8 +308,17 @@ def check_batch_in_scope(batch: BatchSpec, filings: Sequence[FilingSpec]) -> Fil
         if best is None or verdict > best:
             best = verdict
     assert best is not None
-    message = f"{best.message}(INST-3)"
-    raise ValidationFailed(message, code="out_of_scope", detail={best.field_name: [message]})
+    raise ValidationFailed(best.message, code="out_of_scope", detail={best.field_name: [best.message]})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# User-facing texts: rule ids (INST-3, EXAM-2 …) belong in code and tests, not in messages to users.
+_RULE_ID_NOTE_RE = re.compile(r"\s*[(（]\s*[A-Z]{2,6}-\d+(?:\s*[、,，/]\s*[A-Z]{2,6}-\d+)*\s*[)）]")
+
+
+def without_rule_ids(text: str) -> str:
+    """Drop parenthesised rule ids from a message: `…不得参加考评(EXAM-2)` → `…不得参加考评`."""
+    return _RULE_ID_NOTE_RE.sub("", text or "")
 
 
 # ---------------------------------------------------------------------------------------------------------

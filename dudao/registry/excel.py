@@ -40,14 +40,17 @@ INSTITUTION_EXPORT_COLUMNS = (
     Column("latest_filing_until", "备案有效期止", kind="date"),
     Column("is_active", "启用", kind="bool"),
 )
+# Template examples: obviously fake (names start with 示例) yet valid, so that a user who copies the format
+# gets rows the import accepts. USCC with a correct check digit; region 360102 (南昌市东湖区) must exist.
 INSTITUTION_EXAMPLE = {
     "name": "示例职业技能培训学校",
     "kind": "social_org",
     "uscc": "91360100MA0000001U",
-    "region": "360100",
-    "contact_name": "张三",
+    "region": "360102",
+    "legal_representative": "示例法定代表人",
+    "contact_name": "示例联系人",
     "contact_phone": "0791-88886666",
-    "address": "南昌市示例路 1 号",
+    "address": "示例地址:南昌市东湖区示例路 1 号",
 }
 
 OCCUPATION_COLUMNS = (
@@ -57,11 +60,13 @@ OCCUPATION_COLUMNS = (
     Column("source", "编码来源", max_length=255, help="已核实的编码必填"),
     Column("is_active", "启用", kind="bool", help="留空为“是”"),
 )
+# A code no real catalogue uses (8-99-99-99), not verified, so that it never passes for a real occupation.
 OCCUPATION_EXAMPLE = {
-    "code": "4-03-02-01",
-    "name": "中式烹调师",
-    "verified": True,
-    "source": "职业分类大典(2022)",
+    "code": "8-99-99-99",
+    "name": "示例职业(请改为实际职业)",
+    "verified": False,
+    "source": "",
+    "is_active": True,
 }
 
 BATCH_EXPORT_COLUMNS = (

@@ -129,6 +129,17 @@ class OccupationFilterForm(forms.Form):
     )
 
 
+class RegionFilterForm(forms.Form):
+    q = forms.CharField(
+        label="关键字",
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": "区划名称或代码"}),
+    )
+    kind = forms.ChoiceField(label="层级", required=False, choices=ALL + list(Region.Kind.choices))
+    parent = forms.CharField(required=False, max_length=6, widget=forms.HiddenInput)
+
+
 class AuthorityFilterForm(forms.Form):
     q = forms.CharField(
         label="关键字",
@@ -161,7 +172,7 @@ class InstitutionForm(forms.Form):
         label="上级全国性组织",
         max_length=128,
         required=False,
-        help_text="仅全国性社会组织在本地的分支机构填写(INST-1)",
+        help_text="仅全国性社会组织在本地的分支机构填写",  # INST-1
     )
     legal_representative = forms.CharField(label="法定代表人", max_length=64, required=False)
     contact_name = forms.CharField(label="联系人", max_length=64, required=False)
@@ -210,7 +221,7 @@ class FilingEditForm(forms.Form):
     valid_from = forms.DateField(label="有效期起", widget=DATE)
     valid_until = forms.DateField(label="有效期止", widget=DATE)
     note = forms.CharField(label="备注", max_length=255, required=False)
-    row_version = forms.IntegerField(widget=forms.HiddenInput)
+    row_version = forms.IntegerField(label="版本号", widget=forms.HiddenInput)
 
 
 class ScopeForm(forms.Form):
@@ -240,7 +251,7 @@ class ScopeEndForm(forms.Form):
 class FilingStatusForm(forms.Form):
     status = forms.ChoiceField(label="新状态", choices=Filing.Status.choices)
     reason = forms.CharField(label="原因", max_length=255, required=False)
-    row_version = forms.IntegerField(widget=forms.HiddenInput)
+    row_version = forms.IntegerField(label="版本号", widget=forms.HiddenInput)
 
 
 class VenueForm(forms.Form):
@@ -256,7 +267,7 @@ class VenueForm(forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["institution"]
-            self.fields["row_version"] = forms.IntegerField(widget=forms.HiddenInput)
+            self.fields["row_version"] = forms.IntegerField(label="版本号", widget=forms.HiddenInput)
             return
         insts = selectors.institutions_for(user).order_by("name").values_list("pk", "name")
         self.fields["institution"].choices = [("", "请选择")] + [(str(pk), name) for pk, name in insts]
@@ -274,24 +285,74 @@ class OccupationForm(forms.Form):
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
 
-def examiner_choices(institution: Institution | None) -> list[tuple[str, str]]:
-    """Examiners with a valid card covering an occupation of the institution's open filings (≤ 300)."""
-    from dudao.people.models import Examiner
+class ExaminerPicker(forms.Widget):
+    """Chosen examiners as removable rows (hidden `examiners` inputs, a 组长 radio each) and an htmx search
+    by name or card number among the examiners eligible for the institution (L11: no Ctrl-click list)."""
 
-    if institution is None:
-        return []
-    occupation_ids = FilingScope.objects.filter(
-        filing__institution=institution, ended_on=None, filing__status=Filing.Status.ACTIVE
-    ).values_list("occupation_id", flat=True)
-    qs = (
-        Examiner.objects.filter(
-            is_active=True, cards__status="valid", cards__scopes__occupation_id__in=occupation_ids
+    is_required = False
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.search_url = ""
+        self.leader: int | None = None
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return False  # an empty selection is a value (remove every examiner)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.template.loader import render_to_string
+
+        ids = []
+        for item in value or []:
+            try:
+                ids.append(int(item))
+            except (TypeError, ValueError):
+                continue
+        attrs = self.build_attrs(self.attrs, attrs)
+        picked = selectors.examiner_rows(ids, leader=self.leader)
+        return render_to_string(
+            "registry/partials/examiner_picker.html",
+            {
+                "name": name,
+                "id": attrs.get("id") or f"id_{name}",
+                "invalid": "is-invalid" in (attrs.get("class") or ""),
+                "picked": picked,
+                "leader": self.leader,
+                "search_url": self.search_url,
+            },
         )
-        .select_related("person")
-        .distinct()
-        .order_by("person__name", "id")[:300]
-    )
-    return [(str(e.pk), f"{e.person.name}{'(高级)' if e.senior else ''}") for e in qs]
+
+
+class _DrawnByPicker(forms.HiddenInput):
+    """`team_leader` is chosen with the radios inside the examiner picker: nothing to draw here."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return ""
+
+
+class ExaminerIdsField(forms.Field):
+    """A list of examiner ids; whether each may examine is decided by the service (EXAM-2, EXAM-3)."""
+
+    widget = ExaminerPicker
+
+    def to_python(self, value):
+        if value in (None, "", [], ()):
+            return []
+        items = [value] if isinstance(value, str | int) else list(value)
+        try:
+            return list(dict.fromkeys(int(v) for v in items if str(v).strip()))
+        except (TypeError, ValueError):
+            raise forms.ValidationError("考评人员格式不正确") from None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class BatchForm(forms.Form):
@@ -304,18 +365,20 @@ class BatchForm(forms.Form):
     ends_at = forms.DateTimeField(label="结束时间", widget=DATETIME, input_formats=DATETIME_FORMATS)
     venue = forms.ChoiceField(label="考核场所")
     candidate_count = forms.IntegerField(label="考生人数", min_value=0, initial=0)
-    examiners = forms.MultipleChoiceField(
+    examiners = ExaminerIdsField(
         label="考评人员",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="按住 Ctrl/⌘ 多选;只列出持有效证卡、证卡职业与本机构备案范围相关的考评员",
+        help_text="输入姓名或证卡号查找并添加;先选好职业、等级和时间,查找结果会逐一校验证卡。"
+        "勾选“组长”指定考评组长",
     )
-    team_leader = forms.ChoiceField(label="考评组长", required=False)
+    team_leader = forms.IntegerField(label="考评组长", required=False, widget=_DrawnByPicker)
     code = forms.CharField(
         label="批次编号", max_length=40, required=False, help_text="留空自动生成 PC+日期+序号"
     )
 
     def __init__(self, *args, institution: Institution, editing: bool = False, **kwargs):
+        from django.urls import reverse
+
         super().__init__(*args, **kwargs)
         occ_ids = FilingScope.objects.filter(filing__institution=institution).values_list(
             "occupation_id", flat=True
@@ -327,21 +390,15 @@ class BatchForm(forms.Form):
         ]
         venues = institution.venues.filter(is_active=True).order_by("name")
         self.fields["venue"].choices = [("", "请选择")] + [(str(v.pk), v.name) for v in venues]
-        people = examiner_choices(institution)
-        if editing and self.initial.get("examiners"):
-            # Keep already assigned examiners selectable even if they fall outside the shortlist.
-            from dudao.people.models import Examiner
-
-            known = {pk for pk, _ in people}
-            extra = Examiner.objects.filter(pk__in=self.initial["examiners"]).select_related("person")
-            people += [(str(e.pk), e.person.name) for e in extra if str(e.pk) not in known]
-        self.fields["examiners"].choices = people
-        self.fields["team_leader"].choices = [("", "不指定"), *people]
+        picker = self.fields["examiners"].widget
+        picker.search_url = reverse("registry:batch_examiner_search") + f"?institution={institution.pk}"
+        leader = self.data.get("team_leader") if self.is_bound else self.initial.get("team_leader")
+        picker.leader = _int_or_none(leader)
         if editing:
             del self.fields["code"]
-            self.fields["row_version"] = forms.IntegerField(widget=forms.HiddenInput)
+            self.fields["row_version"] = forms.IntegerField(label="版本号", widget=forms.HiddenInput)
 
 
 class BatchCancelForm(forms.Form):
     reason = forms.CharField(label="取消原因", max_length=255)
-    row_version = forms.IntegerField(widget=forms.HiddenInput)
+    row_version = forms.IntegerField(label="版本号", widget=forms.HiddenInput)

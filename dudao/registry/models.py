@@ -66,7 +66,7 @@ class Authority(BaseModel):
         "督导员证卡发证机关代码",
         max_length=2,
         blank=True,
-        help_text="SUP-3:外督证卡号第2–3位,通常为省级区划代码前两位",
+        help_text="外督证卡号第 2–3 位,通常为省级区划代码前两位",  # SUP-3
     )
     contact_phone = models.CharField("联系电话", max_length=32, blank=True)
     is_active = models.BooleanField("启用", default=True)
@@ -115,8 +115,8 @@ class Institution(BaseModel):
     authority = models.ForeignKey(
         Authority, verbose_name="主管(备案)机构", on_delete=models.PROTECT, related_name="institutions"
     )
-    parent_org_name = models.CharField(
-        "上级全国性组织", max_length=128, blank=True, help_text="INST-1:全国性社会组织在本地的分支机构填写"
+    parent_org_name = models.CharField(  # INST-1
+        "上级全国性组织", max_length=128, blank=True, help_text="全国性社会组织在本地的分支机构填写"
     )
     address = models.CharField("地址", max_length=255, blank=True)
     legal_representative = models.CharField("法定代表人", max_length=64, blank=True)

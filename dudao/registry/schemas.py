@@ -27,6 +27,12 @@ class RegionOut(Schema):
         return obj.parent_id
 
 
+class RegionImportOut(Schema):
+    created: int = Field(description="新增的区划数")
+    updated: int = Field(description="名称或上级有变化而更新的区划数")
+    unchanged: int = Field(description="已存在且未变的区划数")
+
+
 class AuthorityOut(Schema):
     id: int
     code: str

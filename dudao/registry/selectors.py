@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
@@ -121,6 +121,43 @@ def region_list(*, q: str = "", kind: str = "", parent: str = "") -> QuerySet[Re
 
 def region_get(code: str) -> Region:
     return _get(Region.objects.select_related("parent"), code)
+
+
+def region_children(parent: Region | None) -> QuerySet[Region]:
+    """One level of the region tree with each row's number of children: provinces, or `parent`'s children.
+
+    Below a province, each city comes with its districts prefetched (the page lists them inline).
+    """
+    qs = Region.objects.annotate(child_count=Count("children")).order_by("code")
+    if parent is None:
+        return qs.filter(kind=Region.Kind.PROVINCE)
+    qs = qs.filter(parent_id=parent.code)
+    if parent.kind == Region.Kind.PROVINCE:
+        qs = qs.prefetch_related(Prefetch("children", queryset=Region.objects.order_by("code")))
+    return qs
+
+
+def region_search(*, q: str = "", kind: str = "", within: Region | None = None) -> QuerySet[Region]:
+    """Regions matching a name (contains) or a code (prefix), optionally of one kind and below `within`."""
+    qs = Region.objects.select_related("parent__parent").annotate(child_count=Count("children"))
+    if within is not None:
+        qs = qs.filter(code__startswith=domain.region_code_prefix(within.code)).exclude(code=within.code)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("code")
+
+
+def region_path(region: Region | None) -> list[Region]:
+    """`region` and its ancestors, province first (at most three levels)."""
+    path: list[Region] = []
+    node = region
+    while node is not None and len(path) < 4:
+        path.insert(0, node)
+        node = node.parent
+    return path
 
 
 def occupation_list(*, q: str = "", verified: bool | None = None, is_active: bool | None = None):
@@ -396,3 +433,87 @@ def filing_specs_for_institution(institution_id: int) -> list[domain.FilingSpec]
                 )
             )
     return [domain.FilingSpec(**{**e, "scopes": tuple(e["scopes"])}) for e in filings.values()]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Examiners for the batch form's picker (people are read here only to schedule batches)
+EXAMINER_SEARCH_LIMIT = 20
+
+
+def _cards_prefetch() -> Prefetch:
+    from dudao.people.models import ExaminerCard
+
+    return Prefetch("cards", queryset=ExaminerCard.objects.order_by("-issued_on", "-id"))
+
+
+def examiner_candidates(
+    institution: Institution,
+    *,
+    q: str = "",
+    occupation: int | None = None,
+    exclude: Any = (),
+    limit: int = EXAMINER_SEARCH_LIMIT,
+) -> list:
+    """Active examiners holding a valid card for `occupation` (or for any occupation of the institution's
+    open active filing scope), matching `q` by name or card number; at most `limit`, by name."""
+    from dudao.people.models import Examiner, ExaminerCardScope
+
+    if occupation is None:
+        occupation_ids: Any = FilingScope.objects.filter(
+            filing__institution=institution, ended_on=None, filing__status=Filing.Status.ACTIVE
+        ).values_list("occupation_id", flat=True)
+    else:
+        occupation_ids = [occupation]
+    covering = ExaminerCardScope.objects.filter(
+        card__examiner=OuterRef("pk"), card__status="valid", occupation_id__in=occupation_ids
+    )
+    qs = Examiner.objects.filter(Exists(covering), is_active=True)
+    q = (q or "").strip()
+    if q:
+        from dudao.people.models import ExaminerCard
+
+        by_card = ExaminerCard.objects.filter(examiner=OuterRef("pk"), number__icontains=q)
+        qs = qs.filter(Q(person__name__icontains=q) | Exists(by_card))
+    ids = [pk for pk in exclude if pk is not None]
+    if ids:
+        qs = qs.exclude(pk__in=ids)
+    qs = qs.select_related("person").prefetch_related(_cards_prefetch()).order_by("person__name", "id")
+    return list(qs[:limit])
+
+
+def _cards_label(examiner) -> str:
+    cards = list(examiner.cards.all())
+    valid = [c.number for c in cards if c.status == "valid"]
+    if valid:
+        return "证卡 " + "、".join(valid)
+    if cards:
+        return "证卡 " + "、".join(f"{c.number}({c.get_status_display()})" for c in cards)
+    return "无证卡"
+
+
+def examiner_row(examiner, *, leader: int | None = None, problem: str | None = None) -> dict[str, Any]:
+    """What the picker shows of one examiner (name, 高级, card numbers, and why it may not examine)."""
+    return {
+        "pk": examiner.pk,
+        "name": examiner.person.name,
+        "senior": examiner.senior,
+        "cards": _cards_label(examiner),
+        "leader": leader is not None and examiner.pk == leader,
+        "problem": problem,
+    }
+
+
+def examiner_rows(ids: Any, *, leader: int | None = None) -> list[dict[str, Any]]:
+    """Picker rows of the chosen examiners, in the order chosen (unknown ids are skipped)."""
+    from dudao.people.models import Examiner
+
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = {
+        e.pk: e
+        for e in Examiner.objects.filter(pk__in=wanted)
+        .select_related("person")
+        .prefetch_related(_cards_prefetch())
+    }
+    return [examiner_row(found[pk], leader=leader) for pk in wanted if pk in found]

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Prefetch
@@ -30,6 +31,7 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.excel import Column, ImportFailed, RowError, read_rows
 from dudao.people import domain as people_domain
 from dudao.people.models import Examiner, ExaminerCard, ExaminerCardScope
 
@@ -38,7 +40,11 @@ from .models import Authority, Batch, Filing, FilingScope, Institution, Occupati
 from .permissions import INSTITUTION_CONTACT_FIELDS, user_region_prefix
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-OCC1_SOURCE = "DOMAIN.md OCC-1 (public lists, medium confidence)"
+# Where the shipped occupation codes come from (DOMAIN.md OCC-1: public lists, medium confidence). Users see
+# this text; the default applies when occupations.csv leaves `source` empty.
+OCC1_SOURCE = "公开名录(中等可信度,使用前请核对)"
+# Sources written by earlier releases of the reference data: replaced on the next load-reference.
+SHIPPED_SOURCES_BEFORE = frozenset({"DOMAIN.md OCC-1 (public lists, medium confidence)"})
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -85,7 +91,7 @@ def _locked(obj: models.Model, row_version: int | None) -> models.Model:
     """Re-read the row under lock and refuse a stale version (optimistic locking)."""
     fresh = type(obj).objects.select_for_update().get(pk=obj.pk)
     if row_version is None:
-        raise _field_error("row_version", "缺少版本号(row_version),请刷新后重试")
+        raise _field_error("row_version", "缺少版本号,请刷新后重试")
     if fresh.row_version != int(row_version):
         raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": fresh.row_version})
     return fresh
@@ -214,7 +220,8 @@ def _authority_values(actor, values: dict[str, Any], *, current: Authority | Non
     if "card_issuer_code" in values:
         values["card_issuer_code"] = _text(values["card_issuer_code"])
         if values["card_issuer_code"] and not re.fullmatch(r"[0-9]{2}", values["card_issuer_code"]):
-            raise _field_error("card_issuer_code", "证卡发证机关代码应为 2 位数字(省级区划代码前两位,SUP-3)")
+            # SUP-3: the issuing-authority code is the province prefix of GB/T 2260.
+            raise _field_error("card_issuer_code", "证卡发证机关代码应为 2 位数字(省级区划代码前两位)")
     if "contact_phone" in values:
         values["contact_phone"] = _text(values["contact_phone"])
     return values
@@ -350,7 +357,7 @@ def _institution_values(
         raise _field_error("region", f"所在区划「{region.name}」不在主管机构「{authority.name}」的辖区内")
     kind = values.get("kind", current.kind if current else None)
     if values.get("parent_org_name") and kind != Institution.Kind.SOCIAL_ORG:
-        raise _field_error("parent_org_name", "只有社会培训评价组织可填写上级全国性组织(INST-1)")
+        raise _field_error("parent_org_name", "只有社会培训评价组织可填写上级全国性组织")  # INST-1
     return values
 
 
@@ -843,10 +850,27 @@ def _examiner_problem(
         decision = people_domain.can_examine(state, scopes, occupation.code, work_type, levels, first)
         if decision.ok:
             return None
-        reasons.append(f"证卡 {card.number}:{decision.reason}")
+        reasons.append(f"证卡 {card.number}:{domain.without_rule_ids(decision.reason)}")
     if not reasons:
-        return "没有考评员证卡(EXAM-2)"
+        return "没有考评员证卡"  # EXAM-2
     return ";".join(reasons)
+
+
+def examiner_problems(
+    examiner_ids: Sequence[int],
+    *,
+    occupation: Occupation,
+    work_type: str,
+    levels: Sequence[int],
+    first: dt.date,
+    last: dt.date,
+) -> dict[int, str | None]:
+    """Read-only: why each examiner may not examine this batch (None = may), as batch_create would say."""
+    found = _examiners_with_cards(list(examiner_ids))
+    return {
+        pk: _examiner_problem(examiner, occupation, work_type, levels, first, last)
+        for pk, examiner in found.items()
+    }
 
 
 def _check_examiners(
@@ -1094,22 +1118,48 @@ def batch_cancel(*, actor, batch: Batch | int, reason: str, row_version: int | N
 
 # ---------------------------------------------------------------------------------------------------------
 # Regions (GB/T 2260) and reference data
-REGION_HEADERS = {"code": ("code", "区划代码", "代码"), "name": ("name", "名称", "区划名称")}
+REGION_COLUMNS = (
+    Column(
+        "code",
+        "区划代码",
+        required=True,
+        max_length=6,
+        help="GB/T 2260 六位代码,请设为文本格式;xx0000 为省级、xxxx00 为地市级,其余为区县级",
+    ),
+    Column("name", "名称", required=True, max_length=64, help="如 南昌市、东湖区"),
+)
+# Reading uses columns that accept anything: empty or over-long cells are then reported by _region_plan
+# together with every other bad row, instead of read_rows stopping at the first kind of problem.
+_REGION_READ_COLUMNS = (Column("code", "区划代码"), Column("name", "名称"))
+# Files exported from other systems often carry the English headers of the shipped regions.csv.
+_REGION_READ_COLUMNS_EN = (Column("code", "code"), Column("name", "name"))
+_REGION_HEADERS = {"code": ("code", "区划代码", "代码"), "name": ("name", "名称", "区划名称")}
+_REGION_LEVEL = {"province": 0, "city": 1, "district": 2}
+_REGION_NAME_MAX = 64
 
 
-def _parse_region_rows(data: bytes, filename: str) -> list[tuple[int, str, str]]:
-    """(row number, code, name) from a CSV (UTF-8/GBK) or XLSX file with columns code,name."""
-    if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        from dudao.common.excel import Column, read_rows
+def _region_file_error(message: str) -> ImportFailed:
+    return ImportFailed(message, errors=[RowError(0, "", message)])
 
-        columns = [Column("code", "区划代码", required=True), Column("name", "名称", required=True)]
-        try:
-            rows = read_rows(data, columns)
-        except ValidationFailed:
-            # English headers (code,name) are accepted too.
-            columns = [Column("code", "code", required=True), Column("name", "name", required=True)]
-            rows = read_rows(data, columns)
-        return [(n, _text(r["code"]), _text(r["name"])) for n, r in rows]
+
+def _region_rows_xlsx(data: bytes) -> list[tuple[int, str, str]]:
+    try:
+        rows = read_rows(data, _REGION_READ_COLUMNS)
+    except ImportFailed as exc:
+        if not exc.errors or any(e.row != 1 for e in exc.errors):
+            raise
+        try:  # header problems only: perhaps the English headers code,name
+            rows = read_rows(data, _REGION_READ_COLUMNS_EN)
+        except ImportFailed:
+            raise exc from None
+    for column in REGION_COLUMNS:
+        if all(row[column.key] is None for _n, row in rows):  # the column is missing (or wholly empty)
+            message = f"缺少必填列「{column.header}」"
+            raise ImportFailed(f"表头有误:{message}", errors=[RowError(1, column.header, message)])
+    return [(number, _text(row["code"]), _text(row["name"])) for number, row in rows]
+
+
+def _region_rows_csv(data: bytes) -> list[tuple[int, str, str]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -1117,94 +1167,173 @@ def _parse_region_rows(data: bytes, filename: str) -> list[tuple[int, str, str]]
         except UnicodeDecodeError:
             continue
     else:
-        raise _field_error("file", "文件编码无法识别,请保存为 UTF-8 编码的 CSV")
+        raise _region_file_error("文件编码无法识别,请保存为 UTF-8 编码的 CSV 或 .xlsx")
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
-    positions = {}
-    for key, names in REGION_HEADERS.items():
-        for i, h in enumerate(header):
-            if h in names:
-                positions[key] = i
+    positions: dict[str, int] = {}
+    for key, names in _REGION_HEADERS.items():
+        for index, cell in enumerate(header):
+            if cell in names and key not in positions:
+                positions[key] = index
     if set(positions) != {"code", "name"}:
-        raise _field_error("file", "第 1 行应为表头 code,name(或 区划代码,名称)")
+        raise ImportFailed(
+            "表头有误:第 1 行应为 区划代码,名称(或 code,name)",
+            errors=[RowError(1, "", "第 1 行应为表头 区划代码,名称(或 code,name)")],
+        )
     result = []
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        get = lambda k, row=row: row[positions[k]].strip() if positions[k] < len(row) else ""  # noqa: E731
-        result.append((number, get("code"), get("name")))
+        cells = {key: row[i].strip() if i < len(row) else "" for key, i in positions.items()}
+        result.append((number, cells["code"], cells["name"]))
     return result
 
 
-def _upsert_regions(rows: Sequence[tuple[int, str, str]]) -> dict[str, int]:
-    """Create or rename regions; parents first (shorter prefixes), parent and kind derived from the code."""
-    errors = []
-    parsed = []
+def _parse_region_rows(data: bytes, filename: str) -> list[tuple[int, str, str]]:
+    """(Excel/CSV row number, code, name) from an .xlsx (区划代码,名称) or a CSV (UTF-8/GBK) file."""
+    max_bytes = int(getattr(settings, "DUDAO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+    if len(data) > max_bytes:
+        raise _region_file_error(f"文件过大:{len(data) / 1048576:.1f} MB,上限为 {max_bytes / 1048576:.1f} MB")
+    name = (filename or "").lower()
+    if name.endswith((".xlsx", ".xls")) or data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
+        rows = _region_rows_xlsx(data)
+    else:
+        rows = _region_rows_csv(data)
+    if not rows:
+        raise _region_file_error("文件没有数据行:请从第 2 行开始填写")
+    return rows
+
+
+def _region_plan(
+    rows: Sequence[tuple[int, str, str]], *, actor, known: Mapping[str, tuple[str, str | None]]
+) -> list[tuple[int, str, str, str]]:
+    """Check every row (format, duplicates, scope, parent) and order them parents first.
+
+    Returns (row, code, name, kind); raises ImportFailed listing every bad row (nothing is written).
+    `known` maps the codes already stored to (name, parent code).
+    """
+    errors: list[RowError] = []
+    code_header, name_header = REGION_COLUMNS[0].header, REGION_COLUMNS[1].header
+    restricted = actor is not None and not actor.is_superuser
+    prefix = user_region_prefix(actor) if restricted else None
+    first_row: dict[str, int] = {}
+    planned: list[tuple[int, str, str, str]] = []
     for number, code, name in rows:
+        bad = False
         try:
             kind = domain.region_kind(code)
-        except ValidationFailed as exc:
-            errors.append(f"第 {number} 行:{exc.message}")
-            continue
+        except ValidationFailed:
+            errors.append(RowError(number, code_header, f"区划代码「{code}」应为 6 位数字"))
+            kind, bad = "", True
         if not name:
-            errors.append(f"第 {number} 行:名称不能为空")
-            continue
-        parsed.append((code, name, kind))
+            errors.append(RowError(number, name_header, "必填项不能为空"))
+            bad = True
+        elif len(name) > _REGION_NAME_MAX:
+            errors.append(RowError(number, name_header, f"名称不能超过 {_REGION_NAME_MAX} 个字"))
+            bad = True
+        if kind and code in first_row:
+            errors.append(RowError(number, code_header, f"区划代码 {code} 与第 {first_row[code]} 行重复"))
+            bad = True
+        elif kind:
+            first_row[code] = number
+        if kind and restricted:
+            if not (prefix and code.startswith(prefix)):
+                errors.append(RowError(number, code_header, f"区划 {code} 不在您的管辖范围内"))
+                bad = True
+            elif kind == "province" and known.get(code, ("", None))[0] != name:
+                # Provinces are shipped reference data (GB/T 2260): only a superuser may add or rename one.
+                errors.append(RowError(number, code_header, "省级区划由系统维护,不能导入或修改"))
+                bad = True
+        if not bad:
+            planned.append((number, code, name, kind))
+    available = set(known) | {code for _n, code, _name, _kind in planned}
+    for number, code, _name, kind in planned:
+        candidates = domain.region_parent_candidates(code)
+        if kind != "province" and not any(c in available for c in candidates):
+            message = f"上级区划 {candidates[-1]} 不存在,请先导入或在本文件中一并填写"
+            errors.append(RowError(number, code_header, message))
     if errors:
-        raise ValidationFailed(errors[0], detail={"file": errors})
-    order = {"province": 0, "city": 1, "district": 2}
-    parsed.sort(key=lambda r: (order[r[2]], r[0]))
-    known = dict(Region.objects.values_list("code", "name"))
-    kinds = dict(Region.objects.values_list("code", "kind"))
-    created = updated = 0
-    for code, name, kind in parsed:
+        errors.sort(key=lambda e: e.row)
+        raise ImportFailed(f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据", errors=errors)
+    return sorted(planned, key=lambda r: (_REGION_LEVEL[r[3]], r[1]))
+
+
+def _apply_regions(planned: Sequence[tuple[int, str, str, str]], known: dict[str, tuple[str, str | None]]):
+    """Create or rename regions (parents first; kind and parent follow from the code)."""
+    creates: list[Region] = []
+    updates: list[Region] = []
+    created_cities: list[str] = []
+    renamed: dict[str, list[str]] = {}
+    for _number, code, name, kind in planned:
         parent = next((c for c in domain.region_parent_candidates(code) if c in known), None)
-        if kind != "province" and parent is None:
-            errors.append(
-                f"区划 {code} {name}:上级区划 {domain.region_parent_candidates(code)[-1]} 不存在,请先导入"
-            )
-            continue
         if code not in known:
-            Region.objects.create(code=code, name=name, kind=kind, parent_id=parent)
-            created += 1
-        elif known[code] != name or kinds.get(code) != kind:
-            Region.objects.filter(code=code).update(name=name, kind=kind, parent_id=parent)
-            updated += 1
-        known[code] = name
-        kinds[code] = kind
-    if errors:
-        raise ValidationFailed(errors[0], detail={"file": errors})
-    return {"created": created, "updated": updated, "unchanged": len(parsed) - created - updated}
+            creates.append(Region(code=code, name=name, kind=kind, parent_id=parent))
+            if kind == "city":
+                created_cities.append(code)
+        elif known[code] != (name, parent):
+            if known[code][0] != name:
+                renamed[code] = [known[code][0], name]
+            updates.append(Region(code=code, name=name, kind=kind, parent_id=parent))
+        known[code] = (name, parent)
+    Region.objects.bulk_create(creates, batch_size=500)
+    Region.objects.bulk_update(updates, ["name", "kind", "parent"], batch_size=500)
+    for city in created_cities:
+        # Districts imported before their city hung under the province: move them under the new city.
+        Region.objects.filter(kind=Region.Kind.DISTRICT, code__startswith=city[:4]).exclude(
+            parent_id=city
+        ).update(parent_id=city)
+    counts = {
+        "created": len(creates),
+        "updated": len(updates),
+        "unchanged": len(planned) - len(creates) - len(updates),
+    }
+    return counts, {"created_codes": [r.code for r in creates], "renamed": renamed}
+
+
+def _known_regions() -> dict[str, tuple[str, str | None]]:
+    rows = Region.objects.values_list("code", "name", "parent_id")
+    return {code: (name, parent) for code, name, parent in rows}
+
+
+def _import_regions(
+    rows: Sequence[tuple[int, str, str]], *, actor, label: str, restrict: bool = True
+) -> dict[str, int]:
+    known = _known_regions()
+    planned = _region_plan(rows, actor=actor if restrict else None, known=known)
+    counts, changes = _apply_regions(planned, known)
+    if counts["created"] or counts["updated"]:
+        audit.record(
+            actor=actor,
+            action="registry.regions.import",
+            object_type="registry.region",
+            object_label=label[:255],
+            after={**counts, **changes},
+        )
+    return counts
 
 
 @transaction.atomic
 def regions_import(*, actor, data: bytes, filename: str = "regions.csv") -> dict[str, int]:
-    """Import cities/districts (or provinces) from CSV/XLSX `code,name`; idempotent, all or nothing."""
-    _require(actor, "registry.import_region")
+    """Import cities/districts (区划代码,名称; .xlsx or CSV) inside the actor's region; all or nothing.
+
+    Idempotent: rows already stored unchanged count as `unchanged`. `actor=None` is the operator at the
+    console (`dudao import-regions`), who is not limited to a region. Bad rows → ImportFailed listing
+    every problem with its row number.
+    """
+    if actor is not None:
+        _require(actor, "registry.import_region")
     rows = _parse_region_rows(data, filename)
-    if not rows:
-        raise _field_error("file", "文件没有数据行")
-    prefix = user_region_prefix(actor)
-    if not actor.is_superuser:
-        outside = [code for _n, code, _name in rows if not (prefix and code.startswith(prefix))]
-        if outside:
-            raise _field_error("file", f"区划 {outside[0]} 不在您的管辖范围内")
     with transaction.atomic():
-        result = _upsert_regions(rows)
-        if result["created"] or result["updated"]:
-            audit.record(
-                actor=actor,
-                action="registry.regions.import",
-                object_type="registry.region",
-                object_label=filename[:255],
-                after=result,
-            )
-    return result
+        return _import_regions(rows, actor=actor, label=filename or "regions")
 
 
-def _reference_occupations() -> list[tuple[str, str]]:
+def _reference_occupations() -> list[tuple[str, str, str]]:
+    """(code, name, source) of the shipped occupations (data/occupations.csv)."""
     with open(DATA_DIR / "occupations.csv", encoding="utf-8") as fh:
-        return [(r["code"].strip(), r["name"].strip()) for r in csv.DictReader(fh)]
+        return [
+            (r["code"].strip(), r["name"].strip(), (r.get("source") or "").strip() or OCC1_SOURCE)
+            for r in csv.DictReader(fh)
+        ]
 
 
 @transaction.atomic
@@ -1212,11 +1341,20 @@ def reference_load(*, actor=None) -> dict[str, dict[str, int]]:
     """Load shipped reference data (34 provinces, OCC-1's sourced occupations); idempotent and audited."""
     with transaction.atomic():
         data = (DATA_DIR / "regions.csv").read_bytes()
-        regions = _upsert_regions(_parse_region_rows(data, "regions.csv"))
+        regions = _import_regions(
+            _parse_region_rows(data, "regions.csv"),
+            actor=actor,
+            label="reference regions.csv",
+            restrict=False,  # shipped data: provinces included, whoever runs the loader
+        )
         occ = {"created": 0, "updated": 0, "unchanged": 0}
-        for code, name in _reference_occupations():
-            wanted = {"name": name, "verified": True, "source": OCC1_SOURCE}
+        for code, name, source in _reference_occupations():
+            wanted = {"name": name, "verified": True, "source": source}
             current = Occupation.objects.filter(code=code).first()
+            if current is not None and current.source and current.source not in SHIPPED_SOURCES_BEFORE:
+                # A source an administrator wrote (e.g. after checking the 大典) is kept; only shipped
+                # texts (blank or an earlier release's wording) are replaced.
+                wanted["source"] = current.source
             if current is None:
                 obj = Occupation(code=domain.validate_occupation_code(code), **wanted)
                 _clean(obj)
@@ -1241,12 +1379,4 @@ def reference_load(*, actor=None) -> dict[str, dict[str, int]]:
                 )
             else:
                 occ["unchanged"] += 1
-        if regions["created"] or regions["updated"]:
-            audit.record(
-                actor=actor,
-                action="registry.regions.import",
-                object_type="registry.region",
-                object_label="reference regions.csv",
-                after=regions,
-            )
     return {"regions": regions, "occupations": occ}

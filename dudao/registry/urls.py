@@ -22,6 +22,7 @@ urlpatterns = [
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/new/", views.batch_create, name="batch_create"),
     path("batches/export/", views.batch_export, name="batch_export"),
+    path("batches/examiners/", views.batch_examiner_search, name="batch_examiner_search"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:pk>/edit/", views.batch_edit, name="batch_edit"),
     path("batches/<int:pk>/cancel/", views.batch_cancel, name="batch_cancel"),
@@ -34,4 +35,6 @@ urlpatterns = [
     path("occupations/export/", views.occupation_export, name="occupation_export"),
     path("occupations/<int:pk>/edit/", views.occupation_edit, name="occupation_edit"),
     path("authorities/", views.authority_list, name="authority_list"),
+    path("regions/", views.region_list, name="region_list"),
+    path("regions/import/", views.region_import, name="region_import"),
 ]

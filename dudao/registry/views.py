@@ -6,24 +6,28 @@ on the form, which keeps the user's input.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dudao.common.errors import ApplicationError, NotFound, PermissionDenied
-from dudao.common.excel import export_workbook
+from dudao.common.errors import ApplicationError, IllegalTransition, NotFound, PermissionDenied
+from dudao.common.excel import ImportFailed, RowError, error_workbook, export_workbook, template_workbook
 from dudao.web.imports import import_view
 from dudao.web.kit import application_errors_as_http, export_response, list_page
 
 from . import excel, selectors, services
 from . import forms as f
-from .models import Filing, Institution
+from .models import Filing, Institution, Occupation, Region
 
 # Exports stop here: a larger export is a job for the API or analytics, not a page click.
 EXPORT_MAX_ROWS = 100_000
@@ -233,13 +237,11 @@ def filing_list(request):
     return render(request, "registry/filing_list.html", context)
 
 
-@login_required
-@application_errors_as_http
-def filing_detail(request, pk: int):
-    filing = selectors.filing_get(request.user, pk)
+def _filing_detail_page(request, filing: Filing, *, status_form: f.FilingStatusForm | None = None):
     can_manage = _can(request.user, "registry.change_filing", filing)
+    if status_form is None:
+        status_form = f.FilingStatusForm(initial={"row_version": filing.row_version})
     allowed = services.FILING_TRANSITIONS.get(filing.status, {})
-    status_form = f.FilingStatusForm(initial={"row_version": filing.row_version})
     status_form.fields["status"].choices = [(s, Filing.Status(s).label) for s in allowed]
     context = {
         "filing": filing,
@@ -256,6 +258,12 @@ def filing_detail(request, pk: int):
         ),
     }
     return render(request, "registry/filing_detail.html", context)
+
+
+@login_required
+@application_errors_as_http
+def filing_detail(request, pk: int):
+    return _filing_detail_page(request, selectors.filing_get(request.user, pk))
 
 
 @login_required
@@ -338,24 +346,24 @@ def filing_status(request, pk: int):
     filing = selectors.filing_get(request.user, pk)
     form = f.FilingStatusForm(request.POST)
     form.fields["status"].choices = Filing.Status.choices
-    if not form.is_valid():
-        messages.error(request, "请选择新状态")
-        return _redirect_filing(filing.pk)
-    try:
-        obj = services.filing_set_status(
-            actor=request.user,
-            filing=filing.pk,
-            status=form.cleaned_data["status"],
-            reason=form.cleaned_data["reason"],
-            row_version=form.cleaned_data["row_version"],
-        )
-    except ApplicationError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"备案状态已变更为「{obj.get_status_display()}」")
-    return _redirect_filing(filing.pk)
+    if form.is_valid():
+        try:
+            obj = services.filing_set_status(
+                actor=request.user,
+                filing=filing.pk,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                row_version=form.cleaned_data["row_version"],
+            )
+        except ApplicationError as exc:
+            if isinstance(exc, PermissionDenied | NotFound):
+                raise
+            f.apply_error(form, exc)
+        else:
+            messages.success(request, f"备案状态已变更为「{obj.get_status_display()}」")
+            return _redirect_filing(filing.pk)
+    # Refused: the page again (no redirect) so the chosen status and the typed reason stay, with the error.
+    return _filing_detail_page(request, filing, status_form=form)
 
 
 @login_required
@@ -455,10 +463,7 @@ def batch_export(request):
     return export_response(f"评价批次_{timezone.localdate():%Y%m%d}.xlsx", data)
 
 
-@login_required
-@application_errors_as_http
-def batch_detail(request, pk: int):
-    batch = selectors.batch_get(request.user, pk)
+def _batch_detail_page(request, batch, *, cancel_form: f.BatchCancelForm | None = None):
     can_edit = batch.status in services.EDITABLE_BATCH_STATUSES and _can(
         request.user, "registry.change_batch", batch
     )
@@ -466,19 +471,78 @@ def batch_detail(request, pk: int):
         "batch": batch,
         "examiners": list(batch.examiners.all()),
         "can_edit": can_edit,
-        "cancel_form": f.BatchCancelForm(initial={"row_version": batch.row_version}),
+        "cancel_form": cancel_form or f.BatchCancelForm(initial={"row_version": batch.row_version}),
     }
     return render(request, "registry/batch_detail.html", context)
+
+
+@login_required
+@application_errors_as_http
+def batch_detail(request, pk: int):
+    return _batch_detail_page(request, selectors.batch_get(request.user, pk))
 
 
 def _batch_data(form) -> dict[str, Any]:
     data = dict(form.cleaned_data)
     data["levels"] = [int(x) for x in data["levels"]]
-    data["examiners"] = [int(x) for x in data.get("examiners") or []]
-    data["team_leader"] = _int(data.get("team_leader"))
+    data["examiners"] = list(data.get("examiners") or [])
+    data["team_leader"] = data.get("team_leader")
     data["venue"] = _int(data.get("venue"))
     data["occupation"] = _int(data.get("occupation"))
     return data
+
+
+def _batch_facts_from_query(request) -> dict[str, Any] | None:
+    """The batch being typed (occupation, work type, levels, first and last day), if complete and valid."""
+    occupation = Occupation.objects.filter(pk=_int(request.GET.get("occupation"))).first()
+    levels = [_int(x) for x in request.GET.getlist("levels")]
+    times = []
+    for name in ("starts_at", "ends_at"):
+        raw = (request.GET.get(name) or "").strip()
+        parsed = None
+        for pattern in f.DATETIME_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(raw, pattern)
+                break
+            except ValueError:
+                continue
+        times.append(parsed)
+    if occupation is None or not levels or None in levels or None in times:
+        return None
+    return {
+        "occupation": occupation,
+        "work_type": (request.GET.get("work_type") or "").strip(),
+        "levels": levels,
+        "first": times[0].date(),
+        "last": times[1].date(),
+    }
+
+
+@login_required
+@application_errors_as_http
+def batch_examiner_search(request):
+    """htmx fragment for the batch form: eligible examiners matching a name or card number (L11)."""
+    institution = _institution_from_query(request)
+    if institution is None:
+        raise Http404("请先选择评价机构")
+    _require(request.user, "registry.add_batch", institution)
+    query = (request.GET.get("examiner_q") or request.GET.get("q") or "").strip()[:50]
+    chosen = {_int(x) for x in request.GET.getlist("examiners")} - {None}
+    facts = _batch_facts_from_query(request)
+    candidates = selectors.examiner_candidates(
+        institution,
+        q=query,
+        occupation=facts["occupation"].pk if facts else _int(request.GET.get("occupation")),
+        exclude=chosen,
+        limit=selectors.EXAMINER_SEARCH_LIMIT + 1,
+    )
+    more = len(candidates) > selectors.EXAMINER_SEARCH_LIMIT
+    candidates = candidates[: selectors.EXAMINER_SEARCH_LIMIT]
+    problems = services.examiner_problems([e.pk for e in candidates], **facts) if facts else {}
+    rows = [selectors.examiner_row(e, problem=problems.get(e.pk)) for e in candidates]
+    rows.sort(key=lambda r: r["problem"] is not None)  # those who may examine first
+    context = {"rows": rows, "checked": facts is not None, "more": more, "query": query}
+    return render(request, "registry/partials/examiner_results.html", context)
 
 
 @login_required
@@ -518,6 +582,10 @@ def batch_create(request):
 def batch_edit(request, pk: int):
     batch = selectors.batch_get(request.user, pk)
     _require(request.user, "registry.change_batch", batch)
+    if batch.status not in services.EDITABLE_BATCH_STATUSES:
+        # Cancelled and completed batches are records: refuse before the user types anything.
+        messages.error(request, f"批次状态为「{batch.get_status_display()}」,不能修改")
+        return redirect("registry:batch_detail", pk=batch.pk)
     local_start, local_end = timezone.localtime(batch.starts_at), timezone.localtime(batch.ends_at)
     initial = {
         "occupation": str(batch.occupation_id),
@@ -562,23 +630,27 @@ def batch_edit(request, pk: int):
 def batch_cancel(request, pk: int):
     batch = selectors.batch_get(request.user, pk)
     form = f.BatchCancelForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写取消原因")
-        return redirect("registry:batch_detail", pk=batch.pk)
-    try:
-        services.batch_cancel(
-            actor=request.user,
-            batch=batch.pk,
-            reason=form.cleaned_data["reason"],
-            row_version=form.cleaned_data["row_version"],
-        )
-    except ApplicationError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已取消评价批次 {batch.code}")
-    return redirect("registry:batch_detail", pk=batch.pk)
+    if form.is_valid():
+        try:
+            services.batch_cancel(
+                actor=request.user,
+                batch=batch.pk,
+                reason=form.cleaned_data["reason"],
+                row_version=form.cleaned_data["row_version"],
+            )
+        except ApplicationError as exc:
+            if isinstance(exc, PermissionDenied | NotFound):
+                raise
+            if isinstance(exc, IllegalTransition):
+                # Already cancelled or completed: nothing left to cancel, say so on the detail page.
+                messages.error(request, exc.message)
+                return redirect("registry:batch_detail", pk=batch.pk)
+            f.apply_error(form, exc)
+        else:
+            messages.success(request, f"已取消评价批次 {batch.code}")
+            return redirect("registry:batch_detail", pk=batch.pk)
+    # Refused: the page again (no redirect) so the typed reason stays, with the error under it.
+    return _batch_detail_page(request, batch, cancel_form=form)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -795,3 +867,84 @@ def authority_list(request):
     values = f.filter_values(form) if request.GET else {}
     qs = selectors.authority_list(request.user, q=values.get("q") or "")
     return render(request, "registry/authority_list.html", {"filters": form, "page": list_page(request, qs)})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Regions (GB/T 2260): browse as a tree, search, import cities and districts
+@login_required
+def region_list(request):
+    form = f.RegionFilterForm(request.GET or None)
+    values = f.filter_values(form) if request.GET else {}
+    parent_code = (values.get("parent") or "").strip()
+    parent = None
+    if parent_code:
+        parent = Region.objects.select_related("parent__parent").filter(code=parent_code).first()
+        if parent is None:
+            raise Http404("区划不存在")
+    searching = bool(values.get("q") or values.get("kind"))
+    if searching:
+        qs = selectors.region_search(q=values.get("q") or "", kind=values.get("kind") or "", within=parent)
+    else:
+        qs = selectors.region_children(parent)
+    authority = getattr(request.user, "authority", None)
+    context = {
+        "filters": form,
+        "page": list_page(request, qs, default_page_size=50),
+        "parent": parent,
+        "path": selectors.region_path(parent),
+        "searching": searching,
+        "own_region": authority.region_id if authority is not None else "",
+        "can_import": _can(request.user, "registry.import_region"),
+    }
+    return render(request, "registry/region_list.html", context)
+
+
+REGION_SHEET = "行政区划"
+
+
+def _region_import_context(**extra: Any) -> dict[str, Any]:
+    return {
+        "columns": services.REGION_COLUMNS,
+        "sheet_name": REGION_SHEET,
+        "import_title": "导入行政区划",
+        "back_url": reverse("registry:region_list"),
+        "back_label": "行政区划",
+        **extra,
+    }
+
+
+@login_required
+@application_errors_as_http
+def region_import(request):
+    """Import cities and districts (区划代码, 名称) from the template (CSV accepted too); all or nothing."""
+    _require(request.user, "registry.import_region")
+    if request.method == "GET" and request.GET.get("template"):
+        data = template_workbook(services.REGION_COLUMNS, sheet_name=REGION_SHEET)
+        return export_response(f"{REGION_SHEET}导入模板.xlsx", data)
+    context = _region_import_context()
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ImportFailed(
+                    "请选择要导入的 .xlsx 文件", errors=[RowError(0, "", "请选择要导入的 .xlsx 文件")]
+                )
+            if upload.size is not None and upload.size > settings.DUDAO_UPLOAD_MAX_BYTES:
+                limit = settings.DUDAO_UPLOAD_MAX_BYTES / 1048576
+                message = f"文件过大:{upload.size / 1048576:.1f} MB,上限为 {limit:.1f} MB"
+                raise ImportFailed(message, errors=[RowError(0, "", message)])
+            result = services.regions_import(
+                actor=request.user, data=upload.read(), filename=upload.name or "regions.xlsx"
+            )
+        except ImportFailed as exc:
+            errors = exc.errors
+            report = base64.b64encode(error_workbook(errors)).decode("ascii") if errors else ""
+            context.update(import_errors=errors, import_error_message=exc.message, import_error_report=report)
+        else:
+            messages.success(
+                request,
+                f"导入完成:新增 {result['created']} 个、更新 {result['updated']} 个、"
+                f"未变 {result['unchanged']} 个区划",
+            )
+            return redirect("registry:region_list")
+    return render(request, "registry/region_import.html", context)

@@ -371,8 +371,8 @@ def test_batch_out_of_scope_is_422_in_chinese(users, world):
     assert response.status_code == 422
     assert response.json() == {
         "code": "out_of_scope",
-        "message": "职业「中式烹调师」不在备案 JX-1 的认定范围内(INST-3)",
-        "detail": {"occupation": ["职业「中式烹调师」不在备案 JX-1 的认定范围内(INST-3)"]},
+        "message": "职业「中式烹调师」不在备案 JX-1 的认定范围内",
+        "detail": {"occupation": ["职业「中式烹调师」不在备案 JX-1 的认定范围内"]},
     }
     assert counts() == before
 
@@ -477,3 +477,27 @@ def test_sibling_institution_is_404_for_institution_users(users, world, authorit
     response = call(users[IA], "patch", f"{API}/venues/{venue.pk}", {"row_version": 1, "capacity": 1})
     assert response.status_code == 404
     assert counts() == before
+
+
+@pytest.mark.parametrize("role", [IA, IS])
+def test_create_under_a_sibling_institution_is_404(users, world, authority, role):
+    """L4 convention: an institution outside the caller's scope is "not found" (404), never 403, on create."""
+    sibling = f.InstitutionFactory(authority=authority, region=authority.region)
+    sibling_filing = f.FilingFactory(institution=sibling, number="JX-SIB")
+    bodies = {
+        "venues": {"institution": sibling.pk, "name": "外机构考场"},
+        "batches": _batch_body(world, institution=sibling.pk),
+        "filings": {
+            "institution": sibling.pk,
+            "number": "JX-SIB-2",
+            "valid_from": "2029-01-01",
+            "valid_until": "2031-12-31",
+        },
+        "scopes": {"filing": sibling_filing.pk, "occupation": world.cook.pk, "levels": [5]},
+    }
+    for endpoint, body in bodies.items():
+        before = counts()
+        response = call(users[role], "post", f"{API}/{endpoint}", body)
+        assert response.status_code == 404, (endpoint, response.content.decode())
+        assert response.json()["code"] == "not_found"
+        assert counts() == before

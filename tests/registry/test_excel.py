@@ -7,12 +7,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dudao.accounts.models import Role
-from dudao.common.excel import ImportFailed, export_workbook, read_rows, run_import
+from dudao.common.excel import ImportFailed, export_workbook, read_example_rows, read_rows, run_import
 from dudao.registry import models as rm
 from dudao.registry.excel import (
     INSTITUTION_COLUMNS,
+    INSTITUTION_EXAMPLE,
     OCCUPATION_COLUMNS,
+    OCCUPATION_EXAMPLE,
     institution_row_service,
+    occupation_row_service,
 )
 from tests import factories as f
 from tests.conftest import client_for
@@ -123,8 +126,31 @@ def test_templates_download(users):
         response = client.get(reverse(name) + "?template=1")
         assert response.status_code == 200
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-        rows = read_rows(response.content, columns)  # the example row parses with the same columns
-        assert len(rows) == 1
+        with pytest.raises(ImportFailed):  # the sheet that is imported holds no example
+            read_rows(response.content, columns)
+        examples = read_example_rows(response.content, columns)  # the example parses with the same columns
+        assert [r["name"][:2] for _n, r in examples] == ["示例"]
+
+
+def test_template_examples_are_obviously_fake_and_valid(users, authority):
+    """M0: every example row reads 示例… and would pass the import (valid USCC, existing region, new code)."""
+    f.RegionFactory(code="360100", name="南昌市", kind="city", parent=authority.region)
+    f.RegionFactory(code="360102", name="东湖区", kind="district", parent_id="360100")
+    f.OccupationFactory(code="4-03-02-01", name="中式烹调师")  # a shipped code: the example must not reuse it
+    admin = users[Role.AUTHORITY_ADMIN]
+    cases = (
+        ("registry:institution_import", INSTITUTION_COLUMNS, institution_row_service, rm.Institution),
+        ("registry:occupation_import", OCCUPATION_COLUMNS, occupation_row_service, rm.Occupation),
+    )
+    for name, columns, row_service, model in cases:
+        data = client_for(admin).get(reverse(name) + "?template=1").content
+        examples = read_example_rows(data, columns)
+        assert all(r["name"].startswith("示例") for _n, r in examples)
+        # Typed into the import sheet, the example rows are accepted as they are.
+        assert run_import(sheet(columns, [r for _n, r in examples]), columns, row_service(admin)) == 1
+        assert model.objects.filter(name__startswith="示例").count() == 1
+    assert INSTITUTION_EXAMPLE["uscc"] == "91360100MA0000001U"
+    assert OCCUPATION_EXAMPLE["code"] == "8-99-99-99" and OCCUPATION_EXAMPLE["verified"] is False
 
 
 def test_occupation_export_roundtrip(users, welder, cook):

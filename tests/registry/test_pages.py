@@ -161,7 +161,7 @@ def test_batch_create_out_of_scope_inline_and_keeps_input(users, page_world, coo
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "职业「中式烹调师」不在备案 JX-BA-0001 的认定范围内(INST-3)" in html
+    assert "职业「中式烹调师」不在备案 JX-BA-0001 的认定范围内" in html
     assert 'value="川菜"' in html and 'value="12"' in html and 'value="2025-06-01T09:00"' in html
     assert counts() == before
 
@@ -234,13 +234,15 @@ def test_institution_admin_edits_contact(users, institution):
 def test_filing_status_and_scope_end_pages(users, page_world):
     client = client_for(users[AS])
     filing, scope = page_world["filing"], page_world["scope"]
+    before = counts()
     response = client.post(
         reverse("registry:filing_status", args=[filing.pk]),
         {"status": "suspended", "reason": "", "row_version": "1"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 200  # reason required: refused on the page itself, nothing changed
+    assert counts() == before
     filing.refresh_from_db()
-    assert filing.status == "active"  # reason required: refused, nothing changed
+    assert filing.status == "active"
     client.post(
         reverse("registry:filing_status", args=[filing.pk]),
         {"status": "suspended", "reason": "督导发现问题", "row_version": "1"},
@@ -275,3 +277,212 @@ def test_admin_read_only(users, page_world, model):
     client = client_for(users[SU])
     assert client.get(f"/admin/registry/{model}/").status_code == 200
     assert client.get(f"/admin/registry/{model}/add/").status_code == 403
+
+
+# ------------------------------------------------------------------ review fixes (L5, L7, L10, L11, L4)
+def test_filing_status_refusal_keeps_status_and_reason(users, page_world):
+    """L5: the chosen status and the typed text stay on the page with the error; nothing is written."""
+    filing = page_world["filing"]
+    before = counts()
+    response = client_for(users[AS]).post(
+        reverse("registry:filing_status", args=[filing.pk]),
+        {"status": "suspended", "reason": "  ", "row_version": "1"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "变更为「暂停」须填写原因" in html
+    assert '<option value="suspended" selected>暂停</option>' in html
+    assert counts() == before
+    # A stale version: the conflict message, the typed reason kept.
+    response = client_for(users[AS]).post(
+        reverse("registry:filing_status", args=[filing.pk]),
+        {"status": "rectifying", "reason": "督导发现三处问题", "row_version": "7"},
+    )
+    html = response.content.decode()
+    assert "数据已被他人修改,请刷新后重试" in html and 'value="督导发现三处问题"' in html
+    assert '<option value="rectifying" selected>整改期</option>' in html
+    assert counts() == before
+
+
+def test_batch_cancel_refusal_keeps_reason(users, page_world):
+    batch = page_world["batch"]
+    client = client_for(users[IS])
+    before = counts()
+    response = client.post(
+        reverse("registry:batch_cancel", args=[batch.pk]), {"reason": "考生人数不足", "row_version": "9"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "数据已被他人修改,请刷新后重试" in html and 'value="考生人数不足"' in html
+    response = client.post(
+        reverse("registry:batch_cancel", args=[batch.pk]), {"reason": "", "row_version": "1"}
+    )
+    assert response.status_code == 200 and "取消原因" in response.content.decode()
+    assert counts() == before
+    batch.refresh_from_db()
+    assert batch.status == "planned"
+
+
+@pytest.mark.parametrize("status,label", [("cancelled", "已取消"), ("completed", "已完成")])
+def test_closed_batch_edit_page_refused(users, page_world, status, label):
+    """L7: a cancelled or completed batch's edit page says why and shows no form; POST changes nothing."""
+    batch = page_world["batch"]
+    rm.Batch.objects.filter(pk=batch.pk).update(status=status)
+    client = client_for(users[IS])
+    response = client.get(reverse("registry:batch_edit", args=[batch.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("registry:batch_detail", args=[batch.pk]), 302)]
+    html = response.content.decode()
+    assert f"批次状态为「{label}」,不能修改" in html and 'name="candidate_count"' not in html
+    before = counts()
+    response = client.post(
+        reverse("registry:batch_edit", args=[batch.pk]), {"candidate_count": "9", "row_version": "1"}
+    )
+    assert response.status_code == 302
+    assert counts() == before
+
+
+def test_pages_show_no_rule_ids(users, page_world):
+    """L10: rule ids stay in code and tests; the batch form and filing page speak plain Chinese."""
+    client = client_for(users[AS])
+    for url in (
+        reverse("registry:batch_create") + f"?institution={page_world['institution'].pk}",
+        reverse("registry:batch_edit", args=[page_world["batch"].pk]),
+        reverse("registry:filing_detail", args=[page_world["filing"].pk]),
+        reverse("registry:institution_create"),
+    ):
+        html = client.get(url).content.decode()
+        for rule in ("INST-", "EXAM-", "SUP-", "REN-", "OCC-"):
+            assert rule not in html, (url, rule)
+
+
+def test_out_of_scope_institution_in_create_pages_is_404(users, page_world, authority):
+    """L4 (registry): another institution's id in a create call → 404, nothing written."""
+    sibling = f.InstitutionFactory(authority=authority, region=authority.region)
+    client = client_for(users[IA])
+    before = counts()
+    assert client.get(reverse("registry:batch_create") + f"?institution={sibling.pk}").status_code == 404
+    response = client.post(
+        reverse("registry:batch_create"),
+        {"institution": sibling.pk, "occupation": page_world["occupation"].pk, "levels": ["4"]},
+    )
+    assert response.status_code == 404
+    search = reverse("registry:batch_examiner_search") + f"?institution={sibling.pk}"
+    assert client.get(search).status_code == 404
+    assert counts() == before
+
+
+# ------------------------------------------------------------------ L11: searchable examiner picker
+def _search(client, institution, **params):
+    from urllib.parse import urlencode
+
+    query = urlencode({"institution": institution.pk, **params}, doseq=True)
+    return client.get(reverse("registry:batch_examiner_search") + "?" + query, HTTP_HX_REQUEST="true")
+
+
+def test_examiner_search_by_name_and_card_number(users, page_world, examiner, welder):
+    from tests.registry.conftest import make_examiner
+
+    lost = make_examiner(welder, status="lost", name="李挂失")
+    make_examiner(welder, levels=(5,), name="钱初级")
+    cook_only = make_examiner(f.OccupationFactory(code="4-03-02-01"), name="王厨师")
+    client = client_for(users[IS])
+    institution = page_world["institution"]
+    html = _search(client, institution, examiner_q="王考评").content.decode()
+    assert "王考评" in html and "钱初级" not in html and "data-add-examiner" in html
+    card = examiner.cards.get().number
+    html = _search(client, institution, examiner_q=card[-4:]).content.decode()
+    assert "王考评" in html and f"证卡 {card}" in html
+    # Nobody outside the filed scope, nobody without a valid card, nobody already chosen.
+    html = _search(client, institution).content.decode()
+    assert "王考评" in html and "钱初级" in html
+    assert "王厨师" not in html and "李挂失" not in html
+    html = _search(client, institution, examiners=[examiner.pk]).content.decode()
+    assert "王考评" not in html and "钱初级" in html
+    assert lost.pk and cook_only.pk
+
+
+def test_examiner_search_checks_the_batch_being_typed(users, page_world, examiner, welder):
+    from tests.registry.conftest import make_examiner
+
+    low = make_examiner(welder, levels=(5,), name="钱初级")
+    client = client_for(users[IS])
+    params = {
+        "occupation": welder.pk,
+        "levels": ["4"],
+        "starts_at": "2025-06-01T09:00",
+        "ends_at": "2025-06-01T17:00",
+    }
+    html = _search(client, page_world["institution"], **params).content.decode()
+    assert "逐一校验证卡" not in html  # complete: checked
+    card = low.cards.get().number
+    assert f"不能参加本批次:证卡 {card}:证卡考评范围不含等级 四级/中级工" in html
+    # The eligible examiner comes first and can be added; the other cannot.
+    assert html.index("王考评") < html.index("钱初级")
+    assert html.count("data-add-examiner") == 1
+    html = _search(client, page_world["institution"], occupation=welder.pk).content.decode()
+    assert "逐一校验证卡" in html and html.count("data-add-examiner") == 2
+
+
+def test_examiner_search_query_count(users, page_world, welder, django_assert_max_num_queries):
+    from tests.registry.conftest import make_examiner
+
+    for i in range(25):
+        make_examiner(welder, name=f"考评员{i:02d}")
+    client = client_for(users[IS])
+    params = {
+        "occupation": welder.pk,
+        "levels": ["4"],
+        "starts_at": "2025-06-01T09:00",
+        "ends_at": "2025-06-01T17:00",
+    }
+    with django_assert_max_num_queries(16):
+        html = _search(client, page_world["institution"], **params).content.decode()
+    assert html.count("data-add-examiner") == 20 and "只显示前 20 名" in html
+
+
+def test_batch_form_picker_keeps_chosen_examiners_and_leader(users, page_world, examiner, welder, cook):
+    """The picker re-renders the chosen examiners (hidden inputs + 组长 radio) after a refused save."""
+    client = client_for(users[IS])
+    response = client.post(
+        reverse("registry:batch_create"),
+        {
+            "institution": page_world["institution"].pk,
+            "occupation": cook.pk,  # not filed: refused
+            "levels": ["4"],
+            "starts_at": "2025-06-01T09:00",
+            "ends_at": "2025-06-01T17:00",
+            "venue": page_world["venue"].pk,
+            "candidate_count": "3",
+            "examiners": [str(examiner.pk)],
+            "team_leader": str(examiner.pk),
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<input type="hidden" name="examiners" value="{examiner.pk}">' in html
+    assert f'name="team_leader" value="{examiner.pk}" checked' in html
+    assert "按住 Ctrl" not in html and "hx-get=" in html
+    # The edit page starts with the batch's examiners and leader.
+    html = client.get(reverse("registry:batch_edit", args=[page_world["batch"].pk])).content.decode()
+    assert f'<input type="hidden" name="examiners" value="{examiner.pk}">' in html
+    assert f'name="team_leader" value="{examiner.pk}" checked' in html
+
+
+def test_batch_edit_removes_all_examiners(users, page_world, examiner):
+    batch = page_world["batch"]
+    response = client_for(users[IS]).post(
+        reverse("registry:batch_edit", args=[batch.pk]),
+        {
+            "occupation": batch.occupation_id,
+            "levels": ["4"],
+            "starts_at": "2025-05-01T09:00",
+            "ends_at": "2025-05-01T17:00",
+            "venue": batch.venue_id,
+            "candidate_count": "0",
+            "team_leader": "",
+            "row_version": "1",
+        },
+    )
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert (list(batch.examiners.all()), batch.team_leader_id) == ([], None)

@@ -137,7 +137,7 @@ def test_parent_org_only_for_social_org(users):
         authority=users[Role.AUTHORITY_ADMIN].authority_id,
         parent_org_name="中国焊接协会",
     )
-    assert err.detail == {"parent_org_name": ["只有社会培训评价组织可填写上级全国性组织(INST-1)"]}
+    assert err.detail == {"parent_org_name": ["只有社会培训评价组织可填写上级全国性组织"]}
 
 
 def test_institution_admin_updates_contact_only(users, institution):
@@ -488,7 +488,7 @@ def test_batch_no_filing(users, institution, venue, welder):
         actor=users[Role.INSTITUTION_STAFF],
         **batch_kwargs(institution, venue, welder),
     )
-    assert err.message == "该机构没有备案,不能安排评价批次(INST-3)"
+    assert err.message == "该机构没有备案,不能安排评价批次"
 
 
 def test_batch_with_suspended_filing(users, filing, institution, venue, welder):
@@ -501,7 +501,7 @@ def test_batch_with_suspended_filing(users, filing, institution, venue, welder):
         actor=users[Role.INSTITUTION_STAFF],
         **batch_kwargs(institution, venue, welder),
     )
-    assert err.message == "备案 JX-BA-0001 当前状态为「暂停」,不能安排评价批次(INST-3)"
+    assert err.message == "备案 JX-BA-0001 当前状态为「暂停」,不能安排评价批次"
 
 
 @pytest.mark.parametrize(
@@ -510,10 +510,9 @@ def test_batch_with_suspended_filing(users, filing, institution, venue, welder):
         (
             {"starts_at": local(2029, 1, 2, 9), "ends_at": local(2029, 1, 2, 17)},
             "starts_at",
-            "批次日期 2029-01-02 至 2029-01-02 不在备案 JX-BA-0001 的有效期"
-            "(2024-01-01 至 2028-12-31)内(INST-3)",
+            "批次日期 2029-01-02 至 2029-01-02 不在备案 JX-BA-0001 的有效期(2024-01-01 至 2028-12-31)内",
         ),
-        ({"levels": [2, 3]}, "levels", "等级 二级/技师 不在备案 JX-BA-0001 职业「焊工」的认定范围内(INST-3)"),
+        ({"levels": [2, 3]}, "levels", "等级 二级/技师 不在备案 JX-BA-0001 职业「焊工」的认定范围内"),
         ({"ends_at": local(2025, 3, 10, 8)}, "ends_at", "批次结束时间必须晚于开始时间"),
     ],
 )
@@ -534,7 +533,7 @@ def test_batch_occupation_not_in_scope(users, filing, institution, venue, cook):
         actor=users[Role.INSTITUTION_STAFF],
         **batch_kwargs(institution, venue, cook),
     )
-    assert err.detail == {"occupation": ["职业「中式烹调师」不在备案 JX-BA-0001 的认定范围内(INST-3)"]}
+    assert err.detail == {"occupation": ["职业「中式烹调师」不在备案 JX-BA-0001 的认定范围内"]}
 
 
 def test_batch_work_type_not_in_scope(users, institution, venue, welder):
@@ -547,7 +546,7 @@ def test_batch_work_type_not_in_scope(users, institution, venue, welder):
         **batch_kwargs(institution, venue, welder, work_type="气焊工"),
     )
     assert err.detail == {
-        "work_type": ["工种「气焊工」不在备案 JX-BA-0100 职业「焊工」的认定范围内(已备案工种:电焊工)(INST-3)"]
+        "work_type": ["工种「气焊工」不在备案 JX-BA-0100 职业「焊工」的认定范围内(已备案工种:电焊工)"]
     }
 
 
@@ -565,7 +564,7 @@ def test_batch_scope_not_started_and_ended(users, institution, venue, welder):
     )
     assert err.message == (
         "备案 JX-BA-0200 中职业「焊工」四级/中级工 的认定范围自 2025-06-01 起生效,"
-        "批次开始日期 2025-03-10 早于该日期(INST-3)"
+        "批次开始日期 2025-03-10 早于该日期"
     )
     services.filing_scope_end(actor=staff, scope=scope, ended_on=D(2025, 7, 1))
     err = refused(
@@ -576,7 +575,7 @@ def test_batch_scope_not_started_and_ended(users, institution, venue, welder):
             institution, venue, welder, starts_at=local(2025, 7, 1, 9), ends_at=local(2025, 7, 1, 17)
         ),
     )
-    assert err.message == "备案 JX-BA-0200 中职业「焊工」四级/中级工 的认定范围已于 2025-07-01 终止(INST-3)"
+    assert err.message == "备案 JX-BA-0200 中职业「焊工」四级/中级工 的认定范围已于 2025-07-01 终止"
 
 
 def test_batch_venue_of_other_institution(users, filing, institution, other_venue, welder):
@@ -599,9 +598,7 @@ def test_batch_examiner_card_lost(users, filing, institution, venue, welder):
         **batch_kwargs(institution, venue, welder),
     )
     card = lost.cards.get()
-    assert err.detail == {
-        "examiners": [f"考评员 李挂失:证卡 {card.number}:考评员证卡已挂失,不得参加考评(EXAM-2)"]
-    }
+    assert err.detail == {"examiners": [f"考评员 李挂失:证卡 {card.number}:考评员证卡已挂失,不得参加考评"]}
 
 
 def test_batch_examiner_card_expired_during_batch(users, filing, institution, venue, welder):
@@ -627,7 +624,7 @@ def test_batch_examiner_scope_exam3(users, filing, institution, venue, welder):
         **batch_kwargs(institution, venue, welder),
     )
     assert err.detail == {
-        "examiners": [f"考评员 钱初级:证卡 {low.cards.get().number}:证卡考评范围不含等级 四级/中级工(EXAM-3)"]
+        "examiners": [f"考评员 钱初级:证卡 {low.cards.get().number}:证卡考评范围不含等级 四级/中级工"]
     }
 
 
@@ -668,9 +665,7 @@ def test_batch_update_rechecks_scope(users, filing, institution, venue, welder, 
     err = refused(
         ValidationFailed, services.batch_update, actor=staff, batch=batch, row_version=2, levels=[1]
     )
-    assert err.detail == {
-        "levels": ["等级 一级/高级技师 不在备案 JX-BA-0001 职业「焊工」的认定范围内(INST-3)"]
-    }
+    assert err.detail == {"levels": ["等级 一级/高级技师 不在备案 JX-BA-0001 职业「焊工」的认定范围内"]}
     refused(Conflict, services.batch_update, actor=staff, batch=batch, row_version=1, candidate_count=5)
 
 
@@ -694,48 +689,7 @@ def test_batch_cancel(users, filing, institution, venue, welder):
     assert err.message == "批次状态为「已取消」,不能修改"
 
 
-# ------------------------------------------------------------------ regions and reference data
-def test_regions_import_csv(users, province):
-    data = "code,name\n360100,南昌市\n360102,东湖区\n360999,\n".encode()
-    err = refused(ValidationFailed, services.regions_import, actor=users["superuser"], data=data)
-    assert err.message == "第 4 行:名称不能为空"
-    data = "code,name\n360102,东湖区\n360100,南昌市\n".encode()
-    assert services.regions_import(actor=users["superuser"], data=data) == {
-        "created": 2,
-        "updated": 0,
-        "unchanged": 0,
-    }
-    assert rm.Region.objects.get(code="360102").parent_id == "360100"
-    assert rm.Region.objects.get(code="360100").kind == "city"
-    assert services.regions_import(actor=users[Role.AUTHORITY_ADMIN], data=data) == {
-        "created": 0,
-        "updated": 0,
-        "unchanged": 2,
-    }
-    err = refused(
-        ValidationFailed,
-        services.regions_import,
-        actor=users[Role.AUTHORITY_ADMIN],
-        data="code,name\n440100,广州市\n".encode(),
-    )
-    assert err.message == "区划 440100 不在您的管辖范围内"
-    refused(PermissionDenied, services.regions_import, actor=users[Role.AUTHORITY_STAFF], data=data)
-
-
-def test_regions_import_xlsx(users, province):
-    from dudao.common.excel import Column, export_workbook
-
-    cols = [Column("code", "区划代码"), Column("name", "名称")]
-    data = export_workbook(
-        cols,
-        [{"code": "360100", "name": "南昌市"}, {"code": "360111", "name": "青山湖区"}],
-        sheet_name="区划",
-    )
-    result = services.regions_import(actor=users["superuser"], data=data, filename="区划.xlsx")
-    assert result == {"created": 2, "updated": 0, "unchanged": 0}
-    assert rm.Region.objects.get(code="360111").parent_id == "360100"
-
-
+# ------------------------------------------------------------------ reference data (regions: test_regions.py)
 def test_reference_load_idempotent(db):
     from django.core.management import call_command
 
@@ -746,7 +700,7 @@ def test_reference_load_idempotent(db):
     ) == {"台湾省", "香港特别行政区", "澳门特别行政区"}
     occs = {o.code: (o.name, o.verified, o.source) for o in rm.Occupation.objects.all()}
     assert occs == {
-        code: (name, True, "DOMAIN.md OCC-1 (public lists, medium confidence)")
+        code: (name, True, "公开名录(中等可信度,使用前请核对)")
         for code, name in [
             ("4-03-02-01", "中式烹调师"),
             ("4-12-01-01", "汽车维修工"),
@@ -759,3 +713,77 @@ def test_reference_load_idempotent(db):
     before = counts()
     call_command("load-reference", verbosity=0)
     assert counts() == before
+
+
+def test_reference_load_replaces_earlier_source_text_once(db):
+    """M7: rows loaded by an earlier release get the Chinese source; an administrator's own source stays."""
+    from django.core.management import call_command
+
+    old_text = "DOMAIN.md OCC-1 (public lists, medium confidence)"
+    legacy = f.OccupationFactory(code="6-18-02-04", name="焊工", verified=True, source=old_text)
+    blank = f.OccupationFactory(code="6-31-01-03", name="电工", verified=True, source="")
+    own = f.OccupationFactory(code="6-18-01-01", name="车工", verified=True, source="大典(2022)第 312 页")
+    result = services.reference_load(actor=None)
+    assert result["occupations"] == {"created": 3, "updated": 2, "unchanged": 1}
+    assert rm.Occupation.objects.get(pk=legacy.pk).source == "公开名录(中等可信度,使用前请核对)"
+    assert rm.Occupation.objects.get(pk=blank.pk).source == "公开名录(中等可信度,使用前请核对)"
+    assert rm.Occupation.objects.get(pk=own.pk).source == "大典(2022)第 312 页"
+    update = AuditEvent.objects.filter(action="registry.occupation.update", object_id=str(legacy.pk)).get()
+    assert (update.before["source"], update.after["source"]) == (
+        old_text,
+        "公开名录(中等可信度,使用前请核对)",
+    )
+    assert rm.Occupation.objects.get(pk=legacy.pk).row_version == 2
+    before = counts()
+    call_command("load-reference", verbosity=0)  # idempotent: the second run changes nothing
+    assert counts() == before
+    assert services.reference_load(actor=None)["occupations"] == {"created": 0, "updated": 0, "unchanged": 6}
+    assert not any("DOMAIN" in o.source or "OCC-" in o.source for o in rm.Occupation.objects.all())
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_batch_update_refused_when_completed_or_cancelled(users, institution, filing, venue, welder, status):
+    batch = rm.Batch.objects.create(
+        code="PC-DONE",
+        institution=institution,
+        filing=filing,
+        occupation=welder,
+        levels=[4],
+        starts_at=local(2025, 5, 1, 9),
+        ends_at=local(2025, 5, 1, 17),
+        venue=venue,
+        status=status,
+    )
+    label = {"completed": "已完成", "cancelled": "已取消"}[status]
+    err = refused(
+        IllegalTransition,
+        services.batch_update,
+        actor=users[Role.INSTITUTION_STAFF],
+        batch=batch,
+        row_version=batch.row_version,
+        candidate_count=5,
+    )
+    assert err.message == f"批次状态为「{label}」,不能修改"
+    err = refused(
+        IllegalTransition, services.batch_cancel, actor=users[Role.INSTITUTION_STAFF], batch=batch, reason="x"
+    )
+    assert err.message == f"批次状态为「{label}」,不能取消"
+
+
+def test_examiner_problems_match_batch_create(users, welder, examiner):
+    lost = make_examiner(welder, status="lost", name="李挂失")
+    other = f.OccupationFactory(code="4-14-02-01", name="公共营养师")
+    problems = services.examiner_problems(
+        [examiner.pk, lost.pk, 999999],
+        occupation=welder,
+        work_type="",
+        levels=[4],
+        first=D(2025, 5, 1),
+        last=D(2025, 5, 1),
+    )
+    card = lost.cards.get()
+    assert problems == {examiner.pk: None, lost.pk: f"证卡 {card.number}:考评员证卡已挂失,不得参加考评"}
+    problems = services.examiner_problems(
+        [examiner.pk], occupation=other, work_type="", levels=[4], first=D(2025, 5, 1), last=D(2025, 5, 1)
+    )
+    assert problems == {examiner.pk: f"证卡 {examiner.cards.get().number}:证卡考评范围不含职业 4-14-02-01"}
