@@ -78,9 +78,17 @@ def _lock_minutes() -> int:
     return max(1, int(settings.DUDAO_LOGIN_LOCK_MINUTES))
 
 
-def _locked_message(until: dt.datetime) -> str:
-    local = timezone.localtime(until)
-    return f"密码错误次数过多,账号已锁定,请于 {local:%H:%M} 后再试或联系管理员解锁"
+def login_refused_message() -> str:
+    """The one message for an unknown user, a wrong password and a locked account (REVIEW L9).
+
+    Telling them apart would reveal which accounts exist (only existing ones can be locked) and, while
+    an account is locked, whether a guessed password was right; the lockout rule is stated instead so
+    that a locked-out user knows why even the right password fails.
+    """
+    return (
+        f"{GENERIC_LOGIN_ERROR}。连续输错 {_max_failures()} 次账号将锁定 {_lock_minutes()} 分钟,"
+        "锁定期间无法登录;如需提前解锁请联系管理员"
+    )
 
 
 def _log(
@@ -113,11 +121,12 @@ def login_attempt(
             success=False,
             reason=LoginReason.UNKNOWN_USER,
         )
-        return LoginResult(None, LoginReason.UNKNOWN_USER, GENERIC_LOGIN_ERROR)
+        return LoginResult(None, LoginReason.UNKNOWN_USER, login_refused_message())
 
     now = timezone.now()
     if user.locked_until is not None:
         if user.locked_until > now:
+            make_password(password)  # same cost and same answer as a wrong password or an unknown name
             _log(
                 user=user,
                 username=username,
@@ -126,9 +135,7 @@ def login_attempt(
                 success=False,
                 reason=LoginReason.LOCKED,
             )
-            return LoginResult(
-                None, LoginReason.LOCKED, _locked_message(user.locked_until), user.locked_until
-            )
+            return LoginResult(None, LoginReason.LOCKED, login_refused_message(), user.locked_until)
         # The lock has run out: start counting afresh.
         user.locked_until = None
         user.failed_logins = 0
@@ -144,7 +151,7 @@ def login_attempt(
                 success=False,
                 reason=LoginReason.INACTIVE,
             )
-            return LoginResult(None, LoginReason.INACTIVE, GENERIC_LOGIN_ERROR)
+            return LoginResult(None, LoginReason.INACTIVE, login_refused_message())
         before = audit.snapshot(user, USER_AUDIT_FIELDS)
         user.failed_logins += 1
         update_fields = ["failed_logins"]
@@ -169,10 +176,8 @@ def login_attempt(
                 before=before,
                 after=audit.snapshot(user, USER_AUDIT_FIELDS),
             )
-            return LoginResult(
-                None, LoginReason.BAD_PASSWORD, _locked_message(user.locked_until), user.locked_until
-            )
-        return LoginResult(None, LoginReason.BAD_PASSWORD, GENERIC_LOGIN_ERROR)
+            return LoginResult(None, LoginReason.BAD_PASSWORD, login_refused_message(), user.locked_until)
+        return LoginResult(None, LoginReason.BAD_PASSWORD, login_refused_message())
 
     if not user.is_active:
         _log(

@@ -282,7 +282,12 @@ def cast_cell(value: Any, column: Column) -> Any:
     return result or None
 
 
-def _load_first_sheet(data: bytes) -> list[list[Any]]:
+EXAMPLE_SHEET_NAME = "填写示例"
+GUIDE_SHEET_NAME = "填写说明"
+
+
+def _load_sheet(data: bytes, *, name: str | None = None) -> list[list[Any]]:
+    """Raw rows of the first sheet (or of the sheet called `name`); file problems raise ImportFailed."""
     max_bytes = int(getattr(settings, "DUDAO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
     if len(data) > max_bytes:
         raise _file_error(f"文件过大:{len(data) / 1048576:.1f} MB,上限为 {max_bytes / 1048576:.1f} MB")
@@ -296,8 +301,11 @@ def _load_first_sheet(data: bytes) -> list[list[Any]]:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
             raise _file_error("文件中没有工作表")
+        if name is not None and name not in workbook.sheet_names:
+            raise _file_error(f"文件中没有工作表「{name}」")
+        sheet = workbook.get_sheet_by_name(name) if name is not None else workbook.get_sheet_by_index(0)
         # skip_empty_area=False keeps row 1 at index 0, so reported row numbers match Excel's.
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        rows = sheet.to_python(skip_empty_area=False)
     except ImportFailed:
         raise
     except Exception:  # calamine raises several unrelated types for damaged or foreign zip files
@@ -305,9 +313,15 @@ def _load_first_sheet(data: bytes) -> list[list[Any]]:
     return rows
 
 
-def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[str, Any]]]:
-    """Parse the first sheet into `(excel_row_number, {key: value})`; ImportFailed lists every problem."""
-    rows = _load_first_sheet(data)
+@dataclass
+class _ParsedRow:
+    row: int  # Excel row number
+    record: dict[str, Any]
+    ok: bool  # False when a cell could not be cast or a required cell is empty
+
+
+def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list[_ParsedRow], list[RowError]]:
+    """Header check (raises ImportFailed), then every data row cast cell by cell; cell errors are returned."""
     if not rows or all(_is_blank(v) for v in rows[0]):
         raise _file_error("工作表为空:第 1 行应为表头(请使用下载的模板)")
 
@@ -331,12 +345,13 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[st
     if errors:
         raise ImportFailed(f"表头有误:共 {len(errors)} 处问题,未导入任何数据", errors=errors)
 
-    parsed: list[tuple[int, dict[str, Any]]] = []
+    parsed: list[_ParsedRow] = []
     for index, raw_row in enumerate(rows[1:], start=2):
         cells = {key: raw_row[pos] if pos < len(raw_row) else None for key, pos in positions.items()}
         if all(_is_blank(v) for v in cells.values()):
             continue
         record: dict[str, Any] = {}
+        ok = True
         for column in columns:
             if column.key not in positions:
                 record[column.key] = None
@@ -345,16 +360,40 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[st
                 value = cast_cell(cells[column.key], column)
             except _CellError as exc:
                 errors.append(RowError(index, column.header, str(exc)))
+                record[column.key] = None
+                ok = False
                 continue
             if value is None and column.required:
                 errors.append(RowError(index, column.header, "必填项不能为空"))
+                ok = False
             record[column.key] = value
-        parsed.append((index, record))
+        parsed.append(_ParsedRow(index, record, ok))
+    return parsed, errors
+
+
+_NO_DATA_MESSAGE = "第一个工作表没有数据行:请在第一个工作表第 2 行起填写(“填写示例”工作表仅供参考,不会导入)"
+
+
+def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[str, Any]]]:
+    """Parse the first sheet into `(excel_row_number, {key: value})`; ImportFailed lists every problem.
+
+    Only the first sheet is read: the template's example rows live on the 填写示例 sheet and are never
+    imported.
+    """
+    parsed, errors = _parse_sheet(_load_sheet(data), columns)
     if errors:
         raise ImportFailed(f"导入失败:共 {len(errors)} 处错误,未导入任何数据", errors=errors)
     if not parsed:
-        raise _file_error("工作表没有数据行:请从第 2 行开始填写")
-    return parsed
+        raise _file_error(_NO_DATA_MESSAGE)
+    return [(p.row, p.record) for p in parsed]
+
+
+def read_example_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[str, Any]]]:
+    """The template's example rows (sheet 填写示例), parsed like an import: tests prove examples are valid."""
+    parsed, errors = _parse_sheet(_load_sheet(data, name=EXAMPLE_SHEET_NAME), columns)
+    if errors:
+        raise ImportFailed(f"示例有误:共 {len(errors)} 处错误", errors=errors)
+    return [(p.row, p.record) for p in parsed]
 
 
 def _row_errors(row: int, exc: ApplicationError, columns: Sequence[Column]) -> list[RowError]:
@@ -373,27 +412,42 @@ def _row_errors(row: int, exc: ApplicationError, columns: Sequence[Column]) -> l
     return [RowError(row, "", exc.message)]
 
 
+def _sorted_errors(errors: Sequence[RowError], columns: Sequence[Column]) -> list[RowError]:
+    """By row, then by the column's position in the sheet; whole-row errors last in their row (stable)."""
+    position = {c.header: i for i, c in enumerate(columns)}
+    return sorted(errors, key=lambda e: (e.row, position.get(e.column, len(columns))))
+
+
 def run_import(
     data: bytes, columns: Sequence[Column], row_service: Callable[[dict[str, Any]], object]
 ) -> int:
-    """Parse, then call `row_service(row)` for each row in one transaction; any failure rolls back all."""
-    rows = read_rows(data, columns)
-    errors: list[RowError] = []
+    """Parse, then call `row_service(row)` for each row in one transaction; any failure rolls back all.
+
+    One upload reports every problem: rows whose cells could not be parsed are reported and skipped,
+    the row service still runs for all the other rows (inside the transaction that is rolled back),
+    and both kinds of errors come back together, sorted by row and column.
+    """
+    parsed, errors = _parse_sheet(_load_sheet(data), columns)
+    if not parsed:
+        raise _file_error(_NO_DATA_MESSAGE)
     with transaction.atomic():
-        for row_number, record in rows:
+        for item in parsed:
+            if not item.ok:
+                continue  # its cell errors are already listed; the service would only repeat them
             try:
                 with transaction.atomic():  # savepoint: a failed row leaves the connection usable
-                    row_service(record)
+                    row_service(item.record)
             except ApplicationError as exc:
-                errors.extend(_row_errors(row_number, exc, columns))
+                errors.extend(_row_errors(item.row, exc, columns))
             except DjangoValidationError as exc:
-                errors.extend(_row_errors(row_number, validation_error_from_django(exc), columns))
+                errors.extend(_row_errors(item.row, validation_error_from_django(exc), columns))
         if errors:
             # Raising inside atomic() rolls back every row that did succeed: all or nothing.
             raise ImportFailed(
-                f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据", errors=errors
+                f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据",
+                errors=_sorted_errors(errors, columns),
             )
-    return len(rows)
+    return len(parsed)
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -557,21 +611,32 @@ def _new_workbook() -> tuple[xlsxwriter.Workbook, io.BytesIO]:
 def template_workbook(
     columns: Sequence[Column], *, sheet_name: str, example_rows: Sequence[Mapping] = ()
 ) -> bytes:
-    """Empty import template: headers (required in red) with notes, typed columns, dropdowns, examples."""
+    """Import template: an empty data sheet (headers, required in red, with notes; typed columns;
+    dropdowns), the example rows on a second sheet 填写示例 (never imported) and the column guide 填写说明."""
     workbook, buffer = _new_workbook()
     formats = _Formats(workbook)
     sheet = workbook.add_worksheet(_safe_sheet_name(sheet_name))
     widths = _write_header(sheet, columns, formats, comments=True)
-    for r, example in enumerate(example_rows, start=1):
-        for c, column in enumerate(columns):
-            text = _write_value(sheet, r, c, column, example.get(column.key), formats)
-            widths[c] = max(widths[c], min(40, _display_width(text) + 2))
+
+    if example_rows:
+        examples = workbook.add_worksheet(EXAMPLE_SHEET_NAME)
+        examples.set_tab_color("#F59F00")
+        example_widths = _write_header(examples, columns, formats, comments=False)
+        examples.write_comment(
+            0, 0, "本工作表仅为填写示例,不会被导入;请在第一个工作表中填写。", {"x_scale": 2, "visible": False}
+        )
+        for r, example in enumerate(example_rows, start=1):
+            for c, column in enumerate(columns):
+                text = _write_value(examples, r, c, column, example.get(column.key), formats)
+                example_widths[c] = max(example_widths[c], min(40, _display_width(text) + 2))
+        for c in range(len(columns)):
+            widths[c] = max(widths[c], example_widths[c])
+            examples.set_column(c, c, example_widths[c])
     for c, column in enumerate(columns):
         # Column-wide formats make typed-in IDs stay text and dates show as dates.
         sheet.set_column(c, c, widths[c], _column_format(column, formats))
-    _add_validations(workbook, sheet, columns, 5000)
 
-    guide = workbook.add_worksheet("填写说明")
+    guide = workbook.add_worksheet(GUIDE_SHEET_NAME)
     guide.write_row(0, 0, ["列名", "是否必填", "填写要求"], formats.header)
     for r, column in enumerate(columns, start=1):
         guide.write_string(r, 0, column.header)
@@ -580,13 +645,21 @@ def template_workbook(
             r, 2, _column_note(column).split(";", 1)[-1] if ";" in _column_note(column) else ""
         )
     last = len(columns) + 2
-    guide.write_string(last, 0, "说明:请在第一个工作表中从第 2 行起填写;表头不要修改;示例行导入前请删除。")
+    guide.write_string(
+        last,
+        0,
+        f"说明:请在第一个工作表「{sheet.name}」中第 2 行起填写,表头不要修改;"
+        f"只导入第一个工作表,“{EXAMPLE_SHEET_NAME}”工作表仅供参考,不会导入。",
+    )
     guide.write_string(
         last + 1, 0, "导入为“全部成功或全部不导入”:任一行有错时不会导入任何数据,请按错误报告修改后重新导入。"
     )
     guide.set_column(0, 0, 24)
     guide.set_column(1, 1, 10)
     guide.set_column(2, 2, 70)
+    # Last: long option lists go to a hidden sheet added after the visible ones.
+    _add_validations(workbook, sheet, columns, 5000)
+    sheet.activate()  # the file opens on the data sheet
     return _finish(workbook, buffer)
 
 

@@ -50,7 +50,7 @@ class DrawFilters(PageParams):
     status: str = ""
     kind: str = ""
     task_kind: str = ""
-    year: int | None = None
+    year: int | None = Field(None, ge=1900, le=2100, description="年度")
 
 
 class DrawIn(Schema):
@@ -567,7 +567,7 @@ class AssessmentOut(Schema):
 
 class AssessmentFilters(PageParams):
     supervisor: int | None = None
-    year: int | None = None
+    year: int | None = Field(None, ge=1900, le=2100, description="年度")
     decision: str = ""
 
 
@@ -627,7 +627,7 @@ class MisconductPage(Schema):
 # ---------------------------------------------------------------------------------------- public
 class PublicDrawFilters(PageParams):
     q: str = ""
-    year: int | None = None
+    year: int | None = Field(None, ge=1900, le=2100, description="年度")
     authority: str = ""
 
 

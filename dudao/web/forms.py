@@ -6,6 +6,8 @@ from django import forms
 
 from dudao.common.models import AuditEvent
 
+from . import audit_labels as labels
+
 
 class AuditFilterForm(forms.Form):
     """GET filters of the audit log: action, object type, actor, date range."""
@@ -29,8 +31,13 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
         types = AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
-        self.fields["action"].choices = [("", "全部"), *[(a, a) for a in actions]]
-        self.fields["object_type"].choices = [("", "全部"), *[(t, t) for t in types if t]]
+        # Codes in use anywhere (both columns are indexed: cheap), shown by their Chinese labels; the
+        # codes reveal nothing of the events themselves, which the page scopes.
+        self.fields["action"].choices = [("", "全部"), *[(a, labels.action_label(a)) for a in actions]]
+        self.fields["object_type"].choices = [
+            ("", "全部"),
+            *[(t, labels.object_type_label(t)) for t in types if t],
+        ]
 
     def clean(self):
         data = super().clean()

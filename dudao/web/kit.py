@@ -5,7 +5,10 @@ Besides the KIT.md contract:
 - `is_partial_request(request)`: htmx fragment request (not boosted / history restore).
 - Template `web/import_page.html`: a complete import page for `dudao.web.imports.import_view`
   (extra_context: `import_title`, `back_url`, `back_label`); `import_view(..., example_rows=[...])`
-  fills the downloaded template with example rows.
+  puts example rows on the template's second sheet 填写示例 (only the first sheet is ever imported;
+  `dudao.common.excel.read_example_rows` parses the examples so tests can prove they are valid).
+- `run_import` reports every error of an upload at once: rows with cell errors are skipped for the
+  row service, which still runs for the other rows (then everything is rolled back).
 - `web/partials/form_fields.html` accepts `form_cols=2` (or 3) for a multi-column grid.
 - Template filters `status_color`, `bs_field` (widget with Tabler classes), `get_item`; tag `page_links`.
 - Phone-friendly tables: `<table class="table card-table table-mobile-md">` with `data-label` on each <td>.

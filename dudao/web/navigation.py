@@ -12,6 +12,7 @@ from dudao.accounts.permissions import (
     is_authority_admin,
     is_authority_user,
     is_examiner,
+    is_institution_admin,
     is_institution_user,
     is_superuser,
     is_supervisor,
@@ -29,13 +30,57 @@ def _everyone(user: Any) -> bool:
 
 @dataclass(frozen=True)
 class NavEntry:
-    """One sidebar link; shown when `predicate(user)` is true and `url_name` resolves."""
+    """One sidebar link; shown when `predicate(user)` is true and `url_name` resolves.
+
+    `url_args(user)` gives the URL's arguments for links to the user's own records; None hides the link.
+    """
 
     group: str
     label: str
     url_name: str
     icon: str  # Tabler icon name without the `ti-` prefix
     predicate: Callable[[Any], bool]
+    url_args: Callable[[Any], tuple | None] | None = None
+    anchor: str = ""
+
+
+def own_records(user: Any) -> dict[str, int | None]:
+    """The pks of the user's own Supervisor and Examiner records (via `user.person`), cached on the user.
+
+    REVIEW M10: supervisors and examiners reach their record, cards and 申报关系 from the sidebar and
+    from 我的信息. A person may hold an external and an internal supervisor role: the one that matches
+    the account's role wins, then the one still 在册, then the newest.
+    """
+    cached = getattr(user, "_dudao_own_records", None)
+    if cached is not None:
+        return cached
+    records: dict[str, int | None] = {"person": None, "supervisor": None, "examiner": None}
+    person_id = getattr(user, "person_id", None)
+    if person_id:
+        from dudao.people.models import Examiner, Supervisor
+
+        records["person"] = person_id
+        wanted_kind = {
+            "external_supervisor": Supervisor.Kind.EXTERNAL,
+            "internal_supervisor": Supervisor.Kind.INTERNAL,
+        }.get(getattr(user, "role", ""), "")
+        roles = list(Supervisor.objects.filter(person_id=person_id).values_list("pk", "kind", "status"))
+        if roles:
+            roles.sort(key=lambda r: (r[1] != wanted_kind, r[2] != Supervisor.Status.ACTIVE, -r[0]))
+            records["supervisor"] = roles[0][0]
+        records["examiner"] = (
+            Examiner.objects.filter(person_id=person_id).values_list("pk", flat=True).first()
+        )
+    user._dudao_own_records = records
+    return records
+
+
+def _own(kind: str) -> Callable[[Any], tuple | None]:
+    def args(user: Any) -> tuple | None:
+        pk = own_records(user)[kind]
+        return (pk,) if pk else None
+
+    return args
 
 
 ENTRIES: tuple[NavEntry, ...] = (
@@ -48,6 +93,14 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("人员管理", "督导员", "people:supervisor_list", "user-shield", authority_or_super),
     NavEntry("人员管理", "考评员", "people:examiner_list", "user-check", authority_or_super),
     NavEntry("人员管理", "人员信息", "people:person_list", "users", authority_or_super),
+    NavEntry("质量督导", "双随机抽取", "supervision:draw_list", "arrows-shuffle", authority_or_super),
+    NavEntry("质量督导", "督导任务", "supervision:task_list", "clipboard-list", authority_or_super),
+    NavEntry("质量督导", "覆盖情况", "supervision:coverage", "chart-pie", authority_or_super),
+    NavEntry("质量督导", "督导意见", "supervision:opinion_list", "file-certificate", authority_or_super),
+    NavEntry("质量督导", "处理决定", "supervision:penalty_list", "gavel", authority_or_super),
+    NavEntry("质量督导", "督导员履职", "supervision:performance", "user-star", authority_or_super),
+    NavEntry("质量督导", "督导设置", "supervision:policy", "adjustments", authority_or_super),
+    NavEntry("质量督导", "信息公开", "supervision:public_draw_list", "world", authority_or_super),
     NavEntry("质量评估", "评估", "scorecards:evaluation_list", "clipboard-check", authority_or_super),
     NavEntry("质量评估", "评估表", "scorecards:form_list", "list-check", authority_or_super),
     NavEntry("基础数据", "职业目录", "registry:occupation_list", "list-details", authority_or_super),
@@ -60,9 +113,24 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("本机构", "考核场所", "registry:venue_list", "map-pin", is_institution_user),
     NavEntry("本机构", "内部督导员", "people:supervisor_list", "user-shield", is_institution_user),
     NavEntry("本机构", "评估结果", "scorecards:evaluation_list", "clipboard-check", is_institution_user),
+    NavEntry("质量督导", "督导任务", "supervision:task_list", "clipboard-list", is_institution_user),
+    NavEntry("质量督导", "督导意见", "supervision:opinion_list", "file-certificate", is_institution_user),
+    NavEntry("质量督导", "处理决定", "supervision:penalty_list", "gavel", is_institution_user),
+    NavEntry("质量督导", "督导覆盖", "supervision:coverage", "chart-pie", is_institution_user),
+    NavEntry("质量督导", "内部督导抽取", "supervision:draw_list", "arrows-shuffle", is_institution_admin),
+    NavEntry("质量督导", "内部督导员履职", "supervision:performance", "user-star", is_institution_admin),
     # supervisors and examiners
+    NavEntry("我的", "我的任务", "supervision:task_mine", "clipboard-list", is_supervisor),
     NavEntry("我的", "我的评估", "scorecards:evaluation_list", "clipboard-check", is_supervisor),
+    NavEntry("我的", "督导信息公开", "supervision:public_draw_list", "world", field_person),
     NavEntry("我的", "我的信息", "web:profile", "id-badge-2", field_person),
+    NavEntry(
+        "我的", "我的督导员档案", "people:supervisor_detail", "user-shield", field_person, _own("supervisor")
+    ),
+    NavEntry(
+        "我的", "我的考评员档案", "people:examiner_detail", "user-check", field_person, _own("examiner")
+    ),
+    NavEntry("我的", "申报关系", "people:person_detail", "link", field_person, _own("person"), "#relations"),
     # system
     NavEntry("系统", "审计日志", "web:audit_list", "shield-check", audit_viewer),
     NavEntry("系统", "API 令牌", "accounts:token_list", "key", authority_or_super),
@@ -70,9 +138,9 @@ ENTRIES: tuple[NavEntry, ...] = (
 )
 
 
-def _resolve(url_name: str) -> str | None:
+def _resolve(url_name: str, args: tuple = ()) -> str | None:
     try:
-        return reverse(url_name)
+        return reverse(url_name, args=args)
     except NoReverseMatch:
         return None
 
@@ -91,9 +159,15 @@ def sidebar(user: Any, current_view_name: str = "") -> list[dict[str, Any]]:
     for entry in ENTRIES:
         if not entry.predicate(user):
             continue
-        url = _resolve(entry.url_name)
+        args: tuple | None = ()
+        if entry.url_args is not None:
+            args = entry.url_args(user)
+            if args is None:
+                continue  # e.g. no examiner record behind this account
+        url = _resolve(entry.url_name, args)
         if url is None:
             continue
+        url += entry.anchor
         group = by_title.get(entry.group)
         if group is None:
             group = {"title": entry.group, "items": []}

@@ -13,12 +13,13 @@ from django.views.decorators.http import require_POST
 
 from dudao.accounts.permissions import is_authority_admin, is_superuser
 from dudao.common.audit import verify_chain
-from dudao.common.models import AuditEvent
 
+from . import audit_labels as labels
 from . import dashboard as dash
 from .forms import AuditFilterForm
 from .kit import htmx_or_full, is_partial_request, list_page
-from .navigation import role_label, scope_label, sidebar
+from .navigation import field_person, role_label, scope_label, sidebar
+from .selectors import AUDIT_SCOPE_RULE, audit_events_for
 
 DIFF_MAX_KEYS = 6
 DIFF_MAX_TEXT = 60
@@ -41,6 +42,16 @@ def dashboard(request):
 def profile(request):
     """我的信息: account, role, scope and (for supervisors/examiners) the linked person."""
     user = request.user
+    links = []
+    if field_person(user):
+        # REVIEW M10: the same links as the sidebar's 我的 group (own record, cards, 申报关系).
+        links = [
+            item
+            for group in sidebar(user)
+            for item in group["items"]
+            if item["url_name"]
+            in ("people:supervisor_detail", "people:examiner_detail", "people:person_detail")
+        ]
     return render(
         request,
         "web/profile.html",
@@ -48,6 +59,7 @@ def profile(request):
             "role_label": role_label(user),
             "scope_label": scope_label(user),
             "person": user.person if user.person_id else None,
+            "own_links": links,
         },
     )
 
@@ -56,17 +68,26 @@ def _may_view_audit(user: Any) -> bool:
     return bool(is_superuser(user) or is_authority_admin(user))
 
 
-def _short(value: Any) -> str:
-    text = "∅" if value is None else str(value)
+def _short(text: str) -> str:
     return text if len(text) <= DIFF_MAX_TEXT else text[: DIFF_MAX_TEXT - 1] + "…"
 
 
-def compact_diff(before: Any, after: Any) -> tuple[list[dict[str, str]], int]:
-    """Changed keys of two snapshots (old → new), at most DIFF_MAX_KEYS; returns (rows, hidden_count)."""
+def compact_diff(before: Any, after: Any, object_type: str = "") -> tuple[list[dict[str, str]], int]:
+    """Changed keys of two snapshots (old → new), at most DIFF_MAX_KEYS; returns (rows, hidden_count).
+
+    Keys are shown by the model field's verbose_name and values in Chinese (是/否, choice labels,
+    local times), see `audit_labels`.
+    """
     if not isinstance(before, dict) and not isinstance(after, dict):
         if before == after:
             return [], 0
-        return [{"key": "", "old": _short(before) if before is not None else "", "new": _short(after)}], 0
+        return [
+            {
+                "key": "",
+                "old": _short(labels.value_text(object_type, "", before)) if before is not None else "",
+                "new": _short(labels.value_text(object_type, "", after)),
+            }
+        ], 0
     old = before if isinstance(before, dict) else {}
     new = after if isinstance(after, dict) else {}
     rows = []
@@ -77,9 +98,13 @@ def compact_diff(before: Any, after: Any) -> tuple[list[dict[str, str]], int]:
             continue
         rows.append(
             {
-                "key": key,
-                "old": _short(old.get(key)) if isinstance(before, dict) else "",
-                "new": _short(new.get(key)) if isinstance(after, dict) else "",
+                "key": labels.field_label(object_type, key),
+                "old": _short(labels.value_text(object_type, key, old.get(key)))
+                if isinstance(before, dict)
+                else "",
+                "new": _short(labels.value_text(object_type, key, new.get(key)))
+                if isinstance(after, dict)
+                else "",
             }
         )
     return rows[:DIFF_MAX_KEYS], max(0, len(rows) - DIFF_MAX_KEYS)
@@ -91,11 +116,12 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 @login_required
 def audit_list(request):
-    """审计日志: superusers and authority admins; newest first, filtered, with compact before/after diffs."""
+    """审计日志: superusers (all) and authority admins (their region's users, H1); newest first, filtered,
+    in Chinese (action labels, field names, 是/否, local times) with compact before/after diffs."""
     if not _may_view_audit(request.user):
         raise PermissionDenied("只有超级管理员和委派机构管理员可以查看审计日志")
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.order_by("-id")
+    events = audit_events_for(request.user).order_by("-id")
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["action"]:
@@ -110,9 +136,18 @@ def audit_list(request):
             events = events.filter(at__lt=_day_start(data["date_to"] + dt.timedelta(days=1)))
     page = list_page(request, events)
     for event in page.items:
-        event.diff_rows, event.diff_hidden = compact_diff(event.before, event.after)
+        event.action_label = labels.action_label(event.action, event.object_type)
+        event.object_type_label = labels.object_type_label(event.object_type)
+        event.diff_rows, event.diff_hidden = compact_diff(event.before, event.after, event.object_type)
     return htmx_or_full(
-        request, "web/audit_list.html", "web/partials/audit_table.html", {"filters": form, "page": page}
+        request,
+        "web/audit_list.html",
+        "web/partials/audit_table.html",
+        {
+            "filters": form,
+            "page": page,
+            "scope_rule": None if is_superuser(request.user) else AUDIT_SCOPE_RULE,
+        },
     )
 
 

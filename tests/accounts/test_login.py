@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -31,6 +32,16 @@ def login(client: Client, username: str, password: str, path: str = "/login/"):
 
 def events():
     return list(LoginEvent.objects.order_by("id").values_list("username", "success", "reason"))
+
+
+REFUSED = "用户名或密码错误。连续输错 {n} 次账号将锁定 {m} 分钟,锁定期间无法登录;如需提前解锁请联系管理员"
+
+
+def refusal(response) -> str:
+    """The login form's non-field error (the alert above the form)."""
+    html = response.content.decode()
+    match = re.search(r'<div class="alert alert-danger"[^>]*>\s*<div>(.*?)</div>', html, re.S)
+    return match.group(1) if match else ""
 
 
 @pytest.mark.django_db
@@ -90,10 +101,10 @@ def test_lockout_after_max_failures_and_locked_attempts_are_refused(client, staf
     settings.DUDAO_LOGIN_MAX_FAILURES = 3
     settings.DUDAO_LOGIN_LOCK_MINUTES = 10
     audit_before = AuditEvent.objects.count()
+    message = REFUSED.format(n=3, m=10)
     for _ in range(2):
-        assert "用户名或密码错误" in login(client, "zhang", "bad").content.decode()
-    third = login(client, "zhang", "bad").content.decode()
-    assert "密码错误次数过多,账号已锁定" in third
+        assert refusal(login(client, "zhang", "bad")) == message
+    assert refusal(login(client, "zhang", "bad")) == message  # this one locks
     staff.refresh_from_db()
     assert staff.failed_logins == 3
     assert (
@@ -101,15 +112,59 @@ def test_lockout_after_max_failures_and_locked_attempts_are_refused(client, staf
         < staff.locked_until
         <= timezone.now() + dt.timedelta(minutes=10)
     )
-    # Even the right password is refused while locked.
+    # Even the right password is refused while locked, with the same words as a wrong one.
     response = login(client, "zhang", PASSWORD)
-    assert "账号已锁定" in response.content.decode()
+    assert refusal(response) == message
     assert "_auth_user_id" not in client.session
     assert events()[-2:] == [("zhang", False, "bad_password"), ("zhang", False, "locked")]
     locks = AuditEvent.objects.filter(action="accounts.user_locked")
     assert AuditEvent.objects.count() == audit_before + 1
     assert locks.get().object_id == str(staff.pk)
     assert locks.get().after["failed_logins"] == 3
+
+
+@pytest.mark.django_db
+def test_refusals_do_not_tell_whether_an_account_exists_or_is_locked(staff, settings):
+    """REVIEW L9: unknown user, wrong password, the locking attempt and a locked account (with a wrong
+    or the right password) all get the same page; only the login log tells them apart."""
+    settings.DUDAO_LOGIN_MAX_FAILURES = 2
+    settings.DUDAO_LOGIN_LOCK_MINUTES = 15
+    f.UserFactory(username="locked_one", role="authority_staff", authority=staff.authority)
+    answers = {
+        "unknown": login(Client(), "nobody", "bad"),
+        "unknown again": login(Client(), "nobody", "bad"),
+        "unknown third": login(Client(), "nobody", PASSWORD),
+        "wrong password": login(Client(), "zhang", "bad"),
+        "locking attempt": (login(Client(), "locked_one", "bad"), login(Client(), "locked_one", "bad"))[1],
+        "locked, wrong password": login(Client(), "locked_one", "bad"),
+        "locked, right password": login(Client(), "locked_one", PASSWORD),
+    }
+    bodies = {
+        name: re.sub(
+            r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"', "", r.content.decode()
+        )
+        .replace("nobody", "USER")
+        .replace("locked_one", "USER")
+        .replace("zhang", "USER")
+        for name, r in answers.items()
+    }
+    assert {name: refusal(r) for name, r in answers.items()} == {
+        name: REFUSED.format(n=2, m=15) for name in answers
+    }
+    assert len(set(bodies.values())) == 1  # the whole page is the same, not only the message
+    assert {r.status_code for r in answers.values()} == {200}
+    assert [e[2] for e in events()] == [
+        "unknown_user",
+        "unknown_user",
+        "unknown_user",
+        "bad_password",
+        "bad_password",
+        "bad_password",
+        "locked",
+        "locked",
+    ]
+    assert User.objects.get(username="locked_one").locked_until is not None
+    assert User.objects.filter(username="nobody").exists() is False
 
 
 @pytest.mark.django_db
@@ -153,11 +208,11 @@ def test_admin_login_shares_the_lockout_rule(staff, settings):
     admin_client = Client()
     login(admin_client, "boss", "bad", "/admin/login/")
     response = login(admin_client, "boss", "bad", "/admin/login/")
-    assert "密码错误次数过多,账号已锁定" in response.content.decode()
+    assert REFUSED.format(n=2, m=15) in response.content.decode()
     root.refresh_from_db()
     assert root.locked_until is not None
     # The lock counts on the page too, and a correct password on either door is refused.
-    assert "账号已锁定" in login(Client(), "boss", PASSWORD).content.decode()
+    assert refusal(login(Client(), "boss", PASSWORD)) == REFUSED.format(n=2, m=15)
     response = login(admin_client, "boss", PASSWORD, "/admin/login/")
     assert response.status_code == 200
     assert "_auth_user_id" not in admin_client.session

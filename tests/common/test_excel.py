@@ -20,6 +20,7 @@ from dudao.common.excel import (
     RowError,
     error_workbook,
     export_workbook,
+    read_example_rows,
     read_rows,
     run_import,
     template_workbook,
@@ -261,7 +262,9 @@ def test_empty_file_and_empty_sheet_and_header_only():
     assert info.value.message == "工作表为空:第 1 行应为表头(请使用下载的模板)"
     with pytest.raises(ImportFailed) as info:
         read_rows(xlsx([HEADER]), COLUMNS)
-    assert info.value.message == "工作表没有数据行:请从第 2 行开始填写"
+    assert info.value.message == (
+        "第一个工作表没有数据行:请在第一个工作表第 2 行起填写(“填写示例”工作表仅供参考,不会导入)"
+    )
 
 
 def test_oversize_file(settings):
@@ -379,12 +382,87 @@ def test_run_import_fails_on_row_three_leaves_nothing_written():
 
 
 @pytest.mark.django_db
-def test_run_import_parse_errors_call_no_service():
+def test_run_import_reports_parse_and_service_errors_in_one_pass():
+    """REVIEW M2: cell errors of some rows do not hide the row-service errors of the others."""
+    calls = []
+
+    def service(row):
+        calls.append(row["code"])
+        return region_service(row)
+
+    data = xlsx(
+        [
+            ["区划代码", "名称", "层级"],
+            ["110000", "北京市", "国家级"],  # cell error: the service is not called for this row
+            ["120000", "重复", "省级"],  # service error
+            ["130000", None, "省级"],  # required cell empty: skipped too
+            ["140000", "山西省", "省级"],  # good, written, then rolled back
+            ["150000", "校验", "省级"],  # service error with a field and a whole-row message
+        ]
+    )
+    with pytest.raises(ImportFailed) as info:
+        run_import(data, REGION_COLUMNS, service)
+    assert calls == ["120000", "140000", "150000"]
+    assert Region.objects.count() == 0
+    assert info.value.message == "导入失败:4 行有错误,未导入任何数据"
+    assert info.value.errors == [
+        RowError(2, "层级", "「国家级」不是有效的选项,可选值:省级、地市级"),
+        RowError(3, "区划代码", "区划代码已存在"),
+        RowError(4, "名称", "必填项不能为空"),
+        RowError(6, "名称", "名称不合规"),
+        RowError(6, "", "整行不合规"),
+    ]
+
+
+@pytest.mark.django_db
+def test_run_import_errors_are_sorted_by_row_then_column_position():
+    def service(row):
+        if row["code"] == "120000":
+            # detail keys in an order unlike the sheet's: the report follows the sheet
+            raise ValidationFailed(
+                "有误", detail={"kind": ["层级不符"], "__all__": ["整行"], "code": ["代码不符"]}
+            )
+
+    data = xlsx(
+        [
+            ["区划代码", "名称", "层级"],
+            ["110000", "北京市", "省级"],
+            ["120000", "天津市", "省级"],
+            ["130000", "河北省", "国家级"],
+        ]
+    )
+    with pytest.raises(ImportFailed) as info:
+        run_import(data, REGION_COLUMNS, service)
+    assert info.value.errors == [
+        RowError(3, "区划代码", "代码不符"),
+        RowError(3, "层级", "层级不符"),
+        RowError(3, "", "整行"),
+        RowError(4, "层级", "「国家级」不是有效的选项,可选值:省级、地市级"),
+    ]
+
+
+@pytest.mark.django_db
+def test_run_import_only_parse_errors_calls_no_service_and_reports_them():
     calls = []
     data = xlsx([["区划代码", "名称", "层级"], ["110000", "北京市", "国家级"]])
-    with pytest.raises(ImportFailed):
+    with pytest.raises(ImportFailed) as info:
         run_import(data, REGION_COLUMNS, calls.append)
     assert calls == []
+    assert info.value.message == "导入失败:1 行有错误,未导入任何数据"
+    assert info.value.errors == [RowError(2, "层级", "「国家级」不是有效的选项,可选值:省级、地市级")]
+
+
+@pytest.mark.django_db
+def test_run_import_header_errors_stop_before_any_row():
+    calls = []
+    data = xlsx([["区划代码", "名字", "层级"], ["110000", "北京市", "省级"]])
+    with pytest.raises(ImportFailed) as info:
+        run_import(data, REGION_COLUMNS, calls.append)
+    assert calls == []
+    assert info.value.errors == [
+        RowError(1, "名字", "未知的列「名字」,请使用下载的模板"),
+        RowError(1, "名称", "缺少必填列「名称」"),
+    ]
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -395,44 +473,80 @@ def read_sheet(data: bytes, index: int = 0) -> list[list]:
     return workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
 
 
-def test_template_has_headers_examples_and_a_guide_and_reimports():
-    data = template_workbook(
-        COLUMNS,
-        sheet_name="督导员",
-        example_rows=[
-            {
-                "id_number": "11010119900307001X",
-                "name": "张三",
-                "count": 3,
-                "score": decimal.Decimal("1.5"),
-                "born": dt.date(1990, 3, 7),
-                "senior": True,
-                "kind": "external",
-                "levels": [5, 4],
-            }
-        ],
-    )
+EXAMPLE = {
+    "id_number": "11010119900307001X",
+    "name": "张三",
+    "count": 3,
+    "score": decimal.Decimal("1.5"),
+    "born": dt.date(1990, 3, 7),
+    "senior": True,
+    "kind": "external",
+    "levels": [5, 4],
+}
+
+
+def test_template_keeps_examples_on_their_own_sheet_and_the_data_sheet_empty():
+    """REVIEW M0: the example rows are on 填写示例, never on the sheet that is imported."""
+    data = template_workbook(COLUMNS, sheet_name="督导员", example_rows=[EXAMPLE])
     workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    assert workbook.sheet_names[0] == "督导员"
-    assert "填写说明" in workbook.sheet_names
-    rows = read_sheet(data)
-    assert rows[0] == HEADER
-    assert rows[1][:3] == ["11010119900307001X", "张三", 3.0]
-    assert rows[1][6:9] == ["是", "外部质量督导员", "5,4"]
-    # The example row is valid input.
-    assert read_rows(data, COLUMNS)[0][1]["kind"] == "external"
-    guide = read_sheet(data, workbook.sheet_names.index("填写说明"))
+    assert workbook.sheet_names == ["督导员", "填写示例", "填写说明"]
+    assert read_sheet(data) == [HEADER]  # nothing below the header
+    examples = read_sheet(data, 1)
+    assert examples[0] == HEADER
+    assert examples[1][:3] == ["11010119900307001X", "张三", 3.0]
+    assert examples[1][6:9] == ["是", "外部质量督导员", "5,4"]
+    assert len(examples) == 2
+    # The example row is valid input for the same columns.
+    assert read_example_rows(data, COLUMNS) == [(2, {**EXAMPLE, "starts_at": None})]
+    guide = read_sheet(data, 2)
     assert guide[0] == ["列名", "是否必填", "填写要求"]
     assert guide[1][:2] == ["身份证号", "必填"]
     assert guide[8] == ["类型", "选填", "可选值:外部质量督导员、内部质量督导员"]
+    assert guide[11][0] == (
+        "说明:请在第一个工作表「督导员」中第 2 行起填写,表头不要修改;"
+        "只导入第一个工作表,“填写示例”工作表仅供参考,不会导入。"
+    )
+
+
+@pytest.mark.django_db
+def test_unchanged_template_imports_nothing_and_rows_typed_below_the_header_import_alone():
+    example = {"code": "990000", "name": "示例省", "kind": "province"}
+    data = template_workbook(REGION_COLUMNS, sheet_name="区划", example_rows=[example])
+    with pytest.raises(ImportFailed) as info:
+        run_import(data, REGION_COLUMNS, region_service)
+    assert info.value.errors == [
+        RowError(
+            0, "", "第一个工作表没有数据行:请在第一个工作表第 2 行起填写(“填写示例”工作表仅供参考,不会导入)"
+        )
+    ]
+    assert Region.objects.count() == 0
+    # A user fills the data sheet of that template (same header) and keeps the example sheet.
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook.add_worksheet("区划").write_row(0, 0, ["区划代码", "名称", "层级"])
+    workbook.worksheets()[0].write_row(1, 0, ["110000", "北京市", "省级"])
+    workbook.add_worksheet("填写示例").write_row(0, 0, ["区划代码", "名称", "层级"])
+    workbook.worksheets()[1].write_row(1, 0, ["990000", "示例省", "省级"])
+    workbook.close()
+    assert run_import(buffer.getvalue(), REGION_COLUMNS, region_service) == 1
+    assert list(Region.objects.values_list("code", flat=True)) == ["110000"]
+
+
+def test_template_without_examples_has_no_example_sheet():
+    data = template_workbook(COLUMNS[:2], sheet_name="名单")
+    workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert workbook.sheet_names == ["名单", "填写说明"]
+    with pytest.raises(ImportFailed) as info:
+        read_example_rows(data, COLUMNS[:2])
+    assert info.value.message == "文件中没有工作表「填写示例」"
 
 
 def test_template_with_a_long_choice_list_puts_options_on_a_hidden_sheet():
     choices = {f"选项名称很长的第{i}项": str(i) for i in range(40)}
     data = template_workbook([Column("c", "长列表", kind="choice", choices=choices)], sheet_name="数据")
     workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    assert workbook.sheet_names == ["数据", "_选项", "填写说明"]
-    assert read_sheet(data, 1)[39] == ["选项名称很长的第39项"]
+    assert workbook.sheet_names == ["数据", "填写说明", "_选项"]
+    assert read_sheet(data, 2)[39] == ["选项名称很长的第39项"]
 
 
 def test_export_round_trips_through_read_rows():

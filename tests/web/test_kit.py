@@ -262,8 +262,56 @@ def test_import_view_get_and_template(kit_urls, users, client_as):
     assert template.status_code == 200
     assert "filename*=UTF-8''" in template["Content-Disposition"]
     assert unquote(template["Content-Disposition"].split("''")[1]) == "行政区划导入模板.xlsx"
-    sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(template.content)).get_sheet_by_index(0)
-    assert sheet.to_python()[0] == ["区划代码", "名称", "层级"]
+    workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(template.content))
+    assert workbook.sheet_names == ["行政区划", "填写示例", "填写说明"]
+    assert workbook.get_sheet_by_index(0).to_python() == [["区划代码", "名称", "层级"]]
+    assert workbook.get_sheet_by_index(1).to_python() == [
+        ["区划代码", "名称", "层级"],
+        ["990000", "示例省", "省级"],
+    ]
+    assert "在第一个工作表第 2 行起填写" in html
+    assert "“填写示例”工作表仅供参考,不会导入" in html
+
+
+@pytest.mark.django_db
+def test_import_view_unchanged_template_imports_nothing(kit_urls, users, client_as):
+    """REVIEW M0: uploading the downloaded template as it is must not import its example row."""
+    client = client_as(users["superuser"])
+    template = client.get("/kit/regions/import/?template=1").content
+    before = Region.objects.count()
+    upload = io.BytesIO(template)
+    upload.name = "行政区划导入模板.xlsx"
+    response = client.post("/kit/regions/import/", {"file": upload})
+    assert response.status_code == 200
+    assert Region.objects.count() == before
+    assert not Region.objects.filter(code="990000").exists()
+    assert "第一个工作表没有数据行:请在第一个工作表第 2 行起填写" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_import_view_lists_cell_and_service_errors_in_one_upload(kit_urls, users, client_as):
+    """REVIEW M2: a cell error in one row does not hide the row service's errors in the others."""
+    client = client_as(users["superuser"])
+    before = Region.objects.count()
+    upload = io.BytesIO(
+        xlsx(
+            [
+                ["区划代码", "名称", "层级"],
+                ["110000", "北京市", "直辖"],  # cell error
+                ["12", "天津市", "省级"],  # full_clean passes the kit's 6-char limit; service ok
+                ["130000", "河北省", "省级"],
+                ["130000", "河北省", "省级"],  # duplicate primary key: service error
+            ]
+        )
+    )
+    upload.name = "regions.xlsx"
+    html = client.post("/kit/regions/import/", {"file": upload}).content.decode()
+    assert Region.objects.count() == before
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"text-danger\">(.*?)</td></tr>", html)
+    assert rows == [
+        ("2", "层级", "「直辖」不是有效的选项,可选值:省级、地市级"),
+        ("5", "区划代码", "具有 区划代码 的 行政区划 已存在。"),
+    ]
 
 
 @pytest.mark.django_db

@@ -33,6 +33,7 @@ def region_import(request):
         template_name="web/import_page.html",
         success_url="/kit/regions/",
         sheet_name="行政区划",
+        example_rows=[{"code": "990000", "name": "示例省", "kind": "province"}],
         extra_context={"import_title": "导入行政区划"},
     )
 

@@ -32,7 +32,20 @@ urlpatterns = [
             )
         ),
     ),
-    path("people/", include(ns("people", ["supervisor_list", "examiner_list", "person_list"]))),
+    path(
+        "people/",
+        include(
+            (
+                [
+                    *ns("people", ["supervisor_list", "examiner_list", "person_list"])[0],
+                    path("supervisors/<int:pk>/", stub, name="supervisor_detail"),
+                    path("examiners/<int:pk>/", stub, name="examiner_detail"),
+                    path("persons/<int:pk>/", stub, name="person_detail"),
+                ],
+                "people",
+            )
+        ),
+    ),
     path("workdays/", include(ns("workdays", ["calendar"]))),
     path("", include("dudao.accounts.urls")),
     path("", include("dudao.web.urls")),

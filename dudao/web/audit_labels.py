@@ -1,0 +1,263 @@
+"""The audit log in Chinese: action labels, object types and field names, values as people read them.
+
+Events store stable English codes (`registry.institution.create`, `authority_id`, `True`, UTC ISO
+times); this module turns them into what the 审计日志 page shows. Unknown codes fall back to the code,
+so a new action is never hidden, only untranslated (a test lists every action written in dudao/).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+
+ACTION_LABELS: dict[str, str] = {
+    # accounts
+    "accounts.user_created": "创建账号",
+    "accounts.user_changed": "修改账号",
+    "accounts.user_locked": "账号因连续输错密码被锁定",
+    "accounts.user_unlocked": "解除账号登录锁定",
+    "accounts.token_created": "创建 API 令牌",
+    "accounts.token_revoked": "吊销 API 令牌",
+    # registry
+    "registry.regions.import": "导入行政区划",
+    "registry.authority.create": "新增委派机构",
+    "registry.authority.update": "修改委派机构",
+    "registry.occupation.create": "新增职业",
+    "registry.occupation.update": "修改职业",
+    "registry.institution.create": "新增评价机构",
+    "registry.institution.update": "修改评价机构",
+    "registry.filing.create": "新增备案",
+    "registry.filing.update": "修改备案",
+    "registry.filing.set_status": "变更备案状态",
+    "registry.scope.add": "新增认定范围",
+    "registry.scope.update": "修改认定范围",
+    "registry.scope.end": "终止认定范围",
+    "registry.venue.create": "新增考核场所",
+    "registry.venue.update": "修改考核场所",
+    "registry.batch.create": "新增评价批次",
+    "registry.batch.update": "修改评价批次",
+    "registry.batch.cancel": "取消评价批次",
+    # people
+    "person.create": "登记人员",
+    "person.update": "修改人员信息",
+    "person.reveal_id": "查看完整身份证号",
+    "card_pattern.update": "修改证卡编码规则",
+    "supervisor.create": "聘任督导员",
+    "supervisor.update": "修改督导员",
+    "supervisor.dismissal_flag": "标记督导员解聘风险",
+    "supervisor_card.issue": "发放督导员证卡",
+    "supervisor_card.reissue": "补发督导员证卡",
+    "supervisor_contract.add": "签订督导员聘任合同",
+    "supervisor_contract.renew": "续签督导员聘任合同",
+    "examiner.create": "新增考评员",
+    "examiner.update": "修改考评员",
+    "examiner.status.active": "考评员恢复在册",
+    "examiner.status.inactive": "考评员移出名册",
+    "examiner_card.issue": "发放考评员证卡",
+    "examiner_card.reissue": "补发考评员证卡",
+    "examiner_card.renew_training": "登记考评员延续培训",
+    "examiner_card.set_scopes": "修改考评员证卡考评范围",
+    "relation.declare": "申报关系",
+    "relation.withdraw": "撤回申报关系",
+    # workdays
+    "workdays.arrangement_create": "登记放假调休安排",
+    "workdays.arrangement_update": "修改放假调休安排",
+    # scorecards
+    "scorecards.form_version_load": "加载评估表版本",
+    "scorecards.evaluation_open": "发起评估",
+    "scorecards.evaluation_answer": "填写评估项",
+    "scorecards.evidence_attach": "上传评估佐证材料",
+    "scorecards.evidence_remove": "删除评估佐证材料",
+    "scorecards.evaluation_submit": "提交评估",
+    "scorecards.evaluation_reopen": "退回评估重新填写",
+    "scorecards.evaluation_sign": "评估签名",
+    "scorecards.evaluation_signed": "评估签署完成",
+    "scorecards.evaluation_supersede": "评估被更正版本取代",
+    "scorecards.evaluation_correct": "更正评估",
+    "scorecards.evaluation_cancel": "取消评估",
+    # renewals
+    "renewals.config.save": "保存延续备案设置",
+    "renewals.application.submit": "提交延续备案申请",
+    "renewals.application.accept": "受理延续备案申请",
+    "renewals.application.not_accept": "不予受理延续备案申请",
+    "renewals.application.withdraw": "撤回延续备案申请",
+    "renewals.application.review": "审核延续备案申请",
+    "renewals.application.open_evaluation": "发起延续备案评估",
+    "renewals.application.reopen_evaluation": "重新发起延续备案评估",
+    "renewals.application.outcome": "记录延续备案评估结果",
+    "renewals.application.close_filing": "延续备案到期处理",
+    # supervision
+    "supervision.policy.update": "修改督导工作设置",
+    "supervision.draw.define": "新建双随机抽取",
+    "supervision.draw.update": "修改双随机抽取",
+    "supervision.draw.publish": "公布抽取方案",
+    "supervision.draw.run": "执行抽取",
+    "supervision.draw.lock": "锁定抽取结果",
+    "supervision.draw.cancel": "取消抽取",
+    "supervision.task.create": "新建督导任务",
+    "supervision.task.dispatch": "派发督导任务",
+    "supervision.task.redispatch": "重新派发督导任务",
+    "supervision.task.accepted": "督导组全员接受任务",
+    "supervision.task.declined": "督导任务被拒绝",
+    "supervision.task.on_site": "督导组到达现场",
+    "supervision.task.report": "提交督导报告",
+    "supervision.task.preliminary_opinion": "形成初步督导意见",
+    "supervision.task.send_preliminary": "送达初步督导意见",
+    "supervision.task.defence": "评价机构提出申辩",
+    "supervision.task.defence_window_closed": "申辩期届满",
+    "supervision.task.opinion_issued": "出具督导意见书",
+    "supervision.task.rectification_ordered": "下达整改通知",
+    "supervision.task.rectification_submitted": "评价机构提交整改报告",
+    "supervision.task.rectification_returned": "整改退回",
+    "supervision.task.reverified": "整改复核通过",
+    "supervision.task.escalate": "转入处理程序",
+    "supervision.task.close": "关闭督导任务",
+    "supervision.task.cancel": "取消督导任务",
+    "supervision.member.accept": "督导员接受任务",
+    "supervision.member.decline": "督导员拒绝任务",
+    "supervision.member.review_decline": "审核拒绝理由",
+    "supervision.member.replace": "更换督导组成员",
+    "supervision.finding.add": "记录现场发现",
+    "supervision.finding.update": "修改现场发现",
+    "supervision.finding.delete": "删除现场发现",
+    "supervision.evidence.attach": "上传现场证据",
+    "supervision.evidence.remove": "删除现场证据",
+    "supervision.report.correct": "更正督导报告",
+    "supervision.opinion.send": "送达初步督导意见",
+    "supervision.opinion.defence": "提交申辩意见",
+    "supervision.rectification.order": "下达整改要求",
+    "supervision.rectification.submit": "提交整改报告",
+    "supervision.rectification.evidence": "上传整改材料",
+    "supervision.rectification.review": "复核整改",
+    "supervision.penalty.impose": "作出处理决定",
+    "supervision.penalty.lift": "解除暂停",
+    "supervision.misconduct.record": "记录督导员违规",
+    "supervision.misconduct.withdraw": "撤销督导员违规记录",
+    "supervision.rating.submit": "提交督导员评价",
+    "supervision.assessment.decide": "督导员年度考核",
+    # demo data and tests of the chain
+    "demo.reset": "重置演示数据",
+}
+
+# `<entity>.status.<to>`: a status change of a people record (people.services); labelled with the
+# target status's Chinese label from the model's own choices.
+_STATUS_ACTION = re.compile(r"^(?P<entity>[a-z_]+)\.status\.(?P<to>[a-z_]+)$")
+_STATUS_ENTITIES = {
+    "supervisor": ("督导员", "people.supervisor"),
+    "supervisor_card": ("督导员证卡", "people.supervisorcard"),
+    "examiner_card": ("考评员证卡", "people.examinercard"),
+}
+
+# Keys in before/after that are not model fields (added by services next to the snapshot).
+EXTRA_FIELD_LABELS = {
+    "reason": "原因",
+    "note": "备注",
+    "rows": "行数",
+    "count": "数量",
+    "created": "新增",
+    "updated": "更新",
+}
+
+BOOL_LABELS = {True: "是", False: "否"}
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+@functools.lru_cache(maxsize=256)
+def model_for(object_type: str) -> type[models.Model] | None:
+    """The model whose `_meta.label_lower` is `object_type` (`registry.institution`), or None."""
+    if not object_type or "." not in object_type:
+        return None
+    app_label, _, model_name = object_type.partition(".")
+    try:
+        return apps.get_model(app_label, model_name)
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_label(object_type: str) -> str:
+    """评价机构 for `registry.institution`; the code itself when it names no model."""
+    model = model_for(object_type)
+    return str(model._meta.verbose_name) if model is not None else object_type
+
+
+def _status_choice_label(object_type: str, value: str) -> str:
+    model = model_for(object_type)
+    if model is None:
+        return value
+    try:
+        field = model._meta.get_field("status")
+    except FieldDoesNotExist:
+        return value
+    return str(dict(field.flatchoices).get(value, value))
+
+
+def action_label(action: str, object_type: str = "") -> str:
+    """Chinese label of an audit action code; falls back to the code."""
+    label = ACTION_LABELS.get(action)
+    if label is not None:
+        return label
+    match = _STATUS_ACTION.match(action)
+    if match and match["entity"] in _STATUS_ENTITIES:
+        entity, default_type = _STATUS_ENTITIES[match["entity"]]
+        status = _status_choice_label(object_type or default_type, match["to"])
+        return f"{entity}状态变为「{status}」"
+    return action
+
+
+@functools.lru_cache(maxsize=256)
+def _fields_of(object_type: str) -> dict[str, models.Field]:
+    model = model_for(object_type)
+    if model is None:
+        return {}
+    found: dict[str, models.Field] = {}
+    for field in model._meta.concrete_fields:
+        found[field.name] = field
+        found[field.attname] = field  # snapshots use attnames: `authority_id`
+    return found
+
+
+def field_label(object_type: str, key: str) -> str:
+    """The field's verbose_name (`authority_id` → 主管(备案)机构), a known extra key, or the key."""
+    field = _fields_of(object_type).get(key)
+    if field is not None:
+        return str(field.verbose_name)
+    return EXTRA_FIELD_LABELS.get(key, key)
+
+
+def _local_datetime_text(text: str) -> str | None:
+    if not _ISO_DATETIME.match(text):
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def value_text(object_type: str, key: str, value: Any) -> str:
+    """One snapshot value as people read it: 是/否, choice labels, local times, ∅ for nothing."""
+    if value is None:
+        return "∅"
+    if isinstance(value, bool):
+        return BOOL_LABELS[value]
+    field = _fields_of(object_type).get(key)
+    if field is not None and field.choices and not isinstance(value, list | dict):
+        choices = dict(field.flatchoices)
+        if value in choices:
+            return str(choices[value])
+    if isinstance(value, str):
+        local = _local_datetime_text(value)
+        return local if local is not None else value
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
