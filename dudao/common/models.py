@@ -38,7 +38,11 @@ class AuditEvent(models.Model):
         verbose_name = "审计事件"
         verbose_name_plural = "审计事件"
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The audit page scopes by actor (authority admins see their region's users).
+            models.Index(fields=["actor_id", "id"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
