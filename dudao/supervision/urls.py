@@ -1,4 +1,96 @@
-"""Page routes of the supervision app."""
+"""Page routes of the supervision app (included at /supervision/); `public/…` needs no login (一公开)."""
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+from . import views, views_admin, views_draws, views_public
+
+try:  # DOCX/PDF downloads (督导报告, 督导意见书, 处理决定书) live in their own module
+    from .urls_documents import urlpatterns as document_urlpatterns
+except ImportError:  # pragma: no cover - before the documents module exists
+    document_urlpatterns = []
 
 app_name = "supervision"
-urlpatterns: list = []
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="supervision:task_list"), name="home"),
+    # draws (RAND-1/2)
+    path("draws/", views_draws.draw_list, name="draw_list"),
+    path("draws/new/", views_draws.draw_create, name="draw_create"),
+    path("draws/<int:pk>/", views_draws.draw_detail, name="draw_detail"),
+    path("draws/<int:pk>/edit/", views_draws.draw_edit, name="draw_edit"),
+    path("draws/<int:pk>/publish/", views_draws.draw_publish, name="draw_publish"),
+    path("draws/<int:pk>/run/", views_draws.draw_run, name="draw_run"),
+    path("draws/<int:pk>/lock/", views_draws.draw_lock, name="draw_lock"),
+    path("draws/<int:pk>/cancel/", views_draws.draw_cancel, name="draw_cancel"),
+    path("draws/<int:pk>/scenario.json", views_draws.draw_scenario, name="draw_scenario"),
+    path("coverage/", views_admin.coverage, name="coverage"),
+    # tasks (ACT-4, ACT-6)
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/new/", views.task_create, name="task_create"),
+    path("my/tasks/", views.task_mine, name="task_mine"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/accept/", views.task_accept, name="task_accept"),
+    path("tasks/<int:pk>/decline/", views.task_decline, name="task_decline"),
+    path("tasks/<int:pk>/members/<int:member_id>/review/", views.member_review, name="member_review"),
+    path("tasks/<int:pk>/members/<int:member_id>/replace/", views.member_replace, name="member_replace"),
+    path("tasks/<int:pk>/start/", views.task_start, name="task_start"),
+    path("tasks/<int:pk>/onsite/", views.onsite, name="onsite"),
+    path("tasks/<int:pk>/onsite/findings/", views.finding_add, name="finding_add"),
+    path("tasks/<int:pk>/onsite/findings/<int:finding_id>/", views.finding_update, name="finding_update"),
+    path(
+        "tasks/<int:pk>/onsite/findings/<int:finding_id>/delete/", views.finding_delete, name="finding_delete"
+    ),
+    path(
+        "tasks/<int:pk>/onsite/findings/<int:finding_id>/evidence/",
+        views.evidence_upload,
+        name="evidence_upload",
+    ),
+    path(
+        "tasks/<int:pk>/onsite/evidence/<int:evidence_id>/delete/",
+        views.evidence_delete,
+        name="evidence_delete",
+    ),
+    path("tasks/<int:pk>/report/", views.task_report, name="task_report"),
+    path("tasks/<int:pk>/report/correct/", views.report_correct, name="report_correct"),
+    path("tasks/<int:pk>/preliminary/", views.preliminary, name="preliminary"),
+    path("tasks/<int:pk>/preliminary/send/", views.preliminary_send, name="preliminary_send"),
+    path("tasks/<int:pk>/defence/", views.defence, name="defence"),
+    path("tasks/<int:pk>/defence/close/", views.defence_close, name="defence_close"),
+    path("tasks/<int:pk>/opinion/", views.opinion_issue, name="opinion_issue"),
+    path("tasks/<int:pk>/rectification/order/", views.rectification_order, name="rectification_order"),
+    path("tasks/<int:pk>/rectification/", views.rectification, name="rectification"),
+    path(
+        "tasks/<int:pk>/rectification/evidence/",
+        views.rectification_evidence_upload,
+        name="rectification_evidence_upload",
+    ),
+    path("tasks/<int:pk>/rectification/review/", views.rectification_review, name="rectification_review"),
+    path("tasks/<int:pk>/close/", views.task_close, name="task_close"),
+    path("tasks/<int:pk>/escalate/", views.task_escalate, name="task_escalate"),
+    path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
+    path("tasks/<int:pk>/ratings/", views.task_rate, name="task_rate"),
+    # opinions, penalties (INST-4)
+    path("opinions/", views_admin.opinion_list, name="opinion_list"),
+    path("penalties/", views_admin.penalty_list, name="penalty_list"),
+    path("penalties/new/", views_admin.penalty_create, name="penalty_create"),
+    path("penalties/<int:pk>/", views_admin.penalty_detail, name="penalty_detail"),
+    path("penalties/<int:pk>/lift/", views_admin.penalty_lift, name="penalty_lift"),
+    # supervisors (SUP-9…11)
+    path("supervisors/", views_admin.performance, name="performance"),
+    path("supervisors/<int:pk>/", views_admin.supervisor_record, name="supervisor_record"),
+    path("supervisors/<int:pk>/assessment/", views_admin.assessment_decide, name="assessment_decide"),
+    path("supervisors/<int:pk>/misconduct/", views_admin.misconduct_add, name="misconduct_add"),
+    path("supervisors/<int:pk>/renew/", views_admin.supervisor_renew, name="supervisor_renew"),
+    path("misconduct/<int:pk>/withdraw/", views_admin.misconduct_withdraw, name="misconduct_withdraw"),
+    path("settings/", views_admin.policy, name="policy"),
+    # public (一公开, no login)
+    path("public/", views_public.public_draw_list, name="public_draw_list"),
+    path("public/draws/<int:pk>/", views_public.public_draw_detail, name="public_draw_detail"),
+    path(
+        "public/draws/<int:pk>/scenario.json", views_public.public_draw_scenario, name="public_draw_scenario"
+    ),
+    path("public/draws/<int:pk>/result.json", views_public.public_draw_result, name="public_draw_result"),
+    path("public/draws/<int:pk>/verify/", views_public.public_draw_verify, name="public_draw_verify"),
+    path("public/tasks/", views_public.public_task_list, name="public_task_list"),
+]
+urlpatterns += document_urlpatterns

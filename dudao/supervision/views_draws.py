@@ -1,0 +1,319 @@
+"""Draw pages (RAND-1/2): list, the wizard (define → review the scenario → publish → run → lock), detail.
+
+Authority users draw external supervisors for their region; an institution admin draws its own internal
+supervisors for its own batches. Every step is a service call; the page only shows what it did.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dudao.accounts.permissions import is_institution_admin, is_superuser
+from dudao.common.errors import ApplicationError, NotFound
+from dudao.people.models import Supervisor
+from dudao.registry.models import Batch, Institution, Occupation
+from dudao.web.kit import application_errors_as_http, list_page
+
+from . import presenters, selectors, services, snapshot, workflow
+from .forms import DrawFilterForm, DrawForm, ReasonForm, add_errors
+from .models import Draw, SupervisorKind
+from .permissions import can_manage_draw
+from .views_common import draw_creators, draw_pages, raise_http, require, row_version, run
+
+STEPS = (
+    ("define", "定义参数"),
+    ("review", "核对情景"),
+    ("published", "公布摘要与种子承诺"),
+    ("run", "执行抽取"),
+    ("locked", "锁定结果、公开种子"),
+)
+STEP_OF_STATUS = {"defined": 1, "published": 3, "run": 4, "locked": 5, "cancelled": -1}
+
+
+def _internal(user) -> bool:
+    return bool(is_institution_admin(user)) and not is_superuser(user)
+
+
+def _form(request: HttpRequest, *, data=None, initial=None) -> DrawForm:
+    user = request.user
+    internal = _internal(user)
+    kind = SupervisorKind.INTERNAL if internal else SupervisorKind.EXTERNAL
+    supervisors = (
+        selectors.supervisors_for(user)
+        .filter(kind=kind, status=Supervisor.Status.ACTIVE)
+        .select_related("person")
+        .order_by("person__name", "pk")
+    )
+    return DrawForm(
+        data,
+        initial=initial,
+        internal=internal,
+        institutions=selectors.institutions_in(user).filter(is_active=True).order_by("name"),
+        occupations=Occupation.objects.filter(is_active=True).order_by("code"),
+        supervisors=supervisors,
+    )
+
+
+@login_required
+@require_GET
+def draw_list(request: HttpRequest) -> HttpResponse:
+    """Draws in scope (authority: its region; institution: its internal draws)."""
+    require(draw_pages(request.user))
+    filters = DrawFilterForm(request.GET or None)
+    values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    qs = selectors.draw_list(
+        request.user,
+        q=values.get("q") or "",
+        status=values.get("status") or "",
+        task_kind=values.get("task_kind") or "",
+        year=values.get("year"),
+    )
+    return render(
+        request,
+        "supervision/draw_list.html",
+        {"filters": filters, "page": list_page(request, qs), "can_create": draw_creators(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@application_errors_as_http
+def draw_create(request: HttpRequest) -> HttpResponse:
+    """Wizard step 1: define the draw's parameters."""
+    require(draw_creators(request.user), "只有委派机构或评价机构管理员可以组织抽取")
+    form = _form(request, data=request.POST or None, initial={"sample_mode": "count", "group_size": 1})
+    if request.method == "POST" and form.is_valid():
+        internal = _internal(request.user)
+        try:
+            draw = services.draw_define(
+                actor=request.user,
+                kind=SupervisorKind.INTERNAL if internal else SupervisorKind.EXTERNAL,
+                **form.service_values(),
+            )
+        except ApplicationError as exc:
+            raise_http(exc)
+            add_errors(form, exc, DrawForm.FIELD_MAP)
+        else:
+            messages.success(request, f"已定义抽取 {draw.number},请核对情景摘要后公布")
+            return redirect("supervision:draw_detail", draw.pk)
+    return render(
+        request, "supervision/draw_form.html", {"form": form, "draw": None, "steps": STEPS, "step": 0}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@application_errors_as_http
+def draw_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the parameters while the draw is only defined (a published scenario is frozen)."""
+    draw = selectors.draw_get(request.user, pk)
+    require(can_manage_draw(request.user, draw), "没有修改此抽取的权限")
+    if draw.status != Draw.Status.DEFINED:
+        messages.error(request, "抽取已公布,参数不能再修改")
+        return redirect("supervision:draw_detail", pk)
+    form = _form(request, data=request.POST or None, initial=DrawForm.initial_from(draw))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.draw_update(
+                actor=request.user, draw=draw, row_version=row_version(request), **form.service_values()
+            )
+        except ApplicationError as exc:
+            raise_http(exc)
+            add_errors(form, exc, DrawForm.FIELD_MAP)
+        else:
+            messages.success(request, "已保存抽取参数")
+            return redirect("supervision:draw_detail", pk)
+    return render(
+        request, "supervision/draw_form.html", {"form": form, "draw": draw, "steps": STEPS, "step": 0}
+    )
+
+
+def _preview(draw: Draw) -> dict[str, Any]:
+    """Wizard step 2: what publication would freeze now (a read of both registers; nothing saved)."""
+    try:
+        raw = snapshot.build_scenario(draw)
+    except ApplicationError as exc:
+        return {"error": exc.message}
+    targets = raw["targets"]
+    names = dict(
+        Institution.objects.filter(uscc__in={t["institution"] for t in targets}).values_list("uscc", "name")
+    )
+    size = workflow.sample_size(len(targets), draw.sample_count, draw.sample_ratio)
+    supervisors = len(raw["supervisors"])
+    slots = size * draw.group_size
+    capacity = supervisors * draw.max_tasks
+    warnings = []
+    if slots > capacity:
+        warnings.append(
+            f"需要 {slots} 人次,督导员库最多可承担 {capacity} 人次({supervisors} 人 × {draw.max_tasks}),"
+            "部分对象将无法派员"
+        )
+    if supervisors < draw.group_size:
+        warnings.append(f"督导员库只有 {supervisors} 人,少于督导组人数 {draw.group_size}")
+    weighted = [t for t in targets if t.get("weight", 1) != 1]
+    return {
+        "targets": len(targets),
+        "sample": size,
+        "supervisors": supervisors,
+        "conflicts": len(raw["conflicts"]),
+        "examiners": len(raw["examiners"]),
+        "slots": slots,
+        "capacity": capacity,
+        "weighted": len(weighted),
+        "warnings": warnings,
+        "rows": [
+            {
+                **t,
+                "institution_name": names.get(t["institution"], t["institution"]),
+                "weight": t.get("weight", 1),
+            }
+            for t in targets[:30]
+        ],
+        "more": max(0, len(targets) - 30),
+    }
+
+
+def _result_rows(draw: Draw, result: dict[str, Any]) -> dict[str, Any]:
+    """The engine's result with names (authority view: names, not the public labels)."""
+    assignments: dict[str, list[str]] = result.get("assignments", {})
+    keys = {k for ks in assignments.values() for k in ks}
+    people = {
+        f"S{s.pk}": s.person.name
+        for s in Supervisor.objects.filter(pk__in=[snapshot.supervisor_pk(k) for k in keys]).select_related(
+            "person"
+        )
+    }
+    if draw.population == Draw.Population.BATCHES:
+        places = {
+            b.code: (b.institution.name, b.occupation.name, b.starts_at)
+            for b in Batch.objects.filter(code__in=result.get("selected", [])).select_related(
+                "institution", "occupation"
+            )
+        }
+    else:
+        places = {
+            i.uscc: (i.name, "", None)
+            for i in Institution.objects.filter(uscc__in=result.get("selected", []))
+        }
+    rows = []
+    for key in result.get("selected", []):
+        institution, occupation, starts_at = places.get(key, (key, "", None))
+        rows.append(
+            {
+                "target": key,
+                "institution": institution,
+                "occupation": occupation,
+                "starts_at": starts_at,
+                "supervisors": [people.get(k, k) for k in assignments.get(key, [])],
+                "unassigned": result.get("unassigned", {}).get(key, ""),
+            }
+        )
+    return {"rows": rows, "stats": result.get("stats", {}), "unassigned": len(result.get("unassigned", {}))}
+
+
+@login_required
+@require_GET
+@application_errors_as_http
+def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The wizard's review/publish/run/lock steps on one page, with the stepper showing where it is."""
+    require(draw_pages(request.user))
+    draw = selectors.draw_get(request.user, pk)
+    data = presenters.draw_detail(request.user, draw)
+    context: dict[str, Any] = {
+        "draw": draw,
+        "d": data,
+        "steps": STEPS,
+        "step": STEP_OF_STATUS.get(draw.status, 0),
+        "preview": _preview(draw) if draw.status == Draw.Status.DEFINED and data["can_manage"] else None,
+        "result": _result_rows(draw, data["result"]) if data["result"] else None,
+        "tasks": list(draw.tasks.select_related("institution", "batch").order_by("number"))
+        if draw.status == Draw.Status.LOCKED
+        else [],
+        "public_url": reverse("supervision:public_draw_detail", args=[draw.pk])
+        if draw.published_at and draw.status != Draw.Status.CANCELLED
+        else None,
+        "cancel_form": ReasonForm(label="取消原因"),
+    }
+    return render(request, "supervision/draw_detail.html", context)
+
+
+def _step(request: HttpRequest, pk: int, call, success: str) -> HttpResponse:
+    draw = selectors.draw_get(request.user, pk)
+    require(can_manage_draw(request.user, draw), "没有操作此抽取的权限")
+    return run(
+        request,
+        lambda: call(actor=request.user, draw=draw, row_version=row_version(request)),
+        success,
+        reverse("supervision:draw_detail", args=[pk]),
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def draw_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, services.draw_publish, "已公布:情景摘要和种子承诺值已公开,可以执行抽取")
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def draw_run(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, services.draw_run, "已执行抽取,请核对结果后锁定")
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def draw_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, services.draw_lock, "已锁定结果:种子已公开,督导任务已派发")
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def draw_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    draw = selectors.draw_get(request.user, pk)
+    require(can_manage_draw(request.user, draw), "没有操作此抽取的权限")
+    return run(
+        request,
+        lambda: services.draw_cancel(
+            actor=request.user,
+            draw=draw,
+            reason=request.POST.get("reason", ""),
+            row_version=row_version(request),
+        ),
+        "抽取已取消",
+        reverse("supervision:draw_detail", args=[pk]),
+    )
+
+
+@login_required
+@require_GET
+@application_errors_as_http
+def draw_scenario(request: HttpRequest, pk: int) -> HttpResponse:
+    """The frozen scenario (JSON) for the draw's managers."""
+    draw = selectors.draw_get(request.user, pk)
+    require(can_manage_draw(request.user, draw))
+    if not draw.scenario:
+        raise NotFound("抽取尚未公布,没有情景文件")
+    return json_download(draw.scenario, f"{draw.number}-scenario.json")
+
+
+def json_download(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text.encode("utf-8"), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def pretty(text: str) -> str:
+    return json.dumps(json.loads(text), ensure_ascii=False, indent=2) if text else ""
