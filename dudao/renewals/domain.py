@@ -116,13 +116,15 @@ class RenewalPlan:
         return (self.expires - self.received).days
 
     def as_json(self) -> dict[str, Any]:
-        """The contract of `dudao renewals plan --json` (issue 3 item 5), in contract order, + provisional."""
+        """Exactly the contract of `dudao renewals plan --json` (issue 3 item 5), in contract order.
+
+        Whether `decide_by` is provisional (CAL-3) is reported by the command on stderr, and by the API
+        beside this dict, so the JSON keeps the contract's four keys."""
         return {
             "path": self.path.value,
             "materials": [m.value for m in self.materials],
             "decide_by": self.decide_by.isoformat(),
             "evaluation_form": self.evaluation_form,
-            "provisional": self.provisional,
         }
 
 

@@ -524,6 +524,14 @@ def _renew_filing(actor: Any, app: RenewalApplication, today: dt.date) -> dict[s
         app.materials.get("scope", []),
         selectors.active_pairs(filing.pk, app.period_start, activity_end),
     )
+    if changes and all(c.action is domain.ScopeAction.DROP for c in changes):
+        # REN-5 would leave nothing to renew: a receipt for an empty scope is no renewal at all.
+        raise ValidationFailed(
+            "按延续备案规则,有效期内未开展评价的职业(工种)不予延续;本次延续后认定范围为空,"
+            "不能出具延续备案回执。请核实评价开展情况,或作出不予延续的决定。",
+            code="empty_renewed_scope",
+            detail={"scope_changes": [c.as_json() for c in changes]},
+        )
     if filing.status == "rectifying":
         filing = registry_services.filing_set_status(
             actor=actor,

@@ -60,7 +60,8 @@ class Choice:
 
 @dataclass(frozen=True)
 class DeductionRule:
-    """Points lost per occurrence; ``max_count`` caps how many occurrences an answer may report."""
+    """Points lost per occurrence. ``max_count`` is the number of cases the form lists (a hint for the
+    filling page's counter); a larger count is still a valid answer and the item floors at 0 (扣完为止)."""
 
     label_zh: str
     points: Decimal
@@ -781,14 +782,10 @@ def _answer_problems(form: ScoreForm, answers: Mapping[str, Any]) -> list[tuple[
                     )
                     continue
                 counts = value
-            for n, (count, rule) in enumerate(zip(counts, rules, strict=True), 1):
+            for n, count in enumerate(counts, 1):
                 where = f"项目 {item_id}" + (f" 第 {n} 条扣分规则" if len(rules) > 1 else "")
                 if count < 0:
                     problems.append((item_id, f"{where}:扣分次数不能为负数({count})"))
-                elif rule.max_count is not None and count > rule.max_count:
-                    problems.append(
-                        (item_id, f"{where}:扣分次数 {count} 超过上限 {rule.max_count}({rule.label_zh})")
-                    )
     for key in answers:
         if key not in form._item_ids:  # type: ignore[attr-defined]
             problems.append((str(key), f"项目 {key}:评估表 {form.id} 中没有此项目"))
@@ -816,8 +813,8 @@ def score(form: ScoreForm, answers: Mapping[str, Any]) -> ScoreResult:
                 break
             append(points)
         elif kind == _K_DEDUCT_ONE:
-            maximum, per, max_count = data
-            if type(value) is not int or value < 0 or (max_count is not None and value > max_count):
+            maximum, per, _max_count = data
+            if type(value) is not int or value < 0:
                 ok = False
                 break
             lost = per * value
@@ -836,8 +833,8 @@ def score(form: ScoreForm, answers: Mapping[str, Any]) -> ScoreResult:
                 ok = False
                 break
             lost = ZERO
-            for count, (per, max_count) in zip(value, rules, strict=True):
-                if type(count) is not int or count < 0 or (max_count is not None and count > max_count):
+            for count, (per, _max_count) in zip(value, rules, strict=True):
+                if type(count) is not int or count < 0:
                     ok = False
                     break
                 lost += per * count
@@ -869,8 +866,8 @@ def _item_points(kind: int, data: Any, value: Any) -> Decimal | None:
     if kind == _K_BONUS:
         return data if value is True else ZERO if value is False else None
     if kind == _K_DEDUCT_ONE:
-        maximum, per, max_count = data
-        if type(value) is not int or value < 0 or (max_count is not None and value > max_count):
+        maximum, per, _max_count = data
+        if type(value) is not int or value < 0:
             return None
         lost = per * value
         return maximum - lost if lost < maximum else ZERO
@@ -878,8 +875,8 @@ def _item_points(kind: int, data: Any, value: Any) -> Decimal | None:
     if (type(value) is not list and type(value) is not tuple) or len(value) != len(rules):
         return None
     lost = ZERO
-    for count, (per, max_count) in zip(value, rules, strict=True):
-        if type(count) is not int or count < 0 or (max_count is not None and count > max_count):
+    for count, (per, _max_count) in zip(value, rules, strict=True):
+        if type(count) is not int or count < 0:
             return None
         lost += per * count
     return maximum - lost if lost < maximum else ZERO

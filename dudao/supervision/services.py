@@ -1445,12 +1445,15 @@ def preliminary_opinion_send(
 ) -> Opinion:
     """Send the preliminary opinion to the institution; the defence window (working days) starts (ACT-4)."""
     obj = _locked_task(actor, task, row_version)
-    opinion = Opinion.objects.select_for_update().get(task=obj, kind=Opinion.Kind.PRELIMINARY)
     from dudao.workdays.selectors import calendar
 
     now = timezone.now()
     due = calendar().add_workdays(timezone.localtime(now).date(), _policy(obj).defence_workdays)
+    # The transition is checked first: a task in another state has no preliminary opinion to send.
     _move(obj, S.SENT_TO_INSTITUTION, actor, action="supervision.task.send_preliminary")
+    opinion = Opinion.objects.select_for_update().filter(task=obj, kind=Opinion.Kind.PRELIMINARY).first()
+    if opinion is None:
+        raise IllegalTransition("尚未形成初步督导意见,不能送达")
     before = audit.snapshot(opinion)
     opinion.sent_at = now
     opinion.defence_due_on = due.date

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from dudao.accounts.models import Role
 from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
+from dudao.common.models import AuditEvent
 from dudao.notifications.models import Message
 from dudao.registry import services as registry_services
-from dudao.registry.models import Filing, FilingScope
+from dudao.registry.models import Batch, Filing, FilingScope
 from dudao.renewals import services
 from dudao.renewals.models import RenewalApplication, RenewalAttachment
 from dudao.scorecards import services as sc
@@ -603,3 +604,28 @@ def test_close_expired_command(users, employer_admin, employer_filing):
     call_command("renewals", "close-expired", "--date", "2025-01-02", stdout=out)
     assert out.getvalue().strip() == "已到期处理 0 个备案,跳过 0 个(次日重试)"
     assert Filing.objects.get(pk=employer_filing.pk).status == "expired"
+
+
+def test_a_renewal_that_would_leave_no_scope_is_refused_and_changes_nothing(
+    users, employer_admin, employer_filing
+):
+    """REN-5 drops every occupation without activity; if nothing is left there is nothing to renew."""
+    staff = users[Role.AUTHORITY_STAFF]
+    app = apply(employer_admin, employer_filing)
+    app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
+    Batch.objects.filter(filing=employer_filing).update(status="cancelled")
+    before = (_scope(employer_filing), AuditEvent.objects.count())
+    with pytest.raises(ValidationFailed) as exc:
+        services.renewal_employer_decide(
+            actor=staff,
+            application=app,
+            approve=True,
+            opinion="材料齐全",
+            row_version=app.row_version,
+            today=D("2024-10-15"),
+        )
+    assert exc.value.code == "empty_renewed_scope"
+    assert "认定范围为空" in exc.value.message
+    assert (_scope(employer_filing), AuditEvent.objects.count()) == before
+    app.refresh_from_db()
+    assert app.status == "under_review"

@@ -44,7 +44,7 @@ def test_issue_example_employer_json(run):
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == (
         '{"path": "renewal", "materials": ["application", "renewal_form"], "decide_by": "2024-10-16", '
-        '"evaluation_form": null, "provisional": false}\n'
+        '"evaluation_form": null}\n'
     )
 
 
@@ -57,7 +57,6 @@ def test_twenty_working_days_across_national_day(run, kind):
         "materials": ["application", "renewal_form", "question_explanation", "expert_review"],
         "decide_by": "2024-10-30",
         "evaluation_form": "CQ-RENEWAL",
-        "provisional": False,
     }
     plain = json.loads(run(*plan_args(kind, "2024-12-31", "2024-09-27", "--json")).stdout)
     assert plain["materials"] == ["application", "renewal_form"]
@@ -102,13 +101,16 @@ def test_spring_festival_deadlines_with_the_shipped_calendar(run):
 
 
 def test_provisional_when_reaching_2027(run):
+    """CAL-3: the JSON keeps the contract's four keys; a provisional deadline is said on stderr."""
     done = run(*plan_args("tech_school", "2027-06-30", "2026-12-15", "--json"))
     assert done.stdout == (
         '{"path": "renewal", "materials": ["application", "renewal_form"], "decide_by": "2027-01-13", '
-        '"evaluation_form": "CQ-RENEWAL", "provisional": true}\n'
+        '"evaluation_form": "CQ-RENEWAL"}\n'
     )
-    employer = json.loads(run(*plan_args("employer", "2027-06-30", "2026-12-15", "--json")).stdout)
-    assert (employer["decide_by"], employer["provisional"]) == ("2026-12-29", False)
+    assert done.stderr.strip() == "注意:办结期限 2027-01-13 为暂定(所涉年度节假日安排尚未确认)"
+    employer = run(*plan_args("employer", "2027-06-30", "2026-12-15", "--json"))
+    assert json.loads(employer.stdout)["decide_by"] == "2026-12-29"
+    assert employer.stderr == ""
 
 
 def test_readable_chinese_summary(run):

@@ -92,7 +92,7 @@ def test_count_reaching_2027_is_provisional():
     # Others: 12-30, 12-31 (12), 2027-01-01 statutory New Year (fallback), 01-04…08 (17), 01-11…13 (20).
     other = _plan("social_org", "2026-12-15")
     assert (other.decide_by, other.provisional, other.unconfirmed_years) == (D("2027-01-13"), True, (2027,))
-    assert other.as_json()["provisional"] is True
+    assert set(other.as_json()) == {"path", "materials", "decide_by", "evaluation_form"}
     # 2026-12-20: employer 12-21…25 (5), 12-28…31 (9), 01-01 off, 01-04 (10).
     late = _plan("employer", "2026-12-20")
     assert (late.decide_by, late.provisional) == (D("2027-01-04"), True)
@@ -181,7 +181,6 @@ def test_decide_by_is_computed_on_every_path():
         "materials": [],
         "decide_by": "2025-02-06",
         "evaluation_form": None,
-        "provisional": False,
     }
     assert _plan("employer", "2025-01-02", expires="2024-12-31").decide_by == D("2025-01-16")
     late = _plan("employer", "2024-12-31", expires="2024-12-31")
@@ -201,13 +200,12 @@ def test_renewal_form_is_the_shipped_cq_renewal_form():
 def test_as_json_contract_and_key_order():
     result = _plan("social_org", "2024-09-27", expires="2024-12-31", self_built=True)
     data = result.as_json()
-    assert list(data) == ["path", "materials", "decide_by", "evaluation_form", "provisional"]
+    assert list(data) == ["path", "materials", "decide_by", "evaluation_form"]
     assert data == {
         "path": "renewal",
         "materials": FULL,
         "decide_by": "2024-10-30",
         "evaluation_form": "CQ-RENEWAL",
-        "provisional": False,
     }
     assert [m.value for m in Material] == FULL
 

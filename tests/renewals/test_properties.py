@@ -81,7 +81,7 @@ def test_path_materials_and_form_follow_the_rules(kind, self_built, received, of
 @given(kind=KINDS, self_built=st.booleans(), received=RECEIPTS, offset=OFFSETS)
 def test_json_shape(kind, self_built, received, offset):
     data = plan(kind, self_built, received + dt.timedelta(days=offset), received, CAL4).as_json()
-    assert list(data) == ["path", "materials", "decide_by", "evaluation_form", "provisional"]
+    assert list(data) == ["path", "materials", "decide_by", "evaluation_form"]
     assert data["path"] in {"renewal", "new_filing", "not_accepted"}
     assert dt.date.fromisoformat(data["decide_by"]).isoformat() == data["decide_by"]
     assert data["evaluation_form"] in {"CQ-RENEWAL", None}

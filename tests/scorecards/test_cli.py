@@ -189,3 +189,11 @@ def test_usage_errors_exit_2(tmp_path):
     run = run_dudao(tmp_path, "scorecards", "score", "CQ-RENEWAL")
     assert (run.returncode, run.stdout) == (2, "")
     assert "--answers" in run.stderr
+
+
+def test_an_item_answered_twice_is_refused(tmp_path):
+    answers = tmp_path / "dup.json"
+    answers.write_text('{"answers": {"1.1": "full", "1.1": "none"}}', encoding="utf-8")
+    run = run_dudao(tmp_path, "scorecards", "score", "QC-STATION", "--answers", str(answers), "--json")
+    assert (run.returncode, run.stdout) == (2, "")
+    assert "项目 1.1:答案文件中重复出现" in run.stderr

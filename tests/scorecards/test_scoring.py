@@ -277,10 +277,11 @@ def test_negative_count_names_the_item():
     ]
 
 
-def test_count_above_rule_maximum_names_the_item():
-    assert _problems("CQ-RENEWAL", _cq_with(**{"B8.4": [2, 0]})) == [
-        ("B8.4", "项目 B8.4 第 1 条扣分规则:扣分次数 2 超过上限 1(无档案材料销毁计划)")
-    ]
+def test_count_above_the_listed_cases_floors_at_zero():
+    """More occurrences than the form lists is still a valid answer: the item floors at 0 (扣完为止)."""
+    result = score(form("CQ-RENEWAL"), _cq_with(**{"B8.4": [2, 0], "A1.1": 11, "B4.1": 4}))
+    assert (result.items["B8.4"], result.items["A1.1"], result.items["B4.1"]) == (D("0"), D("0"), D("0"))
+    assert result.total == D("87.5")  # 96 − 0.5 − 4 − 4
 
 
 @pytest.mark.parametrize(

@@ -302,3 +302,14 @@ def test_not_renew_blocks_renewal_and_revoke_card_revokes(world):
         services.assessment_decide(
             actor=world.inst_admin, supervisor=world.s4, year=TODAY.year, decision="keep"
         )
+
+
+def test_sending_a_preliminary_opinion_before_one_exists_is_an_illegal_transition(world):
+    """A freshly dispatched task has no preliminary opinion: a clear refusal, not a server error."""
+    task = _task(world, world.s1)
+    before = counts()
+    with pytest.raises(IllegalTransition):
+        services.preliminary_opinion_send(actor=world.auth_staff, task=task)
+    assert counts() == before
+    task.refresh_from_db()
+    assert task.status == SupervisionTask.Status.DISPATCHED

@@ -100,7 +100,8 @@ class Command(BaseCommand):
         p_plan.add_argument(
             "--json",
             action="store_true",
-            help='输出 JSON:{"path", "materials", "decide_by", "evaluation_form", "provisional"}',
+            help='输出 JSON:{"path", "materials", "decide_by", "evaluation_form"};'
+            "期限为暂定时在标准错误输出提示",
         )
 
         p_close = _chinese_errors(
@@ -144,5 +145,10 @@ class Command(BaseCommand):
         result = plan(kind, options["self_built_questions"], expires, received, selectors.calendar())
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
+            if result.provisional:
+                # CAL-3: say so, without changing the JSON contract on stdout.
+                self.stderr.write(
+                    f"注意:办结期限 {result.decide_by.isoformat()} 为暂定(所涉年度节假日安排尚未确认)"
+                )
         else:
             self.stdout.write(summary_zh(result))

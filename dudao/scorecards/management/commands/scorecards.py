@@ -121,7 +121,7 @@ class Command(BaseCommand):
             raise _Fail(exc.message) from None
         text = _read_text(answers_file)
         try:
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
         except json.JSONDecodeError as exc:
             raise _Fail(
                 f"答案文件 {answers_file} 不是合法的 JSON:第 {exc.lineno} 行第 {exc.colno} 列:{exc.msg}"
@@ -206,3 +206,13 @@ def _table(form: ScoreForm, result: ScoreResult) -> str:
     lines.append(f"总分:{result.total:.2f}{capped}(封顶 {_num(form.cap)})")
     lines.append(f"等级:{band.label_zh}({band.id})")
     return "\n".join(lines)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An item answered twice is ambiguous: refuse it instead of silently keeping the last value."""
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Fail(f"项目 {key}:答案文件中重复出现")
+        seen[key] = value
+    return seen
