@@ -25,24 +25,25 @@ def test_list_shows_each_template_and_where_it_comes_from(tmp_path):
     overrides = tmp_path / "var" / "media" / "templates" / "documents"
     run = run_dudao(tmp_path, "render-document", "--list")
     assert (run.returncode, run.stderr) == (0, "")
-    assert run.stdout.splitlines() == [
-        f"覆盖目录:{overrides}",
-        f"official_letter\t内置\t{PACKAGE_DIR / 'official_letter.docx'}",
-        f"table_form\t内置\t{PACKAGE_DIR / 'table_form.docx'}",
-    ]
+    lines = run.stdout.splitlines()
+    names = sorted(p.stem for p in PACKAGE_DIR.glob("*.docx"))
+    assert lines[0] == f"覆盖目录:{overrides}"
+    assert lines[1:] == [f"{name}\t内置\t{PACKAGE_DIR / f'{name}.docx'}" for name in names]
     overrides.mkdir(parents=True)
     shutil.copy(PACKAGE_DIR / "table_form.docx", overrides / "table_form.docx")
     run = run_dudao(tmp_path, "render-document", "--list", "--json")
-    assert json.loads(run.stdout) == {
-        "override_dirs": [str(overrides)],
-        "templates": [
-            {
-                "name": "official_letter",
-                "origin": "package",
-                "path": str(PACKAGE_DIR / "official_letter.docx"),
-            },
-            {"name": "table_form", "origin": "override", "path": str(overrides / "table_form.docx")},
-        ],
+    listed = {t["name"]: t for t in json.loads(run.stdout)["templates"]}
+    assert json.loads(run.stdout)["override_dirs"] == [str(overrides)]
+    assert sorted(listed) == names
+    assert listed["official_letter"] == {
+        "name": "official_letter",
+        "origin": "package",
+        "path": str(PACKAGE_DIR / "official_letter.docx"),
+    }
+    assert listed["table_form"] == {
+        "name": "table_form",
+        "origin": "override",
+        "path": str(overrides / "table_form.docx"),
     }
     assert not (tmp_path / "var" / "dudao.sqlite3").exists()  # never opened a database
 
