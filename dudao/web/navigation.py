@@ -90,6 +90,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("机构管理", "备案与认定范围", "registry:filing_list", "file-certificate", authority_or_super),
     NavEntry("机构管理", "评价批次", "registry:batch_list", "calendar-event", authority_or_super),
     NavEntry("机构管理", "考核场所", "registry:venue_list", "map-pin", authority_or_super),
+    NavEntry("机构管理", "延续备案", "renewals:application_list", "file-refresh", authority_or_super),
     NavEntry("人员管理", "督导员", "people:supervisor_list", "user-shield", authority_or_super),
     NavEntry("人员管理", "考评员", "people:examiner_list", "user-check", authority_or_super),
     NavEntry("人员管理", "人员信息", "people:person_list", "users", authority_or_super),
@@ -104,6 +105,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量评估", "评估", "scorecards:evaluation_list", "clipboard-check", authority_or_super),
     NavEntry("质量评估", "评估表", "scorecards:form_list", "list-check", authority_or_super),
     NavEntry("基础数据", "职业目录", "registry:occupation_list", "list-details", authority_or_super),
+    NavEntry("基础数据", "行政区划", "registry:region_list", "map-2", authority_or_super),
     NavEntry("基础数据", "工作日历", "workdays:calendar", "calendar", authority_or_super),
     NavEntry("基础数据", "委派机构", "registry:authority_list", "building-bank", authority_or_super),
     # institution admin / staff
@@ -112,6 +114,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("本机构", "评价批次", "registry:batch_list", "calendar-event", is_institution_user),
     NavEntry("本机构", "考核场所", "registry:venue_list", "map-pin", is_institution_user),
     NavEntry("本机构", "内部督导员", "people:supervisor_list", "user-shield", is_institution_user),
+    NavEntry("本机构", "延续备案", "renewals:application_list", "file-refresh", is_institution_user),
     NavEntry("本机构", "评估结果", "scorecards:evaluation_list", "clipboard-check", is_institution_user),
     NavEntry("质量督导", "督导任务", "supervision:task_list", "clipboard-list", is_institution_user),
     NavEntry("质量督导", "督导意见", "supervision:opinion_list", "file-certificate", is_institution_user),
