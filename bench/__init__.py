@@ -1,0 +1,1 @@
+"""Benchmarks at province scale (`make bench` → `python -m bench.run`); figures go to docs/performance.md."""

@@ -1,0 +1,221 @@
+"""`dudao demo-data` in this test's database: counts, INST-3 on every batch, audit chain, flags, logins."""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from dudao.accounts.models import User
+from dudao.common.audit import verify_chain
+from dudao.common.models import AuditEvent
+from dudao.demo import names
+from dudao.demo.services import demo_password
+from dudao.people.models import (
+    Examiner,
+    ExaminerCard,
+    Person,
+    Relation,
+    Supervisor,
+    SupervisorCard,
+    SupervisorContract,
+)
+from dudao.registry import domain as registry_domain
+from dudao.registry import selectors as registry_selectors
+from dudao.registry import services as registry_services
+from dudao.registry.models import (
+    Authority,
+    Batch,
+    Filing,
+    FilingScope,
+    Institution,
+    Occupation,
+    Region,
+    Venue,
+)
+from dudao.workdays.selectors import calendar
+
+pytestmark = pytest.mark.django_db
+
+DEMO_USERS = [
+    "demo_admin",
+    "demo_authority_admin",
+    "demo_authority_staff",
+    "demo_external_supervisor",
+    "demo_internal_supervisor",
+    "demo_institution_admin",
+    "demo_institution_staff",
+    "demo_examiner",
+]
+
+
+def demo_data(*args: str) -> str:
+    out = StringIO()
+    call_command("demo-data", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def tiny():
+    return demo_data("--scale", "tiny", "--seed", "1")
+
+
+def identity() -> dict[str, list[str]]:
+    return {
+        "institutions": list(Institution.objects.order_by("name").values_list("name", "uscc")),
+        "batches": sorted(Batch.objects.values_list("code", flat=True)),
+        "filings": sorted(Filing.objects.values_list("number", flat=True)),
+        "cards": sorted(ExaminerCard.objects.values_list("number", flat=True))
+        + sorted(SupervisorCard.objects.values_list("number", flat=True)),
+    }
+
+
+def test_counts_by_type(tiny):
+    assert "评价机构 institutions: 12" in tiny and "评价批次 batches: 40" in tiny
+    assert Counter(Institution.objects.values_list("kind", flat=True)) == {
+        "social_org": 5,
+        "employer": 4,
+        "tech_school": 3,
+    }
+    assert Counter(Filing.objects.values_list("status", flat=True)) == {
+        "active": 9,
+        "expired": 2,
+        "suspended": 1,
+        "rectifying": 1,
+    }
+    assert FilingScope.objects.count() == 32 and Venue.objects.count() == 19
+    assert Counter(Supervisor.objects.values_list("kind", flat=True)) == {"external": 6, "internal": 6}
+    assert SupervisorCard.objects.count() == 12 and SupervisorContract.objects.count() > 0
+    assert Examiner.objects.count() == 40 and ExaminerCard.objects.count() == 40
+    assert Person.objects.count() == 54  # 40 examiners, 12 supervisors, 2 relatives declared by ID number
+    assert Counter(Relation.objects.values_list("kind", flat=True)) == {
+        "relative": 3,
+        "employment": 1,
+        "teacher_student": 1,
+        "master_apprentice": 1,
+    }
+    assert Batch.objects.count() == 40
+    authorities = Authority.objects.order_by("code")
+    assert [(a.code, a.card_issuer_code, a.parent_id is None) for a in authorities] == [
+        ("DEMO-36", "36", True),
+        ("DEMO-3601", "", False),
+        ("DEMO-3604", "", False),
+    ]
+    assert set(Region.objects.filter(kind="city").values_list("code", flat=True)) == {"360100", "360400"}
+    demo_occupations = Occupation.objects.filter(code__startswith="9-99-")
+    assert demo_occupations.count() == len(names.DEMO_OCCUPATIONS) == 11
+    assert set(demo_occupations.values_list("verified", "source")) == {(False, names.DEMO_OCCUPATION_SOURCE)}
+    assert Occupation.objects.filter(verified=True).count() == 6
+    assert sorted(User.objects.values_list("username", flat=True)) == sorted(DEMO_USERS)
+
+
+def test_every_batch_is_inside_an_active_filing_and_has_qualified_examiners(tiny):
+    workdays = calendar()
+    today = timezone.localdate()
+    checked = 0
+    for batch in Batch.objects.select_related("occupation").prefetch_related("examiners"):
+        start, end = timezone.localtime(batch.starts_at), timezone.localtime(batch.ends_at)
+        spec = registry_domain.BatchSpec(
+            occupation_id=batch.occupation_id,
+            occupation_label=batch.occupation.name,
+            work_type=batch.work_type,
+            levels=tuple(batch.levels),
+            starts_at=start,
+            ends_at=end,
+        )
+        # INST-3, with the registry's own check on the registry's own reading of the filings.
+        filing = registry_domain.check_batch_in_scope(
+            spec, registry_selectors.filing_specs_for_institution(batch.institution_id)
+        )
+        assert filing.id == batch.filing_id and filing.status == "active"
+        team = registry_services._examiners_with_cards([e.pk for e in batch.examiners.all()])
+        for examiner in team.values():  # EXAM-2/3
+            assert (
+                registry_services._examiner_problem(
+                    examiner, batch.occupation, batch.work_type, batch.levels, start.date(), end.date()
+                )
+                is None
+            )
+        assert batch.team_leader_id is None or batch.team_leader_id in team
+        assert start.date() > today and workdays.is_workday(start.date()) and workdays.is_workday(end.date())
+        checked += 1
+    assert checked == 40
+
+
+def test_audit_chain_verifies_with_one_event_per_record(tiny):
+    result = verify_chain()
+    assert result.ok and result.checked == AuditEvent.objects.count()
+    for action, model in [
+        ("registry.institution.create", Institution),
+        ("registry.filing.create", Filing),
+        ("registry.scope.add", FilingScope),
+        ("registry.venue.create", Venue),
+        ("person.create", Person),
+        ("examiner.create", Examiner),
+        ("examiner_card.issue", ExaminerCard),
+        ("supervisor.create", Supervisor),
+        ("supervisor_card.issue", SupervisorCard),
+        ("relation.declare", Relation),
+        ("registry.batch.create", Batch),
+        ("accounts.user_created", User),
+    ]:
+        ids = list(AuditEvent.objects.filter(action=action).values_list("object_id", flat=True))
+        assert sorted(ids) == sorted(str(pk) for pk in model.objects.values_list("pk", flat=True)), action
+    assert AuditEvent.objects.filter(action="registry.filing.set_status").count() == 4
+
+
+def test_if_empty_second_run_changes_nothing(tiny):
+    before = (
+        AuditEvent.objects.count(),
+        Institution.objects.count(),
+        Batch.objects.count(),
+        User.objects.count(),
+    )
+    out = demo_data("--scale", "tiny", "--seed", "1", "--if-empty")
+    assert out.strip() == "已有演示数据,跳过生成(--if-empty)"
+    assert (
+        AuditEvent.objects.count(),
+        Institution.objects.count(),
+        Batch.objects.count(),
+        User.objects.count(),
+    ) == before
+
+
+def test_second_run_without_flag_is_refused(tiny):
+    events = AuditEvent.objects.count()
+    with pytest.raises(CommandError, match="--if-empty"):
+        demo_data("--scale", "tiny", "--seed", "1")
+    assert AuditEvent.objects.count() == events and Institution.objects.count() == 12
+
+
+def test_reset_then_the_same_seed_gives_the_same_data(tiny):
+    first = identity()
+    out = demo_data("--scale", "tiny", "--seed", "1", "--reset")
+    assert out.startswith("已删除以前的演示数据")
+    assert identity() == first
+    assert Institution.objects.count() == 12 and Person.objects.count() == 54
+    reset = AuditEvent.objects.get(action="demo.reset")
+    assert reset.after["评价机构 institutions"] == 12 and reset.after["评价批次 batches"] == 40
+    assert verify_chain().ok
+
+
+def test_demo_logins_prints_one_line_per_role_and_the_logins_work(tiny):
+    out = StringIO()
+    call_command("demo-logins", stdout=out)
+    lines = out.getvalue().splitlines()
+    rows = lines[2:]  # header and rule
+    assert [line.split()[0] for line in rows] == DEMO_USERS
+    password = demo_password()
+    assert all(password in line for line in rows)
+    for username in DEMO_USERS:
+        assert authenticate(username=username, password=password) is not None, username
+    admin = User.objects.get(username="demo_admin")
+    assert admin.is_superuser and admin.role == ""
+    assert (
+        User.objects.get(username="demo_internal_supervisor").institution.name
+        == "南昌长青健康人才评价有限公司"
+    )
