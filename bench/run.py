@@ -389,6 +389,17 @@ def draw(quick: bool) -> dict[str, Any]:
     return figures
 
 
+def evaluation_document(quick: bool) -> dict[str, Any]:
+    """One signed CQ-RENEWAL evaluation rendered to DOCX and PDF (bench/evaluation_doc_bench.py)."""
+    args = [sys.executable, str(ROOT / "bench" / "evaluation_doc_bench.py"), "--json"]
+    args += ["--docx-runs", "5", "--pdf-runs", "1"] if quick else ["--docx-runs", "30", "--pdf-runs", "5"]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=1800, env=_env(""))
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return {"error": f"evaluation document bench exited {done.returncode}: {done.stderr.strip()[-300:]}"}
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Report
 def _fmt(value: Any, unit: str = "") -> str:
@@ -471,6 +482,19 @@ def table(report: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         )
     else:
         rows.append(("双随机抽取 draw", "—", "—", "", next(iter(d.values()), "")))
+    doc = report.get("evaluation_document", {})
+    for key, label, target in (("docx", "DOCX", 0.2), ("pdf", "PDF", 3.0)):
+        median = doc.get(f"{key}_median_s")
+        verdict = "" if median is None else ("达标 met" if median <= target else "未达标 MISSED")
+        rows.append(
+            (
+                f"评估表文书 evaluation {label} median (s)",
+                _fmt(median),
+                "(SQLite)",
+                f"≤ {target:g} s",
+                verdict,
+            )
+        )
     return rows
 
 
@@ -804,6 +828,7 @@ def main(argv: list[str] | None = None) -> int:
         print("PostgreSQL 完成 done", flush=True)
     report["scorecards"] = scorecards(1000 if args.quick else 10_000)
     report["draw"] = draw(args.quick)
+    report["evaluation_document"] = evaluation_document(args.quick)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = table(report)
     if args.json:
