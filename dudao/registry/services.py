@@ -966,7 +966,8 @@ def _batch_values(values: dict[str, Any], institution: Institution) -> dict[str,
 
 def _new_batch_code(day: dt.date) -> str:
     prefix = f"PC{day:%Y%m%d}"
-    existing = Batch.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    # A range instead of LIKE 'prefix%': uses the unique index on code on SQLite and PostgreSQL alike.
+    existing = Batch.objects.filter(code__gte=prefix, code__lt=prefix + "~").values_list("code", flat=True)
     return domain.batch_code(day, domain.next_batch_seq(existing, day))
 
 
