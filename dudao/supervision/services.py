@@ -771,16 +771,7 @@ def eligibility_problems(
     )
     if relations.exists():
         problems.append("督导员申报了与该机构或其人员的利害关系,须回避(SUP-8)")
-    busy = (
-        TaskMember.objects.filter(
-            supervisor=supervisor,
-            active=True,
-            task__starts_at__lt=ends_at,
-            task__ends_at__gt=starts_at,
-        )
-        .exclude(response=M.DECLINED)
-        .exclude(task__status__in=[S.CANCELLED, S.CLOSED])
-    )
+    busy = selectors.committed_memberships([supervisor.pk], starts_at, ends_at)
     if exclude_task is not None:
         busy = busy.exclude(task_id=exclude_task)
     if busy.exists():

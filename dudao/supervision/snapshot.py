@@ -38,7 +38,7 @@ from dudao.registry.models import Batch, Filing, Institution
 
 from . import workflow
 from .models import Draw, SupervisorKind
-from .selectors import public_institution_ids_with_penalty
+from .selectors import committed_memberships, public_institution_ids_with_penalty
 
 CST_OFFSET = "+08:00"
 PRIOR_VIOLATION_YEARS = 3
@@ -246,6 +246,21 @@ def build_scenario(draw: Draw) -> dict[str, Any]:
                 conflicts.add((person_to_key[mine], "institution", uscc[employees[other]]))
             for code in examiner_persons.get(other, ()):
                 conflicts.add((person_to_key[mine], "target", code))
+    # A supervisor already committed to an open task at an overlapping time is busy for that target,
+    # across draws too: recorded as a target conflict so the engine and its verification see it.
+    windows = [
+        (t["id"], dt.datetime.fromisoformat(t["start"]), dt.datetime.fromisoformat(t["end"])) for t in targets
+    ]
+    if windows:
+        window_start = min(w[1] for w in windows)
+        window_end = max(w[2] for w in windows)
+        pks = [s.pk for s, _ in pool]
+        for supervisor_id, busy_from, busy_to in committed_memberships(
+            pks, window_start, window_end
+        ).values_list("supervisor_id", "task__starts_at", "task__ends_at"):
+            for target_id, target_start, target_end in windows:
+                if busy_from < target_end and busy_to > target_start:
+                    conflicts.add((supervisor_key(supervisor_id), "target", target_id))
     examiners = sorted(
         (person_to_key[person_id], code)
         for person_id, codes in examiner_persons.items()

@@ -258,3 +258,16 @@ def test_relations_with_staff_and_examiners_become_conflicts(world):
             c.get("institution") or c.get("target"),
         ),
     )
+
+
+def test_a_supervisor_busy_on_an_overlapping_open_task_is_conflicted_for_that_target(world):
+    """No two overlapping tasks for one supervisor holds across draws: the snapshot records the clash."""
+    services.task_create(
+        actor=world.auth_staff, institution=world.institution, supervisors=[world.s1], batch=world.b1
+    )
+    draw = services.draw_publish(actor=world.auth_staff, draw=define(world))
+    conflicts = json.loads(draw.scenario)["conflicts"]
+    assert {"supervisor": f"S{world.s1.pk}", "target": "PC-A-1"} in conflicts
+    assert not any(
+        c.get("supervisor") == f"S{world.s1.pk}" and c.get("target") == "PC-A-2" for c in conflicts
+    )
