@@ -11,7 +11,7 @@ from dudao.accounts.models import Role
 from dudao.scorecards import services
 from dudao.scorecards.models import Evaluation
 from tests import factories as f
-from tests.e2e.conftest import browser, login, page, phone_page, shot  # noqa: F401 - fixtures
+from tests.e2e.conftest import login, shot
 from tests.scorecards.helpers import clean_answers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -63,7 +63,7 @@ def group(settings, tmp_path):
     return {"ev": ev, "leader": leader, "member": member, "tmp": tmp_path}
 
 
-def test_fill_on_a_phone_submit_and_sign(group, phone_page, page):  # noqa: F811 - e2e fixtures
+def test_fill_on_a_phone_submit_and_sign(group, phone_page, page):
     ev = group["ev"]
     phone = phone_page
     login(phone, "eval_member")
