@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.test import Client
 
 from tests import factories as f
+from tests.clock import FROZEN_NOW
+
+_clock = time_machine.travel(FROZEN_NOW, tick=True)
+
+
+def pytest_configure(config):
+    """Freeze the date before collection (module constants), in every xdist worker too (issue 7)."""
+    _clock.start()
+
+
+def pytest_unconfigure(config):
+    _clock.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -72,8 +72,23 @@ _BOLD_SERIF = ("方正小标宋简体", "方正小标宋_GBK", "小标宋", "方
 _SANS = ("黑体", "SimHei", "方正黑体_GBK", "方正黑体简体", "微软雅黑", "Microsoft YaHei", "等线", "DengXian")
 
 
+# Latin faces the templates name (Word's defaults) -> Debian's metric-compatible fonts-liberation2, so a
+# PDF never depends on fontconfig's fallback order (without them "Times New Roman" became DejaVu Serif,
+# which is wider, and table text reflowed). `make` installs fonts-liberation2.
+_LATIN = (
+    (("Times New Roman", "Times"), "Liberation Serif"),
+    (("Arial", "Helvetica"), "Liberation Sans"),
+    (("Courier New", "Courier"), "Liberation Mono"),
+)
+
+
 def _fontconfig() -> str:
-    rules = []
+    rules = [
+        f'<match target="pattern"><test name="family"><string>{name}</string></test>'
+        f'<edit name="family" mode="prepend" binding="strong"><string>{target}</string></edit></match>'
+        for names, target in _LATIN
+        for name in names
+    ]
     for names, target, bold in (
         (_SERIF, "Noto Serif CJK SC", False),
         (_BOLD_SERIF, "Noto Serif CJK SC", True),

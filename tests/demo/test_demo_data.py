@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from io import StringIO
 
@@ -219,3 +220,21 @@ def test_demo_logins_prints_one_line_per_role_and_the_logins_work(tiny):
         User.objects.get(username="demo_internal_supervisor").institution.name
         == "南昌长青健康人才评价有限公司"
     )
+
+
+def test_today_sets_the_reference_day_of_every_generated_date():
+    # Same seed, another reference day: the same records, every date moved with the day (issue 7).
+    demo_data("--scale", "tiny", "--seed", "1", "--today", "2026-06-02")
+    later = sorted(timezone.localtime(b.starts_at).date() for b in Batch.objects.all())
+    demo_data("--scale", "tiny", "--seed", "1", "--reset", "--today", "2026-06-01")
+    earlier = sorted(timezone.localtime(b.starts_at).date() for b in Batch.objects.all())
+    assert len(later) == len(earlier) == 40
+    shifts = [(a - b).days for a, b in zip(later, earlier, strict=True)]
+    assert min(shifts) >= 0 and max(shifts) > 0  # a day later, or the next working day after it
+    assert min(later) > dt.date(2026, 3, 1) and max(later) < dt.date(2026, 9, 1)
+
+
+def test_today_must_be_a_date():
+    with pytest.raises(CommandError, match="「2031-02-30」不是 YYYY-MM-DD 格式的日期"):
+        demo_data("--scale", "tiny", "--seed", "1", "--today", "2031-02-30")
+    assert Institution.objects.count() == 0

@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from dudao.people.models import ExaminerCard, SupervisorCard
 from dudao.registry.models import Batch, Filing, Institution
+from tests.clock import TODAY
 
 from .conftest import run_cli
 
@@ -35,6 +36,7 @@ TABLES = [
     "people_relation",
     "accounts_user",
 ]
+DAY = TODAY.isoformat()
 # Differ by nature: write time, random AES-GCM nonce, salted password hash; link-row ids follow set order.
 VOLATILE = {"created_at", "updated_at", "id_number_encrypted", "password", "last_login", "date_joined"}
 
@@ -68,7 +70,8 @@ def _events(db) -> list[str]:
 
 def test_same_seed_gives_the_same_data_in_two_fresh_databases(db, fresh_sqlite, settings):
     # Run 1: this test's own fresh database (SQLite or PostgreSQL), in this process.
-    call_command("demo-data", "--scale", "tiny", "--seed", "5", stdout=StringIO())
+    # The reference day is explicit: the subprocess runs on the machine's clock, this one on the tests'.
+    call_command("demo-data", "--scale", "tiny", "--seed", "5", "--today", DAY, stdout=StringIO())
     first = {
         "institutions": sorted(Institution.objects.values_list("name", "uscc")),
         "batches": sorted(Batch.objects.values_list("code", flat=True)),
@@ -82,7 +85,7 @@ def test_same_seed_gives_the_same_data_in_two_fresh_databases(db, fresh_sqlite, 
     }
     # Run 2: a new SQLite file, another process.
     path = fresh_sqlite("second")
-    run_cli(path, "demo-data", "--scale", "tiny", "--seed", "5")
+    run_cli(path, "demo-data", "--scale", "tiny", "--seed", "5", "--today", DAY)
     other = sqlite3.connect(path)
     second = {
         "institutions": sorted(other.execute("SELECT name, uscc FROM registry_institution").fetchall()),
@@ -102,8 +105,8 @@ def test_same_seed_gives_the_same_data_in_two_fresh_databases(db, fresh_sqlite, 
 @pytest.mark.parametrize("scale", ["tiny"])
 def test_bulk_path_writes_exactly_what_the_services_write(fresh_sqlite, scale):
     by_services, in_bulk = fresh_sqlite("services"), fresh_sqlite("bulk")
-    run_cli(by_services, "demo-data", "--scale", scale, "--seed", "3", "--mode", "services")
-    run_cli(in_bulk, "demo-data", "--scale", scale, "--seed", "3", "--mode", "bulk")
+    run_cli(by_services, "demo-data", "--scale", scale, "--seed", "3", "--mode", "services", "--today", DAY)
+    run_cli(in_bulk, "demo-data", "--scale", scale, "--seed", "3", "--mode", "bulk", "--today", DAY)
     a, b = sqlite3.connect(by_services), sqlite3.connect(in_bulk)
     for table in TABLES:
         assert _rows(a, table) == _rows(b, table), table

@@ -181,6 +181,33 @@ def test_apply_through_the_api_on_a_filing_far_from_expiry(client_as, users, fil
     )
 
 
+@pytest.mark.parametrize(
+    ("applied", "label"),
+    [
+        # Thursday 2026-12-03 + 20 working days = Thursday 2026-12-31: inside confirmed 2026 (REN-4, CAL-2).
+        ("2026-12-03 10:00 +0800", "剩余 20 个工作日"),
+        # One day later the 20th working day is Monday 2027-01-04: 2027 is not loaded, so provisional (CAL-3).
+        ("2026-12-04 10:00 +0800", "剩余 20 个工作日(临时)"),
+        ("2026-12-06 10:00 +0800", "剩余 20 个工作日(临时)"),  # the day issue 7 found the old test failing
+    ],
+)
+def test_a_deadline_reaching_an_unconfirmed_year_is_provisional(
+    client_as, users, filing, time_machine, applied, label
+):
+    time_machine.move_to(applied)
+    Filing.objects.filter(pk=filing.pk).update(valid_until="2099-12-31")
+    response = client_as(users[Role.INSTITUTION_ADMIN]).post(
+        f"{API}/applications",
+        {
+            "filing": filing.pk,
+            "materials": json.dumps(materials(filing), ensure_ascii=False),
+            "application_letter": pdf(),
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["deadline_label"] == label
+
+
 def test_api_apply_errors_are_422_and_change_nothing(client_as, users, filing, outsiders):
     Filing.objects.filter(pk=filing.pk).update(valid_until="2099-12-31")
     client = client_as(users[Role.INSTITUTION_ADMIN])

@@ -22,9 +22,8 @@ from dudao.people import models as pm
 from dudao.registry import models as rm
 from dudao.supervision import models as sm
 from tests import factories as f
+from tests.clock import TODAY
 from tests.conftest import client_for
-
-TODAY = timezone.localdate()
 
 
 def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,6 +12,13 @@ from django.test.utils import override_settings
 from dudao.common.errors import ApplicationError
 from dudao.demo import services
 from dudao.demo.plan import SCALES
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"「{value}」不是 YYYY-MM-DD 格式的日期") from None
 
 
 class Command(BaseCommand):
@@ -25,7 +34,16 @@ class Command(BaseCommand):
             default="small",
             help="规模:tiny(测试用)、small(演示)、province(全省规模,基准测试用)",
         )
-        parser.add_argument("--seed", type=int, default=1, help="随机种子:同一种子、同一天生成的数据完全相同")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="随机种子:同一种子、同一参考日期生成的数据完全相同"
+        )
+        parser.add_argument(
+            "--today",
+            type=_date,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="参考日期(不晚于今天):备案、证卡、批次等日期相对此日生成,默认今天;固定它可在不同日子重现同样的数据",
+        )
         parser.add_argument(
             "--if-empty", action="store_true", help="已有演示数据时什么也不做(make demo 可重复执行)"
         )
@@ -39,7 +57,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="以 JSON 输出摘要")
 
-    def handle(self, *args, scale: str, seed: int, if_empty: bool, reset: bool, mode: str, **options):
+    def handle(
+        self,
+        *args,
+        scale: str,
+        seed: int,
+        if_empty: bool,
+        reset: bool,
+        mode: str,
+        today: dt.date | None,
+        **options,
+    ):
         if if_empty and reset:
             raise CommandError("--if-empty 与 --reset 不能同时使用")
         # A batch job: Django's DEBUG query log would only cost time and memory here.
@@ -56,7 +84,7 @@ class Command(BaseCommand):
                         self.stdout.write(
                             "已删除以前的演示数据:" + ",".join(f"{k} {v}" for k, v in removed.items())
                         )
-                summary = services.demo_data_create(scale=scale, seed=seed, mode=mode)
+                summary = services.demo_data_create(scale=scale, seed=seed, mode=mode, today=today)
             except ApplicationError as exc:
                 raise CommandError(exc.message) from exc
         self._print(options, summary)
