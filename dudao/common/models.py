@@ -31,6 +31,8 @@ class AuditEvent(models.Model):
     after = models.JSONField("修改后", null=True, blank=True)
     request_id = models.CharField("请求ID", max_length=64, blank=True)
     algorithm = models.CharField("哈希算法", max_length=16)
+    # Which chain key made `hash` (SEC-1: keys rotate; retired keys stay configured for verification).
+    key_id = models.CharField("密钥标识", max_length=32, blank=True, default="")
     prev_hash = models.CharField("前一事件哈希", max_length=128)
     hash = models.CharField("哈希", max_length=128, unique=True)
 
@@ -62,6 +64,45 @@ class AuditEvent(models.Model):
             "after": self.after,
             "request_id": self.request_id,
             "algorithm": self.algorithm,
+            # Covered once the chain is keyed; legacy (unkeyed) rows had no key id.
+            **({"key_id": self.key_id} if self.key_id else {}),
+        }
+
+
+class AuditCheckpoint(models.Model):
+    """An Ed25519 signature over the chain head at one moment (SEC-1): truncation and rewrites show.
+
+    The private key is not in the database; anyone holding the published public key and a copy of the
+    checkpoints can check that every signed (event id, hash) is still in the chain.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    event_id = models.BigIntegerField("事件编号")
+    head_hash = models.CharField("链头哈希", max_length=128)
+    signed_at = models.DateTimeField("签名时间")
+    signature = models.CharField("签名", max_length=128)
+    public_key_fingerprint = models.CharField("公钥指纹", max_length=64)
+
+    class Meta:
+        verbose_name = "审计检查点"
+        verbose_name_plural = "审计检查点"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.id} @ event #{self.event_id}"
+
+    def signed_at_text(self) -> str:
+        return self.signed_at.isoformat(timespec="microseconds")
+
+    def as_public_dict(self) -> dict:
+        """The downloadable form (`checkpoints.json`), which `dudao audit verify --checkpoints` reads."""
+        return {
+            "id": self.id,
+            "event_id": self.event_id,
+            "head_hash": self.head_hash,
+            "signed_at": self.signed_at_text(),
+            "signature": self.signature,
+            "public_key_fingerprint": self.public_key_fingerprint,
         }
 
 

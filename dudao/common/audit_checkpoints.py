@@ -1,0 +1,59 @@
+"""Signed checkpoints of the audit chain (SEC-1): `dudao audit checkpoint`, the public download."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from . import audit_keys
+from .audit import CheckpointClaim, _lock_head, verify_chain
+from .errors import Conflict
+from .models import AuditCheckpoint
+
+
+class ChainNotIntact(Conflict):
+    code = "audit_chain_broken"
+    default_message = "审计链校验未通过,不能签发检查点"
+
+
+@transaction.atomic
+def checkpoint_create() -> AuditCheckpoint:
+    """Sign the current head after checking the whole chain, so a tampered head is never signed.
+
+    Holds the head lock: no event is appended between the check and the signature.
+    """
+    key = audit_keys.signing_key()
+    head = _lock_head()
+    if head.last_event_id == 0:
+        raise Conflict("审计链还没有事件,无需检查点", code="audit_chain_empty")
+    result = verify_chain(public_key=key.public_key())
+    if not result.ok:
+        raise ChainNotIntact(f"审计链校验未通过,不能签发检查点:{result.reason}")
+    next_id = (AuditCheckpoint.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    signed_at = timezone.now()
+    fingerprint = audit_keys.fingerprint(key.public_key())
+    checkpoint = AuditCheckpoint(
+        id=next_id,
+        event_id=head.last_event_id,
+        head_hash=head.last_hash,
+        signed_at=signed_at,
+        public_key_fingerprint=fingerprint,
+    )
+    checkpoint.signature = key.sign(CheckpointClaim.from_dict({**checkpoint.as_public_dict(), "signature": ""}).message()).hex()
+    checkpoint.save(force_insert=True)
+    return checkpoint
+
+
+def checkpoints_document() -> dict:
+    """`checkpoints.json`: every checkpoint, as `dudao audit verify --checkpoints` reads it."""
+    key = audit_keys.published_public_key()
+    return {
+        "format": "dudao-audit-checkpoints-v1",
+        "public_key_fingerprint": audit_keys.fingerprint(key) if key is not None else None,
+        "checkpoints": [c.as_public_dict() for c in AuditCheckpoint.objects.order_by("id")],
+    }
+
+
+def claims_from_document(document: dict) -> list[CheckpointClaim]:
+    return [CheckpointClaim.from_dict(item) for item in document["checkpoints"]]
