@@ -14,7 +14,7 @@ class _Editor:
     def __init__(self, connection):
         self.connection = connection
 
-    def execute(self, sql):
+    def execute(self, sql, params=None):
         with self.connection.cursor() as cursor:
             cursor.execute(sql)
 
@@ -30,10 +30,9 @@ def create_guards(connection=default_connection) -> None:
 
 def allow_flush_of_audit_tables() -> None:
     """Django's test flush empties every table; lift the audit triggers around it (tests only)."""
-    from django.db.backends.postgresql.operations import DatabaseOperations as PgOps
-    from django.db.backends.sqlite3.operations import DatabaseOperations as SqliteOps
+    from django.db import connections
 
-    for ops_class in (PgOps, SqliteOps):
+    for ops_class in {type(conn.ops) for conn in connections.all()}:
         original = ops_class.execute_sql_flush
         if getattr(original, "_audit_guarded", False):
             continue

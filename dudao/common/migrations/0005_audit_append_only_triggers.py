@@ -47,7 +47,7 @@ def create(apps, schema_editor):
     else:
         return
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def drop(apps, schema_editor):
