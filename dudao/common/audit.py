@@ -137,15 +137,15 @@ def record_many(
                 key_id=key.key_id,
                 prev_hash=prev,
             )
-            event.hash = prev = audit_event_mac(key.secret, event.prev_hash, event.hash_payload(), event.algorithm)
+            event.hash = prev = audit_event_mac(
+                key.secret, event.prev_hash, event.hash_payload(), event.algorithm
+            )
             events.append(event)
             next_id += 1
         AuditEvent.objects.bulk_create(events, batch_size=2000)
         head.last_event_id, head.last_hash = events[-1].id, events[-1].hash
         head.save(update_fields=["last_event_id", "last_hash"])
     return len(events)
-
-
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,9 @@ def _walk(
                 )
             key = keyring.get(event.key_id)
             if key is None:
-                raise _ChainBroken(event.id, "key", f"事件 #{event.id} 的密钥「{event.key_id}」未配置,无法校验")
+                raise _ChainBroken(
+                    event.id, "key", f"事件 #{event.id} 的密钥「{event.key_id}」未配置,无法校验"
+                )
             if event.prev_hash != expected_prev:
                 raise _ChainBroken(
                     event.id,
@@ -290,6 +292,13 @@ def verify_chain(
     bad_checkpoint, check, reason = _check_checkpoints(claims, hashes, key)
     if bad_checkpoint is not None:
         return VerifyResult(
-            False, last_id, None, reason, check, bad_checkpoint, len(claims), signatures_checked=key is not None
+            False,
+            last_id,
+            None,
+            reason,
+            check,
+            bad_checkpoint,
+            len(claims),
+            signatures_checked=key is not None,
         )
     return VerifyResult(True, last_id, checkpoints_checked=len(claims), signatures_checked=key is not None)

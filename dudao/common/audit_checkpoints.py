@@ -40,7 +40,9 @@ def checkpoint_create() -> AuditCheckpoint:
         signed_at=signed_at,
         public_key_fingerprint=fingerprint,
     )
-    checkpoint.signature = key.sign(CheckpointClaim.from_dict({**checkpoint.as_public_dict(), "signature": ""}).message()).hex()
+    checkpoint.signature = key.sign(
+        CheckpointClaim.from_dict({**checkpoint.as_public_dict(), "signature": ""}).message()
+    ).hex()
     checkpoint.save(force_insert=True)
     return checkpoint
 

@@ -14,11 +14,16 @@ def audit_keys_configured(app_configs=None, **kwargs) -> list[checks.CheckMessag
     if not getattr(settings, "PRODUCTION", False):
         return []
     errors = [
-        checks.Error(problem, hint="生成随机密钥:python -c 'import secrets; print(secrets.token_urlsafe(48))'",
-                     id="dudao.E101")
+        checks.Error(
+            problem,
+            hint="生成随机密钥:python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+            id="dudao.E101",
+        )
         for problem in audit_keys.chain_key_problems()
     ]
-    if not audit_keys.setting_value("DUDAO_AUDIT_SIGNING_KEY") and not audit_keys.setting_value("DUDAO_AUDIT_PUBLIC_KEY"):
+    if not audit_keys.setting_value("DUDAO_AUDIT_SIGNING_KEY") and not audit_keys.setting_value(
+        "DUDAO_AUDIT_PUBLIC_KEY"
+    ):
         errors.append(
             checks.Error(
                 "未设置检查点签名私钥 DUDAO_AUDIT_SIGNING_KEY 或公钥 DUDAO_AUDIT_PUBLIC_KEY",

@@ -20,7 +20,7 @@ class _Editor:
 
 
 def drop_guards(connection=default_connection) -> None:
-    """What a privileged writer does before tampering; undone by the test's rollback (DDL is transactional)."""
+    """What a privileged writer does first; the test's rollback restores them (DDL is transactional)."""
     _triggers.drop(None, _Editor(connection))
 
 

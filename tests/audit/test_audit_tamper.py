@@ -249,6 +249,14 @@ def test_checkpoint_of_an_empty_chain_is_refused():
 def test_verify_is_read_only(tmp_path, signing_key_files):
     _events(3)
     checkpoint_create()
-    before = (AuditEvent.objects.count(), AuditCheckpoint.objects.count(), AuditChainHead.objects.get().last_hash)
+    before = (
+        AuditEvent.objects.count(),
+        AuditCheckpoint.objects.count(),
+        AuditChainHead.objects.get().last_hash,
+    )
     call_command("audit", "verify", *_downloads(tmp_path, signing_key_files))
-    assert (AuditEvent.objects.count(), AuditCheckpoint.objects.count(), AuditChainHead.objects.get().last_hash) == before
+    assert (
+        AuditEvent.objects.count(),
+        AuditCheckpoint.objects.count(),
+        AuditChainHead.objects.get().last_hash,
+    ) == before

@@ -145,7 +145,9 @@ def test_rekey_migration_turns_an_intact_legacy_chain_into_a_keyed_one(settings)
     _rekey(apps, None)
     result = audit.verify_chain()
     assert (result.ok, result.checked) == (True, 4)
-    assert set(AuditEvent.objects.values_list("algorithm", "key_id")) == {("hmac-" + preferred_hash_algorithm(), "1")}
+    assert set(AuditEvent.objects.values_list("algorithm", "key_id")) == {
+        ("hmac-" + preferred_hash_algorithm(), "1")
+    }
     _rekey(apps, None)  # idempotent: nothing left to re-key
     assert audit.verify_chain().ok
 
