@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from . import audit_keys
-from .audit import CheckpointClaim, _lock_head, verify_chain
+from .audit import CheckpointClaim, _lock_head, verify_chain, verify_since
 from .errors import Conflict
 from .models import AuditCheckpoint
 
@@ -19,18 +18,23 @@ class ChainNotIntact(Conflict):
 
 @transaction.atomic
 def checkpoint_create() -> AuditCheckpoint:
-    """Sign the current head after checking the whole chain, so a tampered head is never signed.
+    """Sign the current head after checking the chain, so a tampered head is never signed.
 
-    Holds the head lock: no event is appended between the check and the signature.
+    The first checkpoint checks the whole chain; later ones check the previous checkpoint (signature and
+    event) and every event after it. Holds the head lock: nothing is appended between check and signature.
     """
     key = audit_keys.signing_key()
     head = _lock_head()
     if head.last_event_id == 0:
         raise Conflict("审计链还没有事件,无需检查点", code="audit_chain_empty")
-    result = verify_chain(public_key=key.public_key())
+    previous = AuditCheckpoint.objects.order_by("-id").first()
+    if previous is None:
+        result = verify_chain(public_key=key.public_key())
+    else:
+        result = verify_since(CheckpointClaim.from_dict(previous.as_public_dict()), key.public_key())
     if not result.ok:
         raise ChainNotIntact(f"审计链校验未通过,不能签发检查点:{result.reason}")
-    next_id = (AuditCheckpoint.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    next_id = (previous.id if previous else 0) + 1
     signed_at = timezone.now()
     fingerprint = audit_keys.fingerprint(key.public_key())
     checkpoint = AuditCheckpoint(

@@ -260,3 +260,55 @@ def test_verify_is_read_only(tmp_path, signing_key_files):
         AuditCheckpoint.objects.count(),
         AuditChainHead.objects.get().last_hash,
     ) == before
+
+
+def test_unreadable_downloads_are_refused_in_chinese(tmp_path):
+    _events(1)
+    (tmp_path / "bad.pem").write_text("not a key")
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(CommandError, match="公钥文件不是 PEM 格式"):
+        call_command("audit", "verify", "--public-key", str(tmp_path / "bad.pem"))
+    with pytest.raises(CommandError, match="检查点文件格式不对"):
+        call_command("audit", "verify", "--checkpoints", str(tmp_path / "bad.json"))
+    with pytest.raises(CommandError, match="无法读取文件"):
+        call_command("audit", "verify", "--checkpoints", str(tmp_path / "absent.json"))
+
+
+def test_next_checkpoint_refuses_after_truncation_below_the_previous_one():
+    """Checkpoints check incrementally from the previous one: its event must still be there."""
+    _events(5)
+    checkpoint_create()
+    drop_guards()
+    AuditEvent.objects.filter(id__gte=4).delete()
+    _set_head(3)
+    with pytest.raises(CommandError, match="检查点 #1 指向的事件 #5 已不存在或被改写"):
+        call_command("audit", "checkpoint")
+
+
+def test_next_checkpoint_refuses_an_edit_after_the_previous_one():
+    _events(3)
+    checkpoint_create()
+    _events(2)
+    drop_guards()
+    AuditEvent.objects.filter(pk=5).update(action="forged")
+    with pytest.raises(CommandError, match="事件 #5 的 HMAC 不符"):
+        call_command("audit", "checkpoint")
+    assert AuditCheckpoint.objects.count() == 1
+
+
+def test_next_checkpoint_refuses_a_forged_previous_signature():
+    _events(3)
+    checkpoint_create()
+    drop_guards()
+    AuditCheckpoint.objects.filter(pk=1).update(signature="cd" * 64)
+    with pytest.raises(CommandError, match="检查点 #1 的签名无效"):
+        call_command("audit", "checkpoint")
+
+
+def test_incremental_checkpoint_of_an_intact_chain(capsys):
+    _events(3)
+    checkpoint_create()
+    _events(2)
+    call_command("audit", "checkpoint")
+    assert capsys.readouterr().out.startswith("已签发检查点 #2:事件 #5")
+    assert audit.verify_chain().ok

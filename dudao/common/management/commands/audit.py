@@ -42,7 +42,10 @@ class Command(BaseCommand):
     def _verify(self, options):
         public_key = checkpoints = None
         if options["public_key"]:
-            public_key = audit_keys.load_public_key(_read(options["public_key"]))
+            try:
+                public_key = audit_keys.load_public_key(_read(options["public_key"]))
+            except ValueError as exc:
+                raise CommandError(f"公钥文件不是 PEM 格式的 Ed25519 公钥:{options['public_key']}") from exc
         if options["checkpoints"]:
             try:
                 checkpoints = claims_from_document(json.loads(_read(options["checkpoints"])))
