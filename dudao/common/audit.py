@@ -205,35 +205,35 @@ def _walk(
 ) -> tuple[int, str, dict[int, str]]:
     """Check every event after `after_id` in id order; return (last id, last hash, hashes of `watch`)."""
     expected_id, last_id, seen = after_id + 1, after_id, {}
+    columns = (*AuditEvent.HASHED_FIELDS, "prev_hash", "hash")
     while True:
-        events = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:chunk_size])
-        if not events:
+        rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id").values(*columns)[:chunk_size])
+        if not rows:
             return expected_id - 1, expected_prev, seen
-        for event in events:
-            if event.id != expected_id:
+        for row in rows:
+            event_id, algorithm, key_id = row["id"], row["algorithm"], row["key_id"]
+            if event_id != expected_id:
                 raise _ChainBroken(expected_id, "sequence", f"事件编号不连续(缺少 #{expected_id})")
-            if not event.algorithm.startswith("hmac-") or not event.key_id:
+            if not algorithm.startswith("hmac-") or not key_id:
                 raise _ChainBroken(
-                    event.id, "keyed", f"事件 #{event.id} 未用 HMAC 保护(算法 {event.algorithm or '空'})"
+                    event_id, "keyed", f"事件 #{event_id} 未用 HMAC 保护(算法 {algorithm or '空'})"
                 )
-            key = keyring.get(event.key_id)
+            key = keyring.get(key_id)
             if key is None:
+                raise _ChainBroken(event_id, "key", f"事件 #{event_id} 的密钥「{key_id}」未配置,无法校验")
+            if row["prev_hash"] != expected_prev:
                 raise _ChainBroken(
-                    event.id, "key", f"事件 #{event.id} 的密钥「{event.key_id}」未配置,无法校验"
-                )
-            if event.prev_hash != expected_prev:
-                raise _ChainBroken(
-                    event.id,
+                    event_id,
                     "link",
-                    f"事件 #{event.id} 的前一哈希与事件 #{event.id - 1} 不符(顺序被调换或链被改写)",
+                    f"事件 #{event_id} 的前一哈希与事件 #{event_id - 1} 不符(顺序被调换或链被改写)",
                 )
-            if audit_event_mac(key, event.prev_hash, event.hash_payload(), event.algorithm) != event.hash:
-                raise _ChainBroken(event.id, "hmac", f"事件 #{event.id} 的 HMAC 不符(内容被修改或哈希被重算)")
-            if event.id in watch:
-                seen[event.id] = event.hash
-            expected_prev = event.hash
+            if audit_event_mac(key, expected_prev, AuditEvent.payload_of(row), algorithm) != row["hash"]:
+                raise _ChainBroken(event_id, "hmac", f"事件 #{event_id} 的 HMAC 不符(内容被修改或哈希被重算)")
+            if event_id in watch:
+                seen[event_id] = row["hash"]
+            expected_prev = row["hash"]
             expected_id += 1
-        last_id = events[-1].id
+        last_id = rows[-1]["id"]
 
 
 def _check_checkpoints(

@@ -49,24 +49,34 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
 
+    HASHED_FIELDS = (
+        "id",
+        "at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "before",
+        "after",
+        "request_id",
+        "algorithm",
+        "key_id",
+    )
+
     def hash_payload(self) -> dict:
         """The fields covered by the hash, in a form that survives a database round trip."""
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_label": self.object_label,
-            "before": self.before,
-            "after": self.after,
-            "request_id": self.request_id,
-            "algorithm": self.algorithm,
-            # Covered once the chain is keyed; legacy (unkeyed) rows had no key id.
-            **({"key_id": self.key_id} if self.key_id else {}),
-        }
+        return self.payload_of({name: getattr(self, name) for name in self.HASHED_FIELDS})
+
+    @staticmethod
+    def payload_of(values: dict) -> dict:
+        """`hash_payload` from a `.values()` row: verify reads rows without building model instances."""
+        payload = {name: values[name] for name in AuditEvent.HASHED_FIELDS if name != "key_id"}
+        payload["at"] = values["at"].isoformat(timespec="microseconds")
+        if values["key_id"]:  # covered once the chain is keyed; legacy (unkeyed) rows had no key id
+            payload["key_id"] = values["key_id"]
+        return payload
 
 
 class AuditCheckpoint(models.Model):
