@@ -51,7 +51,7 @@ def _actor_fields(actor: Any) -> tuple[int | None, str]:
     return actor.pk, actor.get_username()
 
 
-def _lock_head() -> AuditChainHead:
+def lock_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         # First event ever: several writers may race to create the head; exactly one insert wins.
@@ -81,7 +81,7 @@ def record(
     actor_id, actor_label = _actor_fields(actor)
     key = audit_keys.current_chain_key()
     with transaction.atomic():
-        head = _lock_head()
+        head = lock_head()
         event = AuditEvent(
             id=head.last_event_id + 1,
             at=timezone.now(),
@@ -118,7 +118,7 @@ def record_many(
     request_id = current_request_id()
     key = audit_keys.current_chain_key()
     with transaction.atomic():
-        head = _lock_head()
+        head = lock_head()
         prev, next_id, events = head.last_hash, head.last_event_id + 1, []
         for obj, data in zip(objects, afters, strict=True):
             event = AuditEvent(

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit_keys
-from .audit import CheckpointClaim, _lock_head, verify_chain, verify_since
+from .audit import CheckpointClaim, lock_head, verify_chain, verify_since
 from .errors import Conflict
 from .models import AuditCheckpoint
 
@@ -24,7 +24,7 @@ def checkpoint_create() -> AuditCheckpoint:
     event) and every event after it. Holds the head lock: nothing is appended between check and signature.
     """
     key = audit_keys.signing_key()
-    head = _lock_head()
+    head = lock_head()
     if head.last_event_id == 0:
         raise Conflict("审计链还没有事件,无需检查点", code="audit_chain_empty")
     previous = AuditCheckpoint.objects.order_by("-id").first()

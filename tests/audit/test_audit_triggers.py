@@ -67,3 +67,11 @@ def test_postgresql_refuses_truncate(trail, table):
         pytest.skip("needs PostgreSQL: SQLite has no TRUNCATE")
     _refused(f"TRUNCATE {table} CASCADE")
     assert AuditEvent.objects.count() == 3 and AuditCheckpoint.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_transactional_tests_still_flush_audit_rows():
+    """Django empties the tables after this test; tests/conftest.py lifts the triggers around that flush."""
+    with transaction.atomic():
+        audit.record(actor=None, action="test.write", object_type="t")
+    assert AuditEvent.objects.count() == 1
