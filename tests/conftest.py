@@ -21,6 +21,14 @@ def pytest_unconfigure(config):
     _clock.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_tables_flushable():
+    """Transactional tests end with a flush; the audit tables refuse DELETE/TRUNCATE (SEC-1 triggers)."""
+    from tests.audit.guards import allow_flush_of_audit_tables
+
+    allow_flush_of_audit_tables()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """PBKDF2 at production strength would dominate test time; hashing itself is Django's."""

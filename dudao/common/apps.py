@@ -5,3 +5,6 @@ class CommonConfig(AppConfig):
     name = "dudao.common"
     label = "common"
     verbose_name = "公共"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the audit-key system checks

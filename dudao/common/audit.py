@@ -1,4 +1,8 @@
-"""The audit chain: append an event in the writer's transaction, verify the whole chain."""
+"""The audit chain (SEC-1): append a keyed event in the writer's transaction, sign checkpoints, verify.
+
+Each event's `hash` is an HMAC (key outside the database, `audit_keys`) over the event and the previous
+hash; a checkpoint is an Ed25519 signature over the head. `docs/audit.md` describes the protocol.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,19 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from .domain import GENESIS_HASH, audit_event_hash, canonical_json, preferred_hash_algorithm
+from . import audit_keys
+from .domain import (
+    GENESIS_HASH,
+    audit_event_mac,
+    canonical_json,
+    checkpoint_message,
+    keyed_algorithm,
+    preferred_hash_algorithm,
+)
 from .middleware import current_request_id
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditCheckpoint, AuditEvent
 
-_ALGORITHM = preferred_hash_algorithm()
+_ALGORITHM = keyed_algorithm(preferred_hash_algorithm())
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -39,7 +51,7 @@ def _actor_fields(actor: Any) -> tuple[int | None, str]:
     return actor.pk, actor.get_username()
 
 
-def _lock_head() -> AuditChainHead:
+def lock_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         # First event ever: several writers may race to create the head; exactly one insert wins.
@@ -67,8 +79,9 @@ def record(
         object_id = object_id or obj.pk
         object_label = object_label or str(obj)[:255]
     actor_id, actor_label = _actor_fields(actor)
+    key = audit_keys.current_chain_key()
     with transaction.atomic():
-        head = _lock_head()
+        head = lock_head()
         event = AuditEvent(
             id=head.last_event_id + 1,
             at=timezone.now(),
@@ -82,9 +95,10 @@ def record(
             after=_jsonable(after),
             request_id=current_request_id(),
             algorithm=_ALGORITHM,
+            key_id=key.key_id,
             prev_hash=head.last_hash,
         )
-        event.hash = audit_event_hash(event.prev_hash, event.hash_payload(), event.algorithm)
+        event.hash = audit_event_mac(key.secret, event.prev_hash, event.hash_payload(), event.algorithm)
         event.save(force_insert=True)
         head.last_event_id = event.id
         head.last_hash = event.hash
@@ -102,8 +116,9 @@ def record_many(
     afters = after if after is not None else [snapshot(o) for o in objects]
     now = timezone.now()
     request_id = current_request_id()
+    key = audit_keys.current_chain_key()
     with transaction.atomic():
-        head = _lock_head()
+        head = lock_head()
         prev, next_id, events = head.last_hash, head.last_event_id + 1, []
         for obj, data in zip(objects, afters, strict=True):
             event = AuditEvent(
@@ -119,9 +134,12 @@ def record_many(
                 after=_jsonable(data),
                 request_id=request_id,
                 algorithm=_ALGORITHM,
+                key_id=key.key_id,
                 prev_hash=prev,
             )
-            event.hash = prev = audit_event_hash(event.prev_hash, event.hash_payload(), event.algorithm)
+            event.hash = prev = audit_event_mac(
+                key.secret, event.prev_hash, event.hash_payload(), event.algorithm
+            )
             events.append(event)
             next_id += 1
         AuditEvent.objects.bulk_create(events, batch_size=2000)
@@ -132,35 +150,189 @@ def record_many(
 
 @dataclass(frozen=True)
 class VerifyResult:
+    """What `dudao audit verify` found: the first failed check, naming the event or checkpoint."""
+
     ok: bool
     checked: int
     bad_event_id: int | None = None
     reason: str = ""
+    check: str = ""  # which check failed: sequence, keyed, key, link, hmac, head, checkpoint_*
+    bad_checkpoint_id: int | None = None
+    checkpoints_checked: int = 0
+    signatures_checked: bool = False
 
 
-def verify_chain(chunk_size: int = 5000) -> VerifyResult:
-    """Recompute every hash in id order; report the first edited, inserted or missing event."""
-    expected_prev = GENESIS_HASH
-    expected_id = 1
-    checked = 0
-    last_id = 0
+@dataclass(frozen=True)
+class CheckpointClaim:
+    """One signed checkpoint as read from the database or from a downloaded `checkpoints.json`."""
+
+    id: int
+    event_id: int
+    head_hash: str
+    signed_at: str
+    signature: str
+    public_key_fingerprint: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckpointClaim:
+        return cls(
+            id=int(data["id"]),
+            event_id=int(data["event_id"]),
+            head_hash=str(data["head_hash"]),
+            signed_at=str(data["signed_at"]),
+            signature=str(data["signature"]),
+            public_key_fingerprint=str(data["public_key_fingerprint"]),
+        )
+
+    def message(self) -> bytes:
+        return checkpoint_message(
+            checkpoint_id=self.id,
+            event_id=self.event_id,
+            head_hash=self.head_hash,
+            signed_at=self.signed_at,
+            key_fingerprint=self.public_key_fingerprint,
+        )
+
+
+class _ChainBroken(Exception):
+    def __init__(self, event_id: int, check: str, reason: str):
+        super().__init__(reason)
+        self.event_id, self.check, self.reason = event_id, check, reason
+
+
+def _walk(
+    *, after_id: int, expected_prev: str, keyring: dict[str, bytes], watch: set[int], chunk_size: int
+) -> tuple[int, str, dict[int, str]]:
+    """Check every event after `after_id` in id order; return (last id, last hash, hashes of `watch`)."""
+    expected_id, last_id, seen = after_id + 1, after_id, {}
+    columns = (*AuditEvent.HASHED_FIELDS, "prev_hash", "hash")
     while True:
-        events = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:chunk_size])
-        if not events:
-            break
-        for event in events:
-            if event.id != expected_id:
-                return VerifyResult(False, checked, expected_id, f"事件 #{expected_id} 缺失(已被删除)")
-            if event.prev_hash != expected_prev:
-                return VerifyResult(False, checked, event.id, f"事件 #{event.id} 的前一哈希不符(链被改动)")
-            recomputed = audit_event_hash(event.prev_hash, event.hash_payload(), event.algorithm)
-            if recomputed != event.hash:
-                return VerifyResult(False, checked, event.id, f"事件 #{event.id} 的内容被修改")
-            expected_prev = event.hash
+        rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id").values(*columns)[:chunk_size])
+        if not rows:
+            return expected_id - 1, expected_prev, seen
+        for row in rows:
+            event_id, algorithm, key_id = row["id"], row["algorithm"], row["key_id"]
+            if event_id != expected_id:
+                raise _ChainBroken(expected_id, "sequence", f"事件编号不连续(缺少 #{expected_id})")
+            if not algorithm.startswith("hmac-") or not key_id:
+                raise _ChainBroken(
+                    event_id, "keyed", f"事件 #{event_id} 未用 HMAC 保护(算法 {algorithm or '空'})"
+                )
+            key = keyring.get(key_id)
+            if key is None:
+                raise _ChainBroken(event_id, "key", f"事件 #{event_id} 的密钥「{key_id}」未配置,无法校验")
+            if row["prev_hash"] != expected_prev:
+                raise _ChainBroken(
+                    event_id,
+                    "link",
+                    f"事件 #{event_id} 的前一哈希与事件 #{event_id - 1} 不符(顺序被调换或链被改写)",
+                )
+            if audit_event_mac(key, expected_prev, AuditEvent.payload_of(row), algorithm) != row["hash"]:
+                raise _ChainBroken(event_id, "hmac", f"事件 #{event_id} 的 HMAC 不符(内容被修改或哈希被重算)")
+            if event_id in watch:
+                seen[event_id] = row["hash"]
+            expected_prev = row["hash"]
             expected_id += 1
-            checked += 1
-        last_id = events[-1].id
+        last_id = rows[-1]["id"]
+
+
+def _check_checkpoints(
+    claims: list[CheckpointClaim], hashes: dict[int, str], public_key: Any, *, check_sequence: bool = True
+) -> tuple[int | None, str, str]:
+    """(bad checkpoint id, check, reason) of the first failing checkpoint, or (None, "", "")."""
+    fingerprint = audit_keys.fingerprint(public_key) if public_key is not None else None
+    for expected, claim in enumerate(sorted(claims, key=lambda c: c.id), start=1):
+        if check_sequence and claim.id != expected:
+            return expected, "checkpoint_sequence", f"检查点编号不连续(缺少检查点 #{expected})"
+        if fingerprint is not None:
+            if claim.public_key_fingerprint != fingerprint:
+                return claim.id, "checkpoint_key", f"检查点 #{claim.id} 的公钥指纹与所给公钥不符"
+            if not audit_keys.signature_valid(public_key, claim.signature, claim.message()):
+                return claim.id, "checkpoint_signature", f"检查点 #{claim.id} 的签名无效"
+        if hashes.get(claim.event_id) != claim.head_hash:
+            return (
+                claim.id,
+                "checkpoint_event",
+                f"检查点 #{claim.id} 指向的事件 #{claim.event_id} 已不存在或被改写",
+            )
+    return None, "", ""
+
+
+def _head_mismatch(last_id: int, last_hash: str) -> VerifyResult | None:
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_event_id != checked or head.last_hash != expected_prev):
-        return VerifyResult(False, checked, checked + 1, f"事件 #{checked + 1} 之后的事件缺失(链尾被删除)")
-    return VerifyResult(True, checked)
+    head_id, head_hash = (head.last_event_id, head.last_hash) if head else (0, GENESIS_HASH)
+    if (head_id, head_hash) == (last_id, last_hash):
+        return None
+    bad = last_id + 1 if head_id > last_id else last_id
+    reason = f"链头与最后事件不符(链头记录事件 #{head_id},链中最后是事件 #{last_id})"
+    return VerifyResult(False, last_id, bad, reason, "head")
+
+
+def verify_since(claim: CheckpointClaim, public_key: Any, chunk_size: int = 5000) -> VerifyResult:
+    """Check only what came after a checkpoint (its signature, its event, the events after it, the head).
+
+    `dudao audit checkpoint` uses it so signing stays cheap on a chain of millions of events.
+    """
+    bad_checkpoint, check, reason = _check_checkpoints([claim], {}, public_key, check_sequence=False)
+    if bad_checkpoint is not None and check != "checkpoint_event":
+        return VerifyResult(False, 0, None, reason, check, bad_checkpoint)
+    anchor = AuditEvent.objects.filter(pk=claim.event_id).values_list("hash", flat=True).first()
+    if anchor != claim.head_hash:
+        reason = f"检查点 #{claim.id} 指向的事件 #{claim.event_id} 已不存在或被改写"
+        return VerifyResult(False, 0, None, reason, "checkpoint_event", claim.id)
+    try:
+        last_id, last_hash, _ = _walk(
+            after_id=claim.event_id,
+            expected_prev=claim.head_hash,
+            keyring=audit_keys.chain_keyring(),
+            watch=set(),
+            chunk_size=chunk_size,
+        )
+    except _ChainBroken as broken:
+        return VerifyResult(
+            False, broken.event_id - 1 - claim.event_id, broken.event_id, broken.reason, broken.check
+        )
+    return _head_mismatch(last_id, last_hash) or VerifyResult(True, last_id - claim.event_id)
+
+
+def database_checkpoints() -> list[CheckpointClaim]:
+    return [CheckpointClaim.from_dict(c.as_public_dict()) for c in AuditCheckpoint.objects.order_by("id")]
+
+
+def verify_chain(
+    chunk_size: int = 5000, *, public_key: Any = None, checkpoints: list[CheckpointClaim] | None = None
+) -> VerifyResult:
+    """Read-only check of the whole trail: every HMAC and link, the head row, then the checkpoints.
+
+    `checkpoints` defaults to the database's own; with a `public_key` (default: the configured one, if
+    any) their signatures are checked too. A verifier holding the public key and a downloaded copy of
+    the checkpoints detects truncation and rewrites even when the database's checkpoints are gone.
+    """
+    claims = checkpoints if checkpoints is not None else database_checkpoints()
+    key = public_key if public_key is not None else audit_keys.published_public_key()
+    try:
+        last_id, last_hash, hashes = _walk(
+            after_id=0,
+            expected_prev=GENESIS_HASH,
+            keyring=audit_keys.chain_keyring(),
+            watch={c.event_id for c in claims},
+            chunk_size=chunk_size,
+        )
+    except _ChainBroken as broken:
+        return VerifyResult(False, broken.event_id - 1, broken.event_id, broken.reason, broken.check)
+    head_broken = _head_mismatch(last_id, last_hash)
+    if head_broken is not None:
+        return head_broken
+    bad_checkpoint, check, reason = _check_checkpoints(claims, hashes, key)
+    if bad_checkpoint is not None:
+        return VerifyResult(
+            False,
+            last_id,
+            None,
+            reason,
+            check,
+            bad_checkpoint,
+            len(claims),
+            signatures_checked=key is not None,
+        )
+    return VerifyResult(True, last_id, checkpoints_checked=len(claims), signatures_checked=key is not None)

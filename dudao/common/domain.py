@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import json
 import uuid
 from typing import Any
@@ -49,8 +50,48 @@ def mask_middle(text: str, keep_start: int, keep_end: int, char: str = "*") -> s
 
 
 def audit_event_hash(prev_hash: str, payload: dict[str, Any], algorithm: str) -> str:
-    """Hash of one audit event chained to its predecessor (tamper evidence)."""
+    """Unkeyed hash of one event chained to its predecessor: the format before keyed chains (SEC-1).
+
+    Anyone with database access can recompute it, so it only serves to check legacy rows before they are
+    re-keyed; new events use `audit_event_mac`.
+    """
     return digest(prev_hash + "|" + canonical_json(payload), algorithm)
+
+
+HMAC_PREFIX = "hmac-"
+
+
+def keyed_algorithm(hash_algorithm: str) -> str:
+    """Name recorded on a keyed event: `hmac-sm3` or `hmac-sha256`."""
+    return HMAC_PREFIX + hash_algorithm
+
+
+def audit_event_mac(key: bytes, prev_hash: str, payload: dict[str, Any], algorithm: str) -> str:
+    """HMAC of one event chained to its predecessor (SEC-1): without the key nobody can recompute the chain.
+
+    `algorithm` is the recorded name (`hmac-sm3`); the message is the same as the unkeyed format's.
+    """
+    if not algorithm.startswith(HMAC_PREFIX):
+        raise ValueError(f"not a keyed algorithm: {algorithm}")
+    message = (prev_hash + "|" + canonical_json(payload)).encode("utf-8")
+    return hmac.new(key, message, algorithm.removeprefix(HMAC_PREFIX)).hexdigest()
+
+
+CHECKPOINT_CONTEXT = "dudao-audit-checkpoint-v1|"
+
+
+def checkpoint_message(
+    *, checkpoint_id: int, event_id: int, head_hash: str, signed_at: str, key_fingerprint: str
+) -> bytes:
+    """The bytes an audit checkpoint's Ed25519 signature covers (a fixed prefix, then canonical JSON)."""
+    body = {
+        "checkpoint": checkpoint_id,
+        "event_id": event_id,
+        "head_hash": head_hash,
+        "signed_at": signed_at,
+        "key": key_fingerprint,
+    }
+    return (CHECKPOINT_CONTEXT + canonical_json(body)).encode("utf-8")
 
 
 GENESIS_HASH = "0" * 64

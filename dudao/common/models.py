@@ -31,6 +31,8 @@ class AuditEvent(models.Model):
     after = models.JSONField("修改后", null=True, blank=True)
     request_id = models.CharField("请求ID", max_length=64, blank=True)
     algorithm = models.CharField("哈希算法", max_length=16)
+    # Which chain key made `hash` (SEC-1: keys rotate; retired keys stay configured for verification).
+    key_id = models.CharField("密钥标识", max_length=32, blank=True, default="")
     prev_hash = models.CharField("前一事件哈希", max_length=128)
     hash = models.CharField("哈希", max_length=128, unique=True)
 
@@ -47,21 +49,70 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
 
+    HASHED_FIELDS = (
+        "id",
+        "at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "before",
+        "after",
+        "request_id",
+        "algorithm",
+        "key_id",
+    )
+
     def hash_payload(self) -> dict:
         """The fields covered by the hash, in a form that survives a database round trip."""
+        return self.payload_of({name: getattr(self, name) for name in self.HASHED_FIELDS})
+
+    @staticmethod
+    def payload_of(values: dict) -> dict:
+        """`hash_payload` from a `.values()` row: verify reads rows without building model instances."""
+        payload = {name: values[name] for name in AuditEvent.HASHED_FIELDS if name != "key_id"}
+        payload["at"] = values["at"].isoformat(timespec="microseconds")
+        if values["key_id"]:  # covered once the chain is keyed; legacy (unkeyed) rows had no key id
+            payload["key_id"] = values["key_id"]
+        return payload
+
+
+class AuditCheckpoint(models.Model):
+    """An Ed25519 signature over the chain head at one moment (SEC-1): truncation and rewrites show.
+
+    The private key is not in the database; anyone holding the published public key and a copy of the
+    checkpoints can check that every signed (event id, hash) is still in the chain.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    event_id = models.BigIntegerField("事件编号")
+    head_hash = models.CharField("链头哈希", max_length=128)
+    signed_at = models.DateTimeField("签名时间")
+    signature = models.CharField("签名", max_length=128)
+    public_key_fingerprint = models.CharField("公钥指纹", max_length=64)
+
+    class Meta:
+        verbose_name = "审计检查点"
+        verbose_name_plural = "审计检查点"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.id} @ event #{self.event_id}"
+
+    def signed_at_text(self) -> str:
+        return self.signed_at.isoformat(timespec="microseconds")
+
+    def as_public_dict(self) -> dict:
+        """The downloadable form (`checkpoints.json`), which `dudao audit verify --checkpoints` reads."""
         return {
             "id": self.id,
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_label": self.object_label,
-            "before": self.before,
-            "after": self.after,
-            "request_id": self.request_id,
-            "algorithm": self.algorithm,
+            "event_id": self.event_id,
+            "head_hash": self.head_hash,
+            "signed_at": self.signed_at_text(),
+            "signature": self.signature,
+            "public_key_fingerprint": self.public_key_fingerprint,
         }
 
 

@@ -1,8 +1,8 @@
-"""Shell pages: dashboard, profile, audit log."""
+"""Shell pages: dashboard, profile, audit log; the public audit checkpoints (no login)."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_public_audit
 
 app_name = "web"
 urlpatterns = [
@@ -10,4 +10,11 @@ urlpatterns = [
     path("me/", views.profile, name="profile"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path("public/audit/", views_public_audit.public_audit, name="public_audit"),
+    path("public/audit/public-key.pem", views_public_audit.public_audit_key, name="public_audit_key"),
+    path(
+        "public/audit/checkpoints.json",
+        views_public_audit.public_audit_checkpoints,
+        name="public_audit_checkpoints",
+    ),
 ]

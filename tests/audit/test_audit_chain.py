@@ -10,6 +10,7 @@ from dudao.common import audit
 from dudao.common.domain import GENESIS_HASH, preferred_hash_algorithm
 from dudao.common.models import AuditChainHead, AuditEvent
 from tests import factories as f
+from tests.audit.guards import drop_guards
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,8 @@ def test_events_are_chained_with_recorded_algorithm():
     assert events[0].prev_hash == GENESIS_HASH
     assert events[1].prev_hash == events[0].hash
     assert events[2].prev_hash == events[1].hash
-    assert {e.algorithm for e in events} == {preferred_hash_algorithm()}
+    assert {e.algorithm for e in events} == {"hmac-" + preferred_hash_algorithm()}
+    assert {e.key_id for e in events} == {"t1"}
     assert events[0].object_type == "registry.region"
     assert events[0].actor_label == "system"
     assert AuditChainHead.objects.get().last_hash == events[2].hash
@@ -51,6 +53,7 @@ def test_intact_chain_verifies(capsys):
 
 def test_edited_event_is_named():
     events = _three_events()
+    drop_guards()
     AuditEvent.objects.filter(pk=events[1].pk).update(after={"n": 99})
     result = audit.verify_chain()
     assert not result.ok and result.bad_event_id == 2
@@ -60,12 +63,14 @@ def test_edited_event_is_named():
 
 def test_edited_actor_is_detected():
     events = _three_events()
+    drop_guards()
     AuditEvent.objects.filter(pk=events[0].pk).update(actor_label="someone-else")
     assert audit.verify_chain().bad_event_id == 1
 
 
 def test_deleted_middle_event_is_named():
     _three_events()
+    drop_guards()
     AuditEvent.objects.filter(pk=2).delete()
     result = audit.verify_chain()
     assert not result.ok and result.bad_event_id == 2
@@ -73,27 +78,30 @@ def test_deleted_middle_event_is_named():
 
 def test_deleted_last_event_is_detected():
     _three_events()
+    drop_guards()
     AuditEvent.objects.filter(pk=3).delete()
     result = audit.verify_chain()
     assert not result.ok and result.bad_event_id == 3
 
 
-def test_rehashed_event_breaks_the_link_to_its_successor():
-    """Recomputing an edited event's own hash still breaks the next event's prev_hash."""
+def test_rehashed_event_is_named_by_its_hmac():
+    """Recomputing an edited event's hash with the unkeyed function no longer passes: its HMAC is wrong."""
     from dudao.common.domain import audit_event_hash
 
-    events = _three_events()
+    _three_events()
+    drop_guards()
     event = AuditEvent.objects.get(pk=1)
     event.after = {"n": 42}
-    event.hash = audit_event_hash(event.prev_hash, event.hash_payload(), event.algorithm)
+    event.hash = audit_event_hash(event.prev_hash, event.hash_payload(), preferred_hash_algorithm())
     event.save()
-    assert events[1].prev_hash != event.hash
-    assert audit.verify_chain().bad_event_id == 2
+    result = audit.verify_chain()
+    assert (result.bad_event_id, result.check) == (1, "hmac")
 
 
 def test_cli_exit_code_non_zero_on_tamper(tmp_path):
     """`dudao audit verify` exits 1 (CommandError) on a broken chain."""
     _three_events()
+    drop_guards()
     AuditEvent.objects.filter(pk=1).update(action="forged")
     with pytest.raises(CommandError) as exc:
         call_command("audit", "verify")

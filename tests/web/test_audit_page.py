@@ -11,6 +11,7 @@ from django.utils import timezone
 from dudao.common import audit
 from dudao.common.models import AuditEvent
 from dudao.web.views import compact_diff
+from tests.audit.guards import drop_guards
 
 
 @pytest.fixture
@@ -88,8 +89,8 @@ def test_filters(users, client_as, events):
     assert ids(client.get("/audit/", {"action": "registry.institution_updated"}).content.decode()) == [2]
     assert ids(client.get("/audit/", {"object_type": "people.supervisor"}).content.decode()) == [3]
     assert ids(client.get("/audit/", {"actor": "auth_ad"}).content.decode()) == [2, 1]
+    drop_guards()  # editing `at` breaks the chain on purpose (lift the SEC-1 triggers); filtering still works
     AuditEvent.objects.filter(pk=1).update(at=timezone.make_aware(dt.datetime(2024, 1, 5, 23, 59)))
-    # Editing `at` breaks the chain on purpose; filtering still works.
     assert ids(
         client.get("/audit/", {"date_from": "2024-01-05", "date_to": "2024-01-05"}).content.decode()
     ) == [1]
@@ -121,12 +122,13 @@ def test_verify_chain_ok_and_broken(users, client_as, events):
     html = client.post("/audit/verify/", headers={"HX-Request": "true"}).content.decode()
     assert 'data-verify="ok"' in html
     assert "审计链完整:共校验 3 个事件" in html
+    drop_guards()  # the append-only triggers (SEC-1) first, as a writer with file access would
     AuditEvent.objects.filter(pk=2).update(object_label="篡改")
     html = client.post("/audit/verify/", headers={"HX-Request": "true"}).content.decode()
     assert 'data-verify="broken"' in html
-    assert "事件 #2 的内容被修改" in html
+    assert "事件 #2 的 HMAC 不符" in html
     page = client.post("/audit/verify/", follow=True).content.decode()
-    assert "审计链被破坏:事件 #2 的内容被修改(已校验 1 个事件)" in page
+    assert "审计链被破坏:事件 #2 的 HMAC 不符(内容被修改或哈希被重算)(已校验 1 个事件)" in page
 
 
 @pytest.mark.django_db
