@@ -11,7 +11,13 @@ from django.test import Client
 
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask
-from tests.supervision.app_support import TODAY, locked_draw, world_fixture  # noqa: F401
+from tests.supervision.app_support import (  # noqa: F401
+    TODAY,
+    locked_draw,
+    publish_draw,
+    run_draw,
+    world_fixture,
+)
 from tests.supervision.pages_support import HTMX, crew, text
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +33,7 @@ def test_published_draw_before_and_after_the_lock(world):
         sample_count=2,
     )
     assert anyone.get(f"/supervision/public/draws/{draw.pk}/").status_code == 404  # defined only
-    draw = services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = publish_draw(world, actor=world.auth_staff, draw=draw)
     page = anyone.get(f"/supervision/public/draws/{draw.pk}/")
     body = page.content.decode()
     assert page.status_code == 200
@@ -39,7 +45,7 @@ def test_published_draw_before_and_after_the_lock(world):
     assert json.loads(scenario.content) == json.loads(draw.scenario)
     assert [d.pk for d in anyone.get("/supervision/public/").context["page"].items] == [draw.pk]
 
-    draw = services.draw_run(actor=world.auth_staff, draw=draw)
+    draw = run_draw(world, actor=world.auth_staff, draw=draw)
     draw = services.draw_lock(actor=world.auth_staff, draw=draw)
     page = anyone.get(f"/supervision/public/draws/{draw.pk}/")
     assert draw.seed in page.content.decode()
