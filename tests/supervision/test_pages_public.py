@@ -58,7 +58,19 @@ def test_published_draw_before_and_after_the_lock(world):
     assert len(page.context["tasks"]) == 2
     result = anyone.get(f"/supervision/public/draws/{draw.pk}/result.json")
     assert json.loads(result.content) == json.loads(draw.result)
-    assert f"dudao draw verify --scenario {draw.number}-scenario.json --seed '{draw.seed}'" in text(page)
+    assert (
+        f"dudao draw verify --scenario {draw.number}-scenario.json --result {draw.number}-result.json "
+        f"--record {draw.number}-record.json"
+    ) in text(page)
+    assert f"--seed '{draw.final_seed}'" in text(page)
+    # Every input of the final seed, and the one-liner that recomputes it.
+    witnesses = page.context["d"]["witnesses"]
+    assert [(w["name"], w["role_label"]) for w in witnesses] == [("见证人1", "纪检监察"), ("见证人2", "公证")]
+    values = "|".join(w["value"] for w in witnesses)
+    assert (
+        f"printf '%s' '{draw.seed}|{values}' | openssl dgst -{draw.hash_algorithm}" in page.content.decode()
+    )
+    assert page.context["d"]["final_seed"] == draw.final_seed
 
 
 def test_verify_button_passes_and_detects_tampering(world):
@@ -67,7 +79,13 @@ def test_verify_button_passes_and_detects_tampering(world):
     fragment = anyone.get(f"/supervision/public/draws/{draw.pk}/verify/", **HTMX)
     assert fragment.status_code == 200
     assert fragment.context["v"]["ok"] is True
-    assert [c["ok"] for c in fragment.context["v"]["checks"]] == [True, True, True]
+    assert [(c["key"], c["outcome"]) for c in fragment.context["v"]["checks"]] == [
+        ("seed_commitment", "pass"),
+        ("scenario_digest", "pass"),
+        ("witnesses", "pass"),
+        ("final_seed", "pass"),
+        ("result", "pass"),
+    ]
     assert "校验通过" in text(fragment)
     assert "<html" not in fragment.content.decode()  # the fragment only
     full = anyone.get(f"/supervision/public/draws/{draw.pk}/verify/")
@@ -80,7 +98,7 @@ def test_verify_button_passes_and_detects_tampering(world):
     Draw.objects.filter(pk=draw.pk).update(result=json.dumps(result))
     fragment = anyone.get(f"/supervision/public/draws/{draw.pk}/verify/", **HTMX)
     assert fragment.context["v"]["ok"] is False
-    assert [c["ok"] for c in fragment.context["v"]["checks"]] == [True, True, False]
+    assert fragment.context["v"]["failed"] == ["result"]
     assert any(line.startswith(f"assignments[{target}]") for line in fragment.context["v"]["differences"])
     assert "校验未通过" in text(fragment)
 
