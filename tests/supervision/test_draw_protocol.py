@@ -111,3 +111,14 @@ def test_a_seed_without_a_record_is_checked_against_the_result_and_warns():
         "seed_commitment",
         "result",
     ]
+
+
+def test_a_malformed_record_or_an_invalid_scenario_fails_instead_of_crashing():
+    record, result = _record()
+    outcome = verify_public_draw({**record, "witnesses": "not a list"}, RAW, result)
+    assert outcome.failed == ["witnesses", "final_seed"]
+    assert outcome.checks[2].detail == ["见证人记录格式有误"]
+    broken = {**RAW, "targets": []}
+    outcome = verify_public_draw(record, broken, result)
+    assert outcome.failed == ["scenario_digest", "result"]
+    assert outcome.checks[4].detail[0].startswith("无法重算:")

@@ -160,6 +160,8 @@ def _witness_check(record: dict[str, Any], algorithm: str) -> tuple[Check, list[
         if witnesses:
             return Check("witnesses", label, FAIL, ["旧版抽取不应有见证人"]), None
         return Check("witnesses", label, WARNING, [LEGACY_WARNING]), []
+    if not isinstance(witnesses, list) or not all(isinstance(w, dict) for w in witnesses):
+        return Check("witnesses", label, FAIL, ["见证人记录格式有误"]), None
     problems: list[str] = []
     if scheme != SCHEME_WITNESS:
         problems.append(f"未知的种子方案:{scheme}")
@@ -204,8 +206,8 @@ def verify_public_draw(record: dict[str, Any], scenario: Any, result: Any) -> Pu
     final seed's derivation, and the result vs a recomputation on the derived final seed.
 
     `record` holds what was published: hash, scenario_digest, seed_commitment, seed_scheme, witnesses
-    [{name, role, commitment, value}] in order, and, once revealed, seed and final_seed. Bad input (not
-    a valid scenario, unknown algorithm) raises ValidationFailed.
+    [{name, role, commitment, value}] in order, and, once revealed, seed and final_seed. A scenario the
+    engine refuses fails the result check; an unknown hash algorithm raises ValidationFailed.
     """
     algorithm = check_algorithm(str(record.get("hash") or ""))
     checks = [_seed_check(record, algorithm), _scenario_check(record, scenario, algorithm)]
@@ -218,9 +220,13 @@ def verify_public_draw(record: dict[str, Any], scenario: Any, result: Any) -> Pu
     if not engine_seed:
         checks.append(Check("result", label, FAIL, ["没有可用于重算的种子"]))
     else:
-        expected = solve_draw(scenario, engine_seed, algorithm=algorithm)
-        differences = compare_results(expected.payload, result)
-        checks.append(Check("result", label, FAIL if differences else PASS, differences[:1]))
+        try:
+            expected = solve_draw(scenario, str(engine_seed), algorithm=algorithm)
+        except ValidationFailed as exc:  # a stored scenario altered into one the engine refuses
+            checks.append(Check("result", label, FAIL, [f"无法重算:{exc.message}"]))
+        else:
+            differences = compare_results(expected.payload, result)
+            checks.append(Check("result", label, FAIL if differences else PASS, differences[:1]))
     return PublicVerification(checks, differences, derived, algorithm)
 
 

@@ -33,6 +33,7 @@ from dudao.common.errors import ApplicationError, ValidationFailed
 from dudao.supervision.domain import (
     HASH_ALGORITHMS,
     load_scenario_json,
+    parse_scenario,
     record_for_seed,
     solve_draw,
     verify_public_draw,
@@ -153,6 +154,7 @@ class Command(BaseCommand):
 
     def _verify(self, options: dict[str, Any]) -> None:
         raw = self._read_json(options["scenario"], "情景文件")
+        parse_scenario(raw)  # an invalid scenario is bad input (exit 2), not a failed check
         published = self._read_json(options["result"], "结果文件")
         if options["record"]:
             record = self._read_json(options["record"], "核验记录")
