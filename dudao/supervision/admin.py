@@ -45,7 +45,7 @@ class DrawAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "kind", "task_kind")
     search_fields = ("number", "title")
-    exclude = ("seed",)
+    exclude = ("seed", "final_seed")  # secret until the lock (RAND-2, issue 8 §7)
 
 
 class MemberInline(admin.TabularInline):

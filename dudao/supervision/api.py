@@ -166,6 +166,35 @@ def draw_cancel(request, pk: int, payload: s.ReasonIn):
     return presenters.draw_detail(request.user, selectors.draw_get(request.user, pk))
 
 
+@router.post("/draws/{int:pk}/witnesses", response={201: s.DrawOut}, summary="登记见证人及其承诺值(公布前)")
+def draw_witness_add(request, pk: int, payload: s.WitnessIn):
+    selectors.draw_get(request.user, pk)
+    data = payload.dict()
+    row_version = data.pop("row_version")
+    services.draw_witness_add(actor=request.user, draw=pk, row_version=row_version, **data)
+    return Status(201, presenters.draw_detail(request.user, selectors.draw_get(request.user, pk)))
+
+
+@router.delete("/draws/{int:pk}/witnesses/{int:wid}", response=s.DrawOut, summary="删除见证人(公布前)")
+def draw_witness_remove(request, pk: int, wid: int):
+    selectors.draw_get(request.user, pk)
+    services.draw_witness_remove(actor=request.user, draw=pk, witness=wid)
+    return presenters.draw_detail(request.user, selectors.draw_get(request.user, pk))
+
+
+@router.post(
+    "/draws/{int:pk}/witnesses/{int:wid}/reveal",
+    response=s.DrawOut,
+    summary="录入见证人随机值(公布后、执行抽取前;须与承诺值一致)",
+)
+def draw_witness_reveal(request, pk: int, wid: int, payload: s.WitnessValueIn):
+    selectors.draw_get(request.user, pk)
+    services.draw_witness_reveal(
+        actor=request.user, draw=pk, witness=wid, value=payload.value, row_version=payload.row_version
+    )
+    return presenters.draw_detail(request.user, selectors.draw_get(request.user, pk))
+
+
 @router.get("/draws/{int:pk}/scenario", summary="下载抽取情景(JSON)")
 def draw_scenario(request, pk: int):
     draw = selectors.draw_get(request.user, pk)
@@ -727,6 +756,8 @@ def _public_row(draw: Draw) -> dict[str, Any]:
         "scenario_digest": draw.scenario_digest,
         "seed_commitment": draw.seed_commitment,
         "hash_algorithm": draw.hash_algorithm,
+        "cancel_reason": draw.cancel_reason if draw.status == Draw.Status.CANCELLED else "",
+        "cancelled_at": draw.cancelled_at,
     }
 
 
@@ -757,24 +788,24 @@ def public_draw_result(request, pk: int):
     return _json_file(draw.result, f"{draw.number}-result.json")
 
 
-@router.get("/public/draws/{int:pk}/verify", response=s.VerifyOut, auth=None, summary="公开:在线校验抽取结果")
-def public_draw_verify(request, pk: int):
-    """Recompute the draw from the published scenario and the revealed seed, compare with the result.
-    Anyone can do the same offline: `dudao draw verify --scenario S.json --seed SEED --result R.json`."""
-    import json
-
-    from .domain import verify_draw
+@router.get("/public/draws/{int:pk}/record", auth=None, summary="公开:下载核验记录(承诺值、见证人、种子)")
+def public_draw_record(request, pk: int):
+    from dudao.common.domain import canonical_json
 
     draw = selectors.public_draw_get(pk)
-    if not selectors.draw_disclosure(draw)["seed"]:
+    record = presenters.draw_record(draw, reveal=selectors.draw_disclosure(draw)["seed"])
+    return _json_file(canonical_json(record), f"{draw.number}-record.json")
+
+
+@router.get("/public/draws/{int:pk}/verify", response=s.VerifyOut, auth=None, summary="公开:在线校验抽取结果")
+def public_draw_verify(request, pk: int):
+    """Check the revealed seed against its commitment, the scenario against its digest, each witness value
+    against its commitment, the final seed's derivation, and the result against a recomputation (the
+    same function as the page and `dudao draw verify --record`)."""
+    draw = selectors.public_draw_get(pk)
+    if not selectors.draw_disclosure(draw)["verify"]:
         raise NotFound("抽取结果尚未公开,暂不能校验")
-    verification = verify_draw(json.loads(draw.scenario), draw.seed, json.loads(draw.result))
-    return {
-        "ok": verification.ok,
-        "differences": verification.differences,
-        "scenario_digest": draw.scenario_digest,
-        "seed_commitment": draw.seed_commitment,
-    }
+    return presenters.public_verification(draw)
 
 
 @router.get("/public/tasks", response=s.PublicTaskPage, auth=None, summary="公开:督导任务结果与整改情况")

@@ -16,7 +16,7 @@ from dudao.common.errors import ApplicationError
 from dudao.registry.models import Institution
 
 from . import workflow
-from .models import Draw, Penalty, SupervisionPolicy, SupervisorAssessment, TaskKind
+from .models import Draw, DrawWitness, Penalty, SupervisionPolicy, SupervisorAssessment, TaskKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -397,6 +397,29 @@ class ReasonForm(Form):
     def __init__(self, *args: Any, label: str = "原因", **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label
+
+
+class WitnessForm(Form):
+    """A draw witness and the commitment they computed themselves (issue 8 §7); checked by the service."""
+
+    name = forms.CharField(label="见证人姓名", max_length=64)
+    role = forms.ChoiceField(label="身份", choices=DrawWitness.Role.choices)
+    organisation = forms.CharField(label="单位", max_length=128, required=False)
+    commitment = forms.CharField(
+        label="承诺值(随机值的哈希值,64 位十六进制)",
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class WitnessValueForm(Form):
+    """The value a witness reveals at the draw meeting."""
+
+    value = forms.CharField(
+        label="随机值",
+        max_length=128,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 # ------------------------------------------------------------------------------------------------- tasks

@@ -88,7 +88,7 @@ class Draw(BaseModel):
 
     # The seed stays out of audit snapshots (secret until the draw is locked, RAND-2); the scenario and the
     # result are large and recorded by their digests instead.
-    AUDIT_EXCLUDE = ("seed", "scenario", "result")
+    AUDIT_EXCLUDE = ("seed", "final_seed", "scenario", "result")
 
     class Population(models.TextChoices):
         BATCHES = "batches", "评价批次"
@@ -104,6 +104,11 @@ class Draw(BaseModel):
     class CovertPolicy(models.TextChoices):
         OPEN = "open", "明察"
         COVERT = "covert", "暗访"
+
+    class SeedScheme(models.TextChoices):
+        # issue 8 §7: the final seed also depends on values witnesses reveal after publication.
+        WITNESS = "witness", "服务器种子 + 见证人随机值"
+        SERVER = "server", "仅服务器种子(旧版抽取)"
 
     number = models.CharField("抽取编号", max_length=64, unique=True)
     title = models.CharField("名称", max_length=128)
@@ -152,6 +157,10 @@ class Draw(BaseModel):
     scenario_digest = models.CharField("情景摘要", max_length=128, blank=True)
     seed = models.CharField("随机种子", max_length=128, blank=True)
     seed_commitment = models.CharField("种子承诺值", max_length=128, blank=True)
+    seed_scheme = models.CharField(
+        "种子方案", max_length=16, choices=SeedScheme.choices, default=SeedScheme.WITNESS
+    )
+    final_seed = models.CharField("最终种子", max_length=128, blank=True)
     result = models.TextField("抽取结果(规范 JSON)", blank=True)
     target_count = models.PositiveIntegerField("对象总数", default=0)
     supervisor_count = models.PositiveIntegerField("督导员总数", default=0)
@@ -168,6 +177,7 @@ class Draw(BaseModel):
         USER, verbose_name="锁定人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cancel_reason = models.CharField("取消原因", max_length=255, blank=True)
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "双随机抽取"
@@ -192,6 +202,43 @@ class Draw(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class DrawWitness(BaseModel):
+    """见证人 (issue 8 §7): commits to a secret value before publication, reveals it at the draw meeting."""
+
+    class Role(models.TextChoices):
+        DISCIPLINE = "discipline", "纪检监察"
+        NOTARY = "notary", "公证"
+        OTHER = "other", "其他监督人员"
+
+    draw = models.ForeignKey(Draw, verbose_name="抽取", on_delete=models.CASCADE, related_name="witnesses")
+    position = models.PositiveSmallIntegerField("顺序")
+    name = models.CharField("姓名", max_length=64)
+    role = models.CharField("身份", max_length=16, choices=Role.choices)
+    organisation = models.CharField("单位", max_length=128, blank=True)
+    # A value once revealed is public: a commitment is never accepted twice, on any draw.
+    commitment = models.CharField("承诺值", max_length=64, unique=True)
+    value = models.CharField("随机值", max_length=128, blank=True)
+    revealed_at = models.DateTimeField("录入时间", null=True, blank=True)
+    revealed_by = models.ForeignKey(
+        USER, verbose_name="录入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        USER, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "抽取见证人"
+        verbose_name_plural = "抽取见证人"
+        ordering = ["draw", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "position"], name="draw_witness_position"),
+            models.UniqueConstraint(fields=["draw", "name"], name="draw_witness_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw.number} 见证人{self.position} {self.name}"
 
 
 class SupervisionTask(BaseModel):

@@ -15,7 +15,8 @@ from django.utils import timezone
 from dudao.accounts.permissions import is_institution_user
 
 from . import selectors, workflow
-from .models import Draw, Opinion, SupervisionPolicy, SupervisionTask, TaskMember
+from .domain import verify_public_draw
+from .models import Draw, DrawWitness, Opinion, SupervisionPolicy, SupervisionTask, TaskMember
 from .permissions import can_manage_draw, can_manage_task
 from .transitions import AFTER_REPORT, TASK_TRANSITIONS
 
@@ -77,18 +78,81 @@ def draw_parameters(draw: Draw) -> dict[str, Any]:
     }
 
 
+def witness_row(witness: DrawWitness) -> dict[str, Any]:
+    """A witness as everyone sees it: the value is public once entered at the draw meeting."""
+    return {
+        "id": witness.pk,
+        "position": witness.position,
+        "name": witness.name,
+        "role": witness.role,
+        "role_label": witness.get_role_display(),
+        "organisation": witness.organisation,
+        "commitment": witness.commitment,
+        "value": witness.value or None,
+        "revealed_at": witness.revealed_at,
+    }
+
+
+def _seed_revealed(draw: Draw) -> bool:
+    """The server and final seeds are revealed at the lock, or when a published draw is cancelled."""
+    return draw.status == Draw.Status.LOCKED or (
+        draw.status == Draw.Status.CANCELLED and draw.published_at is not None
+    )
+
+
+def _final_seed(draw: Draw) -> str | None:
+    """The seed the engine ran on; a draw published before witnesses existed ran on the server seed."""
+    if draw.seed_scheme == Draw.SeedScheme.SERVER:
+        return draw.final_seed or draw.seed or None
+    return draw.final_seed or None
+
+
+def draw_record(draw: Draw, *, reveal: bool) -> dict[str, Any]:
+    """What was published about a draw, as `dudao draw verify --record` reads it (issue 8 §7)."""
+    return {
+        "number": draw.number,
+        "hash": draw.hash_algorithm,
+        "scenario_digest": draw.scenario_digest,
+        "seed_commitment": draw.seed_commitment,
+        "seed_scheme": draw.seed_scheme,
+        "witnesses": [
+            {k: row[k] for k in ("position", "name", "role", "commitment", "value")}
+            for row in map(witness_row, draw.witnesses.order_by("position"))
+        ],
+        "seed": draw.seed if reveal else None,
+        "final_seed": _final_seed(draw) if reveal else None,
+    }
+
+
+def public_verification(draw: Draw) -> dict[str, Any]:
+    """The one public verification (page, API; `dudao draw verify --record` offline) of a disclosed draw."""
+    record = draw_record(draw, reveal=True)
+    outcome = verify_public_draw(record, json.loads(draw.scenario), json.loads(draw.result))
+    return {
+        **outcome.as_dict(),
+        "scenario_digest": draw.scenario_digest,
+        "seed_commitment": draw.seed_commitment,
+        "warnings": outcome.warnings,
+    }
+
+
 def draw_detail(user, draw: Draw) -> dict[str, Any]:
-    """What authority (or internal-draw) staff see: everything but the seed before lock."""
+    """What authority (or internal-draw) staff see: everything but the seeds before lock."""
     result = selectors.draw_result(draw)
+    revealed = _seed_revealed(draw)
     return {
         **draw_row(draw),
         **draw_parameters(draw),
         "hash_algorithm": draw.hash_algorithm,
         "scenario_digest": draw.scenario_digest,
         "seed_commitment": draw.seed_commitment,
-        "seed": draw.seed if draw.status == Draw.Status.LOCKED else None,
+        "seed_scheme": draw.seed_scheme,
+        "witnesses": [witness_row(w) for w in draw.witnesses.order_by("position")],
+        "seed": draw.seed if revealed and draw.seed else None,
+        "final_seed": _final_seed(draw) if revealed else None,
         "run_at": draw.run_at,
         "cancel_reason": draw.cancel_reason,
+        "cancelled_at": draw.cancelled_at,
         "result": result,
         "task_count": draw.tasks.count(),
         "can_manage": bool(can_manage_draw(user, draw)),
@@ -387,6 +451,11 @@ def public_draw(draw: Draw) -> dict[str, Any]:
         "scenario_digest": draw.scenario_digest,
         "seed_commitment": draw.seed_commitment,
         "seed": draw.seed if disclosure["seed"] else None,
+        "seed_scheme": draw.seed_scheme,
+        "witnesses": [witness_row(w) for w in draw.witnesses.order_by("position")],
+        "final_seed": _final_seed(draw) if disclosure["seed"] else None,
+        "cancel_reason": draw.cancel_reason if draw.status == Draw.Status.CANCELLED else "",
+        "cancelled_at": draw.cancelled_at,
         "disclosure": disclosure,
         "parameters": draw_parameters(draw),
         "selected": [],

@@ -134,6 +134,33 @@ class DrawPage(Schema):
     page_size: int
 
 
+class WitnessOut(Schema):
+    id: int
+    position: int
+    name: str
+    role: str = Field(description="discipline 纪检监察 / notary 公证 / other 其他监督人员")
+    role_label: str
+    organisation: str
+    commitment: str = Field(description="H(随机值),公布前登记")
+    value: str | None = Field(None, description="随机值,抽取会上录入后公开")
+    revealed_at: dt.datetime | None
+
+
+class WitnessIn(Schema):
+    name: str
+    role: str = Field(description="discipline / notary / other")
+    organisation: str = ""
+    commitment: str = Field(
+        description="见证人自行计算的 H(随机值),64 位十六进制,算法为抽取的 hash_algorithm"
+    )
+    row_version: int | None = None
+
+
+class WitnessValueIn(Schema):
+    value: str = Field(description="见证人的随机值:16–128 位字母、数字、- 或 _")
+    row_version: int | None = None
+
+
 class DrawOut(DrawRow):
     filters: dict[str, Any]
     sample_count: int | None
@@ -148,9 +175,13 @@ class DrawOut(DrawRow):
     hash_algorithm: str
     scenario_digest: str
     seed_commitment: str
-    seed: str | None = Field(None, description="锁定后公开")
+    seed_scheme: str = Field(description="witness:服务器种子 + 见证人随机值;server:旧版抽取")
+    witnesses: list[WitnessOut]
+    seed: str | None = Field(None, description="服务器种子,锁定(或公布后取消)时公开")
+    final_seed: str | None = Field(None, description="H(服务器种子|见证人随机值…),锁定时公开")
     run_at: dt.datetime | None
     cancel_reason: str
+    cancelled_at: dt.datetime | None
     result: dict[str, Any] | None
     task_count: int
     can_manage: bool
@@ -651,6 +682,8 @@ class PublicDrawRow(Schema):
     scenario_digest: str
     seed_commitment: str
     hash_algorithm: str
+    cancel_reason: str = Field(description="公布后取消的抽取仍公开,附取消原因")
+    cancelled_at: dt.datetime | None
 
 
 class PublicDrawPage(Schema):
@@ -665,7 +698,10 @@ class PublicDrawOut(PublicDrawRow):
     run_at: dt.datetime | None
     target_count: int
     supervisor_count: int
-    seed: str | None
+    seed: str | None = Field(None, description="服务器种子,锁定或公布后取消时公开")
+    seed_scheme: str
+    witnesses: list[WitnessOut]
+    final_seed: str | None
     disclosure: dict[str, bool]
     parameters: dict[str, Any]
     selected: list[dict[str, Any]]
@@ -673,9 +709,22 @@ class PublicDrawOut(PublicDrawRow):
     stats: dict[str, Any] | None
 
 
-class VerifyOut(Schema):
+class VerifyCheckOut(Schema):
+    key: str = Field(description="seed_commitment / scenario_digest / witnesses / final_seed / result")
+    label: str
+    outcome: str = Field(description="pass / fail / warning(警告不算失败,如旧版抽取无见证人)")
     ok: bool
+    detail: list[str]
+
+
+class VerifyOut(Schema):
+    ok: bool = Field(description="全部核对项都未失败")
+    checks: list[VerifyCheckOut]
+    failed: list[str] = Field(description="失败的核对项")
+    warnings: list[str]
     differences: list[str]
+    final_seed: str | None
+    hash_algorithm: str
     scenario_digest: str
     seed_commitment: str
 

@@ -526,11 +526,13 @@ def misconduct_get(user, pk: Any) -> MisconductRecord:
 
 
 # ---------------------------------------------------------------------------------- public (一公开)
-PUBLIC_DRAW_STATUSES = (Draw.Status.PUBLISHED, Draw.Status.RUN, Draw.Status.LOCKED)
+# A draw cancelled after publication stays public (issue 8 §7): "publish, peek, cancel" must show.
+PUBLIC_DRAW_STATUSES = (Draw.Status.PUBLISHED, Draw.Status.RUN, Draw.Status.LOCKED, Draw.Status.CANCELLED)
 
 
 def public_draws(*, q: str = "", year: int | None = None, authority: str = "") -> QuerySet[Draw]:
-    """Draws that have been published (not defined-only, not cancelled before publication)."""
+    """Draws that have been published, including those cancelled afterwards (not defined-only, not
+    cancelled before publication)."""
     qs = Draw.objects.filter(status__in=PUBLIC_DRAW_STATUSES, published_at__isnull=False).select_related(
         "authority", "institution"
     )
@@ -561,13 +563,19 @@ def covert_pending(draw: Draw) -> bool:
 
 
 def draw_disclosure(draw: Draw) -> dict[str, bool]:
-    """What the public may see of a draw now (RAND-2, covert rule)."""
+    """What the public may see of a draw now (RAND-2, covert rule).
+
+    A cancelled published draw reveals its server seed (issue 8 §7): it ran nothing, and the seed shows
+    what a peek would have given; a covert draw's scenario stays hidden all the same.
+    """
     pending = covert_pending(draw)
     locked = draw.status == Draw.Status.LOCKED
+    cancelled = draw.status == Draw.Status.CANCELLED and draw.published_at is not None
     return {
         "scenario": not pending,
         "result": locked and not pending,
-        "seed": locked and not pending,
+        "seed": (locked and not pending) or cancelled,
+        "verify": locked and not pending,
     }
 
 

@@ -40,9 +40,18 @@ from dudao.registry.models import Authority, Batch, Filing, Institution
 from dudao.registry.selectors import authorities_for, batches_for, institutions_for
 
 from . import selectors, snapshot, workflow
-from .domain import solve_draw
+from .domain import (
+    MAX_WITNESSES,
+    MIN_WITNESSES,
+    check_commitment,
+    check_witness_value,
+    final_seed,
+    solve_draw,
+    witness_commitment,
+)
 from .models import (
     Draw,
+    DrawWitness,
     Finding,
     FindingEvidence,
     MisconductRecord,
@@ -460,6 +469,8 @@ def draw_define(
         title="",
         period_start=period_start if isinstance(period_start, dt.date) else dt.date.min,
         period_end=period_end if isinstance(period_end, dt.date) else dt.date.min,
+        # Fixed at definition: witnesses compute their commitments with it before publication.
+        hash_algorithm=preferred_hash_algorithm(),
     )
     _draw_values(
         {
@@ -537,26 +548,36 @@ def draw_update(*, actor, draw: Draw | int, row_version: int, **changes: Any) ->
 
 @transaction.atomic
 def draw_publish(*, actor, draw: Draw | int, row_version: int | None = None) -> Draw:
-    """Freeze the registers into the scenario and publish its digest and the seed commitment (RAND-2).
+    """Freeze the registers into the scenario and publish its digest, the seed commitment and the witness
+    commitments (RAND-2, issue 8 §7).
 
-    The seed is generated here with `secrets` and kept hidden (not in audit snapshots, not in any read)
-    until the draw is locked; the commitment lets anyone check afterwards that it was not changed.
+    The server seed is generated here with `secrets` and kept hidden (not in audit snapshots, not in any
+    read) until the draw is locked or cancelled; the commitment lets anyone check afterwards that it was
+    not changed. At least two witnesses must have committed: the final seed also depends on their values.
     """
     obj = _locked_draw(actor, draw, row_version)
     _require(can_manage_draw(actor, obj))
     if obj.status != D.DEFINED:
         raise IllegalTransition(f"抽取当前状态为「{obj.get_status_display()}」,不能公布")
+    witnesses = list(obj.witnesses.order_by("position"))
+    if len(witnesses) < MIN_WITNESSES:
+        raise ValidationFailed(
+            f"公布前须登记至少 {MIN_WITNESSES} 名见证人(纪检监察、公证等)及其承诺值,目前 {len(witnesses)} 名",
+            code="witnesses_required",
+            detail={"witnesses": [f"至少 {MIN_WITNESSES} 名见证人"]},
+        )
     raw = snapshot.build_scenario(obj)
     from .domain import parse_scenario, scenario_digest, seed_commitment
 
     parse_scenario(raw)  # the engine's own validation: a scenario it would refuse is never published
-    algorithm = preferred_hash_algorithm()
+    algorithm = obj.hash_algorithm or preferred_hash_algorithm()
     seed = secrets.token_hex(16)
     obj.scenario = canonical_json(raw)
     obj.scenario_digest = scenario_digest(raw, algorithm)
     obj.hash_algorithm = algorithm
     obj.seed = seed
     obj.seed_commitment = seed_commitment(seed, algorithm)
+    obj.seed_scheme = Draw.SeedScheme.WITNESS
     obj.target_count = len(raw["targets"])
     obj.supervisor_count = len(raw["supervisors"])
     obj.published_at = timezone.now()
@@ -572,25 +593,50 @@ def draw_publish(*, actor, draw: Draw | int, row_version: int | None = None) -> 
             "hash_algorithm",
             "seed",
             "seed_commitment",
+            "seed_scheme",
             "target_count",
             "supervisor_count",
             "published_at",
             "published_by",
         ],
+        extra={"witness_commitments": [w.commitment for w in witnesses]},
     )
     return obj
 
 
+def _engine_seed(draw: Draw) -> str:
+    """The seed the engine runs on: H(server seed | witness values) (issue 8 §7), the server seed alone
+    for draws published before witnesses existed."""
+    if draw.seed_scheme == Draw.SeedScheme.SERVER:
+        return draw.seed
+    witnesses = list(draw.witnesses.order_by("position"))
+    missing = [w.name for w in witnesses if not w.value]
+    if len(witnesses) < MIN_WITNESSES or missing:
+        raise IllegalTransition(
+            f"见证人随机值尚未全部录入(缺:{'、'.join(missing) or '见证人'}),不能执行抽取",
+            code="witness_values_missing",
+        )
+    for witness in witnesses:  # entered values were checked; a row changed since is caught here
+        if witness_commitment(witness.value, draw.hash_algorithm) != witness.commitment:
+            raise Conflict(f"见证人{witness.name}的随机值与承诺值不符,已停止抽取", code="witness_mismatch")
+    return final_seed(draw.seed, [w.value for w in witnesses], draw.hash_algorithm)
+
+
 @transaction.atomic
 def draw_run(*, actor, draw: Draw | int, row_version: int | None = None) -> Draw:
-    """Run the pure engine on the frozen scenario with the hidden seed; stored, not yet final."""
+    """Run the pure engine on the frozen scenario with the final seed; stored, not yet final.
+
+    Refused until every witness value is in and matches its commitment (issue 8 §7).
+    """
     obj = _locked_draw(actor, draw, row_version)
     _require(can_manage_draw(actor, obj))
     if obj.status != D.PUBLISHED:
         raise IllegalTransition(f"抽取当前状态为「{obj.get_status_display()}」,不能执行抽取")
-    result = solve_draw(json.loads(obj.scenario), obj.seed, algorithm=obj.hash_algorithm)
+    seed = _engine_seed(obj)
+    result = solve_draw(json.loads(obj.scenario), seed, algorithm=obj.hash_algorithm)
     if result.payload["scenario_digest"] != obj.scenario_digest:  # pragma: no cover - stored text was altered
         raise Conflict("抽取情景与公布的摘要不一致,已停止抽取")
+    obj.final_seed = seed
     obj.result = result.to_json()
     obj.run_at = timezone.now()
     _draw_move(
@@ -598,7 +644,7 @@ def draw_run(*, actor, draw: Draw | int, row_version: int | None = None) -> Draw
         D.RUN,
         actor,
         action="supervision.draw.run",
-        fields=["result", "run_at"],
+        fields=["final_seed", "result", "run_at"],
         extra={"result_digest": digest(obj.result, obj.hash_algorithm)},
     )
     return obj
@@ -623,7 +669,11 @@ def draw_lock(*, actor, draw: Draw | int, row_version: int | None = None) -> Dra
         actor,
         action="supervision.draw.lock",
         fields=["locked_at", "locked_by"],
-        extra={"seed": obj.seed, "result_digest": digest(obj.result, obj.hash_algorithm)},
+        extra={
+            "seed": obj.seed,
+            "final_seed": obj.final_seed,
+            "result_digest": digest(obj.result, obj.hash_algorithm),
+        },
     )
     _create_tasks_from_result(actor, obj)
     return obj
@@ -631,12 +681,139 @@ def draw_lock(*, actor, draw: Draw | int, row_version: int | None = None) -> Dra
 
 @transaction.atomic
 def draw_cancel(*, actor, draw: Draw | int, reason: str, row_version: int | None = None) -> Draw:
-    """Cancel a draw before it runs (a run draw is locked, never discarded: its result is committed)."""
+    """Cancel a draw before it runs (a run draw is locked, never discarded: its result is committed).
+
+    A published draw stays public once cancelled, with the reason, the time and its server seed revealed,
+    so "publish, peek, cancel, publish again" shows (issue 8 §7).
+    """
     obj = _locked_draw(actor, draw, row_version)
     _require(can_manage_draw(actor, obj))
     obj.cancel_reason = _required_text(reason, "reason", "取消原因", 255)
-    _draw_move(obj, D.CANCELLED, actor, action="supervision.draw.cancel", fields=["cancel_reason"])
+    obj.cancelled_at = timezone.now()
+    _draw_move(
+        obj,
+        D.CANCELLED,
+        actor,
+        action="supervision.draw.cancel",
+        fields=["cancel_reason", "cancelled_at"],
+        extra={"seed": obj.seed} if obj.published_at else None,
+    )
     return obj
+
+
+# ---------------------------------------------------------------------------------- draw witnesses
+def _witness_of(draw: Draw, witness: DrawWitness | int) -> DrawWitness:
+    try:
+        return DrawWitness.objects.select_for_update().get(draw=draw, pk=_pk(witness))
+    except (DrawWitness.DoesNotExist, TypeError, ValueError):
+        raise NotFound("见证人不存在") from None
+
+
+@transaction.atomic
+def draw_witness_add(
+    *,
+    actor,
+    draw: Draw | int,
+    name: str,
+    role: str,
+    commitment: str,
+    organisation: str = "",
+    row_version: int | None = None,
+) -> DrawWitness:
+    """Register a witness and the commitment H(value) they computed themselves (before publication)."""
+    obj = _locked_draw(actor, draw, row_version)
+    _require(can_manage_draw(actor, obj))
+    if obj.status != D.DEFINED:
+        raise IllegalTransition("抽取已公布,见证人及其承诺值不能再变更", detail={"from": obj.status})
+    witnesses = list(obj.witnesses.order_by("position"))
+    if len(witnesses) >= MAX_WITNESSES:
+        raise _fail("name", f"见证人最多 {MAX_WITNESSES} 名")
+    name = _required_text(name, "name", "见证人姓名", 64)
+    if any(w.name == name for w in witnesses):
+        raise _fail("name", f"见证人{name}已登记")
+    if role not in DrawWitness.Role.values:
+        raise _fail("role", "请选择见证人身份")
+    commitment = check_commitment(commitment)
+    if DrawWitness.objects.filter(commitment=commitment).exists():
+        raise _fail(
+            "commitment", "该承诺值已被使用过:请见证人重新生成随机值并计算承诺值", "reused_commitment"
+        )
+    if not obj.hash_algorithm:  # defined before the algorithm was fixed at definition
+        obj.hash_algorithm = preferred_hash_algorithm()
+        _save(obj, ["hash_algorithm"])
+    witness = DrawWitness(
+        draw=obj,
+        position=len(witnesses) + 1,
+        name=name,
+        role=role,
+        organisation=_text(organisation, limit=128),
+        commitment=commitment,
+        created_by=actor,
+    )
+    _save_new(witness)
+    audit.record(
+        actor=actor, action="supervision.draw.witness_add", obj=witness, after=audit.snapshot(witness)
+    )
+    return witness
+
+
+@transaction.atomic
+def draw_witness_remove(
+    *, actor, draw: Draw | int, witness: DrawWitness | int, row_version: int | None = None
+) -> None:
+    """Remove a witness before publication; the others keep their order."""
+    obj = _locked_draw(actor, draw, row_version)
+    _require(can_manage_draw(actor, obj))
+    target = _witness_of(obj, witness)
+    if obj.status != D.DEFINED:
+        raise IllegalTransition("抽取已公布,见证人及其承诺值不能再变更", detail={"from": obj.status})
+    before, pk, label = audit.snapshot(target), target.pk, str(target)
+    target.delete()
+    for rest in obj.witnesses.filter(position__gt=before["position"]).order_by("position"):
+        rest.position -= 1
+        _save(rest, ["position"])
+    audit.record(
+        actor=actor,
+        action="supervision.draw.witness_remove",
+        object_type=DrawWitness._meta.label_lower,
+        object_id=pk,
+        object_label=label,
+        before=before,
+    )
+
+
+@transaction.atomic
+def draw_witness_reveal(
+    *, actor, draw: Draw | int, witness: DrawWitness | int, value: str, row_version: int | None = None
+) -> DrawWitness:
+    """Enter a witness's value at the draw meeting (after publication); it must hash to the commitment."""
+    obj = _locked_draw(actor, draw, row_version)
+    _require(can_manage_draw(actor, obj))
+    target = _witness_of(obj, witness)
+    if obj.status != D.PUBLISHED:
+        raise IllegalTransition(
+            f"抽取当前状态为「{obj.get_status_display()}」,不能录入见证人随机值", detail={"from": obj.status}
+        )
+    if target.value:
+        raise IllegalTransition(f"见证人{target.name}的随机值已录入", code="witness_revealed")
+    value = check_witness_value(value.strip() if isinstance(value, str) else value)
+    if witness_commitment(value, obj.hash_algorithm) != target.commitment:
+        raise _fail(
+            "value", f"随机值与见证人{target.name}公布的承诺值不符,请核对后重新输入", "witness_mismatch"
+        )
+    before = audit.snapshot(target)
+    target.value = value
+    target.revealed_at = timezone.now()
+    target.revealed_by = actor
+    _save(target, ["value", "revealed_at", "revealed_by"])
+    audit.record(
+        actor=actor,
+        action="supervision.draw.witness_reveal",
+        obj=target,
+        before=before,
+        after=audit.snapshot(target),
+    )
+    return target
 
 
 def _create_tasks_from_result(actor, draw: Draw) -> list[SupervisionTask]:

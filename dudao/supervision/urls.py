@@ -22,6 +22,17 @@ urlpatterns = [
     path("draws/<int:pk>/run/", views_draws.draw_run, name="draw_run"),
     path("draws/<int:pk>/lock/", views_draws.draw_lock, name="draw_lock"),
     path("draws/<int:pk>/cancel/", views_draws.draw_cancel, name="draw_cancel"),
+    path("draws/<int:pk>/witnesses/", views_draws.draw_witness_add, name="draw_witness_add"),
+    path(
+        "draws/<int:pk>/witnesses/<int:wid>/remove/",
+        views_draws.draw_witness_remove,
+        name="draw_witness_remove",
+    ),
+    path(
+        "draws/<int:pk>/witnesses/<int:wid>/reveal/",
+        views_draws.draw_witness_reveal,
+        name="draw_witness_reveal",
+    ),
     path("draws/<int:pk>/scenario.json", views_draws.draw_scenario, name="draw_scenario"),
     path("coverage/", views_admin.coverage, name="coverage"),
     # tasks (ACT-4, ACT-6)
@@ -90,6 +101,7 @@ urlpatterns = [
         "public/draws/<int:pk>/scenario.json", views_public.public_draw_scenario, name="public_draw_scenario"
     ),
     path("public/draws/<int:pk>/result.json", views_public.public_draw_result, name="public_draw_result"),
+    path("public/draws/<int:pk>/record.json", views_public.public_draw_record, name="public_draw_record"),
     path("public/draws/<int:pk>/verify/", views_public.public_draw_verify, name="public_draw_verify"),
     path("public/tasks/", views_public.public_task_list, name="public_task_list"),
 ]

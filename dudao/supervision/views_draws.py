@@ -1,4 +1,5 @@
-"""Draw pages (RAND-1/2): list, the wizard (define → review the scenario → publish → run → lock), detail.
+"""Draw pages (RAND-1/2): list, the wizard (define → review the scenario and register the witnesses →
+publish → enter the witnesses' values → run → lock), detail.
 
 Authority users draw external supervisors for their region; an institution admin draws its own internal
 supervisors for its own batches. Every step is a service call; the page only shows what it did.
@@ -23,7 +24,8 @@ from dudao.registry.models import Batch, Institution, Occupation
 from dudao.web.kit import application_errors_as_http, list_page
 
 from . import presenters, selectors, services, snapshot, workflow
-from .forms import DrawFilterForm, DrawForm, ReasonForm, add_errors
+from .domain import MIN_WITNESSES
+from .forms import DrawFilterForm, DrawForm, ReasonForm, WitnessForm, WitnessValueForm, add_errors
 from .models import Draw, SupervisorKind
 from .permissions import can_manage_draw
 from .views_common import draw_creators, draw_pages, raise_http, require, row_version, run
@@ -31,8 +33,8 @@ from .views_common import draw_creators, draw_pages, raise_http, require, row_ve
 STEPS = (
     ("define", "定义参数"),
     ("review", "核对情景"),
-    ("published", "公布摘要与种子承诺"),
-    ("run", "执行抽取"),
+    ("published", "登记见证人、公布摘要与承诺值"),
+    ("run", "录入见证人随机值、执行抽取"),
     ("locked", "锁定结果、公开种子"),
 )
 STEP_OF_STATUS = {"defined": 1, "published": 3, "run": 4, "locked": 5, "cancelled": -1}
@@ -219,15 +221,11 @@ def _result_rows(draw: Draw, result: dict[str, Any]) -> dict[str, Any]:
     return {"rows": rows, "stats": result.get("stats", {}), "unassigned": len(result.get("unassigned", {}))}
 
 
-@login_required
-@require_GET
-@application_errors_as_http
-def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The wizard's review/publish/run/lock steps on one page, with the stepper showing where it is."""
-    require(draw_pages(request.user))
-    draw = selectors.draw_get(request.user, pk)
+def _detail_context(request: HttpRequest, draw: Draw, **forms: Any) -> dict[str, Any]:
     data = presenters.draw_detail(request.user, draw)
-    context: dict[str, Any] = {
+    value_forms = forms.get("value_forms", {})
+    witnesses_in = all(w["value"] for w in data["witnesses"]) and len(data["witnesses"]) >= MIN_WITNESSES
+    return {
         "draw": draw,
         "d": data,
         "steps": STEPS,
@@ -238,16 +236,103 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if draw.status == Draw.Status.LOCKED
         else [],
         "public_url": reverse("supervision:public_draw_detail", args=[draw.pk])
-        if draw.published_at and draw.status != Draw.Status.CANCELLED
+        if draw.published_at
         else None,
         "cancel_form": ReasonForm(label="取消原因"),
+        "witness_form": forms.get("witness_form") or WitnessForm(),
+        "witness_rows": [
+            {**w, "form": value_forms.get(w["id"]) or WitnessValueForm(auto_id=f"id_w{w['id']}_%s")}
+            for w in data["witnesses"]
+        ],
+        "min_witnesses": MIN_WITNESSES,
+        "witnesses_in": witnesses_in or draw.seed_scheme == Draw.SeedScheme.SERVER,
     }
-    return render(request, "supervision/draw_detail.html", context)
+
+
+@login_required
+@require_GET
+@application_errors_as_http
+def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The wizard's review/publish/run/lock steps on one page, with the stepper showing where it is."""
+    require(draw_pages(request.user))
+    draw = selectors.draw_get(request.user, pk)
+    return render(request, "supervision/draw_detail.html", _detail_context(request, draw))
+
+
+def _managed_draw(request: HttpRequest, pk: int) -> Draw:
+    draw = selectors.draw_get(request.user, pk)
+    require(can_manage_draw(request.user, draw), "没有操作此抽取的权限")
+    return draw
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def draw_witness_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register a witness and their commitment before publication (issue 8 §7)."""
+    draw = _managed_draw(request, pk)
+    form = WitnessForm(request.POST)
+    if form.is_valid():
+        try:
+            services.draw_witness_add(
+                actor=request.user, draw=draw, row_version=row_version(request), **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            raise_http(exc)
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"已登记见证人{form.cleaned_data['name']}及其承诺值")
+            return redirect("supervision:draw_detail", pk)
+    draw.refresh_from_db()
+    context = _detail_context(request, draw, witness_form=form)
+    return render(request, "supervision/draw_detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def draw_witness_remove(request: HttpRequest, pk: int, wid: int) -> HttpResponse:
+    draw = _managed_draw(request, pk)
+    return run(
+        request,
+        lambda: services.draw_witness_remove(
+            actor=request.user, draw=draw, witness=wid, row_version=row_version(request)
+        ),
+        "已删除见证人",
+        reverse("supervision:draw_detail", args=[pk]),
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def draw_witness_reveal(request: HttpRequest, pk: int, wid: int) -> HttpResponse:
+    """Enter a witness's value at the draw meeting; a value that does not match stays on the form."""
+    draw = _managed_draw(request, pk)
+    form = WitnessValueForm(request.POST)
+    if form.is_valid():
+        try:
+            witness = services.draw_witness_reveal(
+                actor=request.user,
+                draw=draw,
+                witness=wid,
+                value=form.cleaned_data["value"],
+                row_version=row_version(request),
+            )
+        except ApplicationError as exc:
+            raise_http(exc)
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"已录入见证人{witness.name}的随机值,与其承诺值一致")
+            return redirect("supervision:draw_detail", pk)
+    draw.refresh_from_db()
+    form.auto_id = f"id_w{wid}_%s"
+    context = _detail_context(request, draw, value_forms={wid: form})
+    return render(request, "supervision/draw_detail.html", context, status=422)
 
 
 def _step(request: HttpRequest, pk: int, call, success: str) -> HttpResponse:
-    draw = selectors.draw_get(request.user, pk)
-    require(can_manage_draw(request.user, draw), "没有操作此抽取的权限")
+    draw = _managed_draw(request, pk)
     return run(
         request,
         lambda: call(actor=request.user, draw=draw, row_version=row_version(request)),

@@ -1,21 +1,23 @@
 """一公开 (RAND-2, ACT-6): published draws and task outcomes for anyone, no login.
 
-A member of the public sees a draw's time, parameters, scenario digest and seed commitment from its
-publication; after the lock the seed, the selected targets and the assignments (names or card numbers per
+A member of the public sees a draw's time, parameters, scenario digest, seed commitment and witness
+commitments from its publication, each witness value once entered at the draw meeting; after the lock the
+server seed and the final seed, the selected targets and the assignments (names or card numbers per
 the authority's policy), downloads of the scenario and the result, and a 验证 button that recomputes the
-draw on the server. Covert (暗访) draws disclose only once every task has its report; covert tasks appear
-only after their report.
+draw on the server (the same checks as `dudao draw verify --record`). A draw cancelled after
+publication stays listed with its reason, time and revealed server seed. Covert (暗访) draws disclose
+only once every task has its report; covert tasks appear only after their report.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dudao.common.domain import canonical_json
 from dudao.common.errors import NotFound
 from dudao.web.kit import application_errors_as_http, is_partial_request, list_page
 
@@ -71,31 +73,13 @@ def public_draw_result(request: HttpRequest, pk: int) -> HttpResponse:
     return json_download(draw.result, f"{draw.number}-result.json")
 
 
-def verification(draw) -> dict[str, Any]:
-    """Recompute the draw from the published scenario and the revealed seed (the same check as
-    `dudao draw verify`), and check the digests published before the draw."""
-    from .domain import scenario_digest, seed_commitment, verify_draw
-
-    raw = json.loads(draw.scenario)
-    result = json.loads(draw.result)
-    outcome = verify_draw(raw, draw.seed, result)
-    checks = [
-        {
-            "label": "种子与公布的种子承诺值一致",
-            "ok": seed_commitment(draw.seed, draw.hash_algorithm) == draw.seed_commitment,
-        },
-        {
-            "label": "情景文件与公布的情景摘要一致",
-            "ok": scenario_digest(raw, draw.hash_algorithm) == draw.scenario_digest,
-        },
-        {"label": "按情景和种子重算的结果与公布的结果完全一致", "ok": outcome.ok},
-    ]
-    return {
-        "ok": all(c["ok"] for c in checks),
-        "checks": checks,
-        "differences": outcome.differences,
-        "hash_algorithm": draw.hash_algorithm,
-    }
+@require_GET
+@application_errors_as_http
+def public_draw_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The published record (commitments, witnesses, revealed seeds) `dudao draw verify --record` reads."""
+    draw = selectors.public_draw_get(pk)
+    record = presenters.draw_record(draw, reveal=selectors.draw_disclosure(draw)["seed"])
+    return json_download(canonical_json(record), f"{draw.number}-record.json")
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,9 +87,9 @@ def verification(draw) -> dict[str, Any]:
 def public_draw_verify(request: HttpRequest, pk: int) -> HttpResponse:
     """The 验证 button: server-side recomputation; htmx gets the result fragment, others the full page."""
     draw = selectors.public_draw_get(pk)
-    if not selectors.draw_disclosure(draw)["seed"]:
+    if not selectors.draw_disclosure(draw)["verify"]:
         raise NotFound("抽取结果尚未公开,暂不能校验")
-    context = {"d": presenters.public_draw(draw), "v": verification(draw)}
+    context = {"d": presenters.public_draw(draw), "v": presenters.public_verification(draw)}
     if is_partial_request(request):
         return render(request, "supervision/public/partials/verify_result.html", context)
     return render(request, "supervision/public/verify.html", context)

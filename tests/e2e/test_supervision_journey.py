@@ -15,6 +15,7 @@ import zlib
 import pytest
 
 from dudao.accounts.models import Role
+from dudao.common.domain import digest
 from dudao.supervision.models import Draw, FindingEvidence, Opinion, SupervisionTask
 from tests import factories as f
 from tests.e2e.conftest import login, shot
@@ -96,8 +97,24 @@ def test_special_supervision_and_a_covert_daily_task(page, phone_page, world, tm
     assert page.locator("#preview-targets").inner_text() == "1"
     assert page.locator("#preview-supervisors").inner_text() == "4"
     shot(page, "supervision-draw-review")
+    # Two witnesses hand over the commitments of their secret values before publication (issue 8 §7).
+    draw = Draw.objects.get()
+    values = {"纪检甲": "jijian-0123456789abcdef", "公证乙": "gongzheng-0123456789abcdef"}
+    for (name, value), role in zip(values.items(), ("discipline", "notary"), strict=True):
+        page.fill("#witness-add input[name=name]", name)
+        page.select_option("#witness-add select[name=role]", role)
+        page.fill("#witness-add input[name=commitment]", digest(value, draw.hash_algorithm))
+        page.click("#witness-add-submit")
+        page.locator("#witness-table").get_by_text(name).wait_for()
     page.click("#draw-publish")
     page.locator("#seed-commitment").wait_for()
+    assert page.locator("#draw-run").is_disabled()
+    # At the draw meeting each witness's value is entered; the run waits for all of them.
+    for value in values.values():
+        form = page.locator("form.witness-reveal").first
+        form.locator("input[name=value]").fill(value)
+        form.get_by_role("button", name="录入随机值").click()
+        page.locator("code.witness-value", has_text=value).wait_for()
     page.click("#draw-run")
     page.locator("#draw-lock").wait_for()
     page.click("#draw-lock")
@@ -105,6 +122,9 @@ def test_special_supervision_and_a_covert_daily_task(page, phone_page, world, tm
     draw = Draw.objects.get()
     assert draw.status == "locked"
     assert page.locator("#seed").inner_text() == draw.seed
+    assert page.locator("#final-seed").inner_text() == digest(
+        "|".join([draw.seed, *values.values()]), draw.hash_algorithm
+    )
     shot(page, "supervision-draw-locked")
 
     # 2. Anyone sees the publication and the server-side verification passes.
@@ -112,6 +132,8 @@ def test_special_supervision_and_a_covert_daily_task(page, phone_page, world, tm
     page.goto(f"/supervision/public/draws/{draw.pk}/")
     assert page.locator("#scenario-digest").inner_text() == draw.scenario_digest
     assert page.locator("#seed-commitment").inner_text() == draw.seed_commitment
+    assert page.locator("#final-seed").inner_text() == draw.final_seed
+    assert page.locator("#public-witnesses code.witness-value").all_inner_texts() == list(values.values())
     assert "PC-2025-001" in page.locator("#public-result").inner_text()
     page.click("#verify-button")
     page.locator("#verify-ok").wait_for()

@@ -183,8 +183,60 @@ def photo(name: str = "现场.jpg"):
     return SimpleUploadedFile(name, JPEG, content_type="image/jpeg")
 
 
+def witness_value(draw, n: int) -> str:
+    """A witness's secret value for tests: unique per draw (a commitment is never accepted twice)."""
+    return f"witness-{draw.pk}-{n}-0123456789abcdef"
+
+
+def add_witnesses(w: World, draw, *, actor=None, count: int = 2) -> list[str]:
+    """Register `count` witnesses with their commitments (issue 8 §7); returns their secret values."""
+    from dudao.common.domain import digest
+    from dudao.supervision import services
+
+    draw.refresh_from_db()
+    values = [witness_value(draw, n) for n in range(1, count + 1)]
+    for n, value in enumerate(values, start=1):
+        services.draw_witness_add(
+            actor=actor or w.auth_staff,
+            draw=draw,
+            name=f"见证人{n}",
+            role="discipline" if n == 1 else "notary",
+            commitment=digest(value, draw.hash_algorithm),
+        )
+    return values
+
+
+def reveal_witnesses(w: World, draw, *, actor=None):
+    """Enter every witness's value at the draw meeting (after publication)."""
+    from dudao.supervision import services
+
+    for witness in draw.witnesses.order_by("position"):
+        services.draw_witness_reveal(
+            actor=actor or w.auth_staff,
+            draw=draw,
+            witness=witness,
+            value=witness_value(draw, witness.position),
+        )
+
+
+def publish_draw(w: World, draw, *, actor=None):
+    """Witnesses, then publication (the final seed will depend on their values)."""
+    from dudao.supervision import services
+
+    add_witnesses(w, draw, actor=actor)
+    return services.draw_publish(actor=actor or w.auth_staff, draw=draw)
+
+
+def run_draw(w: World, draw, *, actor=None):
+    """The witnesses reveal their values, then the draw runs on the final seed."""
+    from dudao.supervision import services
+
+    reveal_witnesses(w, draw, actor=actor)
+    return services.draw_run(actor=actor or w.auth_staff, draw=draw)
+
+
 def locked_draw(w: World, **params):
-    """Define, publish, run and lock a draw as the authority's staff; returns the draw."""
+    """Define, publish (with two witnesses), run and lock a draw as the authority's staff."""
     from dudao.supervision import services
 
     base = {
@@ -195,6 +247,5 @@ def locked_draw(w: World, **params):
         "group_size": 1,
     }
     draw = services.draw_define(actor=w.auth_staff, **{**base, **params})
-    draw = services.draw_publish(actor=w.auth_staff, draw=draw)
-    draw = services.draw_run(actor=w.auth_staff, draw=draw)
+    draw = run_draw(w, publish_draw(w, draw))
     return services.draw_lock(actor=w.auth_staff, draw=draw)

@@ -16,10 +16,12 @@ from tests.supervision.app_support import (  # noqa: F401
     API,
     TODAY,
     World,
+    add_witnesses,
     api,
     counts,
     locked_draw,
     make_batch,
+    publish_draw,
     world_fixture,
 )
 
@@ -81,6 +83,7 @@ def _setup(w: World, endpoint: str) -> tuple[str, str, dict]:
         return "post", f"{API}/draws", body
     if endpoint == "publish":
         draw = services.draw_define(actor=w.auth_staff, title="抽取", **PERIOD)
+        add_witnesses(w, draw)
         return "post", f"{API}/draws/{draw.pk}/publish", {}
     if endpoint == "accept":
         task = services.task_create(
@@ -161,8 +164,10 @@ def test_scoped_reads(world):
 
 def test_public_endpoints_show_only_published_data(world):
     defined = services.draw_define(actor=world.auth_staff, title="未公布", **PERIOD)
-    published = services.draw_publish(
-        actor=world.auth_staff, draw=services.draw_define(actor=world.auth_staff, title="已公布", **PERIOD)
+    published = publish_draw(
+        world,
+        actor=world.auth_staff,
+        draw=services.draw_define(actor=world.auth_staff, title="已公布", **PERIOD),
     )
     locked = locked_draw(world, title="已锁定", sample_count=2)
     listing = api(None, "get", f"{API}/public/draws").json()
@@ -171,7 +176,7 @@ def test_public_endpoints_show_only_published_data(world):
     # Published: parameters, digests and commitment; never the seed or a result before the lock.
     body = api(None, "get", f"{API}/public/draws/{published.pk}").json()
     assert (body["seed"], body["selected"], body["scenario_digest"]) == (None, [], published.scenario_digest)
-    assert body["disclosure"] == {"scenario": True, "result": False, "seed": False}
+    assert body["disclosure"] == {"scenario": True, "result": False, "seed": False, "verify": False}
     assert api(None, "get", f"{API}/public/draws/{published.pk}/result").status_code == 404
     assert api(None, "get", f"{API}/public/draws/{published.pk}/verify").status_code == 404
     scenario = api(None, "get", f"{API}/public/draws/{published.pk}/scenario")
@@ -236,8 +241,48 @@ def test_draw_walk_through_the_api(world):
     assert patched.json()["title"] == "改名"
     stale = api(world.auth_staff, "patch", f"{API}/draws/{pk}", {"row_version": 1, "title": "又改"})
     assert stale.status_code == 409
+    # Witnesses (issue 8 §7): each hands over H(value) before publication, reveals the value afterwards.
+    from dudao.common.domain import digest
+
+    algorithm = patched.json()["hash_algorithm"]
+    values = ["jijian-0123456789abcdef", "gongzheng-0123456789abcdef"]
+    for name, role, value in zip(("纪检甲", "公证乙"), ("discipline", "notary"), values, strict=True):
+        added = api(
+            world.auth_staff,
+            "post",
+            f"{API}/draws/{pk}/witnesses",
+            {"name": name, "role": role, "organisation": "市纪委", "commitment": digest(value, algorithm)},
+        )
+        assert added.status_code == 201, added.content
+    witnesses = added.json()["witnesses"]
+    assert [(w["position"], w["name"], w["value"]) for w in witnesses] == [
+        (1, "纪检甲", None),
+        (2, "公证乙", None),
+    ]
+    early = api(
+        world.auth_staff,
+        "post",
+        f"{API}/draws/{pk}/witnesses/{witnesses[0]['id']}/reveal",
+        {"value": values[0]},
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "illegal_transition")
     published = api(world.auth_staff, "post", f"{API}/draws/{pk}/publish", {"row_version": 2}).json()
     assert (published["status"], published["seed"]) == ("published", None)
+    waiting = api(world.auth_staff, "post", f"{API}/draws/{pk}/run", {})
+    assert (waiting.status_code, waiting.json()["code"]) == (409, "witness_values_missing")
+    wrong = api(
+        world.auth_staff,
+        "post",
+        f"{API}/draws/{pk}/witnesses/{witnesses[0]['id']}/reveal",
+        {"value": values[1]},
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "witness_mismatch")
+    for witness, value in zip(witnesses, values, strict=True):
+        revealed = api(
+            world.auth_staff, "post", f"{API}/draws/{pk}/witnesses/{witness['id']}/reveal", {"value": value}
+        )
+        assert revealed.status_code == 200, revealed.content
+    assert [w["value"] for w in revealed.json()["witnesses"]] == values
     assert published["seed_commitment"] and published["scenario_digest"]
     scenario = api(world.auth_staff, "get", f"{API}/draws/{pk}/scenario")
     assert scenario["Content-Disposition"].startswith("attachment")
@@ -247,6 +292,7 @@ def test_draw_walk_through_the_api(world):
     locked = api(world.auth_staff, "post", f"{API}/draws/{pk}/lock", {}).json()
     assert (locked["status"], locked["task_count"]) == ("locked", 2)
     assert locked["seed"] == Draw.objects.get(pk=pk).seed
+    assert locked["final_seed"] == digest("|".join([locked["seed"], *values]), algorithm)
     ref = api(None, "get", f"{API}/reference").json()
     assert ref["content_areas"]["2.4"] == "考场秩序"
     assert ref["task_transitions"]["on_site"] == ["report_submitted"]

@@ -14,7 +14,7 @@ from dudao.common.errors import ApplicationError, IllegalTransition
 from dudao.common.models import AuditEvent
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask, TaskMember
-from tests.supervision.app_support import TODAY, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY, publish_draw, run_draw, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,8 +57,8 @@ def test_two_concurrent_locks_of_one_draw_leave_one_result(world):
         period_end=TODAY + dt.timedelta(days=30),
         group_size=1,
     )
-    draw = services.draw_run(
-        actor=world.auth_staff, draw=services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = run_draw(
+        world, actor=world.auth_staff, draw=publish_draw(world, actor=world.auth_staff, draw=draw)
     )
     staff, admin = world.auth_staff, world.auth_admin
     results = race(

@@ -14,7 +14,15 @@ from dudao.common.models import AuditEvent
 from dudao.notifications.models import Message
 from dudao.supervision import domain, selectors, services
 from dudao.supervision.models import Draw, SupervisionTask, TaskMember
-from tests.supervision.app_support import TODAY, World, counts, world_fixture  # noqa: F401
+from tests.supervision.app_support import (  # noqa: F401
+    TODAY,
+    World,
+    counts,
+    publish_draw,
+    run_draw,
+    witness_value,
+    world_fixture,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +38,7 @@ def test_publish_freezes_the_registers_into_a_scenario(world):
     draw = define(world)
     assert draw.status == "defined"
     assert draw.number == f"{world.authority.code}-CQ{PERIOD['period_start'].year}-0001"
-    draw = services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = publish_draw(world, actor=world.auth_staff, draw=draw)
     raw = json.loads(draw.scenario)
     # Own region only, cancelled batch left out, the other province's batch never present (RAND-1).
     assert [t["id"] for t in raw["targets"]] == ["PC-A-1", "PC-A-2", "PC-B-1"]
@@ -67,12 +75,15 @@ def test_publish_freezes_the_registers_into_a_scenario(world):
 
 def test_run_and_lock_create_tasks_reveal_the_seed_and_verify(world):
     draw = define(world, sample_count=2, group_size=2, max_tasks=1)
-    draw = services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = publish_draw(world, actor=world.auth_staff, draw=draw)
     with pytest.raises(IllegalTransition):
         services.draw_lock(actor=world.auth_staff, draw=draw)
-    draw = services.draw_run(actor=world.auth_staff, draw=draw)
+    draw = run_draw(world, actor=world.auth_staff, draw=draw)
     payload = json.loads(draw.result)
-    expected = domain.solve_draw(json.loads(draw.scenario), draw.seed, algorithm=draw.hash_algorithm)
+    # The engine ran on H(server seed | witness 1 | witness 2), not on the server seed (issue 8 §7).
+    values = [witness_value(draw, 1), witness_value(draw, 2)]
+    assert draw.final_seed == digest("|".join([draw.seed, *values]), draw.hash_algorithm)
+    expected = domain.solve_draw(json.loads(draw.scenario), draw.final_seed, algorithm=draw.hash_algorithm)
     assert payload == expected.payload
     assert len(payload["selected"]) == 2
     assert SupervisionTask.objects.count() == 0  # tasks are dispatched only from a locked result
@@ -100,17 +111,17 @@ def test_run_and_lock_create_tasks_reveal_the_seed_and_verify(world):
     )
     # Seed revealed in the lock's audit event; anyone can verify the published result.
     lock_event = AuditEvent.objects.filter(action="supervision.draw.lock").get()
-    assert lock_event.after["seed"] == draw.seed
-    assert domain.verify_draw(json.loads(draw.scenario), draw.seed, payload).ok
+    assert (lock_event.after["seed"], lock_event.after["final_seed"]) == (draw.seed, draw.final_seed)
+    assert domain.verify_draw(json.loads(draw.scenario), draw.final_seed, payload).ok
     tampered = {**payload, "selected": [*reversed(payload["selected"]), "PC-X"]}
-    assert not domain.verify_draw(json.loads(draw.scenario), draw.seed, tampered).ok
+    assert not domain.verify_draw(json.loads(draw.scenario), draw.final_seed, tampered).ok
     with pytest.raises(IllegalTransition):
         services.draw_lock(actor=world.auth_staff, draw=draw)
     assert SupervisionTask.objects.filter(draw=draw).count() == len(tasks)
 
 
 def test_published_parameters_are_frozen(world):
-    draw = services.draw_publish(actor=world.auth_staff, draw=define(world))
+    draw = publish_draw(world, actor=world.auth_staff, draw=define(world))
     before = counts()
     with pytest.raises(IllegalTransition):
         services.draw_update(actor=world.auth_staff, draw=draw, row_version=draw.row_version, title="改名")
@@ -122,11 +133,11 @@ def test_publish_refuses_an_empty_population_and_a_too_large_sample(world):
         world, period_start=TODAY + dt.timedelta(days=60), period_end=TODAY + dt.timedelta(days=70)
     )
     with pytest.raises(ValidationFailed) as exc:
-        services.draw_publish(actor=world.auth_staff, draw=empty)
+        publish_draw(world, actor=world.auth_staff, draw=empty)
     assert exc.value.code == "empty_population"
     big = define(world, sample_count=4)
     with pytest.raises(ValidationFailed) as exc:
-        services.draw_publish(actor=world.auth_staff, draw=big)
+        publish_draw(world, actor=world.auth_staff, draw=big)
     assert exc.value.detail == {"sample_count": ["抽取数量 4 超过抽取范围内的对象数 3"]}
     assert Draw.objects.get(pk=big.pk).status == "defined"
 
@@ -155,7 +166,7 @@ def test_risk_weights_and_prior_violations_enter_the_scenario(world):
         population="institutions",
         risk_weights={"institutions": {str(world.institution.pk): 1.5}, "prior_violation": 2},
     )
-    draw = services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = publish_draw(world, actor=world.auth_staff, draw=draw)
     targets = {t["id"]: t for t in json.loads(draw.scenario)["targets"]}
     assert targets[world.institution.uscc]["weight"] == 1.5
     assert targets[world.institution_b.uscc]["weight"] == 2  # RAND-1: raised after a violation
@@ -173,7 +184,7 @@ def test_internal_draw_uses_the_institutions_own_supervisors_and_batches(world):
         actor=world.inst_admin, kind="internal", title="内部督导", **PERIOD, task_kind="daily", group_size=1
     )
     assert (draw.authority_id, draw.institution_id) == (world.authority.pk, world.institution.pk)
-    raw = json.loads(services.draw_publish(actor=world.inst_admin, draw=draw).scenario)
+    raw = json.loads(publish_draw(world, actor=world.inst_admin, draw=draw).scenario)
     assert [t["id"] for t in raw["targets"]] == ["PC-A-1", "PC-A-2"]
     assert [s["id"] for s in raw["supervisors"]] == [f"S{s.pk}" for s in internal]
     assert raw["supervisors"][0]["institution"] == world.institution.uscc
@@ -183,8 +194,8 @@ def test_internal_draw_uses_the_institutions_own_supervisors_and_batches(world):
 
 
 def test_cancel_only_before_the_run(world):
-    draw = services.draw_publish(actor=world.auth_staff, draw=define(world))
-    draw = services.draw_run(actor=world.auth_staff, draw=draw)
+    draw = publish_draw(world, actor=world.auth_staff, draw=define(world))
+    draw = run_draw(world, actor=world.auth_staff, draw=draw)
     with pytest.raises(IllegalTransition):
         services.draw_cancel(actor=world.auth_staff, draw=draw, reason="重抽")
     other = define(world)
@@ -193,8 +204,8 @@ def test_cancel_only_before_the_run(world):
 
 
 def test_coverage_lists_batches_with_and_without_a_supervisor(world):
-    draw = services.draw_publish(actor=world.auth_staff, draw=define(world, sample_count=1))
-    services.draw_lock(actor=world.auth_staff, draw=services.draw_run(actor=world.auth_staff, draw=draw))
+    draw = publish_draw(world, actor=world.auth_staff, draw=define(world, sample_count=1))
+    services.draw_lock(actor=world.auth_staff, draw=run_draw(world, actor=world.auth_staff, draw=draw))
     chosen = SupervisionTask.objects.get().batch
     cov = selectors.coverage(world.auth_staff, start=PERIOD["period_start"], end=PERIOD["period_end"])
     assert (cov.total, cov.covered, cov.uncovered, str(cov.rate)) == (3, 1, 2, "0.3333")
@@ -213,8 +224,8 @@ def test_coverage_lists_batches_with_and_without_a_supervisor(world):
 
 def test_members_follow_the_engine_order_and_group_size(world):
     draw = define(world, group_size=2)
-    draw = services.draw_run(
-        actor=world.auth_staff, draw=services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = run_draw(
+        world, actor=world.auth_staff, draw=publish_draw(world, actor=world.auth_staff, draw=draw)
     )
     draw = services.draw_lock(actor=world.auth_staff, draw=draw)
     for task in SupervisionTask.objects.filter(draw=draw):
@@ -245,7 +256,7 @@ def test_relations_with_staff_and_examiners_become_conflicts(world):
         declared_on=TODAY,
         withdrawn_on=TODAY,  # withdrawn: no longer a conflict
     )
-    raw = json.loads(services.draw_publish(actor=world.auth_staff, draw=define(world)).scenario)
+    raw = json.loads(publish_draw(world, actor=world.auth_staff, draw=define(world)).scenario)
     assert raw["conflicts"] == sorted(
         [
             {"supervisor": f"S{world.s6.pk}", "institution": world.institution.uscc},
@@ -265,7 +276,7 @@ def test_a_supervisor_busy_on_an_overlapping_open_task_is_conflicted_for_that_ta
     services.task_create(
         actor=world.auth_staff, institution=world.institution, supervisors=[world.s1], batch=world.b1
     )
-    draw = services.draw_publish(actor=world.auth_staff, draw=define(world))
+    draw = publish_draw(world, actor=world.auth_staff, draw=define(world))
     conflicts = json.loads(draw.scenario)["conflicts"]
     assert {"supervisor": f"S{world.s1.pk}", "target": "PC-A-1"} in conflicts
     assert not any(

@@ -15,7 +15,7 @@ from dudao.registry import models as rm
 from dudao.registry import services as registry_services
 from dudao.supervision import selectors, services
 from dudao.supervision.models import MisconductRecord, Penalty, SupervisionTask, TaskMember
-from tests.supervision.app_support import TODAY, counts, local, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY, counts, local, publish_draw, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_decline_without_reason_is_recorded_and_flags_the_supervisor(world):
         period_start=TODAY + dt.timedelta(days=1),
         period_end=TODAY + dt.timedelta(days=30),
     )
-    raw = json.loads(services.draw_publish(actor=world.auth_staff, draw=draw).scenario)
+    raw = json.loads(publish_draw(world, actor=world.auth_staff, draw=draw).scenario)
     assert f"S{world.s1.pk}" not in [s["id"] for s in raw["supervisors"]]
     with pytest.raises(ValidationFailed) as exc:
         _task(world, world.s1, batch=world.b2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dudao.supervision.domain import solve_draw
+from dudao.common.domain import preferred_hash_algorithm
+from dudao.supervision.domain import scenario_digest, solve_draw
 from tests.supervision.draw_support import scenario, supervisor, target
 
 DUDAO = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "dudao"
@@ -173,3 +175,114 @@ def test_missing_argument_exits_2(env, scenario_file):
     done = run(env, "verify", "--scenario", str(scenario_file), "--seed", "s")
     assert done.returncode == 2
     assert "--result" in done.stderr.decode()
+
+
+# ---------------------------------------------------------------- issue 8 §7: the published record
+def _record(
+    raw, *, seed="server-seed-0123", values=("jijian-0123456789abcdef", "gongzheng-0123456789abcdef")
+):
+    """A record as the public page offers it, and the result the draw published with it."""
+    from dudao.supervision.domain import final_seed, seed_commitment, witness_commitment
+
+    algorithm = preferred_hash_algorithm()
+    final = final_seed(seed, list(values), algorithm)
+    record = {
+        "number": "T-CQ2026-0001",
+        "hash": algorithm,
+        "scenario_digest": scenario_digest(raw, algorithm),
+        "seed_commitment": seed_commitment(seed, algorithm),
+        "seed_scheme": "witness",
+        "witnesses": [
+            {
+                "position": n,
+                "name": f"见证人{n}",
+                "role": "notary",
+                "commitment": witness_commitment(v, algorithm),
+                "value": v,
+            }
+            for n, v in enumerate(values, start=1)
+        ],
+        "seed": seed,
+        "final_seed": final,
+    }
+    return record, solve_draw(raw, final, algorithm=algorithm).to_json()
+
+
+def _write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_verify_with_the_record_runs_every_check(env, scenario_file, tmp_path):
+    raw = json.loads(scenario_file.read_text(encoding="utf-8"))
+    record, result = _record(raw)
+    args = ("verify", "--scenario", str(scenario_file), "--result", _write(tmp_path, "r.json", result))
+    done = run(env, *args, "--record", _write(tmp_path, "d.json", record))
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    for label in (
+        "服务器种子与公布的种子承诺值一致",
+        "见证人随机值与公布时的承诺值一致",
+        "最终种子由服务器种子和见证人随机值按公布顺序算出",
+    ):
+        assert f"✓ {label}" in out
+    # The seed changed after publication: the commitment check fails and says so.
+    forged = {**record, "seed": "another-seed"}
+    done = run(env, *args, "--record", _write(tmp_path, "forged.json", forged))
+    assert done.returncode == 1
+    err = done.stderr.decode()
+    assert "✗ 服务器种子与公布的种子承诺值一致" in err and "✗ 最终种子" in err
+    # A witness value that does not match its commitment.
+    swapped = json.loads(json.dumps(record))
+    swapped["witnesses"][0]["value"] = "other-0123456789abcdef"
+    done = run(env, *args, "--record", _write(tmp_path, "swapped.json", swapped))
+    assert done.returncode == 1
+    assert "✗ 见证人随机值与公布时的承诺值一致" in done.stderr.decode()
+
+
+def test_verify_a_legacy_record_warns(env, scenario_file, tmp_path):
+    raw = json.loads(scenario_file.read_text(encoding="utf-8"))
+    record, _ = _record(raw)
+    legacy = {**record, "seed_scheme": "server", "witnesses": [], "final_seed": record["seed"]}
+    result = solve_draw(raw, record["seed"], algorithm=record["hash"]).to_json()
+    done = run(
+        env,
+        "verify",
+        "--scenario",
+        str(scenario_file),
+        "--result",
+        _write(tmp_path, "r.json", result),
+        "--record",
+        _write(tmp_path, "d.json", legacy),
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert "警告 (warning): 无见证人熵(旧版抽取)" in done.stderr.decode()
+
+
+def test_verify_needs_a_seed_or_a_record(env, scenario_file, tmp_path):
+    done = run(env, "verify", "--scenario", str(scenario_file), "--result", _write(tmp_path, "r.json", "{}"))
+    assert done.returncode == 2
+    assert "--record" in done.stderr.decode() and "--seed" in done.stderr.decode()
+    bad = run(
+        env,
+        "verify",
+        "--scenario",
+        str(scenario_file),
+        "--result",
+        _write(tmp_path, "r.json", "{}"),
+        "--record",
+        _write(tmp_path, "d.json", "[]"),
+    )
+    assert bad.returncode == 2
+    assert "核验记录必须是 JSON 对象" in bad.stderr.decode()
+
+
+def test_witness_secret_prints_a_value_and_its_commitment(env):
+    done = run(env, "witness-secret", "--hash", "sha256")
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stdout.decode().splitlines()
+    value = lines[0].rsplit(" ", 1)[1]
+    commitment = lines[1].rsplit(" ", 1)[1]
+    assert len(value) == 32
+    assert commitment == hashlib.sha256(value.encode()).hexdigest()

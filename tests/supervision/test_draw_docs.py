@@ -25,3 +25,17 @@ def test_documented_example_reproduces():
     assert result.to_json() == published
     assert verify_draw(scenario, SEED, json.loads(published)).ok
     assert f"SM3(stdin)= {result.payload['seed_commitment']}" in text
+
+
+@pytest.mark.skipif("sm3" not in hashlib.algorithms_available, reason="the example is published with SM3")
+def test_documented_final_seed_example_reproduces():
+    """Section 5.3: the one-liner's input and output are what `final_seed` computes (issue 8 §7)."""
+    from dudao.supervision.domain import final_seed
+
+    text = DOC.read_text(encoding="utf-8")
+    line = re.search(
+        r"printf '%s' '([0-9a-f]{32})\|([0-9a-f]{32})\|([0-9a-f]{32})' \| openssl dgst -sm3", text
+    )
+    assert line is not None
+    seed, *values = line.groups()
+    assert f"SM3(stdin)= {final_seed(seed, values, 'sm3')}" in text

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from dudao.accounts.models import Role
+from dudao.common.domain import digest
 from dudao.supervision.models import Draw, SupervisionTask
 from tests import factories as f
 from tests.supervision.app_support import TODAY, counts, locked_draw, world_fixture  # noqa: F401
@@ -37,6 +38,24 @@ def _form(world, **overrides) -> dict[str, str]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+WITNESS_VALUES = ("jijian-0123456789abcdef", "gongzheng-0123456789abcdef")
+
+
+def _add_witnesses(c, draw) -> None:
+    """Two witnesses and their commitments through the page (issue 8 §7)."""
+    for name, role, value in zip(("纪检甲", "公证乙"), ("discipline", "notary"), WITNESS_VALUES, strict=True):
+        response = c.post(
+            f"/supervision/draws/{draw.pk}/witnesses/",
+            {
+                "name": name,
+                "role": role,
+                "organisation": "",
+                "commitment": digest(value, draw.hash_algorithm),
+            },
+        )
+        assert response.status_code == 302, response.content.decode()
+
+
 def test_wizard_through_the_pages(world):
     c = client_for(world.auth_staff)
     assert c.get(NEW).status_code == 200
@@ -59,6 +78,21 @@ def test_wizard_through_the_pages(world):
     )
     assert [(r["id"], r["weight"]) for r in preview["rows"]] == [("PC-A-1", 3), ("PC-A-2", 3), ("PC-B-1", 1)]
     assert "第 3 步 · 公布" in text(page)
+    assert 'id="draw-publish" disabled' in page.content.decode()  # no witnesses yet
+    assert "须先在左侧登记至少 2 名见证人及其承诺值" in text(page)
+
+    # Witnesses: a malformed commitment stays on the form with its message; two valid ones are registered.
+    bad = c.post(
+        f"/supervision/draws/{draw.pk}/witnesses/",
+        {"name": "纪检甲", "role": "discipline", "commitment": "abc"},
+    )
+    assert bad.status_code == 422
+    assert bad.context["witness_form"].errors["commitment"] == ["须为 64 位十六进制数"]
+    assert 'value="纪检甲"' in bad.content.decode()
+    _add_witnesses(c, draw)
+    page = c.get(f"/supervision/draws/{draw.pk}/")
+    assert [w["name"] for w in page.context["d"]["witnesses"]] == ["纪检甲", "公证乙"]
+    assert 'id="draw-publish" disabled' not in page.content.decode()
 
     # Step 3: publish → digests and the seed commitment shown; the seed stays secret.
     response = c.post(f"/supervision/draws/{draw.pk}/publish/", {"row_version": draw.row_version})
@@ -70,6 +104,22 @@ def test_wizard_through_the_pages(world):
     assert draw.scenario_digest in body and draw.seed_commitment in body
     assert draw.seed not in body
     assert "已生成并保密,锁定结果时公开" in text(page)
+    assert 'id="draw-run" disabled' in page.content.decode()
+    assert "见证人随机值全部录入后才能执行抽取" in text(page)
+    refused = c.post(f"/supervision/draws/{draw.pk}/run/", {"row_version": draw.row_version}, follow=True)
+    assert messages_of(refused) == ["见证人随机值尚未全部录入(缺:纪检甲、公证乙),不能执行抽取"]
+
+    # At the meeting: a value that does not hash to the commitment is refused and kept on its form.
+    first, second = draw.witnesses.order_by("position")
+    wrong = c.post(f"/supervision/draws/{draw.pk}/witnesses/{first.pk}/reveal/", {"value": WITNESS_VALUES[1]})
+    assert wrong.status_code == 422
+    (row,) = [r for r in wrong.context["witness_rows"] if r["id"] == first.pk]
+    assert row["form"].errors["value"] == ["随机值与见证人纪检甲公布的承诺值不符,请核对后重新输入"]
+    for witness, value in ((first, WITNESS_VALUES[0]), (second, WITNESS_VALUES[1])):
+        done = c.post(f"/supervision/draws/{draw.pk}/witnesses/{witness.pk}/reveal/", {"value": value})
+        assert done.status_code == 302
+    page = c.get(f"/supervision/draws/{draw.pk}/")
+    assert 'id="draw-run" disabled' not in page.content.decode()
 
     # Step 4: run → the result with names; step 5: lock → seed revealed, tasks dispatched.
     c.post(f"/supervision/draws/{draw.pk}/run/", {"row_version": draw.row_version})
@@ -83,6 +133,9 @@ def test_wizard_through_the_pages(world):
     assert draw.status == "locked"
     page = c.get(f"/supervision/draws/{draw.pk}/")
     assert draw.seed in page.content.decode()
+    assert page.context["d"]["final_seed"] == digest(
+        "|".join([draw.seed, *WITNESS_VALUES]), draw.hash_algorithm
+    )
     assert [t.number for t in page.context["tasks"]] == [f"{draw.number}-0001", f"{draw.number}-0002"]
     assert SupervisionTask.objects.filter(draw=draw).count() == 2
     scenario = c.get(f"/supervision/draws/{draw.pk}/scenario.json")
@@ -115,11 +168,12 @@ def test_empty_population_cannot_be_published(world):
     draw = Draw.objects.get()
     page = c.get(f"/supervision/draws/{draw.pk}/")
     assert page.context["preview"]["error"].endswith("期间在抽取范围内没有评价批次,无法公布抽取")
+    _add_witnesses(c, draw)
     before = counts()
     response = c.post(
         f"/supervision/draws/{draw.pk}/publish/", {"row_version": draw.row_version}, follow=True
     )
-    assert messages_of(response) == [page.context["preview"]["error"]]
+    assert messages_of(response)[-1] == page.context["preview"]["error"]
     assert counts() == before
 
 
@@ -140,6 +194,7 @@ def test_edit_while_defined_with_version_check(world):
     assert stale.context["form"].non_field_errors() == ["数据已被他人修改,请刷新后重试"]
     draw.refresh_from_db()
     assert draw.title == "改名"
+    _add_witnesses(c, draw)
     c.post(f"/supervision/draws/{draw.pk}/publish/", {"row_version": draw.row_version})
     response = c.get(f"/supervision/draws/{draw.pk}/edit/", follow=True)
     assert messages_of(response)[-1] == "抽取已公布,参数不能再修改"
@@ -191,6 +246,8 @@ def test_outside_the_region_is_not_found_and_changes_nothing(world):
     before = counts()
     assert c.post(f"/supervision/draws/{draw.pk}/publish/", {"row_version": 1}).status_code == 404
     assert c.post(f"/supervision/draws/{draw.pk}/cancel/", {"reason": "x"}).status_code == 404
+    witness = {"name": "纪检甲", "role": "discipline", "commitment": "0" * 64}
+    assert c.post(f"/supervision/draws/{draw.pk}/witnesses/", witness).status_code == 404
     assert counts() == before
     # An institution user does not see the authority's external draw either.
     assert client_for(world.inst_admin).get(f"/supervision/draws/{draw.pk}/").status_code == 404

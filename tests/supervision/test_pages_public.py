@@ -11,7 +11,13 @@ from django.test import Client
 
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask
-from tests.supervision.app_support import TODAY, locked_draw, world_fixture  # noqa: F401
+from tests.supervision.app_support import (  # noqa: F401
+    TODAY,
+    locked_draw,
+    publish_draw,
+    run_draw,
+    world_fixture,
+)
 from tests.supervision.pages_support import HTMX, crew, text
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +33,7 @@ def test_published_draw_before_and_after_the_lock(world):
         sample_count=2,
     )
     assert anyone.get(f"/supervision/public/draws/{draw.pk}/").status_code == 404  # defined only
-    draw = services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = publish_draw(world, actor=world.auth_staff, draw=draw)
     page = anyone.get(f"/supervision/public/draws/{draw.pk}/")
     body = page.content.decode()
     assert page.status_code == 200
@@ -39,7 +45,7 @@ def test_published_draw_before_and_after_the_lock(world):
     assert json.loads(scenario.content) == json.loads(draw.scenario)
     assert [d.pk for d in anyone.get("/supervision/public/").context["page"].items] == [draw.pk]
 
-    draw = services.draw_run(actor=world.auth_staff, draw=draw)
+    draw = run_draw(world, actor=world.auth_staff, draw=draw)
     draw = services.draw_lock(actor=world.auth_staff, draw=draw)
     page = anyone.get(f"/supervision/public/draws/{draw.pk}/")
     assert draw.seed in page.content.decode()
@@ -52,7 +58,19 @@ def test_published_draw_before_and_after_the_lock(world):
     assert len(page.context["tasks"]) == 2
     result = anyone.get(f"/supervision/public/draws/{draw.pk}/result.json")
     assert json.loads(result.content) == json.loads(draw.result)
-    assert f"dudao draw verify --scenario {draw.number}-scenario.json --seed '{draw.seed}'" in text(page)
+    assert (
+        f"dudao draw verify --scenario {draw.number}-scenario.json --result {draw.number}-result.json "
+        f"--record {draw.number}-record.json"
+    ) in text(page)
+    assert f"--seed '{draw.final_seed}'" in text(page)
+    # Every input of the final seed, and the one-liner that recomputes it.
+    witnesses = page.context["d"]["witnesses"]
+    assert [(w["name"], w["role_label"]) for w in witnesses] == [("见证人1", "纪检监察"), ("见证人2", "公证")]
+    values = "|".join(w["value"] for w in witnesses)
+    assert (
+        f"printf '%s' '{draw.seed}|{values}' | openssl dgst -{draw.hash_algorithm}" in page.content.decode()
+    )
+    assert page.context["d"]["final_seed"] == draw.final_seed
 
 
 def test_verify_button_passes_and_detects_tampering(world):
@@ -61,7 +79,13 @@ def test_verify_button_passes_and_detects_tampering(world):
     fragment = anyone.get(f"/supervision/public/draws/{draw.pk}/verify/", **HTMX)
     assert fragment.status_code == 200
     assert fragment.context["v"]["ok"] is True
-    assert [c["ok"] for c in fragment.context["v"]["checks"]] == [True, True, True]
+    assert [(c["key"], c["outcome"]) for c in fragment.context["v"]["checks"]] == [
+        ("seed_commitment", "pass"),
+        ("scenario_digest", "pass"),
+        ("witnesses", "pass"),
+        ("final_seed", "pass"),
+        ("result", "pass"),
+    ]
     assert "校验通过" in text(fragment)
     assert "<html" not in fragment.content.decode()  # the fragment only
     full = anyone.get(f"/supervision/public/draws/{draw.pk}/verify/")
@@ -74,7 +98,7 @@ def test_verify_button_passes_and_detects_tampering(world):
     Draw.objects.filter(pk=draw.pk).update(result=json.dumps(result))
     fragment = anyone.get(f"/supervision/public/draws/{draw.pk}/verify/", **HTMX)
     assert fragment.context["v"]["ok"] is False
-    assert [c["ok"] for c in fragment.context["v"]["checks"]] == [True, True, False]
+    assert fragment.context["v"]["failed"] == ["result"]
     assert any(line.startswith(f"assignments[{target}]") for line in fragment.context["v"]["differences"])
     assert "校验未通过" in text(fragment)
 

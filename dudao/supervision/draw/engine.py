@@ -155,17 +155,14 @@ def _describe_mapping(name: str, expected: dict, got: Any, limit: int = 5) -> li
     return lines
 
 
-def verify_draw(raw: Any, seed: str, result: Any) -> Verification:
-    """Recompute the draw with the result's own hash algorithm and compare field by field.
+def compare_results(want: dict[str, Any], result: Any) -> list[str]:
+    """What differs between the recomputed payload and a published result, field by field.
 
     Values compare as canonical JSON, so 1 and 1.0 or true and 1 differ; whitespace and key order of
     the published file do not matter.
     """
-    algorithm = result.get("hash") if isinstance(result, dict) else None
-    expected = solve_draw(raw, seed, algorithm=algorithm if algorithm in HASH_ALGORITHMS else None)
-    want = expected.payload
     if not isinstance(result, dict):
-        return Verification(False, ["结果必须是 JSON 对象 (the result must be a JSON object)"], expected)
+        return ["结果必须是 JSON 对象 (the result must be a JSON object)"]
     differences: list[str] = []
     for key in sorted(set(want) | set(result)):
         if key not in result:
@@ -180,4 +177,12 @@ def verify_draw(raw: Any, seed: str, result: Any) -> Verification:
                     f"{key}: 应为 (expected) {canonical_json(want[key])},"
                     f"实为 (got) {canonical_json(result[key])}"
                 )
+    return differences
+
+
+def verify_draw(raw: Any, seed: str, result: Any) -> Verification:
+    """Recompute the draw with the result's own hash algorithm and compare field by field."""
+    algorithm = result.get("hash") if isinstance(result, dict) else None
+    expected = solve_draw(raw, seed, algorithm=algorithm if algorithm in HASH_ALGORITHMS else None)
+    differences = compare_results(expected.payload, result)
     return Verification(not differences, differences, expected)

@@ -1,0 +1,61 @@
+"""The defence window's last day (issue 8 §7; ACT-4 step 3): the institution may still defend on the last
+day, and the authority may close the window only after it.
+
+Repeats the mutation probes that survived before: `defence_window_close` with `<=` turned into `<` (the
+window closable on its last day) and `defence_submit` with `>` turned into `>=` (a defence refused on its
+last day). The day before and the day after are covered by tests/supervision/test_app_flow.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from dudao.common.errors import IllegalTransition
+from dudao.supervision import services
+from dudao.supervision.models import Opinion
+from tests.supervision.app_support import TODAY, world_fixture  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _task_waiting_for_defence(world, due_on):
+    task = services.task_create(
+        actor=world.auth_staff,
+        institution=world.institution,
+        supervisors=[world.s1, world.s2, world.s3],
+        kind="special",
+        items=["1"],
+        batch=world.b1,
+    )
+    members = list(task.members.select_related("supervisor").order_by("id"))
+    users = {u.person_id: u for u in get_user_model().objects.filter(person__isnull=False)}
+    crew = [users[m.supervisor.person_id] for m in members]
+    for user in crew:
+        services.task_accept(actor=user, task=task)
+    services.task_start_on_site(actor=crew[0], task=task)
+    services.report_submit(actor=crew[0], task=task, summary="正常")
+    services.preliminary_opinion_prepare(actor=crew[0], task=task, body="无重大问题")
+    opinion = services.preliminary_opinion_send(actor=world.auth_staff, task=task)
+    Opinion.objects.filter(pk=opinion.pk).update(defence_due_on=due_on)
+    return task
+
+
+def test_the_window_cannot_be_closed_on_its_last_day(world):
+    """Probe: `defence_window_close` `<=` → `<` let the authority close the window on its last day."""
+    task = _task_waiting_for_defence(world, TODAY)
+    with pytest.raises(IllegalTransition) as exc:
+        services.defence_window_close(actor=world.auth_staff, task=task)
+    assert exc.value.code == "defence_open"
+    assert exc.value.message == f"申辩期限至 {TODAY.isoformat()},尚未届满"
+    task.refresh_from_db()
+    assert task.status == "sent_to_institution"
+
+
+def test_a_defence_is_accepted_on_the_last_day(world):
+    """Probe: `defence_submit` `>` → `>=` refused a defence submitted on the window's last day."""
+    task = _task_waiting_for_defence(world, TODAY)
+    opinion = services.defence_submit(actor=world.inst_admin, task=task, text="最后一天提交的申辩")
+    assert opinion.defence_text == "最后一天提交的申辩"
+    task.refresh_from_db()
+    assert task.status == "defence_submitted"
