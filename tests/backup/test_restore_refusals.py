@@ -1,0 +1,48 @@
+"""`dudao restore` refuses a damaged archive with a Chinese message and a non-zero exit, and leaves the
+empty site exactly as it was (issue 8 §6; the pure checks are in test_archive.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import dudao, untouched
+from .tamper import add, drop, flip_byte, regular, tampered
+
+
+def _as_postgresql_backup(members):
+    """A SQLite backup relabelled as a PostgreSQL one (digests still right): only the vendor is wrong."""
+    out = []
+    for info, data in members:
+        if info.name == "database/dudao.sqlite3":
+            info.name = "database/dudao.pgdump"
+        if info.name == "manifest.json":
+            text = data.decode().replace('"vendor": "sqlite"', '"vendor": "postgresql"')
+            data = text.replace("database/dudao.sqlite3", "database/dudao.pgdump").encode()
+        out.append((info, data))
+    return out
+
+
+def _first_media(archive_members):
+    return next(info.name for info, _ in archive_members if info.name.startswith("media/evidence/"))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (flip_byte("database/dudao.sqlite3", offset=5000), "「database/dudao.sqlite3」校验值不符"),
+        (lambda ms: drop(_first_media(ms))(ms), "归档缺少文件「media/evidence/"),
+        (add(*regular("media/../../../escaped", b"owned")), "路径不安全"),
+        (
+            _as_postgresql_backup,
+            "这是 PostgreSQL 数据库的备份,只能恢复到 PostgreSQL;当前配置的数据库是 SQLite",
+        ),
+    ],
+    ids=["flipped-byte", "dropped-member", "traversal", "wrong-vendor"],
+)
+def test_damaged_archive_is_refused_and_nothing_changes(sqlite_backup, empty_site, tmp_path, edit, message):
+    bad = tampered(sqlite_backup.archive, tmp_path / "bad.tar", edit)
+    done = dudao(empty_site, "restore", str(bad))
+    assert done.returncode == 1
+    assert message in done.stderr
+    untouched(empty_site)
+    assert not (tmp_path / "escaped").exists() and not (tmp_path.parent / "escaped").exists()
