@@ -16,6 +16,11 @@ import pytest
 from tests.clock import TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
+# These tests run `dudao` on their own SQLite files, whatever database the suite uses: once is enough.
+ONLY_IN_THE_SQLITE_RUN = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="SQLite round trip: runs in the SQLite run of the suite",
+)
 
 # Stored through the real upload path (content-hash names) and audited, like evidence (DESIGN).
 SEED_EVIDENCE = """

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import dudao, untouched
+from .conftest import ONLY_IN_THE_SQLITE_RUN, dudao, untouched
 from .tamper import add, drop, flip_byte, regular, tampered
+
+pytestmark = ONLY_IN_THE_SQLITE_RUN
 
 
 def _as_postgresql_backup(members):

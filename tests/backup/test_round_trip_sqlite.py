@@ -9,7 +9,9 @@ import shutil
 import sqlite3
 import tarfile
 
-from .conftest import dudao, media_digests, ok, sqlite_counts, untouched
+from .conftest import ONLY_IN_THE_SQLITE_RUN, dudao, media_digests, ok, sqlite_counts, untouched
+
+pytestmark = ONLY_IN_THE_SQLITE_RUN
 
 
 def _rows(path, table: str) -> list[tuple]:
