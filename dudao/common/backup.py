@@ -196,8 +196,13 @@ def write_archive(
     vendor = manifest_fields["vendor"]
     partial = output.with_name(output.name + ".partial")
     mode = "w:gz" if output.name.endswith((".gz", ".tgz")) else "w"
+    # Owner-only from the first byte: the archive holds password hashes and (encrypted) personal data.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with tarfile.open(partial, mode, format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+        with (
+            open(fd, "wb") as raw,
+            tarfile.open(fileobj=raw, mode=mode, format=tarfile.PAX_FORMAT) as tar,  # type: ignore[call-overload]
+        ):
             members = {DATABASE_MEMBERS[vendor]: _add_file(tar, DATABASE_MEMBERS[vendor], database_file)}
             for name, path in media_files(media_root):
                 members[name] = _add_file(tar, name, path)

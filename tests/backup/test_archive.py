@@ -179,3 +179,8 @@ def test_output_is_never_left_half_written(tmp_path):
 )
 def test_human_bytes(size, text):
     assert human_bytes(size) == text
+
+
+def test_archive_is_readable_by_its_owner_only(archive):
+    """It holds password hashes and encrypted personal data; other local users must not read it."""
+    assert archive.stat().st_mode & 0o777 == 0o600
