@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ONLY_IN_THE_SQLITE_RUN, dudao, untouched
-from .tamper import add, drop, flip_byte, regular, tampered
+from .tamper import add, drop, edit_manifest, flip_byte, regular, tampered
 
 pytestmark = ONLY_IN_THE_SQLITE_RUN
 
@@ -48,3 +48,30 @@ def test_damaged_archive_is_refused_and_nothing_changes(sqlite_backup, empty_sit
     assert message in done.stderr
     untouched(empty_site)
     assert not (tmp_path / "escaped").exists() and not (tmp_path.parent / "escaped").exists()
+
+
+def test_row_counts_that_disagree_with_the_manifest_are_refused_before_writing(
+    sqlite_backup, empty_site, tmp_path
+):
+    """The manifest is not itself digested: a count it claims is checked against the dump before use."""
+    bad = tampered(
+        sqlite_backup.archive,
+        tmp_path / "bad.tar",
+        edit_manifest(lambda m: m["database"]["tables"].update(accounts_user=9)),
+    )
+    done = dudao(empty_site, "restore", str(bad))
+    assert done.returncode == 1 and "行数与清单不符" in done.stderr
+    untouched(empty_site)
+
+
+def test_an_audit_head_that_disagrees_with_the_manifest_fails_the_restore_report(
+    sqlite_backup, empty_site, tmp_path
+):
+    bad = tampered(
+        sqlite_backup.archive,
+        tmp_path / "bad.tar",
+        edit_manifest(lambda m: m["audit_head"].update(last_event_id=m["audit_head"]["last_event_id"] - 1)),
+    )
+    done = dudao(empty_site, "restore", str(bad))
+    assert done.returncode == 1 and "审计链头与清单记录不符" in done.stderr
+    assert "行数核对:全部一致" in done.stdout and "文件核对:全部一致" in done.stdout
