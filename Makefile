@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-APT_PACKAGES := chromium fonts-noto-cjk fonts-liberation2 fontconfig poppler-utils libreoffice-writer-nogui faketime
+APT_PACKAGES := chromium fonts-noto-cjk fonts-liberation2 fontconfig poppler-utils libreoffice-writer-nogui faketime postgresql-client
 DEMO_HOST ?= 127.0.0.1:8000
 
 .PHONY: install system-packages demo serve test lint test-sqlite test-pg test-e2e test-future bench clean
