@@ -190,7 +190,7 @@ def test_admins_cannot_switch_their_second_factor_off(admin, client_as):
     ],
 )
 def test_which_roles_need_the_second_factor(role, needs):
-    user = f.UserFactory(username="u1", role=role)
+    f.UserFactory(username="u1", role=role)
     response = password_step(Client(), "u1")
     assert (response["Location"] == "/login/enrol/") is needs
 
