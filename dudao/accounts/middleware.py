@@ -70,7 +70,8 @@ class SessionPolicyMiddleware:
         session = request.session
         login_at = session.setdefault(LOGIN_AT, now)
         seen_at = session.get(SEEN_AT, now)
-        if now - login_at > settings.SESSION_COOKIE_AGE:
+        # At 8 h Django's own session expiry would end it too (it refuses expire_date <= now).
+        if now - login_at >= settings.SESSION_COOKIE_AGE:
             return "absolute_timeout"
         if now - seen_at > settings.DUDAO_SESSION_IDLE_MINUTES * 60:
             return "idle_timeout"
