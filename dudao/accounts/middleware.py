@@ -20,6 +20,7 @@ SEEN_AT = "dudao_seen_at"
 IDLE_MESSAGE = "长时间未操作,已自动退出,请重新登录"
 EXPIRED_MESSAGE = "登录已超过 8 小时,请重新登录"
 CHANGE_PASSWORD_MESSAGE = "首次登录或密码被管理员重置后,请先修改密码"  # noqa: S105
+SEEN_WRITE_SECONDS = 30
 # Paths a user who must change the password may still reach.
 _ALWAYS_ALLOWED = ("/static/", "/login/", "/logout/", "/accounts/password/")
 
@@ -65,15 +66,24 @@ class SessionPolicyMiddleware:
 
     @staticmethod
     def _ended(request) -> str:
-        """ "" while the session is live, else why it ended; refreshes the idle clock."""
+        """Why the session ended ("idle_timeout", "absolute_timeout"), or "" while it is live.
+
+        The idle clock is written at most every SEEN_WRITE_SECONDS, so that a page with its htmx
+        requests is not a string of session writes: a session may end up to that much early, never late.
+        A session without a login time did not come through the login page (tests' force_login, or a
+        session from before this rule): Django's own 8 h expiry ends it, and it is left unwritten.
+        """
         now = timezone.now().timestamp()
         session = request.session
-        login_at = session.setdefault(LOGIN_AT, now)
-        seen_at = session.get(SEEN_AT, now)
+        login_at = session.get(LOGIN_AT)
+        if login_at is None:
+            return ""
+        seen_at = session.get(SEEN_AT, login_at)
         # At 8 h Django's own session expiry would end it too (it refuses expire_date <= now).
         if now - login_at >= settings.SESSION_COOKIE_AGE:
             return "absolute_timeout"
         if now - seen_at > settings.DUDAO_SESSION_IDLE_MINUTES * 60:
             return "idle_timeout"
-        session[SEEN_AT] = now
+        if now - seen_at >= SEEN_WRITE_SECONDS:
+            session[SEEN_AT] = now
         return ""
