@@ -25,6 +25,9 @@ from .selectors import tokens_for
 
 PENDING_USER = "dudao_pending_user"
 PENDING_NEXT = "dudao_pending_next"
+PENDING_AT = "dudao_pending_at"
+# The second step must follow the password within this many seconds, or the password is asked again.
+PENDING_SECONDS = 300
 
 
 def _must_use_second_factor(user: User) -> bool:
@@ -40,6 +43,7 @@ def _safe_next(request, url: str) -> str:
 def _complete_login(request, user: User, method: str):
     next_url = request.session.pop(PENDING_NEXT, "")
     request.session.pop(PENDING_USER, None)
+    request.session.pop(PENDING_AT, None)
     auth_login(request, user, backend=MODEL_BACKEND)
     start_session(request)
     services.login_completed(
@@ -50,7 +54,10 @@ def _complete_login(request, user: User, method: str):
 
 def _pending_user(request) -> User | None:
     pk = request.session.get(PENDING_USER)
-    return User.objects.filter(pk=pk, is_active=True).first() if pk else None
+    started = request.session.get(PENDING_AT, 0)
+    if not pk or timezone.now().timestamp() - started > PENDING_SECONDS:
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
 
 
 class LoginView(auth_views.LoginView):
@@ -71,6 +78,7 @@ class LoginView(auth_views.LoginView):
         if enrolled or _must_use_second_factor(user):
             self.request.session.cycle_key()
             self.request.session[PENDING_USER] = user.pk
+            self.request.session[PENDING_AT] = timezone.now().timestamp()
             self.request.session[PENDING_NEXT] = self.get_redirect_url()
             return redirect("accounts:login_verify" if enrolled else "accounts:login_enrol")
         self.request.session[PENDING_NEXT] = self.get_redirect_url()

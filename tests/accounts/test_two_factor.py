@@ -142,6 +142,23 @@ def test_recovery_code_signs_in_once(admin):
 
 
 @pytest.mark.django_db
+def test_second_step_must_follow_the_password_within_five_minutes(admin):
+    secret = enrolled(admin)
+    start = FROZEN_NOW + dt.timedelta(hours=4)
+    late, in_time = Client(), Client()
+    with time_machine.travel(start, tick=False):
+        password_step(late, "sec_admin")
+        password_step(in_time, "sec_admin")
+    with time_machine.travel(start + dt.timedelta(seconds=300), tick=False):
+        response = in_time.post("/login/verify/", {"code": pyotp.TOTP(secret).now()})
+        assert signed_in(in_time) == str(admin.pk)
+    with time_machine.travel(start + dt.timedelta(seconds=301), tick=False):
+        response = late.post("/login/verify/", {"code": pyotp.TOTP(secret).now()})
+    assert response["Location"] == "/login/"
+    assert signed_in(late) is None
+
+
+@pytest.mark.django_db
 def test_verify_page_without_a_password_step_goes_back_to_login(admin):
     enrolled(admin)
     response = Client().post("/login/verify/", {"code": "123456"})
