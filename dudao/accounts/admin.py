@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from django.db import transaction
 
 from dudao.common import audit
 
@@ -91,6 +93,20 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "display_name", "password1", "password2")}),
         ("角色与数据范围", {"classes": ("wide",), "fields": ("role", "authority", "institution", "person")}),
     )
+
+    def user_change_password(self, request, id, form_url=""):
+        """A password set here is audited in the same transaction (who reset whose password)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.get(pk=unquote(id))
+                audit.record(
+                    actor=request.user,
+                    action="accounts.password_reset",
+                    obj=user,
+                    after=audit.snapshot(user, services.USER_AUDIT_FIELDS),
+                )
+        return response
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

@@ -32,6 +32,7 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.login_2fa_failed": "动态口令验证失败",
     "accounts.logout": "退出登录",
     "accounts.password_changed": "修改密码",
+    "accounts.password_reset": "管理员重置密码",
     "accounts.totp_enrolled": "绑定双因素认证",
     "accounts.totp_disabled": "停用双因素认证",
     "accounts.recovery_codes_created": "生成恢复码",

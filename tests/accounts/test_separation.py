@@ -153,3 +153,27 @@ def test_sidebar_shows_each_admin_only_its_own_power(admins, client_as):
     assert "admin:accounts_user_changelist" not in visible_url_names(admins[AUDIT])
     assert "registry:occupation_list" in visible_url_names(admins[SYSTEM])
     assert "people:person_list" not in visible_url_names(admins[SYSTEM])
+
+
+@pytest.mark.django_db
+def test_password_reset_by_the_security_admin_is_audited_and_must_be_changed(admins, users, client_as):
+    target = users["authority_staff"]
+    client = client_as(admins[SECURITY])
+    response = client.post(
+        f"/admin/accounts/user/{target.pk}/password/",
+        {"password1": "Reset!2026ab", "password2": "Reset!2026ab", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.must_change_password is True
+    event = AuditEvent.objects.get(action="accounts.password_reset")
+    assert (event.actor_id, event.object_id, event.after["must_change_password"]) == (
+        admins[SECURITY].pk,
+        str(target.pk),
+        True,
+    )
+    # The break-glass superuser's password is not the security admin's to reset.
+    root = users["superuser"]
+    data = {"password1": "Reset!2026ab", "password2": "Reset!2026ab"}
+    response = client.post(f"/admin/accounts/user/{root.pk}/password/", data)
+    assert response.status_code == 403
