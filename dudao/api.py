@@ -87,7 +87,10 @@ api = DudaoAPI(
 
 
 def _error(request, exc: ApplicationError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    for name, value in getattr(exc, "headers", {}).items():  # e.g. Retry-After on a 429
+        response[name] = value
+    return response
 
 
 @api.exception_handler(ApplicationError)

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dudao.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -109,16 +110,35 @@ AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# --- Accounts and sessions (SEC-2, docs/security.md) -------------------------------------------------
+# Password policy: length ≥ 10, 3 of 4 character classes, not the user name (accounts.validators).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "dudao.accounts.validators.PasswordPolicyValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
-# Lockout after repeated failed logins (accounts.services.login_attempt).
+# Lockout of one account from one address after repeated wrong passwords (accounts.services.login_attempt);
+# other addresses are not locked, so a guesser cannot lock the real user out.
 DUDAO_LOGIN_MAX_FAILURES = int(os.environ.get("DUDAO_LOGIN_MAX_FAILURES", "5"))
 DUDAO_LOGIN_LOCK_MINUTES = int(os.environ.get("DUDAO_LOGIN_LOCK_MINUTES", "15"))
+# Per-address throttle of failed logins, whatever the user name: the first N are free, then each further
+# attempt waits 1, 2, 4 … seconds (at most the cap) after the last failure, or is refused unprocessed.
+DUDAO_LOGIN_ADDRESS_FREE_FAILURES = int(os.environ.get("DUDAO_LOGIN_ADDRESS_FREE_FAILURES", "5"))
+DUDAO_LOGIN_ADDRESS_MAX_DELAY = int(os.environ.get("DUDAO_LOGIN_ADDRESS_MAX_DELAY", "300"))
+# Two-factor login (TOTP) for administrator roles; may be switched off outside production only.
+DUDAO_REQUIRE_2FA = PRODUCTION or os.environ.get("DUDAO_REQUIRE_2FA", "1") == "1"
+# Sessions end after 8 hours whatever happens, and after this many idle minutes.
+SESSION_COOKIE_AGE = 8 * 3600
+DUDAO_SESSION_IDLE_MINUTES = int(os.environ.get("DUDAO_SESSION_IDLE_MINUTES", "30"))
+# API tokens: default lifetime and the per-token request budget (requests per minute).
+DUDAO_TOKEN_DEFAULT_DAYS = int(os.environ.get("DUDAO_TOKEN_DEFAULT_DAYS", "90"))
+DUDAO_TOKEN_RATE_PER_MINUTE = int(os.environ.get("DUDAO_TOKEN_RATE_PER_MINUTE", "120"))
+# Throttle counters live in Django's cache: a database table, shared by every worker and process
+# (created by the accounts migrations); no extra service to run.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dudao_cache"}}
+# ---------------------------------------------------------------------------------------------------------
 # Password of the demo users created by `dudao demo-data` (development only).
 DUDAO_DEMO_PASSWORD = os.environ.get("DUDAO_DEMO_PASSWORD", "Dudao#2026")
 
@@ -148,7 +168,6 @@ DUDAO_PDF_TIMEOUT = int(os.environ.get("DUDAO_PDF_TIMEOUT", "60"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if PRODUCTION:

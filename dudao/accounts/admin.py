@@ -1,20 +1,25 @@
-"""Django admin (superusers): users with role and scope, login log (read-only), API tokens."""
+"""Django admin: accounts for superusers and security administrators, the login log (read-only) for
+audit administrators, API tokens for superusers; sign-in goes through the /login/ page (SEC-2)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from django.db import transaction
 
 from dudao.common import audit
 
-from . import services
-from .forms import AdminLoginForm
-from .models import ApiToken, LoginEvent, User
+from . import services, views
+from .models import ApiToken, LoginEvent, Role, User
 
-# The admin login shares the page's lockout rule and login log (accounts.services.login_attempt).
-admin.site.login_form = AdminLoginForm
+# The admin has no login of its own: /login/ applies the throttle, the locks and the second factor.
+admin.site.login = views.admin_login
+STAFF_ROLES = (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+# Only a superuser grants superuser or raw permissions (三权分立: a security admin cannot make one).
+SUPERUSER_ONLY_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 class _ScopeCheckMixin:
@@ -44,10 +49,19 @@ class UserEditForm(_ScopeCheckMixin, UserChangeForm):
         fields = "__all__"
 
 
+class PasswordResetByAdminForm(AdminPasswordChangeForm):
+    """A password set by an account manager is an initial password: changed at the next login."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = True
+        return super().save(commit=commit)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
+    change_password_form = PasswordResetByAdminForm
     list_display = (
         "username",
         "display_name",
@@ -55,7 +69,6 @@ class UserAdmin(DjangoUserAdmin):
         "authority",
         "institution",
         "is_active",
-        "locked_until",
         "last_login",
     )
     list_filter = ("role", "is_active", "is_superuser")
@@ -63,13 +76,13 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("authority", "institution")
     autocomplete_fields = ()
     raw_id_fields = ("person",)
-    readonly_fields = ("last_login", "date_joined", "failed_logins", "locked_until")
-    actions = ["unlock_users"]
+    readonly_fields = ("last_login", "date_joined")
+    actions = ["unlock_users", "reset_two_factor"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("个人信息", {"fields": ("display_name", "email")}),
         ("角色与数据范围", {"fields": ("role", "authority", "institution", "person")}),
-        ("状态", {"fields": ("is_active", "failed_logins", "locked_until")}),
+        ("状态", {"fields": ("is_active", "must_change_password")}),
         (
             "后台权限",
             {"fields": ("is_staff", "is_superuser", "groups", "user_permissions"), "classes": ("collapse",)},
@@ -81,11 +94,39 @@ class UserAdmin(DjangoUserAdmin):
         ("角色与数据范围", {"classes": ("wide",), "fields": ("role", "authority", "institution", "person")}),
     )
 
+    def user_change_password(self, request, id, form_url=""):
+        """A password set here is audited in the same transaction (who reset whose password)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.get(pk=unquote(id))
+                audit.record(
+                    actor=request.user,
+                    action="accounts.password_reset",
+                    obj=user,
+                    after=audit.snapshot(user, services.USER_AUDIT_FIELDS),
+                )
+        return response
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, *SUPERUSER_ONLY_FIELDS)
+
+    def has_change_permission(self, request, obj=None):
+        # A security admin does not edit the break-glass superusers.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         # Admin edits are audited like service writes (services are the writers elsewhere).
         before = None
         if change:
             before = audit.snapshot(User.objects.get(pk=obj.pk), services.USER_AUDIT_FIELDS)
+        else:
+            obj.must_change_password = True  # the password the admin typed is an initial one
+        if not request.user.is_superuser:
+            obj.is_staff = obj.role in STAFF_ROLES
         super().save_model(request, obj, form, change)
         audit.record(
             actor=request.user,
@@ -95,14 +136,21 @@ class UserAdmin(DjangoUserAdmin):
             after=audit.snapshot(obj, services.USER_AUDIT_FIELDS),
         )
 
-    @admin.action(description="解除登录锁定")
+    @admin.action(description="解除登录锁定", permissions=["change"])
     def unlock_users(self, request, queryset):
         count = 0
-        for user in queryset:
-            if user.locked_until or user.failed_logins:
-                services.user_unlock(actor=request.user, user=user)
-                count += 1
+        for user in queryset.filter(login_locks__isnull=False).distinct():
+            services.user_unlock(actor=request.user, user=user)
+            count += 1
         self.message_user(request, f"已解除 {count} 个账号的登录锁定", messages.SUCCESS)
+
+    @admin.action(description="重置双因素认证(手机丢失时)", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        count = 0
+        for user in queryset.filter(totp_device__isnull=False):
+            services.totp_disable(actor=request.user, user=user)
+            count += 1
+        self.message_user(request, f"已重置 {count} 个账号的双因素认证,下次登录时重新绑定", messages.SUCCESS)
 
 
 @admin.register(LoginEvent)

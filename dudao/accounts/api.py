@@ -27,16 +27,24 @@ def me(request):
     }
 
 
-@router.post("/tokens", response={201: TokenCreatedOut}, summary="为自己创建 API 令牌(明文只返回一次)")
+@router.post(
+    "/tokens",
+    response={201: TokenCreatedOut},
+    summary="为自己创建 API 令牌(明文只返回一次;默认只读、90 天有效)",
+)
 def token_create(request, payload: TokenIn):
-    token, key = services.token_create(actor=request.auth, name=payload.name)
+    token, key = services.token_create(
+        actor=request.auth, name=payload.name, scope=payload.scope, days=payload.days
+    )
     return Status(
         201,
         {
             "id": token.pk,
             "name": token.name,
             "prefix": token.prefix,
+            "scope": token.scope,
             "created_at": token.created_at,
+            "expires_at": token.expires_at,
             "last_used_at": token.last_used_at,
             "revoked": token.revoked,
             "key": key,

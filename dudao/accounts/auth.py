@@ -7,7 +7,13 @@ import hashlib
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from dudao.common.errors import PermissionDenied
+
+from . import throttle
+from .domain import token_allows
 from .models import ApiToken
+
+READ_ONLY_REFUSAL = "该令牌为只读令牌,不能执行新增、修改或删除操作;请使用读写令牌"
 
 
 def hash_token(key: str) -> str:
@@ -15,14 +21,20 @@ def hash_token(key: str) -> str:
 
 
 class TokenAuth(HttpBearer):
+    """A live token (not revoked, not expired, active owner) within its scope and request budget."""
+
     def authenticate(self, request, token: str):
+        now = timezone.now()
         found = (
             ApiToken.objects.select_related("user", "user__authority__region", "user__institution")
-            .filter(key_hash=hash_token(token), revoked=False, user__is_active=True)
+            .filter(key_hash=hash_token(token), revoked=False, expires_at__gt=now, user__is_active=True)
             .first()
         )
         if found is None:
             return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        throttle.token_request(found.pk)
+        if not token_allows(found.scope, request.method):
+            raise PermissionDenied(READ_ONLY_REFUSAL, code="token_read_only")
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found.user

@@ -1,12 +1,12 @@
-"""Login forms for the page and the Django admin: both go through services.login_attempt (same lockout)."""
+"""Login forms: the password step goes through services.login_attempt (throttle, per-address lock)."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from . import services
+from .models import TokenScope
 
 # Several backends are configured (rules + ModelBackend): login() must be told which one vouched for the user.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -18,8 +18,14 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-class _LockoutMixin:
-    require_staff = False
+class LoginForm(AuthenticationForm):
+    """The /login/ page form (the Django admin sends its users here too)."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "用户名"
+        self.fields["password"].label = "密码"
+        self.error_messages = {**self.error_messages, "inactive": "账号已停用,请联系管理员"}
 
     def clean(self):
         username = self.cleaned_data.get("username")
@@ -31,7 +37,6 @@ class _LockoutMixin:
                 password=password,
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "") if request is not None else "",
-                require_staff=self.require_staff,
             )
             if not result.ok:
                 raise forms.ValidationError(result.message, code=result.reason or "invalid_login")
@@ -41,23 +46,23 @@ class _LockoutMixin:
         return self.cleaned_data
 
 
-class LoginForm(_LockoutMixin, AuthenticationForm):
-    """The /login/ page form."""
-
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "用户名"
-        self.fields["password"].label = "密码"
-        self.fields["username"].widget.attrs.update(
-            {"placeholder": "请输入用户名", "autocomplete": "username"}
-        )
-        self.fields["password"].widget.attrs.update(
-            {"placeholder": "请输入密码", "autocomplete": "current-password"}
-        )
-        self.error_messages = {**self.error_messages, "inactive": "账号已停用,请联系管理员"}
+class CodeForm(forms.Form):
+    code = forms.CharField(label="动态口令或恢复码", max_length=32, strip=True)
 
 
-class AdminLoginForm(_LockoutMixin, AdminAuthenticationForm):
-    """The Django admin's login form, sharing the page's lockout rule and login log."""
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput, strip=False)
+    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput, strip=False)
+    new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput, strip=False)
 
-    require_staff = True
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的新密码不一致")
+        return data
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="用途", max_length=64)
+    scope = forms.ChoiceField(label="权限范围", choices=TokenScope.choices, initial=TokenScope.READ)
+    days = forms.IntegerField(label="有效期(天)", min_value=1, max_value=365, initial=90)

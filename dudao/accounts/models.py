@@ -1,4 +1,5 @@
-"""Users with one role and a data scope (authority region or institution), login log, API tokens."""
+"""Users with one role and a data scope (authority region or institution), login log, API tokens,
+two-factor devices and recovery codes, per-address login locks."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ class Role(models.TextChoices):
     INSTITUTION_ADMIN = "institution_admin", "评价机构管理员"
     INSTITUTION_STAFF = "institution_staff", "评价机构工作人员"
     EXAMINER = "examiner", "考评员"
+    # 三权分立 (SEC-2): platform-wide administrators without a data scope; none of them reads business data.
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
 
 
 class User(AbstractUser):
@@ -45,8 +50,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
-    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    must_change_password = models.BooleanField(
+        "下次登录须修改密码", default=False, help_text="管理员设置或重置的初始密码,本人登录后必须先修改"
+    )
 
     class Meta:
         verbose_name = "用户"
@@ -76,6 +82,68 @@ class LoginEvent(models.Model):
         return f"{self.username} {'成功' if self.success else '失败'}"
 
 
+class LoginLock(models.Model):
+    """Failed passwords for one account from one address (SEC-2): a lock here refuses only that address,
+    so that guessing from one machine cannot lock the real user out from theirs."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="login_locks")
+    ip = models.CharField("来源地址", max_length=45)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录锁定"
+        verbose_name_plural = "登录锁定"
+        constraints = [models.UniqueConstraint(fields=["user", "ip"], name="accounts_loginlock_user_ip")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.ip}"
+
+
+class TotpDevice(models.Model):
+    """The user's authenticator (RFC 6238 TOTP); the secret is stored encrypted (common.pii)."""
+
+    AUDIT_EXCLUDE = ("secret_encrypted",)
+
+    user = models.OneToOneField(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="totp_device"
+    )
+    secret_encrypted = models.TextField(editable=False)
+    confirmed = models.BooleanField("已启用", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    # Time step of the last accepted code: a code is accepted once (no replay within its 30 s).
+    last_step = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = "双因素认证设备"
+        verbose_name_plural = "双因素认证设备"
+
+    def __str__(self) -> str:
+        return f"{self.user} 的动态口令"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code; only its SHA-256 (with the user id) is stored, shown once."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "恢复码"
+        verbose_name_plural = "恢复码"
+
+    def __str__(self) -> str:
+        return f"{self.user} 的恢复码"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "只读"
+    READ_WRITE = "read_write", "读写"
+
+
 class ApiToken(models.Model):
     """Machine access token (Bearer); only its SHA-256 is stored, the key is shown once."""
 
@@ -83,7 +151,9 @@ class ApiToken(models.Model):
     name = models.CharField("用途", max_length=64)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField("前缀", max_length=8, editable=False)
+    scope = models.CharField("权限范围", max_length=16, choices=TokenScope.choices, default=TokenScope.READ)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
     revoked = models.BooleanField("已吊销", default=False)
 

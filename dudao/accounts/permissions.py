@@ -9,6 +9,10 @@ from .models import Role
 AUTHORITY_ROLES = {Role.AUTHORITY_ADMIN, Role.AUTHORITY_STAFF}
 INSTITUTION_ROLES = {Role.INSTITUTION_ADMIN, Role.INSTITUTION_STAFF}
 SUPERVISOR_ROLES = {Role.EXTERNAL_SUPERVISOR, Role.INTERNAL_SUPERVISOR}
+# 三权分立 (SEC-2): platform-wide administrator roles without a data scope.
+SEPARATED_ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+# Roles that must log in with a second factor (SEC-2: administrators), besides superusers.
+TWO_FACTOR_ROLES = {*SEPARATED_ADMIN_ROLES, Role.AUTHORITY_ADMIN}
 
 
 def _authenticated(user) -> bool:
@@ -50,10 +54,43 @@ def is_examiner(user) -> bool:
     return _authenticated(user) and user.role == Role.EXAMINER
 
 
+@rules.predicate
+def is_system_admin(user) -> bool:
+    """系统管理员: configuration and reference data (occupations, regions, calendar, score forms)."""
+    return _authenticated(user) and user.role == Role.SYSTEM_ADMIN
+
+
+@rules.predicate
+def is_security_admin(user) -> bool:
+    """安全管理员: accounts, roles and scopes; reads no business data."""
+    return _authenticated(user) and user.role == Role.SECURITY_ADMIN
+
+
+@rules.predicate
+def is_audit_admin(user) -> bool:
+    """审计管理员: reads the audit chain and the login log; changes nothing."""
+    return _authenticated(user) and user.role == Role.AUDIT_ADMIN
+
+
+def requires_two_factor(user) -> bool:
+    """Superusers and administrator roles must pass a second factor at login (SEC-2)."""
+    return bool(user is not None and (user.is_superuser or user.role in TWO_FACTOR_ROLES))
+
+
 is_staff_of_authority_or_super = is_superuser | is_authority_user
+can_manage_accounts = is_superuser | is_security_admin
+can_read_audit = is_superuser | is_audit_admin
+can_read_login_log = is_superuser | is_audit_admin
+can_manage_reference_data = is_superuser | is_system_admin
 can_reveal_pii = is_superuser | is_authority_admin
 
 rules.add_perm("accounts.reveal_pii", can_reveal_pii)
+# Django admin pages of the accounts app (model permissions, checked through the rules backend).
+rules.add_perm("accounts.view_user", can_manage_accounts)
+rules.add_perm("accounts.add_user", can_manage_accounts)
+rules.add_perm("accounts.change_user", can_manage_accounts)
+rules.add_perm("accounts.view_loginevent", can_read_login_log)
+rules.add_perm("accounts", can_manage_accounts | can_read_login_log)  # the app's section in the admin
 
 
 def region_prefix(user) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -30,13 +31,17 @@ class MeOut(Schema):
 
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=64, description="用途,如“省平台数据对接”")
+    scope: Literal["read", "read_write"] = Field("read", description="read 只读(只能 GET);read_write 读写")
+    days: int | None = Field(None, ge=1, le=365, description="有效期天数,默认 90 天")
 
 
 class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scope: str
     created_at: dt.datetime
+    expires_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked: bool
 

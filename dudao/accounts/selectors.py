@@ -7,7 +7,13 @@ from typing import Any
 from django.db.models import QuerySet
 
 from .models import ApiToken, Role
-from .permissions import is_authority_user, is_institution_user, is_superuser, region_prefix
+from .permissions import (
+    SEPARATED_ADMIN_ROLES,
+    is_authority_user,
+    is_institution_user,
+    is_superuser,
+    region_prefix,
+)
 
 
 def tokens_for(user: Any) -> QuerySet[ApiToken]:
@@ -65,4 +71,6 @@ def scope_label(user: Any) -> str:
         return "本人"
     if user.is_superuser:
         return "全部数据"
+    if user.role in SEPARATED_ADMIN_ROLES:
+        return "平台管理(不含业务数据)"
     return "未分配范围"

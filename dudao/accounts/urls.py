@@ -7,7 +7,13 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/verify/", views.login_verify, name="login_verify"),
+    path("login/enrol/", views.login_enrol, name="login_enrol"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.password_change, name="password_change"),
+    path("accounts/two-factor/", views.two_factor, name="two_factor"),
+    path("accounts/two-factor/recovery-codes/", views.recovery_codes_new, name="recovery_codes_new"),
+    path("accounts/two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
     path("accounts/tokens/", views.token_list, name="token_list"),
     path("accounts/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

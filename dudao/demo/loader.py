@@ -13,6 +13,7 @@ from typing import Any
 
 from dudao.accounts import services as account_services
 from dudao.accounts.models import User
+from dudao.accounts.permissions import requires_two_factor
 from dudao.common import audit
 from dudao.people import services as people_services
 from dudao.people.models import Examiner, ExaminerCard, ExaminerCardScope, Person, Supervisor
@@ -119,6 +120,8 @@ def load_authorities(plan: Plan, actor: User, loaded: Loaded) -> None:
 
 
 def load_users(plan: Plan, loaded: Loaded, *, password: str, superuser: User) -> None:
+    """Demo accounts with the published demo password (not forced to change it); administrators are
+    enrolled with an authenticator whose secret and current code `dudao demo-logins` prints (SEC-2)."""
     loaded.users.append(superuser)
     for u in plan.users:
         if u.superuser:
@@ -133,8 +136,12 @@ def load_users(plan: Plan, loaded: Loaded, *, password: str, superuser: User) ->
                 institution=None if u.institution is None else loaded.institutions[u.institution],
                 person=None if u.person is None else loaded.persons[plan.canonical(u.person)],
                 display_name=u.display_name,
+                must_change_password=False,
             )
         )
+    for user in loaded.users:
+        if requires_two_factor(user):
+            account_services.totp_provision(actor=None, user=user)
 
 
 def set_filing_statuses(plan: Plan, actor: User, loaded: Loaded) -> None:

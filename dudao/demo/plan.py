@@ -842,6 +842,10 @@ def _users(plan: Plan) -> None:
             "demo_institution_staff", "institution_staff", "机构工作人员(演示)", institution=institution
         ),
         UserPlan("demo_examiner", "examiner", plan.examiners[examiner].person.name, person=("E", examiner)),
+        # 三权分立 (SEC-2): the three platform administrators, without a data scope.
+        UserPlan("demo_system_admin", "system_admin", "系统管理员(演示)"),
+        UserPlan("demo_security_admin", "security_admin", "安全管理员(演示)"),
+        UserPlan("demo_audit_admin", "audit_admin", "审计管理员(演示)"),
     ]
 
 

@@ -14,6 +14,7 @@ from dudao.accounts.permissions import (
     is_institution_admin,
     is_institution_user,
     is_superuser,
+    is_system_admin,
     region_prefix,
 )
 
@@ -96,8 +97,9 @@ rules.add_perm("registry.add_venue", can_manage_operations)
 rules.add_perm("registry.change_venue", can_manage_operations)
 rules.add_perm("registry.add_batch", can_manage_operations)
 rules.add_perm("registry.change_batch", can_manage_operations)
-rules.add_perm("registry.add_occupation", can_manage_catalogue)
-rules.add_perm("registry.change_occupation", can_manage_catalogue)
+# The occupation catalogue is reference data: the system administrator keeps it too (SEC-2 三权分立).
+rules.add_perm("registry.add_occupation", can_manage_catalogue | is_system_admin)
+rules.add_perm("registry.change_occupation", can_manage_catalogue | is_system_admin)
 rules.add_perm("registry.add_authority", can_manage_catalogue)
 rules.add_perm("registry.change_authority", can_manage_authority)
 rules.add_perm("registry.import_region", can_manage_catalogue)

@@ -17,6 +17,7 @@ from dudao.accounts.permissions import (
     is_authority_user,
     is_institution_user,
     is_superuser,
+    is_system_admin,
     region_prefix,
 )
 
@@ -109,7 +110,7 @@ can_reopen_evaluation = is_leader
 can_sign_evaluation = is_member
 can_correct_evaluation = is_superuser | covers_evaluation
 can_cancel_evaluation = is_superuser | covers_evaluation | is_leader
-can_load_form = is_superuser | is_authority_admin
+can_load_form = is_superuser | is_authority_admin | is_system_admin  # reference data (SEC-2)
 can_open_evaluation = is_superuser | is_authority_user  # without an institution: may use the open page
 
 rules.add_perm("scorecards.load_scoreformversion", can_load_form)

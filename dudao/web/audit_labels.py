@@ -26,6 +26,17 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.user_unlocked": "解除账号登录锁定",
     "accounts.token_created": "创建 API 令牌",
     "accounts.token_revoked": "吊销 API 令牌",
+    "accounts.login": "登录",
+    "accounts.break_glass_login": "超级管理员登录(应急账号)",
+    "accounts.login_failed": "登录失败",
+    "accounts.login_2fa_failed": "动态口令验证失败",
+    "accounts.logout": "退出登录",
+    "accounts.password_changed": "修改密码",
+    "accounts.password_reset": "管理员重置密码",
+    "accounts.totp_enrolled": "绑定双因素认证",
+    "accounts.totp_disabled": "停用双因素认证",
+    "accounts.recovery_codes_created": "生成恢复码",
+    "accounts.recovery_code_used": "使用恢复码登录",
     # registry
     "registry.regions.import": "导入行政区划",
     "registry.authority.create": "新增委派机构",
@@ -164,6 +175,14 @@ EXTRA_FIELD_LABELS = {
     "count": "数量",
     "created": "新增",
     "updated": "更新",
+    # login events (accounts): the lock now lives per address; older events carry the account's counters
+    "username": "用户名",
+    "ip": "来源地址",
+    "method": "认证方式",
+    "failures": "连续失败次数",
+    "locked_until": "锁定至",
+    "failed_logins": "连续登录失败次数",
+    "confirmed": "已启用",
 }
 
 BOOL_LABELS = {True: "是", False: "否"}

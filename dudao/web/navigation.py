@@ -9,18 +9,24 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from dudao.accounts.permissions import (
+    can_read_audit,
+    is_audit_admin,
     is_authority_admin,
     is_authority_user,
     is_examiner,
     is_institution_admin,
     is_institution_user,
+    is_security_admin,
     is_superuser,
     is_supervisor,
+    is_system_admin,
 )
 from dudao.accounts.selectors import role_label, scope_label  # noqa: F401 - re-exported for templates
 
 authority_or_super = is_superuser | is_authority_user
-audit_viewer = is_superuser | is_authority_admin
+audit_viewer = can_read_audit | is_authority_admin
+reference_keeper = authority_or_super | is_system_admin
+admin_site_user = is_superuser | is_security_admin | is_audit_admin
 field_person = is_supervisor | is_examiner
 
 
@@ -104,9 +110,10 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量督导", "信息公开", "supervision:public_draw_list", "world", authority_or_super),
     NavEntry("质量评估", "评估", "scorecards:evaluation_list", "clipboard-check", authority_or_super),
     NavEntry("质量评估", "评估表", "scorecards:form_list", "list-check", authority_or_super),
-    NavEntry("基础数据", "职业目录", "registry:occupation_list", "list-details", authority_or_super),
+    NavEntry("基础数据", "评估表", "scorecards:form_list", "list-check", is_system_admin),
+    NavEntry("基础数据", "职业目录", "registry:occupation_list", "list-details", reference_keeper),
     NavEntry("基础数据", "行政区划", "registry:region_list", "map-2", authority_or_super),
-    NavEntry("基础数据", "工作日历", "workdays:calendar", "calendar", authority_or_super),
+    NavEntry("基础数据", "工作日历", "workdays:calendar", "calendar", reference_keeper),
     NavEntry("基础数据", "委派机构", "registry:authority_list", "building-bank", authority_or_super),
     # institution admin / staff
     NavEntry("本机构", "机构信息", "registry:institution_list", "building", is_institution_user),
@@ -137,7 +144,9 @@ ENTRIES: tuple[NavEntry, ...] = (
     # system
     NavEntry("系统", "审计日志", "web:audit_list", "shield-check", audit_viewer),
     NavEntry("系统", "API 令牌", "accounts:token_list", "key", authority_or_super),
-    NavEntry("系统", "管理后台", "admin:index", "settings", is_superuser),
+    NavEntry("系统", "账号管理", "admin:accounts_user_changelist", "users-group", is_security_admin),
+    NavEntry("系统", "登录日志", "admin:accounts_loginevent_changelist", "login", is_audit_admin),
+    NavEntry("系统", "管理后台", "admin:index", "settings", admin_site_user),
 )
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
-from dudao.accounts.permissions import is_authority_admin, is_superuser, region_prefix
+from dudao.accounts.permissions import can_read_audit, is_authority_admin, region_prefix
 from dudao.common.models import AuditEvent
 
 # Shown on the page so that admins know why an event they expect may be missing.
@@ -42,7 +42,7 @@ def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
     `users_in_region`) and the events about such an account (e.g. the lock written by the system).
     Everyone else sees nothing (the page refuses them before). One query with subqueries: no N+1.
     """
-    if is_superuser(user):
+    if can_read_audit(user):  # superusers and the audit administrator (SEC-2 三权分立)
         return AuditEvent.objects.all()
     if not is_authority_admin(user):
         return AuditEvent.objects.none()

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dudao.accounts.permissions import is_authority_admin, is_superuser
+from dudao.accounts.permissions import can_read_audit, is_authority_admin
 from dudao.common.audit import verify_chain
 
 from . import audit_labels as labels
@@ -65,7 +65,7 @@ def profile(request):
 
 
 def _may_view_audit(user: Any) -> bool:
-    return bool(is_superuser(user) or is_authority_admin(user))
+    return bool(can_read_audit(user) or is_authority_admin(user))
 
 
 def _short(text: str) -> str:
@@ -146,7 +146,7 @@ def audit_list(request):
         {
             "filters": form,
             "page": page,
-            "scope_rule": None if is_superuser(request.user) else AUDIT_SCOPE_RULE,
+            "scope_rule": None if can_read_audit(request.user) else AUDIT_SCOPE_RULE,
         },
     )
 

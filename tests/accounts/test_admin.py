@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dudao.accounts import services
-from dudao.accounts.models import ApiToken, LoginEvent, User
+from dudao.accounts.models import ApiToken, LoginEvent, LoginLock, User
 from dudao.common.models import AuditEvent
 
 
@@ -57,6 +57,7 @@ def test_admin_add_user_checks_scope_and_audits(admin_client, authority):
     assert response.status_code == 302
     user = User.objects.get(username="newbie")
     assert (user.role, user.authority_id) == ("authority_staff", authority.pk)
+    assert user.must_change_password is True  # the admin typed an initial password
     event = AuditEvent.objects.get(action="accounts.user_created")
     assert event.actor_label == "root" and "password" not in event.after
 
@@ -74,10 +75,9 @@ def test_login_log_is_read_only(admin_client):
 @pytest.mark.django_db
 def test_admin_unlock_and_revoke_actions(admin_client, users):
     staff = users["authority_staff"]
-    User.objects.filter(pk=staff.pk).update(failed_logins=5)
+    LoginLock.objects.create(user=staff, ip="10.0.0.1", failures=5)
     admin_client.post("/admin/accounts/user/", {"action": "unlock_users", "_selected_action": [staff.pk]})
-    staff.refresh_from_db()
-    assert staff.failed_logins == 0
+    assert not LoginLock.objects.filter(user=staff).exists()
     token, _ = services.token_create(actor=staff, name="x")
     admin_client.post(
         "/admin/accounts/apitoken/", {"action": "revoke_tokens", "_selected_action": [token.pk]}

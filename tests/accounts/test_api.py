@@ -78,10 +78,13 @@ def test_me_for_every_role(role, kind, label, client_as, users, institution):
 @pytest.mark.django_db
 def test_token_lifecycle_over_the_api(users, client_as):
     session = client_as(users["institution_admin"])
-    response = session.post(BASE + "/tokens", {"name": "对接"}, content_type="application/json")
+    response = session.post(
+        BASE + "/tokens", {"name": "对接", "scope": "read_write"}, content_type="application/json"
+    )
     assert response.status_code == 201
     created = response.json()
     key = created.pop("key")
+    assert created["scope"] == "read_write"
     assert created["name"] == "对接" and created["revoked"] is False and created["prefix"] == key[4:12]
 
     machine = Client()
@@ -143,7 +146,7 @@ def test_session_post_needs_csrf_but_token_post_does_not(users):
         BASE + "/tokens", {"name": "x"}, content_type="application/json", headers={"X-CSRFToken": csrf}
     )
     assert response.status_code == 201
-    _, key = services.token_create(actor=users["authority_staff"], name="m")
+    _, key = services.token_create(actor=users["authority_staff"], name="m", scope="read_write")
     machine = Client(enforce_csrf_checks=True)
     response = machine.post(
         BASE + "/tokens", {"name": "y"}, content_type="application/json", headers=bearer(key)

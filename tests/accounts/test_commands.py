@@ -67,22 +67,33 @@ def test_demo_logins_table(authority, institution, settings):
     f.UserFactory(username="not_demo", role=Role.EXAMINER)
     rows = json.loads(run("demo-logins", "--json"))
     assert rows == [
-        {"username": "demo_root", "password": password, "role": "超级管理员", "scope": "全部数据"},
+        {
+            "username": "demo_root",
+            "password": password,
+            "role": "超级管理员",
+            "scope": "全部数据",
+            "totp_secret": "",
+            "totp_now": "",
+        },
         {
             "username": "demo_auth_admin",
             "password": password,
             "role": "委派机构管理员",
             "scope": "江西省职业技能鉴定指导中心",
+            "totp_secret": "",
+            "totp_now": "",
         },
         {
             "username": "demo_inst",
             "password": password,
             "role": "评价机构工作人员",
             "scope": institution.name,
+            "totp_secret": "",
+            "totp_now": "",
         },
     ]
     settings.DUDAO_DEMO_PASSWORD = "Other#2027"
     table = run("demo-logins").splitlines()
-    assert table[0].split() == ["用户名", "密码", "角色", "数据范围"]
+    assert table[0].split() == ["用户名", "密码", "角色", "数据范围", "动态口令密钥", "当前口令"]
     assert table[2].split() == ["demo_root", "Other#2027", "超级管理员", "全部数据"]
     assert len(table) == 5

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from dudao.accounts import services
 from dudao.accounts.auth import hash_token
-from dudao.accounts.models import ApiToken, Role, User
+from dudao.accounts.models import ApiToken, LoginLock, Role, User
 from dudao.common.errors import NotFound, PermissionDenied, ValidationFailed
 from dudao.common.models import AuditEvent
 from tests import factories as f
@@ -104,57 +104,62 @@ def test_user_create_duplicate_username_and_weak_password(authority):
             actor=None, username="taken", password="123", role=Role.AUTHORITY_STAFF, authority=authority
         )
     assert info.value.detail["username"] == ["用户名「taken」已存在"]
-    assert len(info.value.detail["password"]) == 2  # too short and too common
+    assert info.value.detail["password"] == [
+        "密码长度不能少于 10 位",
+        "密码须包含小写字母、大写字母、数字、其他符号中的至少 3 类",
+        "这个密码太常见了。",
+    ]
     assert counts() == before
 
 
 @pytest.mark.django_db
-def test_user_create_permissions(users, authority, other_authority, institution, other_institution):
+def test_user_create_permissions(users, institution):
+    """三权分立 (SEC-2): only security administrators (and the break-glass superuser) manage accounts;
+    business administrators, the system and the audit administrator cannot."""
+    system_admin = f.UserFactory(username="sys", role=Role.SYSTEM_ADMIN)
+    audit_admin = f.UserFactory(username="aud", role=Role.AUDIT_ADMIN)
+    security_admin = f.UserFactory(username="sec", role=Role.SECURITY_ADMIN)
     before = counts()
-    for role in ("authority_staff", "institution_admin", "examiner"):
-        with pytest.raises(PermissionDenied):
+    for actor in (
+        users["authority_staff"],
+        users["authority_admin"],
+        users["institution_admin"],
+        users["examiner"],
+        system_admin,
+        audit_admin,
+    ):
+        with pytest.raises(PermissionDenied) as caught:
             services.user_create(
-                actor=users[role],
+                actor=actor,
                 username="n1",
                 password=PASSWORD,
                 role=Role.INSTITUTION_STAFF,
                 institution=institution,
             )
-    with pytest.raises(PermissionDenied):  # authority admin, institution outside its region
-        services.user_create(
-            actor=users["authority_admin"],
-            username="n1",
-            password=PASSWORD,
-            role=Role.INSTITUTION_STAFF,
-            institution=other_institution,
-        )
-    with pytest.raises(PermissionDenied):
-        services.user_create(
-            actor=users["authority_admin"],
-            username="n1",
-            password=PASSWORD,
-            role=Role.AUTHORITY_STAFF,
-            authority=other_authority,
-        )
+        assert caught.value.message == "只有安全管理员可以管理账号"
     assert counts() == before
     created = services.user_create(
-        actor=users["authority_admin"],
+        actor=security_admin,
         username="n1",
         password=PASSWORD,
         role=Role.INSTITUTION_STAFF,
         institution=institution,
     )
-    assert AuditEvent.objects.get(action="accounts.user_created").actor_label == "auth_admin"
-    assert (
-        services.user_create(
-            actor=users["superuser"],
-            username="n2",
-            password=PASSWORD,
-            role=Role.AUTHORITY_ADMIN,
-            authority=other_authority,
-        ).pk
-        > created.pk
+    assert created.must_change_password is True
+    assert AuditEvent.objects.get(action="accounts.user_created").actor_label == "sec"
+    auditor = services.user_create(
+        actor=users["superuser"], username="n2", password=PASSWORD, role=Role.AUDIT_ADMIN
     )
+    assert (auditor.is_staff, auditor.is_superuser) == (True, False)
+
+
+@pytest.mark.django_db
+def test_separated_admins_have_no_data_scope(authority):
+    with pytest.raises(ValidationFailed) as caught:
+        services.user_create(
+            actor=None, username="x", password=PASSWORD, role=Role.SECURITY_ADMIN, authority=authority
+        )
+    assert caught.value.detail["role"] == ["系统、安全、审计管理员不属于任何机构,不能指定数据范围"]
 
 
 @pytest.mark.django_db
@@ -202,11 +207,15 @@ def test_token_revoke_owner_only_and_idempotent(users):
 @pytest.mark.django_db
 def test_user_unlock(users):
     user = users["institution_staff"]
-    User.objects.filter(pk=user.pk).update(failed_logins=5, locked_until=timezone.now())
+    LoginLock.objects.create(user=user, ip="10.0.0.1", failures=5, locked_until=timezone.now())
+    LoginLock.objects.create(user=user, ip="10.0.0.2", failures=2)
     with pytest.raises(PermissionDenied):
-        services.user_unlock(actor=users["institution_admin"], user=user)
-    services.user_unlock(actor=users["authority_admin"], user=user)
-    user.refresh_from_db()
-    assert (user.failed_logins, user.locked_until) == (0, None)
+        services.user_unlock(actor=users["authority_admin"], user=user)
+    security_admin = f.UserFactory(username="sec", role=Role.SECURITY_ADMIN)
+    services.user_unlock(actor=security_admin, user=user)
+    assert not LoginLock.objects.filter(user=user).exists()
     event = AuditEvent.objects.get(action="accounts.user_unlocked")
-    assert (event.before["failed_logins"], event.after["failed_logins"]) == (5, 0)
+    assert sorted((lock["ip"], lock["failures"]) for lock in event.before) == [
+        ("10.0.0.1", 5),
+        ("10.0.0.2", 2),
+    ]

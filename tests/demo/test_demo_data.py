@@ -51,6 +51,9 @@ DEMO_USERS = [
     "demo_institution_admin",
     "demo_institution_staff",
     "demo_examiner",
+    "demo_system_admin",
+    "demo_security_admin",
+    "demo_audit_admin",
 ]
 
 
@@ -208,12 +211,24 @@ def test_demo_logins_prints_one_line_per_role_and_the_logins_work(tiny):
     out = StringIO()
     call_command("demo-logins", stdout=out)
     lines = out.getvalue().splitlines()
-    rows = lines[2:]  # header and rule
+    rows = lines[2:-1]  # header and rule; the last line says how to get the administrators' codes
     assert [line.split()[0] for line in rows] == DEMO_USERS
+    assert "dudao demo-logins --otp" in lines[-1]
     password = demo_password()
     assert all(password in line for line in rows)
     for username in DEMO_USERS:
         assert authenticate(username=username, password=password) is not None, username
+    # SEC-2: administrators have an authenticator (secret and current code printed), others do not; the
+    # published demo password is not forced to change.
+    with_code = {line.split()[0] for line in rows if len(line.split()) == 6}
+    assert with_code == {
+        "demo_admin",
+        "demo_authority_admin",
+        "demo_system_admin",
+        "demo_security_admin",
+        "demo_audit_admin",
+    }
+    assert not User.objects.filter(username__startswith="demo_", must_change_password=True).exists()
     admin = User.objects.get(username="demo_admin")
     assert admin.is_superuser and admin.role == ""
     assert (

@@ -105,6 +105,9 @@ def test_every_kind_and_status_even_at_tiny_scale():
         "demo_institution_admin",
         "demo_institution_staff",
         "demo_examiner",
+        "demo_system_admin",
+        "demo_security_admin",
+        "demo_audit_admin",
     ]
 
 

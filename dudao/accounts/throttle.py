@@ -1,0 +1,80 @@
+"""Counters in Django's cache (a database table by default, shared by every worker): failed logins per
+address with progressive delays, and API requests per token per minute (SEC-2)."""
+
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from dudao.common.errors import ApplicationError
+
+from .domain import throttle_delay_seconds
+
+# A quiet address is forgotten this long after its last failure.
+ADDRESS_MEMORY_SECONDS = 3600
+
+
+class TooManyRequests(ApplicationError):
+    """429 with Retry-After: the caller must wait `retry_after` seconds."""
+
+    code = "too_many_requests"
+    status = 429
+    default_message = "请求过于频繁,请稍后再试"
+
+    def __init__(self, message: str | None = None, *, retry_after: int):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, detail={"retry_after": self.retry_after})
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
+def _address_key(ip: str | None) -> str:
+    return f"dudao:login-fail:{ip or 'unknown'}"
+
+
+def _now() -> float:
+    return timezone.now().timestamp()
+
+
+def address_wait_seconds(ip: str | None) -> int:
+    """Whole seconds the address must still wait before its next login attempt is processed (0: now)."""
+    state = cache.get(_address_key(ip))
+    if not state:
+        return 0
+    delay = throttle_delay_seconds(
+        state["failures"],
+        free=settings.DUDAO_LOGIN_ADDRESS_FREE_FAILURES,
+        cap=settings.DUDAO_LOGIN_ADDRESS_MAX_DELAY,
+    )
+    remaining = state["last"] + delay - _now()
+    return max(0, math.ceil(remaining))
+
+
+def address_failed(ip: str | None) -> int:
+    """Count one failed login from the address (any user name); returns its failures so far."""
+    key = _address_key(ip)
+    state = cache.get(key) or {"failures": 0, "last": 0.0}
+    state = {"failures": state["failures"] + 1, "last": _now()}
+    cache.set(key, state, timeout=ADDRESS_MEMORY_SECONDS + settings.DUDAO_LOGIN_ADDRESS_MAX_DELAY)
+    return state["failures"]
+
+
+def token_request(token_id: int) -> None:
+    """Count one API request for the token in the current minute; raise TooManyRequests over the budget."""
+    limit = max(1, int(settings.DUDAO_TOKEN_RATE_PER_MINUTE))
+    now = _now()
+    minute = int(now // 60)
+    key = f"dudao:api-rate:{token_id}:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > limit:
+        raise TooManyRequests(
+            f"该令牌请求过于频繁(每分钟最多 {limit} 次),请 {math.ceil((minute + 1) * 60 - now)} 秒后再试",
+            retry_after=math.ceil((minute + 1) * 60 - now),
+        )
