@@ -107,10 +107,13 @@ def update_person(request, person_id: int, payload: s.PersonPatchIn):
     return s.person_out(person)
 
 
-@router.post("/persons/{person_id}/reveal-id", response=s.RevealOut, summary="查看完整身份证号(留痕)")
+@router.post(
+    "/persons/{person_id}/reveal-id", response=s.RevealOut, summary="查看完整身份证号与出生日期(留痕)"
+)
 def reveal_person_id(request, person_id: int):
     person = sel.get_or_404(sel.persons_for(request.user), person_id)
-    return {"id_number": services.person_reveal_id(actor=request.user, person=person)}
+    number = services.person_reveal_id(actor=request.user, person=person)
+    return {"id_number": number, "birth_date": person.birth_date}
 
 
 # --------------------------------------------------------------------------------------- supervisors
