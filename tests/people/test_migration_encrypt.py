@@ -36,7 +36,8 @@ def test_existing_rows_sealed_and_unsealed():
             for n, (phone, birth) in enumerate([("13912345678", "1985-03-15"), ("", "1990-12-01")]):
                 cursor.execute(
                     "INSERT INTO people_person (created_at, updated_at, row_version, name,"
-                    " id_number_encrypted, id_number_index, id_number_masked, gender, birth_date, phone, employer_name)"
+                    " id_number_encrypted, id_number_index, id_number_masked, gender, birth_date, phone,"
+                    " employer_name)"
                     " VALUES (%s, %s, 1, %s, 'v1:x', %s, 'm', 'M', %s, %s, '')",
                     [dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 1), f"甲{n}", f"idx{n}", birth, phone],
                 )
