@@ -27,7 +27,9 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.refs import not_visible
 from dudao.registry.models import Authority, Institution, Occupation
+from dudao.registry.selectors import institutions_for
 
 from . import domain
 from .models import (
@@ -143,6 +145,15 @@ def _ensure_id_free(number: str, *, exclude_pk: int | None = None) -> None:
         )
 
 
+def _check_employer_visible(actor, employer: Institution | None, field: str = "employer_id") -> None:
+    """SEC-3: a person's employer decides who else reads the person; it must be in the actor's scope."""
+    visible = (
+        employer is None or is_superuser(actor) or institutions_for(actor).filter(pk=employer.pk).exists()
+    )
+    if not visible:
+        raise not_visible(field, "评价机构")
+
+
 def _person_scope_for_create(actor, *, employer: Institution | None, registered_by: Authority | None):
     """Who may register a person, and with which owner (data scope) — see docs/permissions-people.md."""
     if is_superuser(actor):
@@ -150,6 +161,7 @@ def _person_scope_for_create(actor, *, employer: Institution | None, registered_
     if is_authority_user(actor):
         registered_by = registered_by or actor.authority
         _require(region_prefix_covers(actor, registered_by.region_id), "只能在本机构辖区内登记人员")
+        _check_employer_visible(actor, employer)
         return employer, registered_by
     if is_institution_admin(actor):
         if employer is not None and employer.pk != actor.institution_id:
@@ -286,6 +298,7 @@ def person_update(
             and (employer is None or employer.pk != actor.institution_id)
         ):
             raise PermissionDenied("评价机构只能将人员登记为本机构人员")
+        _check_employer_visible(actor, employer)
         person.employer = employer
         changed.append("employer")
         if employer_name is UNSET and employer is not None:
