@@ -159,6 +159,7 @@ _STATUS_ENTITIES = {
 # Keys in before/after that are not model fields (added by services next to the snapshot).
 EXTRA_FIELD_LABELS = {
     "reason": "原因",
+    "birth_year": "出生年份",
     "note": "备注",
     "rows": "行数",
     "count": "数量",
