@@ -26,6 +26,7 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.openapi import document_errors
 from dudao.notifications.api import router as notifications_router
 from dudao.people.api import router as people_router
 from dudao.registry.api import router as registry_router
@@ -67,7 +68,14 @@ class InputParser(Parser):
         return result
 
 
-api = NinjaAPI(
+class DudaoAPI(NinjaAPI):
+    """Our NinjaAPI: its OpenAPI schema documents the 4xx answers of every operation (issue 8 §8)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any):
+        return document_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = DudaoAPI(
     title="dudao 督导 API",
     version="1.0",
     description="职业技能等级认定质量督导平台接口。会话(页面)或 Bearer 令牌(系统对接)认证;"

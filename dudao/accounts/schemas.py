@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 
-class ScopeOut(Schema):
+class DataScopeOut(Schema):
     kind: str = Field(description="all | authority | institution | person | none")
     label: str
     authority_id: int | None = None
@@ -25,7 +25,7 @@ class MeOut(Schema):
     role: str
     role_label: str
     is_superuser: bool
-    scope: ScopeOut
+    scope: DataScopeOut
 
 
 class TokenIn(Schema):

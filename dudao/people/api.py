@@ -401,7 +401,7 @@ def get_examiner_card(request, card_id: int):
     return s.examiner_card_out(card, card.examiner.person.name)
 
 
-def _scopes(items: list[s.ScopeIn]) -> list[dict[str, Any]]:
+def _scopes(items: list[s.CardScopeIn]) -> list[dict[str, Any]]:
     return [item.dict() for item in items]
 
 

@@ -108,7 +108,7 @@ class SupervisorDetailOut(SupervisorOut):
     relations: list[RelationOut]
 
 
-class ScopeOut(Schema):
+class CardScopeOut(Schema):
     occupation_code: str
     occupation_name: str
     work_type: str
@@ -124,7 +124,7 @@ class ExaminerCardOut(CardStateMixin):
     valid_until: dt.date
     renewal_trained_on: dt.date | None
     replaces_id: int | None
-    scopes: list[ScopeOut]
+    scopes: list[CardScopeOut]
     row_version: int
 
 
@@ -237,7 +237,7 @@ class ContractIn(Schema):
     starts_on: dt.date | None = Field(None, description="续聘时可省略:上一届结束次日")
 
 
-class ScopeIn(Schema):
+class CardScopeIn(Schema):
     occupation: str = Field(..., description="职业编码,如 4-03-02-01")
     work_type: str = Field("", max_length=64)
     levels: list[int]
@@ -261,12 +261,12 @@ class ExaminerCardIn(Schema):
     number: str = Field(..., max_length=32)
     issued_on: dt.date
     valid_until: dt.date | None = None
-    scopes: list[ScopeIn]
+    scopes: list[CardScopeIn]
 
 
 class ExaminerCardPatchIn(Schema):
     row_version: int
-    scopes: list[ScopeIn]
+    scopes: list[CardScopeIn]
 
 
 class TrainingIn(Schema):

@@ -199,25 +199,25 @@ def list_scopes(request, filters: Query[s.ScopeFilters]):
     return _page(qs, filters)
 
 
-@router.get("/scopes/{int:pk}", response=s.ScopeOut, summary="认定范围详情")
+@router.get("/scopes/{int:pk}", response=s.FilingScopeOut, summary="认定范围详情")
 def get_scope(request, pk: int):
     return selectors.scope_get(request.user, pk)
 
 
-@router.post("/scopes", response={201: s.ScopeOut}, summary="增加认定范围")
+@router.post("/scopes", response={201: s.FilingScopeOut}, summary="增加认定范围")
 def create_scope(request, payload: s.ScopeCreateIn):
     obj = services.filing_scope_add(actor=request.user, **payload.dict())
     return Status(201, selectors.scope_get(request.user, obj.pk))
 
 
-@router.patch("/scopes/{int:pk}", response=s.ScopeOut, summary="修改认定范围")
+@router.patch("/scopes/{int:pk}", response=s.FilingScopeOut, summary="修改认定范围")
 def update_scope(request, pk: int, payload: s.ScopePatch):
     row_version, changes = _changes(payload)
     services.filing_scope_update(actor=request.user, scope=pk, row_version=row_version, **changes)
     return selectors.scope_get(request.user, pk)
 
 
-@router.post("/scopes/{int:pk}/end", response=s.ScopeOut, summary="终止认定范围")  # REN-5
+@router.post("/scopes/{int:pk}/end", response=s.FilingScopeOut, summary="终止认定范围")  # REN-5
 def end_scope(request, pk: int, payload: s.ScopeEndIn):
     services.filing_scope_end(actor=request.user, scope=pk, **payload.dict())
     return selectors.scope_get(request.user, pk)

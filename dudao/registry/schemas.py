@@ -111,7 +111,7 @@ class InstitutionOut(Schema):
         return getattr(obj, "latest_filing_status", None)
 
 
-class ScopeOut(Schema):
+class FilingScopeOut(Schema):
     id: int
     filing_id: int
     occupation_id: int
@@ -150,7 +150,7 @@ class FilingOut(Schema):
     status_label: str
     status_reason: str
     note: str
-    scopes: list[ScopeOut]
+    scopes: list[FilingScopeOut]
     row_version: int
 
     @staticmethod
@@ -259,7 +259,7 @@ AuthorityPage = page_of(AuthorityOut)
 OccupationPage = page_of(OccupationOut)
 InstitutionPage = page_of(InstitutionOut)
 FilingPage = page_of(FilingOut)
-ScopePage = page_of(ScopeOut)
+ScopePage = page_of(FilingScopeOut)
 VenuePage = page_of(VenueOut)
 BatchPage = page_of(BatchOut)
 
@@ -396,14 +396,14 @@ class InstitutionPatch(Schema):
     is_active: bool | None = None
 
 
-class ScopeIn(Schema):
+class FilingScopeIn(Schema):
     occupation: int
     levels: list[int]
     work_type: str = ""
     start_date: dt.date | None = None
 
 
-class ScopeCreateIn(ScopeIn):
+class ScopeCreateIn(FilingScopeIn):
     filing: int
 
 
@@ -427,7 +427,7 @@ class FilingIn(Schema):
     authority: int | None = None
     status: str = "active"
     note: str = ""
-    scopes: list[ScopeIn] = []
+    scopes: list[FilingScopeIn] = []
 
 
 class FilingPatch(Schema):

@@ -100,7 +100,7 @@ def accept(request, pk: int, payload: s.VersionIn):
 
 
 @router.post("/applications/{int:pk}/not-accept", response=s.ApplicationDetailOut, summary="不予受理")
-def not_accept(request, pk: int, payload: s.ReasonIn):
+def not_accept(request, pk: int, payload: s.RenewalReasonIn):
     app = services.renewal_not_accept(
         actor=request.user, application=pk, reason=payload.reason, row_version=payload.row_version
     )
@@ -108,7 +108,7 @@ def not_accept(request, pk: int, payload: s.ReasonIn):
 
 
 @router.post("/applications/{int:pk}/withdraw", response=s.ApplicationDetailOut, summary="撤回申请")
-def withdraw(request, pk: int, payload: s.ReasonIn):
+def withdraw(request, pk: int, payload: s.RenewalReasonIn):
     app = services.renewal_withdraw(
         actor=request.user, application=pk, reason=payload.reason, row_version=payload.row_version
     )

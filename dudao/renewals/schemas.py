@@ -115,7 +115,7 @@ class VersionIn(Schema):
     row_version: int
 
 
-class ReasonIn(VersionIn):
+class RenewalReasonIn(VersionIn):
     reason: str = ""
 
 

@@ -22,17 +22,17 @@ from .schemas import (
     AnswerIn,
     AnswerOut,
     CorrectIn,
+    EvaluationEvidenceOut,
     EvaluationFilter,
     EvaluationListOut,
     EvaluationOpenIn,
     EvaluationOut,
-    EvidenceOut,
+    EvaluationReasonIn,
+    EvaluationRowVersionIn,
     FormDetailOut,
     FormLoadIn,
     FormVersionListOut,
     FormVersionOut,
-    ReasonIn,
-    RowVersionIn,
     ScoreIn,
     ScoreOut,
     SignIn,
@@ -224,14 +224,14 @@ def evaluation_answer(request, pk: int, item_id: str, payload: AnswerIn):
 
 
 @router.post("/evaluations/{pk}/submit", response=EvaluationOut, summary="提交评估(组长)")
-def evaluation_submit(request, pk: int, payload: RowVersionIn):
+def evaluation_submit(request, pk: int, payload: EvaluationRowVersionIn):
     _visible(request, pk)
     services.evaluation_submit(actor=request.user, evaluation=pk, row_version=payload.row_version)
     return _detail(request, pk)
 
 
 @router.post("/evaluations/{pk}/reopen", response=EvaluationOut, summary="退回填写(组长)")
-def evaluation_reopen(request, pk: int, payload: ReasonIn):
+def evaluation_reopen(request, pk: int, payload: EvaluationReasonIn):
     _visible(request, pk)
     services.evaluation_reopen(
         actor=request.user, evaluation=pk, reason=payload.reason, row_version=payload.row_version
@@ -260,7 +260,7 @@ def evaluation_correct(request, pk: int, payload: CorrectIn):
 
 
 @router.post("/evaluations/{pk}/cancel", response=EvaluationOut, summary="作废评估")
-def evaluation_cancel(request, pk: int, payload: ReasonIn):
+def evaluation_cancel(request, pk: int, payload: EvaluationReasonIn):
     _visible(request, pk)
     services.evaluation_cancel(
         actor=request.user, evaluation=pk, reason=payload.reason, row_version=payload.row_version
@@ -268,7 +268,7 @@ def evaluation_cancel(request, pk: int, payload: ReasonIn):
     return _detail(request, pk)
 
 
-@router.post("/evaluations/{pk}/evidence", response={201: EvidenceOut}, summary="上传证据文件")
+@router.post("/evaluations/{pk}/evidence", response={201: EvaluationEvidenceOut}, summary="上传证据文件")
 def evidence_upload(request, pk: int, file: File[UploadedFile], item_id: Form[str] = ""):
     """multipart/form-data: `file` (photo jpg/png/webp/heic, pdf, xlsx/xls/csv; size ≤ DUDAO_UPLOAD_MAX_BYTES)
     and `item_id` ('' = the whole evaluation). Type checked by content, not by the name."""

@@ -137,7 +137,7 @@ class EvaluationListOut(Schema):
     page_size: int
 
 
-class EvidenceOut(Schema):
+class EvaluationEvidenceOut(Schema):
     id: int
     item_id: str
     original_name: str
@@ -156,7 +156,7 @@ class ItemOut(FormItemOut):
     points: float | None
     note: str
     revision: int = Field(..., description="本项目的修订号;PATCH 时作为 item_revision 传回")
-    evidence: list[EvidenceOut]
+    evidence: list[EvaluationEvidenceOut]
 
 
 class SectionOut(Schema):
@@ -181,7 +181,7 @@ class LiveOut(Schema):
     final: bool
 
 
-class MemberOut(Schema):
+class EvaluationMemberOut(Schema):
     user_id: int
     name: str
     role: str
@@ -218,9 +218,9 @@ class EvaluationOut(EvaluationListItemOut):
     cancel_reason: str
     result: dict[str, Any] | None
     live: LiveOut
-    members: list[MemberOut]
+    members: list[EvaluationMemberOut]
     sections: list[SectionOut]
-    general_evidence: list[EvidenceOut]
+    general_evidence: list[EvaluationEvidenceOut]
     history: list[HistoryOut]
     actions: ActionsOut
 
@@ -247,11 +247,11 @@ class AnswerOut(Schema):
     row_version: int
 
 
-class RowVersionIn(Schema):
+class EvaluationRowVersionIn(Schema):
     row_version: int | None = None
 
 
-class ReasonIn(Schema):
+class EvaluationReasonIn(Schema):
     reason: str = ""
     row_version: int | None = None
 

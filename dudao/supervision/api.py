@@ -582,7 +582,9 @@ def assessment_decide(request, payload: s.AssessmentIn):
 
 
 @router.post(
-    "/supervisors/{int:pk}/renew", response={201: s.ContractOut}, summary="续聘(考核合格;至多三届 SUP-5)"
+    "/supervisors/{int:pk}/renew",
+    response={201: s.SupervisionContractOut},
+    summary="续聘(考核合格;至多三届 SUP-5)",
 )
 def supervisor_renew(request, pk: int, payload: s.RenewIn):
     contract = services.supervisor_renew(actor=request.user, supervisor=pk, starts_on=payload.starts_on)

@@ -582,7 +582,7 @@ class RenewIn(Schema):
     starts_on: dt.date | None = None
 
 
-class ContractOut(Schema):
+class SupervisionContractOut(Schema):
     id: int
     supervisor_id: int
     term_no: int
