@@ -20,6 +20,7 @@ class NoStoreMiddleware:
             return response
         user = getattr(request, "user", None)
         if path.startswith("/api/") or (user is not None and user.is_authenticated):
-            response["Cache-Control"] = "no-store"
+            if "no-store" not in response.get("Cache-Control", ""):  # keep a view's stricter header
+                response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response

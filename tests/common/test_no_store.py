@@ -55,3 +55,39 @@ def test_same_public_page_signed_in_is_not_stored(users):
     response = client_for(users[Role.EXTERNAL_SUPERVISOR]).get("/supervision/public/")
     assert response.status_code == 200
     assert _no_store(response)
+
+
+def test_a_views_own_no_store_header_is_kept(users, person):
+    """Official papers answer `private, no-store` themselves; the middleware keeps a no-store header."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from dudao.common.no_store import NoStoreMiddleware
+
+    def view(request):
+        response = HttpResponse("x")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    request = RequestFactory().get("/people/persons/")
+    request.user = users[Role.AUTHORITY_STAFF]
+    response = NoStoreMiddleware(view)(request)
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Pragma"] == "no-cache"
+
+
+def test_evidence_style_private_max_age_becomes_no_store(users):
+    """`private, max-age=…` still lets the browser keep a copy on disk: replaced for signed-in users."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from dudao.common.no_store import NoStoreMiddleware
+
+    def view(request):
+        response = HttpResponse("x")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    request = RequestFactory().get("/scorecards/evidence/1/")
+    request.user = users[Role.AUTHORITY_STAFF]
+    assert NoStoreMiddleware(view)(request)["Cache-Control"] == "no-store"
