@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from dudao.common.pii_keys import pii_keys_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DUDAO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -19,8 +21,11 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise RuntimeError("DUDAO_SECRET_KEY must be set when DUDAO_ENV=production")
     SECRET_KEY = "dev-insecure-dudao-key-change-me-0123456789abcdef"  # noqa: S105 - development only
-# Key for personal data (resident ID numbers): encryption and blind index. Falls back to SECRET_KEY.
-DUDAO_PII_KEY = os.environ.get("DUDAO_PII_KEY", SECRET_KEY)
+# Versioned keys for personal data (SEC-3, ADR 0001): DUDAO_PII_KEYS="2:…,1:…" (first is current) or
+# DUDAO_PII_KEY (version 1). Production refuses to start without one; development falls back to SECRET_KEY.
+DUDAO_PII_KEY_VERSION, DUDAO_PII_KEYS = pii_keys_from_env(
+    os.environ, production=PRODUCTION, secret_key=SECRET_KEY
+)
 
 DEBUG = os.environ.get("DUDAO_DEBUG", "0" if PRODUCTION else "1") == "1"
 ALLOWED_HOSTS = [
@@ -61,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dudao.common.no_store.NoStoreMiddleware",  # SEC-3: no cached copies of personal data
     "django.contrib.messages.middleware.MessageMiddleware",
     "dudao.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

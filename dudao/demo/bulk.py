@@ -304,7 +304,8 @@ class _Persons:
     @staticmethod
     def insert(actor: User, rows: list[Person]) -> None:
         _insert(Person, rows)
-        audit.record_many(actor=actor, action="person.create", objects=rows)
+        afters = [people_services._person_audit(p) for p in rows]  # birth year, masked phone (SEC-3)
+        audit.record_many(actor=actor, action="person.create", objects=rows, after=afters)
 
 
 def _card_regex(kind: str) -> str | None:

@@ -35,7 +35,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdmin):
-    list_display = ("name", "id_number_masked", "gender", "birth_date", "phone", "employer", "registered_by")
+    list_display = ("name", "id_number_masked", "gender", "birth_year", "phone", "employer", "registered_by")
     search_fields = ("name",)
     list_select_related = ("employer", "registered_by")
     # The ciphertext and the blind index never show; the masked number is the only form displayed.
@@ -43,7 +43,7 @@ class PersonAdmin(ReadOnlyAdmin):
         "name",
         "id_number_masked",
         "gender",
-        "birth_date",
+        "birth_year",  # SEC-3: the birth date only through the audited reveal
         "phone",
         "employer",
         "employer_name",

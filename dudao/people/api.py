@@ -13,7 +13,9 @@ from ninja import Query, Router, Status
 
 from dudao.common.errors import ValidationFailed
 from dudao.common.pagination import paginate
+from dudao.common.refs import visible_ref
 from dudao.registry.models import Authority, Institution
+from dudao.registry.selectors import authorities_for, institutions_for
 
 from . import schemas as s
 from . import selectors as sel
@@ -23,29 +25,33 @@ from .models import Person, Relation, Supervisor
 router = Router(tags=["people"])
 
 
-def _authority(pk: int | None, field: str = "authority_id") -> Authority | None:
-    if pk is None:
-        return None
-    found = Authority.objects.filter(pk=pk).select_related("region", "parent").first()
-    if found is None:
-        raise ValidationFailed("委派机构不存在", detail={field: ["委派机构不存在"]})
-    return found
+# Every id in a request body is resolved inside the caller's scope (SEC-3): a nonexistent id and one out
+# of scope get the same "不存在或无权访问" (dudao.common.refs), and nothing is written.
 
 
-def _institution(pk: int | None, field: str = "institution_id") -> Institution | None:
-    if pk is None:
-        return None
-    found = Institution.objects.filter(pk=pk).first()
-    if found is None:
-        raise ValidationFailed("评价机构不存在", detail={field: ["评价机构不存在"]})
-    return found
+def _authority(user, pk: int | None, field: str = "authority_id") -> Authority | None:
+    qs = authorities_for(user).select_related("region", "parent")
+    return visible_ref(qs, pk, field=field, label="委派机构")
 
 
-def _person_data(payload: s.PersonIn | None) -> dict[str, Any] | None:
+def _issuer(supervisor: Supervisor, pk: int | None) -> Authority | None:
+    """SUP-3: the issuer is the supervisor's authority or one above it — the only authorities offered."""
+    chain, node = [], supervisor.authority
+    while node is not None and node.pk not in chain:
+        chain.append(node.pk)
+        node = node.parent
+    return visible_ref(Authority.objects.filter(pk__in=chain), pk, field="issuer_id", label="发证机构")
+
+
+def _institution(user, pk: int | None, field: str = "institution_id") -> Institution | None:
+    return visible_ref(institutions_for(user), pk, field=field, label="评价机构")
+
+
+def _person_data(user, payload: s.PersonIn | None) -> dict[str, Any] | None:
     if payload is None:
         return None
     data = payload.dict()
-    data["employer"] = _institution(data.pop("employer_id"), "person.employer_id")
+    data["employer"] = _institution(user, data.pop("employer_id"), "person.employer_id")
     return data
 
 
@@ -86,9 +92,9 @@ def create_person(request, payload: s.PersonCreateIn):
         name=payload.name,
         id_number=payload.id_number,
         phone=payload.phone,
-        employer=_institution(payload.employer_id, "employer_id"),
+        employer=_institution(request.user, payload.employer_id, "employer_id"),
         employer_name=payload.employer_name,
-        registered_by=_authority(payload.registered_by_id, "registered_by_id"),
+        registered_by=_authority(request.user, payload.registered_by_id, "registered_by_id"),
     )
     return Status(201, s.person_out(person))
 
@@ -99,7 +105,7 @@ def update_person(request, person_id: int, payload: s.PersonPatchIn):
     changes = payload.dict(exclude_unset=True)
     row_version = changes.pop("row_version")
     if "employer_id" in changes:
-        changes["employer"] = _institution(changes.pop("employer_id"), "employer_id")
+        changes["employer"] = _institution(request.user, changes.pop("employer_id"), "employer_id")
     for key in ("name", "id_number", "phone", "employer_name"):
         if key in changes and changes[key] is None:
             changes.pop(key)
@@ -107,10 +113,13 @@ def update_person(request, person_id: int, payload: s.PersonPatchIn):
     return s.person_out(person)
 
 
-@router.post("/persons/{person_id}/reveal-id", response=s.RevealOut, summary="查看完整身份证号(留痕)")
+@router.post(
+    "/persons/{person_id}/reveal-id", response=s.RevealOut, summary="查看完整身份证号与出生日期(留痕)"
+)
 def reveal_person_id(request, person_id: int):
     person = sel.get_or_404(sel.persons_for(request.user), person_id)
-    return {"id_number": services.person_reveal_id(actor=request.user, person=person)}
+    number = services.person_reveal_id(actor=request.user, person=person)
+    return {"id_number": number, "birth_date": person.birth_date}
 
 
 # --------------------------------------------------------------------------------------- supervisors
@@ -155,9 +164,9 @@ def create_supervisor(request, payload: s.SupervisorIn):
         actor=request.user,
         kind=payload.kind,
         person=person,
-        person_data=_person_data(payload.person),
-        authority=_authority(payload.authority_id),
-        institution=_institution(payload.institution_id),
+        person_data=_person_data(request.user, payload.person),
+        authority=_authority(request.user, payload.authority_id),
+        institution=_institution(request.user, payload.institution_id),
         qualification=payload.qualification,
     )
     return Status(201, _supervisor_detail(request.user, supervisor.pk))
@@ -171,9 +180,9 @@ def update_supervisor(request, supervisor_id: int, payload: s.SupervisorPatchIn)
     if "qualification" in changes:
         kwargs["qualification"] = changes["qualification"]
     if "authority_id" in changes:
-        kwargs["authority"] = _authority(changes["authority_id"])
+        kwargs["authority"] = _authority(request.user, changes["authority_id"])
     if "institution_id" in changes:
-        kwargs["institution"] = _institution(changes["institution_id"])
+        kwargs["institution"] = _institution(request.user, changes["institution_id"])
     services.supervisor_update(
         actor=request.user, supervisor=supervisor, row_version=payload.row_version, **kwargs
     )
@@ -226,7 +235,7 @@ def issue_supervisor_card(request, payload: s.SupervisorCardIn):
         number=payload.number,
         issued_on=payload.issued_on,
         valid_until=payload.valid_until,
-        issuer=_authority(payload.issuer_id, "issuer_id"),
+        issuer=_issuer(supervisor, payload.issuer_id),
     )
     return Status(201, s.supervisor_card_out(card, supervisor.person.name))
 
@@ -333,8 +342,8 @@ def create_examiner(request, payload: s.ExaminerIn):
     examiner = services.examiner_create(
         actor=request.user,
         person=person,
-        person_data=_person_data(payload.person),
-        authority=_authority(payload.authority_id),
+        person_data=_person_data(request.user, payload.person),
+        authority=_authority(request.user, payload.authority_id),
         senior=payload.senior,
     )
     return Status(201, _examiner_detail(request.user, examiner.pk))
@@ -348,7 +357,7 @@ def update_examiner(request, examiner_id: int, payload: s.ExaminerPatchIn):
     if changes.get("senior") is not None:
         kwargs["senior"] = changes["senior"]
     if "authority_id" in changes:
-        kwargs["authority"] = _authority(changes["authority_id"])
+        kwargs["authority"] = _authority(request.user, changes["authority_id"])
     services.examiner_update(actor=request.user, examiner=examiner, row_version=payload.row_version, **kwargs)
     return _examiner_detail(request.user, examiner_id)
 
@@ -483,14 +492,9 @@ def get_relation(request, relation_id: int):
 @router.post("/relations", response={201: s.RelationOut}, summary="申报关系(关系人或关系机构二选一)")
 def declare_relation(request, payload: s.RelationIn):
     person: Person = sel.get_or_404(sel.persons_for(request.user), payload.person_id)
-    other = None
-    if payload.other_person_id is not None:
-        other = Person.objects.filter(pk=payload.other_person_id).first()
-        if other is None or not sel.persons_for(request.user).filter(pk=other.pk).exists():
-            raise ValidationFailed(
-                "关系人不存在,请改用身份证号申报",
-                detail={"other_person_id": ["关系人不存在,请改用身份证号申报"]},
-            )
+    other = visible_ref(
+        sel.persons_for(request.user), payload.other_person_id, field="other_person_id", label="关系人"
+    )
     relation = services.relation_declare(
         actor=request.user,
         person=person,
@@ -498,7 +502,11 @@ def declare_relation(request, payload: s.RelationIn):
         other_person=other,
         other_id_number=payload.other_id_number,
         other_name=payload.other_name,
-        institution=_institution(payload.institution_id),
+        # A relation may name any filed institution (SUP-8: a relative working anywhere); declaring one
+        # gives no access to it, so this id is looked up in the whole (public) register.
+        institution=visible_ref(
+            Institution.objects.all(), payload.institution_id, field="institution_id", label="评价机构"
+        ),
         note=payload.note,
         declared_on=payload.declared_on,
     )

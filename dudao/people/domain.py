@@ -153,6 +153,41 @@ def validate_phone(raw: str | None, *, field: str = "phone") -> str:
     return phone
 
 
+def mask_phone(phone: str) -> str:
+    """`13912345678` → `139****5678` (audit trail: a change is visible, the number is not)."""
+    return mask_middle(phone, 3, 4) if phone else ""
+
+
+def redact_person_snapshot(data: dict) -> dict:
+    """An audit snapshot of a person as shown on the audit page (SEC-3): events written before the birth
+    date was taken out of the trail still hold it; the page shows its year and a masked phone."""
+    shown = dict(data)
+    birth = shown.pop("birth_date", None)
+    if isinstance(birth, str) and birth[:4].isdigit():
+        shown.setdefault("birth_year", int(birth[:4]))
+    phone = shown.get("phone")
+    if isinstance(phone, str) and phone and "*" not in phone:
+        shown["phone"] = mask_phone(phone)
+    return shown
+
+
+def id_numbers_matching(masked: str, birth_year: int, gender: str) -> list[str]:
+    """Every checksum-valid ID number consistent with what a reader without the reveal right sees: the
+    masked number (6 + 4 digits), the birth year and the gender. More than one remains (SEC-3)."""
+    prefix, suffix = masked[:6], masked[-4:]
+    found = []
+    day = dt.date(birth_year, 1, 1)
+    while day.year == birth_year:
+        body = f"{prefix}{day:%Y%m%d}{suffix[:3]}"
+        if (
+            ric.calc_check_digit(body + suffix[3]) == suffix[3]
+            and ("M" if int(suffix[2]) % 2 else "F") == gender
+        ):
+            found.append(body + suffix[3])
+        day += dt.timedelta(days=1)
+    return found
+
+
 # ---------------------------------------------------------------------------------------------
 # Card numbers (SUP-3)
 # ---------------------------------------------------------------------------------------------

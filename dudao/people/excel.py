@@ -257,7 +257,7 @@ _EXPORT_PERSON = [
     Column("name", "姓名"),
     Column("id_number_masked", "身份证号(脱敏)"),
     Column("gender", "性别"),
-    Column("birth_date", "出生日期", kind="date"),
+    Column("birth_year", "出生年份", kind="int"),
     Column("phone", "手机号"),
     Column("employer", "工作单位"),
 ]
@@ -308,7 +308,8 @@ def _person_cells(row: Mapping[str, Any]) -> dict[str, Any]:
         "name": row["person__name"],
         "id_number_masked": row["person__id_number_masked"],
         "gender": _GENDER_LABELS.get(row["person__gender"], row["person__gender"]),
-        "birth_date": row["person__birth_date"],
+        # SEC-3: the full birth date would fill in the masked digits of the ID number.
+        "birth_year": row["person__birth_date"].year,
         "phone": row["person__phone"],
         "employer": (
             row["person__employer__name"] if row["person__employer_id"] else row["person__employer_name"]

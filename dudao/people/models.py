@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from dudao.common import pii
 from dudao.common.models import BaseModel
 
 from . import domain
@@ -13,15 +14,19 @@ from . import domain
 class Person(BaseModel):
     """A natural person; the resident ID number is stored encrypted with a blind index (DESIGN: PII)."""
 
-    AUDIT_EXCLUDE = ("id_number_encrypted",)
+    # SEC-3: the audit trail holds the masked ID and the birth year only (the full birth date fills in the
+    # masked digits); a phone change is recorded as masked numbers by the services.
+    AUDIT_EXCLUDE = ("id_number_encrypted", "birth_date", "phone")
 
     name = models.CharField("姓名", max_length=64, db_index=True)
-    id_number_encrypted = models.TextField("身份证号(密文)", editable=False)
-    id_number_index = models.CharField("身份证号索引", max_length=64, unique=True, editable=False)
+    id_number_encrypted = pii.CiphertextField("身份证号(密文)", editable=False)
+    id_number_index = pii.BlindIndexField(
+        "身份证号索引", source="id_number_encrypted", unique=True, editable=False
+    )
     id_number_masked = models.CharField("身份证号", max_length=18, editable=False)
     gender = models.CharField("性别", max_length=1, choices=[("M", "男"), ("F", "女")], editable=False)
-    birth_date = models.DateField("出生日期", editable=False)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    birth_date = pii.EncryptedDateField("出生日期", editable=False)
+    phone = pii.EncryptedTextField("手机号", max_length=20, blank=True)
     employer = models.ForeignKey(
         "registry.Institution",
         verbose_name="工作单位(评价机构)",
@@ -48,6 +53,11 @@ class Person(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def birth_year(self) -> int:
+        """What readers without the reveal right see of the birth date (SEC-3)."""
+        return self.birth_date.year
 
 
 class CardPattern(BaseModel):

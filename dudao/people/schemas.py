@@ -30,7 +30,9 @@ class PersonBrief(Schema):
 class PersonOut(PersonBrief):
     gender: str
     gender_label: str
-    birth_date: dt.date
+    birth_year: int = Field(
+        description="出生年份。完整出生日期与脱敏身份证号合在一起即可还原身份证号,只通过留痕的查看操作提供(SEC-3)"
+    )
     phone: str
     employer: Ref | None
     employer_name: str
@@ -143,6 +145,7 @@ class ExaminerDetailOut(ExaminerOut):
 
 class RevealOut(Schema):
     id_number: str
+    birth_date: dt.date
 
 
 def _page_schema(name: str, item: type[Schema]) -> type[Schema]:
@@ -340,7 +343,7 @@ def person_out(person: Person) -> dict[str, Any]:
         **person_brief(person),
         "gender": person.gender,
         "gender_label": person.get_gender_display(),
-        "birth_date": person.birth_date,
+        "birth_year": person.birth_year,
         "phone": person.phone,
         "employer": ref(person.employer),
         "employer_name": person.employer_name,

@@ -154,20 +154,20 @@ def get_or_404(qs: QuerySet, pk) -> object:
 # --------------------------------------------------------------------------------------- search
 
 
-def _id_index_or_none(q: str) -> str | None:
-    """Blind index of `q` when it looks like a full resident ID number (exact lookup only)."""
+def _id_indexes_or_none(q: str) -> list[str] | None:
+    """Blind indexes of `q` (every configured key) when it looks like a full resident ID number."""
     number = domain.normalise_id_number(q)
     if len(number) == 18 and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X"):
-        return pii.blind_index(number)
+        return pii.blind_index_candidates(number)
     return None
 
 
 def person_keyword_q(q: str, prefix: str = "") -> Q:
     """Name contains `q`, or the exact ID number equals `q` (through the blind index)."""
     cond = Q(**{f"{prefix}name__icontains": q})
-    index = _id_index_or_none(q)
-    if index:
-        cond |= Q(**{f"{prefix}id_number_index": index})
+    indexes = _id_indexes_or_none(q)
+    if indexes:
+        cond |= Q(**{f"{prefix}id_number_index__in": indexes})
     return cond
 
 
@@ -298,7 +298,7 @@ def find_person_by_id_number(user, id_number: str) -> Person | None:
     number = domain.normalise_id_number(id_number)
     if not number:
         return None
-    return persons_for(user).filter(id_number_index=pii.blind_index(number)).first()
+    return persons_for(user).filter(id_number_index__in=pii.blind_index_candidates(number)).first()
 
 
 def supervisor_card_list(user, *, supervisor: int | None = None, q: str = "", state: str = "") -> QuerySet:

@@ -27,7 +27,9 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.refs import not_visible
 from dudao.registry.models import Authority, Institution, Occupation
+from dudao.registry.selectors import institutions_for
 
 from . import domain
 from .models import (
@@ -124,14 +126,32 @@ def _check_date(value: Any, field: str, label: str) -> dt.date:
 # --------------------------------------------------------------------------------------- persons
 
 
-def _ensure_id_free(index: str, *, exclude_pk: int | None = None) -> None:
-    qs = Person.objects.filter(id_number_index=index)
+def _person_audit(person: Person) -> dict[str, Any]:
+    """Audit snapshot of a person (SEC-3): birth year instead of the date, the phone masked."""
+    data = audit.snapshot(person)
+    data["birth_year"] = person.birth_year
+    data["phone"] = domain.mask_phone(person.phone)
+    return data
+
+
+def _ensure_id_free(number: str, *, exclude_pk: int | None = None) -> None:
+    # Every configured key's index: a row not yet re-keyed by `dudao pii rotate-key` still counts.
+    qs = Person.objects.filter(id_number_index__in=pii.blind_index_candidates(number))
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
         raise Conflict(
             "该身份证号已登记", code="duplicate_id_number", detail={"id_number": ["该身份证号已登记"]}
         )
+
+
+def _check_employer_visible(actor, employer: Institution | None, field: str = "employer_id") -> None:
+    """SEC-3: a person's employer decides who else reads the person; it must be in the actor's scope."""
+    visible = (
+        employer is None or is_superuser(actor) or institutions_for(actor).filter(pk=employer.pk).exists()
+    )
+    if not visible:
+        raise not_visible(field, "评价机构")
 
 
 def _person_scope_for_create(actor, *, employer: Institution | None, registered_by: Authority | None):
@@ -141,6 +161,7 @@ def _person_scope_for_create(actor, *, employer: Institution | None, registered_
     if is_authority_user(actor):
         registered_by = registered_by or actor.authority
         _require(region_prefix_covers(actor, registered_by.region_id), "只能在本机构辖区内登记人员")
+        _check_employer_visible(actor, employer)
         return employer, registered_by
     if is_institution_admin(actor):
         if employer is not None and employer.pk != actor.institution_id:
@@ -171,7 +192,7 @@ def _create_person_row(
     *, actor, name: str, rid: domain.ResidentId, phone: str, employer, employer_name: str, registered_by
 ) -> Person:
     index = pii.blind_index(rid.number)
-    _ensure_id_free(index)
+    _ensure_id_free(rid.number)
     person = Person(
         name=name,
         id_number_encrypted=pii.encrypt(rid.number),
@@ -191,7 +212,7 @@ def _create_person_row(
         raise Conflict(
             "该身份证号已登记", code="duplicate_id_number", detail={"id_number": ["该身份证号已登记"]}
         ) from None
-    audit.record(actor=actor, action="person.create", obj=person, after=audit.snapshot(person))
+    audit.record(actor=actor, action="person.create", obj=person, after=_person_audit(person))
     return person
 
 
@@ -244,7 +265,7 @@ def person_update(
     person = _lock(person)
     _require(can_change_person(actor, person))
     _check_version(person, row_version)
-    before = audit.snapshot(person)
+    before = _person_audit(person)
     changed: list[str] = []
     if name is not UNSET:
         new_name = _clean_text(name)
@@ -256,7 +277,7 @@ def person_update(
         rid = domain.parse_resident_id(id_number, today=today())
         index = pii.blind_index(rid.number)
         if index != person.id_number_index:
-            _ensure_id_free(index, exclude_pk=person.pk)
+            _ensure_id_free(rid.number, exclude_pk=person.pk)
             person.id_number_encrypted = pii.encrypt(rid.number)
             person.id_number_index = index
             person.id_number_masked = rid.masked
@@ -277,6 +298,7 @@ def person_update(
             and (employer is None or employer.pk != actor.institution_id)
         ):
             raise PermissionDenied("评价机构只能将人员登记为本机构人员")
+        _check_employer_visible(actor, employer)
         person.employer = employer
         changed.append("employer")
         if employer_name is UNSET and employer is not None:
@@ -288,13 +310,14 @@ def person_update(
     if not changed:
         return person
     _save_changes(person, changed)
-    audit.record(actor=actor, action="person.update", obj=person, before=before, after=audit.snapshot(person))
+    audit.record(actor=actor, action="person.update", obj=person, before=before, after=_person_audit(person))
     return person
 
 
 @transaction.atomic
 def person_reveal_id(*, actor, person: Person) -> str:
-    """Return the plaintext ID number to a permitted role (accounts.reveal_pii); every reveal is audited."""
+    """Return the plaintext ID number to a permitted role (accounts.reveal_pii); every reveal is audited.
+    The full number holds the birth date: it is shown nowhere else (SEC-3)."""
     if not persons_for(actor).filter(pk=person.pk).exists():
         raise NotFound()
     _require(can_reveal_pii(actor), "无权查看完整身份证号")
@@ -312,7 +335,7 @@ def person_find_by_id_number(*, actor, id_number: str) -> Person | None:
     number = domain.normalise_id_number(id_number)
     if not number:
         return None
-    return persons_for(actor).filter(id_number_index=pii.blind_index(number)).first()
+    return persons_for(actor).filter(id_number_index__in=pii.blind_index_candidates(number)).first()
 
 
 def may_create_supervisors(actor) -> bool:
@@ -1123,8 +1146,9 @@ def relation_declare(
         raise _fail("other_person", "关系人与关系机构须且只能填写一项")
     if by_number:
         rid = domain.parse_resident_id(other_id_number, today=today(), field="other_id_number")
-        index = pii.blind_index(rid.number)
-        other_person = Person.objects.filter(id_number_index=index).first()
+        other_person = Person.objects.filter(
+            id_number_index__in=pii.blind_index_candidates(rid.number)
+        ).first()
         name = _clean_text(other_name)
         if other_person is None:
             if not name:

@@ -62,6 +62,7 @@ class RenewalApplication(BaseModel):
     FINAL_STATUSES = ("renewed", "refused", "not_accepted", "withdrawn")
     # The renewal form is large and holds encrypted ID numbers: audit events record the workflow fields.
     AUDIT_EXCLUDE = ("materials",)
+    PII_JSON_FIELDS = ("materials",)  # ID numbers inside are tokens: `dudao pii rotate-key` re-encrypts them
     # Statuses in which the REN-3/REN-4 decision deadline (`decide_by`) runs.
     AWAITING_DECISION = ("submitted", "under_review", "evaluating")
 

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -39,6 +38,7 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.refs import not_visible
 from dudao.common.transitions import apply_transition
 from dudao.notifications.recipients import institution_users
 from dudao.notifications.services import notify
@@ -48,6 +48,7 @@ from dudao.registry.models import Filing, FilingScope
 from dudao.scorecards import services as scorecards_services
 from dudao.scorecards.evidence import store_upload
 from dudao.scorecards.models import Evaluation, EvaluationItemNote
+from dudao.scorecards.selectors import eligible_evaluators
 from dudao.workdays import selectors as workdays_selectors
 
 from . import domain, selectors
@@ -633,8 +634,9 @@ def renewal_employer_decide(
 # --------------------------------------------------------------------------------------------- evaluations
 
 
-def _users(values: Iterable[Any]) -> list[Any]:
-    User = get_user_model()
+def _users(values: Iterable[Any], institution: Any, field: str = "members") -> list[Any]:
+    """Group members among the institution's eligible evaluators (SEC-3: a user out of reach and a
+    missing id get the same answer, and no other user's name is echoed)."""
     ids = []
     for value in values:
         if value in (None, ""):
@@ -645,12 +647,9 @@ def _users(values: Iterable[Any]) -> list[Any]:
             raise ValidationFailed(
                 "评估组成员格式不正确", detail={"members": ["评估组成员格式不正确"]}
             ) from None
-    found = {u.pk: u for u in User.objects.filter(pk__in=ids).select_related("authority__region")}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise ValidationFailed(
-            f"用户 #{missing[0]} 不存在", detail={"members": [f"用户 #{missing[0]} 不存在"]}
-        )
+    found = {u.pk: u for u in eligible_evaluators(institution)}
+    if any(i not in found for i in ids):
+        raise not_visible(field, "评估组成员")
     return [found[i] for i in ids]
 
 
@@ -673,10 +672,10 @@ def renewal_open_evaluation(
     if app.is_employer:
         raise IllegalTransition("用人单位的延续备案由人力社保部门审核,不进行评估(REN-3)")
     locked = _lock(app, row_version)
-    leader_user = _users([leader])[0] if leader not in (None, "") else None
+    leader_user = _users([leader], locked.institution, "leader")[0] if leader not in (None, "") else None
     if leader_user is None:
         raise ValidationFailed("请指定评估组长", detail={"leader": ["请指定评估组长"]})
-    member_users = _users(members)
+    member_users = _users(members, locked.institution)
     replacing = None
     if locked.status == S.UNDER_REVIEW:
         to, field = S.EVALUATING, "evaluation"

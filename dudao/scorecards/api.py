@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from dudao.accounts.models import User
 from dudao.common.errors import NotFound, ValidationFailed
 from dudao.common.pagination import PageParams, paginate
+from dudao.common.refs import visible_refs
 from dudao.documents.responses import document_response
 from dudao.registry.models import Institution
 
@@ -79,14 +80,13 @@ def score(request, payload: ScoreIn):
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def _users(ids: list[int] | None, field: str) -> list[User]:
-    ids = list(dict.fromkeys(ids or []))
-    found = {u.pk: u for u in User.objects.filter(pk__in=ids).select_related("authority__region")}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        msg = f"用户 {'、'.join(map(str, missing))} 不存在"
-        raise ValidationFailed(msg, detail={field: [msg]})
-    return [found[i] for i in ids]
+def _users(ids: list[int] | None, field: str, institution: Institution) -> list[User]:
+    """Group members among the users who may evaluate `institution` (SEC-3: an id of anyone else, or of
+    nobody, gets the same answer, and no name of a user the caller cannot see is echoed)."""
+    eligible = User.objects.filter(pk__in=[u.pk for u in selectors.eligible_evaluators(institution)])
+    return visible_refs(
+        eligible.select_related("authority__region"), ids or [], field=field, label="评估组成员"
+    )
 
 
 def _evidence_out(evaluation_id: int, row: dict[str, Any]) -> dict[str, Any]:
@@ -179,10 +179,10 @@ def evaluation_list(request, params: Query[PageParams], filters: Query[Evaluatio
 def evaluation_open(request, payload: EvaluationOpenIn):
     """Authority users of the institution's region; the leader is always a member of the group."""
     institution = Institution.objects.filter(pk=payload.institution_id).select_related("region").first()
-    if institution is None:
+    if institution is None or not selectors.institution_visible(request.user, institution):
         raise NotFound("评价机构不存在或无权查看")
-    leader = _users([payload.leader_id], "leader_id")[0]
-    members = _users(payload.member_ids, "member_ids")
+    leader = _users([payload.leader_id], "leader_id", institution)[0]
+    members = _users(payload.member_ids, "member_ids", institution)
     ev = services.evaluation_open(
         actor=request.user,
         institution=institution,
@@ -248,9 +248,11 @@ def evaluation_sign(request, pk: int, payload: SignIn):
 
 @router.post("/evaluations/{pk}/correct", response={201: EvaluationOut}, summary="发起更正(生成新版本)")
 def evaluation_correct(request, pk: int, payload: CorrectIn):
-    _visible(request, pk)
-    leader = _users([payload.leader_id], "leader_id")[0] if payload.leader_id else None
-    members = _users(payload.member_ids, "member_ids") if payload.member_ids is not None else None
+    institution = _visible(request, pk).institution
+    leader = _users([payload.leader_id], "leader_id", institution)[0] if payload.leader_id else None
+    members = (
+        _users(payload.member_ids, "member_ids", institution) if payload.member_ids is not None else None
+    )
     new = services.evaluation_correct(
         actor=request.user, evaluation=pk, reason=payload.reason, leader=leader, members=members
     )

@@ -60,6 +60,7 @@ ACTION_LABELS: dict[str, str] = {
     "person.create": "登记人员",
     "person.update": "修改人员信息",
     "person.reveal_id": "查看完整身份证号",
+    "pii.rotate_key": "个人信息密钥轮换",
     "card_pattern.update": "修改证卡编码规则",
     "supervisor.create": "聘任督导员",
     "supervisor.update": "修改督导员",
@@ -170,6 +171,7 @@ _STATUS_ENTITIES = {
 # Keys in before/after that are not model fields (added by services next to the snapshot).
 EXTRA_FIELD_LABELS = {
     "reason": "原因",
+    "birth_year": "出生年份",
     "note": "备注",
     "rows": "行数",
     "count": "数量",

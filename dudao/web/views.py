@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.accounts.permissions import can_read_audit, is_authority_admin
 from dudao.common.audit import verify_chain
+from dudao.people.domain import redact_person_snapshot
 
 from . import audit_labels as labels
 from . import dashboard as dash
@@ -88,6 +89,9 @@ def compact_diff(before: Any, after: Any, object_type: str = "") -> tuple[list[d
                 "new": _short(labels.value_text(object_type, "", after)),
             }
         ], 0
+    if object_type == "people.person":  # SEC-3: old events still hold birth dates and phones
+        before = redact_person_snapshot(before) if isinstance(before, dict) else before
+        after = redact_person_snapshot(after) if isinstance(after, dict) else after
     old = before if isinstance(before, dict) else {}
     new = after if isinstance(after, dict) else {}
     rows = []

@@ -257,7 +257,7 @@ def test_ids_masked_everywhere_and_revealed_with_audit(world):
     assert detail["person"]["id_number_masked"] == masked
     events = AuditEvent.objects.count()
     response = admin_client.post(f"{BASE}/persons/{world['external'].person_id}/reveal-id")
-    assert response.json() == {"id_number": number}
+    assert response.json() == {"id_number": number, "birth_date": "1985-01-01"}
     assert AuditEvent.objects.count() == events + 1
     assert AuditEvent.objects.latest("id").action == "person.reveal_id"
 

@@ -719,7 +719,7 @@ def test_examiner_export_rows_and_constant_queries(users, admin, occupations, dj
         "name": "考00",
         "id_number_masked": resident_id(600)[:6] + "********" + resident_id(600)[-4:],
         "gender": "女" if int(resident_id(600)[16]) % 2 == 0 else "男",
-        "birth_date": dt.date(1985, 1, 1),
+        "birth_year": 1985,
         "phone": "13900000000",
         "employer": "某学院",
         "authority": admin.authority.name,

@@ -629,3 +629,34 @@ def test_a_renewal_that_would_leave_no_scope_is_refused_and_changes_nothing(
     assert (_scope(employer_filing), AuditEvent.objects.count()) == before
     app.refresh_from_db()
     assert app.status == "under_review"
+
+
+@pytest.mark.parametrize("field", ["leader", "members"])
+def test_evaluation_group_outside_reach_answers_like_a_missing_id(
+    users, filing, evaluators, other_authority, field
+):
+    """SEC-3 (issue 8 §2): a user of another province and a missing id give one answer naming nobody."""
+    staff = users[Role.AUTHORITY_STAFF]
+    app = apply(users[Role.INSTITUTION_ADMIN], filing)
+    app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
+    outsider = f.UserFactory(
+        username="gd_staff_x", display_name="外省某", role=Role.AUTHORITY_STAFF, authority=other_authority
+    )
+    messages = []
+    for target in (outsider.pk, 999999):
+        group = {"leader": evaluators["leader"], "members": []}
+        group[field] = target if field == "leader" else [target]
+        with pytest.raises(ValidationFailed) as caught:
+            services.renewal_open_evaluation(
+                actor=staff,
+                application=app,
+                leader=group["leader"],
+                members=group["members"],
+                row_version=app.row_version,
+            )
+        messages.append((caught.value.message, caught.value.detail))
+    assert (
+        messages[0] == messages[1] == ("评估组成员不存在或无权访问", {field: ["评估组成员不存在或无权访问"]})
+    )
+    app.refresh_from_db()
+    assert app.status == "under_review" and app.evaluation_id is None

@@ -437,7 +437,29 @@ def test_open_denials_change_nothing(actors, institution, other_institution, eva
     )
     assert post(admin, f"{BASE}/evaluations", {**payload, "institution_id": 999999}).status_code == 404
     bad = post(admin, f"{BASE}/evaluations", {**payload, "member_ids": [999999]})
-    assert (bad.status_code, bad.json()["detail"]) == (422, {"member_ids": ["用户 999999 不存在"]})
+    assert (bad.status_code, bad.json()["detail"]) == (422, {"member_ids": ["评估组成员不存在或无权访问"]})
+    # SEC-3 (issue 8 §2): another province's admin as a member answers exactly like a missing id, and
+    # the answer names nobody (it used to echo that user's name).
+    for field, value in (
+        ("member_ids", [actors["other_region_admin"].pk]),
+        ("leader_id", actors["other_region_admin"].pk),
+    ):
+        outside = post(admin, f"{BASE}/evaluations", {**payload, field: value})
+        missing = post(
+            admin, f"{BASE}/evaluations", {**payload, field: [999999] if field == "member_ids" else 999999}
+        )
+        assert (
+            (outside.status_code, outside.json())
+            == (missing.status_code, missing.json())
+            == (
+                422,
+                {
+                    "code": "not_found_or_forbidden",
+                    "message": "评估组成员不存在或无权访问",
+                    "detail": {field: ["评估组成员不存在或无权访问"]},
+                },
+            )
+        )
     assert counts() == before
 
 
