@@ -14,15 +14,21 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DUDAO_ENV = os.environ.get("DUDAO_ENV", "development")
 PRODUCTION = DUDAO_ENV == "production"
 
+# --- production checks (issue 8 §5) -------------------------------------------------------------
+# The development key is published in this file: production refuses it, any known default and any key
+# shorter than 50 characters (dudao.web.checks: a system check error, also raised when gunicorn loads
+# dudao.wsgi, which runs no system checks). DEBUG is never on in production, whatever DUDAO_DEBUG says.
+DEV_SECRET_KEY = "dev-insecure-dudao-key-change-me-0123456789abcdef"  # noqa: S105 - development only
 SECRET_KEY = os.environ.get("DUDAO_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise RuntimeError("DUDAO_SECRET_KEY must be set when DUDAO_ENV=production")
-    SECRET_KEY = "dev-insecure-dudao-key-change-me-0123456789abcdef"  # noqa: S105 - development only
+    SECRET_KEY = DEV_SECRET_KEY
 # Key for personal data (resident ID numbers): encryption and blind index. Falls back to SECRET_KEY.
 DUDAO_PII_KEY = os.environ.get("DUDAO_PII_KEY", SECRET_KEY)
 
-DEBUG = os.environ.get("DUDAO_DEBUG", "0" if PRODUCTION else "1") == "1"
+DEBUG = False if PRODUCTION else os.environ.get("DUDAO_DEBUG", "1") == "1"
+# --- end production checks -----------------------------------------------------------------------
 ALLOWED_HOSTS = [
     h for h in os.environ.get("DUDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -159,6 +165,11 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REFERRER_POLICY = "same-origin"
+    # HSTS preload lists are for public internet domains; an intranet deployer opts in explicitly, and
+    # `check --deploy` stays clean either way (issue 8 §5).
+    SECURE_HSTS_PRELOAD = os.environ.get("DUDAO_HSTS_PRELOAD", "0") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,
