@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files served by the application server itself (gunicorn, no proxy needed; issue 8 §5).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dudao.web.middleware.ContentSecurityPolicyMiddleware",
     "dudao.common.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dudao.common.middleware.LanguageMiddleware",
@@ -135,8 +138,23 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- static files (issue 8 §5) -------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root until collectstatic has run
+# Production: `collectstatic` writes hashed, compressed copies that WhiteNoise serves with far-future
+# caching; elsewhere files are served from the apps' static folders as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Without DEBUG (make demo, tests) WhiteNoise still finds files in the apps' folders, unless production.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+# --- end static files ----------------------------------------------------------------------------
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence and uploads are never served from MEDIA_URL: only through permission-checked views.
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
@@ -153,6 +171,40 @@ DUDAO_PDF_TIMEOUT = int(os.environ.get("DUDAO_PDF_TIMEOUT", "60"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- security headers (issue 8 §5): CSP and Permissions-Policy (dudao.web.middleware) -------------
+# No inline script anywhere: every page script is a static file; styles keep 'unsafe-inline' for the
+# style="" attributes of Tabler markup and for the styles Bootstrap/htmx set.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
+# --- end security headers -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
