@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT_PACKAGES := chromium fonts-noto-cjk fonts-liberation2 fontconfig poppler-utils libreoffice-writer-nogui faketime postgresql-client
 DEMO_HOST ?= 127.0.0.1:8000
 
-.PHONY: install system-packages demo serve test lint test-sqlite test-pg test-e2e test-future bench clean
+.PHONY: install system-packages demo serve serve-prod test lint test-sqlite test-pg test-e2e test-future bench clean
 
 install: system-packages $(VENV)/.installed
 
@@ -38,6 +38,23 @@ demo: install
 
 serve: install
 	DUDAO_DEBUG=0 $(BIN)/dudao runserver --insecure $(DEMO_HOST)
+
+# Production on one machine (issue 8 §5): gunicorn serves pages and static files itself (WhiteNoise), no
+# proxy needed. Keys come from the environment; without an HTTPS proxy give gunicorn the certificate
+# (DUDAO_TLS_CERT/DUDAO_TLS_KEY) or, on a closed network only, set DUDAO_SSL_REDIRECT=0.
+SERVE_PROD_HOST ?= 127.0.0.1:8000
+GUNICORN_WORKERS ?= 2
+serve-prod: install
+	@if [ -z "$$DUDAO_SECRET_KEY" ] || [ -z "$$DUDAO_PII_KEY" ]; then \
+	  echo "make serve-prod: 请先设置环境变量 DUDAO_SECRET_KEY 和 DUDAO_PII_KEY(各至少 50 个字符的随机值)," >&2; \
+	  echo "  例如 export DUDAO_SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')" >&2; \
+	  echo "  另可设置 DATABASE_URL(默认 SQLite var/dudao.sqlite3)、DUDAO_ALLOWED_HOSTS、DUDAO_TLS_CERT/DUDAO_TLS_KEY。" >&2; \
+	  exit 1; fi
+	DUDAO_ENV=production $(BIN)/dudao check --deploy --fail-level ERROR
+	DUDAO_ENV=production $(BIN)/dudao collectstatic --noinput -v0
+	@echo "督导平台(生产模式): http://$(SERVE_PROD_HOST)/  (Ctrl+C 停止)"
+	DUDAO_ENV=production $(BIN)/gunicorn dudao.wsgi --bind $(SERVE_PROD_HOST) --workers $(GUNICORN_WORKERS) \
+	  --access-logfile - $${DUDAO_TLS_CERT:+--certfile "$$DUDAO_TLS_CERT" --keyfile "$$DUDAO_TLS_KEY"}
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.db import DataError
 from django.http import Http404
+from django.shortcuts import render
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import DocsBase
 from ninja.parser import Parser
 from ninja.security import SessionAuth
 
@@ -68,6 +71,18 @@ class InputParser(Parser):
         return result
 
 
+class VendoredSwagger(DocsBase):
+    """/api/v1/docs: Swagger UI from vendored files (ninja's default loads it from a CDN, blank offline),
+    for signed-in users only. The schema at /api/v1/openapi.json stays readable by token clients."""
+
+    def render_page(self, request, api, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        context = {"api": api, "openapi_url": self.get_openapi_url(api, kwargs)}
+        return render(request, "web/api_docs.html", context)
+
+
+
 class DudaoAPI(NinjaAPI):
     """Our NinjaAPI: its OpenAPI schema documents the 4xx answers of every operation (issue 8 §8)."""
 
@@ -83,6 +98,7 @@ api = DudaoAPI(
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api-1",
     parser=InputParser(),
+    docs=VendoredSwagger(),
 )
 
 

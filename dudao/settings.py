@@ -16,18 +16,24 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DUDAO_ENV = os.environ.get("DUDAO_ENV", "development")
 PRODUCTION = DUDAO_ENV == "production"
 
+# --- production checks (issue 8 §5) -------------------------------------------------------------
+# The development key is published in this file: production refuses it, any known default and any key
+# shorter than 50 characters (dudao.web.checks: a system check error, also raised when gunicorn loads
+# dudao.wsgi, which runs no system checks). DEBUG is never on in production, whatever DUDAO_DEBUG says.
+DEV_SECRET_KEY = "dev-insecure-dudao-key-change-me-0123456789abcdef"  # noqa: S105 - development only
 SECRET_KEY = os.environ.get("DUDAO_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise RuntimeError("DUDAO_SECRET_KEY must be set when DUDAO_ENV=production")
-    SECRET_KEY = "dev-insecure-dudao-key-change-me-0123456789abcdef"  # noqa: S105 - development only
+    SECRET_KEY = DEV_SECRET_KEY
 # Versioned keys for personal data (SEC-3, ADR 0001): DUDAO_PII_KEYS="2:…,1:…" (first is current) or
 # DUDAO_PII_KEY (version 1). Production refuses to start without one; development falls back to SECRET_KEY.
 DUDAO_PII_KEY_VERSION, DUDAO_PII_KEYS = pii_keys_from_env(
     os.environ, production=PRODUCTION, secret_key=SECRET_KEY
 )
 
-DEBUG = os.environ.get("DUDAO_DEBUG", "0" if PRODUCTION else "1") == "1"
+DEBUG = False if PRODUCTION else os.environ.get("DUDAO_DEBUG", "1") == "1"
+# --- end production checks -----------------------------------------------------------------------
 ALLOWED_HOSTS = [
     h for h in os.environ.get("DUDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -60,6 +66,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files served by the application server itself (gunicorn, no proxy needed; issue 8 §5).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dudao.web.middleware.ContentSecurityPolicyMiddleware",
     "dudao.common.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dudao.common.middleware.LanguageMiddleware",
@@ -155,8 +164,23 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- static files (issue 8 §5) -------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root until collectstatic has run
+# Production: `collectstatic` writes hashed, compressed copies that WhiteNoise serves with far-future
+# caching; elsewhere files are served from the apps' static folders as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Without DEBUG (make demo, tests) WhiteNoise still finds files in the apps' folders, unless production.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+# --- end static files ----------------------------------------------------------------------------
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence and uploads are never served from MEDIA_URL: only through permission-checked views.
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
@@ -173,6 +197,40 @@ DUDAO_PDF_TIMEOUT = int(os.environ.get("DUDAO_PDF_TIMEOUT", "60"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- security headers (issue 8 §5): CSP and Permissions-Policy (dudao.web.middleware) -------------
+# No inline script anywhere: every page script is a static file; styles keep 'unsafe-inline' for the
+# style="" attributes of Tabler markup and for the styles Bootstrap/htmx set.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
+# --- end security headers -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -184,6 +242,11 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REFERRER_POLICY = "same-origin"
+    # HSTS preload lists are for public internet domains; an intranet deployer opts in explicitly, and
+    # `check --deploy` stays clean either way (issue 8 §5).
+    SECURE_HSTS_PRELOAD = os.environ.get("DUDAO_HSTS_PRELOAD", "0") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.common import audit
-from dudao.common.errors import Conflict, ValidationFailed
+from dudao.common.errors import Conflict, PermissionDenied, ValidationFailed
 from dudao.common.models import AuditEvent
 from dudao.people.models import (
     Examiner,
@@ -73,6 +73,17 @@ class Summary:
     cpu_seconds: float = 0.0
 
 
+PRODUCTION_REFUSAL = (
+    "生产环境(DUDAO_ENV=production)不能生成或删除演示数据:演示数据会创建密码公开的超级管理员账号"
+)
+
+
+def refuse_in_production() -> None:
+    """Demo data creates a superuser whose password is published: never in production (issue 8 §5)."""
+    if getattr(settings, "PRODUCTION", False):
+        raise PermissionDenied(PRODUCTION_REFUSAL)
+
+
 def demo_password() -> str:
     return getattr(settings, "DUDAO_DEMO_PASSWORD", "") or DEFAULT_DEMO_PASSWORD
 
@@ -123,6 +134,7 @@ def _refresh_statistics() -> None:
 
 def demo_data_create(*, scale: str, seed: int, mode: str = "auto", today: dt.date | None = None) -> Summary:
     """Load the synthetic province for `scale` and `seed` in one transaction (all or nothing)."""
+    refuse_in_production()
     if scale not in SCALES:
         raise ValidationFailed(f"未知的规模「{scale}」", detail={"scale": [f"应为 {'、'.join(SCALES)}"]})
     mode = resolve_mode(scale, mode)
@@ -175,6 +187,7 @@ def demo_data_reset(*, actor=None) -> dict[str, int]:
     Audit events are kept (deleting them would break the chain); one `demo.reset` event records the
     counts. Refused, with nothing deleted, when other records (e.g. supervision tasks) still use demo rows.
     """
+    refuse_in_production()
     before = _counts()
     with transaction.atomic():
         authorities = list(Authority.objects.filter(code__startswith=DEMO_AUTHORITY_PREFIX))

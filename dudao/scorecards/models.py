@@ -143,6 +143,14 @@ class Evaluation(BaseModel):
                 name="evaluation_one_correction",
             ),
             models.CheckConstraint(condition=models.Q(total__gte=0), name="evaluation_total_not_negative"),
+            # Opening is idempotent (issue 8 §5) [interpretation: DOMAIN "Evaluation = one filled ScoreForm
+            # about one institution"; a second open one for the same authority, form and purpose is a
+            # duplicate]. Corrections are limited by evaluation_one_correction instead.
+            models.UniqueConstraint(
+                fields=["institution", "authority", "form_version", "purpose"],
+                condition=models.Q(status__in=["draft", "submitted"], previous__isnull=True),
+                name="evaluation_one_open_per_target",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -301,6 +301,31 @@ def form_versions_ensure_shipped() -> None:
 
 # --------------------------------------------------------------------------------------------- open
 
+_DUPLICATE_OPEN = "该评价机构已有一份同类评估正在办理,请继续填写该评估;如需重新评估,请先将其作废"
+
+
+def _refuse_duplicate_open(institution: Any, authority_id: int, form_id: str, purpose: str) -> None:
+    """One open (draft or submitted) evaluation per institution, authority, form and purpose (issue 8 §5):
+    a repeated or concurrent identical request gets 409 naming the evaluation already open."""
+    open_one = (
+        Evaluation.objects.filter(
+            institution=institution,
+            authority_id=authority_id,
+            form_version__form_id=form_id,
+            purpose=purpose,
+            status__in=[S.DRAFT, S.SUBMITTED],
+            previous__isnull=True,
+        )
+        .order_by("id")
+        .first()
+    )
+    if open_one is not None:
+        raise Conflict(
+            f"该评价机构已有一份同类评估正在办理(评估 #{open_one.pk},{open_one.get_status_display()}),"
+            "请继续填写该评估;如需重新评估,请先将其作废",
+            detail={"evaluation": open_one.pk},
+        )
+
 
 @transaction.atomic
 def evaluation_open(
@@ -335,6 +360,7 @@ def evaluation_open(
     note = _text(note, "note", "说明", required=False, max_length=255)
     form = form_version.form
     authority_id = getattr(actor, "authority_id", None) or institution.authority_id
+    _refuse_duplicate_open(institution, authority_id, form_id, purpose)
     evaluation = Evaluation(
         institution=institution,
         authority_id=authority_id,
@@ -346,10 +372,15 @@ def evaluation_open(
         item_count=len(form.items),
     )
     try:
-        evaluation.full_clean()
+        evaluation.full_clean(validate_constraints=False)  # the one-open constraint is decided on insert
+        with transaction.atomic():
+            evaluation.save(force_insert=True)
     except DjangoValidationError as exc:
         raise validation_error_from_django(exc) from None
-    evaluation.save(force_insert=True)
+    except IntegrityError:
+        # Lost the race: a concurrent identical request inserted first (evaluation_one_open_per_target).
+        _refuse_duplicate_open(institution, authority_id, form_id, purpose)
+        raise Conflict(_DUPLICATE_OPEN) from None
     EvaluationMember.objects.bulk_create(
         [EvaluationMember(evaluation=evaluation, user=u, is_leader=(i == 0)) for i, u in enumerate(group)]
     )

@@ -38,6 +38,18 @@ def browser():
         browser.close()
 
 
+def watch_csp(page) -> list[str]:
+    """Chromium reports what the Content-Security-Policy blocked on the console: collect it (issue 8 §5)."""
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", on_console)
+    return violations
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(
@@ -45,8 +57,10 @@ def page(browser, live_server):
     )
     page = context.new_page()
     page.set_default_timeout(15000)
+    violations = watch_csp(page)
     yield page
     context.close()
+    assert violations == [], "the Content-Security-Policy blocked something on these pages"
 
 
 @pytest.fixture
@@ -60,8 +74,10 @@ def phone_page(browser, live_server):
     )
     page = context.new_page()
     page.set_default_timeout(15000)
+    violations = watch_csp(page)
     yield page
     context.close()
+    assert violations == [], "the Content-Security-Policy blocked something on these pages"
 
 
 def shot(page, name: str) -> Path:

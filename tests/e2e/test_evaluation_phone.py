@@ -14,6 +14,10 @@ from tests import factories as f
 from tests.e2e.conftest import login, shot
 from tests.scorecards.helpers import clean_answers
 
+# Functions, not bare expressions: Playwright evals a bare expression in the page, which the CSP refuses.
+LIVE_TOTAL_IS = "(total) => document.querySelector('[data-live-total]').textContent.trim() === total"
+PROGRESS_DONE = "() => document.querySelector('[data-live-progress]').textContent.includes('22/22')"
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -73,7 +77,7 @@ def test_fill_on_a_phone_submit_and_sign(group, phone_page, page):
 
     # A choice button saves at once; the sticky total follows.
     phone.locator("label[for='item-1_1-partial']").click()
-    phone.wait_for_function("document.querySelector('[data-live-total]').textContent.trim() === '92.00'")
+    phone.wait_for_function(LIVE_TOTAL_IS, arg="92.00")
     assert "2.00" in phone.locator("#item-1_1-status").inner_text()
 
     # Camera upload (photo) on the item.
@@ -85,15 +89,15 @@ def test_fill_on_a_phone_submit_and_sign(group, phone_page, page):
     # The connection drops: the answer is kept and re-sent when it returns.
     phone.context.set_offline(True)
     phone.locator("label[for='item-B1-true']").click()
-    phone.wait_for_function("document.getElementById('save-state').textContent.includes('未保存')")
+    phone.wait_for_function("() => document.getElementById('save-state').textContent.includes('未保存')")
     shot(phone, "evaluation-phone-offline")
     assert Evaluation.objects.get(pk=ev.pk).answers.get("B1") is None
     phone.context.set_offline(False)
     phone.evaluate("window.dispatchEvent(new Event('online'))")
-    phone.wait_for_function("document.querySelector('[data-live-total]').textContent.trim() === '97.00'")
+    phone.wait_for_function(LIVE_TOTAL_IS, arg="97.00")
     phone.locator("#item-4_3 textarea").fill("评价反馈表未存档")
     phone.locator("label[for='item-4_3-none']").click()
-    phone.wait_for_function("document.querySelector('[data-live-progress]').textContent.includes('22/22')")
+    phone.wait_for_function(PROGRESS_DONE)
     assert phone.locator("[data-live-total]").inner_text() == "97.00"
     shot(phone, "evaluation-phone-fill")
     saved = Evaluation.objects.get(pk=ev.pk)

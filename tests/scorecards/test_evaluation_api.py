@@ -465,14 +465,16 @@ def test_open_denials_change_nothing(actors, institution, other_institution, eva
 
 def test_list_filters_and_pagination(users, evaluators, institution, forms_loaded, client_as):
     admin = users[Role.AUTHORITY_ADMIN]
-    for _i in range(3):
-        services.evaluation_open(
+    for i in range(3):  # one open at a time (evaluation_one_open_per_target): the first two are cancelled
+        ev = services.evaluation_open(
             actor=admin,
             institution=institution,
             form_id="QC-STATION",
             purpose="annual_inspection",
             leader=evaluators["leader"],
         )
+        if i < 2:
+            services.evaluation_cancel(actor=admin, evaluation=ev, reason="误开")
     services.evaluation_open(
         actor=admin,
         institution=institution,
@@ -497,13 +499,14 @@ def test_list_query_count_does_not_grow_with_rows(
     users, evaluators, forms_loaded, authority, client_as, django_assert_max_num_queries
 ):
     admin = users[Role.AUTHORITY_ADMIN]
-    institutions = [f.InstitutionFactory(authority=authority, region=authority.region) for _ in range(6)]
+    institutions = [f.InstitutionFactory(authority=authority, region=authority.region) for _ in range(10)]
+    purposes = ("renewal", "annual_inspection", "other")  # one open evaluation per institution and purpose
     for i in range(30):
         ev = services.evaluation_open(
             actor=admin,
-            institution=institutions[i % 6],
+            institution=institutions[i % 10],
             form_id="CQ-RENEWAL",
-            purpose="renewal",
+            purpose=purposes[i // 10],
             leader=evaluators["leader"],
             members=[evaluators["member"]],
         )

@@ -21,6 +21,10 @@ FILES = [
     "echarts-5.6.0/echarts.min.js",
     "echarts-5.6.0/LICENSE",
     "echarts-5.6.0/NOTICE",
+    "swagger-ui-5.36.0/swagger-ui-bundle.js",
+    "swagger-ui-5.36.0/swagger-ui.css",
+    "swagger-ui-5.36.0/LICENSE",
+    "swagger-ui-5.36.0/NOTICE",
 ]
 
 

@@ -68,6 +68,10 @@ class Command(BaseCommand):
         today: dt.date | None,
         **options,
     ):
+        try:
+            services.refuse_in_production()  # before anything touches the database
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
         if if_empty and reset:
             raise CommandError("--if-empty 与 --reset 不能同时使用")
         # A batch job: Django's DEBUG query log would only cost time and memory here.

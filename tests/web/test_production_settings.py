@@ -1,0 +1,101 @@
+"""Production mode (issue 8 §5): weak secret keys are refused, DUDAO_DEBUG is ignored, `check --deploy`
+is clean. Settings are read once per process, so each case loads them in a subprocess with its own env."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dudao.web.checks import MIN_SECRET_KEY_LENGTH, secret_key_problem
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "k7Qx-2mZp9Lw4Rt8Yb1Nc6Vd3Hs5Jf0Ga7Ue2Io9Pk4Ml8Zq1Xw3Ec6Rv5Tb2Yn7Um"  # 66 characters, test only
+
+
+def _run(env_over: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("DUDAO_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update({"DJANGO_SETTINGS_MODULE": "dudao.settings", **env_over})
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _production(tmp_path, key: str, **extra: str) -> dict[str, str]:
+    return {
+        "DUDAO_ENV": "production",
+        "DUDAO_SECRET_KEY": key,
+        "DUDAO_PII_KEY": STRONG_KEY[::-1],
+        "DUDAO_VAR_DIR": str(tmp_path),
+        **extra,
+    }
+
+
+_PRINT_DEBUG = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+
+
+def test_production_ignores_dudao_debug(tmp_path):
+    """Probe: DUDAO_ENV=production DUDAO_DEBUG=1 turned on Django's debug pages (tracebacks, settings)."""
+    done = _run(_production(tmp_path, STRONG_KEY, DUDAO_DEBUG="1"), "-c", _PRINT_DEBUG)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_development_still_honours_dudao_debug(tmp_path):
+    on = _run({"DUDAO_DEBUG": "1", "DUDAO_VAR_DIR": str(tmp_path)}, "-c", _PRINT_DEBUG)
+    off = _run({"DUDAO_DEBUG": "0", "DUDAO_VAR_DIR": str(tmp_path)}, "-c", _PRINT_DEBUG)
+    assert (on.stdout.strip(), off.stdout.strip()) == ("True", "False"), on.stderr + off.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "refused"),
+    [
+        (STRONG_KEY[: MIN_SECRET_KEY_LENGTH - 1], True),  # 49: one short
+        (STRONG_KEY[:MIN_SECRET_KEY_LENGTH], False),  # 50: the minimum is allowed
+        ("dev-insecure-dudao-key-change-me-0123456789abcdef-x", True),  # the published development key
+        ("django-insecure-" + STRONG_KEY, True),  # Django's startproject template
+        ("a" * 60 + "bcd", True),  # long but 4 distinct characters
+    ],
+)
+def test_production_check_refuses_weak_secret_keys(tmp_path, key, refused):
+    """Probe: production started with a 5-character or a published secret key (sessions forgeable)."""
+    done = _run(_production(tmp_path, key), "-m", "dudao.cli", "check")
+    if refused:
+        assert done.returncode != 0
+        assert "dudao.E001" in done.stderr
+        assert "DUDAO_SECRET_KEY" in done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+
+
+def test_development_key_itself_is_refused():
+    from django.conf import settings
+
+    assert secret_key_problem(settings.DEV_SECRET_KEY, known=(settings.DEV_SECRET_KEY,)) is not None
+    padded = settings.DEV_SECRET_KEY + "-padded-to-length"
+    assert "默认值" in secret_key_problem(padded)
+
+
+def test_gunicorn_entry_point_refuses_a_weak_key(tmp_path):
+    """gunicorn imports dudao.wsgi and runs no system checks: the entry point itself must refuse."""
+    weak = _run(_production(tmp_path, "short-key"), "-c", "import dudao.wsgi")
+    assert weak.returncode != 0
+    assert "ImproperlyConfigured" in weak.stderr and "DUDAO_SECRET_KEY 太短" in weak.stderr
+    strong = _run(_production(tmp_path, STRONG_KEY), "-c", "import dudao.wsgi")
+    assert strong.returncode == 0, strong.stderr
+
+
+def test_deploy_check_is_clean_in_production(tmp_path):
+    done = _run(_production(tmp_path, STRONG_KEY), "-m", "dudao.cli", "check", "--deploy")
+    assert done.returncode == 0, done.stderr
+    assert "System check identified no issues" in done.stdout, done.stdout + done.stderr
+
+
+def test_development_runs_with_the_development_key(tmp_path):
+    done = _run({"DUDAO_VAR_DIR": str(tmp_path)}, "-m", "dudao.cli", "check")
+    assert done.returncode == 0, done.stderr
