@@ -82,7 +82,6 @@ class VendoredSwagger(DocsBase):
         return render(request, "web/api_docs.html", context)
 
 
-
 class DudaoAPI(NinjaAPI):
     """Our NinjaAPI: its OpenAPI schema documents the 4xx answers of every operation (issue 8 §8)."""
 
