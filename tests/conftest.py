@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 import time_machine
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories as f
 from tests.clock import FROZEN_NOW
 
 _clock = time_machine.travel(FROZEN_NOW, tick=True)
+
+# Property tests judge results, never speed: CI machines are shared and noisy, so neither the per-example
+# deadline nor the "generation is slow" health check may fail a run (a loaded machine tripped both).
+hypothesis_settings.register_profile("dudao", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("dudao")
 
 
 def pytest_configure(config):

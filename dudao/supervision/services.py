@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from dudao.accounts.permissions import is_authority_user, is_institution_admin, is_superuser
@@ -734,10 +734,9 @@ def draw_witness_add(
     if role not in DrawWitness.Role.values:
         raise _fail("role", "请选择见证人身份")
     commitment = check_commitment(commitment)
+    reused = _fail("commitment", "该承诺值已被使用过:请见证人重新生成随机值并计算承诺值", "reused_commitment")
     if DrawWitness.objects.filter(commitment=commitment).exists():
-        raise _fail(
-            "commitment", "该承诺值已被使用过:请见证人重新生成随机值并计算承诺值", "reused_commitment"
-        )
+        raise reused
     if not obj.hash_algorithm:  # defined before the algorithm was fixed at definition
         obj.hash_algorithm = preferred_hash_algorithm()
         _save(obj, ["hash_algorithm"])
@@ -750,7 +749,11 @@ def draw_witness_add(
         commitment=commitment,
         created_by=actor,
     )
-    _save_new(witness)
+    try:
+        with transaction.atomic():  # a concurrent registration of the same commitment loses here
+            _save_new(witness)
+    except IntegrityError:
+        raise reused from None
     audit.record(
         actor=actor, action="supervision.draw.witness_add", obj=witness, after=audit.snapshot(witness)
     )

@@ -252,3 +252,27 @@ def test_the_command_registers_and_reveals_witnesses(world):
             "draw", "witness-add", "--draw", draw.number, "--user", world.inst_admin.username,
             "--name", "丙", "--role", "other", "--commitment", "0" * 64, stderr=StringIO(),
         )  # fmt: skip
+
+
+def test_a_commitment_registered_concurrently_elsewhere_is_refused_not_a_server_error(world, monkeypatch):
+    """Two registrations of one commitment on different draws can both pass the reuse check before either
+    inserts; the unique constraint decides, and the loser gets the reuse message (issue 8 §7, no 500)."""
+    first, second = define(world), define(world)
+    commitment = digest("c" * 16, second.hash_algorithm)
+    real_save = DrawWitness.save
+
+    def save_after_the_other_commit(self, *args, **kwargs):
+        if self.draw_id == second.pk:  # the other registration commits between our check and our insert
+            DrawWitness.objects.bulk_create(
+                [DrawWitness(draw=first, position=1, name="他人", role="notary", commitment=commitment)]
+            )
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(DrawWitness, "save", save_after_the_other_commit)
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationFailed) as exc:
+        services.draw_witness_add(
+            actor=world.auth_staff, draw=second, name="公证乙", role="notary", commitment=commitment
+        )
+    assert exc.value.code == "reused_commitment"
+    assert not second.witnesses.exists() and AuditEvent.objects.count() == before
