@@ -16,6 +16,7 @@ from dudao.common.errors import PermissionDenied
 from dudao.demo import services
 from dudao.registry.models import Authority
 from tests.demo.conftest import ROOT
+from tests.web.test_production_settings import production_keys
 
 STRONG_KEY = "k7Qx-2mZp9Lw4Rt8Yb1Nc6Vd3Hs5Jf0Ga7Ue2Io9Pk4Ml8Zq1Xw3Ec6Rv5Tb2Yn7Um"  # test only
 
@@ -43,15 +44,7 @@ def test_services_refuse_in_production(settings, call):
 def test_console_script_refuses_in_production(fresh_sqlite):
     database = fresh_sqlite("production")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DUDAO_")}
-    env.update(
-        {
-            "DATABASE_URL": f"sqlite:///{database}",
-            "DUDAO_VAR_DIR": str(database.parent),
-            "DUDAO_ENV": "production",
-            "DUDAO_SECRET_KEY": STRONG_KEY,
-            "DUDAO_PII_KEY": STRONG_KEY[::-1],
-        }
-    )
+    env.update({**production_keys(database.parent), "DATABASE_URL": f"sqlite:///{database}"})
     done = subprocess.run(
         [sys.executable, "-m", "dudao.cli", "demo-data", "--scale", "tiny", "--seed", "1"],
         cwd=ROOT,

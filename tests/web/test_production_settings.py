@@ -10,16 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from dudao.common.audit_keys import write_key_pair
 from dudao.web.checks import MIN_SECRET_KEY_LENGTH, secret_key_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k7Qx-2mZp9Lw4Rt8Yb1Nc6Vd3Hs5Jf0Ga7Ue2Io9Pk4Ml8Zq1Xw3Ec6Rv5Tb2Yn7Um"  # 66 characters, test only
 
 
+# The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for the whole pytest run; deployments never do.
+_NOT_INHERITED = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
 def _run(env_over: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("DUDAO_") and k != "DJANGO_SETTINGS_MODULE"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUDAO_") and k not in _NOT_INHERITED}
     env.update({"DJANGO_SETTINGS_MODULE": "dudao.settings", **env_over})
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -27,12 +30,20 @@ def _run(env_over: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def _production(tmp_path, key: str, **extra: str) -> dict[str, str]:
+    return {**production_keys(tmp_path), "DUDAO_SECRET_KEY": key, **extra}
+
+
+def production_keys(directory) -> dict[str, str]:
+    """Every key production demands (secret, personal data, audit chain and checkpoint public key)."""
+    if not (directory / "audit-public-key.pem").exists():
+        write_key_pair(directory)
     return {
         "DUDAO_ENV": "production",
-        "DUDAO_SECRET_KEY": key,
+        "DUDAO_SECRET_KEY": STRONG_KEY,
         "DUDAO_PII_KEY": STRONG_KEY[::-1],
-        "DUDAO_VAR_DIR": str(tmp_path),
-        **extra,
+        "DUDAO_AUDIT_KEY": STRONG_KEY[1:],
+        "DUDAO_AUDIT_PUBLIC_KEY": str(directory / "audit-public-key.pem"),
+        "DUDAO_VAR_DIR": str(directory),
     }
 
 
