@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .errors import ApplicationError, ValidationFailed, validation_error_from_django
+from .upload_guard import MAX_CELL_CHARS, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, UnsafeFile, check_zip, excerpt
 
 KINDS = ("text", "int", "decimal", "date", "datetime", "bool", "choice", "list_int")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -148,9 +149,10 @@ def _cast_int(value: Any) -> int:
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
-        raise _CellError(f"应为整数,实际为「{text}」") from None
-    if not number.is_finite() or number != number.to_integral_value():
-        raise _CellError(f"应为整数,实际为「{text}」")
+        raise _CellError(f"应为整数,实际为「{excerpt(text)}」") from None
+    if not number.is_finite() or number.adjusted() > 18 or number != number.to_integral_value():
+        # adjusted() first: int(Decimal("1e999999999")) would build a billion-digit number
+        raise _CellError(f"应为整数,实际为「{excerpt(text)}」")
     return int(number)
 
 
@@ -164,9 +166,9 @@ def _cast_decimal(value: Any) -> decimal.Decimal:
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
-        raise _CellError(f"应为数字,实际为「{text}」") from None
+        raise _CellError(f"应为数字,实际为「{excerpt(text)}」") from None
     if not number.is_finite():
-        raise _CellError(f"应为数字,实际为「{text}」")
+        raise _CellError(f"应为数字,实际为「{excerpt(text)}」")
     return number
 
 
@@ -178,8 +180,8 @@ def _parse_date_text(text: str) -> dt.date:
             try:
                 return dt.date(year, month, day)
             except ValueError:
-                raise _CellError(f"日期「{text}」不存在") from None
-    raise _CellError(f"应为日期(格式 YYYY-MM-DD),实际为「{text}」")
+                raise _CellError(f"日期「{excerpt(text)}」不存在") from None
+    raise _CellError(f"应为日期(格式 YYYY-MM-DD),实际为「{excerpt(text)}」")
 
 
 def _cast_date(value: Any) -> dt.date:
@@ -205,12 +207,12 @@ def _cast_datetime(value: Any) -> dt.datetime:
     text = str(value).strip()
     match = _DATETIME_PATTERN.match(text)
     if not match:
-        raise _CellError(f"应为日期时间(格式 YYYY-MM-DD HH:MM),实际为「{text}」")
+        raise _CellError(f"应为日期时间(格式 YYYY-MM-DD HH:MM),实际为「{excerpt(text)}」")
     parts = [int(g) if g is not None else 0 for g in match.groups()]
     try:
         return _aware(dt.datetime(*parts))
     except ValueError:
-        raise _CellError(f"日期时间「{text}」不存在") from None
+        raise _CellError(f"日期时间「{excerpt(text)}」不存在") from None
 
 
 def _cast_bool(value: Any) -> bool:
@@ -223,7 +225,7 @@ def _cast_bool(value: Any) -> bool:
         return True
     if text in _FALSE_WORDS:
         return False
-    raise _CellError(f"应填“是”或“否”,实际为「{value}」")
+    raise _CellError(f"应填“是”或“否”,实际为「{excerpt(value)}」")
 
 
 def _cast_choice(value: Any, column: Column) -> str:
@@ -235,7 +237,7 @@ def _cast_choice(value: Any, column: Column) -> str:
     if text in set(choices.values()):
         return text
     allowed = "、".join(choices)
-    raise _CellError(f"「{text}」不是有效的选项,可选值:{allowed}")
+    raise _CellError(f"「{excerpt(text)}」不是有效的选项,可选值:{excerpt(allowed, 200)}")
 
 
 def _cast_list_int(value: Any) -> list[int]:
@@ -248,7 +250,7 @@ def _cast_list_int(value: Any) -> list[int]:
         try:
             result.append(_cast_int(part))
         except _CellError:
-            raise _CellError(f"应为以逗号或顿号分隔的整数(如 5,4,3),实际为「{text}」") from None
+            raise _CellError(f"应为以逗号或顿号分隔的整数(如 5,4,3),实际为「{excerpt(text)}」") from None
     return result
 
 
@@ -260,6 +262,8 @@ def cast_cell(value: Any, column: Column) -> Any:
     """Cast one raw calamine value for `column`; None for a blank cell; raises _CellError."""
     if _is_blank(value):
         return None
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        raise _CellError(f"内容过长({len(value):,} 个字符,上限 {MAX_CELL_CHARS:,}):「{excerpt(value)}」")
     kind = column.kind
     if kind == "text":
         result: Any = _cast_text(value)
@@ -298,12 +302,19 @@ def _load_sheet(data: bytes, *, name: str | None = None) -> list[list[Any]]:
     if not data.startswith(_ZIP_MAGIC):
         raise _file_error("文件不是有效的 Excel(.xlsx)文件,请使用下载的模板填写")
     try:
+        # Before calamine sees a byte: it would allocate whatever the archive claims (issue 8 §1).
+        check_zip(data)
+    except UnsafeFile as exc:
+        raise _file_error(exc.message) from None
+    try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
             raise _file_error("文件中没有工作表")
         if name is not None and name not in workbook.sheet_names:
-            raise _file_error(f"文件中没有工作表「{name}」")
+            raise _file_error(f"文件中没有工作表「{excerpt(name)}」")
         sheet = workbook.get_sheet_by_name(name) if name is not None else workbook.get_sheet_by_index(0)
+        if sheet.height > MAX_SHEET_ROWS or sheet.width > MAX_SHEET_COLUMNS:  # the guard's scan saw less
+            raise _file_error(f"工作表过大:上限 {MAX_SHEET_ROWS - 1:,} 行、{MAX_SHEET_COLUMNS} 列")
         # skip_empty_area=False keeps row 1 at index 0, so reported row numbers match Excel's.
         rows = sheet.to_python(skip_empty_area=False)
     except ImportFailed:
@@ -334,9 +345,9 @@ def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list
         header = str(raw).strip()
         column = by_header.get(header)
         if column is None:
-            errors.append(RowError(1, header, f"未知的列「{header}」,请使用下载的模板"))
+            errors.append(RowError(1, excerpt(header), f"未知的列「{excerpt(header)}」,请使用下载的模板"))
         elif column.key in positions:
-            errors.append(RowError(1, header, f"列「{header}」重复出现"))
+            errors.append(RowError(1, excerpt(header), f"列「{excerpt(header)}」重复出现"))
         else:
             positions[column.key] = index
     for column in columns:
