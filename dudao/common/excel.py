@@ -23,7 +23,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from .errors import ApplicationError, ValidationFailed, validation_error_from_django
-from .upload_guard import MAX_CELL_CHARS, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, UnsafeFile, check_zip, excerpt
+from .upload_guard import (
+    MAX_CELL_CHARS,
+    MAX_SHEET_COLUMNS,
+    MAX_SHEET_ROWS,
+    DamagedArchive,
+    UnsafeFile,
+    check_zip,
+    excerpt,
+)
 
 KINDS = ("text", "int", "decimal", "date", "datetime", "bool", "choice", "list_int")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -304,6 +312,8 @@ def _load_sheet(data: bytes, *, name: str | None = None) -> list[list[Any]]:
     try:
         # Before calamine sees a byte: it would allocate whatever the archive claims (issue 8 §1).
         check_zip(data)
+    except DamagedArchive:
+        raise _file_error("文件不是有效的 Excel(.xlsx)文件或已损坏,请使用下载的模板填写") from None
     except UnsafeFile as exc:
         raise _file_error(exc.message) from None
     try:

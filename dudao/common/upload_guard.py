@@ -59,6 +59,13 @@ class UnsafeFile(ValidationFailed):
     default_message = "文件不安全,已拒绝"
 
 
+class DamagedArchive(UnsafeFile):
+    """The archive cannot be read at all (truncated, no directory, not a zip)."""
+
+    code = "damaged_file"
+    default_message = "文件不是有效的压缩文档,可能已损坏"
+
+
 def excerpt(value: object, limit: int = _EXCERPT_CHARS) -> str:
     """The first `limit` characters of `value` (and "…" when cut): error messages never echo a whole value."""
     text = str(value)
@@ -233,13 +240,13 @@ def check_zip(data: bytes, *, allow_nested: bool = False) -> None:
     """
     declared = _declared_entry_count(data)
     if declared is None:
-        raise UnsafeFile("文件不是有效的压缩文档(缺少目录),可能已损坏")
+        raise DamagedArchive()
     if declared > MAX_ENTRIES:
         raise UnsafeFile(f"压缩文档中的条目过多({declared:,} 个,上限 {MAX_ENTRIES:,} 个),已拒绝")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-        raise UnsafeFile("文件不是有效的压缩文档,可能已损坏") from None
+        raise DamagedArchive() from None
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
@@ -259,7 +266,7 @@ def check_zip(data: bytes, *, allow_nested: bool = False) -> None:
             try:
                 size, head = _read_entry(archive, info, remaining)
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-                raise UnsafeFile("文件不是有效的压缩文档,可能已损坏") from None
+                raise DamagedArchive() from None
             remaining -= size
             if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
                 raise UnsafeFile(f"压缩文档中的条目压缩比异常(超过 {MAX_RATIO}:1),疑似压缩炸弹,已拒绝")
