@@ -98,12 +98,47 @@ class ImportFailed(ValidationFailed):
         detail: Any = None,
     ):
         if detail is None:
-            detail = [asdict(e) for e in errors]
+            detail = [asdict(e) for e in _capped(errors)]
         super().__init__(message, code=code, detail=detail)
 
     @property
     def errors(self) -> list[RowError]:
         return [RowError(int(d["row"]), str(d["column"]), str(d["message"])) for d in (self.detail or [])]
+
+
+# A hostile sheet can hold a bad value in every one of its cells: the report lists this many (issue 8 §1).
+MAX_REPORTED_ERRORS = 1000
+
+
+class _ErrorList(list):
+    """Keeps the first MAX_REPORTED_ERRORS errors and counts the others (memory stays bounded)."""
+
+    def __init__(self, items: Iterable[RowError] = (), dropped: int = 0):
+        super().__init__()
+        self.dropped = dropped
+        self.extend(items)
+
+    def append(self, error: RowError) -> None:
+        if len(self) < MAX_REPORTED_ERRORS:
+            super().append(error)
+        else:
+            self.dropped += 1
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+
+def _count(errors: Sequence[RowError]) -> int:
+    return len(errors) + getattr(errors, "dropped", 0)
+
+
+def _capped(errors: Sequence[RowError]) -> list[RowError]:
+    kept = _ErrorList(errors, dropped=getattr(errors, "dropped", 0))
+    if not kept.dropped:
+        return list(kept)
+    note = f"错误过多:仅列出前 {MAX_REPORTED_ERRORS:,} 处,另有 {kept.dropped:,} 处未列出"
+    return [*kept, RowError(0, "", note)]
 
 
 def _file_error(message: str) -> ImportFailed:
@@ -347,7 +382,7 @@ def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list
         raise _file_error("工作表为空:第 1 行应为表头(请使用下载的模板)")
 
     by_header = {c.header.strip(): c for c in columns}
-    errors: list[RowError] = []
+    errors: list[RowError] = _ErrorList()
     positions: dict[str, int] = {}  # column key → index in the sheet row
     for index, raw in enumerate(rows[0]):
         if _is_blank(raw):
@@ -364,7 +399,7 @@ def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list
         if column.required and column.key not in positions:
             errors.append(RowError(1, column.header, f"缺少必填列「{column.header}」"))
     if errors:
-        raise ImportFailed(f"表头有误:共 {len(errors)} 处问题,未导入任何数据", errors=errors)
+        raise ImportFailed(f"表头有误:共 {_count(errors)} 处问题,未导入任何数据", errors=errors)
 
     parsed: list[_ParsedRow] = []
     for index, raw_row in enumerate(rows[1:], start=2):
@@ -403,7 +438,7 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[st
     """
     parsed, errors = _parse_sheet(_load_sheet(data), columns)
     if errors:
-        raise ImportFailed(f"导入失败:共 {len(errors)} 处错误,未导入任何数据", errors=errors)
+        raise ImportFailed(f"导入失败:共 {_count(errors)} 处错误,未导入任何数据", errors=errors)
     if not parsed:
         raise _file_error(_NO_DATA_MESSAGE)
     return [(p.row, p.record) for p in parsed]
@@ -413,7 +448,7 @@ def read_example_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int,
     """The template's example rows (sheet 填写示例), parsed like an import: tests prove examples are valid."""
     parsed, errors = _parse_sheet(_load_sheet(data, name=EXAMPLE_SHEET_NAME), columns)
     if errors:
-        raise ImportFailed(f"示例有误:共 {len(errors)} 处错误", errors=errors)
+        raise ImportFailed(f"示例有误:共 {_count(errors)} 处错误", errors=errors)
     return [(p.row, p.record) for p in parsed]
 
 
@@ -436,7 +471,8 @@ def _row_errors(row: int, exc: ApplicationError, columns: Sequence[Column]) -> l
 def _sorted_errors(errors: Sequence[RowError], columns: Sequence[Column]) -> list[RowError]:
     """By row, then by the column's position in the sheet; whole-row errors last in their row (stable)."""
     position = {c.header: i for i, c in enumerate(columns)}
-    return sorted(errors, key=lambda e: (e.row, position.get(e.column, len(columns))))
+    ordered = sorted(errors, key=lambda e: (e.row, position.get(e.column, len(columns))))
+    return _ErrorList(ordered, dropped=getattr(errors, "dropped", 0))
 
 
 def run_import(
@@ -465,7 +501,9 @@ def run_import(
         if errors:
             # Raising inside atomic() rolls back every row that did succeed: all or nothing.
             raise ImportFailed(
-                f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据",
+                f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据"
+                if not getattr(errors, "dropped", 0)
+                else f"导入失败:共 {_count(errors)} 处错误,未导入任何数据",
                 errors=_sorted_errors(errors, columns),
             )
     return len(parsed)

@@ -204,3 +204,27 @@ def test_the_import_regions_command_refuses_a_bomb(bomb, tmp_path):
         call_command("import-regions", str(path))
     assert "工作表行数超过上限" in str(caught.value)
     assert Region.objects.count() == before
+
+
+def test_the_error_report_is_capped_on_both_sides(monkeypatch):
+    """A bad value in every cell must not become a report (and page) as large as the sheet."""
+    from dudao.common import excel
+
+    monkeypatch.setattr(excel, "MAX_REPORTED_ERRORS", 3)
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c>'
+        f'<c r="B{n}" t="inlineStr"><is><t>bad</t></is></c></row>'
+        for n in range(2, 6)
+    )
+    header = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>区划代码</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>名称</t></is></c></row>'
+    )
+    with pytest.raises(ImportFailed) as four:
+        read_rows(hf.xlsx(header + rows), COLUMNS)
+    assert [e.row for e in four.value.errors] == [2, 3, 4, 0]
+    assert four.value.errors[-1].message == "错误过多:仅列出前 3 处,另有 1 处未列出"
+    assert four.value.message == "导入失败:共 4 处错误,未导入任何数据"
+    with pytest.raises(ImportFailed) as three:
+        read_rows(hf.xlsx(header + rows.rsplit("<row", 1)[0]), COLUMNS)
+    assert [e.row for e in three.value.errors] == [2, 3, 4]
