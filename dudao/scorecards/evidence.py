@@ -271,7 +271,7 @@ def _refuse_unsafe(data: bytes, head: bytes, original: str) -> None:
         else:
             check_zip(data)
     except UnsafeFile as exc:
-        raise UploadRejected(f"文件「{excerpt(original)}」{exc.message}") from None
+        raise UploadRejected(f"文件「{excerpt(original)}」未通过安全检查:{exc.message}") from None
 
 
 def open_stored(name: str) -> IO[bytes]:

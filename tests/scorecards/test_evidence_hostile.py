@@ -39,7 +39,7 @@ def test_a_pdf_with_active_content_is_refused(media_root, body, found):
     with pytest.raises(UploadRejected) as caught:
         store_upload(SimpleUploadedFile("制度.pdf", pdf(body)))
     assert caught.value.message == (
-        f"文件「制度.pdf」PDF 文件含有脚本、自动执行的动作或嵌入文件({found}),已拒绝;"
+        f"文件「制度.pdf」未通过安全检查:PDF 文件含有脚本、自动执行的动作或嵌入文件({found}),已拒绝;"
         "请用“打印为 PDF”重新生成后上传"
     )
     assert counts() == before
@@ -76,7 +76,9 @@ def test_an_evidence_workbook_that_is_a_bomb_is_refused(media_root, build, messa
     before = counts()
     with pytest.raises(UploadRejected) as caught:
         store_upload(SimpleUploadedFile("台账.xlsx", build()))
-    assert message in caught.value.message and caught.value.message.startswith("文件「台账.xlsx」")
+    assert message in caught.value.message and caught.value.message.startswith(
+        "文件「台账.xlsx」未通过安全检查:"
+    )
     assert counts() == before
 
 
