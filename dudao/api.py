@@ -7,10 +7,12 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.db import DataError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
@@ -30,6 +32,7 @@ from dudao.common.errors import (
     validation_error_from_django,
 )
 from dudao.common.openapi import document_errors
+from dudao.common.request_limits import CONTROL_MESSAGE, has_control_character
 from dudao.notifications.api import router as notifications_router
 from dudao.people.api import router as people_router
 from dudao.registry.api import router as registry_router
@@ -44,10 +47,16 @@ NUL_MESSAGE = "请求中含有不允许的空字符(\\u0000),请删除后重试"
 
 
 def _refuse_nul(value: Any) -> None:
-    """PostgreSQL text cannot hold NUL (a 500 there; SQLite would store it): refuse it as bad input."""
+    """PostgreSQL text cannot hold NUL (a 500 there; SQLite would store it): refuse it as bad input.
+
+    Other control characters (category Cc but tab, LF, CR) are refused too (issue 8 §1), with the same
+    message pages get from dudao.common.request_limits.
+    """
     if isinstance(value, str):
         if "\x00" in value:
             raise ValidationFailed(NUL_MESSAGE)
+        if has_control_character(value):
+            raise ValidationFailed(CONTROL_MESSAGE, code="control_character")
     elif isinstance(value, dict):
         for key, item in value.items():
             _refuse_nul(key)
@@ -205,6 +214,25 @@ def on_schema_validation_error(request, exc: NinjaValidationError):
         for e in exc.errors
     ]
     return _error(request, ValidationFailed("请求参数格式不正确", detail=detail))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_multipart_error(request, exc: MultiPartParserError):
+    # e.g. a part header over 1,024 bytes (a very long file name): Django's parser refuses it (issue 8 §1)
+    return _error(
+        request, ApplicationError("上传请求格式不正确(例如文件名过长),请缩短文件名后重试", code="bad_request")
+    )
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious_request(request, exc: SuspiciousOperation):
+    if isinstance(exc, RequestDataTooBig):
+        error = ApplicationError("提交的内容过大,请减少内容后重试", code="too_large")
+        error.status = 413
+        return _error(request, error)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return _error(request, ApplicationError("提交的字段或文件过多,请分次提交", code="bad_request"))
+    return _error(request, ApplicationError("请求格式不正确", code="bad_request"))
 
 
 @api.exception_handler(OverflowError)

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dudao.web.middleware.ContentSecurityPolicyMiddleware",
     "dudao.common.middleware.RequestIdMiddleware",
+    # Hostile requests (issue 8 §1): oversized bodies before anything reads them, then control characters.
+    "dudao.common.request_limits.RequestSizeLimitMiddleware",
+    "dudao.common.request_limits.ControlCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dudao.common.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -182,10 +185,19 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 # --- end static files ----------------------------------------------------------------------------
 MEDIA_ROOT = VAR_DIR / "media"
+# ---- Uploads and request size (issue 8 §1: hostile files and requests) ------------------------------
 # Evidence and uploads are never served from MEDIA_URL: only through permission-checked views.
+# One uploaded file (evidence, attachment, import) at most:
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole request body at most (all files and fields of one submission): larger bodies are refused with
+# 413 from their Content-Length before they are read (dudao.common.request_limits).
+DUDAO_MAX_REQUEST_BYTES = int(os.environ.get("DUDAO_MAX_REQUEST_BYTES", str(20 * 1024 * 1024)))
+# Non-file form fields and JSON bodies held in memory (Django refuses more with 400/413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files above this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Django's 400 page and CSRF failure page are the Chinese templates 400.html and 403_csrf.html.
+# ---- end of uploads and request size -----------------------------------------------------------------
 
 # Documents (docs/documents.md): admin template overrides, LibreOffice binary, PDF time limit.
 # None: MEDIA_ROOT/templates/documents (resolved at call time).

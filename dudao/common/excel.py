@@ -23,6 +23,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from .errors import ApplicationError, ValidationFailed, validation_error_from_django
+from .upload_guard import (
+    MAX_CELL_CHARS,
+    MAX_SHEET_COLUMNS,
+    MAX_SHEET_ROWS,
+    DamagedArchive,
+    UnsafeFile,
+    check_zip,
+    excerpt,
+)
 
 KINDS = ("text", "int", "decimal", "date", "datetime", "bool", "choice", "list_int")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,12 +98,47 @@ class ImportFailed(ValidationFailed):
         detail: Any = None,
     ):
         if detail is None:
-            detail = [asdict(e) for e in errors]
+            detail = [asdict(e) for e in _capped(errors)]
         super().__init__(message, code=code, detail=detail)
 
     @property
     def errors(self) -> list[RowError]:
         return [RowError(int(d["row"]), str(d["column"]), str(d["message"])) for d in (self.detail or [])]
+
+
+# A hostile sheet can hold a bad value in every one of its cells: the report lists this many (issue 8 §1).
+MAX_REPORTED_ERRORS = 1000
+
+
+class _ErrorList(list):
+    """Keeps the first MAX_REPORTED_ERRORS errors and counts the others (memory stays bounded)."""
+
+    def __init__(self, items: Iterable[RowError] = (), dropped: int = 0):
+        super().__init__()
+        self.dropped = dropped
+        self.extend(items)
+
+    def append(self, error: RowError) -> None:
+        if len(self) < MAX_REPORTED_ERRORS:
+            super().append(error)
+        else:
+            self.dropped += 1
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+
+def _count(errors: Sequence[RowError]) -> int:
+    return len(errors) + getattr(errors, "dropped", 0)
+
+
+def _capped(errors: Sequence[RowError]) -> list[RowError]:
+    kept = _ErrorList(errors, dropped=getattr(errors, "dropped", 0))
+    if not kept.dropped:
+        return list(kept)
+    note = f"错误过多:仅列出前 {MAX_REPORTED_ERRORS:,} 处,另有 {kept.dropped:,} 处未列出"
+    return [*kept, RowError(0, "", note)]
 
 
 def _file_error(message: str) -> ImportFailed:
@@ -148,9 +192,10 @@ def _cast_int(value: Any) -> int:
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
-        raise _CellError(f"应为整数,实际为「{text}」") from None
-    if not number.is_finite() or number != number.to_integral_value():
-        raise _CellError(f"应为整数,实际为「{text}」")
+        raise _CellError(f"应为整数,实际为「{excerpt(text)}」") from None
+    if not number.is_finite() or number.adjusted() > 18 or number != number.to_integral_value():
+        # adjusted() first: int(Decimal("1e999999999")) would build a billion-digit number
+        raise _CellError(f"应为整数,实际为「{excerpt(text)}」")
     return int(number)
 
 
@@ -164,9 +209,9 @@ def _cast_decimal(value: Any) -> decimal.Decimal:
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
-        raise _CellError(f"应为数字,实际为「{text}」") from None
+        raise _CellError(f"应为数字,实际为「{excerpt(text)}」") from None
     if not number.is_finite():
-        raise _CellError(f"应为数字,实际为「{text}」")
+        raise _CellError(f"应为数字,实际为「{excerpt(text)}」")
     return number
 
 
@@ -178,8 +223,8 @@ def _parse_date_text(text: str) -> dt.date:
             try:
                 return dt.date(year, month, day)
             except ValueError:
-                raise _CellError(f"日期「{text}」不存在") from None
-    raise _CellError(f"应为日期(格式 YYYY-MM-DD),实际为「{text}」")
+                raise _CellError(f"日期「{excerpt(text)}」不存在") from None
+    raise _CellError(f"应为日期(格式 YYYY-MM-DD),实际为「{excerpt(text)}」")
 
 
 def _cast_date(value: Any) -> dt.date:
@@ -205,12 +250,12 @@ def _cast_datetime(value: Any) -> dt.datetime:
     text = str(value).strip()
     match = _DATETIME_PATTERN.match(text)
     if not match:
-        raise _CellError(f"应为日期时间(格式 YYYY-MM-DD HH:MM),实际为「{text}」")
+        raise _CellError(f"应为日期时间(格式 YYYY-MM-DD HH:MM),实际为「{excerpt(text)}」")
     parts = [int(g) if g is not None else 0 for g in match.groups()]
     try:
         return _aware(dt.datetime(*parts))
     except ValueError:
-        raise _CellError(f"日期时间「{text}」不存在") from None
+        raise _CellError(f"日期时间「{excerpt(text)}」不存在") from None
 
 
 def _cast_bool(value: Any) -> bool:
@@ -223,7 +268,7 @@ def _cast_bool(value: Any) -> bool:
         return True
     if text in _FALSE_WORDS:
         return False
-    raise _CellError(f"应填“是”或“否”,实际为「{value}」")
+    raise _CellError(f"应填“是”或“否”,实际为「{excerpt(value)}」")
 
 
 def _cast_choice(value: Any, column: Column) -> str:
@@ -235,7 +280,7 @@ def _cast_choice(value: Any, column: Column) -> str:
     if text in set(choices.values()):
         return text
     allowed = "、".join(choices)
-    raise _CellError(f"「{text}」不是有效的选项,可选值:{allowed}")
+    raise _CellError(f"「{excerpt(text)}」不是有效的选项,可选值:{excerpt(allowed, 200)}")
 
 
 def _cast_list_int(value: Any) -> list[int]:
@@ -248,7 +293,7 @@ def _cast_list_int(value: Any) -> list[int]:
         try:
             result.append(_cast_int(part))
         except _CellError:
-            raise _CellError(f"应为以逗号或顿号分隔的整数(如 5,4,3),实际为「{text}」") from None
+            raise _CellError(f"应为以逗号或顿号分隔的整数(如 5,4,3),实际为「{excerpt(text)}」") from None
     return result
 
 
@@ -260,6 +305,8 @@ def cast_cell(value: Any, column: Column) -> Any:
     """Cast one raw calamine value for `column`; None for a blank cell; raises _CellError."""
     if _is_blank(value):
         return None
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        raise _CellError(f"内容过长({len(value):,} 个字符,上限 {MAX_CELL_CHARS:,}):「{excerpt(value)}」")
     kind = column.kind
     if kind == "text":
         result: Any = _cast_text(value)
@@ -298,12 +345,21 @@ def _load_sheet(data: bytes, *, name: str | None = None) -> list[list[Any]]:
     if not data.startswith(_ZIP_MAGIC):
         raise _file_error("文件不是有效的 Excel(.xlsx)文件,请使用下载的模板填写")
     try:
+        # Before calamine sees a byte: it would allocate whatever the archive claims (issue 8 §1).
+        check_zip(data)
+    except DamagedArchive:
+        raise _file_error("文件不是有效的 Excel(.xlsx)文件或已损坏,请使用下载的模板填写") from None
+    except UnsafeFile as exc:
+        raise _file_error(exc.message) from None
+    try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
             raise _file_error("文件中没有工作表")
         if name is not None and name not in workbook.sheet_names:
-            raise _file_error(f"文件中没有工作表「{name}」")
+            raise _file_error(f"文件中没有工作表「{excerpt(name)}」")
         sheet = workbook.get_sheet_by_name(name) if name is not None else workbook.get_sheet_by_index(0)
+        if sheet.height > MAX_SHEET_ROWS or sheet.width > MAX_SHEET_COLUMNS:  # the guard's scan saw less
+            raise _file_error(f"工作表过大:上限 {MAX_SHEET_ROWS - 1:,} 行、{MAX_SHEET_COLUMNS} 列")
         # skip_empty_area=False keeps row 1 at index 0, so reported row numbers match Excel's.
         rows = sheet.to_python(skip_empty_area=False)
     except ImportFailed:
@@ -326,7 +382,7 @@ def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list
         raise _file_error("工作表为空:第 1 行应为表头(请使用下载的模板)")
 
     by_header = {c.header.strip(): c for c in columns}
-    errors: list[RowError] = []
+    errors: list[RowError] = _ErrorList()
     positions: dict[str, int] = {}  # column key → index in the sheet row
     for index, raw in enumerate(rows[0]):
         if _is_blank(raw):
@@ -334,16 +390,16 @@ def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list
         header = str(raw).strip()
         column = by_header.get(header)
         if column is None:
-            errors.append(RowError(1, header, f"未知的列「{header}」,请使用下载的模板"))
+            errors.append(RowError(1, excerpt(header), f"未知的列「{excerpt(header)}」,请使用下载的模板"))
         elif column.key in positions:
-            errors.append(RowError(1, header, f"列「{header}」重复出现"))
+            errors.append(RowError(1, excerpt(header), f"列「{excerpt(header)}」重复出现"))
         else:
             positions[column.key] = index
     for column in columns:
         if column.required and column.key not in positions:
             errors.append(RowError(1, column.header, f"缺少必填列「{column.header}」"))
     if errors:
-        raise ImportFailed(f"表头有误:共 {len(errors)} 处问题,未导入任何数据", errors=errors)
+        raise ImportFailed(f"表头有误:共 {_count(errors)} 处问题,未导入任何数据", errors=errors)
 
     parsed: list[_ParsedRow] = []
     for index, raw_row in enumerate(rows[1:], start=2):
@@ -382,7 +438,7 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[st
     """
     parsed, errors = _parse_sheet(_load_sheet(data), columns)
     if errors:
-        raise ImportFailed(f"导入失败:共 {len(errors)} 处错误,未导入任何数据", errors=errors)
+        raise ImportFailed(f"导入失败:共 {_count(errors)} 处错误,未导入任何数据", errors=errors)
     if not parsed:
         raise _file_error(_NO_DATA_MESSAGE)
     return [(p.row, p.record) for p in parsed]
@@ -392,7 +448,7 @@ def read_example_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int,
     """The template's example rows (sheet 填写示例), parsed like an import: tests prove examples are valid."""
     parsed, errors = _parse_sheet(_load_sheet(data, name=EXAMPLE_SHEET_NAME), columns)
     if errors:
-        raise ImportFailed(f"示例有误:共 {len(errors)} 处错误", errors=errors)
+        raise ImportFailed(f"示例有误:共 {_count(errors)} 处错误", errors=errors)
     return [(p.row, p.record) for p in parsed]
 
 
@@ -415,7 +471,8 @@ def _row_errors(row: int, exc: ApplicationError, columns: Sequence[Column]) -> l
 def _sorted_errors(errors: Sequence[RowError], columns: Sequence[Column]) -> list[RowError]:
     """By row, then by the column's position in the sheet; whole-row errors last in their row (stable)."""
     position = {c.header: i for i, c in enumerate(columns)}
-    return sorted(errors, key=lambda e: (e.row, position.get(e.column, len(columns))))
+    ordered = sorted(errors, key=lambda e: (e.row, position.get(e.column, len(columns))))
+    return _ErrorList(ordered, dropped=getattr(errors, "dropped", 0))
 
 
 def run_import(
@@ -444,7 +501,9 @@ def run_import(
         if errors:
             # Raising inside atomic() rolls back every row that did succeed: all or nothing.
             raise ImportFailed(
-                f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据",
+                f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据"
+                if not getattr(errors, "dropped", 0)
+                else f"导入失败:共 {_count(errors)} 处错误,未导入任何数据",
                 errors=_sorted_errors(errors, columns),
             )
     return len(parsed)

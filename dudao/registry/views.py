@@ -43,10 +43,13 @@ def _require(user, perm: str, obj: Any = None) -> None:
 
 
 def _int(value: Any) -> int | None:
+    """An id or number from a query string; None when it is not one or lies outside a database integer
+    (?institution=10**30 raised OverflowError in the query: a 500, issue 8 §1)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -(2**63) <= number < 2**63 else None
 
 
 def _institution_from_query(request) -> Institution | None:

@@ -6,7 +6,7 @@ Generic and app-independent (candidate for ``dudao.common.uploads``)::
     stored.name      -> "evidence/3f/3f9a…"  (storage name; MEDIA_ROOT/evidence/<sha256[:2]>/<sha256>)
     stored.sha256, stored.size, stored.content_type, stored.kind, stored.original_name
     open_stored(stored.name) -> binary file object (serve it only from a permission-checked view)
-    serve_stored(stored.name, content_type=..., filename=...) -> FileResponse (inline/attachment, nosniff)
+    serve_stored(stored.name, content_type=..., filename=...) -> FileResponse (images inline, else attachment)
 
 The type is decided from the content (magic bytes), and the file name's extension must agree with it:
 a ``.jpg`` that is really a text file is refused. Identical content is stored once.
@@ -29,6 +29,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse
 
 from dudao.common.errors import NotFound, ValidationFailed
+from dudao.common.upload_guard import UnsafeFile, check_pdf, check_zip, excerpt
 
 CHUNK = 64 * 1024
 SNIFF_BYTES = 8192
@@ -72,6 +73,8 @@ ACCEPT = "image/*,application/pdf,.pdf," + ",".join(
 )
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The only types a browser may render inline from an evidence view (all others are downloads).
+INLINE_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 class UploadRejected(ValidationFailed):
@@ -233,6 +236,10 @@ def store_upload(
         raise UploadRejected(f"文件「{original}」是空文件")
     source: Any = spooled if spooled is not None else file
     source.seek(0)
+    if head.startswith((b"PK\x03\x04", b"%PDF-")):
+        # Archives (an .xlsx is one) and PDFs are inspected before anything parses them (issue 8 §1).
+        _refuse_unsafe(source.read(), head, original)
+        source.seek(0)
     actual = sniff(head, source)
     if actual is None or actual.key != expected.key:
         found = f"实际是{actual.label_zh}" if actual is not None else "无法识别其内容"
@@ -257,25 +264,40 @@ def store_upload(
     )
 
 
+def _refuse_unsafe(data: bytes, head: bytes, original: str) -> None:
+    try:
+        if head.startswith(b"%PDF-"):
+            check_pdf(data)
+        else:
+            check_zip(data)
+    except UnsafeFile as exc:
+        raise UploadRejected(f"文件「{excerpt(original)}」未通过安全检查:{exc.message}") from None
+
+
 def open_stored(name: str) -> IO[bytes]:
     """Open a stored file for reading (callers check permissions first)."""
     return default_storage.open(name, "rb")
 
 
 def serve_stored(name: str, *, content_type: str, filename: str, inline: bool = True) -> FileResponse:
-    """Stream a stored file (call only after a permission check); never content-sniffed by the browser."""
+    """Stream a stored file (call only after a permission check); never content-sniffed by the browser.
+
+    Only images (PNG, JPEG, GIF, WebP) may be shown inline; everything else (PDF, spreadsheets, HEIC) is a
+    download whatever `inline` says, so a hostile PDF never runs in the platform's origin (issue 8 §1).
+    Evidence is personal data: no shared or browser cache keeps it (SEC-3).
+    """
     try:
         handle = open_stored(name)
     except OSError:
         raise NotFound("文件已丢失,请联系管理员") from None
     response = FileResponse(handle, content_type=content_type)
     ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").strip() or "file"
-    disposition = "inline" if inline else "attachment"
+    disposition = "inline" if inline and content_type in INLINE_CONTENT_TYPES else "attachment"
     response["Content-Disposition"] = (
         f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -526,7 +526,7 @@ def rating_list(request, filters: Query[s.RatingFilters]):
 @router.get(
     "/supervisors/{int:pk}/record", response=s.SupervisorRecordOut, summary="督导员履职记录(SUP-9…11)"
 )
-def supervisor_record(request, pk: int, year: int | None = None):
+def supervisor_record(request, pk: int, year: int | None = Query(None, ge=1900, le=2100, description="年度")):
     record = selectors.supervisor_record(request.user, pk, year=year)
     sup = record["supervisor"]
     return {

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
-from dudao.common.errors import ApplicationError
+from dudao.common.errors import ApplicationError, ValidationFailed
 from dudao.people.permissions import can_change_supervisor
 from dudao.registry.models import Authority
 from dudao.web.kit import application_errors_as_http, list_page
@@ -258,6 +258,8 @@ def performance(request: HttpRequest) -> HttpResponse:
 def supervisor_record(request: HttpRequest, pk: int) -> HttpResponse:
     """One supervisor's record (SUP-9…11) with the annual assessment and SUP-10 records."""
     year = int_or_none(request.GET.get("year"))
+    if year is not None and not 1900 <= year <= 2100:  # ?year=-1 made dt.date() fail: a 500 (issue 8 §1)
+        raise ValidationFailed("年度应在 1900 至 2100 之间")
     record = selectors.supervisor_record(request.user, pk, year=year)
     supervisor = record["supervisor"]
     can_change = bool(can_change_supervisor(request.user, supervisor)) and not (

@@ -62,10 +62,13 @@ def optional_url(name: str, *args: Any) -> str | None:
 
 
 def int_or_none(value: Any) -> int | None:
+    """An id or number from a query string; None when it is not one or lies outside a database integer
+    (?institution=10**30 raised OverflowError in the query: a 500, issue 8 §1)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -(2**63) <= number < 2**63 else None
 
 
 def row_version(request: HttpRequest) -> int | None:

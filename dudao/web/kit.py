@@ -78,13 +78,15 @@ def htmx_or_full(
 
 
 def application_errors_as_http(view):
-    """Decorator for page views: NotFound → 404, PermissionDenied → 403 (API errors become HTML pages)."""
+    """Decorator for page views: NotFound → 404, PermissionDenied → 403, any other ApplicationError → a
+    Chinese page with its status and message (API errors become HTML pages, never a 500)."""
     import functools
 
     from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
     from django.http import Http404
+    from django.shortcuts import render
 
-    from dudao.common.errors import NotFound, PermissionDenied
+    from dudao.common.errors import ApplicationError, NotFound, PermissionDenied
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -94,5 +96,9 @@ def application_errors_as_http(view):
             raise Http404(exc.message) from exc
         except PermissionDenied as exc:
             raise DjangoPermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            return render(
+                request, "400_input.html", {"message": exc.message, "status": exc.status}, status=exc.status
+            )
 
     return wrapper
