@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from dudao.common import pii
+
 
 class Role(models.TextChoices):
     AUTHORITY_ADMIN = "authority_admin", "委派机构管理员"
@@ -108,7 +110,7 @@ class TotpDevice(models.Model):
     user = models.OneToOneField(
         User, verbose_name="用户", on_delete=models.CASCADE, related_name="totp_device"
     )
-    secret_encrypted = models.TextField(editable=False)
+    secret_encrypted = pii.CiphertextField(editable=False)  # `dudao pii rotate-key` re-encrypts it
     confirmed = models.BooleanField("已启用", default=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     # Time step of the last accepted code: a code is accepted once (no replay within its 30 s).

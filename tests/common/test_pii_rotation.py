@@ -159,3 +159,20 @@ def test_status_counts_rows_on_old_keys(persons, old_key):
     out = io.StringIO()
     call_command("pii", "status", stdout=out)
     assert f"people.person):{Person.objects.count()} 行仍使用旧密钥" in out.getvalue()
+
+
+def test_rotation_reencrypts_totp_secrets(old_key, users):
+    """The administrators' authenticator secrets are sealed with the personal-data key too: a rotation that
+    skipped them would leave every enrolled administrator unable to log in once the old key is removed."""
+    from dudao.accounts import services as account_services
+    from dudao.accounts.models import TotpDevice
+
+    admin = users[Role.AUTHORITY_ADMIN]
+    secret = account_services.totp_provision(actor=None, user=admin)
+    assert pii.token_version(TotpDevice.objects.get(user=admin).secret_encrypted) == 1
+    _new_key(old_key)
+    out = _rotate()
+    device = TotpDevice.objects.get(user=admin)
+    assert pii.token_version(device.secret_encrypted) == 2 and "accounts.totpdevice" in out
+    old_key.DUDAO_PII_KEYS = {2: KEY2}
+    assert pii.decrypt(device.secret_encrypted) == secret
