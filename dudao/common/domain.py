@@ -42,6 +42,15 @@ def digest(data: str | bytes, algorithm: str) -> str:
     return hashlib.new(algorithm, raw).hexdigest()
 
 
+SINGLE_LINE_MESSAGE = "只能填写一行,不能包含换行符或制表符"
+
+
+def breaks_single_line(value: object) -> bool:
+    """A line break or tab in a one-line field (names, codes, numbers): the request-level check lets them
+    through for long text, so one-line fields refuse them here (issue 8 §1)."""
+    return isinstance(value, str) and any(ch in value for ch in "\t\n\r")
+
+
 def mask_middle(text: str, keep_start: int, keep_end: int, char: str = "*") -> str:
     """`110105199001010025` → `110105********0025` (keep_start=6, keep_end=4)."""
     if len(text) <= keep_start + keep_end:

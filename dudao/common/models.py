@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from .domain import SINGLE_LINE_MESSAGE, breaks_single_line
 
 
 class BaseModel(models.Model):
@@ -14,6 +17,21 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Django's field checks, plus: one-line text fields (CharField) hold no line break or tab."""
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if (exclude and field.name in exclude) or not isinstance(field, models.CharField):
+                continue
+            if breaks_single_line(getattr(self, field.attname)):
+                errors.setdefault(field.name, []).append(SINGLE_LINE_MESSAGE)
+        if errors:
+            raise ValidationError(errors)
 
 
 class AuditEvent(models.Model):
