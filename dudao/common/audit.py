@@ -17,6 +17,7 @@ from . import audit_keys
 from .domain import (
     GENESIS_HASH,
     audit_event_mac,
+    audit_head_mac,
     canonical_json,
     checkpoint_message,
     keyed_algorithm,
@@ -100,9 +101,7 @@ def record(
         )
         event.hash = audit_event_mac(key.secret, event.prev_hash, event.hash_payload(), event.algorithm)
         event.save(force_insert=True)
-        head.last_event_id = event.id
-        head.last_hash = event.hash
-        head.save(update_fields=["last_event_id", "last_hash"])
+        _advance_head(head, event.id, event.hash, key.secret, event.algorithm)
     return event
 
 
@@ -143,9 +142,14 @@ def record_many(
             events.append(event)
             next_id += 1
         AuditEvent.objects.bulk_create(events, batch_size=2000)
-        head.last_event_id, head.last_hash = events[-1].id, events[-1].hash
-        head.save(update_fields=["last_event_id", "last_hash"])
+        _advance_head(head, events[-1].id, events[-1].hash, key.secret, _ALGORITHM)
     return len(events)
+
+
+def _advance_head(head: AuditChainHead, event_id: int, event_hash: str, key: bytes, algorithm: str) -> None:
+    head.last_event_id, head.last_hash = event_id, event_hash
+    head.mac = audit_head_mac(key, event_id, event_hash, algorithm)
+    head.save(update_fields=["last_event_id", "last_hash", "mac"])
 
 
 @dataclass(frozen=True)
@@ -261,11 +265,19 @@ def _check_checkpoints(
 def _head_mismatch(last_id: int, last_hash: str) -> VerifyResult | None:
     head = AuditChainHead.objects.filter(pk=1).first()
     head_id, head_hash = (head.last_event_id, head.last_hash) if head else (0, GENESIS_HASH)
-    if (head_id, head_hash) == (last_id, last_hash):
+    if (head_id, head_hash) != (last_id, last_hash):
+        bad = last_id + 1 if head_id > last_id else last_id
+        reason = f"链头与最后事件不符(链头记录事件 #{head_id},链中最后是事件 #{last_id})"
+        return VerifyResult(False, last_id, bad, reason, "head")
+    if head_id == 0:
         return None
-    bad = last_id + 1 if head_id > last_id else last_id
-    reason = f"链头与最后事件不符(链头记录事件 #{head_id},链中最后是事件 #{last_id})"
-    return VerifyResult(False, last_id, bad, reason, "head")
+    last = AuditEvent.objects.filter(pk=last_id).values("key_id", "algorithm").get()
+    key = audit_keys.chain_keyring().get(last["key_id"])
+    if key is None or head.mac != audit_head_mac(key, head_id, head_hash, last["algorithm"]):
+        # Deleting the tail and pointing the head at the new last event needs the key (issue 8 §3).
+        reason = f"链头的 HMAC 不符(链头被改写,事件 #{last_id} 之后的事件可能被删除)"
+        return VerifyResult(False, last_id, last_id + 1, reason, "head_mac")
+    return None
 
 
 def verify_since(claim: CheckpointClaim, public_key: Any, chunk_size: int = 5000) -> VerifyResult:

@@ -89,6 +89,11 @@ def audit_event_mac(key: bytes, prev_hash: str, payload: dict[str, Any], algorit
 CHECKPOINT_CONTEXT = "dudao-audit-checkpoint-v1|"
 
 
+def audit_head_mac(key: bytes, last_event_id: int, last_hash: str, algorithm: str) -> str:
+    """The head row's MAC: the chain's own keyed function over the head's two values (SEC-1)."""
+    return audit_event_mac(key, last_hash, {"chain_head": last_event_id}, algorithm)
+
+
 def checkpoint_message(
     *, checkpoint_id: int, event_id: int, head_hash: str, signed_at: str, key_fingerprint: str
 ) -> bytes:

@@ -140,6 +140,9 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=128)
+    # HMAC over (last_event_id, last_hash) with the last event's key (SEC-1): a database writer without the
+    # key cannot point the head at an earlier event after deleting the tail.
+    mac = models.CharField(max_length=128, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "审计链头"

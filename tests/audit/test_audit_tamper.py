@@ -51,6 +51,15 @@ def _set_head(event_id: int) -> None:
     AuditChainHead.objects.filter(pk=1).update(last_event_id=event_id, last_hash=last_hash)
 
 
+def _saved_head() -> dict:
+    """What a writer with read access can copy at one time: the whole head row, MAC included."""
+    return AuditChainHead.objects.filter(pk=1).values("last_event_id", "last_hash", "mac").get()
+
+
+def _replay_head(saved: dict) -> None:
+    AuditChainHead.objects.filter(pk=1).update(**saved)
+
+
 def _recompute_unkeyed(from_id: int, algorithm: str | None = None, key_id: str | None = None) -> None:
     """What the project's own (unkeyed) function lets anyone do: re-hash every event from `from_id` on."""
     prev = AuditEvent.objects.get(pk=from_id - 1).hash if from_id > 1 else GENESIS_HASH
@@ -109,13 +118,34 @@ def test_delete_tail_only():
     assert audit.verify_chain().bad_event_id == 4
 
 
-def test_delete_tail_and_rewrite_head_is_caught_by_the_checkpoint():
-    """Probe from issue 8: passed verify before (the head matched the new last event)."""
+def test_delete_tail_and_rewrite_head_is_caught_by_the_head_mac():
+    """Probe from issue 8: passed verify before (the head matched the new last event). Without the audit
+    key the writer cannot give the rewritten head a valid MAC — no checkpoint needed."""
     _events(5)
-    checkpoint_create()
     drop_guards()
     AuditEvent.objects.filter(id__gte=4).delete()
     _set_head(3)
+    assert _verify_fails() == "审计链被破坏:链头的 HMAC 不符(链头被改写,事件 #3 之后的事件可能被删除)"
+    assert (audit.verify_chain().check, audit.verify_chain().bad_event_id) == ("head_mac", 4)
+
+
+def test_an_intact_head_mac_verifies_and_an_emptied_one_does_not():
+    _events(3)
+    assert audit.verify_chain().ok
+    AuditChainHead.objects.filter(pk=1).update(mac="")
+    assert audit.verify_chain().check == "head_mac"
+
+
+def test_delete_tail_and_replay_a_saved_head_is_caught_by_the_checkpoint():
+    """A writer who copied the head row (with its MAC) when event #3 was last can put it back after
+    deleting the tail: only a checkpoint signed after #5 tells."""
+    _events(3)
+    saved = _saved_head()
+    _events(2)
+    checkpoint_create()
+    drop_guards()
+    AuditEvent.objects.filter(id__gte=4).delete()
+    _replay_head(saved)
     assert _verify_fails() == "审计链被破坏:检查点 #1 指向的事件 #5 已不存在或被改写"
 
 
@@ -125,13 +155,14 @@ def test_truncate_after_checkpoint_and_delete_checkpoints_caught_with_public_dow
     """The writer also deletes the database's checkpoints; the public copy and public key still tell."""
     _events(5)
     checkpoint_create()
+    saved = _saved_head()
     _events(3)
     checkpoint_create()
     downloads = _downloads(tmp_path, signing_key_files)
     drop_guards()
     AuditEvent.objects.filter(id__gte=6).delete()
     AuditCheckpoint.objects.filter(id=2).delete()
-    _set_head(5)
+    _replay_head(saved)
     audit_ok_without_downloads = audit.verify_chain()
     assert audit_ok_without_downloads.ok  # the database alone now looks consistent (checkpoint #1 holds)
     assert _verify_fails(*downloads) == "审计链被破坏:检查点 #2 指向的事件 #8 已不存在或被改写"
@@ -185,11 +216,13 @@ def test_head_row_rewritten():
 
 def test_forged_checkpoint_signature(tmp_path, signing_key_files):
     """The writer truncates and re-signs the checkpoint over the new head; the signature does not hold."""
-    _events(5)
+    _events(3)
+    saved = _saved_head()  # the head row copied when #3 was last: its MAC holds (see the replay test)
+    _events(2)
     checkpoint_create()
     drop_guards()
     AuditEvent.objects.filter(id__gte=4).delete()
-    _set_head(3)
+    _replay_head(saved)
     AuditCheckpoint.objects.filter(pk=1).update(
         event_id=3, head_hash=AuditEvent.objects.get(pk=3).hash, signature="ab" * 64
     )
@@ -198,11 +231,13 @@ def test_forged_checkpoint_signature(tmp_path, signing_key_files):
 
 def test_checkpoint_signed_with_the_attackers_own_key(tmp_path, signing_key_files):
     """A checkpoint re-signed with another key names another fingerprint than the published key's."""
-    _events(5)
+    _events(3)
+    saved = _saved_head()  # the head row copied when #3 was last: its MAC holds (see the replay test)
+    _events(2)
     checkpoint_create()
     drop_guards()
     AuditEvent.objects.filter(id__gte=4).delete()
-    _set_head(3)
+    _replay_head(saved)
     own = Ed25519PrivateKey.generate()
     claim = audit.CheckpointClaim(
         1,
@@ -276,11 +311,13 @@ def test_unreadable_downloads_are_refused_in_chinese(tmp_path):
 
 def test_next_checkpoint_refuses_after_truncation_below_the_previous_one():
     """Checkpoints check incrementally from the previous one: its event must still be there."""
-    _events(5)
+    _events(3)
+    saved = _saved_head()  # the head row copied when #3 was last: its MAC holds (see the replay test)
+    _events(2)
     checkpoint_create()
     drop_guards()
     AuditEvent.objects.filter(id__gte=4).delete()
-    _set_head(3)
+    _replay_head(saved)
     with pytest.raises(CommandError, match="检查点 #1 指向的事件 #5 已不存在或被改写"):
         call_command("audit", "checkpoint")
 

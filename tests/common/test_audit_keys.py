@@ -116,6 +116,7 @@ def test_wrong_key_is_detected(settings):
 # --- migration 0004: legacy unkeyed rows are re-keyed once, only if intact ---------------------------
 
 _rekey = importlib.import_module("dudao.common.migrations.0004_audit_rekey_legacy_events").rekey
+_seal_head = importlib.import_module("dudao.common.migrations.0006_audit_head_mac").seal_head
 
 
 def _legacy_chain(n: int) -> None:
@@ -143,6 +144,8 @@ def test_rekey_migration_turns_an_intact_legacy_chain_into_a_keyed_one(settings)
     assert audit.verify_chain().reason == f"事件 #1 未用 HMAC 保护(算法 {preferred_hash_algorithm()})"
     drop_guards()  # the migration runs before the triggers exist
     _rekey(apps, None)
+    assert audit.verify_chain().check == "head_mac"  # migration 0006 seals the head
+    _seal_head(apps, None)
     result = audit.verify_chain()
     assert (result.ok, result.checked) == (True, 4)
     assert set(AuditEvent.objects.values_list("algorithm", "key_id")) == {
