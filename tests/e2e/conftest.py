@@ -93,4 +93,12 @@ def login(page, username: str, password: str = "Dudao#2026") -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/login/verify" in page.url:  # administrators: the second factor (SEC-2), from the enrolled device
+        from dudao.accounts import twofactor
+        from dudao.accounts.models import TotpDevice
+
+        device = TotpDevice.objects.get(user__username=username, confirmed=True)
+        page.fill("input[name=code]", twofactor.current_code(twofactor.unseal(device.secret_encrypted)))
+        page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
