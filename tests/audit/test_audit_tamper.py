@@ -60,6 +60,18 @@ def _replay_head(saved: dict) -> None:
     AuditChainHead.objects.filter(pk=1).update(**saved)
 
 
+def _truncate_after_checkpoint_replaying_the_head() -> None:
+    """Five events, a checkpoint over #5; the writer deletes #4-#5 and puts back the head row it copied when
+    #3 was last (its MAC holds), so only the checkpoint can tell."""
+    _events(3)
+    saved = _saved_head()
+    _events(2)
+    checkpoint_create()
+    drop_guards()
+    AuditEvent.objects.filter(id__gte=4).delete()
+    _replay_head(saved)
+
+
 def _recompute_unkeyed(from_id: int, algorithm: str | None = None, key_id: str | None = None) -> None:
     """What the project's own (unkeyed) function lets anyone do: re-hash every event from `from_id` on."""
     prev = AuditEvent.objects.get(pk=from_id - 1).hash if from_id > 1 else GENESIS_HASH
@@ -139,13 +151,7 @@ def test_an_intact_head_mac_verifies_and_an_emptied_one_does_not():
 def test_delete_tail_and_replay_a_saved_head_is_caught_by_the_checkpoint():
     """A writer who copied the head row (with its MAC) when event #3 was last can put it back after
     deleting the tail: only a checkpoint signed after #5 tells."""
-    _events(3)
-    saved = _saved_head()
-    _events(2)
-    checkpoint_create()
-    drop_guards()
-    AuditEvent.objects.filter(id__gte=4).delete()
-    _replay_head(saved)
+    _truncate_after_checkpoint_replaying_the_head()
     assert _verify_fails() == "审计链被破坏:检查点 #1 指向的事件 #5 已不存在或被改写"
 
 
@@ -216,13 +222,7 @@ def test_head_row_rewritten():
 
 def test_forged_checkpoint_signature(tmp_path, signing_key_files):
     """The writer truncates and re-signs the checkpoint over the new head; the signature does not hold."""
-    _events(3)
-    saved = _saved_head()  # the head row copied when #3 was last: its MAC holds (see the replay test)
-    _events(2)
-    checkpoint_create()
-    drop_guards()
-    AuditEvent.objects.filter(id__gte=4).delete()
-    _replay_head(saved)
+    _truncate_after_checkpoint_replaying_the_head()
     AuditCheckpoint.objects.filter(pk=1).update(
         event_id=3, head_hash=AuditEvent.objects.get(pk=3).hash, signature="ab" * 64
     )
@@ -231,13 +231,7 @@ def test_forged_checkpoint_signature(tmp_path, signing_key_files):
 
 def test_checkpoint_signed_with_the_attackers_own_key(tmp_path, signing_key_files):
     """A checkpoint re-signed with another key names another fingerprint than the published key's."""
-    _events(3)
-    saved = _saved_head()  # the head row copied when #3 was last: its MAC holds (see the replay test)
-    _events(2)
-    checkpoint_create()
-    drop_guards()
-    AuditEvent.objects.filter(id__gte=4).delete()
-    _replay_head(saved)
+    _truncate_after_checkpoint_replaying_the_head()
     own = Ed25519PrivateKey.generate()
     claim = audit.CheckpointClaim(
         1,
@@ -311,13 +305,7 @@ def test_unreadable_downloads_are_refused_in_chinese(tmp_path):
 
 def test_next_checkpoint_refuses_after_truncation_below_the_previous_one():
     """Checkpoints check incrementally from the previous one: its event must still be there."""
-    _events(3)
-    saved = _saved_head()  # the head row copied when #3 was last: its MAC holds (see the replay test)
-    _events(2)
-    checkpoint_create()
-    drop_guards()
-    AuditEvent.objects.filter(id__gte=4).delete()
-    _replay_head(saved)
+    _truncate_after_checkpoint_replaying_the_head()
     with pytest.raises(CommandError, match="检查点 #1 指向的事件 #5 已不存在或被改写"):
         call_command("audit", "checkpoint")
 
