@@ -81,8 +81,10 @@ MIDDLEWARE = [
     "dudao.common.no_store.NoStoreMiddleware",  # SEC-3: no cached copies of personal data
     "django.contrib.messages.middleware.MessageMiddleware",
     "dudao.accounts.middleware.SessionPolicyMiddleware",
+    "dudao.accounts.break_glass.BreakGlassAuditMiddleware",  # SEC-2: every superuser request is audited
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dudao.web.page_errors.ApplicationErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "dudao.urls"
@@ -145,6 +147,10 @@ DUDAO_LOGIN_LOCK_MINUTES = int(os.environ.get("DUDAO_LOGIN_LOCK_MINUTES", "15"))
 # attempt waits 1, 2, 4 … seconds (at most the cap) after the last failure, or is refused unprocessed.
 DUDAO_LOGIN_ADDRESS_FREE_FAILURES = int(os.environ.get("DUDAO_LOGIN_ADDRESS_FREE_FAILURES", "5"))
 DUDAO_LOGIN_ADDRESS_MAX_DELAY = int(os.environ.get("DUDAO_LOGIN_ADDRESS_MAX_DELAY", "300"))
+# SEC-2: every request of a superuser is audited (dudao.accounts.break_glass); always on in production.
+DUDAO_AUDIT_SUPERUSER_REQUESTS = PRODUCTION or os.environ.get("DUDAO_AUDIT_SUPERUSER_REQUESTS", "1") == "1"
+# SEC-3: distinct full ID numbers a reader without the reveal right may look up per rolling hour.
+DUDAO_ID_LOOKUP_LIMIT = int(os.environ.get("DUDAO_ID_LOOKUP_LIMIT", "20"))
 # Two-factor login (TOTP) for administrator roles; may be switched off outside production only.
 DUDAO_REQUIRE_2FA = PRODUCTION or os.environ.get("DUDAO_REQUIRE_2FA", "1") == "1"
 # Sessions end after 8 hours whatever happens, and after this many idle minutes.

@@ -42,6 +42,13 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _superuser_reads_unaudited(settings):
+    """The suite uses the superuser as an all-seeing test user, and "nothing was written" checks count
+    audit rows; the break-glass request trail is tested with this on in tests/accounts/test_break_glass.py."""
+    settings.DUDAO_AUDIT_SUPERUSER_REQUESTS = False
+
+
 @pytest.fixture
 def province(db):
     return f.RegionFactory(code="360000", name="江西省", kind="province")

@@ -14,10 +14,9 @@ from dudao.accounts.permissions import (
     is_superuser,
     region_prefix,
 )
-from dudao.common import pii
 from dudao.common.errors import NotFound
 
-from . import domain
+from . import domain, id_lookup
 from .models import (
     CardStatus,
     Examiner,
@@ -154,18 +153,10 @@ def get_or_404(qs: QuerySet, pk) -> object:
 # --------------------------------------------------------------------------------------- search
 
 
-def _id_indexes_or_none(q: str) -> list[str] | None:
-    """Blind indexes of `q` (every configured key) when it looks like a full resident ID number."""
-    number = domain.normalise_id_number(q)
-    if len(number) == 18 and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X"):
-        return pii.blind_index_candidates(number)
-    return None
-
-
-def person_keyword_q(q: str, prefix: str = "") -> Q:
-    """Name contains `q`, or the exact ID number equals `q` (through the blind index)."""
+def person_keyword_q(user, q: str, prefix: str = "") -> Q:
+    """Name contains `q`, or the exact ID number equals `q` (blind index; metered for non-reveal readers)."""
     cond = Q(**{f"{prefix}name__icontains": q})
-    indexes = _id_indexes_or_none(q)
+    indexes = id_lookup.lookup_indexes(user, q)
     if indexes:
         cond |= Q(**{f"{prefix}id_number_index__in": indexes})
     return cond
@@ -213,7 +204,7 @@ def supervisor_list(user, filters: SupervisorFilters | None = None, *, at: dt.da
     if f.q:
         q = f.q.strip()
         qs = qs.filter(
-            person_keyword_q(q, "person__")
+            person_keyword_q(user, q, "person__")
             | Q(Exists(SupervisorCard.objects.filter(supervisor=OuterRef("pk"), number__icontains=q)))
         )
     if f.kind:
@@ -254,7 +245,7 @@ def examiner_list(user, filters: ExaminerFilters | None = None, *, at: dt.date |
     if f.q:
         q = f.q.strip()
         qs = qs.filter(
-            person_keyword_q(q, "person__")
+            person_keyword_q(user, q, "person__")
             | Q(Exists(ExaminerCard.objects.filter(examiner=OuterRef("pk"), number__icontains=q)))
         )
     if f.status == "active":
@@ -289,16 +280,16 @@ def examiner_cards_prefetch(to_attr: str | None = None) -> Prefetch:
 def person_list(user, q: str = "") -> QuerySet[Person]:
     qs = persons_for(user).select_related("employer", "registered_by")
     if q:
-        qs = qs.filter(person_keyword_q(q.strip()))
+        qs = qs.filter(person_keyword_q(user, q.strip()))
     return qs.order_by("-id")
 
 
 def find_person_by_id_number(user, id_number: str) -> Person | None:
     """Exact lookup through the blind index, inside the user's scope."""
-    number = domain.normalise_id_number(id_number)
-    if not number:
+    indexes = id_lookup.lookup_indexes(user, id_number)
+    if not indexes:
         return None
-    return persons_for(user).filter(id_number_index__in=pii.blind_index_candidates(number)).first()
+    return persons_for(user).filter(id_number_index__in=indexes).first()
 
 
 def supervisor_card_list(user, *, supervisor: int | None = None, q: str = "", state: str = "") -> QuerySet:
@@ -306,7 +297,9 @@ def supervisor_card_list(user, *, supervisor: int | None = None, q: str = "", st
     if supervisor:
         qs = qs.filter(supervisor_id=supervisor)
     if q:
-        qs = qs.filter(Q(number__icontains=q.strip()) | person_keyword_q(q.strip(), "supervisor__person__"))
+        qs = qs.filter(
+            Q(number__icontains=q.strip()) | person_keyword_q(user, q.strip(), "supervisor__person__")
+        )
     if state:
         qs = qs.filter(_stored_state_q(state, today(), examiner=False))
     return qs.order_by("-issued_on", "-id")
@@ -323,7 +316,9 @@ def examiner_card_list(user, *, examiner: int | None = None, q: str = "", state:
     if examiner:
         qs = qs.filter(examiner_id=examiner)
     if q:
-        qs = qs.filter(Q(number__icontains=q.strip()) | person_keyword_q(q.strip(), "examiner__person__"))
+        qs = qs.filter(
+            Q(number__icontains=q.strip()) | person_keyword_q(user, q.strip(), "examiner__person__")
+        )
     if state:
         qs = qs.filter(_stored_state_q(state, today(), examiner=True))
     return qs.order_by("-issued_on", "-id")
@@ -370,7 +365,8 @@ def relation_list(
         qs = qs.filter(withdrawn_on__isnull=True)
     if q:
         qs = qs.filter(
-            person_keyword_q(q.strip(), "person__") | person_keyword_q(q.strip(), "other_person__")
+            person_keyword_q(user, q.strip(), "person__")
+            | person_keyword_q(user, q.strip(), "other_person__")
         )
     return qs.order_by("-id")
 

@@ -52,7 +52,7 @@ from .permissions import (
     can_manage_examiner_target,
     can_manage_supervisor_target,
 )
-from .selectors import card_facts, persons_for, today
+from .selectors import card_facts, find_person_by_id_number, persons_for, today
 
 
 class _Unset:
@@ -331,11 +331,8 @@ def person_reveal_id(*, actor, person: Person) -> str:
 
 
 def person_find_by_id_number(*, actor, id_number: str) -> Person | None:
-    """Exact lookup by ID number through the blind index, inside the actor's data scope."""
-    number = domain.normalise_id_number(id_number)
-    if not number:
-        return None
-    return persons_for(actor).filter(id_number_index__in=pii.blind_index_candidates(number)).first()
+    """Exact lookup by ID number through the blind index, inside the actor's data scope (metered, SEC-3)."""
+    return find_person_by_id_number(actor, id_number)
 
 
 def may_create_supervisors(actor) -> bool:
@@ -356,7 +353,8 @@ def resolve_person_input(
     existing = person_find_by_id_number(actor=actor, id_number=id_number) if _clean_text(id_number) else None
     if existing is not None:
         if _clean_text(name) and _clean_text(name) != existing.name:
-            raise _fail("name", f"该身份证号已登记为「{existing.name}」,与所填姓名不一致,请核对")
+            # SEC-3: never echo the registered name; it would turn this form into a name-by-ID oracle.
+            raise _fail("name", "该身份证号已登记,但与所填姓名不一致,请核对姓名和身份证号")
         return existing, None
     data = {
         "name": name,

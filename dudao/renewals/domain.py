@@ -756,6 +756,11 @@ FORM_SECTIONS: tuple[SectionSpec, ...] = (
 )
 SECTIONS_BY_KEY = {s.key: s for s in FORM_SECTIONS}
 
+# SEC-3: the tables listing people; their ID numbers and phones are stored encrypted, shown masked
+# (key → (characters kept at the start, at the end)).
+PERSONAL_SECTIONS = ("managers", "examiners", "internal_supervisors")
+PERSONAL_KEYS = {"id_number": (6, 4), "phone": (3, 4)}
+
 COMMITMENT_TEXT = (
     "一、在申报职业技能等级认定机构备案中提交的有关材料均合法、真实、有效。如有不实之处,愿承担相应法律责任和由此产生的"
     "一切后果并自愿退出申报。",

@@ -213,12 +213,15 @@ def renewal_config_save(
 
 
 def _protect_pii(materials: dict[str, Any]) -> dict[str, Any]:
-    """Resident ID numbers are stored encrypted and shown masked (DESIGN: data, security)."""
-    for section in ("managers", "examiners", "internal_supervisors"):
+    """People's ID numbers and phones in the form are stored encrypted and shown masked (SEC-3)."""
+    for section in domain.PERSONAL_SECTIONS:
         for row in materials.get(section, []):
-            number = row.pop("id_number", "")
-            row["id_number_masked"] = mask_middle(number, 6, 4) if number else ""
-            row["id_number_encrypted"] = pii.encrypt(number) if number else ""
+            for key, mask in domain.PERSONAL_KEYS.items():
+                if key not in row and f"{key}_encrypted" in row:
+                    continue  # already protected
+                value = row.pop(key, "") or ""
+                row[f"{key}_masked"] = mask_middle(value, *mask) if value else ""
+                row[f"{key}_encrypted"] = pii.encrypt(value) if value else ""
     return materials
 
 

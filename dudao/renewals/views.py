@@ -281,11 +281,19 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _materials_view(app: RenewalApplication) -> list[dict[str, Any]]:
-    """The stored renewal form, section by section, for reading (ID numbers masked)."""
+    """The stored renewal form, section by section, for reading (ID numbers and phones masked)."""
     result = []
     for section in domain.FORM_SECTIONS:
         data = app.materials.get(section.key)
-        columns = [(s.key if s.kind != "id_number" else "id_number_masked", s) for s in section.fields]
+        columns = [
+            (
+                f"{s.key}_masked"
+                if section.key in domain.PERSONAL_SECTIONS and s.key in domain.PERSONAL_KEYS
+                else s.key,
+                s,
+            )
+            for s in section.fields
+        ]
         if section.table:
             rows = [[_display(row.get(key), spec) for key, spec in columns] for row in data or []]
             result.append({"spec": section, "headers": [s.label for _, s in columns], "rows": rows})

@@ -28,6 +28,7 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.token_revoked": "吊销 API 令牌",
     "accounts.login": "登录",
     "accounts.break_glass_login": "超级管理员登录(应急账号)",
+    "accounts.superuser.request": "超级管理员访问(应急账号)",
     "accounts.login_failed": "登录失败",
     "accounts.login_2fa_failed": "动态口令验证失败",
     "accounts.logout": "退出登录",
@@ -57,6 +58,7 @@ ACTION_LABELS: dict[str, str] = {
     "registry.batch.update": "修改评价批次",
     "registry.batch.cancel": "取消评价批次",
     # people
+    "people.person.id_lookup": "按完整身份证号查询人员",
     "person.create": "登记人员",
     "person.update": "修改人员信息",
     "person.reveal_id": "查看完整身份证号",

@@ -182,7 +182,14 @@ def materials(filing: Filing, *, self_built: bool = False, **scope_kwargs) -> di
                 "own_staff": True,
             }
         ],
-        "examiners": [{"name": "赵考评", "id_number": f.make_resident_id(8), "certificate_no": "KP-0001"}],
+        "examiners": [
+            {
+                "name": "赵考评",
+                "id_number": f.make_resident_id(8),
+                "certificate_no": "KP-0001",
+                "phone": "13912345678",
+            }
+        ],
         "internal_supervisors": [{"name": "钱督导", "id_number": f.make_resident_id(9), "own_staff": True}],
         "question_resources": [
             {

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from dudao.accounts.models import Role
+from dudao.common import pii
 from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
 from dudao.common.models import AuditEvent
 from dudao.notifications.models import Message
@@ -91,6 +92,11 @@ def test_apply_plans_the_deadline_and_notifies_the_authority(users, filing):
     assert "id_number" not in manager
     assert manager["id_number_masked"] == f.make_resident_id(7)[:6] + "********" + f.make_resident_id(7)[-4:]
     assert f.make_resident_id(7) not in str(app.materials)
+    # SEC-3: the examiners' phones likewise (issue 8 §2).
+    examiner = app.materials["examiners"][0]
+    assert "phone" not in examiner and "13912345678" not in str(app.materials)
+    assert examiner["phone_masked"] == "139****5678"
+    assert pii.decrypt(examiner["phone_encrypted"]) == "13912345678"
     from dudao.common.models import AuditEvent
 
     logged = str(list(AuditEvent.objects.values_list("before", "after")))

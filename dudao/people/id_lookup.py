@@ -1,0 +1,67 @@
+"""Exact ID-number lookups by readers without the reveal right are metered and audited (SEC-3, issue 8 §2).
+
+Such a reader sees a person's number masked (`360121********6792`) and the birth year only, which leaves
+about 33 full numbers that fit. Searching by a full number would confirm the right one, so every distinct
+full number such a reader looks up is counted (DUDAO_ID_LOOKUP_LIMIT per rolling hour, default 20) and
+written to the audit log masked: rebuilding one person's number takes hours and shows in the log.
+Repeating a number already looked up in the hour costs nothing (paging a result list is not an attack).
+Holders of the reveal right see full numbers anyway and are not metered.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from dudao.accounts.permissions import can_reveal_pii
+from dudao.accounts.throttle import TooManyRequests
+from dudao.common import audit, pii
+
+from . import domain
+
+WINDOW_SECONDS = 3600
+LIMIT_MESSAGE = "按完整身份证号查询过于频繁,请稍后再试;如需核对身份证号,请联系本级人社部门管理员"
+
+
+def full_id_number(value: str) -> str | None:
+    """The normalised number when `value` is a complete 18-character resident ID, else None."""
+    number = domain.normalise_id_number(value or "")
+    if len(number) == 18 and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X"):
+        return number
+    return None
+
+
+def lookup_indexes(user, value: str) -> list[str] | None:
+    """Blind indexes to search for `value` when it is a full ID number (metered for non-reveal readers)."""
+    number = full_id_number(value)
+    if number is None:
+        return None
+    if not can_reveal_pii(user):
+        _meter(user, number)
+    return pii.blind_index_candidates(number)
+
+
+def _meter(user, number: str) -> None:
+    """Count a distinct number against the reader's hourly allowance; refuse (429) beyond it, audit each."""
+    key = f"dudao:id-lookup:{getattr(user, 'pk', None) or 'anonymous'}"
+    now = timezone.now().timestamp()
+    digest = pii.blind_index_candidates(number)[0]
+    seen = {d: t for d, t in (cache.get(key) or {}).items() if now - t < WINDOW_SECONDS}
+    if digest in seen:
+        return
+    limit = settings.DUDAO_ID_LOOKUP_LIMIT
+    if len(seen) >= limit:
+        oldest = min(seen.values())
+        raise TooManyRequests(LIMIT_MESSAGE, retry_after=int(oldest + WINDOW_SECONDS - now) + 1)
+    seen[digest] = now
+    cache.set(key, seen, timeout=WINDOW_SECONDS)
+    with transaction.atomic():
+        audit.record(
+            actor=user,
+            action="people.person.id_lookup",
+            object_type="people.person",
+            object_label=domain.mask_id_number(number),
+            after={"id_number": domain.mask_id_number(number), "lookups_this_hour": len(seen)},
+        )
