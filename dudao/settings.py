@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dudao.common.pii_keys import pii_keys_from_env
 
@@ -24,7 +25,9 @@ DEV_SECRET_KEY = "dev-insecure-dudao-key-change-me-0123456789abcdef"  # noqa: S1
 SECRET_KEY = os.environ.get("DUDAO_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
-        raise RuntimeError("DUDAO_SECRET_KEY must be set when DUDAO_ENV=production")
+        raise ImproperlyConfigured(
+            "生产模式(DUDAO_ENV=production)必须设置 DUDAO_SECRET_KEY(至少 50 个字符的随机值)"
+        )
     SECRET_KEY = DEV_SECRET_KEY
 # Versioned keys for personal data (SEC-3, ADR 0001): DUDAO_PII_KEYS="2:…,1:…" (first is current) or
 # DUDAO_PII_KEY (version 1). Production refuses to start without one; development falls back to SECRET_KEY.

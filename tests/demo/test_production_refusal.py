@@ -58,3 +58,20 @@ def test_console_script_refuses_in_production(fresh_sqlite):
     with sqlite3.connect(database) as db:
         assert db.execute("select count(*) from accounts_user").fetchone() == (0,)
         assert db.execute("select count(*) from registry_authority").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("dropped", "named"), [("DUDAO_SECRET_KEY", "DUDAO_SECRET_KEY"), ("DUDAO_PII_KEY", "DUDAO_PII_KEYS")]
+)
+def test_production_without_its_keys_is_one_chinese_line_not_a_traceback(fresh_sqlite, dropped, named):
+    """Probe: `DUDAO_ENV=production dudao demo-data` on a machine without keys printed a Python traceback."""
+    database = fresh_sqlite("production")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUDAO_")}
+    env.update({**production_keys(database.parent), "DATABASE_URL": f"sqlite:///{database}"})
+    del env[dropped]
+    done = subprocess.run(
+        [sys.executable, "-m", "dudao.cli", "demo-data"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("dudao: 配置错误:") and named in done.stderr
