@@ -340,3 +340,30 @@ def next_batch_seq(existing_codes: Iterable[str], day: dt.date) -> int:
         if match and match.group(1) == stamp:
             highest = max(highest, int(match.group(2)))
     return highest + 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Institutions (INST-1) and venues: value rules shared by the single-row services and registry.bulk.
+INSTITUTION_PHONE_RE = re.compile(r"^[0-9+()\-\s转]{5,32}$")
+INSTITUTION_PHONE_MESSAGE = "联系电话格式不正确"
+PARENT_ORG_MESSAGE = "只有社会培训评价组织可填写上级全国性组织"  # INST-1
+VENUE_COUNTS = (("room_count", "考场数", 1), ("capacity", "容纳人数", 0), ("camera_count", "摄像头数", 0))
+
+
+def parent_org_allowed(kind: str | None, parent_org_name: str) -> bool:
+    """INST-1: only a social training-evaluation organisation names a national parent organisation."""
+    return not parent_org_name or kind == "social_org"
+
+
+def venue_count(value: object, label: str, minimum: int) -> int:
+    """A venue's room/capacity/camera count: an integer not below `minimum`; ValueError with a Chinese
+    message otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"{label}应为整数")
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ValueError(f"{label}应为整数") from None
+    if number < minimum:
+        raise ValueError(f"{label}不能小于 {minimum}")
+    return number

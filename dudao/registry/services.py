@@ -305,7 +305,7 @@ INSTITUTION_FIELDS = (
     "contact_phone",
     "is_active",
 )
-_PHONE_RE = re.compile(r"^[0-9+()\-\s转]{5,32}$")
+_PHONE_RE = domain.INSTITUTION_PHONE_RE
 
 
 def _institution_values(
@@ -740,14 +740,12 @@ def _venue_values(values: dict[str, Any]) -> dict[str, Any]:
             values[name] = _text(values[name])
     if "name" in values and not values["name"]:
         raise _field_error("name", "请填写场所名称")
-    for name, label in (("room_count", "考场数"), ("capacity", "容纳人数"), ("camera_count", "摄像头数")):
+    for name, label, minimum in domain.VENUE_COUNTS:
         if name in values:
             try:
-                values[name] = int(values[name])
-            except (TypeError, ValueError):
-                raise _field_error(name, f"{label}应为整数") from None
-            if values[name] < (1 if name == "room_count" else 0):
-                raise _field_error(name, f"{label}不能小于 {1 if name == 'room_count' else 0}")
+                values[name] = domain.venue_count(values[name], label, minimum)
+            except ValueError as exc:
+                raise _field_error(name, str(exc)) from None
     return values
 
 
