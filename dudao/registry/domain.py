@@ -84,8 +84,15 @@ def normalise_uscc(value: str) -> str:
     return stdnum_uscc.compact(value or "")
 
 
+# A code already in its compact form (what imports and forms mostly carry): stdnum's format rule as a regex,
+# so that only the check digit is computed; anything else takes stdnum's full path (and its messages).
+_USCC_COMPACT = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
 def validate_uscc(value: str, *, field_name: str = "uscc") -> str:
     """Normalised USCC or ValidationFailed with a Chinese reason (length, characters, check digit)."""
+    if value and _USCC_COMPACT.fullmatch(value) and stdnum_uscc.calc_check_digit(value) == value[-1]:
+        return value
     number = normalise_uscc(value)
     try:
         return stdnum_uscc.validate(number)

@@ -1337,11 +1337,15 @@ def _reference_occupations() -> list[tuple[str, str, str]]:
 
 @transaction.atomic
 def reference_load(*, actor=None) -> dict[str, dict[str, int]]:
-    """Load shipped reference data (34 provinces, OCC-1's sourced occupations); idempotent and audited."""
+    """Load shipped reference data (GB/T 2260 provinces, cities and counties; OCC-1's sourced occupations);
+    idempotent and audited."""
     with transaction.atomic():
-        data = (DATA_DIR / "regions.csv").read_bytes()
+        rows = [  # provinces, then the GB/T 2260 cities and counties (data/README.md: source and date)
+            *_parse_region_rows((DATA_DIR / "regions.csv").read_bytes(), "regions.csv"),
+            *_parse_region_rows((DATA_DIR / "regions_gbt2260.csv").read_bytes(), "regions_gbt2260.csv"),
+        ]
         regions = _import_regions(
-            _parse_region_rows(data, "regions.csv"),
+            rows,
             actor=actor,
             label="reference regions.csv",
             restrict=False,  # shipped data: provinces included, whoever runs the loader

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from dudao.common import imports
 from dudao.common.errors import NotFound, PermissionDenied
 from dudao.common.excel import Column, ImportFailed, RowError, error_workbook, run_import, template_workbook
 
@@ -33,14 +34,19 @@ def import_view(
     request: HttpRequest,
     *,
     columns: Sequence[Column],
-    row_service_factory: Callable[[Any], Callable[[dict[str, Any]], object]],
+    row_service_factory: Callable[[Any], Callable[[dict[str, Any]], object]] | None = None,
     template_name: str,
     success_url: str,
     sheet_name: str,
     example_rows: Sequence[Mapping[str, Any]] = (),
     extra_context: Mapping[str, Any] | None = None,
+    kind: str | None = None,
 ) -> HttpResponse:
-    """GET: the page (with `web/partials/import_form.html`); `?template=1`: the template; POST: import."""
+    """GET: the page (with `web/partials/import_form.html`); `?template=1`: the template; POST: import.
+
+    `kind` (dudao.common.imports): the import runs the kind's bulk service (every error of every row, all
+    or nothing), the same as `dudao import KIND`; otherwise `row_service_factory` row by row.
+    """
     context: dict[str, Any] = {"columns": columns, "sheet_name": sheet_name, **(extra_context or {})}
     if request.method == "GET" and request.GET.get("template"):
         data = template_workbook(columns, sheet_name=sheet_name, example_rows=example_rows)
@@ -60,8 +66,10 @@ def import_view(
         failure = ImportFailed(message, errors=[RowError(0, "", message)])
     if failure is None:
         try:
-            row_service = row_service_factory(request.user)
-            count = run_import(upload.read(), columns, row_service)
+            if kind is not None:
+                count = imports.run(kind, upload.read(), actor=request.user, filename=upload.name).rows
+            else:
+                count = run_import(upload.read(), columns, row_service_factory(request.user))
         except ImportFailed as exc:
             failure = exc
         except PermissionDenied as exc:
