@@ -269,6 +269,21 @@ def _allocate_ids(connection, model: type[models.Model], count: int) -> list[int
         return list(range(start, start + count))
 
 
+def _prepared(field: models.Field, connection: Any) -> Callable[[Any], Any]:
+    """Django's preparation of one field's value; the last result is reused for the same value object (the
+    timestamps of one insert are one object)."""
+    last: list[Any] = [object(), None]
+    attname = field.attname
+
+    def get(obj: Any) -> Any:
+        value = getattr(obj, attname)
+        if value is not last[0]:
+            last[0], last[1] = value, field.get_db_prep_save(value, connection=connection)
+        return last[1]
+
+    return get
+
+
 def insert(model: type[models.Model], rows: list[models.Model], batch_size: int = 5000) -> list[models.Model]:
     """Insert model instances with one prepared statement run over all rows (executemany): bulk_create
     without its per-value SQL compilation. Primary keys are allocated first, so rows know their id.
@@ -299,9 +314,7 @@ def insert(model: type[models.Model], rows: list[models.Model], batch_size: int 
         if type(field) in _PLAIN_FIELDS or (field.is_relation and type(field.target_field) in _PLAIN_FIELDS):
             getters.append(operator.attrgetter(field.attname))
         else:
-            getters.append(
-                lambda obj, f=field: f.get_db_prep_save(getattr(obj, f.attname), connection=connection)
-            )
+            getters.append(_prepared(field, connection))
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608

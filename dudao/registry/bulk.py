@@ -49,6 +49,9 @@ _INSTITUTION_TEXT = (
 )
 
 
+_KINDS = frozenset(Institution.Kind.values)
+
+
 def _visible_authorities(actor) -> dict[str, Authority]:
     return {a.code: a for a in selectors.authorities_for(actor).select_related("region")}
 
@@ -82,7 +85,7 @@ def _institution_row(
     if values["contact_phone"] and not domain.INSTITUTION_PHONE_RE.match(values["contact_phone"]):
         fail("contact_phone", domain.INSTITUTION_PHONE_MESSAGE)
     kind = text(row.get("kind"))
-    if kind not in Institution.Kind.values:
+    if kind not in _KINDS:
         fail("kind", f"机构类型「{kind}」无效" if kind else "请选择机构类型")
     uscc = ""
     try:

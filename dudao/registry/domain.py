@@ -79,14 +79,16 @@ def validate_occupation_code(code: str, *, field_name: str = "code") -> str:
 # Unified social credit code (INST-1): checksum by python-stdnum, never hand-written.
 
 
-def normalise_uscc(value: str) -> str:
-    """Upper-case, spaces and dashes removed."""
-    return stdnum_uscc.compact(value or "")
-
-
 # A code already in its compact form (what imports and forms mostly carry): stdnum's format rule as a regex,
 # so that only the check digit is computed; anything else takes stdnum's full path (and its messages).
 _USCC_COMPACT = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
+def normalise_uscc(value: str) -> str:
+    """Upper-case, spaces and dashes removed."""
+    if value and _USCC_COMPACT.fullmatch(value):
+        return value  # already compact
+    return stdnum_uscc.compact(value or "")
 
 
 def validate_uscc(value: str, *, field_name: str = "uscc") -> str:
