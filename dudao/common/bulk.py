@@ -8,6 +8,7 @@ one audit event per row (`audit.record_many`), all in the caller's transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,6 +32,7 @@ class BulkResult:
     rows: int
     created: int
     updated: int = 0
+    objects: list = dataclasses.field(default_factory=list, repr=False)  # the created rows, in input order
 
 
 @dataclass(frozen=True)
@@ -270,8 +272,9 @@ def _allocate_ids(connection, model: type[models.Model], count: int) -> list[int
 
 
 def _prepared(field: models.Field, connection: Any) -> Callable[[Any], Any]:
-    """Django's preparation of one field's value; the last result is reused for the same value object (the
-    timestamps of one insert are one object)."""
+    """Django's preparation of a timestamp; the last result is reused for the same value object (the
+    timestamps of one insert are one object). Only for plain DateTimeFields: an encrypting field must
+    encrypt every value anew."""
     last: list[Any] = [object(), None]
     attname = field.attname
 
@@ -282,6 +285,20 @@ def _prepared(field: models.Field, connection: Any) -> Callable[[Any], Any]:
         return last[1]
 
     return get
+
+
+def _link_saved_parents(field: models.ForeignKey, rows: list[models.Model]) -> None:
+    """A row built before its parent was inserted holds the parent object but no id yet (bulk_create's
+    `_prepare_related_fields_for_save` does the same): take the id now, refuse an unsaved parent."""
+    attname = field.attname
+    for obj in rows:
+        if getattr(obj, attname) is None and field.is_cached(obj):
+            parent = field.get_cached_value(obj)
+            if parent is None:
+                continue
+            if parent.pk is None:
+                raise ValueError(f"{field.name}: the related row was not saved first")
+            setattr(obj, attname, getattr(parent, field.target_field.attname))
 
 
 def insert(model: type[models.Model], rows: list[models.Model], batch_size: int = 5000) -> list[models.Model]:
@@ -303,6 +320,9 @@ def insert(model: type[models.Model], rows: list[models.Model], batch_size: int 
         for obj, pk_value in zip(missing, _allocate_ids(connection, model, len(missing)), strict=True):
             setattr(obj, pk.attname, pk_value)
     fields = list(meta.concrete_fields)
+    for field in fields:
+        if field.is_relation and field.many_to_one:
+            _link_saved_parents(field, rows)
     now = timezone.now()
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -313,8 +333,12 @@ def insert(model: type[models.Model], rows: list[models.Model], batch_size: int 
     for field in fields:
         if type(field) in _PLAIN_FIELDS or (field.is_relation and type(field.target_field) in _PLAIN_FIELDS):
             getters.append(operator.attrgetter(field.attname))
-        else:
+        elif type(field) is models.DateTimeField:
             getters.append(_prepared(field, connection))
+        else:
+            getters.append(
+                lambda obj, f=field: f.get_db_prep_save(getattr(obj, f.attname), connection=connection)
+            )
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608

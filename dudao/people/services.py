@@ -1147,3 +1147,11 @@ def relation_withdraw(*, actor, relation: Relation, row_version: int | None = No
         actor=actor, action="relation.withdraw", obj=relation, before=before, after=audit.snapshot(relation)
     )
     return relation
+
+
+# Public names of the rules the bulk writers share (people.bulk, dudao.demo.bulk).
+card_dates = _card_dates  # EXAM-2 / SUP-3 issue and validity dates
+resolve_card_issuer = _resolve_issuer  # SUP-3
+supervisor_owner = _supervisor_owner  # SUP-1
+clean_qualification = _clean_qualification  # SUP-2
+scopes_snapshot = _scopes_snapshot

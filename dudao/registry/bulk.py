@@ -158,7 +158,7 @@ def institutions_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResu
     if not dry_run:
         insert(Institution, objects)
         audit.record_many(actor=actor, action="registry.institution.create", objects=objects)
-    return BulkResult(rows=len(rows), created=len(objects))
+    return BulkResult(rows=len(rows), created=len(objects), objects=objects)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def occupations_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResul
     if not dry_run:
         insert(Occupation, objects)
         audit.record_many(actor=actor, action="registry.occupation.create", objects=objects)
-    return BulkResult(rows=len(rows), created=len(objects))
+    return BulkResult(rows=len(rows), created=len(objects), objects=objects)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -270,4 +270,4 @@ def venues_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
     if not dry_run:
         insert(Venue, objects)
         audit.record_many(actor=actor, action="registry.venue.create", objects=objects)
-    return BulkResult(rows=len(rows), created=len(objects))
+    return BulkResult(rows=len(rows), created=len(objects), objects=objects)

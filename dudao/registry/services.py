@@ -1383,3 +1383,8 @@ def reference_load(*, actor=None) -> dict[str, dict[str, int]]:
             else:
                 occ["unchanged"] += 1
     return {"regions": regions, "occupations": occ}
+
+
+# Public names of the rules the bulk writers share (registry.bulk, dudao.demo.bulk): INST-3/EXAM-2/3 checks.
+examiners_with_cards = _examiners_with_cards
+examiner_problem = _examiner_problem
