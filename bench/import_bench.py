@@ -192,6 +192,51 @@ def bench_backend(backend: str, path: Path, rows: int) -> dict[str, Any] | None:
     }
 
 
+EXPLAINED = """
+导入全过程 = 一个 `dudao import institutions FILE --as USER --json` 进程:启动 Django、压缩包安全检查、
+python-calamine 读取、逐行校验全部规则(统一社会信用代码 stdnum 校验与唯一、区划在主管机构辖区内、
+用户权限与数据范围、单行字段、字段长度)、分批写入、每行一条审计事件(HMAC 链)、全部成功或全部不写。
+墙钟时间含等待 CPU 的时间:本机 2 核由多个会话共用,负载见“负载”列;CPU 时间为导入进程自身的
+用户+系统时间(PostgreSQL 服务器进程的时间不在内)。
+
+End to end = one `dudao import institutions FILE --as USER --json` process: Django start-up, the
+archive guard, python-calamine's read, every rule per row (USCC checked by stdnum and unique, region
+inside the authority's jurisdiction, the user's permission and scope, one-line fields, lengths), batched
+inserts, one audit event per row (HMAC chain), all or nothing. Wall clock includes waiting for a core
+(2 cores shared by several sessions: see the load column); CPU is the import process's own user+system
+time (not the PostgreSQL server's).
+"""
+
+
+def section(report: dict[str, Any]) -> str:
+    """The docs/performance.md section for one run (bench/run.py appends it; Chinese, then English)."""
+    if not report or "backends" not in report:
+        return ""
+    lines = [
+        "## Excel 导入基准 / Import benchmark (issue 9 §2)",
+        "",
+        f"命令 command: `{report.get('command', '.venv/bin/python -m bench.import_bench')}`"
+        "(`make bench` 也会调用 / also run by `make bench`)。",
+        f"{report.get('date', '')}:{report['rows']:,} 行评价机构(模板列,区县代码取自 GB/T 2260 参考数据),"
+        f"文件 {report['file_mb']} MB / {report['rows']:,} institution rows in the template's columns, "
+        f"{report['file_mb']} MB file.",
+        "",
+        *EXPLAINED.strip().splitlines(),
+        "",
+        "| 数据库 DB | python-calamine 单独读取 read alone | 导入全过程 import (wall) | 行/秒 rows/s (wall) "
+        "| 导入进程 CPU | 行/CPU 秒 rows per CPU s | 峰值内存 peak RSS | 负载 load | `audit verify` |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for b in report["backends"]:
+        lines.append(
+            f"| {'SQLite' if b['backend'] == 'sqlite' else 'PostgreSQL'} | {report['calamine_read_s']} s "
+            f"| {b['import_s']} s | {b['rows_per_s']:,} | {b.get('cpu_s', '?')} s "
+            f"| {b.get('rows_per_cpu_s', 0):,} | {b['peak_rss_mb']} MB | {b.get('load_before', '?')} "
+            f"| {'通过 ok' if b['audit_verify_ok'] else '失败 FAILED'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -209,6 +254,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     report: dict[str, Any] = {
+        "command": ".venv/bin/python -m bench.import_bench "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "rows": args.rows,
         "file_mb": round(len(data) / 1048576, 1),
         "generate_s": round(generated_s, 1),
