@@ -209,8 +209,8 @@ def _card_regex(kind: str) -> str | None:
 
 
 def _resolve_scopes(entries: list[tuple[Any, tuple[int, ...]]]) -> list[tuple[Any, str, tuple[int, ...]]]:
-    """people.services._resolve_scopes for entries that already carry Occupation rows (that function
-    builds an occupation query on every call, even when it has no codes to look up)."""
+    """The scope resolution of people.services (examiner_card_issue) for entries that already carry
+    Occupation rows (that function queries occupations on every call, even with no codes to look up)."""
     if not entries:
         raise _fail("scopes", "请至少填写一项考评范围(职业及等级)")
     result, seen = [], set()
