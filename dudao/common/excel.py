@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .domain import mask_middle
 from .errors import ApplicationError, ValidationFailed, validation_error_from_django
 from .request_limits import has_control_character
 from .upload_guard import (
@@ -67,6 +68,8 @@ class Column:
     choices: Mapping[str, str] | None = None  # label → value, for kind="choice"
     help: str = ""
     max_length: int | None = None
+    # Personal data (ID numbers): an error report shows the value masked, never whole (SEC-3).
+    secret: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -538,10 +541,23 @@ def _row_errors(
     return [RowError(row, "", exc.message)]
 
 
+def _masked(errors: Sequence[RowError], columns: Sequence[Column]) -> list[RowError]:
+    secret = {c.header for c in columns if c.secret}
+    if not secret:
+        return list(errors)
+    return [
+        RowError(e.row, e.column, e.message, mask_middle(e.value, 6, 4))
+        if e.column in secret and e.value
+        else e
+        for e in errors
+    ]
+
+
 def _sorted_errors(errors: Sequence[RowError], columns: Sequence[Column]) -> list[RowError]:
-    """By row, then by the column's position in the sheet; whole-row errors last in their row (stable)."""
+    """By row, then by the column's position in the sheet; whole-row errors last in their row (stable).
+    Values of secret columns are masked."""
     position = {c.header: i for i, c in enumerate(columns)}
-    ordered = sorted(errors, key=lambda e: (e.row, position.get(e.column, len(columns))))
+    ordered = sorted(_masked(errors, columns), key=lambda e: (e.row, position.get(e.column, len(columns))))
     return _ErrorList(ordered, dropped=getattr(errors, "dropped", 0))
 
 

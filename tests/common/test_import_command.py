@@ -231,3 +231,37 @@ def test_text_errors_go_to_stderr_in_chinese(tmp_path, users):
     code, _out, err = run("institutions", str(path), "--as", users[Role.AUTHORITY_STAFF].username)
     assert code == 2
     assert "第 2 行「所在区划代码」:所在区划不存在(填写的值:999999)" in err
+
+
+def test_every_kind_is_importable_from_the_console(tmp_path, users, institution):
+    """regions (own reader), venues and persons dispatch to their app's services with the user's rights."""
+    from dudao.people.excel import PERSON_COLUMNS
+    from dudao.people.models import Person
+    from dudao.registry.imports import VENUE_COLUMNS
+    from dudao.registry.services import REGION_COLUMNS
+    from tests.people.helpers import resident_id
+
+    admin = users[Role.AUTHORITY_ADMIN].username
+    regions = write(tmp_path, REGION_COLUMNS, [{"code": "360100", "name": "南昌市"}], "regions.xlsx")
+    code, out, _ = run("regions", str(regions), "--as", admin, "--json")
+    assert code == 0 and json.loads(out)["created"] == 1
+    assert rm.Region.objects.filter(code="360100").exists()
+
+    venues = write(
+        tmp_path, VENUE_COLUMNS, [{"institution_uscc": institution.uscc, "name": "一号考场"}], "v.xlsx"
+    )
+    code, out, _ = run("venues", str(venues), "--as", admin, "--json")
+    assert code == 0 and json.loads(out)["created"] == 1
+    assert rm.Venue.objects.filter(name="一号考场", institution=institution).exists()
+
+    before = Person.objects.count()
+    persons = write(tmp_path, PERSON_COLUMNS, [{"name": "李四", "id_number": resident_id(11)}], "p.xlsx")
+    code, out, _ = run("persons", str(persons), "--as", admin, "--json", "--dry-run")
+    assert code == 0 and Person.objects.count() == before
+    code, out, _ = run("persons", str(persons), "--as", admin, "--json")
+    assert code == 0 and Person.objects.count() == before + 1
+
+
+def test_unknown_kind_is_refused(tmp_path, users):
+    with pytest.raises(CommandError):
+        call_command("import", "nonsense", str(tmp_path / "x.xlsx"), "--as", "root")

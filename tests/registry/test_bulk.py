@@ -319,3 +319,19 @@ def test_import_run_reports_cell_and_rule_errors_together(users):
         imports.run("institutions", data, actor=users[Role.AUTHORITY_STAFF])
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "机构类型"), (3, "统一社会信用代码")]
     assert exc.value.errors[0].value == "不存在的类型"
+
+
+def test_id_numbers_in_error_reports_are_masked(users):
+    """SEC-3: a bad ID number is reported masked (row, column and message as usual), never whole."""
+    from dudao.common.excel import export_workbook
+    from dudao.people.excel import PERSON_COLUMNS
+    from tests.people.helpers import wrong_check_digit
+
+    bad = wrong_check_digit(resident_id(7, "360102", "19850101"))
+    data = export_workbook(PERSON_COLUMNS, [{"name": "张三", "id_number": bad}], sheet_name="人员")
+    with pytest.raises(ImportFailed) as exc:
+        imports.run("persons", data, actor=users[Role.AUTHORITY_STAFF])
+    (error,) = exc.value.errors
+    assert (error.row, error.column) == (2, "身份证号")
+    assert error.value == bad[:6] + "********" + bad[-4:]
+    assert bad not in str(exc.value.detail)
