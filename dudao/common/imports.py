@@ -75,9 +75,7 @@ class ImportResult:
             "updated": self.updated,
             "seconds": round(self.seconds, 3),
         }
-        if self.dry_run:
-            data["dry_run"] = True
-        return data
+        return data  # exactly these keys (the console contract), dry run or not
 
 
 class _DryRun(Exception):
