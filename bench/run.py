@@ -10,7 +10,8 @@
    it was built (with that date); `--rebuild` measures again.
 2. Measures the registry list APIs and the INST-3 scope check on each database (`bench/registry_bench.py`,
    its own process per database, Django test Client in-process).
-3. Runs the scorecards bench (`bench/scorecards_bench.py`) and, when present, the draw bench.
+3. Runs the scorecards bench (`bench/scorecards_bench.py`), when present the draw bench, and the import
+   bench (`bench/import_bench.py`: `dudao import institutions` of 100,000 rows on both databases).
 4. Prints a table and (full runs, or `--docs PATH`) writes docs/performance.md.
 `--quick`: the small scale, 20 requests, no PostgreSQL, no draw bench, no docs: a smoke run for tests.
 """
@@ -668,6 +669,19 @@ Time per step at province scale: see the step table in the Chinese section.
 """
 
 
+def imports(quick: bool, no_pg: bool) -> dict[str, Any]:
+    """`dudao import institutions` end to end (bench/import_bench.py): 100,000 rows on both databases."""
+    args = [sys.executable, "-m", "bench.import_bench", "--json"]
+    args += (
+        ["--rows", "2000", "--backend", "sqlite"] if quick else ["--backend", "sqlite" if no_pg else "both"]
+    )
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=3600, env=_env(""))
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return {"error": f"import bench exited {done.returncode}: {done.stderr.strip()[-300:]}"}
+
+
 def render(report: dict[str, Any], rows) -> str:
     """docs/performance.md: Chinese first, then English; figures from `report`, explanations fixed."""
     m = report["machine"]
@@ -762,6 +776,11 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         + "\n".join(_history_lines(history or [history_entry(report)]))
         + "\n"
     )
+    from bench import import_bench
+
+    section = import_bench.section(report.get("imports") or {})
+    if section:
+        text += "\n" + section
     path.write_text(text, encoding="utf-8")
 
 
@@ -829,6 +848,7 @@ def main(argv: list[str] | None = None) -> int:
     report["scorecards"] = scorecards(1000 if args.quick else 10_000)
     report["draw"] = draw(args.quick)
     report["evaluation_document"] = evaluation_document(args.quick)
+    report["imports"] = imports(args.quick, args.no_pg)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = table(report)
     if args.json:

@@ -197,6 +197,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # ---- Uploads and request size (issue 8 §1: hostile files and requests) ------------------------------
 # Evidence and uploads are never served from MEDIA_URL: only through permission-checked views.
 # One uploaded file (evidence, attachment, import) at most:
+# Excel imports of files above this size run as a background task with a progress page (django-tasks).
+DUDAO_IMPORT_BACKGROUND_BYTES = int(os.environ.get("DUDAO_IMPORT_BACKGROUND_BYTES", str(512 * 1024)))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # A whole request body at most (all files and fields of one submission): larger bodies are refused with
 # 413 from their Content-Length before they are read (dudao.common.request_limits).

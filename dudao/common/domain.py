@@ -23,9 +23,13 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+# One encoder for every call (json.dumps with options builds a new one each time; same output).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
 def canonical_json(value: Any) -> str:
     """Deterministic JSON: sorted keys, no spaces, UTF-8 text (hash input for audit and draws)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+    return _CANONICAL.encode(value)
 
 
 def preferred_hash_algorithm() -> str:
@@ -80,9 +84,14 @@ def audit_event_mac(key: bytes, prev_hash: str, payload: dict[str, Any], algorit
 
     `algorithm` is the recorded name (`hmac-sm3`); the message is the same as the unkeyed format's.
     """
+    return audit_event_mac_text(key, prev_hash, canonical_json(payload), algorithm)
+
+
+def audit_event_mac_text(key: bytes, prev_hash: str, payload_json: str, algorithm: str) -> str:
+    """`audit_event_mac` from the payload's canonical JSON text (bulk appends build that text once)."""
     if not algorithm.startswith(HMAC_PREFIX):
         raise ValueError(f"not a keyed algorithm: {algorithm}")
-    message = (prev_hash + "|" + canonical_json(payload)).encode("utf-8")
+    message = (prev_hash + "|" + payload_json).encode("utf-8")
     return hmac.new(key, message, algorithm.removeprefix(HMAC_PREFIX)).hexdigest()
 
 

@@ -12,7 +12,7 @@ import decimal
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import python_calamine
@@ -22,15 +22,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .domain import mask_middle
 from .errors import ApplicationError, ValidationFailed, validation_error_from_django
+from .request_limits import has_control_character
 from .upload_guard import (
     MAX_CELL_CHARS,
-    MAX_SHEET_COLUMNS,
-    MAX_SHEET_ROWS,
     DamagedArchive,
+    SheetLimits,
     UnsafeFile,
     check_zip,
     excerpt,
+    sheet_limits,
 )
 
 KINDS = ("text", "int", "decimal", "date", "datetime", "bool", "choice", "list_int")
@@ -66,6 +68,8 @@ class Column:
     choices: Mapping[str, str] | None = None  # label → value, for kind="choice"
     help: str = ""
     max_length: int | None = None
+    # Personal data (ID numbers): an error report shows the value masked, never whole (SEC-3).
+    secret: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -81,6 +85,9 @@ class RowError:
     row: int  # Excel row number (header is row 1); 0 for problems with the file itself
     column: str  # header text ("" for whole-row or whole-file errors)
     message: str  # Chinese
+    # The bad value, shortened (never more than a short excerpt, issue 8 §1); not part of equality: an
+    # error is the same error whatever was typed.
+    value: str = field(default="", compare=False)
 
 
 class ImportFailed(ValidationFailed):
@@ -103,7 +110,10 @@ class ImportFailed(ValidationFailed):
 
     @property
     def errors(self) -> list[RowError]:
-        return [RowError(int(d["row"]), str(d["column"]), str(d["message"])) for d in (self.detail or [])]
+        return [
+            RowError(int(d["row"]), str(d["column"]), str(d["message"]), str(d.get("value") or ""))
+            for d in (self.detail or [])
+        ]
 
 
 # A hostile sheet can hold a bad value in every one of its cells: the report lists this many (issue 8 §1).
@@ -297,6 +307,19 @@ def _cast_list_int(value: Any) -> list[int]:
     return result
 
 
+def shown(value: Any) -> str:
+    """A cell value as an error report shows it: text, at most a short excerpt ("" for a blank cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value == int(value) and abs(value) < _EXCEL_MAX_EXACT:
+        value = int(value)
+    elif isinstance(value, dt.datetime | dt.date):
+        value = _cast_text(value)
+    elif isinstance(value, list | tuple):
+        value = ",".join(str(v) for v in value)
+    return excerpt(str(value).strip())
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -307,6 +330,8 @@ def cast_cell(value: Any, column: Column) -> Any:
         return None
     if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
         raise _CellError(f"内容过长({len(value):,} 个字符,上限 {MAX_CELL_CHARS:,}):「{excerpt(value)}」")
+    if isinstance(value, str) and has_control_character(value):
+        raise _CellError("含有不允许的控制字符(如从其他系统复制来的不可见字符),请删除后重试")
     kind = column.kind
     if kind == "text":
         result: Any = _cast_text(value)
@@ -333,9 +358,16 @@ EXAMPLE_SHEET_NAME = "填写示例"
 GUIDE_SHEET_NAME = "填写说明"
 
 
-def _load_sheet(data: bytes, *, name: str | None = None) -> list[list[Any]]:
+def _load_sheet(
+    data: bytes,
+    *,
+    name: str | None = None,
+    limits: SheetLimits | None = None,
+    max_bytes: int | None = None,
+) -> list[list[Any]]:
     """Raw rows of the first sheet (or of the sheet called `name`); file problems raise ImportFailed."""
-    max_bytes = int(getattr(settings, "DUDAO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+    if max_bytes is None:
+        max_bytes = int(getattr(settings, "DUDAO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
     if len(data) > max_bytes:
         raise _file_error(f"文件过大:{len(data) / 1048576:.1f} MB,上限为 {max_bytes / 1048576:.1f} MB")
     if not data:
@@ -344,9 +376,10 @@ def _load_sheet(data: bytes, *, name: str | None = None) -> list[list[Any]]:
         raise _file_error("这是旧版 Excel(.xls)文件,请在 Excel/WPS 中“另存为” .xlsx 格式后再导入")
     if not data.startswith(_ZIP_MAGIC):
         raise _file_error("文件不是有效的 Excel(.xlsx)文件,请使用下载的模板填写")
+    limits = sheet_limits(limits)
     try:
         # Before calamine sees a byte: it would allocate whatever the archive claims (issue 8 §1).
-        check_zip(data)
+        check_zip(data, limits=limits)
     except DamagedArchive:
         raise _file_error("文件不是有效的 Excel(.xlsx)文件或已损坏,请使用下载的模板填写") from None
     except UnsafeFile as exc:
@@ -358,8 +391,8 @@ def _load_sheet(data: bytes, *, name: str | None = None) -> list[list[Any]]:
         if name is not None and name not in workbook.sheet_names:
             raise _file_error(f"文件中没有工作表「{excerpt(name)}」")
         sheet = workbook.get_sheet_by_name(name) if name is not None else workbook.get_sheet_by_index(0)
-        if sheet.height > MAX_SHEET_ROWS or sheet.width > MAX_SHEET_COLUMNS:  # the guard's scan saw less
-            raise _file_error(f"工作表过大:上限 {MAX_SHEET_ROWS - 1:,} 行、{MAX_SHEET_COLUMNS} 列")
+        if sheet.height > limits.rows or sheet.width > limits.columns:  # the guard's scan saw less
+            raise _file_error(f"工作表过大:上限 {limits.rows - 1:,} 行、{limits.columns} 列")
         # skip_empty_area=False keeps row 1 at index 0, so reported row numbers match Excel's.
         rows = sheet.to_python(skip_empty_area=False)
     except ImportFailed:
@@ -370,10 +403,14 @@ def _load_sheet(data: bytes, *, name: str | None = None) -> list[list[Any]]:
 
 
 @dataclass
-class _ParsedRow:
+class ParsedRow:
     row: int  # Excel row number
     record: dict[str, Any]
     ok: bool  # False when a cell could not be cast or a required cell is empty
+    raw: dict[str, Any] | None = None  # the cells as read (for the value shown beside an error)
+
+
+_ParsedRow = ParsedRow
 
 
 def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list[_ParsedRow], list[RowError]]:
@@ -415,7 +452,7 @@ def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list
             try:
                 value = cast_cell(cells[column.key], column)
             except _CellError as exc:
-                errors.append(RowError(index, column.header, str(exc)))
+                errors.append(RowError(index, column.header, str(exc), shown(cells[column.key])))
                 record[column.key] = None
                 ok = False
                 continue
@@ -423,7 +460,7 @@ def _parse_sheet(rows: list[list[Any]], columns: Sequence[Column]) -> tuple[list
                 errors.append(RowError(index, column.header, "必填项不能为空"))
                 ok = False
             record[column.key] = value
-        parsed.append(_ParsedRow(index, record, ok))
+        parsed.append(ParsedRow(index, record, ok, cells))
     return parsed, errors
 
 
@@ -452,7 +489,42 @@ def read_example_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int,
     return [(p.row, p.record) for p in parsed]
 
 
-def _row_errors(row: int, exc: ApplicationError, columns: Sequence[Column]) -> list[RowError]:
+def read_sheet(
+    data: bytes,
+    columns: Sequence[Column],
+    *,
+    limits: SheetLimits | None = None,
+    max_bytes: int | None = None,
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """Every data row of the first sheet, cast; cell errors are returned (header or file errors raise).
+
+    The archive guard (upload_guard.check_zip) runs before any reader sees a byte. Bulk imports use this:
+    rows with `ok=False` already carry their cell errors; the bulk service checks the others.
+    """
+    parsed, errors = _parse_sheet(_load_sheet(data, limits=limits, max_bytes=max_bytes), columns)
+    if not parsed:
+        raise _file_error(_NO_DATA_MESSAGE)
+    return parsed, errors
+
+
+def refuse(errors: Sequence[RowError], columns: Sequence[Column]) -> ImportFailed:
+    """The ImportFailed of an all-or-nothing import: every error, sorted by row and column."""
+    return ImportFailed(
+        f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据"
+        if not getattr(errors, "dropped", 0)
+        else f"导入失败:共 {_count(errors)} 处错误,未导入任何数据",
+        errors=_sorted_errors(errors, columns),
+    )
+
+
+def error_list() -> list[RowError]:
+    """A list for RowErrors that keeps the first MAX_REPORTED_ERRORS and counts the rest."""
+    return _ErrorList()
+
+
+def _row_errors(
+    row: int, exc: ApplicationError, columns: Sequence[Column], raw: Mapping[str, Any] | None = None
+) -> list[RowError]:
     headers = {c.key: c.header for c in columns}
     detail = exc.detail
     if isinstance(detail, Mapping) and detail:
@@ -460,18 +532,32 @@ def _row_errors(row: int, exc: ApplicationError, columns: Sequence[Column]) -> l
         for field, messages in detail.items():
             items = messages if isinstance(messages, list | tuple) else [messages]
             header = headers.get(str(field), "")
+            value = shown((raw or {}).get(str(field))) if header else ""
             for message in items:
                 # Fields that are not columns (e.g. "__all__") become whole-row errors.
-                found.append(RowError(row, header, str(message)))
+                found.append(RowError(row, header, str(message), value))
         if found:
             return found
     return [RowError(row, "", exc.message)]
 
 
+def _masked(errors: Sequence[RowError], columns: Sequence[Column]) -> list[RowError]:
+    secret = {c.header for c in columns if c.secret}
+    if not secret:
+        return list(errors)
+    return [
+        RowError(e.row, e.column, e.message, mask_middle(e.value, 6, 4))
+        if e.column in secret and e.value
+        else e
+        for e in errors
+    ]
+
+
 def _sorted_errors(errors: Sequence[RowError], columns: Sequence[Column]) -> list[RowError]:
-    """By row, then by the column's position in the sheet; whole-row errors last in their row (stable)."""
+    """By row, then by the column's position in the sheet; whole-row errors last in their row (stable).
+    Values of secret columns are masked."""
     position = {c.header: i for i, c in enumerate(columns)}
-    ordered = sorted(errors, key=lambda e: (e.row, position.get(e.column, len(columns))))
+    ordered = sorted(_masked(errors, columns), key=lambda e: (e.row, position.get(e.column, len(columns))))
     return _ErrorList(ordered, dropped=getattr(errors, "dropped", 0))
 
 
@@ -495,17 +581,12 @@ def run_import(
                 with transaction.atomic():  # savepoint: a failed row leaves the connection usable
                     row_service(item.record)
             except ApplicationError as exc:
-                errors.extend(_row_errors(item.row, exc, columns))
+                errors.extend(_row_errors(item.row, exc, columns, item.raw))
             except DjangoValidationError as exc:
-                errors.extend(_row_errors(item.row, validation_error_from_django(exc), columns))
+                errors.extend(_row_errors(item.row, validation_error_from_django(exc), columns, item.raw))
         if errors:
             # Raising inside atomic() rolls back every row that did succeed: all or nothing.
-            raise ImportFailed(
-                f"导入失败:{len({e.row for e in errors})} 行有错误,未导入任何数据"
-                if not getattr(errors, "dropped", 0)
-                else f"导入失败:共 {_count(errors)} 处错误,未导入任何数据",
-                errors=_sorted_errors(errors, columns),
-            )
+            raise refuse(errors, columns)
     return len(parsed)
 
 
@@ -741,10 +822,17 @@ def export_workbook(columns: Sequence[Column], rows: Iterable[Mapping], *, sheet
     return _finish(workbook, buffer)
 
 
-ERROR_COLUMNS = (Column("row", "行", kind="int"), Column("column", "列"), Column("message", "错误"))
+ERROR_COLUMNS = (
+    Column("row", "行", kind="int"),
+    Column("column", "列"),
+    Column("value", "填写的值"),
+    Column("message", "错误"),
+)
 
 
 def error_workbook(errors: Sequence[RowError], *, sheet_name: str = "错误报告") -> bytes:
-    """The row-by-row error report of a refused import (行, 列, 错误)."""
-    rows = [{"row": e.row or None, "column": e.column, "message": e.message} for e in errors]
+    """The row-by-row error report of a refused import (行, 列, 填写的值, 错误)."""
+    rows = [
+        {"row": e.row or None, "column": e.column, "value": e.value, "message": e.message} for e in errors
+    ]
     return export_workbook(ERROR_COLUMNS, rows, sheet_name=sheet_name)

@@ -149,3 +149,40 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.last_event_id}"
+
+
+class ImportJob(models.Model):
+    """An Excel import run in the background (large files): the file until it has run, then the outcome."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "正在导入"
+        DONE = "done", "已导入"
+        FAILED = "failed", "未导入"
+
+    kind = models.CharField("导入类型", max_length=32)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    data = models.BinaryField("文件", default=b"")  # emptied once the import has run
+    user = models.ForeignKey(
+        "accounts.User", verbose_name="导入人", on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    result = models.JSONField("结果", null=True, blank=True)  # {"kind","rows","created","updated","seconds"}
+    errors = models.JSONField("错误", default=list, blank=True)  # [{"row","column","value","message"}]
+    message = models.CharField("说明", max_length=255, blank=True)
+    success_url = models.CharField("完成后返回", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"导入 {self.filename or self.kind} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -33,6 +33,27 @@ MAX_SHEET_CELLS = 800_000  # rows × columns of the grid a reader allocates (bla
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 # A run of text without markup longer than this cannot be one legitimate cell (4 bytes per character at most).
 _MAX_TEXT_RUN_BYTES = 4 * MAX_CELL_CHARS + 1024
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """What one read may take. Pages use the module's limits (None); `dudao import` (an operator at the
+    console, one file at a time) raises the size limits for province-scale files but keeps the ratio,
+    entry and cell-length checks."""
+
+    rows: int  # header included
+    columns: int
+    cells: int
+    uncompressed: int
+
+
+def sheet_limits(limits: SheetLimits | None = None) -> SheetLimits:
+    """`limits`, or the module's (pages)."""
+    if limits is not None:
+        return limits
+    return SheetLimits(MAX_SHEET_ROWS, MAX_SHEET_COLUMNS, MAX_SHEET_CELLS, MAX_TOTAL_UNCOMPRESSED)
+
+
 _ALLOWED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _ARCHIVE_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"\xd0\xcf\x11\xe0")
 _ARCHIVE_NAMES = (".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".7z", ".rar", ".gz", ".tar", ".jar", ".bin")
@@ -130,14 +151,14 @@ def _scan_sheet_markup(chunk: bytes, grid: _Grid) -> None:
         grid.max_col = max(grid.max_col, grid.col)
 
 
-def _refuse_grid(grid: _Grid) -> None:
-    if grid.max_row > MAX_SHEET_ROWS:
-        raise UnsafeFile(f"工作表行数超过上限 {MAX_SHEET_ROWS - 1:,} 行(不含表头),请分成多个文件导入")
-    if grid.max_col > MAX_SHEET_COLUMNS:
-        raise UnsafeFile(f"工作表列数超过上限 {MAX_SHEET_COLUMNS} 列,请删除多余的列后重试")
-    if grid.cells() > MAX_SHEET_CELLS:
+def _refuse_grid(grid: _Grid, limits: SheetLimits) -> None:
+    if grid.max_row > limits.rows:
+        raise UnsafeFile(f"工作表行数超过上限 {limits.rows - 1:,} 行(不含表头),请分成多个文件导入")
+    if grid.max_col > limits.columns:
+        raise UnsafeFile(f"工作表列数超过上限 {limits.columns} 列,请删除多余的列后重试")
+    if grid.cells() > limits.cells:
         raise UnsafeFile(
-            f"工作表的单元格区域过大(超过 {MAX_SHEET_CELLS:,} 个单元格),请删除空白区域中多余的内容后重试"
+            f"工作表的单元格区域过大(超过 {limits.cells:,} 个单元格),请删除空白区域中多余的内容后重试"
         )
 
 
@@ -175,7 +196,12 @@ def _has_long_run(window: bytes) -> bool:
 
 
 def _read_entry(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, *, counted: bool = False
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    budget: int,
+    *,
+    counted: bool = False,
+    limits: SheetLimits,
 ) -> tuple[int, bytes]:
     """Decompress one entry for real, counting bytes (stopping past `budget`); returns (size, head bytes).
 
@@ -198,7 +224,7 @@ def _read_entry(
                 break
             size += len(chunk)
             if size > budget:
-                raise UnsafeFile(f"文件解压后超过 {MAX_TOTAL_UNCOMPRESSED // 1048576} MB,疑似压缩炸弹,已拒绝")
+                raise UnsafeFile(f"文件解压后超过 {limits.uncompressed // 1048576} MB,疑似压缩炸弹,已拒绝")
             if len(head) < 8:
                 head += chunk[: 8 - len(head)]
             window = carry + chunk
@@ -213,8 +239,8 @@ def _read_entry(
                     try:
                         _scan_labeled_cells(whole, grid)
                     except _Unlabeled:
-                        return _read_entry(archive, info, budget, counted=True)
-                _refuse_grid(grid)
+                        return _read_entry(archive, info, budget, counted=True, limits=limits)
+                _refuse_grid(grid, limits)
                 carry = window[cut:] if cut > 0 else window[-_MAX_TEXT_RUN_BYTES:]
             else:
                 carry = window[-_MAX_TEXT_RUN_BYTES:]
@@ -225,19 +251,20 @@ def _read_entry(
                 try:
                     _scan_labeled_cells(carry, grid)
                 except _Unlabeled:
-                    return _read_entry(archive, info, budget, counted=True)
-            _refuse_grid(grid)
+                    return _read_entry(archive, info, budget, counted=True, limits=limits)
+            _refuse_grid(grid, limits)
     if size != info.file_size:
         raise UnsafeFile("压缩文件中的条目大小与声明不符,文件已损坏或被篡改,已拒绝")
     return size, head
 
 
-def check_zip(data: bytes, *, allow_nested: bool = False) -> None:
+def check_zip(data: bytes, *, allow_nested: bool = False, limits: SheetLimits | None = None) -> None:
     """Refuse (UnsafeFile) a zip/Office archive that could exhaust memory or time when parsed.
 
     Call before handing `data` to any zip-based reader. Every entry is decompressed once here, with the
     standard library and a byte budget, so the cost is bounded by the limits above.
     """
+    limits = sheet_limits(limits)
     declared = _declared_entry_count(data)
     if declared is None:
         raise DamagedArchive()
@@ -251,7 +278,7 @@ def check_zip(data: bytes, *, allow_nested: bool = False) -> None:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
             raise UnsafeFile(f"压缩文档中的条目过多({len(entries):,} 个,上限 {MAX_ENTRIES:,} 个),已拒绝")
-        remaining = MAX_TOTAL_UNCOMPRESSED
+        remaining = limits.uncompressed
         for info in entries:
             if info.is_dir():
                 continue
@@ -260,11 +287,11 @@ def check_zip(data: bytes, *, allow_nested: bool = False) -> None:
             if info.flag_bits & 0x1:
                 raise UnsafeFile("压缩文档已加密,请去除密码后重新上传")
             if info.file_size > remaining:
-                raise UnsafeFile(f"文件解压后超过 {MAX_TOTAL_UNCOMPRESSED // 1048576} MB,疑似压缩炸弹,已拒绝")
+                raise UnsafeFile(f"文件解压后超过 {limits.uncompressed // 1048576} MB,疑似压缩炸弹,已拒绝")
             if not allow_nested and info.filename.lower().endswith(_ARCHIVE_NAMES):
                 raise UnsafeFile(f"文档中嵌入了其他文件「{excerpt(info.filename)}」,请删除嵌入对象后重试")
             try:
-                size, head = _read_entry(archive, info, remaining)
+                size, head = _read_entry(archive, info, remaining, limits=limits)
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
                 raise DamagedArchive() from None
             remaining -= size

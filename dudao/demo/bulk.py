@@ -4,17 +4,19 @@ Why it exists: at 200,000 writes the per-record services spend their time on que
 need (FK existence checks in `full_clean`, per-row uniqueness and constraint queries, three examiner queries
 and a filing query per batch, a locked audit-head read and update per event); see docs/performance.md.
 
-What it keeps, record by record:
-- the owning apps' rules: registry `domain.validate_uscc`, `validate_period`, `filing_periods_overlap`,
-  `validate_levels`, `check_batch_in_scope` (INST-3, on filings read by the registry's own
-  `selectors.filing_specs_for_institution`) and the registry's examiner check `_examiner_problem`
-  (EXAM-2/3, on examiners loaded by the registry's `_examiners_with_cards`); people `_parse_person_fields`
-  (stdnum resident ID), `_validate_phone`, `_card_dates`, `validate_external_card_number` /
-  `validate_card_number_pattern` (SUP-3), `_resolve_scopes`, `_supervisor_owner`, `_clean_qualification`,
-  `card_issuer_for`, `domain.next_term` (SUP-5); the pure value checks `_venue_values`;
-- each model's field validation (`clean_fields` + `clean`, i.e. `full_clean` without its per-row queries);
-  uniqueness is checked in memory against the rows already in the database, and the database's own
-  unique, foreign-key and check constraints still guard every insert;
+What it uses (ADR 0002, closed by issue 9): the owning apps' bulk services and public rules, no private
+helper of theirs:
+- registry: `bulk.institutions_create` and `bulk.venues_create` (the import services); for filings, scopes
+  and batches the pure rules `domain.validate_period`, `filing_periods_overlap`, `validate_levels`,
+  `check_batch_in_scope` (INST-3, on `selectors.filing_specs_for_institution`) and the examiner check
+  `services.examiner_problem` (EXAM-2/3);
+- people: `bulk.PersonBuilder` (person_create's rules: stdnum resident ID, phone, encryption, blind index,
+  one ID one person), `services.card_dates`, `resolve_card_issuer`, `supervisor_owner`,
+  `clean_qualification`, `scopes_snapshot`, `domain.validate_external_card_number` /
+  `validate_card_number_pattern` (SUP-3), `domain.next_term` (SUP-5);
+- each model's field validation (`dudao.common.bulk.field_errors`: `full_clean` without its per-row
+  queries); uniqueness checked in memory against the rows already in the database, and the database's own
+  unique, foreign-key and check constraints still guard every insert (`dudao.common.bulk.insert`);
 - the permission predicate of each service (`actor.has_perm(...)`);
 - one audit event per record with the service's action name and snapshot, appended by
   `audit.record_many` (one head lock per group instead of one per event).
@@ -26,25 +28,24 @@ produce the same rows and the same audit events.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, models
 from django.utils import timezone
 
 from dudao.accounts.models import User
-from dudao.common import audit, pii
+from dudao.common import audit
+from dudao.common.bulk import chunks, existing, field_errors, insert
 from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
-from dudao.common.errors import validation_error_from_django as _from_django
 from dudao.people import domain as people_domain
 from dudao.people import services as people_services
+from dudao.people.bulk import PersonBuilder
 from dudao.people.models import (
     CardPattern,
     Examiner,
     ExaminerCard,
     ExaminerCardScope,
-    Person,
     Relation,
     Supervisor,
     SupervisorCard,
@@ -55,10 +56,11 @@ from dudao.people.permissions import (
     can_manage_examiner_target,
     can_manage_supervisor_target,
 )
+from dudao.registry import bulk as registry_bulk
 from dudao.registry import domain as registry_domain
 from dudao.registry import selectors as registry_selectors
 from dudao.registry import services as registry_services
-from dudao.registry.models import Batch, Filing, FilingScope, Institution, Region, Venue
+from dudao.registry.models import Batch, Filing, FilingScope
 
 from . import loader
 from .loader import Loaded
@@ -71,20 +73,12 @@ def _fail(field: str, message: str, code: str | None = None) -> ValidationFailed
     return ValidationFailed(message, code=code, detail={field: [message]})
 
 
-_FK_NAMES: dict[type, list[str]] = {}
-
-
 def _check_row(obj: models.Model) -> None:
-    """`full_clean` minus its per-row queries (FK existence, unique and constraint checks; the database
-    enforces those on insert and the callers check uniqueness in memory)."""
-    model = type(obj)
-    if model not in _FK_NAMES:
-        _FK_NAMES[model] = [f.name for f in model._meta.concrete_fields if f.is_relation]
-    try:
-        obj.clean_fields(exclude=_FK_NAMES[model])
-        obj.clean()
-    except DjangoValidationError as exc:
-        raise _from_django(exc) from None
+    """`full_clean` minus its per-row queries (common.bulk.field_errors; the database enforces foreign keys,
+    unique and check constraints on insert and the callers check uniqueness in memory)."""
+    errors = field_errors(obj)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], detail=errors)
 
 
 def _require(allowed: bool) -> None:
@@ -92,17 +86,9 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied()
 
 
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def _taken(model: type[models.Model], field: str, values: Sequence[str]) -> set[str]:
     """Which of `values` the table already holds (uniqueness against rows written before this run)."""
-    found: set[str] = set()
-    for chunk in _chunks(list(values)):
-        found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
-    return found
+    return set(existing(model, field, values))
 
 
 def _unique(values: list[str], taken: set[str], field: str, label: str, code: str = "duplicate") -> None:
@@ -114,8 +100,7 @@ def _unique(values: list[str], taken: set[str], field: str, label: str, code: st
 
 
 def _insert(model: type[models.Model], rows: list[models.Model]) -> list[models.Model]:
-    model.objects.bulk_create(rows, batch_size=500)
-    return rows
+    return insert(model, rows)
 
 
 def _text(value: Any) -> str:
@@ -125,50 +110,14 @@ def _text(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # Registry
 def _institutions(plan: Plan, actor: User, loaded: Loaded) -> None:
-    """institution_create (INST-1) for every planned institution."""
-    _require(actor.has_perm("registry.add_institution"))
-    regions = {r.code: r for r in Region.objects.filter(code__in={p.region for p in plan.institutions})}
-    rows = []
-    for p in plan.institutions:
-        values = {
-            name: _text(getattr(p, name))
-            for name in (
-                "name",
-                "parent_org_name",
-                "address",
-                "legal_representative",
-                "contact_name",
-                "contact_phone",
-            )
-        }
-        if not values["name"]:
-            raise _fail("name", "请填写机构名称")
-        if values["contact_phone"] and not registry_services._PHONE_RE.match(values["contact_phone"]):
-            raise _fail("contact_phone", "联系电话格式不正确")
-        if p.kind not in Institution.Kind.values:
-            raise _fail("kind", f"机构类型「{p.kind}」无效")
-        authority = loaded.authorities[p.authority]
-        region = regions.get(p.region)
-        if region is None:
-            raise _fail("region", "所在区划不存在")
-        if not region.code.startswith(authority.region.prefix):
-            raise _fail("region", f"所在区划「{region.name}」不在主管机构「{authority.name}」的辖区内")
-        if values["parent_org_name"] and p.kind != Institution.Kind.SOCIAL_ORG:
-            raise _fail("parent_org_name", "只有社会培训评价组织可填写上级全国性组织(INST-1)")
-        row = Institution(
-            **values,
-            kind=p.kind,
-            uscc=registry_domain.validate_uscc(p.uscc),
-            region=region,
-            authority=authority,
-            is_active=True,
-        )
-        _check_row(row)
-        rows.append(row)
-    usccs = [r.uscc for r in rows]
-    _unique(usccs, _taken(Institution, "uscc", usccs), "uscc", "统一社会信用代码")
-    loaded.institutions = _insert(Institution, rows)
-    audit.record_many(actor=actor, action="registry.institution.create", objects=rows)
+    """The registry's bulk institution_create (INST-1) for every planned institution."""
+    fields = ("name", "kind", "uscc", "region", "parent_org_name", "address")
+    fields += ("legal_representative", "contact_name", "contact_phone")
+    rows = [
+        (n, {**{f: getattr(p, f) for f in fields}, "authority": loaded.authorities[p.authority].code})
+        for n, p in enumerate(plan.institutions, start=1)
+    ]
+    loaded.institutions = registry_bulk.institutions_create(actor=actor, rows=rows).objects
 
 
 def _filings(plan: Plan, actor: User, loaded: Loaded) -> None:
@@ -230,82 +179,29 @@ def _filings(plan: Plan, actor: User, loaded: Loaded) -> None:
 
 
 def _venues(plan: Plan, actor: User, loaded: Loaded) -> None:
-    rows = []
-    for p in plan.venues:
-        institution = loaded.institutions[p.institution]
-        _require(actor.has_perm("registry.add_venue", institution))
-        values = registry_services._venue_values(
+    """The registry's bulk venue_create for every planned venue."""
+    fields = ("name", "address", "room_count", "capacity", "camera_count")
+    rows = [
+        (
+            n,
             {
-                "name": p.name,
-                "address": p.address,
-                "room_count": p.room_count,
-                "capacity": p.capacity,
-                "camera_count": p.camera_count,
-            }
+                **{f: getattr(p, f) for f in fields},
+                "institution_uscc": loaded.institutions[p.institution].uscc,
+            },
         )
-        row = Venue(institution=institution, **values, is_active=True)
-        _check_row(row)
-        rows.append(row)
-    loaded.venues = _insert(Venue, rows)
-    audit.record_many(actor=actor, action="registry.venue.create", objects=rows)
+        for n, p in enumerate(plan.venues, start=1)
+    ]
+    loaded.venues = registry_bulk.venues_create(actor=actor, rows=rows).objects
 
 
 # ---------------------------------------------------------------------------------------------------------
 # People
-class _Persons:
-    """person_create for many persons: stdnum ID check, encryption, blind index, one-ID-one-person."""
-
-    def __init__(self, plan: Plan):
-        numbers = [plan.person_of(("E", i)).id_number for i in range(len(plan.examiners))]
-        numbers += [s.person.id_number for s in plan.supervisors if s.person is not None]
-        numbers += [r.other_new.id_number for r in plan.relations if r.other_new is not None]
-        indexes = [pii.blind_index(people_domain.normalise_id_number(n)) for n in numbers]
-        self.taken = _taken(Person, "id_number_index", indexes)
-        self.by_index: dict[str, Person] = {}
-
-    def build(
-        self,
-        *,
-        name: str,
-        id_number: str,
-        phone: str,
-        employer: Institution | None,
-        employer_name: str,
-        registered_by,
-    ) -> Person:
-        name, rid, errors = people_services._parse_person_fields(name, id_number)
-        try:
-            phone = people_services._validate_phone(phone)
-        except ValidationFailed as exc:
-            errors.update(exc.detail)
-        if errors:
-            raise ValidationFailed(next(iter(errors.values()))[0], detail=errors)
-        index = pii.blind_index(rid.number)
-        if index in self.taken or index in self.by_index:
-            raise Conflict(
-                "该身份证号已登记", code="duplicate_id_number", detail={"id_number": ["该身份证号已登记"]}
-            )
-        person = Person(
-            name=name,
-            id_number_encrypted=pii.encrypt(rid.number),
-            id_number_index=index,
-            id_number_masked=rid.masked,
-            gender=rid.gender,
-            birth_date=rid.birth_date,
-            phone=phone,
-            employer=employer,
-            employer_name=people_services._clean_text(employer_name) or (employer.name if employer else ""),
-            registered_by=registered_by,
-        )
-        _check_row(person)
-        self.by_index[index] = person
-        return person
-
-    @staticmethod
-    def insert(actor: User, rows: list[Person]) -> None:
-        _insert(Person, rows)
-        afters = [people_services._person_audit(p) for p in rows]  # birth year, masked phone (SEC-3)
-        audit.record_many(actor=actor, action="person.create", objects=rows, after=afters)
+def _persons(plan: Plan) -> PersonBuilder:
+    """people.bulk's PersonBuilder knowing every ID number the plan registers (one ID, one person)."""
+    numbers = [plan.person_of(("E", i)).id_number for i in range(len(plan.examiners))]
+    numbers += [s.person.id_number for s in plan.supervisors if s.person is not None]
+    numbers += [r.other_new.id_number for r in plan.relations if r.other_new is not None]
+    return PersonBuilder(numbers)
 
 
 def _card_regex(kind: str) -> str | None:
@@ -313,8 +209,8 @@ def _card_regex(kind: str) -> str | None:
 
 
 def _resolve_scopes(entries: list[tuple[Any, tuple[int, ...]]]) -> list[tuple[Any, str, tuple[int, ...]]]:
-    """people.services._resolve_scopes for entries that already carry Occupation rows (that function
-    builds an occupation query on every call, even when it has no codes to look up)."""
+    """The scope resolution of people.services (examiner_card_issue) for entries that already carry
+    Occupation rows (that function queries occupations on every call, even with no codes to look up)."""
     if not entries:
         raise _fail("scopes", "请至少填写一项考评范围(职业及等级)")
     result, seen = [], set()
@@ -328,7 +224,7 @@ def _resolve_scopes(entries: list[tuple[Any, tuple[int, ...]]]) -> list[tuple[An
     return result
 
 
-def _examiners(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> None:
+def _examiners(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder) -> None:
     """examiner_create (with the person inline) and examiner_card_issue (EXAM-2/3) for every examiner."""
     regex = _card_regex(CardPattern.Kind.EXAMINER)
     people, examiners, cards, resolved_all = [], [], [], []
@@ -346,7 +242,7 @@ def _examiners(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> No
                 registered_by=authority,
             )
         )
-    _Persons.insert(actor, people)
+    PersonBuilder.insert(actor, people)
     for p, person in zip(plan.examiners, people, strict=True):
         row = Examiner(person=person, authority=loaded.authorities[p.authority], senior=bool(p.senior))
         _check_row(row)
@@ -357,7 +253,7 @@ def _examiners(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> No
     for p, examiner in zip(plan.examiners, examiners, strict=True):
         if not examiner.is_active:
             raise IllegalTransition("考评员不在册,不能办理证卡")
-        issued_on, valid_until = people_services._card_dates(p.issued_on, None)
+        issued_on, valid_until = people_services.card_dates(p.issued_on, None)
         number = people_domain.validate_card_number_pattern(
             p.card_number, kind=CardPattern.Kind.EXAMINER, regex=regex
         )
@@ -383,7 +279,7 @@ def _examiners(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> No
         by_card.setdefault(row.card_id, []).append(row)
     loaded.examiner_scopes = [by_card.get(card.pk, []) for card in cards]
     afters = [
-        {**audit.snapshot(card), "scopes": people_services._scopes_snapshot(resolved)}
+        {**audit.snapshot(card), "scopes": people_services.scopes_snapshot(resolved)}
         for card, resolved in zip(cards, resolved_all, strict=True)
     ]
     audit.record_many(actor=actor, action="examiner_card.issue", objects=cards, after=afters)
@@ -391,18 +287,18 @@ def _examiners(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> No
         loaded.persons[("E", n)] = people[n]
 
 
-def _supervisors(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> None:
+def _supervisors(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder) -> None:
     """supervisor_create, supervisor_card_issue (SUP-3) and contract terms (SUP-5) for every supervisor."""
     internal_regex = _card_regex(CardPattern.Kind.SUPERVISOR_INTERNAL)
     new_people, owners, qualifications = [], [], []
     for p in plan.supervisors:
         authority = None if p.authority is None else loaded.authorities[p.authority]
         institution = None if p.institution is None else loaded.institutions[p.institution]
-        authority, institution = people_services._supervisor_owner(p.kind, authority, institution)
+        authority, institution = people_services.supervisor_owner(p.kind, authority, institution)
         _require(
             can_manage_supervisor_target(actor, kind=p.kind, authority=authority, institution=institution)
         )
-        qualifications.append(people_services._clean_qualification(p.qualification))
+        qualifications.append(people_services.clean_qualification(p.qualification))
         owners.append((authority, institution))
         if p.person is not None:
             new_people.append(
@@ -415,7 +311,7 @@ def _supervisors(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> 
                     registered_by=authority,
                 )
             )
-    _Persons.insert(actor, new_people)
+    PersonBuilder.insert(actor, new_people)
     fresh = iter(new_people)
     supervisors, pairs = [], set()
     for n, (p, (authority, institution), qualification) in enumerate(
@@ -439,8 +335,8 @@ def _supervisors(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> 
     audit.record_many(actor=actor, action="supervisor.create", objects=supervisors)
     cards, numbers = [], []
     for p, supervisor in zip(plan.supervisors, supervisors, strict=True):
-        issued_on, valid_until = people_services._card_dates(p.issued_on, None)
-        issuer = people_services._resolve_issuer(supervisor, None)
+        issued_on, valid_until = people_services.card_dates(p.issued_on, None)
+        issuer = people_services.resolve_card_issuer(supervisor, None)
         if supervisor.kind == Supervisor.Kind.EXTERNAL:
             number = people_domain.validate_external_card_number(
                 p.card_number, issuer_code=issuer.card_issuer_code, issued_on=issued_on
@@ -476,7 +372,7 @@ def _supervisors(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> 
     audit.record_many(actor=actor, action="supervisor_contract.renew", objects=renewals)
 
 
-def _relations(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> None:
+def _relations(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder) -> None:
     """relation_declare (SUP-8, EXAM-4); relatives given by ID number are registered without an owner."""
     new_people, rows, seen = [], [], set()
     for r in plan.relations:
@@ -491,7 +387,7 @@ def _relations(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> No
             rid = people_domain.parse_resident_id(
                 r.other_new.id_number, today=timezone.localdate(), field="other_id_number"
             )
-            other = persons.by_index.get(pii.blind_index(rid.number))
+            other = persons.find(rid.number)
             if other is None:
                 other = persons.build(
                     name=r.other_new.name,
@@ -514,12 +410,12 @@ def _relations(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> No
             kind=r.kind,
             other_person=other,
             institution=institution,
-            note=people_services._clean_text(r.note)[:255],
+            note=_text(r.note)[:255],
             declared_on=r.declared_on,
         )
         _check_row(row)
         rows.append(row)
-    _Persons.insert(actor, new_people)
+    PersonBuilder.insert(actor, new_people)
     _insert(Relation, rows)
     audit.record_many(actor=actor, action="relation.declare", objects=rows)
 
@@ -542,7 +438,7 @@ def _team(
         if examiner is None:
             problems.append(f"考评员 #{pk} 不存在")
             continue
-        problem = registry_services._examiner_problem(examiner, occupation, "", levels, first, last)
+        problem = registry_services.examiner_problem(examiner, occupation, "", levels, first, last)
         if problem:
             problems.append(f"考评员 {examiner.person.name}:{problem}")
     if problems:
@@ -564,7 +460,7 @@ def _insert_team_links(batches: list[Batch], teams: list[list[Examiner]]) -> Non
     sql = f"INSERT INTO {table} ({batch_col}, {examiner_col}) VALUES (%s, %s)"  # noqa: S608 - quoted names
     pairs = [(b.pk, e.pk) for b, team in zip(batches, teams, strict=True) for e in team]
     with connection.cursor() as cursor:
-        for chunk in _chunks(pairs, 5000):
+        for chunk in chunks(pairs, 5000):
             cursor.executemany(sql, chunk)
 
 
@@ -653,7 +549,7 @@ def load_with_bulk(plan: Plan, *, actor: User) -> Loaded:
     step("备案 filings", _filings, plan, actor, loaded)
     step("备案状态 filing status", loader.set_filing_statuses, plan, actor, loaded)
     step("考核场所 venues", _venues, plan, actor, loaded)
-    persons = _Persons(plan)
+    persons = _persons(plan)
     step("考评员 examiners", _examiners, plan, actor, loaded, persons)
     step("证卡事件 card events", loader.card_events, plan, actor, loaded)
     step("督导员 supervisors", _supervisors, plan, actor, loaded, persons)

@@ -32,7 +32,12 @@ KIND_CHOICES = {
 PERSON_COLUMNS = [
     Column("name", "姓名", required=True, max_length=64),
     Column(
-        "id_number", "身份证号", required=True, max_length=32, help="18 位;请设为文本格式,末位 X 不要省略"
+        "id_number",
+        "身份证号",
+        required=True,
+        max_length=32,
+        help="18 位;请设为文本格式,末位 X 不要省略",
+        secret=True,
     ),
     Column("phone", "手机号", max_length=20),
     Column("employer_name", "工作单位", max_length=128),

@@ -16,7 +16,6 @@ from dudao.accounts.permissions import (
     is_authority_user,
     is_institution_admin,
     is_superuser,
-    region_prefix_covers,
 )
 from dudao.common import audit, pii
 from dudao.common.errors import (
@@ -27,9 +26,7 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
-from dudao.common.refs import not_visible
 from dudao.registry.models import Authority, Institution, Occupation
-from dudao.registry.selectors import institutions_for
 
 from . import domain
 from .models import (
@@ -52,6 +49,10 @@ from .permissions import (
     can_manage_examiner_target,
     can_manage_supervisor_target,
 )
+from .person_rules import check_employer_visible as _check_employer_visible
+from .person_rules import parse_person_fields as _parse_person_fields
+from .person_rules import person_audit as _person_audit
+from .person_rules import person_scope_for_create as _person_scope_for_create
 from .selectors import card_facts, find_person_by_id_number, persons_for, today
 
 
@@ -126,14 +127,6 @@ def _check_date(value: Any, field: str, label: str) -> dt.date:
 # --------------------------------------------------------------------------------------- persons
 
 
-def _person_audit(person: Person) -> dict[str, Any]:
-    """Audit snapshot of a person (SEC-3): birth year instead of the date, the phone masked."""
-    data = audit.snapshot(person)
-    data["birth_year"] = person.birth_year
-    data["phone"] = domain.mask_phone(person.phone)
-    return data
-
-
 def _ensure_id_free(number: str, *, exclude_pk: int | None = None) -> None:
     # Every configured key's index: a row not yet re-keyed by `dudao pii rotate-key` still counts.
     qs = Person.objects.filter(id_number_index__in=pii.blind_index_candidates(number))
@@ -143,49 +136,6 @@ def _ensure_id_free(number: str, *, exclude_pk: int | None = None) -> None:
         raise Conflict(
             "该身份证号已登记", code="duplicate_id_number", detail={"id_number": ["该身份证号已登记"]}
         )
-
-
-def _check_employer_visible(actor, employer: Institution | None, field: str = "employer_id") -> None:
-    """SEC-3: a person's employer decides who else reads the person; it must be in the actor's scope."""
-    visible = (
-        employer is None or is_superuser(actor) or institutions_for(actor).filter(pk=employer.pk).exists()
-    )
-    if not visible:
-        raise not_visible(field, "评价机构")
-
-
-def _person_scope_for_create(actor, *, employer: Institution | None, registered_by: Authority | None):
-    """Who may register a person, and with which owner (data scope) — see docs/permissions-people.md."""
-    if is_superuser(actor):
-        return employer, registered_by
-    if is_authority_user(actor):
-        registered_by = registered_by or actor.authority
-        _require(region_prefix_covers(actor, registered_by.region_id), "只能在本机构辖区内登记人员")
-        _check_employer_visible(actor, employer)
-        return employer, registered_by
-    if is_institution_admin(actor):
-        if employer is not None and employer.pk != actor.institution_id:
-            raise PermissionDenied("只能登记本机构的人员")
-        _require(registered_by is None, "评价机构不能指定登记机构")
-        return actor.institution, None
-    raise PermissionDenied("没有登记人员的权限")
-
-
-def _parse_person_fields(
-    name: Any, id_number: Any
-) -> tuple[str, domain.ResidentId | None, dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
-    name = _clean_text(name)
-    if not name:
-        errors["name"] = ["请填写姓名"]
-    elif len(name) > 64:
-        errors["name"] = ["姓名不能超过 64 个字"]
-    rid = None
-    try:
-        rid = domain.parse_resident_id(id_number, today=today())
-    except ValidationFailed as exc:
-        errors.update(exc.detail)
-    return name, rid, errors
 
 
 def _create_person_row(
@@ -1195,3 +1145,11 @@ def relation_withdraw(*, actor, relation: Relation, row_version: int | None = No
         actor=actor, action="relation.withdraw", obj=relation, before=before, after=audit.snapshot(relation)
     )
     return relation
+
+
+# Public names of the rules the bulk writers share (people.bulk, dudao.demo.bulk).
+card_dates = _card_dates  # EXAM-2 / SUP-3 issue and validity dates
+resolve_card_issuer = _resolve_issuer  # SUP-3
+supervisor_owner = _supervisor_owner  # SUP-1
+clean_qualification = _clean_qualification  # SUP-2
+scopes_snapshot = _scopes_snapshot

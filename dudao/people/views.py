@@ -463,7 +463,7 @@ def supervisor_import(request):
     return import_view(
         request,
         columns=excel.SUPERVISOR_COLUMNS,
-        row_service_factory=excel.supervisor_row_service,
+        kind="supervisors",
         template_name="web/import_page.html",
         success_url=reverse("people:supervisor_list"),
         sheet_name="督导员",
@@ -777,7 +777,7 @@ def examiner_import(request):
     return import_view(
         request,
         columns=excel.EXAMINER_COLUMNS,
-        row_service_factory=excel.examiner_row_service,
+        kind="examiners",
         template_name="web/import_page.html",
         success_url=reverse("people:examiner_list"),
         sheet_name="考评员",

@@ -79,13 +79,22 @@ def validate_occupation_code(code: str, *, field_name: str = "code") -> str:
 # Unified social credit code (INST-1): checksum by python-stdnum, never hand-written.
 
 
+# A code already in its compact form (what imports and forms mostly carry): stdnum's format rule as a regex,
+# so that only the check digit is computed; anything else takes stdnum's full path (and its messages).
+_USCC_COMPACT = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
 def normalise_uscc(value: str) -> str:
     """Upper-case, spaces and dashes removed."""
+    if value and _USCC_COMPACT.fullmatch(value):
+        return value  # already compact
     return stdnum_uscc.compact(value or "")
 
 
 def validate_uscc(value: str, *, field_name: str = "uscc") -> str:
     """Normalised USCC or ValidationFailed with a Chinese reason (length, characters, check digit)."""
+    if value and _USCC_COMPACT.fullmatch(value) and stdnum_uscc.calc_check_digit(value) == value[-1]:
+        return value
     number = normalise_uscc(value)
     try:
         return stdnum_uscc.validate(number)
@@ -340,3 +349,30 @@ def next_batch_seq(existing_codes: Iterable[str], day: dt.date) -> int:
         if match and match.group(1) == stamp:
             highest = max(highest, int(match.group(2)))
     return highest + 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Institutions (INST-1) and venues: value rules shared by the single-row services and registry.bulk.
+INSTITUTION_PHONE_RE = re.compile(r"^[0-9+()\-\s转]{5,32}$")
+INSTITUTION_PHONE_MESSAGE = "联系电话格式不正确"
+PARENT_ORG_MESSAGE = "只有社会培训评价组织可填写上级全国性组织"  # INST-1
+VENUE_COUNTS = (("room_count", "考场数", 1), ("capacity", "容纳人数", 0), ("camera_count", "摄像头数", 0))
+
+
+def parent_org_allowed(kind: str | None, parent_org_name: str) -> bool:
+    """INST-1: only a social training-evaluation organisation names a national parent organisation."""
+    return not parent_org_name or kind == "social_org"
+
+
+def venue_count(value: object, label: str, minimum: int) -> int:
+    """A venue's room/capacity/camera count: an integer not below `minimum`; ValueError with a Chinese
+    message otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"{label}应为整数")
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ValueError(f"{label}应为整数") from None
+    if number < minimum:
+        raise ValueError(f"{label}不能小于 {minimum}")
+    return number

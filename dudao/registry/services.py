@@ -305,7 +305,7 @@ INSTITUTION_FIELDS = (
     "contact_phone",
     "is_active",
 )
-_PHONE_RE = re.compile(r"^[0-9+()\-\s转]{5,32}$")
+_PHONE_RE = domain.INSTITUTION_PHONE_RE
 
 
 def _institution_values(
@@ -740,14 +740,12 @@ def _venue_values(values: dict[str, Any]) -> dict[str, Any]:
             values[name] = _text(values[name])
     if "name" in values and not values["name"]:
         raise _field_error("name", "请填写场所名称")
-    for name, label in (("room_count", "考场数"), ("capacity", "容纳人数"), ("camera_count", "摄像头数")):
+    for name, label, minimum in domain.VENUE_COUNTS:
         if name in values:
             try:
-                values[name] = int(values[name])
-            except (TypeError, ValueError):
-                raise _field_error(name, f"{label}应为整数") from None
-            if values[name] < (1 if name == "room_count" else 0):
-                raise _field_error(name, f"{label}不能小于 {1 if name == 'room_count' else 0}")
+                values[name] = domain.venue_count(values[name], label, minimum)
+            except ValueError as exc:
+                raise _field_error(name, str(exc)) from None
     return values
 
 
@@ -1339,11 +1337,15 @@ def _reference_occupations() -> list[tuple[str, str, str]]:
 
 @transaction.atomic
 def reference_load(*, actor=None) -> dict[str, dict[str, int]]:
-    """Load shipped reference data (34 provinces, OCC-1's sourced occupations); idempotent and audited."""
+    """Load shipped reference data (GB/T 2260 provinces, cities and counties; OCC-1's sourced occupations);
+    idempotent and audited."""
     with transaction.atomic():
-        data = (DATA_DIR / "regions.csv").read_bytes()
+        rows = [  # provinces, then the GB/T 2260 cities and counties (data/README.md: source and date)
+            *_parse_region_rows((DATA_DIR / "regions.csv").read_bytes(), "regions.csv"),
+            *_parse_region_rows((DATA_DIR / "regions_gbt2260.csv").read_bytes(), "regions_gbt2260.csv"),
+        ]
         regions = _import_regions(
-            _parse_region_rows(data, "regions.csv"),
+            rows,
             actor=actor,
             label="reference regions.csv",
             restrict=False,  # shipped data: provinces included, whoever runs the loader
@@ -1381,3 +1383,8 @@ def reference_load(*, actor=None) -> dict[str, dict[str, int]]:
             else:
                 occ["unchanged"] += 1
     return {"regions": regions, "occupations": occ}
+
+
+# Public names of the rules the bulk writers share (registry.bulk, dudao.demo.bulk): INST-3/EXAM-2/3 checks.
+examiners_with_cards = _examiners_with_cards
+examiner_problem = _examiner_problem

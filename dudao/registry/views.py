@@ -108,7 +108,7 @@ def institution_import(request):
     return import_view(
         request,
         columns=excel.INSTITUTION_COLUMNS,
-        row_service_factory=excel.institution_row_service,
+        kind="institutions",
         template_name="web/import_page.html",
         success_url=reverse("registry:institution_list"),
         sheet_name="评价机构",
@@ -785,7 +785,7 @@ def occupation_import(request):
     return import_view(
         request,
         columns=excel.OCCUPATION_COLUMNS,
-        row_service_factory=excel.occupation_row_service,
+        kind="occupations",
         template_name="web/import_page.html",
         success_url=reverse("registry:occupation_list"),
         sheet_name="职业目录",

@@ -1,8 +1,9 @@
 """Shell pages: dashboard, profile, audit log; the public audit checkpoints (no login)."""
 
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from . import views, views_public_audit
+from . import imports, views, views_public_audit
 
 app_name = "web"
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("me/", views.profile, name="profile"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path("imports/<int:pk>/", login_required(imports.import_job), name="import_job"),
+    path("imports/<int:pk>/errors.xlsx", login_required(imports.import_job_errors), name="import_job_errors"),
     path("public/audit/", views_public_audit.public_audit, name="public_audit"),
     path("public/audit/public-key.pem", views_public_audit.public_audit_key, name="public_audit_key"),
     path(

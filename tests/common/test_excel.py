@@ -190,7 +190,7 @@ def test_cast_errors_are_reported_per_cell_in_chinese_with_excel_row_numbers():
         RowError(2, "等级", "应为以逗号或顿号分隔的整数(如 5,4,3),实际为「五级」"),
         RowError(3, "身份证号", "必填项不能为空"),  # row 3's other cells are blank optional ones: fine
     ]
-    assert exc.detail[0] == {"row": 2, "column": "姓名", "message": "必填项不能为空"}
+    assert exc.detail[0] == {"row": 2, "column": "姓名", "message": "必填项不能为空", "value": ""}
 
 
 def test_max_length_is_checked():
@@ -578,7 +578,11 @@ def test_export_round_trips_through_read_rows():
 
 def test_error_workbook_lists_row_column_message():
     data = error_workbook([RowError(0, "", "文件为空"), RowError(3, "姓名", "必填项不能为空")])
-    assert read_sheet(data) == [["行", "列", "错误"], ["", "", "文件为空"], [3.0, "姓名", "必填项不能为空"]]
+    assert read_sheet(data) == [
+        ["行", "列", "填写的值", "错误"],
+        ["", "", "", "文件为空"],
+        [3.0, "姓名", "", "必填项不能为空"],
+    ]
 
 
 def test_import_failed_round_trips_errors():
@@ -586,6 +590,6 @@ def test_import_failed_round_trips_errors():
     assert exc.as_dict() == {
         "code": "import_failed",
         "message": "x",
-        "detail": [{"row": 2, "column": "姓名", "message": "必填项不能为空"}],
+        "detail": [{"row": 2, "column": "姓名", "message": "必填项不能为空", "value": ""}],
     }
     assert isinstance(exc, ValidationFailed)

@@ -230,8 +230,8 @@ def test_api_import_errors_list_rows(users, province):
         "code": "import_failed",
         "message": "导入失败:2 行有错误,未导入任何数据",
         "detail": [
-            {"row": 3, "column": "区划代码", "message": "区划 440100 不在您的管辖范围内"},
-            {"row": 4, "column": "区划代码", "message": "区划代码「3601」应为 6 位数字"},
+            {"row": 3, "column": "区划代码", "message": "区划 440100 不在您的管辖范围内", "value": ""},
+            {"row": 4, "column": "区划代码", "message": "区划代码「3601」应为 6 位数字", "value": ""},
         ],
     }
     assert counts() == before
@@ -255,7 +255,9 @@ def test_api_import_too_large(users, province, settings):
     before = counts()
     response = upload_call(users[AA], csv_bytes("code,name", "360100,南昌市"))
     assert response.status_code == 422
-    assert response.json()["detail"] == [{"row": 0, "column": "", "message": "文件过大:0.0 MB,上限为 0.0 MB"}]
+    assert response.json()["detail"] == [
+        {"row": 0, "column": "", "message": "文件过大:0.0 MB,上限为 0.0 MB", "value": ""}
+    ]
     assert counts() == before
 
 

@@ -1,6 +1,7 @@
 """`dudao load-reference`: load shipped reference data; idempotent (safe to run on every deploy).
 
-Loads the registry's regions (34 province-level divisions, GB/T 2260) and OCC-1's sourced occupations,
+Loads the registry's regions (GB/T 2260: 34 provinces, their cities and counties; data/README.md) and
+OCC-1's sourced occupations,
 then every other app that exposes `dudao.<app>.reference.load_reference() -> dict` (same contract).
 """
 
@@ -16,7 +17,7 @@ from dudao.registry import services
 
 
 class Command(BaseCommand):
-    help = "载入参考数据(省级行政区划、已核实的职业编码,以及其他应用提供的参考数据);可重复执行"
+    help = "载入参考数据(省、地市、区县行政区划,已核实的职业编码,以及其他应用提供的参考数据);可重复执行"
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="以 JSON 输出各项新增/更新/未变条数")
