@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import views, views_public_audit
+from . import audit_export, views, views_public_audit
 
 app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("me/", views.profile, name="profile"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("audit/export/", audit_export.audit_export, name="audit_export"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("public/audit/", views_public_audit.public_audit, name="public_audit"),
     path("public/audit/public-key.pem", views_public_audit.public_audit_key, name="public_audit_key"),
