@@ -167,6 +167,9 @@ ACTION_LABELS: dict[str, str] = {
     "registry.batch.exported": "导出督导覆盖情况",
     "renewals.application.exported": "导出延续备案申请",
     "common.auditevent.exported": "导出审计日志",
+    # user administration by unit administrators (accounts.user_services)
+    "accounts.user.disabled": "停用账号",
+    "accounts.user.enabled": "启用账号",
 }
 
 # `<entity>.status.<to>`: a status change of a people record (people.services); labelled with the
