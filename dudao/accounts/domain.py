@@ -44,3 +44,19 @@ def throttle_delay_seconds(failures: int, *, free: int, cap: int) -> int:
 def token_allows(scope: str, method: str) -> bool:
     """A read-only token may only read (GET/HEAD/OPTIONS); a read-write token may do anything."""
     return scope == "read_write" or method.upper() in SAFE_METHODS
+
+
+# Unit administrators manage the accounts of their own unit (issue 9 §3.9): the roles each may grant —
+# never one above its own, never a platform administrator (三权分立, SEC-2), never a supervisor or
+# examiner account (those are tied to a person record and stay with the security administrator).
+UNIT_ADMIN_GRANTS: dict[str, frozenset[str]] = {
+    "authority_admin": frozenset(
+        {"authority_admin", "authority_staff", "institution_admin", "institution_staff"}
+    ),
+    "institution_admin": frozenset({"institution_admin", "institution_staff"}),
+}
+
+
+def grantable_roles(actor_role: str) -> frozenset[str]:
+    """Roles a unit administrator with `actor_role` may give (empty for everyone else)."""
+    return UNIT_ADMIN_GRANTS.get(actor_role, frozenset())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import rules
 
+from .domain import grantable_roles
 from .models import Role
 
 AUTHORITY_ROLES = {Role.AUTHORITY_ADMIN, Role.AUTHORITY_STAFF}
@@ -107,3 +110,51 @@ def region_prefix_covers(user, region_code: str | None) -> bool:
         return True
     prefix = region_prefix(user)
     return bool(prefix is not None and region_code and region_code.startswith(prefix))
+
+
+def _pk(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+def unit_admin_may_manage(actor: Any, *, role: str, authority: Any, institution: Any) -> bool:
+    """A unit administrator may hold an account with `role` in this scope (issue 9 §3.9): the role is one
+    it may grant (accounts.domain.grantable_roles) and the scope lies in its unit — an authority admin's
+    own authority, or an institution in its region; an institution admin's own institution."""
+    if role not in grantable_roles(getattr(actor, "role", "")):
+        return False
+    if is_authority_admin(actor):
+        if role in AUTHORITY_ROLES:
+            return institution is None and _pk(authority) == actor.authority_id
+        if role in INSTITUTION_ROLES:
+            if authority is not None or institution is None:
+                return False
+            region = getattr(institution, "region_id", None)
+            return region_prefix_covers(actor, region)
+        return False
+    if is_institution_admin(actor):
+        return authority is None and institution is not None and _pk(institution) == actor.institution_id
+    return False
+
+
+def may_manage_user(actor: Any, target: Any) -> bool:
+    """`actor` may change `target` (disable, reset password, change role): not itself, and the account as
+    it stands is one the actor could have created (security administrators: any but a superuser's)."""
+    if not _authenticated(actor) or target.pk == actor.pk:
+        return False
+    if is_superuser(actor):
+        return True
+    if target.is_superuser:
+        return False
+    if is_security_admin(actor):
+        return True
+    return unit_admin_may_manage(
+        actor, role=target.role, authority=target.authority, institution=target.institution
+    )
+
+
+is_unit_admin = is_authority_admin | is_institution_admin
+can_administer_users = is_superuser | is_security_admin | is_unit_admin
+# Roles that work with the API (machine access from their own systems): the authority's staff (provincial
+# platform exchange), institution administrators (batches and candidates from their exam systems) and the
+# system administrator (reference data by script). Everyone else works on the pages only.
+uses_api = is_superuser | is_authority_user | is_institution_admin | is_system_admin

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from .models import ApiToken, Role
+from .domain import grantable_roles
+from .models import ApiToken, Role, User
 from .permissions import (
+    AUTHORITY_ROLES,
+    INSTITUTION_ROLES,
     SEPARATED_ADMIN_ROLES,
+    is_authority_admin,
     is_authority_user,
+    is_institution_admin,
     is_institution_user,
+    is_security_admin,
     is_superuser,
     region_prefix,
 )
@@ -74,3 +80,25 @@ def scope_label(user: Any) -> str:
     if user.role in SEPARATED_ADMIN_ROLES:
         return "平台管理(不含业务数据)"
     return "未分配范围"
+
+
+def users_managed_by(actor: Any) -> QuerySet[User]:
+    """Accounts the user administration page lists for `actor` (never the actor itself): security
+    administrators and superusers every account (superusers only for superusers); an authority admin its
+    authority's accounts and those of the institutions in its region; an institution admin its own
+    institution's. Only accounts of roles the unit admin may grant are listed."""
+    qs = User.objects.select_related("authority", "institution").exclude(pk=actor.pk)
+    if is_superuser(actor):
+        return qs
+    if is_security_admin(actor):
+        return qs.filter(is_superuser=False)
+    grants = grantable_roles(actor.role or "")
+    if is_authority_admin(actor):
+        prefix = region_prefix(actor)
+        return qs.filter(is_superuser=False, role__in=grants).filter(
+            Q(role__in=AUTHORITY_ROLES, authority_id=actor.authority_id)
+            | Q(role__in=INSTITUTION_ROLES, institution__region__code__startswith=prefix)
+        )
+    if is_institution_admin(actor):
+        return qs.filter(is_superuser=False, role__in=grants, institution_id=actor.institution_id)
+    return qs.none()

@@ -26,6 +26,7 @@ from dudao.common.errors import (
 
 from . import throttle, twofactor
 from .auth import hash_token
+from .domain import grantable_roles
 from .models import ApiToken, LoginEvent, LoginLock, RecoveryCode, Role, TokenScope, TotpDevice, User
 from .permissions import (
     AUTHORITY_ROLES,
@@ -35,6 +36,7 @@ from .permissions import (
     can_manage_accounts,
     is_superuser,
     requires_two_factor,
+    unit_admin_may_manage,
 )
 
 GENERIC_LOGIN_ERROR = "用户名或密码错误"
@@ -391,10 +393,15 @@ def user_unlock(*, actor: Any, user: User) -> User:
 
 
 def _check_may_manage(actor: Any, *, role: str, authority: Any, institution: Any) -> None:
-    """三权分立 (SEC-2): accounts are managed by the system (actor None, console), superusers and
-    security administrators only; business administrators no longer manage accounts."""
+    """三权分立 (SEC-2): accounts are managed by the system (actor None, console), superusers and security
+    administrators; a unit administrator manages the accounts of its own unit, with roles no higher than
+    its own (issue 9 §3.9, `unit_admin_may_manage`)."""
     if actor is None or can_manage_accounts(actor):
         return
+    if unit_admin_may_manage(actor, role=role, authority=authority, institution=institution):
+        return
+    if grantable_roles(getattr(actor, "role", "")):
+        raise PermissionDenied("只能管理本单位范围内的账号,且授予的角色不能高于本人")
     raise PermissionDenied("只有安全管理员可以管理账号")
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from . import services, twofactor
 from .forms import MODEL_BACKEND, CodeForm, LoginForm, PasswordChangeForm, TokenForm, client_ip
 from .middleware import start_session
 from .models import User
-from .permissions import requires_two_factor
+from .permissions import requires_two_factor, uses_api
 from .selectors import tokens_for
 
 PENDING_USER = "dudao_pending_user"
@@ -226,7 +227,10 @@ def admin_login(request, extra_context=None):
 
 @login_required
 def token_list(request):
-    """The user's own API tokens (scope, expiry, last use); a new key is shown once after creation."""
+    """The user's own API tokens (scope, expiry, last use); a new key is shown once after creation. Only
+    roles that use the API have the page (permissions.uses_api)."""
+    if not uses_api(request.user):
+        raise DjangoPermissionDenied("本角色不使用 API 令牌")
     new_key = None
     form = TokenForm(request.POST or None, initial={"days": settings.DUDAO_TOKEN_DEFAULT_DAYS})
     if request.method == "POST" and form.is_valid():

@@ -7,4 +7,9 @@ class CommonConfig(AppConfig):
     verbose_name = "公共"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the audit-key system checks
+        from . import (
+            admin_chinese,
+            checks,  # noqa: F401 - registers the audit-key system checks
+        )
+
+        admin_chinese.apply()

@@ -59,6 +59,8 @@ class Person(BaseModel):
         """What readers without the reveal right see of the birth date (SEC-3)."""
         return self.birth_date.year
 
+    birth_year.fget.short_description = "出生年份"  # the admin's column label
+
 
 class CardPattern(BaseModel):
     """Number pattern per card kind (SUP-3): data, so internal/examiner formats can be set by admins."""

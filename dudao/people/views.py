@@ -25,12 +25,22 @@ from dudao.common.excel import export_workbook
 from dudao.registry.models import Institution
 from dudao.web.imports import import_view
 from dudao.web.kit import application_errors_as_http, export_response, list_page
+from dudao.web.sorting import sort_list
 
 from . import domain, excel, forms, selectors, services
 from .models import Supervisor
 from .permissions import can_change_examiner, can_change_person, can_change_supervisor, can_declare_relation
 
 MAX_EXPORT_ROWS = 50_000
+# Sortable columns of the lists (dudao.web.sorting).
+SUPERVISOR_SORTS = {
+    "name": "person__name",
+    "kind": "kind",
+    "unit": ("authority__name", "institution__name"),
+    "status": "status",
+}
+EXAMINER_SORTS = {"name": "person__name", "authority": "authority__name", "active": "is_active"}
+PERSON_SORTS = {"name": "name", "gender": "gender", "employer": "employer_name"}
 
 
 def _error_message(exc: ApplicationError) -> str:
@@ -124,7 +134,8 @@ def _card_rows(cards, state_fn, at):
 def supervisor_list(request):
     form = forms.SupervisorFilterForm(request.GET or None)
     at = selectors.today()
-    page = list_page(request, selectors.supervisor_list(request.user, _supervisor_filters(form), at=at))
+    qs = selectors.supervisor_list(request.user, _supervisor_filters(form), at=at)
+    page = list_page(request, sort_list(request, qs, SUPERVISOR_SORTS))
     rows = []
     for sup in page.items:
         card = selectors.current_card(list(sup.cards.all()))
@@ -504,7 +515,8 @@ def _examiner_filters(form) -> selectors.ExaminerFilters:
 def examiner_list(request):
     form = forms.ExaminerFilterForm(request.GET or None)
     at = selectors.today()
-    page = list_page(request, selectors.examiner_list(request.user, _examiner_filters(form), at=at))
+    qs = selectors.examiner_list(request.user, _examiner_filters(form), at=at)
+    page = list_page(request, sort_list(request, qs, EXAMINER_SORTS))
     rows = []
     for ex in page.items:
         card = selectors.current_card(list(ex.cards.all()))
@@ -811,7 +823,7 @@ def person_list(request):
     qs = (
         selectors.person_list(request.user, q).prefetch_related("supervisor_roles").select_related("examiner")
     )
-    page = list_page(request, qs)
+    page = list_page(request, sort_list(request, qs, PERSON_SORTS))
     return render(request, "people/person_list.html", {"filters": form, "page": page, "q": q})
 
 

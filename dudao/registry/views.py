@@ -24,6 +24,7 @@ from dudao.common.errors import ApplicationError, IllegalTransition, NotFound, P
 from dudao.common.excel import ImportFailed, RowError, error_workbook, export_workbook, template_workbook
 from dudao.web.imports import import_view
 from dudao.web.kit import application_errors_as_http, export_response, list_page
+from dudao.web.sorting import sort_list
 
 from . import excel, selectors, services
 from . import forms as f
@@ -31,6 +32,20 @@ from .models import Filing, Institution, Occupation, Region
 
 # Exports stop here: a larger export is a job for the API or analytics, not a page click.
 EXPORT_MAX_ROWS = 100_000
+# Sortable columns (dudao.web.sorting): ?sort=key / -key, anything else is ignored.
+INSTITUTION_SORTS = {
+    "name": "name",
+    "kind": "kind",
+    "uscc": "uscc",
+    "region": "region__code",
+    "filing": "latest_filing_until",
+}
+FILING_SORTS = {
+    "number": "number",
+    "institution": "institution__name",
+    "valid_until": "valid_until",
+    "status": "status",
+}
 
 
 def _can(user, perm: str, obj: Any = None) -> bool:
@@ -82,7 +97,7 @@ def _institution_filters(request):
 @application_errors_as_http
 def institution_list(request):
     form, qs = _institution_filters(request)
-    page = list_page(request, qs)
+    page = list_page(request, sort_list(request, qs, INSTITUTION_SORTS))
     context = {
         "filters": form,
         "page": page,
@@ -234,7 +249,7 @@ def filing_list(request):
     )
     context = {
         "filters": form,
-        "page": list_page(request, qs),
+        "page": list_page(request, sort_list(request, qs, FILING_SORTS)),
         "can_create": _can(request.user, "registry.create_institution"),
     }
     return render(request, "registry/filing_list.html", context)

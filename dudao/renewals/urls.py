@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "renewals"
 urlpatterns = [
     path("", views.application_list, name="application_list"),
+    path("export/", exports.application_export, name="application_export"),
     path("apply/", views.apply_pick, name="apply_pick"),
     path("apply/<int:filing_pk>/", views.apply, name="apply"),
     path("settings/", views.config, name="config"),

@@ -27,6 +27,7 @@ from dudao.workdays import selectors as workdays_selectors
 
 from . import documents, domain, selectors, services
 from . import forms as f
+from .list_query import filtered_applications
 from .models import RenewalApplication, RenewalAttachment
 from .permissions import can_apply, can_configure, can_decide, can_use_renewals, can_withdraw
 
@@ -68,15 +69,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     """Authority: the queue with decide_by and 剩余/已逾期 badges; institution: its applications."""
     if not can_use_renewals(request.user):
         raise DjangoPermissionDenied("没有访问延续备案的权限")
-    form = f.FilterForm(request.GET or None)
-    values = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.application_list(
-        request.user,
-        q=values.get("q") or "",
-        status=values.get("status") or "",
-        kind=values.get("kind") or "",
-        deadline=values.get("deadline") or "",
-    )
+    form, qs = filtered_applications(request)
     page = list_page(request, qs)
     today = timezone.localdate()
     calendar = workdays_selectors.calendar()

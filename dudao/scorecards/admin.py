@@ -43,5 +43,17 @@ class EvaluationAdmin(_ReadOnly):
 
 @admin.register(Evidence)
 class EvidenceAdmin(_ReadOnly):
-    list_display = ("id", "evaluation", "item_id", "original_name", "content_type", "size", "uploaded_at")
+    list_display = (
+        "id",
+        "evaluation_label",
+        "item_id",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_at",
+    )
     list_select_related = ("evaluation",)
+
+    @admin.display(description="评估", ordering="evaluation")
+    def evaluation_label(self, obj: Evidence) -> str:
+        return str(obj.evaluation)

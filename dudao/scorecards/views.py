@@ -17,6 +17,7 @@ from dudao.common.errors import ApplicationError, NotFound
 from dudao.documents.render import DocumentError
 from dudao.documents.responses import document_response
 from dudao.web.kit import application_errors_as_http, list_page
+from dudao.web.sorting import sort_list
 
 from . import documents, domain, presenters, selectors, services
 from .evidence import ACCEPT, serve_stored
@@ -25,6 +26,15 @@ from .models import Evaluation, ScoreFormVersion
 from .permissions import can_load_form, can_open_evaluation
 
 ITEM_TEMPLATE = "scorecards/partials/item.html"
+# Sortable columns of the list (dudao.web.sorting).
+EVALUATION_SORTS = {
+    "id": "id",
+    "institution": "institution__name",
+    "purpose": "purpose",
+    "status": "status",
+    "total": "total",
+    "created_at": "created_at",
+}
 
 
 def _form_choices() -> list[tuple[str, str]]:
@@ -95,7 +105,7 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
         "scorecards/evaluation_list.html",
         {
             "filters": filters,
-            "page": list_page(request, qs),
+            "page": list_page(request, sort_list(request, qs, EVALUATION_SORTS)),
             "can_open": can_open_evaluation(request.user),
             "band_labels": _band_labels(),
         },

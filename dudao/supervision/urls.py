@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import views, views_admin, views_draws, views_public
+from . import exports, views, views_admin, views_draws, views_public
 
 try:  # DOCX/PDF downloads (督导报告, 督导意见书, 处理决定书) live in their own module
     from .urls_documents import urlpatterns as document_urlpatterns
@@ -35,6 +35,10 @@ urlpatterns = [
     ),
     path("draws/<int:pk>/scenario.json", views_draws.draw_scenario, name="draw_scenario"),
     path("coverage/", views_admin.coverage, name="coverage"),
+    path("coverage/export/", exports.coverage_export, name="coverage_export"),
+    path("tasks/export/", exports.task_export, name="task_export"),
+    path("opinions/export/", exports.opinion_export, name="opinion_export"),
+    path("penalties/export/", exports.penalty_export, name="penalty_export"),
     # tasks (ACT-4, ACT-6)
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/new/", views.task_create, name="task_create"),

@@ -6,7 +6,6 @@ services (the role may not → 403); other service errors are shown on the page 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dudao.accounts.permissions import (
     is_authority_user,
     is_institution_admin,
-    is_institution_user,
     is_superuser,
     is_supervisor,
 )
@@ -30,7 +28,7 @@ from dudao.scorecards.evidence import ACCEPT
 from dudao.web.kit import application_errors_as_http, is_partial_request, list_page
 
 from . import forms as f
-from . import presenters, selectors, services, workflow
+from . import list_queries, presenters, selectors, services, workflow
 from .models import Opinion, Rectification, SupervisionTask, SupervisorKind, TaskKind, TaskMember
 from .permissions import (
     can_answer_for_institution,
@@ -54,18 +52,6 @@ from .views_common import (
 )
 
 S = SupervisionTask.Status
-
-# What an authority user / an institution user has to do next, by status (the board's 待我处理).
-AWAITING_AUTHORITY = (
-    S.DECLINED,
-    S.REPORT_SUBMITTED,
-    S.DEFENCE_SUBMITTED,
-    S.DEFENCE_WINDOW_CLOSED,
-    S.RECTIFICATION_SUBMITTED,
-    S.REVERIFIED,
-    S.ESCALATED,
-)
-AWAITING_INSTITUTION = (S.SENT_TO_INSTITUTION, S.OPINION_ISSUED, S.RECTIFICATION_ORDERED)
 
 
 def _detail_url(pk: int) -> str:
@@ -106,26 +92,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         if is_supervisor(user):
             return redirect("supervision:task_mine")
         require(False)
-    filters = f.TaskFilterForm(request.GET or None)
-    values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
-    deadline = values.get("deadline") or ""
-    qs = selectors.task_list(
-        user,
-        q=values.get("q") or "",
-        status=values.get("status") or "",
-        kind=values.get("kind") or "",
-        overdue=True if deadline == "overdue" else None,
-        open_only=deadline == "open",
-    )
-    today = timezone.localdate()
-    if deadline == "due3":
-        qs = qs.filter(
-            report_submitted_at__isnull=True,
-            report_due_on__gte=today,
-            report_due_on__lte=today + dt.timedelta(days=3),
-        ).exclude(status=S.CANCELLED)
-    elif deadline == "awaiting":
-        qs = qs.filter(status__in=AWAITING_INSTITUTION if is_institution_user(user) else AWAITING_AUTHORITY)
+    filters, qs = list_queries.tasks(request)
     page = list_page(request, qs)
     page.items = list(page.items)
     deadlines = _deadlines_for(page.items)

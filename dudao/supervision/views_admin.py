@@ -5,7 +5,6 @@ and coverage; writes are the authority's (the services check the roles again).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +23,7 @@ from dudao.registry.models import Authority
 from dudao.web.kit import application_errors_as_http, list_page
 
 from . import forms as f
-from . import presenters, selectors, services, workflow
+from . import list_queries, presenters, selectors, services, workflow
 from .models import Opinion, Penalty, TaskMember
 from .permissions import can_manage_institution, can_manage_policy
 from .views_common import (
@@ -41,24 +40,12 @@ from .views_common import (
 
 
 # --------------------------------------------------------------------------------------------- coverage
-def _month_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
-    start = today.replace(day=1)
-    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    return start, end
-
-
 @login_required
 @require_GET
 def coverage(request: HttpRequest) -> HttpResponse:
     """Batches of the period with and without a supervisor; under 逢考必督 the gaps are highlighted."""
     require(office_pages(request.user))
-    start, end = _month_bounds(timezone.localdate())
-    filters = f.CoverageFilterForm(request.GET or None, initial={"start": start, "end": end})
-    values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
-    start = values.get("start") or start
-    end = values.get("end") or max(end, start)
-    covered = {"yes": True, "no": False}.get(values.get("covered") or "")
-    result = selectors.coverage(request.user, start=start, end=end, covered=covered, q=values.get("q") or "")
+    filters, result, start, end = list_queries.coverage(request)
     authority_id = getattr(request.user, "authority_id", None)
     if authority_id is None and is_institution_user(request.user):
         authority_id = request.user.institution.authority_id
@@ -86,21 +73,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
 def opinion_list(request: HttpRequest) -> HttpResponse:
     """Opinions in scope: the authority's issued Opinions and preliminary ones; an institution's received."""
     require(office_pages(request.user))
-    filters = f.OpinionFilterForm(request.GET or None)
-    values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
-    qs = Opinion.objects.filter(task__in=selectors.tasks_for(request.user)).select_related(
-        "task__institution", "task__authority"
-    )
-    if is_institution_user(request.user) and not is_superuser(request.user):
-        qs = qs.filter(sent_at__isnull=False)  # the group's draft reaches the institution only when sent
-    if values.get("kind"):
-        qs = qs.filter(kind=values["kind"])
-    if values.get("q"):
-        q = values["q"]
-        qs = qs.filter(
-            Q(number__icontains=q) | Q(task__number__icontains=q) | Q(task__institution__name__icontains=q)
-        )
-    page = list_page(request, qs.order_by("-sent_at", "-id"))
+    filters, qs = list_queries.opinions(request)
+    page = list_page(request, qs)
     page.items = [
         {
             "o": o,
@@ -119,14 +93,7 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def penalty_list(request: HttpRequest) -> HttpResponse:
     require(office_pages(request.user))
-    filters = f.PenaltyFilterForm(request.GET or None)
-    values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
-    qs = selectors.penalty_list(
-        request.user,
-        q=values.get("q") or "",
-        kind=values.get("kind") or "",
-        status=values.get("status") or "",
-    )
+    filters, qs = list_queries.penalties(request)
     return render(
         request,
         "supervision/penalty_list.html",

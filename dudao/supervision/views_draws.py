@@ -22,12 +22,14 @@ from dudao.common.errors import ApplicationError, NotFound
 from dudao.people.models import Supervisor
 from dudao.registry.models import Batch, Institution, Occupation
 from dudao.web.kit import application_errors_as_http, list_page
+from dudao.web.sorting import sort_list
 
 from . import presenters, selectors, services, snapshot, workflow
 from .domain import MIN_WITNESSES
 from .forms import DrawFilterForm, DrawForm, ReasonForm, WitnessForm, WitnessValueForm, add_errors
 from .models import Draw, SupervisorKind
 from .permissions import can_manage_draw
+from .sorting import DRAW_SORTS
 from .views_common import draw_creators, draw_pages, raise_http, require, row_version, run
 
 STEPS = (
@@ -81,7 +83,11 @@ def draw_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/draw_list.html",
-        {"filters": filters, "page": list_page(request, qs), "can_create": draw_creators(request.user)},
+        {
+            "filters": filters,
+            "page": list_page(request, sort_list(request, qs, DRAW_SORTS)),
+            "can_create": draw_creators(request.user),
+        },
     )
 
 

@@ -162,6 +162,16 @@ ACTION_LABELS: dict[str, str] = {
     "supervision.assessment.decide": "督导员年度考核",
     # demo data and tests of the chain
     "demo.reset": "重置演示数据",
+    # list exports (dudao.common.exports)
+    "supervision.supervisiontask.exported": "导出督导任务",
+    "supervision.opinion.exported": "导出督导意见",
+    "supervision.penalty.exported": "导出处理决定",
+    "registry.batch.exported": "导出督导覆盖情况",
+    "renewals.application.exported": "导出延续备案申请",
+    "common.auditevent.exported": "导出审计日志",
+    # user administration by unit administrators (accounts.user_services)
+    "accounts.user.disabled": "停用账号",
+    "accounts.user.enabled": "启用账号",
 }
 
 # `<entity>.status.<to>`: a status change of a people record (people.services); labelled with the

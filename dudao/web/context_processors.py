@@ -29,4 +29,5 @@ def navigation(request):
         "user_role_label": SimpleLazyObject(lambda: nav.role_label(user)),
         "user_scope_label": SimpleLazyObject(lambda: nav.scope_label(user)),
         "unread_message_count": LazyCount(lambda: unread_count(user)),
+        "user_uses_api": bool(nav.uses_api(user)),
     }

@@ -20,6 +20,8 @@ from dudao.accounts.permissions import (
     is_superuser,
     is_supervisor,
     is_system_admin,
+    is_unit_admin,
+    uses_api,
 )
 from dudao.accounts.selectors import role_label, scope_label  # noqa: F401 - re-exported for templates
 
@@ -143,7 +145,8 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("我的", "申报关系", "people:person_detail", "link", field_person, _own("person"), "#relations"),
     # system
     NavEntry("系统", "审计日志", "web:audit_list", "shield-check", audit_viewer),
-    NavEntry("系统", "API 令牌", "accounts:token_list", "key", authority_or_super),
+    NavEntry("系统", "账号管理", "accounts:user_list", "users", is_unit_admin),
+    NavEntry("系统", "API 令牌", "accounts:token_list", "key", uses_api),
     NavEntry("系统", "账号管理", "admin:accounts_user_changelist", "users-group", is_security_admin),
     NavEntry("系统", "登录日志", "admin:accounts_loginevent_changelist", "login", is_audit_admin),
     NavEntry("系统", "管理后台", "admin:index", "settings", admin_site_user),

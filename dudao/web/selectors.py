@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from dudao.accounts.permissions import can_read_audit, is_authority_admin, region_prefix
 from dudao.common.models import AuditEvent
@@ -54,3 +56,24 @@ def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         Q(actor_id__in=users.values("pk")) | Q(object_type="accounts.user", object_id__in=user_ids_as_text)
     )
+
+
+def audit_events_matching(user: Any, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
+    """The 审计日志 as filtered (action, object type, actor, date range from the filter form's cleaned
+    data), in the user's scope, newest first: shared by the page and its export."""
+    events = audit_events_for(user).order_by("-id")
+    if filters.get("action"):
+        events = events.filter(action=filters["action"])
+    if filters.get("object_type"):
+        events = events.filter(object_type=filters["object_type"])
+    if filters.get("actor"):
+        events = events.filter(actor_label__icontains=filters["actor"].strip())
+    if filters.get("date_from"):
+        events = events.filter(at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        events = events.filter(at__lt=_day_start(filters["date_to"] + dt.timedelta(days=1)))
+    return events
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))

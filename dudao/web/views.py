@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.permissions import can_read_audit, is_authority_admin
@@ -20,7 +18,7 @@ from . import dashboard as dash
 from .forms import AuditFilterForm
 from .kit import htmx_or_full, is_partial_request, list_page
 from .navigation import field_person, role_label, scope_label, sidebar
-from .selectors import AUDIT_SCOPE_RULE, audit_events_for
+from .selectors import AUDIT_SCOPE_RULE, audit_events_matching
 
 DIFF_MAX_KEYS = 6
 DIFF_MAX_TEXT = 60
@@ -114,10 +112,6 @@ def compact_diff(before: Any, after: Any, object_type: str = "") -> tuple[list[d
     return rows[:DIFF_MAX_KEYS], max(0, len(rows) - DIFF_MAX_KEYS)
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
-
-
 @login_required
 def audit_list(request):
     """审计日志: superusers (all) and authority admins (their region's users, H1); newest first, filtered,
@@ -125,19 +119,8 @@ def audit_list(request):
     if not _may_view_audit(request.user):
         raise PermissionDenied("只有超级管理员和委派机构管理员可以查看审计日志")
     form = AuditFilterForm(request.GET or None)
-    events = audit_events_for(request.user).order_by("-id")
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["action"]:
-            events = events.filter(action=data["action"])
-        if data["object_type"]:
-            events = events.filter(object_type=data["object_type"])
-        if data["actor"]:
-            events = events.filter(actor_label__icontains=data["actor"].strip())
-        if data["date_from"]:
-            events = events.filter(at__gte=_day_start(data["date_from"]))
-        if data["date_to"]:
-            events = events.filter(at__lt=_day_start(data["date_to"] + dt.timedelta(days=1)))
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    events = audit_events_matching(request.user, filters)
     page = list_page(request, events)
     for event in page.items:
         event.action_label = labels.action_label(event.action, event.object_type)

@@ -114,16 +114,16 @@ def test_user_create_duplicate_username_and_weak_password(authority):
 
 @pytest.mark.django_db
 def test_user_create_permissions(users, institution):
-    """三权分立 (SEC-2): only security administrators (and the break-glass superuser) manage accounts;
-    business administrators, the system and the audit administrator cannot."""
+    """三权分立 (SEC-2): security administrators (and the break-glass superuser) manage accounts; business
+    staff, the system and the audit administrator cannot. Unit administrators manage their own unit's
+    accounts only (issue 9 §3.9, tests/accounts/test_user_admin.py)."""
     system_admin = f.UserFactory(username="sys", role=Role.SYSTEM_ADMIN)
     audit_admin = f.UserFactory(username="aud", role=Role.AUDIT_ADMIN)
     security_admin = f.UserFactory(username="sec", role=Role.SECURITY_ADMIN)
     before = counts()
     for actor in (
         users["authority_staff"],
-        users["authority_admin"],
-        users["institution_admin"],
+        users["institution_staff"],
         users["examiner"],
         system_admin,
         audit_admin,
@@ -210,7 +210,7 @@ def test_user_unlock(users):
     LoginLock.objects.create(user=user, ip="10.0.0.1", failures=5, locked_until=timezone.now())
     LoginLock.objects.create(user=user, ip="10.0.0.2", failures=2)
     with pytest.raises(PermissionDenied):
-        services.user_unlock(actor=users["authority_admin"], user=user)
+        services.user_unlock(actor=users["authority_staff"], user=user)
     security_admin = f.UserFactory(username="sec", role=Role.SECURITY_ADMIN)
     services.user_unlock(actor=security_admin, user=user)
     assert not LoginLock.objects.filter(user=user).exists()

@@ -33,9 +33,10 @@ EXAMINER = [*FIELD, "people:examiner_detail", "people:person_detail"]
 
 EXPECTED = {
     "superuser": [*AUTHORITY, "web:audit_list", "accounts:token_list", "admin:index"],
-    "authority_admin": [*AUTHORITY, "web:audit_list", "accounts:token_list"],
+    "authority_admin": [*AUTHORITY, "web:audit_list", "accounts:user_list", "accounts:token_list"],
     "authority_staff": [*AUTHORITY, "accounts:token_list"],
-    "institution_admin": INSTITUTION,
+    # Unit administrators manage their unit's accounts; the institution admin uses the API, its staff do not.
+    "institution_admin": [*INSTITUTION, "accounts:user_list", "accounts:token_list"],
     "institution_staff": INSTITUTION,
     "external_supervisor": SUPERVISOR,
     "internal_supervisor": SUPERVISOR,
@@ -62,7 +63,7 @@ def test_sidebar_groups_and_labels_for_authority_admin(users, all_urls):
         ("机构管理", ["评价机构", "备案与认定范围", "评价批次", "考核场所"]),
         ("人员管理", ["督导员", "考评员", "人员信息"]),
         ("基础数据", ["职业目录", "工作日历", "委派机构"]),
-        ("系统", ["审计日志", "API 令牌"]),
+        ("系统", ["审计日志", "账号管理", "API 令牌"]),
     ]
 
 
@@ -90,6 +91,7 @@ def test_unresolvable_names_are_skipped(users, settings):
     assert visible_url_names(users["authority_admin"]) == [
         "web:dashboard",
         "web:audit_list",
+        "accounts:user_list",
         "accounts:token_list",
     ]
 
