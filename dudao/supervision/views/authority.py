@@ -23,11 +23,11 @@ from dudao.people.permissions import can_change_supervisor
 from dudao.registry.models import Authority
 from dudao.web.kit import application_errors_as_http, list_page
 
-from . import forms as f
-from . import presenters, selectors, services, workflow
-from .models import Opinion, Penalty, TaskMember
-from .permissions import can_manage_institution, can_manage_policy
-from .views_common import (
+from .. import forms as f
+from .. import presenters, selectors, services, workflow
+from ..models import Opinion, Penalty, TaskMember
+from ..permissions import can_manage_institution, can_manage_policy
+from .common import (
     authority_pages,
     int_or_none,
     office_pages,

@@ -23,12 +23,12 @@ from dudao.people.models import Supervisor
 from dudao.registry.models import Batch, Institution, Occupation
 from dudao.web.kit import application_errors_as_http, list_page
 
-from . import presenters, selectors, services, snapshot, workflow
-from .domain import MIN_WITNESSES
-from .forms import DrawFilterForm, DrawForm, ReasonForm, WitnessForm, WitnessValueForm, add_errors
-from .models import Draw, SupervisorKind
-from .permissions import can_manage_draw
-from .views_common import draw_creators, draw_pages, raise_http, require, row_version, run
+from .. import presenters, selectors, services, snapshot, workflow
+from ..domain import MIN_WITNESSES
+from ..forms import DrawFilterForm, DrawForm, ReasonForm, WitnessForm, WitnessValueForm, add_errors
+from ..models import Draw, SupervisorKind
+from ..permissions import can_manage_draw
+from .common import draw_creators, draw_pages, raise_http, require, row_version, run
 
 STEPS = (
     ("define", "定义参数"),
