@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dudao.common.errors import ApplicationError
 from dudao.scorecards.evidence import ACCEPT
-from dudao.web.kit import application_errors_as_http, is_partial_request
+from dudao.web.kit import application_errors_as_http, error_of, is_partial_request, run_and_flash
 
 from .. import presenters, selectors, services, workflow
 from ..models import SupervisionTask
@@ -23,7 +22,6 @@ from ..permissions import (
     is_task_leader,
 )
 from .common import (
-    raise_http,
     require,
     row_version,
 )
@@ -36,14 +34,13 @@ from .steps import S
 @application_errors_as_http
 def task_start(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
-    try:
-        services.task_start_on_site(actor=request.user, task=task, row_version=row_version(request))
-    except ApplicationError as exc:
-        raise_http(exc)
-        messages.error(request, exc.message)
-        return redirect("supervision:task_detail", pk)
-    messages.success(request, "已开始现场督导,请逐项记录督导发现")
-    return redirect("supervision:onsite", pk)
+    return run_and_flash(
+        request,
+        lambda: services.task_start_on_site(actor=request.user, task=task, row_version=row_version(request)),
+        "已开始现场督导,请逐项记录督导发现",
+        reverse("supervision:task_detail", args=[pk]),
+        then=lambda _: reverse("supervision:onsite", args=[pk]),
+    )
 
 
 def _onsite_context(request: HttpRequest, task: SupervisionTask, **extra: Any) -> dict[str, Any]:
@@ -106,9 +103,8 @@ def _area_response(request: HttpRequest, pk: int, code: str, **extra: Any) -> Ht
 def finding_add(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
     code = request.POST.get("content_area", "")
-    error = ""
-    try:
-        services.finding_add(
+    error = error_of(
+        lambda: services.finding_add(
             actor=request.user,
             task=task,
             content_area=code,
@@ -116,9 +112,7 @@ def finding_add(request: HttpRequest, pk: int) -> HttpResponse:
             severity=request.POST.get("severity", ""),
             description=request.POST.get("description", ""),
         )
-    except ApplicationError as exc:
-        raise_http(exc)
-        error = exc.message
+    )
     return _area_response(
         request,
         pk,
@@ -135,14 +129,11 @@ def finding_update(request: HttpRequest, pk: int, finding_id: int) -> HttpRespon
     """htmx: save one finding (method, severity, description); answers with its status and the progress."""
     finding = selectors.finding_get(request.user, pk, finding_id)
     changes = {k: request.POST[k] for k in ("method", "severity", "description") if k in request.POST}
-    error = ""
-    try:
-        services.finding_update(
+    error = error_of(
+        lambda: services.finding_update(
             actor=request.user, finding=finding, row_version=row_version(request), **changes
         )
-    except ApplicationError as exc:
-        raise_http(exc)
-        error = exc.message
+    )
     task = selectors.task_get(request.user, pk)
     if not is_partial_request(request):
         if error:
@@ -162,12 +153,7 @@ def finding_update(request: HttpRequest, pk: int, finding_id: int) -> HttpRespon
 def finding_delete(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
     finding = selectors.finding_get(request.user, pk, finding_id)
     code = finding.content_area
-    error = ""
-    try:
-        services.finding_delete(actor=request.user, finding=finding)
-    except ApplicationError as exc:
-        raise_http(exc)
-        error = exc.message
+    error = error_of(lambda: services.finding_delete(actor=request.user, finding=finding))
     return _area_response(request, pk, code, add_error=error)
 
 
@@ -189,12 +175,11 @@ def _evidence_response(request: HttpRequest, pk: int, finding_id: int, error: st
 def evidence_upload(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
     """htmx: a photo from the camera (or a file) for one finding; type checked by content, stored by hash."""
     finding = selectors.finding_get(request.user, pk, finding_id)
-    error = ""
-    try:
-        services.finding_attach_evidence(actor=request.user, finding=finding, file=request.FILES.get("file"))
-    except ApplicationError as exc:
-        raise_http(exc)
-        error = exc.message
+    error = error_of(
+        lambda: services.finding_attach_evidence(
+            actor=request.user, finding=finding, file=request.FILES.get("file")
+        )
+    )
     return _evidence_response(request, pk, finding_id, error)
 
 
@@ -204,10 +189,5 @@ def evidence_upload(request: HttpRequest, pk: int, finding_id: int) -> HttpRespo
 def evidence_delete(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
     evidence = selectors.finding_evidence_get(request.user, pk, evidence_id)
     finding_id = evidence.finding_id
-    error = ""
-    try:
-        services.finding_remove_evidence(actor=request.user, evidence=evidence)
-    except ApplicationError as exc:
-        raise_http(exc)
-        error = exc.message
+    error = error_of(lambda: services.finding_remove_evidence(actor=request.user, evidence=evidence))
     return _evidence_response(request, pk, finding_id, error)

@@ -10,9 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dudao.common.errors import ApplicationError
 from dudao.scorecards.evidence import ACCEPT
-from dudao.web.kit import application_errors_as_http, is_partial_request
+from dudao.web.kit import application_errors_as_http, error_of, is_partial_request
 
 from .. import forms as f
 from .. import presenters, selectors, services
@@ -24,7 +23,6 @@ from ..permissions import (
 )
 from .common import (
     days_left,
-    raise_http,
     require,
     row_version,
 )
@@ -54,6 +52,7 @@ def rectification_order(request: HttpRequest, pk: int) -> HttpResponse:
         denied="只有委派机构可以下达整改要求",
         initial={"due_on": f.default_due(policy.rectification_days)},
         title="下达整改要求",
+        confirm=f"向 {task.institution.name} 下达整改要求:机构将收到通知,整改期限自今日起算。确认下达?",
         button="下达整改要求",
         show=("report", "findings"),
     )
@@ -81,7 +80,10 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         denied="只有被督导机构可以提交整改材料",
         title="提交整改材料",
         button="提交整改",
-        confirm="提交后等待复核,不能再上传材料。确认提交?",
+        confirm=(
+            f"提交第 {open_round.round_no if open_round else 1} 轮整改材料(已上传的材料以页面列表为准):"
+            "提交后等待复核,不能再上传或删除材料。确认提交?"
+        ),
         show=("final", "rectification_upload"),
         extra={
             "open_round": open_round,
@@ -106,12 +108,11 @@ def _round_evidence(pk: int, row: Rectification | None) -> list[dict[str, Any]]:
 @application_errors_as_http
 def rectification_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
-    error = ""
-    try:
-        services.rectification_attach_evidence(actor=request.user, task=task, file=request.FILES.get("file"))
-    except ApplicationError as exc:
-        raise_http(exc)
-        error = exc.message
+    error = error_of(
+        lambda: services.rectification_attach_evidence(
+            actor=request.user, task=task, file=request.FILES.get("file")
+        )
+    )
     if not is_partial_request(request):
         if error:
             messages.error(request, error)
@@ -158,6 +159,7 @@ def rectification_review(request: HttpRequest, pk: int) -> HttpResponse:
         denied="只有委派机构或督导组组长可以复核",
         initial={"due_on": f.default_due(policy.rectification_days)},
         title="整改复核",
+        confirm="保存复核结论:通过则整改完成;不通过则开始新一轮整改并通知机构。结论不可更改,确认保存?",
         button="保存复核结论",
         show=("rectification",),
     )

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dudao.web.kit import application_errors_as_http
+from dudao.web.kit import application_errors_as_http, run_and_flash
 
 from .. import forms as f
 from .. import selectors, services, workflow
@@ -23,7 +23,6 @@ from ..transitions import AFTER_REPORT, TASK_TRANSITIONS
 from .common import (
     days_left,
     row_version,
-    run,
     workdays_left,
 )
 from .steps import S, _detail_url, _step_form
@@ -37,6 +36,17 @@ def _problems_text(task: SupervisionTask) -> str:
             severity = workflow.SEVERITIES[finding.severity]
             lines.append(f"{finding.content_area} {area}:{finding.description}({severity})")
     return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
+
+
+def _report_summary(task: SupervisionTask, unchecked: int) -> str:
+    """The confirmation before the report: what is filed, and that it is then final."""
+    findings = list(selectors.task_findings(task))
+    problems = sum(1 for x in findings if x.severity in workflow.PROBLEM_SEVERITIES)
+    gaps = f";尚有 {unchecked} 项督导内容未检查" if unchecked else ""
+    return (
+        f"提交 {task.institution.name} 的督导报告:{len(findings)} 项督导发现,其中问题 {problems} 项{gaps}。"
+        "提交后报告不可修改(更正须生成新版本)。确认提交?"
+    )
 
 
 @login_required
@@ -64,7 +74,7 @@ def task_report(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"problems": _problems_text(task)},
         title="提交督导报告",
         button="提交报告",
-        confirm="提交后报告不可修改(更正须生成新版本)。确认提交?",
+        confirm=_report_summary(task, len(unchecked)),
         show=("findings",),
         extra={
             "unchecked": unchecked,
@@ -105,6 +115,7 @@ def report_correct(request: HttpRequest, pk: int) -> HttpResponse:
         },
         title="更正督导报告",
         button="生成更正版本",
+        confirm="生成报告的更正版本:原报告保留并标注已更正,新版本不可再修改。确认生成?",
         show=("report",),
     )
 
@@ -143,7 +154,7 @@ def preliminary_send(request: HttpRequest, pk: int) -> HttpResponse:
         # Checked here because the service looks the draft up before its own state check.
         messages.error(request, f"任务当前状态为「{task.get_status_display()}」,不能反馈初步意见")
         return redirect("supervision:task_detail", pk)
-    return run(
+    return run_and_flash(
         request,
         lambda: services.preliminary_opinion_send(
             actor=request.user, task=task, row_version=row_version(request)
@@ -170,7 +181,7 @@ def defence(request: HttpRequest, pk: int) -> HttpResponse:
         denied="只有被督导机构可以提出申辩",
         title="提交申辩意见",
         button="提交申辩",
-        confirm="申辩意见提交后不可修改。确认提交?",
+        confirm="提交申辩意见:委派机构将据此作出督导意见书,提交后不可修改。确认提交?",
         show=("preliminary",),
         extra={"defence_deadline": workdays_left(prelim.defence_due_on) if prelim else None},
     )
@@ -181,7 +192,7 @@ def defence(request: HttpRequest, pk: int) -> HttpResponse:
 @application_errors_as_http
 def defence_close(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(request.user, pk)
-    return run(
+    return run_and_flash(
         request,
         lambda: services.defence_window_close(
             actor=request.user, task=task, row_version=row_version(request)
@@ -224,6 +235,8 @@ def opinion_issue(request: HttpRequest, pk: int) -> HttpResponse:
         initial=initial,
         title="下达督导意见书",
         button="下达",
-        confirm="督导意见书下达后编号生效、不可修改。确认下达?",
+        confirm=(
+            f"向 {task.institution.name} 下达督导意见书:下达后编号生效、不可修改,机构将收到通知。确认下达?"
+        ),
         show=("report", "preliminary"),
     )

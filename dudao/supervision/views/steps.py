@@ -9,13 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from dudao.common.errors import ApplicationError
+from dudao.web.kit import run_form
 
-from .. import forms as f
 from .. import presenters, selectors
 from ..models import Opinion, SupervisionTask, TaskMember
 from .common import (
-    raise_http,
     require,
 )
 
@@ -88,12 +86,8 @@ def _step_form(
     require(bool(allowed(request.user, task)), denied)
     form = form_class(request.POST or None, initial=initial, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
-        try:
-            call(task, form.cleaned_data)
-        except ApplicationError as exc:
-            raise_http(exc)
-            f.add_errors(form, exc)
-        else:
+        ok, _ = run_form(form, lambda: call(task, form.cleaned_data))
+        if ok:
             messages.success(request, success)
             return redirect("supervision:task_detail", pk)
     return _form_page(request, task, form, **page)

@@ -24,9 +24,8 @@ from dudao.accounts.permissions import (
     is_superuser,
     is_supervisor,
 )
-from dudao.common.errors import ApplicationError
 from dudao.people.models import Supervisor
-from dudao.web.kit import application_errors_as_http, list_page
+from dudao.web.kit import application_errors_as_http, list_page, run_form
 
 from .. import forms as f
 from .. import presenters, selectors, services, workflow
@@ -44,7 +43,6 @@ from .common import (
     int_or_none,
     office_pages,
     optional_url,
-    raise_http,
     require,
     row_version,
     workdays_left,
@@ -206,7 +204,7 @@ ACTION_BUTTONS: dict[str, dict[str, Any]] = {
     S.REVERIFIED: {"label": "整改复核", "icon": "checks", "style": "primary", "url": "rectification_review"},
     S.CLOSED: {"label": "办结", "icon": "circle-check", "style": "success", "url": "task_close"},
     S.ESCALATED: {
-        "label": "移送处理(INST-4)",
+        "label": "移送处理",
         "icon": "gavel",
         "style": "outline-danger",
         "url": "task_escalate",
@@ -303,6 +301,14 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and bool(is_task_leader(user, task) or can_manage_task(user, task)),
         "can_penalise": task.status == S.ESCALATED and bool(can_decide_for_authority(user, task)),
         "can_manage": d["can_manage"],
+        # A member's name links to the record only where the viewer may open it (people scope), else a 404.
+        "record_links": set(
+            selectors.supervisors_for(user)
+            .filter(pk__in=[m["supervisor_id"] for m in d["members"]])
+            .values_list("pk", flat=True)
+        )
+        if d["can_manage"]
+        else set(),
         "institution_side": institution_side,
         "work_hidden": institution_side and task.status not in AFTER_REPORT,
         "report_days": selectors.policy_for(task.authority_id).report_days,
@@ -351,8 +357,9 @@ def task_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen = list(data["supervisors"])
-        try:
-            task = services.task_create(
+        ok, task = run_form(
+            form,
+            lambda: services.task_create(
                 actor=user,
                 institution=data["institution"],
                 supervisors=chosen,
@@ -366,11 +373,9 @@ def task_create(request: HttpRequest) -> HttpResponse:
                 items=list(data.get("items") or []),
                 group_reason=data.get("group_reason") or "",
                 note=data.get("note") or "",
-            )
-        except ApplicationError as exc:
-            raise_http(exc)
-            f.add_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, f"已派发督导任务 {task.number}")
             return redirect("supervision:task_detail", task.pk)
     return render(request, "supervision/task_create.html", {"form": form, "batch": batch})
@@ -392,7 +397,7 @@ def task_close(request: HttpRequest, pk: int) -> HttpResponse:
         denied="只有委派机构可以办结任务",
         title="办结任务",
         button="办结",
-        confirm="办结后任务不能再变更。确认办结?",
+        confirm="办结任务:记录办结说明,任务状态改为已办结,之后不能再变更。确认办结?",
         show=("report", "rectification"),
     )
 
@@ -412,10 +417,10 @@ def task_escalate(request: HttpRequest, pk: int) -> HttpResponse:
         allowed=lambda user, t: can_decide_for_authority(user, t),
         denied="只有委派机构可以移送处理",
         form_kwargs={"label": "移送原因"},
-        title="移送处理(INST-4)",
+        title="移送处理",
         button="移送处理",
         danger=True,
-        confirm="确认移送处理?",
+        confirm="移送处理:任务转由委派机构作出处理决定(如暂停或撤销备案),移送后不能撤回。确认移送?",
         show=("report",),
     )
 
@@ -438,7 +443,7 @@ def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         title="取消任务",
         button="取消任务",
         danger=True,
-        confirm="确认取消该督导任务?",
+        confirm="取消该督导任务:督导组成员将收到通知,取消后不能恢复。确认取消?",
     )
 
 
@@ -458,18 +463,17 @@ def task_rate(request: HttpRequest, pk: int) -> HttpResponse:
         bound = request.POST if posted_for == m["supervisor_id"] else None
         form = f.RatingForm(bound, initial={"supervisor": m["supervisor_id"]}, prefix=None)
         if bound is not None and form.is_valid():
-            try:
-                services.rating_submit(
+            ok, _ = run_form(
+                form,
+                lambda m=m, form=form: services.rating_submit(
                     actor=request.user,
                     task=task,
                     supervisor=m["supervisor_id"],
                     scores=form.scores(),
                     comment=form.cleaned_data["comment"],
-                )
-            except ApplicationError as exc:
-                raise_http(exc)
-                f.add_errors(form, exc)
-            else:
+                ),
+            )
+            if ok:
                 messages.success(request, f"已评价督导员 {m['name']}")
                 return redirect("supervision:task_rate", pk)
         forms_by_member.append({"member": m, "rating": rated.get(m["supervisor_id"]), "form": form})
