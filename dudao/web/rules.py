@@ -38,7 +38,7 @@ _PLAIN = [
     (re.compile(rf"([((])\s*{_ONE}\s*[::]\s*"), r"\1"),
     (re.compile(rf"\s*[,,、]\s*{_ONE}(?=[))])"), ""),
     (re.compile(rf"按\s*{_ONE}\s*"), "按规定"),
-    (re.compile(r"\s*\[interpretation[^\]]*\]"), ""),
+    (re.compile(r"\s*\[interpretation[^\]]*\]\s*"), ""),
     (re.compile(rf"\s?{_ONE}\s?"), ""),
 ]
 
