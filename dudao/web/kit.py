@@ -1,6 +1,8 @@
 """Page kit used by every app's views: list pagination, xlsx downloads, htmx partial rendering.
 
-Besides the KIT.md contract:
+What it offers (this docstring is the contract; there is no separate KIT.md):
+- `list_page(request, qs)`: pagination from `page` / `page_size`; `export_response(name, bytes)`: .xlsx;
+  `htmx_or_full(request, full, partial, context)`: the fragment for htmx, else the whole page.
 - `application_errors_as_http` decorator: NotFound → 404 page, PermissionDenied → 403 page.
 - `is_partial_request(request)`: htmx fragment request (not boosted / history restore).
 - Template `web/import_page.html`: a complete import page for `dudao.web.imports.import_view`

@@ -64,3 +64,17 @@ def test_signing_asks_with_a_summary_and_dismissing_sends_nothing(submitted, pag
     assert len([url for url in posts if url.endswith(f"/scorecards/{submitted.pk}/sign/")]) == 1
     assert EvaluationMember.objects.get(evaluation=submitted).signed_at is not None
     assert errors == []
+
+
+def test_pdf_link_shows_it_is_busy_and_cannot_be_pressed_twice(submitted, page):
+    """A PDF takes seconds to produce (LibreOffice): the button says so and ignores a second press."""
+    login(page, "eval_leader")
+    page.goto(f"/scorecards/{submitted.pk}/")
+    link = page.locator("a[data-busy]").first
+    with page.context.expect_page() as opened:
+        link.click()
+    assert link.get_attribute("aria-disabled") == "true"
+    assert "正在生成 PDF" in link.inner_text()
+    assert link.locator(".spinner-border").count() == 1
+    assert link.evaluate("(a) => getComputedStyle(a).pointerEvents") == "none"
+    opened.value.close()
