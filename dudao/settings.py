@@ -274,6 +274,8 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A 403 is logged as one line (path and reason), not a traceback: dudao.web.logging.OneLineForbidden.
+    "filters": {"one_line_403": {"()": "dudao.web.logging.OneLineForbidden"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_403"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DUDAO_LOG_LEVEL", "WARNING")},
 }

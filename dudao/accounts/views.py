@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.common.errors import ApplicationError
+from dudao.web.kit import safe_url
 
 from . import services, twofactor
 from .forms import MODEL_BACKEND, CodeForm, LoginForm, PasswordChangeForm, TokenForm, client_ip
@@ -36,9 +36,7 @@ def _must_use_second_factor(user: User) -> bool:
 
 
 def _safe_next(request, url: str) -> str:
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
-        return url
-    return settings.LOGIN_REDIRECT_URL
+    return safe_url(request, url, settings.LOGIN_REDIRECT_URL)
 
 
 def _complete_login(request, user: User, method: str):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from dudao.web.kit import application_errors_as_http, is_partial_request, list_page
+from dudao.web.kit import application_errors_as_http, is_partial_request, list_page, safe_next
 
 from . import selectors, services
 
@@ -19,16 +19,6 @@ SHOW_CHOICES = ("all", "unread")
 def _show(request) -> str:
     show = request.GET.get("show") or request.POST.get("show") or "all"
     return show if show in SHOW_CHOICES else "all"
-
-
-def _safe_next(request, fallback: str) -> str:
-    """A local URL to return to (the inbox page and filter the user came from)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 @require_GET
@@ -50,7 +40,7 @@ def mark_read(request, message_id: int):
     if is_partial_request(request):
         context = {"m": message, "oob_count": selectors.unread_count(request.user)}
         return render(request, "notifications/partials/message_row.html", context)
-    return redirect(_safe_next(request, reverse("notifications:inbox")))
+    return redirect(safe_next(request, reverse("notifications:inbox")))
 
 
 @require_POST
@@ -59,7 +49,7 @@ def mark_all_read(request):
     """Mark all my unread messages read and return to the inbox."""
     updated = services.messages_mark_all_read(actor=request.user)
     flash.success(request, f"已将 {updated} 条消息标为已读" if updated else "没有未读消息")
-    return redirect(_safe_next(request, reverse("notifications:inbox")))
+    return redirect(safe_next(request, reverse("notifications:inbox")))
 
 
 @require_GET

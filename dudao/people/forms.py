@@ -105,7 +105,7 @@ class PersonFieldsForm(forms.Form):
 
 
 class QualificationFields(forms.Form):
-    personal_conditions = forms.BooleanField(label="具备第六条规定的五项基本条件(SUP-2)", required=False)
+    personal_conditions = forms.BooleanField(label="具备第六条规定的五项基本条件", required=False)
     basis = forms.ChoiceField(
         label="任职依据", required=False, choices=[("", "未记录"), *QUALIFICATION_BASIS.items()]
     )

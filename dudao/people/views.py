@@ -6,7 +6,7 @@ masked, the full number only through the audited reveal action.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.permissions import can_reveal_pii
@@ -24,7 +23,15 @@ from dudao.common.errors import ApplicationError, Conflict, NotFound, Permission
 from dudao.common.excel import export_workbook
 from dudao.registry.models import Institution
 from dudao.web.imports import import_view
-from dudao.web.kit import application_errors_as_http, export_response, list_page
+from dudao.web.kit import (
+    application_errors_as_http,
+    export_response,
+    list_page,
+    place_errors,
+    run_and_flash,
+    run_form,
+    safe_next,
+)
 from dudao.web.sorting import sort_list
 
 from . import domain, excel, forms, selectors, services
@@ -43,67 +50,9 @@ EXAMINER_SORTS = {"name": "person__name", "authority": "authority__name", "activ
 PERSON_SORTS = {"name": "name", "gender": "gender", "employer": "employer_name"}
 
 
-def _error_message(exc: ApplicationError) -> str:
-    return exc.message
-
-
-def _apply_errors(form, exc: ApplicationError, field_map: dict[str, str] | None = None) -> None:
-    """Put a service error next to the form field it concerns, else on top of the form.
-
-    Only lists in `detail` are messages; other values are data for API clients (a Conflict carries the
-    current `row_version`, a refused transition its from/to) and never become an error text: the
-    Chinese `exc.message` is shown instead. Hidden fields get no errors (the user cannot see them).
-    """
-    detail = exc.detail if isinstance(exc.detail, Mapping) else {}
-    placed = False
-    for key, msgs in detail.items():
-        if not isinstance(msgs, list | tuple):
-            continue
-        name = (field_map or {}).get(key, key)
-        field = form.fields.get(name)
-        target = name if field is not None and not field.widget.is_hidden else None
-        for message in msgs:
-            form.add_error(target, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
 def _mark_focus(form, order: Sequence[str]) -> None:
     """`form.focus`: the first field in error (or the first field), so the page scrolls to the form."""
     form.focus = next((name for name in order if form.has_error(name)), order[0])
-
-
-def _redirect_back(request, fallback: str):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(fallback)
-
-
-def _run_action(request, fallback: str, action, success: str):
-    """POST actions on detail pages: run the service, report success or the Chinese error, go back."""
-    try:
-        action()
-    except (NotFound, PermissionDenied):
-        raise
-    except ApplicationError as exc:
-        messages.error(request, _error_message(exc))
-    else:
-        messages.success(request, success)
-    return _redirect_back(request, fallback)
-
-
-def _run_form_action(form, action, field_map: dict[str, str] | None = None) -> bool:
-    """Run a service for a bound, valid page form; on a user error put it on the form and return False."""
-    try:
-        action()
-    except (NotFound, PermissionDenied):
-        raise
-    except ApplicationError as exc:
-        _apply_errors(form, exc, field_map)
-        return False
-    return True
 
 
 def _export_queryset(qs):
@@ -266,7 +215,7 @@ def supervisor_create(request):
         except (NotFound, PermissionDenied):
             raise
         except ApplicationError as exc:
-            _apply_errors(form, exc)
+            place_errors(form, exc)
         else:
             messages.success(request, f"已新增督导员 {supervisor.person.name}")
             return redirect("people:supervisor_detail", pk=supervisor.pk)
@@ -312,7 +261,7 @@ def supervisor_edit(request, pk: int):
         except (NotFound, PermissionDenied):
             raise
         except ApplicationError as exc:
-            _apply_errors(form, exc, {"id_number": "new_id_number"})
+            place_errors(form, exc, {"id_number": "new_id_number"})
         else:
             messages.success(request, "已保存")
             return redirect("people:supervisor_detail", pk=supervisor.pk)
@@ -352,9 +301,8 @@ def supervisor_status(request, pk: int):
     form.is_valid()
     data = form.cleaned_data
     label = Supervisor.Status(data["to"]).label if data.get("to") in Supervisor.Status.values else ""
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:supervisor_detail", args=[pk]),
         lambda: services.supervisor_set_status(
             actor=request.user,
             supervisor=supervisor,
@@ -363,6 +311,7 @@ def supervisor_status(request, pk: int):
             row_version=data.get("row_version"),
         ),
         f"督导员状态已变更为「{label}」",
+        safe_next(request, reverse("people:supervisor_detail", args=[pk])),
     )
 
 
@@ -372,16 +321,19 @@ def supervisor_status(request, pk: int):
 def supervisor_card_issue(request, pk: int):
     supervisor = selectors.get_or_404(selectors.supervisors_for(request.user), pk)
     form = forms.CardIssueForm(request.POST)
-    if form.is_valid() and _run_form_action(
-        form,
-        lambda: services.supervisor_card_issue(
-            actor=request.user,
-            supervisor=supervisor,
-            number=form.cleaned_data["number"],
-            issued_on=form.cleaned_data["issued_on"],
-            valid_until=form.cleaned_data["valid_until"],
-        ),
-        {"issuer": "number"},
+    if (
+        form.is_valid()
+        and run_form(
+            form,
+            lambda: services.supervisor_card_issue(
+                actor=request.user,
+                supervisor=supervisor,
+                number=form.cleaned_data["number"],
+                issued_on=form.cleaned_data["issued_on"],
+                valid_until=form.cleaned_data["valid_until"],
+            ),
+            {"issuer": "number"},
+        )[0]
     ):
         messages.success(request, "证卡已发放")
         return redirect("people:supervisor_detail", pk=pk)
@@ -406,9 +358,8 @@ def supervisor_card_status(request, pk: int):
     form = forms.StatusForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:supervisor_detail", args=[card.supervisor_id]),
         lambda: services.supervisor_card_set_status(
             actor=request.user,
             card=card,
@@ -417,6 +368,7 @@ def supervisor_card_status(request, pk: int):
             row_version=data.get("row_version"),
         ),
         _CARD_ACTION_LABELS.get(data.get("to", ""), "已更新"),
+        safe_next(request, reverse("people:supervisor_detail", args=[card.supervisor_id])),
     )
 
 
@@ -430,9 +382,8 @@ def supervisor_card_replace(request, pk: int):
         messages.error(request, "请填写新证卡号和补发日期")
         return redirect("people:supervisor_detail", pk=card.supervisor_id)
     data = form.cleaned_data
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:supervisor_detail", args=[card.supervisor_id]),
         lambda: services.supervisor_card_replace(
             actor=request.user,
             card=card,
@@ -441,6 +392,7 @@ def supervisor_card_replace(request, pk: int):
             valid_until=data["valid_until"],
         ),
         "新证已补发,旧证作废",
+        safe_next(request, reverse("people:supervisor_detail", args=[card.supervisor_id])),
     )
 
 
@@ -456,13 +408,13 @@ def supervisor_contract_add(request, pk: int):
     starts_on = form.cleaned_data["starts_on"]
 
     # Without a date: renewal after the last term, or (no term yet) 「请填写首届聘期起始日」 (SUP-5).
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:supervisor_detail", args=[pk]),
         lambda: services.supervisor_contract_add(
             actor=request.user, supervisor=supervisor, starts_on=starts_on
         ),
         "聘期已登记",
+        safe_next(request, reverse("people:supervisor_detail", args=[pk])),
     )
 
 
@@ -608,7 +560,7 @@ def examiner_create(request):
         except (NotFound, PermissionDenied):
             raise
         except ApplicationError as exc:
-            _apply_errors(form, exc)
+            place_errors(form, exc)
         else:
             messages.success(request, f"已新增考评员 {examiner.person.name}")
             return redirect("people:examiner_detail", pk=examiner.pk)
@@ -649,7 +601,7 @@ def examiner_edit(request, pk: int):
         except (NotFound, PermissionDenied):
             raise
         except ApplicationError as exc:
-            _apply_errors(form, exc, {"id_number": "new_id_number"})
+            place_errors(form, exc, {"id_number": "new_id_number"})
         else:
             messages.success(request, "已保存")
             return redirect("people:examiner_detail", pk=examiner.pk)
@@ -672,9 +624,8 @@ def examiner_status(request, pk: int):
     form = forms.StatusForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:examiner_detail", args=[pk]),
         lambda: services.examiner_set_status(
             actor=request.user,
             examiner=examiner,
@@ -683,6 +634,7 @@ def examiner_status(request, pk: int):
             row_version=data.get("row_version"),
         ),
         "考评员状态已更新",
+        safe_next(request, reverse("people:examiner_detail", args=[pk])),
     )
 
 
@@ -692,16 +644,19 @@ def examiner_status(request, pk: int):
 def examiner_card_issue(request, pk: int):
     examiner = selectors.get_or_404(selectors.examiners_for(request.user), pk)
     form = forms.ExaminerCardIssueForm(request.POST)
-    if form.is_valid() and _run_form_action(
-        form,
-        lambda: services.examiner_card_issue(
-            actor=request.user,
-            examiner=examiner,
-            number=form.cleaned_data["number"],
-            issued_on=form.cleaned_data["issued_on"],
-            valid_until=form.cleaned_data["valid_until"],
-            scopes=form.scope_items(),
-        ),
+    if (
+        form.is_valid()
+        and run_form(
+            form,
+            lambda: services.examiner_card_issue(
+                actor=request.user,
+                examiner=examiner,
+                number=form.cleaned_data["number"],
+                issued_on=form.cleaned_data["issued_on"],
+                valid_until=form.cleaned_data["valid_until"],
+                scopes=form.scope_items(),
+            ),
+        )[0]
     ):
         messages.success(request, "证卡已发放")
         return redirect("people:examiner_detail", pk=pk)
@@ -724,9 +679,8 @@ def examiner_card_status(request, pk: int):
     form = forms.StatusForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:examiner_detail", args=[card.examiner_id]),
         lambda: services.examiner_card_set_status(
             actor=request.user,
             card=card,
@@ -735,6 +689,7 @@ def examiner_card_status(request, pk: int):
             row_version=data.get("row_version"),
         ),
         _CARD_ACTION_LABELS.get(data.get("to", ""), "已更新"),
+        safe_next(request, reverse("people:examiner_detail", args=[card.examiner_id])),
     )
 
 
@@ -748,9 +703,8 @@ def examiner_card_replace(request, pk: int):
         messages.error(request, "请填写新证卡号和补发日期")
         return redirect("people:examiner_detail", pk=card.examiner_id)
     data = form.cleaned_data
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:examiner_detail", args=[card.examiner_id]),
         lambda: services.examiner_card_replace(
             actor=request.user,
             card=card,
@@ -759,6 +713,7 @@ def examiner_card_replace(request, pk: int):
             valid_until=data["valid_until"],
         ),
         "新证已补发,旧证作废",
+        safe_next(request, reverse("people:examiner_detail", args=[card.examiner_id])),
     )
 
 
@@ -771,13 +726,13 @@ def examiner_card_training(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请填写延续培训日期")
         return redirect("people:examiner_detail", pk=card.examiner_id)
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:examiner_detail", args=[card.examiner_id]),
         lambda: services.examiner_card_renew_training(
             actor=request.user, card=card, trained_on=form.cleaned_data["trained_on"]
         ),
         "已登记延续培训,有效期顺延 3 年",
+        safe_next(request, reverse("people:examiner_detail", args=[card.examiner_id])),
     )
 
 
@@ -901,9 +856,9 @@ def relation_add(request, pk: int):
             note=data["note"],
         )
 
-    if form.is_valid() and _run_form_action(form, act):
+    if form.is_valid() and run_form(form, act)[0]:
         messages.success(request, "关系已申报")
-        return _redirect_back(request, reverse("people:person_detail", args=[pk]))
+        return redirect(safe_next(request, reverse("people:person_detail", args=[pk])))
     # M4: the page the form was sent from, with the form open, the input kept and the errors shown.
     _mark_focus(form, ("kind", "other_name", "other_id_number", "institution_uscc", "note"))
     return _relation_error_page(request, person, form)
@@ -912,9 +867,9 @@ def relation_add(request, pk: int):
 def _relation_error_page(request, person, form):
     """Re-render the page named by `next` (a supervisor or examiner page of this person, in scope),
     else the person page."""
-    target = request.POST.get("next") or ""
+    target = safe_next(request, "")
     match = None
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if target:
         try:
             match = resolve(urlsplit(target).path)
         except Resolver404:
@@ -938,9 +893,9 @@ def _relation_error_page(request, person, form):
 @application_errors_as_http
 def relation_withdraw(request, pk: int):
     relation = selectors.get_or_404(selectors.relations_for(request.user).select_related("person"), pk)
-    return _run_action(
+    return run_and_flash(
         request,
-        reverse("people:person_detail", args=[relation.person_id]),
         lambda: services.relation_withdraw(actor=request.user, relation=relation),
         "关系已撤回",
+        safe_next(request, reverse("people:person_detail", args=[relation.person_id])),
     )

@@ -7,8 +7,6 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from dudao.common.errors import ApplicationError, ValidationFailed
-
 from . import selectors
 from .domain import LEVEL_NAMES
 from .models import Batch, Filing, FilingScope, Institution, Occupation, Region
@@ -32,21 +30,6 @@ def region_choices(user, *, blank: str = "全部") -> list[tuple[str, str]]:
         qs = qs.filter(code=inst.region_id) if inst else qs.none()
     choices = [(r.code, f"{'　' if r.kind == 'city' else ''}{r.name}") for r in qs]
     return [("", blank), *choices] if blank is not None else choices
-
-
-def apply_error(form: forms.Form, exc: ApplicationError) -> None:
-    """Show a service error on the form: field messages under their fields, the rest on top."""
-    detail = exc.detail if isinstance(exc, ValidationFailed) else None
-    placed = False
-    if isinstance(detail, dict):
-        for field, messages in detail.items():
-            items = messages if isinstance(messages, list | tuple) else [messages]
-            target = field if field in form.fields else None
-            for message in items:
-                form.add_error(target, str(message))
-                placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 # ---------------------------------------------------------------------------------------------------------

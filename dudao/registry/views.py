@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from dudao.common.errors import ApplicationError, IllegalTransition, NotFound, PermissionDenied
 from dudao.common.excel import ImportFailed, RowError, error_workbook, export_workbook, template_workbook
 from dudao.web.imports import import_view
-from dudao.web.kit import application_errors_as_http, export_response, list_page
+from dudao.web.kit import application_errors_as_http, export_response, list_page, place_errors, run_form
 from dudao.web.sorting import sort_list
 
 from . import excel, selectors, services
@@ -160,13 +160,8 @@ def institution_create(request):
     initial = {"authority": str(request.user.authority_id or ""), "is_active": True}
     form = f.InstitutionForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            obj = services.institution_create(actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+        ok, obj = run_form(form, lambda: services.institution_create(actor=request.user, **form.cleaned_data))
+        if ok:
             messages.success(request, f"已新增评价机构「{obj.name}」")
             return redirect("registry:institution_detail", pk=obj.pk)
     return render(
@@ -206,15 +201,13 @@ def institution_edit(request, pk: int):
     )
     version = _int(request.POST.get("row_version")) if request.method == "POST" else institution.row_version
     if request.method == "POST" and form.is_valid():
-        try:
-            services.institution_update(
+        ok, _ = run_form(
+            form,
+            lambda: services.institution_update(
                 actor=request.user, institution=institution.pk, row_version=version, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, "已保存")
             return redirect("registry:institution_detail", pk=institution.pk)
     return render(
@@ -291,13 +284,8 @@ def filing_create(request):
     initial = {"institution": request.GET.get("institution", "")}
     form = f.FilingForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            obj = services.filing_create(actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+        ok, obj = run_form(form, lambda: services.filing_create(actor=request.user, **form.cleaned_data))
+        if ok:
             messages.success(request, f"已新增备案 {obj.number},请继续添加认定范围")
             return redirect("registry:filing_detail", pk=obj.pk)
     return render(
@@ -329,13 +317,11 @@ def filing_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("row_version")
-        try:
-            services.filing_update(actor=request.user, filing=filing.pk, row_version=version, **data)
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+        ok, _ = run_form(
+            form,
+            lambda: services.filing_update(actor=request.user, filing=filing.pk, row_version=version, **data),
+        )
+        if ok:
             messages.success(request, "已保存")
             return redirect("registry:filing_detail", pk=filing.pk)
     return render(
@@ -365,19 +351,17 @@ def filing_status(request, pk: int):
     form = f.FilingStatusForm(request.POST)
     form.fields["status"].choices = Filing.Status.choices
     if form.is_valid():
-        try:
-            obj = services.filing_set_status(
+        ok, obj = run_form(
+            form,
+            lambda: services.filing_set_status(
                 actor=request.user,
                 filing=filing.pk,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
                 row_version=form.cleaned_data["row_version"],
-            )
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, f"备案状态已变更为「{obj.get_status_display()}」")
             return _redirect_filing(filing.pk)
     # Refused: the page again (no redirect) so the chosen status and the typed reason stay, with the error.
@@ -393,13 +377,10 @@ def filing_scope_add(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["levels"] = [int(x) for x in data["levels"]]
-        try:
-            services.filing_scope_add(actor=request.user, filing=filing.pk, **data)
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+        ok, _ = run_form(
+            form, lambda: services.filing_scope_add(actor=request.user, filing=filing.pk, **data)
+        )
+        if ok:
             messages.success(request, "已增加认定范围")
             return _redirect_filing(filing.pk)
     return render(
@@ -575,13 +556,13 @@ def batch_create(request):
     _require(request.user, "registry.add_batch", institution)
     form = f.BatchForm(request.POST or None, institution=institution, initial={"candidate_count": 0})
     if request.method == "POST" and form.is_valid():
-        try:
-            obj = services.batch_create(actor=request.user, institution=institution.pk, **_batch_data(form))
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+        ok, obj = run_form(
+            form,
+            lambda: services.batch_create(
+                actor=request.user, institution=institution.pk, **_batch_data(form)
+            ),
+        )
+        if ok:
             messages.success(request, f"已新增评价批次 {obj.code}")
             return redirect("registry:batch_detail", pk=obj.pk)
     return render(
@@ -621,13 +602,11 @@ def batch_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = _batch_data(form)
         version = data.pop("row_version")
-        try:
-            services.batch_update(actor=request.user, batch=batch.pk, row_version=version, **data)
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+        ok, _ = run_form(
+            form,
+            lambda: services.batch_update(actor=request.user, batch=batch.pk, row_version=version, **data),
+        )
+        if ok:
             messages.success(request, "已保存")
             return redirect("registry:batch_detail", pk=batch.pk)
     return render(
@@ -663,7 +642,7 @@ def batch_cancel(request, pk: int):
                 # Already cancelled or completed: nothing left to cancel, say so on the detail page.
                 messages.error(request, exc.message)
                 return redirect("registry:batch_detail", pk=batch.pk)
-            f.apply_error(form, exc)
+            place_errors(form, exc)
         else:
             messages.success(request, f"已取消评价批次 {batch.code}")
             return redirect("registry:batch_detail", pk=batch.pk)
@@ -710,7 +689,7 @@ def venue_create(request):
             if isinstance(exc, NotFound):
                 form.add_error("institution", "评价机构不存在或不在您的管辖范围内")
             else:
-                f.apply_error(form, exc)
+                place_errors(form, exc)
         else:
             messages.success(request, f"已新增考核场所「{obj.name}」")
             return redirect(reverse("registry:venue_list") + f"?institution={obj.institution_id}")
@@ -745,13 +724,11 @@ def venue_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("row_version")
-        try:
-            services.venue_update(actor=request.user, venue=venue.pk, row_version=version, **data)
-        except ApplicationError as exc:
-            if isinstance(exc, PermissionDenied | NotFound):
-                raise
-            f.apply_error(form, exc)
-        else:
+        ok, _ = run_form(
+            form,
+            lambda: services.venue_update(actor=request.user, venue=venue.pk, row_version=version, **data),
+        )
+        if ok:
             messages.success(request, "已保存")
             return redirect(reverse("registry:venue_list") + f"?institution={venue.institution_id}")
     return render(
@@ -824,7 +801,7 @@ def occupation_create(request):
         except ApplicationError as exc:
             if isinstance(exc, PermissionDenied):
                 raise
-            f.apply_error(form, exc)
+            place_errors(form, exc)
         else:
             messages.success(request, f"已新增职业 {obj.code} {obj.name}")
             return redirect("registry:occupation_list")
@@ -862,7 +839,7 @@ def occupation_edit(request, pk: int):
         except ApplicationError as exc:
             if isinstance(exc, PermissionDenied):
                 raise
-            f.apply_error(form, exc)
+            place_errors(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("registry:occupation_list")

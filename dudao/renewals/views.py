@@ -14,15 +14,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dudao.common.errors import ApplicationError, NotFound, PermissionDenied
+from dudao.common.errors import ApplicationError
 from dudao.documents.responses import document_response
 from dudao.registry.models import Filing
 from dudao.scorecards.evidence import serve_stored
 from dudao.scorecards.models import Evaluation
-from dudao.web.kit import application_errors_as_http, list_page
+from dudao.web.kit import application_errors_as_http, list_page, raise_http, run_and_flash
 from dudao.workdays import selectors as workdays_selectors
 
 from . import documents, domain, selectors, services
@@ -43,13 +44,6 @@ STATUS_COLORS = {
     "not_accepted": "secondary",
     "withdrawn": "secondary",
 }
-
-
-def _raise_http(exc: ApplicationError) -> None:
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message) from exc
-    if isinstance(exc, PermissionDenied):
-        raise DjangoPermissionDenied(exc.message) from exc
 
 
 def _int(value: Any) -> int | None:
@@ -103,7 +97,7 @@ def apply_pick(request: HttpRequest) -> HttpResponse:
     for filing in filings:
         reason = ""
         if filing.status in ("suspended", "rectifying"):
-            reason = f"备案处于「{filing.get_status_display()}」状态,待恢复工作后方可申请(REN-6)"
+            reason = f"备案处于「{filing.get_status_display()}」状态,待恢复工作后方可申请"
         elif filing.status in ("expired", "terminated"):
             reason = f"备案{filing.get_status_display()}"
         elif filing.pk in open_apps:
@@ -113,7 +107,7 @@ def apply_pick(request: HttpRequest) -> HttpResponse:
                 filing.valid_until, today, selectors.filing_resumed_on(filing)
             )
             if path is not domain.RenewalPath.RENEWAL:
-                reason = domain.PATH_LABELS[path] + "(REN-6)"
+                reason = domain.PATH_LABELS[path]
         days = (filing.valid_until - today).days
         rows.append(
             {
@@ -150,7 +144,7 @@ def apply(request: HttpRequest, filing_pk: int) -> HttpResponse:
                 received_on=post.get("received_on") or None,
             )
         except ApplicationError as exc:
-            _raise_http(exc)
+            raise_http(exc)
             errors = f.form_errors(exc.detail, indexes)
             messages.error(request, exc.message)
         else:
@@ -314,14 +308,8 @@ def _act(request: HttpRequest, pk: int, call, success: str, form_class=f.Version
         first = next((e for errs in form.errors.values() for e in errs), "提交的数据有误")
         messages.error(request, first)
         return redirect("renewals:application_detail", pk=pk)
-    try:
-        call(form.cleaned_data)
-    except ApplicationError as exc:
-        _raise_http(exc)
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return redirect("renewals:application_detail", pk=pk)
+    back = reverse("renewals:application_detail", kwargs={"pk": pk})
+    return run_and_flash(request, lambda: call(form.cleaned_data), success, back)
 
 
 @login_required
@@ -390,20 +378,18 @@ def open_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, next((e for errs in form.errors.values() for e in errs), "请选择评估组"))
         return redirect("renewals:application_detail", pk=pk)
-    try:
-        app = services.renewal_open_evaluation(
+    return run_and_flash(
+        request,
+        lambda: services.renewal_open_evaluation(
             actor=request.user,
             application=pk,
             leader=form.cleaned_data["leader"],
             members=form.cleaned_data["members"],
             row_version=form.cleaned_data["row_version"],
-        )
-    except ApplicationError as exc:
-        _raise_http(exc)
-        messages.error(request, exc.message)
-        return redirect("renewals:application_detail", pk=pk)
-    messages.success(request, "已发起延续备案评估,评估组可在评估页面逐项填写")
-    return redirect("renewals:application_detail", pk=app.pk)
+        ),
+        "已发起延续备案评估,评估组可在评估页面逐项填写",
+        reverse("renewals:application_detail", kwargs={"pk": pk}),
+    )
 
 
 @login_required
@@ -429,7 +415,7 @@ def download_document(request: HttpRequest, pk: int, kind: str, fmt: str) -> Htt
     try:
         data, filename = documents.render(app, kind, fmt)
     except ApplicationError as exc:
-        _raise_http(exc)
+        raise_http(exc)
         messages.error(request, exc.message)
         return redirect("renewals:application_detail", pk=pk)
     return document_response(data, filename=filename)
@@ -471,7 +457,7 @@ def config(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ApplicationError as exc:
-            _raise_http(exc)
+            raise_http(exc)
             messages.error(request, exc.message)
         else:
             messages.success(request, "延续备案设置已保存")

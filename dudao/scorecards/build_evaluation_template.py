@@ -33,8 +33,11 @@ from dudao.documents import build_templates as b
 NAME = "evaluation_form"
 OUT_DIR = b.OUT_DIR
 
-# Column widths in mm of the 156 mm text area (scaled to the text width by _widths).
-ITEM_COLUMNS = (("编号", 12), ("评估内容", 48), ("分值", 12), ("评估结果", 30), ("得分", 12), ("说明", 42))
+# Column widths in mm of the 156 mm text area (scaled to the text width by _widths). The number columns fit
+# their widest content on one line in a wide fallback font (DejaVu, bold for subtotals) with the 1.5 mm cell
+# margins: item ids such as "B10.4", points such as "95.25" / "100"; 12 mm printed "95.⏎6" and "B10.⏎3"
+# (issue 9 §3 point 7; tests/scorecards/test_evaluation_pdf_layout.py).
+ITEM_COLUMNS = (("编号", 16), ("评估内容", 43), ("分值", 15), ("评估结果", 30), ("得分", 16), ("说明", 36))
 SIGN_COLUMNS = (("职务", 16), ("姓名", 26), ("身份", 38), ("电子签名时间", 42), ("本人签字", 34))
 EVIDENCE_COLUMNS = (("序号", 12), ("项目", 16), ("文件名", 70), ("类型", 18), ("大小", 18), ("上传人", 22))
 SHADE = "F2F2F2"  # section rows and the table heads: light grey, prints well in black and white

@@ -8,7 +8,6 @@ from django import forms
 
 from dudao.accounts.models import User
 from dudao.accounts.permissions import is_superuser
-from dudao.common.errors import ApplicationError
 
 from .models import Evaluation
 from .permissions import EVALUATOR_ROLES, user_region_prefix
@@ -111,20 +110,3 @@ class FormLoadForm(forms.Form):
         if not (data.get("definition") or "").strip():
             raise forms.ValidationError("请上传 YAML 文件或粘贴评估表定义")
         return data
-
-
-def add_errors(form: forms.Form, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:
-    """Show an application error on the form: detail keys mapped to fields, the rest on top."""
-    fields = fields or {}
-    detail = exc.detail if isinstance(exc.detail, dict) else {}
-    placed = False
-    for key, messages in detail.items():
-        name = fields.get(key, key)
-        if name in form.fields:
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(name, str(message))
-            placed = True
-    if not placed or (
-        isinstance(exc.detail, dict) and any(fields.get(k, k) not in form.fields for k in detail)
-    ):
-        form.add_error(None, exc.message)

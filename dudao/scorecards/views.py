@@ -13,15 +13,23 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dudao.common.errors import ApplicationError, NotFound
+from dudao.common.errors import ApplicationError
 from dudao.documents.render import DocumentError
 from dudao.documents.responses import document_response
-from dudao.web.kit import application_errors_as_http, list_page
+from dudao.web.kit import (
+    application_errors_as_http,
+    error_of,
+    list_page,
+    place_errors,
+    raise_http,
+    run_and_flash,
+    run_form,
+)
 from dudao.web.sorting import sort_list
 
 from . import documents, domain, presenters, selectors, services
 from .evidence import ACCEPT, serve_stored
-from .forms import EvaluationFilterForm, EvaluationOpenForm, FormLoadForm, ReasonForm, add_errors
+from .forms import EvaluationFilterForm, EvaluationOpenForm, FormLoadForm, ReasonForm
 from .models import Evaluation, ScoreFormVersion
 from .permissions import can_load_form, can_open_evaluation
 
@@ -135,8 +143,9 @@ def evaluation_open(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            ev = services.evaluation_open(
+        ok, ev = run_form(
+            form,
+            lambda: services.evaluation_open(
                 actor=request.user,
                 institution=data["institution"],
                 form_id=data["form_id"],
@@ -144,10 +153,9 @@ def evaluation_open(request: HttpRequest) -> HttpResponse:
                 leader=data["leader"],
                 members=list(data["members"]),
                 note=data["note"],
-            )
-        except ApplicationError as exc:
-            add_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, f"已发起评估 #{ev.pk},评估组成员可以开始填写")
             return redirect("scorecards:evaluation_detail", ev.pk)
     return render(request, "scorecards/evaluation_open.html", {"form": form})
@@ -206,9 +214,8 @@ def item_save(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
         item = ev.form.item(item_id)
     except KeyError:
         raise Http404("评估项目不存在") from None
-    error = ""
-    try:
-        services.evaluation_answer(
+    error = error_of(
+        lambda: services.evaluation_answer(
             actor=request.user,
             evaluation=ev.pk,
             item_id=item_id,
@@ -216,12 +223,7 @@ def item_save(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
             note=request.POST.get("note") if "note" in request.POST else None,
             item_revision=_revision(request.POST.get("item_revision")),
         )
-    except ApplicationError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        if exc.status == 403:
-            raise DjangoPermissionDenied(exc.message) from exc
-        error = exc.message
+    )
     ev = selectors.evaluation_get(request.user, pk)
     context = _context(request, ev, error=error)
     context.update(_item_of(context["sheet"], item_id))
@@ -240,17 +242,11 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: attach a photo/PDF/spreadsheet to an item ('' = the whole evaluation)."""
     ev = selectors.evaluation_get(request.user, pk)
     item_id = request.POST.get("item_id", "")
-    error = ""
-    try:
-        services.evaluation_attach_evidence(
+    error = error_of(
+        lambda: services.evaluation_attach_evidence(
             actor=request.user, evaluation=ev.pk, item_id=item_id, file=request.FILES.get("file")
         )
-    except ApplicationError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        if exc.status == 403:
-            raise DjangoPermissionDenied(exc.message) from exc
-        error = exc.message
+    )
     return _evidence_fragment(request, pk, item_id, error)
 
 
@@ -286,13 +282,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> HttpRe
 @application_errors_as_http
 def evidence_delete(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
     evidence = selectors.evidence_get(request.user, pk, evidence_id)
-    error = ""
-    try:
-        services.evaluation_remove_evidence(actor=request.user, evidence=evidence.pk)
-    except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        error = exc.message
+    error = error_of(lambda: services.evaluation_remove_evidence(actor=request.user, evidence=evidence.pk))
     return _evidence_fragment(request, pk, evidence.item_id, error)
 
 
@@ -300,16 +290,14 @@ def evidence_delete(request: HttpRequest, pk: int, evidence_id: int) -> HttpResp
 
 
 def _done(request: HttpRequest, pk: int, call, success: str) -> HttpResponse:
-    """Run a workflow service; Chinese message either way, back to the evaluation page."""
-    try:
-        result = call()
-    except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, exc.message)
-        return redirect("scorecards:evaluation_detail", pk)
-    messages.success(request, success)
-    return redirect("scorecards:evaluation_detail", getattr(result, "pk", pk))
+    """Run a workflow service; Chinese message either way, back to the evaluation page (the new one)."""
+    return run_and_flash(
+        request,
+        call,
+        success,
+        reverse("scorecards:evaluation_detail", args=[pk]),
+        then=lambda result: reverse("scorecards:evaluation_detail", args=[getattr(result, "pk", pk)]),
+    )
 
 
 @login_required
@@ -358,8 +346,7 @@ def evaluation_sign(request: HttpRequest, pk: int) -> HttpResponse:
                     content_digest=request.POST.get("content_digest", ""),
                 )
             except ApplicationError as exc:
-                if exc.status in (403, 404):
-                    raise
+                raise_http(exc)
                 error = exc.message
             else:
                 done = (
@@ -377,13 +364,8 @@ def _reason_page(
     ev = selectors.evaluation_get(request.user, pk)
     form = ReasonForm(request.POST or None, label=label)
     if request.method == "POST" and form.is_valid():
-        try:
-            result = call(ev, form.cleaned_data["reason"])
-        except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            add_errors(form, exc)
-        else:
+        ok, result = run_form(form, lambda: call(ev, form.cleaned_data["reason"]))
+        if ok:
             messages.success(request, success)
             return redirect("scorecards:evaluation_detail", result.pk)
     return render(
@@ -483,7 +465,8 @@ def form_list(request: HttpRequest) -> HttpResponse:
                 lint_errors = [str(e) for e in exc.errors]
                 load_form.add_error(None, f"评估表定义有 {len(exc.errors)} 处错误,未载入")
             except ApplicationError as exc:
-                add_errors(load_form, exc)
+                raise_http(exc)
+                place_errors(load_form, exc)
             else:
                 messages.success(
                     request, f"已载入 {row}" if created else f"{row} 已载入过且内容相同,未做改动"

@@ -19,7 +19,7 @@ from dudao.web.kit import export_response
 
 from . import list_queries, workflow
 from .models import Opinion, Penalty, SupervisionTask, TaskMember
-from .views_common import office_pages, require
+from .views.common import office_pages, require
 
 TASK_COLUMNS = (
     Column("number", "任务编号"),

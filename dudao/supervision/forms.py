@@ -1,6 +1,6 @@
 """Page forms of the supervision app: input parsing only; every rule lives in services and workflow.
 
-A service error is shown on its form with `add_errors` (service detail keys mapped to the form's fields).
+A service error is shown on its form with `dudao.web.kit.run_form` (detail keys mapped to the form's fields).
 """
 
 from __future__ import annotations
@@ -23,21 +23,6 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 CONTENT_AREA_CHOICES = [(code, f"{code} {label}") for code, label in workflow.CONTENT_AREAS.items()]
 METHOD_CHOICES = list(workflow.METHODS.items())
 SEVERITY_CHOICES = list(workflow.SEVERITIES.items())
-
-
-def add_errors(form: forms.Form, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:
-    """Show an application error on the form: detail keys mapped to fields, the message on top otherwise."""
-    fields = fields or {}
-    detail = exc.detail if isinstance(exc.detail, dict) else {}
-    placed = False
-    for key, messages in detail.items():
-        name = fields.get(key, key)
-        if name in form.fields:
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(name, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 class Form(forms.Form):
@@ -211,26 +196,26 @@ class DrawForm(Form):
         min_value=Decimal("0.0001"),
         max_value=Decimal(1000),
         decimal_places=4,
-        help_text="近三年受过处理的机构,抽中权重乘以此系数(RAND-1);空或 1 表示不加权",
+        help_text="近三年受过处理的机构,抽中权重乘以此系数;空或 1 表示不加权",
     )
     institution_weights = forms.CharField(
         label="机构风险权重",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "91360100MA35XXXX01 3"}),
-        help_text="每行一个:统一社会信用代码 权重(投诉多、数据异常的机构提高权重,RAND-1)",
+        help_text="每行一个:统一社会信用代码 权重(投诉多、数据异常的机构提高权重)",
     )
     task_kind = forms.ChoiceField(
         label="督导类型", choices=TaskKind.choices, widget=forms.RadioSelect, initial="daily"
     )
     items = forms.MultipleChoiceField(
-        label="督导事项(ACT-1)",
+        label="督导事项",
         required=False,
         choices=CONTENT_AREA_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        help_text="专项督导须先明确督导事项(ACT-4);日常督导不选则按默认检查清单",
+        help_text="专项督导须先明确督导事项;日常督导不选则按默认检查清单",
     )
     group_size = forms.IntegerField(label="督导组人数", min_value=1, max_value=15, initial=1)
-    group_reason = forms.CharField(label="专项督导不足 3 人的理由(ACT-4)", required=False, max_length=255)
+    group_reason = forms.CharField(label="专项督导不足 3 人的理由", required=False, max_length=255)
     max_tasks = forms.IntegerField(label="每名督导员最多任务数", min_value=1, max_value=100, initial=3)
     covert_policy = forms.ChoiceField(
         label="督导方式",
@@ -246,7 +231,7 @@ class DrawForm(Form):
         help_text="不选则为全部在册、持有效证卡的督导员",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    include_flagged = forms.BooleanField(label="包括有解聘风险标记的督导员(SUP-10)", required=False)
+    include_flagged = forms.BooleanField(label="包括有解聘风险标记的督导员", required=False)
 
     FIELD_MAP = {
         "filters": "institutions",
@@ -433,7 +418,7 @@ class TaskCreateForm(Form):
     )
     covert = forms.BooleanField(label="暗访(报告提交前对机构保密)", required=False)
     items = forms.MultipleChoiceField(
-        label="督导事项(ACT-1)",
+        label="督导事项",
         required=False,
         choices=CONTENT_AREA_CHOICES,
         widget=forms.CheckboxSelectMultiple,
@@ -448,10 +433,17 @@ class TaskCreateForm(Form):
         label="督导员",
         queryset=None,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="系统逐一检查证卡、回避(SUP-8)、时间冲突等条件",
+        help_text="系统逐一检查证卡、回避、时间冲突等条件",
     )
-    leader = _SupervisorChoice(label="组长", queryset=None, required=False, empty_label="(第一位督导员)")
-    group_reason = forms.CharField(label="专项督导不足 3 人的理由(ACT-4)", required=False, max_length=255)
+    leader = _SupervisorChoice(
+        label="组长",
+        queryset=None,
+        required=False,
+        empty_label="请选择组长",
+        help_text="从所选督导员中指定;只选一位督导员时即为组长",
+        widget=forms.Select(attrs={"data-among": "id_supervisors"}),
+    )
+    group_reason = forms.CharField(label="专项督导不足 3 人的理由", required=False, max_length=255)
     note = forms.CharField(label="派发原因/备注", required=False, max_length=255)
 
     def __init__(self, *args: Any, institutions=None, supervisors=None, **kwargs: Any):
@@ -459,6 +451,20 @@ class TaskCreateForm(Form):
         self.fields["institution"].queryset = institutions
         self.fields["supervisors"].queryset = supervisors
         self.fields["leader"].queryset = supervisors
+
+    def clean(self) -> dict[str, Any]:
+        """The leader is chosen, not implied by list order (issue 9 §3.5): with two or more supervisors
+        the user names one of them; a single supervisor leads."""
+        data = super().clean()
+        chosen = list(data.get("supervisors") or [])
+        leader = data.get("leader")
+        if leader is not None and chosen and leader not in chosen:
+            self.add_error("leader", "组长须是所选督导员之一")
+        elif leader is None and len(chosen) > 1:
+            self.add_error("leader", "请从所选督导员中指定组长")
+        elif leader is None and len(chosen) == 1:
+            data["leader"] = chosen[0]
+        return data
 
 
 class DeclineForm(Form):
@@ -470,14 +476,14 @@ class DeclineForm(Form):
         required=False,
         max_length=255,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="不说明理由即为无故拒绝,将按 SUP-10 记入履职记录",
+        help_text="不说明理由即为无故拒绝,将按规定记入履职记录",
     )
 
 
 class ReviewDeclineForm(Form):
     justified = forms.TypedChoiceField(
         label="审核结论",
-        choices=[("1", "理由成立"), ("0", "理由不成立(按 SUP-10 记录)")],
+        choices=[("1", "理由成立"), ("0", "理由不成立(按规定记录)")],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
     )
@@ -592,8 +598,8 @@ class RatingForm(Form):
 class PenaltyForm(Form):
     institution = forms.ModelChoiceField(label="评价机构", queryset=None, empty_label="请选择评价机构")
     task = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    kind = forms.ChoiceField(label="处理方式(INST-4)", choices=Penalty.Kind.choices)
-    ground = forms.ChoiceField(label="事由(INST-4)", choices=list(workflow.PENALTY_GROUNDS.items()))
+    kind = forms.ChoiceField(label="处理方式", choices=Penalty.Kind.choices)
+    ground = forms.ChoiceField(label="事由", choices=list(workflow.PENALTY_GROUNDS.items()))
     description = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 5}))
     confirm = forms.BooleanField(
         label="确认作出处理决定(暂停或取消资格会立即变更备案状态,暂停期间不能安排新的评价批次)",
@@ -623,7 +629,7 @@ class AssessmentForm(Form):
 
 
 class MisconductForm(Form):
-    kind = forms.ChoiceField(label="情形(SUP-10)", choices=list(workflow.MISCONDUCT_KINDS.items()))
+    kind = forms.ChoiceField(label="情形", choices=list(workflow.MISCONDUCT_KINDS.items()))
     occurred_on = forms.DateField(label="发生日期", required=False, widget=DATE)
     description = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -633,13 +639,13 @@ class PolicyForm(Form):
         label="报告提交期限(自然日)",
         min_value=0,
         max_value=60,
-        help_text="SUP-7:评价结束后 N 日内书面反馈,默认 2 日",
+        help_text="评价结束后 N 日内书面反馈,默认 2 日",
     )
     defence_workdays = forms.IntegerField(
         label="申辩期限(工作日)",
         min_value=1,
         max_value=60,
-        help_text="ACT-4:初步督导意见送达后 N 个工作日内申辩",
+        help_text="初步督导意见送达后 N 个工作日内申辩",
     )
     rectification_days = forms.IntegerField(label="默认整改期限(自然日)", min_value=1, max_value=730)
     disclose_supervisors_as = forms.ChoiceField(

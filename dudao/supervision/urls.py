@@ -3,38 +3,34 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import exports, views, views_admin, views_draws, views_public
-
-try:  # DOCX/PDF downloads (督导报告, 督导意见书, 处理决定书) live in their own module
-    from .urls_documents import urlpatterns as document_urlpatterns
-except ImportError:  # pragma: no cover - before the documents module exists
-    document_urlpatterns = []
+from . import exports, views
+from .urls_documents import urlpatterns as document_urlpatterns  # DOCX/PDF downloads of the papers
 
 app_name = "supervision"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="supervision:task_list"), name="home"),
     # draws (RAND-1/2)
-    path("draws/", views_draws.draw_list, name="draw_list"),
-    path("draws/new/", views_draws.draw_create, name="draw_create"),
-    path("draws/<int:pk>/", views_draws.draw_detail, name="draw_detail"),
-    path("draws/<int:pk>/edit/", views_draws.draw_edit, name="draw_edit"),
-    path("draws/<int:pk>/publish/", views_draws.draw_publish, name="draw_publish"),
-    path("draws/<int:pk>/run/", views_draws.draw_run, name="draw_run"),
-    path("draws/<int:pk>/lock/", views_draws.draw_lock, name="draw_lock"),
-    path("draws/<int:pk>/cancel/", views_draws.draw_cancel, name="draw_cancel"),
-    path("draws/<int:pk>/witnesses/", views_draws.draw_witness_add, name="draw_witness_add"),
+    path("draws/", views.draw_list, name="draw_list"),
+    path("draws/new/", views.draw_create, name="draw_create"),
+    path("draws/<int:pk>/", views.draw_detail, name="draw_detail"),
+    path("draws/<int:pk>/edit/", views.draw_edit, name="draw_edit"),
+    path("draws/<int:pk>/publish/", views.draw_publish, name="draw_publish"),
+    path("draws/<int:pk>/run/", views.draw_run, name="draw_run"),
+    path("draws/<int:pk>/lock/", views.draw_lock, name="draw_lock"),
+    path("draws/<int:pk>/cancel/", views.draw_cancel, name="draw_cancel"),
+    path("draws/<int:pk>/witnesses/", views.draw_witness_add, name="draw_witness_add"),
     path(
         "draws/<int:pk>/witnesses/<int:wid>/remove/",
-        views_draws.draw_witness_remove,
+        views.draw_witness_remove,
         name="draw_witness_remove",
     ),
     path(
         "draws/<int:pk>/witnesses/<int:wid>/reveal/",
-        views_draws.draw_witness_reveal,
+        views.draw_witness_reveal,
         name="draw_witness_reveal",
     ),
-    path("draws/<int:pk>/scenario.json", views_draws.draw_scenario, name="draw_scenario"),
-    path("coverage/", views_admin.coverage, name="coverage"),
+    path("draws/<int:pk>/scenario.json", views.draw_scenario, name="draw_scenario"),
+    path("coverage/", views.coverage, name="coverage"),
     path("coverage/export/", exports.coverage_export, name="coverage_export"),
     path("tasks/export/", exports.task_export, name="task_export"),
     path("opinions/export/", exports.opinion_export, name="opinion_export"),
@@ -85,28 +81,26 @@ urlpatterns = [
     path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
     path("tasks/<int:pk>/ratings/", views.task_rate, name="task_rate"),
     # opinions, penalties (INST-4)
-    path("opinions/", views_admin.opinion_list, name="opinion_list"),
-    path("penalties/", views_admin.penalty_list, name="penalty_list"),
-    path("penalties/new/", views_admin.penalty_create, name="penalty_create"),
-    path("penalties/<int:pk>/", views_admin.penalty_detail, name="penalty_detail"),
-    path("penalties/<int:pk>/lift/", views_admin.penalty_lift, name="penalty_lift"),
+    path("opinions/", views.opinion_list, name="opinion_list"),
+    path("penalties/", views.penalty_list, name="penalty_list"),
+    path("penalties/new/", views.penalty_create, name="penalty_create"),
+    path("penalties/<int:pk>/", views.penalty_detail, name="penalty_detail"),
+    path("penalties/<int:pk>/lift/", views.penalty_lift, name="penalty_lift"),
     # supervisors (SUP-9…11)
-    path("supervisors/", views_admin.performance, name="performance"),
-    path("supervisors/<int:pk>/", views_admin.supervisor_record, name="supervisor_record"),
-    path("supervisors/<int:pk>/assessment/", views_admin.assessment_decide, name="assessment_decide"),
-    path("supervisors/<int:pk>/misconduct/", views_admin.misconduct_add, name="misconduct_add"),
-    path("supervisors/<int:pk>/renew/", views_admin.supervisor_renew, name="supervisor_renew"),
-    path("misconduct/<int:pk>/withdraw/", views_admin.misconduct_withdraw, name="misconduct_withdraw"),
-    path("settings/", views_admin.policy, name="policy"),
+    path("supervisors/", views.performance, name="performance"),
+    path("supervisors/<int:pk>/", views.supervisor_record, name="supervisor_record"),
+    path("supervisors/<int:pk>/assessment/", views.assessment_decide, name="assessment_decide"),
+    path("supervisors/<int:pk>/misconduct/", views.misconduct_add, name="misconduct_add"),
+    path("supervisors/<int:pk>/renew/", views.supervisor_renew, name="supervisor_renew"),
+    path("misconduct/<int:pk>/withdraw/", views.misconduct_withdraw, name="misconduct_withdraw"),
+    path("settings/", views.policy, name="policy"),
     # public (一公开, no login)
-    path("public/", views_public.public_draw_list, name="public_draw_list"),
-    path("public/draws/<int:pk>/", views_public.public_draw_detail, name="public_draw_detail"),
-    path(
-        "public/draws/<int:pk>/scenario.json", views_public.public_draw_scenario, name="public_draw_scenario"
-    ),
-    path("public/draws/<int:pk>/result.json", views_public.public_draw_result, name="public_draw_result"),
-    path("public/draws/<int:pk>/record.json", views_public.public_draw_record, name="public_draw_record"),
-    path("public/draws/<int:pk>/verify/", views_public.public_draw_verify, name="public_draw_verify"),
-    path("public/tasks/", views_public.public_task_list, name="public_task_list"),
+    path("public/", views.public_draw_list, name="public_draw_list"),
+    path("public/draws/<int:pk>/", views.public_draw_detail, name="public_draw_detail"),
+    path("public/draws/<int:pk>/scenario.json", views.public_draw_scenario, name="public_draw_scenario"),
+    path("public/draws/<int:pk>/result.json", views.public_draw_result, name="public_draw_result"),
+    path("public/draws/<int:pk>/record.json", views.public_draw_record, name="public_draw_record"),
+    path("public/draws/<int:pk>/verify/", views.public_draw_verify, name="public_draw_verify"),
+    path("public/tasks/", views.public_task_list, name="public_task_list"),
 ]
 urlpatterns += document_urlpatterns

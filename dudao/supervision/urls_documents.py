@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views_documents as v
+from .views import documents as v
 
 urlpatterns = [
     path("tasks/<int:pk>/report.docx", v.task_report_docx, name="task_report_docx"),

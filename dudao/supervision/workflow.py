@@ -64,7 +64,7 @@ MISCONDUCT_KINDS: dict[str, str] = {
 
 # Reasons a supervisor may give when declining a dispatch; the authority judges them (SUP-10).
 DECLINE_REASON_KINDS: dict[str, str] = {
-    "recusal": "需回避(SUP-8)",
+    "recusal": "需回避",
     "illness": "身体原因",
     "schedule": "时间冲突",
     "other": "其他",
@@ -84,9 +84,9 @@ PENALTY_GROUNDS: dict[str, str] = {
 # items. [interpretation] Five items drawn from the duties the seeds list (SUP-6, SUP-7, SUP-8), each
 # scored 1 (差) … 5 (优); total out of 25. Kept as data so an authority's own form can replace it.
 RATING_ITEMS: dict[str, str] = {
-    "punctuality": "按时到达现场,佩戴督导员证卡(SUP-7)",
+    "punctuality": "按时到达现场,佩戴督导员证卡",
     "duties": "认真履行督导职责,严格执行考场规则",
-    "objectivity": "客观公正反映情况,执行回避制度(SUP-8)",
+    "objectivity": "客观公正反映情况,执行回避制度",
     "discipline": "遵守保密和廉洁纪律",
     "conduct": "工作作风和沟通协调",
 }
@@ -99,13 +99,13 @@ SPECIAL_MIN_GROUP = 3  # ACT-4: a special supervision group has ≥ 3 supervisor
 def check_content_areas(items: Sequence[Any], *, field: str = "items", required: bool = False) -> list[str]:
     """ACT-1 codes, unique, in the canonical order; `required` for special supervision (ACT-4)."""
     if not isinstance(items, list | tuple):
-        raise ValidationFailed("督导事项格式不正确", detail={field: ["应为 ACT-1 督导内容编号列表"]})
+        raise ValidationFailed("督导事项格式不正确", detail={field: ["应为督导内容编号列表"]})
     unknown = [str(i) for i in items if i not in CONTENT_AREAS]
     if unknown:
         message = f"未知的督导内容编号:{'、'.join(unknown)}"
         raise ValidationFailed(message, detail={field: [message]})
     if required and not items:
-        message = "专项督导须先明确督导事项(ACT-4)"
+        message = "专项督导须先明确督导事项"
         raise ValidationFailed(message, detail={field: [message]})
     order = list(CONTENT_AREAS)
     return sorted(set(items), key=order.index)
@@ -116,7 +116,7 @@ def check_group(kind: str, group_size: int, reason: str) -> None:
     if not isinstance(group_size, int) or group_size < 1:
         raise ValidationFailed("督导组人数至少为 1", detail={"group_size": ["督导组人数至少为 1"]})
     if kind == "special" and group_size < SPECIAL_MIN_GROUP and not (reason or "").strip():
-        message = "专项督导组原则上由 3 名以上督导员组成;人数不足 3 人须填写理由(ACT-4)"
+        message = "专项督导组原则上由 3 名以上督导员组成;人数不足 3 人须填写理由"
         raise ValidationFailed(message, code="act4_reason", detail={"group_reason": [message]})
 
 

@@ -21,10 +21,10 @@ class AuditFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "用户名"}),
     )
     date_from = forms.DateField(
-        label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     date_to = forms.DateField(
-        label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args, **kwargs):

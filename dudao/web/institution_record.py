@@ -25,7 +25,7 @@ from dudao.supervision import selectors as supervision
 from dudao.supervision import workflow
 from dudao.supervision.models import Finding, Rectification
 from dudao.supervision.transitions import AFTER_REPORT
-from dudao.supervision.views_common import office_pages
+from dudao.supervision.views.common import office_pages
 from dudao.web.kit import application_errors_as_http
 
 # Each section shows the newest rows; the counts say how many there are in all.

@@ -6,9 +6,10 @@ from django import forms
 from django.contrib import admin
 
 from dudao.common.errors import ValidationFailed
+from dudao.web.kit import place_errors
 
 from .domain import parse_date_list, validate_arrangement
-from .forms import DATES_HELP, add_errors, format_dates
+from .forms import DATES_HELP, format_dates
 from .models import OfficialArrangement
 from .services import arrangement_save
 
@@ -53,7 +54,7 @@ class OfficialArrangementAdminForm(forms.ModelForm):
                 {"days_off": "days_off_text", "workdays": "workdays_text"}.get(k, k): v
                 for k, v in (exc.detail or {}).items()
             }
-            add_errors(self, ValidationFailed(exc.message, detail=renamed))
+            place_errors(self, ValidationFailed(exc.message, detail=renamed))
         return data
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from dudao.common.errors import ValidationFailed
+from dudao.web.kit import place_errors
 
 from .domain import MAX_COUNT, parse_date_list, validate_arrangement
 
@@ -19,7 +20,9 @@ def format_dates(dates) -> str:
 class CalculatorForm(forms.Form):
     """Date + N working days (CAL-2)."""
 
-    date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     n = forms.IntegerField(label="工作日数", min_value=-MAX_COUNT, max_value=MAX_COUNT, initial=10)
 
 
@@ -59,18 +62,8 @@ class ArrangementForm(forms.Form):
                 confirmed=data.get("confirmed", False),
             )
         except ValidationFailed as exc:
-            add_errors(self, exc)
+            place_errors(self, exc)
             return data
         data["days_off_list"] = days_off
         data["workdays_list"] = workdays
         return data
-
-
-def add_errors(form: forms.Form, exc: ValidationFailed) -> None:
-    """Put a ValidationFailed's per-field messages on the form (unknown fields → non-field errors)."""
-    detail = exc.detail if isinstance(exc.detail, dict) else {}
-    if not detail:
-        form.add_error(None, exc.message)
-    for name, messages in detail.items():
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)

@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dudao.common.errors import ApplicationError, Conflict
-from dudao.web.kit import application_errors_as_http, htmx_or_full, is_partial_request
+from dudao.web.kit import application_errors_as_http, htmx_or_full, is_partial_request, place_errors
 
 from . import selectors, services
 from .domain import MAX_YEAR, MIN_YEAR, Calendar, DayKind
-from .forms import ArrangementForm, CalculatorForm, add_errors, format_dates
+from .forms import ArrangementForm, CalculatorForm, format_dates
 from .permissions import can_change_arrangement
 
 WEEKDAY_NAMES = ["一", "二", "三", "四", "五", "六", "日"]
@@ -68,7 +68,7 @@ def _calculator_context(request, cal: Calendar, today: dt.date) -> dict[str, Any
             result = cal.add_workdays(form.cleaned_data["date"], form.cleaned_data["n"])
             status = cal.deadline_status(today, result.date)
         except ApplicationError as exc:
-            add_errors(form, exc)
+            place_errors(form, exc)
     return {"calc_form": form, "calc_result": result, "calc_status": status, "today": today}
 
 
@@ -139,7 +139,7 @@ def arrangement_edit(request, year: int):
             except Conflict as exc:
                 form.add_error(None, exc.message)
             except ApplicationError as exc:
-                add_errors(form, exc)
+                place_errors(form, exc)
             else:
                 messages.success(request, f"{year} 年节假日安排已保存")
                 return redirect(f"{reverse('workdays:calendar')}?year={year}")

@@ -208,7 +208,7 @@ def test_submit_sign_and_correct_through_the_pages(opened, evaluators, actors):
     new = Evaluation.objects.get(previous=ev)
     assert (r.status_code, r["Location"], new.version_no) == (302, f"/scorecards/{new.pk}/", 2)
     page = admin.get(url(new)).content.decode()
-    assert "更正原因:B4.5 复核" in page and f"第 1 版 · #{ev.pk}" in page
+    assert "更正原因:B4.5 复核" in page and f"第 1 版 · {ev.pk} 号" in page
 
 
 def test_open_page(actors, institution, evaluators, forms_loaded):

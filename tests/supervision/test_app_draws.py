@@ -145,7 +145,7 @@ def test_publish_refuses_an_empty_population_and_a_too_large_sample(world):
 def test_special_draw_needs_items_and_a_group_of_three(world):
     with pytest.raises(ValidationFailed) as exc:
         define(world, task_kind="special", items=[], group_size=3)
-    assert exc.value.detail == {"items": ["专项督导须先明确督导事项(ACT-4)"]}
+    assert exc.value.detail == {"items": ["专项督导须先明确督导事项"]}
     with pytest.raises(ValidationFailed) as exc:
         define(world, task_kind="special", items=["2.4"], group_size=2)
     assert exc.value.code == "act4_reason"

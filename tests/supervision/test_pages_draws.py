@@ -153,7 +153,7 @@ def test_form_errors_keep_input_and_write_nothing(world):
     # ACT-4 from the service, shown on its field.
     response = c.post(NEW, _form(world, task_kind="special", items=["2.4"], group_size="2"))
     assert response.context["form"].errors["group_reason"] == [
-        "专项督导组原则上由 3 名以上督导员组成;人数不足 3 人须填写理由(ACT-4)"
+        "专项督导组原则上由 3 名以上督导员组成;人数不足 3 人须填写理由"
     ]
     assert 'value="第三季度日常督导抽取"' in response.content.decode()
     assert counts() == before

@@ -346,7 +346,7 @@ def test_daily_rectification_order_escalation_and_penalty(world):
     ac = client_for(world.auth_staff)
     task.refresh_from_db()
     detail = ac.get(f"/supervision/tasks/{task.pk}/")
-    assert [b["label"] for b in detail.context["buttons"]] == ["下达整改要求", "办结", "移送处理(INST-4)"]
+    assert [b["label"] for b in detail.context["buttons"]] == ["下达整改要求", "办结", "移送处理"]
     ac.post(
         f"/supervision/tasks/{task.pk}/rectification/order/",
         {"requirements": "补齐考场记录", "row_version": task.row_version},

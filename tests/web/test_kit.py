@@ -1,4 +1,5 @@
-"""Page kit (KIT.md): template tags, partials, list_page, export_response, htmx_or_full, import_view."""
+"""Page kit (dudao/web/kit.py): template tags, partials, list_page, export_response, htmx_or_full,
+import_view."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Test URLconf: the project's URLs plus pages that exercise the page kit (KIT.md)."""
+"""Test URLconf: the project's URLs plus pages that exercise the page kit (dudao/web/kit.py)."""
 
 from django import forms
 from django.urls import path

@@ -174,3 +174,19 @@ def page_size_choices() -> tuple[int, ...]:
     from dudao.web.kit import PAGE_SIZE_CHOICES
 
     return PAGE_SIZE_CHOICES
+
+
+@register.filter
+def plain(value: Any) -> str:
+    """Text without rule ids or "[interpretation]" marks (stored reasons, form definitions)."""
+    from dudao.web.rules import plain as strip_rules
+
+    return strip_rules(str(value or ""))
+
+
+@register.filter
+def basis(rule: Any) -> str:
+    """A `title` tooltip for a rule reference: "依据:《Chinese source》", never the id itself."""
+    from dudao.web.rules import basis as rule_basis
+
+    return rule_basis(str(rule or ""))

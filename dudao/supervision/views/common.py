@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -19,7 +16,6 @@ from dudao.accounts.permissions import (
     is_institution_user,
     is_superuser,
 )
-from dudao.common.errors import ApplicationError, NotFound, PermissionDenied
 
 # Who may open which group of pages (objects are then scoped by selectors: outside the scope → 404).
 authority_pages = is_superuser | is_authority_user
@@ -31,26 +27,6 @@ draw_creators = is_superuser | is_authority_user | is_institution_admin
 def require(allowed: bool, message: str = "没有访问此页面的权限") -> None:
     if not allowed:
         raise DjangoPermissionDenied(message)
-
-
-def raise_http(exc: ApplicationError) -> None:
-    """NotFound → 404 page, PermissionDenied → 403 page; other errors are for the caller to show."""
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message) from exc
-    if isinstance(exc, PermissionDenied):
-        raise DjangoPermissionDenied(exc.message) from exc
-
-
-def run(request: HttpRequest, call: Callable[[], Any], success: str, to: str) -> HttpResponse:
-    """Run a service; a Chinese message either way; back to `to` (a URL)."""
-    try:
-        call()
-    except ApplicationError as exc:
-        raise_http(exc)
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return redirect(to)
 
 
 def optional_url(name: str, *args: Any) -> str | None:

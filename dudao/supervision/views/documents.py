@@ -19,7 +19,7 @@ from dudao.documents.render import DocumentError
 from dudao.documents.responses import document_response
 from dudao.web.kit import application_errors_as_http
 
-from . import documents
+from .. import documents
 
 TASK_PAGE = "/supervision/tasks/{pk}/"
 PENALTY_PAGE = "/supervision/penalties/{pk}/"

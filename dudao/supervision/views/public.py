@@ -21,9 +21,9 @@ from dudao.common.domain import canonical_json
 from dudao.common.errors import NotFound
 from dudao.web.kit import application_errors_as_http, is_partial_request, list_page
 
-from . import presenters, selectors
-from .forms import PublicDrawFilterForm, PublicTaskFilterForm
-from .views_draws import json_download
+from .. import presenters, selectors
+from ..forms import PublicDrawFilterForm, PublicTaskFilterForm
+from .draws import json_download
 
 
 def _public_tasks(qs) -> list[dict[str, Any]]:

@@ -17,24 +17,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
-from dudao.common.errors import ApplicationError, ValidationFailed
+from dudao.common.errors import ValidationFailed
 from dudao.people.permissions import can_change_supervisor
 from dudao.registry.models import Authority
-from dudao.web.kit import application_errors_as_http, list_page
+from dudao.web.kit import application_errors_as_http, list_page, run_and_flash, run_form
 
-from . import forms as f
-from . import list_queries, presenters, selectors, services, workflow
-from .models import Opinion, Penalty, TaskMember
-from .permissions import can_manage_institution, can_manage_policy
-from .views_common import (
+from .. import forms as f
+from .. import list_queries, presenters, selectors, services, workflow
+from ..models import Opinion, Penalty, TaskMember
+from ..permissions import can_manage_institution, can_manage_policy
+from .common import (
     authority_pages,
     int_or_none,
     office_pages,
     optional_url,
-    raise_http,
     require,
     row_version,
-    run,
     workdays_left,
 )
 
@@ -143,19 +141,18 @@ def penalty_create(request: HttpRequest) -> HttpResponse:
     form = f.PenaltyForm(request.POST or None, initial=initial, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            penalty = services.penalty_impose(
+        ok, penalty = run_form(
+            form,
+            lambda: services.penalty_impose(
                 actor=request.user,
                 institution=data["institution"],
                 kind=data["kind"],
                 ground=data["ground"],
                 description=data["description"],
                 task=task.pk if task else None,
-            )
-        except ApplicationError as exc:
-            raise_http(exc)
-            f.add_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, f"已作出处理决定:{penalty.get_kind_display()}")
             return redirect("supervision:penalty_detail", penalty.pk)
     return render(request, "supervision/penalty_form.html", {"form": form, "task": task})
@@ -166,7 +163,7 @@ def penalty_create(request: HttpRequest) -> HttpResponse:
 @application_errors_as_http
 def penalty_lift(request: HttpRequest, pk: int) -> HttpResponse:
     penalty = selectors.penalty_get(request.user, pk)
-    return run(
+    return run_and_flash(
         request,
         lambda: services.penalty_lift(
             actor=request.user,
@@ -258,21 +255,28 @@ def _record_url(pk: int) -> str:
     return reverse("supervision:supervisor_record", args=[pk])
 
 
-def _record_form(request: HttpRequest, pk: int, form_class, call, success: str, title: str) -> HttpResponse:
+def _record_form(
+    request: HttpRequest, pk: int, form_class, call, success: str, title: str, confirm: str = ""
+) -> HttpResponse:
     record = selectors.supervisor_record(request.user, pk)
     supervisor = record["supervisor"]
     require(bool(can_change_supervisor(request.user, supervisor)), "只有督导员的聘任机构可以办理")
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            call(supervisor, form.cleaned_data)
-        except ApplicationError as exc:
-            raise_http(exc)
-            f.add_errors(form, exc)
-        else:
+        ok, _ = run_form(form, lambda: call(supervisor, form.cleaned_data))
+        if ok:
             messages.success(request, success)
             return redirect(_record_url(pk))
-    return render(request, "supervision/record_form.html", {"s": supervisor, "form": form, "title": title})
+    return render(
+        request,
+        "supervision/record_form.html",
+        {
+            "s": supervisor,
+            "form": form,
+            "title": title,
+            "confirm": confirm.format(name=supervisor.person.name),
+        },
+    )
 
 
 @login_required
@@ -287,7 +291,8 @@ def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, supervisor=s, year=data["year"], decision=data["decision"], note=data["note"]
         ),
         "已作出年度考核结论",
-        "年度考核(SUP-9)",
+        "年度考核",
+        "对督导员 {name} 作出年度考核结论:结论记入履职档案,考核不合格的须解聘。确认保存?",
     )
 
 
@@ -306,8 +311,9 @@ def misconduct_add(request: HttpRequest, pk: int) -> HttpResponse:
             description=data["description"],
             occurred_on=data.get("occurred_on"),
         ),
-        "已记录违规情形,督导员已标记解聘风险(SUP-10)",
-        "记录违规情形(SUP-10)",
+        "已记录违规情形,督导员已标记解聘风险",
+        "记录违规情形",
+        "为督导员 {name} 记录违规情形:记录后督导员被标记为解聘风险,不再参加抽取。确认记录?",
     )
 
 
@@ -316,7 +322,7 @@ def misconduct_add(request: HttpRequest, pk: int) -> HttpResponse:
 @application_errors_as_http
 def misconduct_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.misconduct_get(request.user, pk)
-    return run(
+    return run_and_flash(
         request,
         lambda: services.misconduct_withdraw(
             actor=request.user,
@@ -334,10 +340,10 @@ def misconduct_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @application_errors_as_http
 def supervisor_renew(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.supervisor_record(request.user, pk)
-    return run(
+    return run_and_flash(
         request,
         lambda: services.supervisor_renew(actor=request.user, supervisor=record["supervisor"]),
-        "已续聘(SUP-5:至多三届)",
+        "已续聘(至多三届)",
         _record_url(pk),
     )
 
@@ -367,17 +373,16 @@ def policy(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require(editable, "只有委派机构管理员可以修改督导设置")
         if form.is_valid():
-            try:
-                services.policy_update(
+            ok, _ = run_form(
+                form,
+                lambda: services.policy_update(
                     actor=request.user,
                     authority=authority,
                     row_version=row_version(request),
                     **form.cleaned_data,
-                )
-            except ApplicationError as exc:
-                raise_http(exc)
-                f.add_errors(form, exc)
-            else:
+                ),
+            )
+            if ok:
                 messages.success(request, "督导设置已保存")
                 return redirect(
                     reverse("supervision:policy")

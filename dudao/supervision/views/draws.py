@@ -7,6 +7,7 @@ supervisors for its own batches. Every step is a service call; the page only sho
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -15,22 +16,23 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dudao.accounts.permissions import is_institution_admin, is_superuser
 from dudao.common.errors import ApplicationError, NotFound
 from dudao.people.models import Supervisor
 from dudao.registry.models import Batch, Institution, Occupation
-from dudao.web.kit import application_errors_as_http, list_page
+from dudao.web.kit import application_errors_as_http, list_page, run_and_flash, run_form
 from dudao.web.sorting import sort_list
 
-from . import presenters, selectors, services, snapshot, workflow
-from .domain import MIN_WITNESSES
-from .forms import DrawFilterForm, DrawForm, ReasonForm, WitnessForm, WitnessValueForm, add_errors
-from .models import Draw, SupervisorKind
-from .permissions import can_manage_draw
-from .sorting import DRAW_SORTS
-from .views_common import draw_creators, draw_pages, raise_http, require, row_version, run
+from .. import presenters, selectors, services, snapshot, workflow
+from ..domain import MIN_WITNESSES
+from ..forms import DrawFilterForm, DrawForm, ReasonForm, WitnessForm, WitnessValueForm
+from ..models import Draw, SupervisorKind
+from ..permissions import can_manage_draw
+from ..sorting import DRAW_SORTS
+from .common import draw_creators, draw_pages, require, row_version
 
 STEPS = (
     ("define", "定义参数"),
@@ -100,16 +102,16 @@ def draw_create(request: HttpRequest) -> HttpResponse:
     form = _form(request, data=request.POST or None, initial={"sample_mode": "count", "group_size": 1})
     if request.method == "POST" and form.is_valid():
         internal = _internal(request.user)
-        try:
-            draw = services.draw_define(
+        ok, draw = run_form(
+            form,
+            lambda: services.draw_define(
                 actor=request.user,
                 kind=SupervisorKind.INTERNAL if internal else SupervisorKind.EXTERNAL,
                 **form.service_values(),
-            )
-        except ApplicationError as exc:
-            raise_http(exc)
-            add_errors(form, exc, DrawForm.FIELD_MAP)
-        else:
+            ),
+            DrawForm.FIELD_MAP,
+        )
+        if ok:
             messages.success(request, f"已定义抽取 {draw.number},请核对情景摘要后公布")
             return redirect("supervision:draw_detail", draw.pk)
     return render(
@@ -129,19 +131,29 @@ def draw_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("supervision:draw_detail", pk)
     form = _form(request, data=request.POST or None, initial=DrawForm.initial_from(draw))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.draw_update(
+        ok, _ = run_form(
+            form,
+            lambda: services.draw_update(
                 actor=request.user, draw=draw, row_version=row_version(request), **form.service_values()
-            )
-        except ApplicationError as exc:
-            raise_http(exc)
-            add_errors(form, exc, DrawForm.FIELD_MAP)
-        else:
+            ),
+            DrawForm.FIELD_MAP,
+        )
+        if ok:
             messages.success(request, "已保存抽取参数")
             return redirect("supervision:draw_detail", pk)
     return render(
         request, "supervision/draw_form.html", {"form": form, "draw": draw, "steps": STEPS, "step": 0}
     )
+
+
+def _scenario_time(value: Any) -> dt.datetime | None:
+    """A scenario's ISO time ("2026-12-07T08:30:00+08:00") as a local datetime for `ymdhm`: cutting the
+    string printed "2026-12-0708:30"."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
 
 
 def _preview(draw: Draw) -> dict[str, Any]:
@@ -182,6 +194,7 @@ def _preview(draw: Draw) -> dict[str, Any]:
                 **t,
                 "institution_name": names.get(t["institution"], t["institution"]),
                 "weight": t.get("weight", 1),
+                "starts_at": _scenario_time(t.get("start")),
             }
             for t in targets[:30]
         ],
@@ -279,14 +292,13 @@ def draw_witness_add(request: HttpRequest, pk: int) -> HttpResponse:
     draw = _managed_draw(request, pk)
     form = WitnessForm(request.POST)
     if form.is_valid():
-        try:
-            services.draw_witness_add(
+        ok, _ = run_form(
+            form,
+            lambda: services.draw_witness_add(
                 actor=request.user, draw=draw, row_version=row_version(request), **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            raise_http(exc)
-            add_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, f"已登记见证人{form.cleaned_data['name']}及其承诺值")
             return redirect("supervision:draw_detail", pk)
     draw.refresh_from_db()
@@ -299,7 +311,7 @@ def draw_witness_add(request: HttpRequest, pk: int) -> HttpResponse:
 @application_errors_as_http
 def draw_witness_remove(request: HttpRequest, pk: int, wid: int) -> HttpResponse:
     draw = _managed_draw(request, pk)
-    return run(
+    return run_and_flash(
         request,
         lambda: services.draw_witness_remove(
             actor=request.user, draw=draw, witness=wid, row_version=row_version(request)
@@ -317,18 +329,17 @@ def draw_witness_reveal(request: HttpRequest, pk: int, wid: int) -> HttpResponse
     draw = _managed_draw(request, pk)
     form = WitnessValueForm(request.POST)
     if form.is_valid():
-        try:
-            witness = services.draw_witness_reveal(
+        ok, witness = run_form(
+            form,
+            lambda: services.draw_witness_reveal(
                 actor=request.user,
                 draw=draw,
                 witness=wid,
                 value=form.cleaned_data["value"],
                 row_version=row_version(request),
-            )
-        except ApplicationError as exc:
-            raise_http(exc)
-            add_errors(form, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, f"已录入见证人{witness.name}的随机值,与其承诺值一致")
             return redirect("supervision:draw_detail", pk)
     draw.refresh_from_db()
@@ -339,7 +350,7 @@ def draw_witness_reveal(request: HttpRequest, pk: int, wid: int) -> HttpResponse
 
 def _step(request: HttpRequest, pk: int, call, success: str) -> HttpResponse:
     draw = _managed_draw(request, pk)
-    return run(
+    return run_and_flash(
         request,
         lambda: call(actor=request.user, draw=draw, row_version=row_version(request)),
         success,
@@ -374,7 +385,7 @@ def draw_lock(request: HttpRequest, pk: int) -> HttpResponse:
 def draw_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     draw = selectors.draw_get(request.user, pk)
     require(can_manage_draw(request.user, draw), "没有操作此抽取的权限")
-    return run(
+    return run_and_flash(
         request,
         lambda: services.draw_cancel(
             actor=request.user,
