@@ -14,7 +14,7 @@ from django.db import transaction
 from dudao.common import audit
 from dudao.common.errors import PermissionDenied, ValidationFailed
 
-from .models import User
+from .models import Role, User
 from .permissions import may_manage_user
 from .services import USER_AUDIT_FIELDS, _check_may_manage, scope_errors
 
@@ -88,7 +88,9 @@ def user_change_role(
         raise ValidationFailed(next(iter(errors.values()))[0], detail=errors)
     before = audit.snapshot(target, USER_AUDIT_FIELDS)
     target.role, target.authority, target.institution = role, authority, institution
-    fields = ["role", "authority", "institution"]
+    # Security and audit administrators work in the Django admin (as user_create sets it).
+    target.is_staff = target.is_superuser or role in (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+    fields = ["role", "authority", "institution", "is_staff"]
     if display_name is not None:
         target.display_name = display_name.strip()
         fields.append("display_name")
