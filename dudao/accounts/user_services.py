@@ -20,7 +20,8 @@ from .services import USER_AUDIT_FIELDS, _check_may_manage, scope_errors
 
 
 def _locked(actor: Any, user: User) -> User:
-    target = User.objects.select_for_update().select_related("authority", "institution").get(pk=user.pk)
+    # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    target = User.objects.select_for_update().get(pk=user.pk)
     if not may_manage_user(actor, target):
         if actor is not None and target.pk == getattr(actor, "pk", None):
             raise PermissionDenied("不能在这里修改自己的账号")
