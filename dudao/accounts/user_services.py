@@ -14,13 +14,14 @@ from django.db import transaction
 from dudao.common import audit
 from dudao.common.errors import PermissionDenied, ValidationFailed
 
-from .models import User
+from .models import Role, User
 from .permissions import may_manage_user
 from .services import USER_AUDIT_FIELDS, _check_may_manage, scope_errors
 
 
 def _locked(actor: Any, user: User) -> User:
-    target = User.objects.select_for_update().select_related("authority", "institution").get(pk=user.pk)
+    # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    target = User.objects.select_for_update().get(pk=user.pk)
     if not may_manage_user(actor, target):
         if actor is not None and target.pk == getattr(actor, "pk", None):
             raise PermissionDenied("不能在这里修改自己的账号")
@@ -88,7 +89,9 @@ def user_change_role(
         raise ValidationFailed(next(iter(errors.values()))[0], detail=errors)
     before = audit.snapshot(target, USER_AUDIT_FIELDS)
     target.role, target.authority, target.institution = role, authority, institution
-    fields = ["role", "authority", "institution"]
+    # Security and audit administrators work in the Django admin (as user_create sets it).
+    target.is_staff = target.is_superuser or role in (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+    fields = ["role", "authority", "institution", "is_staff"]
     if display_name is not None:
         target.display_name = display_name.strip()
         fields.append("display_name")

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.accounts.permissions import can_reveal_pii
 from dudao.common.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
-from dudao.common.excel import export_workbook
+from dudao.common.exports import export_list, mask_phone
 from dudao.registry.models import Institution
 from dudao.web.imports import import_view
 from dudao.web.kit import (
@@ -35,7 +35,7 @@ from dudao.web.kit import (
 from dudao.web.sorting import sort_list
 
 from . import domain, excel, forms, selectors, services
-from .models import Supervisor
+from .models import Examiner, Supervisor
 from .permissions import can_change_examiner, can_change_person, can_change_supervisor, can_declare_relation
 
 MAX_EXPORT_ROWS = 50_000
@@ -57,6 +57,25 @@ def _mark_focus(form, order: Sequence[str]) -> None:
 
 def _export_queryset(qs):
     return qs[:MAX_EXPORT_ROWS]
+
+
+def _export(request, model, label: str, columns, rows) -> bytes:
+    """The list's rows (ID numbers masked; phones too unless the reader may reveal personal data) as .xlsx
+    through the shared, audited export (common.exports)."""
+    reveal = bool(can_reveal_pii(request.user))
+    if not reveal:
+        rows = ({**row, "phone": mask_phone(row.get("phone"))} for row in rows)
+    return export_list(
+        actor=request.user,
+        action=f"{model._meta.label_lower}.exported",
+        object_type=model._meta.label_lower,
+        label=label,
+        columns=columns,
+        rows=rows,
+        filters=request.GET,
+        revealed=reveal,
+        max_rows=MAX_EXPORT_ROWS,
+    )
 
 
 # --------------------------------------------------------------------------------------- supervisors
@@ -444,8 +463,8 @@ def supervisor_export(request):
     form = forms.SupervisorFilterForm(request.GET or None)
     at = selectors.today()
     qs = _export_queryset(selectors.supervisor_list(request.user, _supervisor_filters(form), at=at))
-    data = export_workbook(
-        excel.SUPERVISOR_EXPORT_COLUMNS, excel.supervisor_export_rows(qs, at), sheet_name="督导员"
+    data = _export(
+        request, Supervisor, "督导员", excel.SUPERVISOR_EXPORT_COLUMNS, excel.supervisor_export_rows(qs, at)
     )
     return export_response(f"质量督导员_{at.isoformat()}.xlsx", data)
 
@@ -762,8 +781,8 @@ def examiner_export(request):
     form = forms.ExaminerFilterForm(request.GET or None)
     at = selectors.today()
     qs = _export_queryset(selectors.examiner_list(request.user, _examiner_filters(form), at=at))
-    data = export_workbook(
-        excel.EXAMINER_EXPORT_COLUMNS, excel.examiner_export_rows(qs, at), sheet_name="考评员"
+    data = _export(
+        request, Examiner, "考评员", excel.EXAMINER_EXPORT_COLUMNS, excel.examiner_export_rows(qs, at)
     )
     return export_response(f"考评员_{at.isoformat()}.xlsx", data)
 

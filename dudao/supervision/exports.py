@@ -135,10 +135,12 @@ def _penalty_rows(penalties, reveal: bool) -> Iterator[dict[str, Any]]:
         }
 
 
-def _download(request: HttpRequest, *, name: str, model, columns, rows, reveal: bool) -> HttpResponse:
+def _download(
+    request: HttpRequest, *, name: str, model, columns, rows, reveal: bool, action: str = ""
+) -> HttpResponse:
     data = export_list(
         actor=request.user,
-        action=f"{model._meta.label_lower}.exported",
+        action=action or f"{model._meta.label_lower}.exported",
         object_type=model._meta.label_lower,
         label=name,
         columns=columns,
@@ -170,7 +172,13 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
     _form, result, _start, _end = list_queries.coverage(request)
     rows = _coverage_rows(result.batches.iterator(chunk_size=500))
     return _download(
-        request, name="督导覆盖情况", model=Batch, columns=COVERAGE_COLUMNS, rows=rows, reveal=False
+        request,
+        name="督导覆盖情况",
+        model=Batch,
+        columns=COVERAGE_COLUMNS,
+        rows=rows,
+        reveal=False,
+        action="supervision.coverage.exported",
     )
 
 

@@ -106,7 +106,7 @@ def test_coverage_export_same_period_and_filter_as_the_page(world):
     # The institution sees its own batches only.
     rows = sheet_rows(_export(world.inst_staff, "coverage_export", **period))
     assert column(rows, "批次编号") == ["PC-A-1", "PC-A-2"]
-    assert _last_export().action == "registry.batch.exported"
+    assert _last_export().action == "supervision.coverage.exported"
 
 
 def test_opinion_export_authority_and_institution(world, special):
