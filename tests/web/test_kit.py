@@ -308,7 +308,11 @@ def test_import_view_lists_cell_and_service_errors_in_one_upload(kit_urls, users
     upload.name = "regions.xlsx"
     html = client.post("/kit/regions/import/", {"file": upload}).content.decode()
     assert Region.objects.count() == before
-    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"text-danger\">(.*?)</td></tr>", html)
+    rows = re.findall(
+        r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"text-break\">.*?</td>"
+        r"<td class=\"text-danger\">(.*?)</td></tr>",
+        html,
+    )
     assert rows == [
         ("2", "层级", "「直辖」不是有效的选项,可选值:省级、地市级"),
         ("5", "区划代码", "具有 区划代码 的 行政区划 已存在。"),
@@ -341,11 +345,16 @@ def test_import_view_failure_shows_row_errors_and_writes_nothing(kit_urls, users
     assert response.status_code == 200
     html = response.content.decode()
     assert Region.objects.count() == before
-    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"text-danger\">(.*?)</td></tr>", html)
+    rows = re.findall(
+        r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"text-break\">.*?</td>"
+        r"<td class=\"text-danger\">(.*?)</td></tr>",
+        html,
+    )
     assert rows == [
         ("3", "区划代码", "长度不能超过 6 个字符(当前 7 个)"),
         ("3", "层级", "「直辖」不是有效的选项,可选值:省级、地市级"),
     ]
+    assert '<td class="text-break">1200001</td>' in html  # the bad value beside its error
     assert "下载错误报告" in html
     assert "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," in html
 
