@@ -34,7 +34,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from dudao.accounts.models import User
-from dudao.common import audit, pii
+from dudao.common import audit, pii, writes
 from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
 from dudao.common.errors import validation_error_from_django as _from_django
 from dudao.people import domain as people_domain
@@ -275,7 +275,7 @@ class _Persons:
     ) -> Person:
         name, rid, errors = people_services._parse_person_fields(name, id_number)
         try:
-            phone = people_services._validate_phone(phone)
+            phone = people_domain.validate_phone(phone)
         except ValidationFailed as exc:
             errors.update(exc.detail)
         if errors:
@@ -294,7 +294,7 @@ class _Persons:
             birth_date=rid.birth_date,
             phone=phone,
             employer=employer,
-            employer_name=people_services._clean_text(employer_name) or (employer.name if employer else ""),
+            employer_name=writes.text(employer_name) or (employer.name if employer else ""),
             registered_by=registered_by,
         )
         _check_row(person)
@@ -514,7 +514,7 @@ def _relations(plan: Plan, actor: User, loaded: Loaded, persons: _Persons) -> No
             kind=r.kind,
             other_person=other,
             institution=institution,
-            note=people_services._clean_text(r.note)[:255],
+            note=writes.text(r.note)[:255],
             declared_on=r.declared_on,
         )
         _check_row(row)

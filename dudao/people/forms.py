@@ -259,10 +259,12 @@ class ReplaceForm(forms.Form):
     number = forms.CharField(label="新证卡号", max_length=32)
     issued_on = forms.DateField(label="补发日期", widget=DATE)
     valid_until = forms.DateField(label="有效期至", required=False, widget=DATE)
+    row_version = forms.IntegerField(required=False)
 
 
 class TrainingForm(forms.Form):
     trained_on = forms.DateField(label="延续培训日期", widget=DATE)
+    row_version = forms.IntegerField(required=False)
 
 
 class ContractForm(forms.Form):

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from dudao.accounts.permissions import (
@@ -28,6 +28,17 @@ from dudao.common.errors import (
     validation_error_from_django,
 )
 from dudao.common.refs import not_visible
+from dudao.common.transitions import TransitionTable, check_transition
+from dudao.common.writes import (
+    check_version,
+    fail,
+    lock,
+    parse_date,
+    require,
+    save_fields,
+    save_new,
+    text,
+)
 from dudao.registry.models import Authority, Institution, Occupation
 from dudao.registry.selectors import institutions_for
 
@@ -61,66 +72,6 @@ class _Unset:
 
 
 UNSET: Any = _Unset()  # "leave this field as it is" in partial updates
-
-
-# --------------------------------------------------------------------------------------- helpers
-
-
-def _fail(field: str, message: str, code: str | None = None) -> ValidationFailed:
-    return ValidationFailed(message, code=code, detail={field: [message]})
-
-
-def _save_new(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise validation_error_from_django(exc) from None
-    obj.save(force_insert=True)
-
-
-def _save_changes(obj: models.Model, fields: Iterable[str]) -> None:
-    fields = list(dict.fromkeys(fields))
-    obj.row_version += 1
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise validation_error_from_django(exc) from None
-    obj.save(update_fields=[*fields, "row_version", "updated_at"])
-
-
-def _lock(obj: models.Model) -> Any:
-    """Re-read the row under a lock (select_for_update) so concurrent writers queue up."""
-    try:
-        return type(obj).objects.select_for_update().get(pk=obj.pk)
-    except type(obj).DoesNotExist:
-        raise NotFound() from None
-
-
-def _check_version(obj: models.Model, row_version: int | None) -> None:
-    if row_version is not None and obj.row_version != row_version:
-        raise Conflict(
-            "数据已被他人修改,请刷新后重试", code="stale_version", detail={"row_version": obj.row_version}
-        )
-
-
-def _require(allowed: bool, message: str | None = None) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _clean_text(value: str | None) -> str:
-    return (value or "").strip()
-
-
-def _validate_phone(phone: str) -> str:
-    """Mainland mobile or landline with area code (domain.validate_phone); also used by dudao.demo.bulk."""
-    return domain.validate_phone(phone)
-
-
-def _check_date(value: Any, field: str, label: str) -> dt.date:
-    if not isinstance(value, dt.date):
-        raise _fail(field, f"请填写{label}")
-    return value
 
 
 # --------------------------------------------------------------------------------------- persons
@@ -160,13 +111,13 @@ def _person_scope_for_create(actor, *, employer: Institution | None, registered_
         return employer, registered_by
     if is_authority_user(actor):
         registered_by = registered_by or actor.authority
-        _require(region_prefix_covers(actor, registered_by.region_id), "只能在本机构辖区内登记人员")
+        require(region_prefix_covers(actor, registered_by.region_id), "只能在本机构辖区内登记人员")
         _check_employer_visible(actor, employer)
         return employer, registered_by
     if is_institution_admin(actor):
         if employer is not None and employer.pk != actor.institution_id:
             raise PermissionDenied("只能登记本机构的人员")
-        _require(registered_by is None, "评价机构不能指定登记机构")
+        require(registered_by is None, "评价机构不能指定登记机构")
         return actor.institution, None
     raise PermissionDenied("没有登记人员的权限")
 
@@ -175,7 +126,7 @@ def _parse_person_fields(
     name: Any, id_number: Any
 ) -> tuple[str, domain.ResidentId | None, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
-    name = _clean_text(name)
+    name = text(name)
     if not name:
         errors["name"] = ["请填写姓名"]
     elif len(name) > 64:
@@ -207,7 +158,7 @@ def _create_person_row(
     )
     try:
         with transaction.atomic():
-            _save_new(person)
+            save_new(person)
     except IntegrityError:  # a concurrent writer registered the same ID between check and insert
         raise Conflict(
             "该身份证号已登记", code="duplicate_id_number", detail={"id_number": ["该身份证号已登记"]}
@@ -231,7 +182,7 @@ def person_create(
     employer, registered_by = _person_scope_for_create(actor, employer=employer, registered_by=registered_by)
     name, rid, errors = _parse_person_fields(name, id_number)
     try:
-        phone = _validate_phone(phone)
+        phone = domain.validate_phone(phone)
     except ValidationFailed as exc:
         errors.update(exc.detail)
     if errors:
@@ -244,7 +195,7 @@ def person_create(
         rid=rid,
         phone=phone,
         employer=employer,
-        employer_name=_clean_text(employer_name),
+        employer_name=text(employer_name),
         registered_by=registered_by,
     )
 
@@ -262,15 +213,15 @@ def person_update(
     employer_name: Any = UNSET,
 ) -> Person:
     """Correct a person's data; a new ID number is re-validated, re-encrypted and checked for duplicates."""
-    person = _lock(person)
-    _require(can_change_person(actor, person))
-    _check_version(person, row_version)
+    person = lock(person)
+    require(can_change_person(actor, person))
+    check_version(person, row_version)
     before = _person_audit(person)
     changed: list[str] = []
     if name is not UNSET:
-        new_name = _clean_text(name)
+        new_name = text(name)
         if not new_name:
-            raise _fail("name", "请填写姓名")
+            raise fail("name", "请填写姓名")
         person.name = new_name
         changed.append("name")
     if id_number is not UNSET:
@@ -289,7 +240,7 @@ def person_update(
         # Validated only when it changes: a number stored before the rule existed must not block
         # correcting the name; the form shows it and the user may fix it in the same edit.
         if new_phone != person.phone:
-            person.phone = _validate_phone(new_phone)
+            person.phone = domain.validate_phone(new_phone)
             changed.append("phone")
     if employer is not UNSET:
         if (
@@ -305,11 +256,11 @@ def person_update(
             person.employer_name = employer.name
             changed.append("employer_name")
     if employer_name is not UNSET:
-        person.employer_name = _clean_text(employer_name)
+        person.employer_name = text(employer_name)
         changed.append("employer_name")
     if not changed:
         return person
-    _save_changes(person, changed)
+    save_fields(person, changed)
     audit.record(actor=actor, action="person.update", obj=person, before=before, after=_person_audit(person))
     return person
 
@@ -320,7 +271,7 @@ def person_reveal_id(*, actor, person: Person) -> str:
     The full number holds the birth date: it is shown nowhere else (SEC-3)."""
     if not persons_for(actor).filter(pk=person.pk).exists():
         raise NotFound()
-    _require(can_reveal_pii(actor), "无权查看完整身份证号")
+    require(can_reveal_pii(actor), "无权查看完整身份证号")
     audit.record(
         actor=actor,
         action="person.reveal_id",
@@ -353,10 +304,10 @@ def resolve_person_input(
 ) -> tuple[Person | None, dict[str, Any] | None]:
     """The person already registered with this ID inside the actor's scope (same name), else the data to
     register a new one (pages and imports appoint an existing person without retyping)."""
-    existing = person_find_by_id_number(actor=actor, id_number=id_number) if _clean_text(id_number) else None
+    existing = person_find_by_id_number(actor=actor, id_number=id_number) if text(id_number) else None
     if existing is not None:
-        if _clean_text(name) and _clean_text(name) != existing.name:
-            raise _fail("name", f"该身份证号已登记为「{existing.name}」,与所填姓名不一致,请核对")
+        if text(name) and text(name) != existing.name:
+            raise fail("name", f"该身份证号已登记为「{existing.name}」,与所填姓名不一致,请核对")
         return existing, None
     data = {
         "name": name,
@@ -373,7 +324,7 @@ def _resolve_person(
 ) -> tuple[Person, bool]:
     """Either an existing person in the actor's scope or a new one created inline (same transaction)."""
     if (person is None) == (not person_data):
-        raise _fail("person", "请选择已登记的人员,或填写新人员的姓名和身份证号(二选一)")
+        raise fail("person", "请选择已登记的人员,或填写新人员的姓名和身份证号(二选一)")
     if person is not None:
         if not persons_for(actor).filter(pk=person.pk).exists():
             raise NotFound("人员不存在或无权查看")
@@ -397,15 +348,18 @@ def _resolve_person(
 # --------------------------------------------------------------------------------------- supervisors
 
 
-SUPERVISOR_TRANSITIONS: dict[str, frozenset[str]] = {
-    Supervisor.Status.ACTIVE: frozenset(
-        {Supervisor.Status.SUSPENDED, Supervisor.Status.DISMISSED, Supervisor.Status.REVOKED}
+# status → {next status: who may take the step} (SUP-9, SUP-10); dismissed and revoked are final.
+SUPERVISOR_TRANSITIONS: TransitionTable = {
+    Supervisor.Status.ACTIVE: dict.fromkeys(
+        (Supervisor.Status.SUSPENDED, Supervisor.Status.DISMISSED, Supervisor.Status.REVOKED),
+        can_change_supervisor,
     ),
-    Supervisor.Status.SUSPENDED: frozenset(
-        {Supervisor.Status.ACTIVE, Supervisor.Status.DISMISSED, Supervisor.Status.REVOKED}
+    Supervisor.Status.SUSPENDED: dict.fromkeys(
+        (Supervisor.Status.ACTIVE, Supervisor.Status.DISMISSED, Supervisor.Status.REVOKED),
+        can_change_supervisor,
     ),
-    Supervisor.Status.DISMISSED: frozenset(),
-    Supervisor.Status.REVOKED: frozenset(),
+    Supervisor.Status.DISMISSED: {},
+    Supervisor.Status.REVOKED: {},
 }
 _REASON_REQUIRED = {Supervisor.Status.SUSPENDED, Supervisor.Status.DISMISSED, Supervisor.Status.REVOKED}
 
@@ -428,13 +382,13 @@ def _clean_qualification(data: Mapping[str, Any] | None) -> dict[str, Any]:
         return {}
     unknown = sorted(set(data) - set(QUALIFICATION_KEYS))
     if unknown:
-        raise _fail("qualification", f"任职条件中有未知项:{'、'.join(unknown)}")
+        raise fail("qualification", f"任职条件中有未知项:{'、'.join(unknown)}")
     result: dict[str, Any] = {}
     if "personal_conditions" in data:
         result["personal_conditions"] = bool(data["personal_conditions"])
     if data.get("basis"):
         if data["basis"] not in QUALIFICATION_BASIS:
-            raise _fail("qualification", "任职依据应为「从事评价管理或技术工作」或「考评工作 3 年以上」")
+            raise fail("qualification", "任职依据应为「从事评价管理或技术工作」或「考评工作 3 年以上」")
         result["basis"] = data["basis"]
     for key in ("training_passed_on", "exam_passed_on"):
         value = data.get(key)
@@ -444,9 +398,9 @@ def _clean_qualification(data: Mapping[str, Any] | None) -> dict[str, Any]:
                     value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
                 ).isoformat()
             except ValueError:
-                raise _fail("qualification", f"{QUALIFICATION_KEYS[key]}格式应为 YYYY-MM-DD") from None
+                raise fail("qualification", f"{QUALIFICATION_KEYS[key]}格式应为 YYYY-MM-DD") from None
     if data.get("note"):
-        result["note"] = _clean_text(str(data["note"]))[:255]
+        result["note"] = text(str(data["note"]))[:255]
     return result
 
 
@@ -467,15 +421,15 @@ def qualification_gaps(qualification: Mapping[str, Any]) -> list[str]:
 def _supervisor_owner(kind: str, authority: Authority | None, institution: Institution | None):
     """SUP-1: external → an authority and no institution; internal → an institution."""
     if kind not in Supervisor.Kind.values:
-        raise _fail("kind", "督导员类型应为外部质量督导员或内部质量督导员")
+        raise fail("kind", "督导员类型应为外部质量督导员或内部质量督导员")
     if kind == Supervisor.Kind.EXTERNAL:
         if authority is None:
-            raise _fail("authority", "外部质量督导员须选择委派(聘任)机构")
+            raise fail("authority", "外部质量督导员须选择委派(聘任)机构")
         if institution is not None:
-            raise _fail("institution", "外部质量督导员不属于评价机构,请勿填写所属评价机构")
+            raise fail("institution", "外部质量督导员不属于评价机构,请勿填写所属评价机构")
         return authority, None
     if institution is None:
-        raise _fail("institution", "内部质量督导员须选择所属评价机构")
+        raise fail("institution", "内部质量督导员须选择所属评价机构")
     return None, institution
 
 
@@ -496,7 +450,7 @@ def supervisor_create(
     if is_institution_admin(actor) and kind == Supervisor.Kind.INTERNAL and institution is None:
         institution = actor.institution
     authority, institution = _supervisor_owner(kind, authority, institution)
-    _require(can_manage_supervisor_target(actor, kind=kind, authority=authority, institution=institution))
+    require(can_manage_supervisor_target(actor, kind=kind, authority=authority, institution=institution))
     clean_q = _clean_qualification(qualification)
     person, _ = _resolve_person(
         actor=actor,
@@ -511,7 +465,7 @@ def supervisor_create(
     supervisor = Supervisor(
         person=person, kind=kind, authority=authority, institution=institution, qualification=clean_q
     )
-    _save_new(supervisor)
+    save_new(supervisor)
     audit.record(actor=actor, action="supervisor.create", obj=supervisor, after=audit.snapshot(supervisor))
     return supervisor
 
@@ -527,9 +481,9 @@ def supervisor_update(
     institution: Any = UNSET,
 ) -> Supervisor:
     """Change a supervisor's recorded conditions or owner (the kind never changes)."""
-    supervisor = _lock(supervisor)
-    _require(can_change_supervisor(actor, supervisor))
-    _check_version(supervisor, row_version)
+    supervisor = lock(supervisor)
+    require(can_change_supervisor(actor, supervisor))
+    check_version(supervisor, row_version)
     before = audit.snapshot(supervisor)
     changed: list[str] = []
     if qualification is not UNSET:
@@ -539,7 +493,7 @@ def supervisor_update(
     new_institution = supervisor.institution if institution is UNSET else institution
     if authority is not UNSET or institution is not UNSET:
         new_authority, new_institution = _supervisor_owner(supervisor.kind, new_authority, new_institution)
-        _require(
+        require(
             can_manage_supervisor_target(
                 actor, kind=supervisor.kind, authority=new_authority, institution=new_institution
             ),
@@ -549,7 +503,7 @@ def supervisor_update(
         changed += ["authority", "institution"]
     if not changed:
         return supervisor
-    _save_changes(supervisor, changed)
+    save_fields(supervisor, changed)
     audit.record(
         actor=actor,
         action="supervisor.update",
@@ -565,23 +519,19 @@ def supervisor_set_status(
     *, actor, supervisor: Supervisor, to: str, reason: str = "", row_version: int | None = None
 ) -> Supervisor:
     """Suspend, reinstate, dismiss (SUP-10) or revoke (SUP-9) a supervisor; revoking voids the cards."""
-    supervisor = _lock(supervisor)
-    _require(can_change_supervisor(actor, supervisor))
-    _check_version(supervisor, row_version)
+    supervisor = lock(supervisor)
+    require(can_change_supervisor(actor, supervisor))
+    check_version(supervisor, row_version)
     if to not in Supervisor.Status.values:
-        raise _fail("to", "目标状态无效")
-    if to not in SUPERVISOR_TRANSITIONS.get(supervisor.status, frozenset()):
-        raise IllegalTransition(
-            f"督导员当前状态为「{supervisor.get_status_display()}」,不能变更为「{Supervisor.Status(to).label}」",
-            detail={"from": supervisor.status, "to": to},
-        )
-    reason = _clean_text(reason)
+        raise fail("to", "目标状态无效")
+    check_transition(SUPERVISOR_TRANSITIONS, supervisor, to, actor, noun="督导员")
+    reason = text(reason)
     if to in _REASON_REQUIRED and not reason:
-        raise _fail("reason", "请填写原因")
+        raise fail("reason", "请填写原因")
     before = audit.snapshot(supervisor)
     supervisor.status = to
     supervisor.status_reason = reason[:255]
-    _save_changes(supervisor, ["status", "status_reason"])
+    save_fields(supervisor, ["status", "status_reason"])
     audit.record(
         actor=actor,
         action=f"supervisor.status.{to}",
@@ -596,7 +546,7 @@ def supervisor_set_status(
             card_before = audit.snapshot(card)
             card.status = CardStatus.REVOKED
             card.status_reason = f"督导员资格吊销:{reason}"[:255]
-            _save_changes(card, ["status", "status_reason"])
+            save_fields(card, ["status", "status_reason"])
             audit.record(
                 actor=actor,
                 action="supervisor_card.status.revoked",
@@ -635,7 +585,7 @@ def card_issuer_for(authority: Authority | None) -> Authority | None:
 def _resolve_issuer(supervisor: Supervisor, issuer: Authority | None) -> Authority | None:
     if supervisor.kind != Supervisor.Kind.EXTERNAL:
         if issuer is not None:
-            raise _fail("issuer", "内部质量督导员证卡由评价机构或行业部门颁发,无需选择发证机构")
+            raise fail("issuer", "内部质量督导员证卡由评价机构或行业部门颁发,无需选择发证机构")
         return None
     if issuer is not None:
         chain, node = set(), supervisor.authority
@@ -643,11 +593,11 @@ def _resolve_issuer(supervisor: Supervisor, issuer: Authority | None) -> Authori
             chain.add(node.pk)
             node = node.parent
         if issuer.pk not in chain:
-            raise _fail("issuer", "发证机构须为督导员的委派机构或其上级机构")
+            raise fail("issuer", "发证机构须为督导员的委派机构或其上级机构")
         return issuer
     found = card_issuer_for(supervisor.authority)
     if found is None:
-        raise _fail("number", "委派机构及其上级机构均未设置证卡发证机关代码(SUP-3),请先在委派机构中设置")
+        raise fail("number", "委派机构及其上级机构均未设置证卡发证机关代码(SUP-3),请先在委派机构中设置")
     return found
 
 
@@ -664,14 +614,14 @@ def validate_card_number(
 
 
 def _card_dates(issued_on: Any, valid_until: Any) -> tuple[dt.date, dt.date]:
-    issued_on = _check_date(issued_on, "issued_on", "发证日期")
+    issued_on = parse_date(issued_on, "issued_on", "发证日期")
     if issued_on > today():
-        raise _fail("issued_on", "发证日期不能晚于今天")
+        raise fail("issued_on", "发证日期不能晚于今天")
     if valid_until is None:
         valid_until = domain.default_card_valid_until(issued_on)
-    valid_until = _check_date(valid_until, "valid_until", "有效期至")
+    valid_until = parse_date(valid_until, "valid_until", "有效期至")
     if valid_until < issued_on:
-        raise _fail("valid_until", "有效期至不能早于发证日期")
+        raise fail("valid_until", "有效期至不能早于发证日期")
     return issued_on, valid_until
 
 
@@ -699,18 +649,18 @@ def _ensure_no_live_card(cards, issued_on: dt.date) -> None:
 
 
 def _card_set_status(card, *, actor, to: str, reason: str, row_version: int | None, action: str):
-    card = _lock(card)
-    _check_version(card, row_version)
+    card = lock(card)
+    check_version(card, row_version)
     if to not in CardStatus.values or to == CardStatus.REPLACED:
-        raise _fail("to", "目标状态无效(补发新证请使用补发操作)")
+        raise fail("to", "目标状态无效(补发新证请使用补发操作)")
     domain.check_card_transition(card.status, to)
-    reason = _clean_text(reason)
+    reason = text(reason)
     if to == CardStatus.REVOKED and not reason:
-        raise _fail("reason", "吊销证卡须填写原因")
+        raise fail("reason", "吊销证卡须填写原因")
     before = audit.snapshot(card)
     card.status = to
     card.status_reason = reason[:255]
-    _save_changes(card, ["status", "status_reason"])
+    save_fields(card, ["status", "status_reason"])
     audit.record(
         actor=actor, action=f"{action}.status.{to}", obj=card, before=before, after=audit.snapshot(card)
     )
@@ -720,7 +670,7 @@ def _card_set_status(card, *, actor, to: str, reason: str, row_version: int | No
 def _card_replace_old(card, *, actor, action: str) -> None:
     before = audit.snapshot(card)
     card.status = CardStatus.REPLACED
-    _save_changes(card, ["status"])
+    save_fields(card, ["status"])
     audit.record(
         actor=actor, action=f"{action}.status.replaced", obj=card, before=before, after=audit.snapshot(card)
     )
@@ -745,8 +695,8 @@ def supervisor_card_issue(
     issuer: Authority | None = None,
 ) -> SupervisorCard:
     """Issue a supervisor card (SUP-3): number validated for its kind and unique; one live card per holder."""
-    supervisor = _lock(supervisor)
-    _require(can_change_supervisor(actor, supervisor))
+    supervisor = lock(supervisor)
+    require(can_change_supervisor(actor, supervisor))
     _require_supervisor_active(supervisor)
     issued_on, valid_until = _card_dates(issued_on, valid_until)
     issuer = _resolve_issuer(supervisor, issuer)
@@ -758,7 +708,7 @@ def supervisor_card_issue(
     card = SupervisorCard(
         supervisor=supervisor, number=number, issuer=issuer, issued_on=issued_on, valid_until=valid_until
     )
-    _save_new(card)
+    save_new(card)
     audit.record(actor=actor, action="supervisor_card.issue", obj=card, after=audit.snapshot(card))
     return card
 
@@ -768,7 +718,7 @@ def supervisor_card_set_status(
     *, actor, card: SupervisorCard, to: str, reason: str = "", row_version: int | None = None
 ) -> SupervisorCard:
     """Report lost, found again, start re-issue, or revoke a supervisor card."""
-    _require(can_change_supervisor(actor, card.supervisor))
+    require(can_change_supervisor(actor, card.supervisor))
     return _card_set_status(
         card, actor=actor, to=to, reason=reason, row_version=row_version, action="supervisor_card"
     )
@@ -785,10 +735,10 @@ def supervisor_card_replace(
     row_version: int | None = None,
 ) -> SupervisorCard:
     """Complete a re-issue: a new card (new number) replaces the one being re-issued; the old one is void."""
-    card = _lock(card)
+    card = lock(card)
     supervisor = card.supervisor
-    _require(can_change_supervisor(actor, supervisor))
-    _check_version(card, row_version)
+    require(can_change_supervisor(actor, supervisor))
+    check_version(card, row_version)
     if card.status != CardStatus.REISSUING:
         raise IllegalTransition("只有「补办中」的证卡才能补发新证,请先挂失并申请补办")
     issued_on, valid_until = _card_dates(issued_on, valid_until or card.valid_until)
@@ -808,7 +758,7 @@ def supervisor_card_replace(
         valid_until=valid_until,
         replaces=card,
     )
-    _save_new(new)
+    save_new(new)
     audit.record(actor=actor, action="supervisor_card.reissue", obj=new, after=audit.snapshot(new))
     return new
 
@@ -825,17 +775,17 @@ def supervisor_contract_add(
     *, actor, supervisor: Supervisor, starts_on: dt.date | None = None
 ) -> SupervisorContract:
     """Sign the next contract term (SUP-5): 3 years, at most three, never overlapping the previous one."""
-    supervisor = _lock(supervisor)  # serialises term numbering
-    _require(can_change_supervisor(actor, supervisor))
+    supervisor = lock(supervisor)  # serialises term numbering
+    require(can_change_supervisor(actor, supervisor))
     _require_supervisor_active(supervisor)
     if starts_on is not None and not isinstance(starts_on, dt.date):
-        raise _fail("starts_on", "聘期起始日期格式应为 YYYY-MM-DD")
+        raise fail("starts_on", "聘期起始日期格式应为 YYYY-MM-DD")
     existing = _terms(supervisor)
     term = domain.next_term(existing, starts_on)
     contract = SupervisorContract(
         supervisor=supervisor, term_no=term.term_no, starts_on=term.starts_on, ends_on=term.ends_on
     )
-    _save_new(contract)
+    save_new(contract)
     action = "supervisor_contract.renew" if existing else "supervisor_contract.add"
     audit.record(actor=actor, action=action, obj=contract, after=audit.snapshot(contract))
     return contract
@@ -872,13 +822,13 @@ def examiner_create(
     """Register an examiner managed by an authority; the person may be registered inline."""
     authority = _default_examiner_authority(actor, authority)
     if authority is None:
-        raise _fail("authority", "请选择管理机构")
-    _require(can_manage_examiner_target(actor, authority=authority))
+        raise fail("authority", "请选择管理机构")
+    require(can_manage_examiner_target(actor, authority=authority))
     person, _ = _resolve_person(actor=actor, person=person, person_data=person_data, registered_by=authority)
     if Examiner.objects.filter(person=person).exists():
         raise Conflict("该人员已登记为考评员", code="duplicate_examiner")
     examiner = Examiner(person=person, authority=authority, senior=bool(senior))
-    _save_new(examiner)
+    save_new(examiner)
     audit.record(actor=actor, action="examiner.create", obj=examiner, after=audit.snapshot(examiner))
     return examiner
 
@@ -888,9 +838,9 @@ def examiner_update(
     *, actor, examiner: Examiner, row_version: int, senior: Any = UNSET, authority: Any = UNSET
 ) -> Examiner:
     """Change whether the examiner is senior, or the managing authority (inside the actor's region)."""
-    examiner = _lock(examiner)
-    _require(can_change_examiner(actor, examiner))
-    _check_version(examiner, row_version)
+    examiner = lock(examiner)
+    require(can_change_examiner(actor, examiner))
+    check_version(examiner, row_version)
     before = audit.snapshot(examiner)
     changed = []
     if senior is not UNSET:
@@ -898,13 +848,13 @@ def examiner_update(
         changed.append("senior")
     if authority is not UNSET:
         if authority is None:
-            raise _fail("authority", "请选择管理机构")
-        _require(can_manage_examiner_target(actor, authority=authority), "不能将考评员转到本机构管辖范围之外")
+            raise fail("authority", "请选择管理机构")
+        require(can_manage_examiner_target(actor, authority=authority), "不能将考评员转到本机构管辖范围之外")
         examiner.authority = authority
         changed.append("authority")
     if not changed:
         return examiner
-    _save_changes(examiner, changed)
+    save_fields(examiner, changed)
     audit.record(
         actor=actor, action="examiner.update", obj=examiner, before=before, after=audit.snapshot(examiner)
     )
@@ -916,21 +866,21 @@ def examiner_set_status(
     *, actor, examiner: Examiner, to: str, reason: str = "", row_version: int | None = None
 ) -> Examiner:
     """Take an examiner off the register (EXAM-10 sanctions) or back on."""
-    examiner = _lock(examiner)
-    _require(can_change_examiner(actor, examiner))
-    _check_version(examiner, row_version)
+    examiner = lock(examiner)
+    require(can_change_examiner(actor, examiner))
+    check_version(examiner, row_version)
     if to not in ("active", "inactive"):
-        raise _fail("to", "目标状态应为 active(在册)或 inactive(不在册)")
+        raise fail("to", "目标状态应为 active(在册)或 inactive(不在册)")
     active = to == "active"
     if examiner.is_active == active:
         raise IllegalTransition("考评员已是该状态")
-    if not active and not _clean_text(reason):
-        raise _fail("reason", "请填写原因")
+    if not active and not text(reason):
+        raise fail("reason", "请填写原因")
     before = audit.snapshot(examiner)
     examiner.is_active = active
-    _save_changes(examiner, ["is_active"])
+    save_fields(examiner, ["is_active"])
     after = audit.snapshot(examiner)
-    after["reason"] = _clean_text(reason)
+    after["reason"] = text(reason)
     audit.record(actor=actor, action=f"examiner.status.{to}", obj=examiner, before=before, after=after)
     return examiner
 
@@ -943,14 +893,12 @@ def _resolve_scopes(scopes: Iterable[Any]) -> list[tuple[Occupation, str, tuple[
     entries: list[tuple[Any, str, Any]] = []
     for item in scopes or []:
         if isinstance(item, Mapping):
-            entries.append(
-                (item.get("occupation"), _clean_text(item.get("work_type")), item.get("levels") or [])
-            )
+            entries.append((item.get("occupation"), text(item.get("work_type")), item.get("levels") or []))
         else:
             occupation, work_type, levels = item
-            entries.append((occupation, _clean_text(work_type), levels))
+            entries.append((occupation, text(work_type), levels))
     if not entries:
-        raise _fail("scopes", "请至少填写一项考评范围(职业及等级)")
+        raise fail("scopes", "请至少填写一项考评范围(职业及等级)")
     codes = {e[0] for e in entries if isinstance(e[0], str)}
     found = {o.code: o for o in Occupation.objects.filter(code__in=codes)}
     result: list[tuple[Occupation, str, tuple[int, ...]]] = []
@@ -960,15 +908,15 @@ def _resolve_scopes(scopes: Iterable[Any]) -> list[tuple[Occupation, str, tuple[
             code = occupation.strip()
             occupation = found.get(code)
             if occupation is None:
-                raise _fail("scopes", f"职业编码「{code}」不存在")
+                raise fail("scopes", f"职业编码「{code}」不存在")
         if not isinstance(occupation, Occupation):
-            raise _fail("scopes", "请选择职业")
+            raise fail("scopes", "请选择职业")
         if not occupation.is_active:
-            raise _fail("scopes", f"职业「{occupation}」已停用")
+            raise fail("scopes", f"职业「{occupation}」已停用")
         levels = domain.validate_levels(levels, field="scopes")
         key = (occupation.pk, work_type)
         if key in seen:
-            raise _fail("scopes", f"考评范围中职业「{occupation}」重复")
+            raise fail("scopes", f"考评范围中职业「{occupation}」重复")
         seen.add(key)
         result.append((occupation, work_type, levels))
     return result
@@ -1004,8 +952,8 @@ def examiner_card_issue(
     valid_until: dt.date | None = None,
 ) -> ExaminerCard:
     """Issue an examiner card: 3-year validity by default (EXAM-2) and its occupation/level scope (EXAM-3)."""
-    examiner = _lock(examiner)
-    _require(can_change_examiner(actor, examiner))
+    examiner = lock(examiner)
+    require(can_change_examiner(actor, examiner))
     _require_examiner_active(examiner)
     issued_on, valid_until = _card_dates(issued_on, valid_until)
     number = validate_card_number(kind=CardPattern.Kind.EXAMINER, number=number, issued_on=issued_on)
@@ -1013,7 +961,7 @@ def examiner_card_issue(
     _ensure_number_free(ExaminerCard, number)
     _ensure_no_live_card(examiner.cards.all(), issued_on)
     card = ExaminerCard(examiner=examiner, number=number, issued_on=issued_on, valid_until=valid_until)
-    _save_new(card)
+    save_new(card)
     _write_scopes(card, resolved)
     after = audit.snapshot(card)
     after["scopes"] = _scopes_snapshot(resolved)
@@ -1026,9 +974,9 @@ def examiner_card_set_scopes(
     *, actor, card: ExaminerCard, scopes: Iterable[Any], row_version: int
 ) -> ExaminerCard:
     """Replace the occupations and levels on a card (EXAM-3)."""
-    card = _lock(card)
-    _require(can_change_examiner(actor, card.examiner))
-    _check_version(card, row_version)
+    card = lock(card)
+    require(can_change_examiner(actor, card.examiner))
+    check_version(card, row_version)
     resolved = _resolve_scopes(scopes)
     before = audit.snapshot(card)
     before["scopes"] = [
@@ -1037,7 +985,7 @@ def examiner_card_set_scopes(
     ]
     card.scopes.all().delete()
     _write_scopes(card, resolved)
-    _save_changes(card, [])
+    save_fields(card, [])
     after = audit.snapshot(card)
     after["scopes"] = _scopes_snapshot(resolved)
     audit.record(actor=actor, action="examiner_card.set_scopes", obj=card, before=before, after=after)
@@ -1049,17 +997,17 @@ def examiner_card_renew_training(
     *, actor, card: ExaminerCard, trained_on: dt.date, row_version: int | None = None
 ) -> ExaminerCard:
     """Record renewal training (EXAM-2): validity extended 3 years; refused once the qualification lapsed."""
-    card = _lock(card)
-    _require(can_change_examiner(actor, card.examiner))
-    _check_version(card, row_version)
-    trained_on = _check_date(trained_on, "trained_on", "培训日期")
+    card = lock(card)
+    require(can_change_examiner(actor, card.examiner))
+    check_version(card, row_version)
+    trained_on = parse_date(trained_on, "trained_on", "培训日期")
     if trained_on > today():
-        raise _fail("trained_on", "培训日期不能晚于今天")
+        raise fail("trained_on", "培训日期不能晚于今天")
     new_valid_until = domain.renewal_after_training(card_facts(card), trained_on)
     before = audit.snapshot(card)
     card.renewal_trained_on = trained_on
     card.valid_until = new_valid_until
-    _save_changes(card, ["renewal_trained_on", "valid_until"])
+    save_fields(card, ["renewal_trained_on", "valid_until"])
     audit.record(
         actor=actor,
         action="examiner_card.renew_training",
@@ -1075,7 +1023,7 @@ def examiner_card_set_status(
     *, actor, card: ExaminerCard, to: str, reason: str = "", row_version: int | None = None
 ) -> ExaminerCard:
     """Report lost, found again, start re-issue, or revoke an examiner card (EXAM-2, EXAM-10)."""
-    _require(can_change_examiner(actor, card.examiner))
+    require(can_change_examiner(actor, card.examiner))
     return _card_set_status(
         card, actor=actor, to=to, reason=reason, row_version=row_version, action="examiner_card"
     )
@@ -1092,9 +1040,9 @@ def examiner_card_replace(
     row_version: int | None = None,
 ) -> ExaminerCard:
     """Complete a re-issue: the new card keeps the validity, training date and scope of the old one."""
-    card = _lock(card)
-    _require(can_change_examiner(actor, card.examiner))
-    _check_version(card, row_version)
+    card = lock(card)
+    require(can_change_examiner(actor, card.examiner))
+    check_version(card, row_version)
     if card.status != CardStatus.REISSUING:
         raise IllegalTransition("只有「补办中」的证卡才能补发新证,请先挂失并申请补办")
     issued_on, valid_until = _card_dates(issued_on, valid_until or card.valid_until)
@@ -1110,7 +1058,7 @@ def examiner_card_replace(
         renewal_trained_on=card.renewal_trained_on,
         replaces=card,
     )
-    _save_new(new)
+    save_new(new)
     _write_scopes(new, scopes)
     after = audit.snapshot(new)
     after["scopes"] = _scopes_snapshot(scopes)
@@ -1138,29 +1086,29 @@ def relation_declare(
 
     The other person may be given by ID number; an unregistered one is registered with the given name.
     """
-    _require(can_declare_relation(actor, person), "无权为该人员申报关系")
+    require(can_declare_relation(actor, person), "无权为该人员申报关系")
     if kind not in Relation.Kind.values:
-        raise _fail("kind", "关系类型应为亲属、师生、师徒、雇佣/任职或其他利害关系")
-    by_number = bool(_clean_text(other_id_number))
+        raise fail("kind", "关系类型应为亲属、师生、师徒、雇佣/任职或其他利害关系")
+    by_number = bool(text(other_id_number))
     if sum([other_person is not None, by_number, institution is not None]) != 1:
-        raise _fail("other_person", "关系人与关系机构须且只能填写一项")
+        raise fail("other_person", "关系人与关系机构须且只能填写一项")
     if by_number:
         rid = domain.parse_resident_id(other_id_number, today=today(), field="other_id_number")
         other_person = Person.objects.filter(
             id_number_index__in=pii.blind_index_candidates(rid.number)
         ).first()
-        name = _clean_text(other_name)
+        name = text(other_name)
         if other_person is None:
             if not name:
-                raise _fail("other_name", "关系人未登记,请填写关系人姓名")
+                raise fail("other_name", "关系人未登记,请填写关系人姓名")
             # Registered without an owner: visible through this relation only (not in anyone's person list).
             other_person = _create_person_row(
                 actor=actor, name=name, rid=rid, phone="", employer=None, employer_name="", registered_by=None
             )
         elif name and name != other_person.name:
-            raise _fail("other_name", "关系人姓名与身份证号不一致,请核对")
+            raise fail("other_name", "关系人姓名与身份证号不一致,请核对")
     if other_person is not None and other_person.pk == person.pk:
-        raise _fail("other_person", "不能与本人申报关系")
+        raise fail("other_person", "不能与本人申报关系")
     duplicate = Relation.objects.filter(person=person, kind=kind, withdrawn_on__isnull=True)
     duplicate = (
         duplicate.filter(other_person=other_person)
@@ -1174,10 +1122,10 @@ def relation_declare(
         kind=kind,
         other_person=other_person,
         institution=institution,
-        note=_clean_text(note)[:255],
+        note=text(note)[:255],
         declared_on=declared_on or today(),
     )
-    _save_new(relation)
+    save_new(relation)
     audit.record(actor=actor, action="relation.declare", obj=relation, after=audit.snapshot(relation))
     return relation
 
@@ -1185,14 +1133,14 @@ def relation_declare(
 @transaction.atomic
 def relation_withdraw(*, actor, relation: Relation, row_version: int | None = None) -> Relation:
     """Withdraw a declared relation; it stays on record with the withdrawal date."""
-    relation = _lock(relation)
-    _require(can_declare_relation(actor, relation.person), "无权撤回该关系")
-    _check_version(relation, row_version)
+    relation = lock(relation)
+    require(can_declare_relation(actor, relation.person), "无权撤回该关系")
+    check_version(relation, row_version)
     if relation.withdrawn_on is not None:
         raise IllegalTransition("该关系已撤回")
     before = audit.snapshot(relation)
     relation.withdrawn_on = today()
-    _save_changes(relation, ["withdrawn_on"])
+    save_fields(relation, ["withdrawn_on"])
     audit.record(
         actor=actor, action="relation.withdraw", obj=relation, before=before, after=audit.snapshot(relation)
     )

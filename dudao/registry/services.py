@@ -12,13 +12,12 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -26,12 +25,25 @@ from dudao.common import audit
 from dudao.common.errors import (
     Conflict,
     IllegalTransition,
-    NotFound,
     PermissionDenied,
     ValidationFailed,
-    validation_error_from_django,
 )
 from dudao.common.excel import Column, ImportFailed, RowError, read_rows
+from dudao.common.transitions import TransitionTable, check_transition
+from dudao.common.writes import (
+    check_fields,
+    clean,
+    fail,
+    lock_version,
+    parse_date,
+    parse_datetime,
+    pk_of,
+    ref_or_fail,
+    require_perm,
+    save_changed,
+    text,
+    visible_or_404,
+)
 from dudao.people import domain as people_domain
 from dudao.people.models import Examiner, ExaminerCard, ExaminerCardScope
 
@@ -48,85 +60,6 @@ SHIPPED_SOURCES_BEFORE = frozenset({"DOMAIN.md OCC-1 (public lists, medium confi
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Helpers
-def _require(actor, perm: str, obj: Any = None) -> None:
-    if actor is None or not actor.has_perm(perm, obj):
-        raise PermissionDenied()
-
-
-def _clean(obj: models.Model, exclude: Iterable[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude) if exclude else None)
-    except DjangoValidationError as exc:
-        raise validation_error_from_django(exc) from None
-
-
-def _field_error(field: str, message: str, code: str | None = None) -> ValidationFailed:
-    return ValidationFailed(message, code=code, detail={field: [message]})
-
-
-def _pk(value: Any) -> Any:
-    return value.pk if isinstance(value, models.Model) else value
-
-
-def _ref(qs, value: Any, field: str, message: str):
-    """Resolve a referenced row inside `qs` (the actor's scope) or report it as a field error."""
-    if value in (None, ""):
-        return None
-    try:
-        return qs.get(pk=_pk(value))
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise _field_error(field, message) from None
-
-
-def _visible(qs, value: Any):
-    """The object being written (or written under) must be in scope: else 404, never a hint it exists."""
-    try:
-        return qs.get(pk=_pk(value))
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
-
-
-def _locked(obj: models.Model, row_version: int | None) -> models.Model:
-    """Re-read the row under lock and refuse a stale version (optimistic locking)."""
-    fresh = type(obj).objects.select_for_update().get(pk=obj.pk)
-    if row_version is None:
-        raise _field_error("row_version", "缺少版本号,请刷新后重试")
-    if fresh.row_version != int(row_version):
-        raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": fresh.row_version})
-    return fresh
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _check_fields(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
-    unknown = sorted(set(changes) - set(allowed))
-    if unknown:
-        raise ValidationFailed(
-            f"不能修改字段:{'、'.join(unknown)}", detail={f: ["不可修改"] for f in unknown}
-        )
-
-
-def _save_changes(obj: models.Model, values: Mapping[str, Any], *, actor, action: str, before: dict) -> bool:
-    """Assign, validate and save the fields that really change; audit once. Returns whether anything did."""
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    for name in changed:
-        setattr(obj, name, values[name])
-    _clean(obj)
-    if not changed:
-        return False
-    obj.row_version += 1
-    obj.save(update_fields=[*changed, "row_version", "updated_at"])
-    audit.record(actor=actor, action=action, obj=obj, before=before, after=audit.snapshot(obj))
-    return True
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Occupations (OCC-1)
 OCCUPATION_FIELDS = ("code", "name", "verified", "source", "is_active")
@@ -134,16 +67,16 @@ OCCUPATION_FIELDS = ("code", "name", "verified", "source", "is_active")
 
 def _occupation_values(values: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
     if "code" in values:
-        values["code"] = domain.validate_occupation_code(_text(values["code"]))
+        values["code"] = domain.validate_occupation_code(text(values["code"]))
         clash = Occupation.objects.filter(code=values["code"]).exclude(pk=exclude_pk).first()
         if clash:
-            raise _field_error("code", f"职业编码 {values['code']} 已存在(职业「{clash.name}」)")
+            raise fail("code", f"职业编码 {values['code']} 已存在(职业「{clash.name}」)")
     if "name" in values:
-        values["name"] = _text(values["name"])
+        values["name"] = text(values["name"])
         if not values["name"]:
-            raise _field_error("name", "请填写职业名称")
+            raise fail("name", "请填写职业名称")
     if "source" in values:
-        values["source"] = _text(values["source"])
+        values["source"] = text(values["source"])
     return values
 
 
@@ -152,13 +85,13 @@ def occupation_create(
     *, actor, code: str, name: str, verified: bool = False, source: str = "", is_active: bool = True
 ) -> Occupation:
     """Add an occupation to the catalogue; a verified code must say where it was verified (OCC-1)."""
-    _require(actor, "registry.add_occupation")
+    require_perm(actor, "registry.add_occupation")
     with transaction.atomic():
         values = _occupation_values({"code": code, "name": name, "source": source})
         if verified and not values["source"]:
-            raise _field_error("source", "已核实的职业编码须注明编码来源")
+            raise fail("source", "已核实的职业编码须注明编码来源")
         occupation = Occupation(**values, verified=bool(verified), is_active=bool(is_active))
-        _clean(occupation)
+        clean(occupation)
         occupation.save()
         audit.record(
             actor=actor, action="registry.occupation.create", obj=occupation, after=audit.snapshot(occupation)
@@ -169,16 +102,16 @@ def occupation_create(
 @transaction.atomic
 def occupation_update(*, actor, occupation: Occupation | int, row_version: int, **changes: Any) -> Occupation:
     """Change an occupation (code, name, verified flag and source, active)."""
-    _check_fields(changes, OCCUPATION_FIELDS)
-    target = _visible(Occupation.objects.all(), occupation)
-    _require(actor, "registry.change_occupation", target)
+    check_fields(changes, OCCUPATION_FIELDS)
+    target = visible_or_404(Occupation.objects.all(), occupation)
+    require_perm(actor, "registry.change_occupation", target)
     with transaction.atomic():
-        obj = _locked(target, row_version)
+        obj = lock_version(target, row_version)
         before = audit.snapshot(obj)
         values = _occupation_values(dict(changes), exclude_pk=obj.pk)
         if values.get("verified", obj.verified) and not values.get("source", obj.source):
-            raise _field_error("source", "已核实的职业编码须注明编码来源")
-        _save_changes(obj, values, actor=actor, action="registry.occupation.update", before=before)
+            raise fail("source", "已核实的职业编码须注明编码来源")
+        save_changed(obj, values, actor=actor, action="registry.occupation.update", before=before)
     return obj
 
 
@@ -189,41 +122,41 @@ AUTHORITY_FIELDS = ("code", "name", "region", "parent", "card_issuer_code", "con
 
 def _authority_values(actor, values: dict[str, Any], *, current: Authority | None = None) -> dict[str, Any]:
     if "code" in values:
-        values["code"] = _text(values["code"])
+        values["code"] = text(values["code"])
         if not values["code"]:
-            raise _field_error("code", "请填写机构编码")
+            raise fail("code", "请填写机构编码")
         clash = (
             Authority.objects.filter(code=values["code"]).exclude(pk=current.pk if current else None).first()
         )
         if clash:
-            raise _field_error("code", f"机构编码 {values['code']} 已被「{clash.name}」使用")
+            raise fail("code", f"机构编码 {values['code']} 已被「{clash.name}」使用")
     if "name" in values:
-        values["name"] = _text(values["name"])
+        values["name"] = text(values["name"])
     if "region" in values:
-        values["region"] = _ref(Region.objects.all(), values["region"], "region", "所在区划不存在")
+        values["region"] = ref_or_fail(Region.objects.all(), values["region"], "region", "所在区划不存在")
         if values["region"] is None:
-            raise _field_error("region", "请选择所在区划")
+            raise fail("region", "请选择所在区划")
         prefix = user_region_prefix(actor)
         if not actor.is_superuser and not (prefix and values["region"].code.startswith(prefix)):
-            raise _field_error("region", f"区划「{values['region'].name}」不在您的管辖范围内")
+            raise fail("region", f"区划「{values['region'].name}」不在您的管辖范围内")
     if "parent" in values:
-        values["parent"] = _ref(
+        values["parent"] = ref_or_fail(
             selectors.authorities_for(actor), values["parent"], "parent", "上级机构不存在或不在您的管辖范围内"
         )
     region = values.get("region", current.region if current else None)
     parent = values.get("parent", current.parent if current else None)
     if parent is not None and region is not None:
         if current is not None and _is_descendant_or_self(parent, current):
-            raise _field_error("parent", "上级机构不能是本机构或其下级机构")
+            raise fail("parent", "上级机构不能是本机构或其下级机构")
         if not region.code.startswith(parent.region.prefix):
-            raise _field_error("parent", f"上级机构「{parent.name}」的辖区不包含区划「{region.name}」")
+            raise fail("parent", f"上级机构「{parent.name}」的辖区不包含区划「{region.name}」")
     if "card_issuer_code" in values:
-        values["card_issuer_code"] = _text(values["card_issuer_code"])
+        values["card_issuer_code"] = text(values["card_issuer_code"])
         if values["card_issuer_code"] and not re.fullmatch(r"[0-9]{2}", values["card_issuer_code"]):
             # SUP-3: the issuing-authority code is the province prefix of GB/T 2260.
-            raise _field_error("card_issuer_code", "证卡发证机关代码应为 2 位数字(省级区划代码前两位)")
+            raise fail("card_issuer_code", "证卡发证机关代码应为 2 位数字(省级区划代码前两位)")
     if "contact_phone" in values:
-        values["contact_phone"] = _text(values["contact_phone"])
+        values["contact_phone"] = text(values["contact_phone"])
     return values
 
 
@@ -251,7 +184,7 @@ def authority_create(
     is_active: bool = True,
 ) -> Authority:
     """Add an authority in the actor's region (or below); provincial ones default the SUP-3 issuer code."""
-    _require(actor, "registry.add_authority")
+    require_perm(actor, "registry.add_authority")
     with transaction.atomic():
         values = _authority_values(
             actor,
@@ -268,7 +201,7 @@ def authority_create(
             # SUP-3: the issuing-authority code is the GB/T 2260 province prefix.
             values["card_issuer_code"] = values["region"].code[:2]
         authority = Authority(**values, is_active=bool(is_active))
-        _clean(authority)
+        clean(authority)
         authority.save()
         audit.record(
             actor=actor, action="registry.authority.create", obj=authority, after=audit.snapshot(authority)
@@ -279,14 +212,14 @@ def authority_create(
 @transaction.atomic
 def authority_update(*, actor, authority: Authority | int, row_version: int, **changes: Any) -> Authority:
     """Change an authority the actor oversees."""
-    _check_fields(changes, AUTHORITY_FIELDS)
-    target = _visible(selectors.authorities_for(actor).select_related("region"), authority)
-    _require(actor, "registry.change_authority", target)
+    check_fields(changes, AUTHORITY_FIELDS)
+    target = visible_or_404(selectors.authorities_for(actor).select_related("region"), authority)
+    require_perm(actor, "registry.change_authority", target)
     with transaction.atomic():
-        obj = _locked(target, row_version)
+        obj = lock_version(target, row_version)
         before = audit.snapshot(obj)
         values = _authority_values(actor, dict(changes), current=obj)
-        _save_changes(obj, values, actor=actor, action="registry.authority.update", before=before)
+        save_changed(obj, values, actor=actor, action="registry.authority.update", before=before)
     return obj
 
 
@@ -320,44 +253,42 @@ def _institution_values(
         "contact_phone",
     ):
         if name in values:
-            values[name] = _text(values[name])
+            values[name] = text(values[name])
     if "name" in values and not values["name"]:
-        raise _field_error("name", "请填写机构名称")
+        raise fail("name", "请填写机构名称")
     if values.get("contact_phone") and not _PHONE_RE.match(values["contact_phone"]):
-        raise _field_error("contact_phone", "联系电话格式不正确")
+        raise fail("contact_phone", "联系电话格式不正确")
     if "kind" in values and values["kind"] not in Institution.Kind.values:
-        raise _field_error("kind", f"机构类型「{values['kind']}」无效")
+        raise fail("kind", f"机构类型「{values['kind']}」无效")
     if "uscc" in values:
-        values["uscc"] = domain.validate_uscc(_text(values["uscc"]))
+        values["uscc"] = domain.validate_uscc(text(values["uscc"]))
         clash = (
             Institution.objects.filter(uscc=values["uscc"])
             .exclude(pk=current.pk if current else None)
             .first()
         )
         if clash:
-            raise _field_error(
-                "uscc", f"统一社会信用代码 {values['uscc']} 已被机构「{clash.name}」使用", "duplicate"
-            )
+            raise fail("uscc", f"统一社会信用代码 {values['uscc']} 已被机构「{clash.name}」使用", "duplicate")
     if "authority" in values:
-        values["authority"] = _ref(
+        values["authority"] = ref_or_fail(
             selectors.authorities_for(actor).select_related("region"),
             values["authority"],
             "authority",
             "主管机构不存在或不在您的管辖范围内",
         )
         if values["authority"] is None:
-            raise _field_error("authority", "请选择主管(备案)机构")
+            raise fail("authority", "请选择主管(备案)机构")
     if "region" in values:
-        values["region"] = _ref(Region.objects.all(), values["region"], "region", "所在区划不存在")
+        values["region"] = ref_or_fail(Region.objects.all(), values["region"], "region", "所在区划不存在")
         if values["region"] is None:
-            raise _field_error("region", "请选择所在区划")
+            raise fail("region", "请选择所在区划")
     region = values.get("region", current.region if current else None)
     authority = values.get("authority", current.authority if current else None)
     if region is not None and authority is not None and not region.code.startswith(authority.region.prefix):
-        raise _field_error("region", f"所在区划「{region.name}」不在主管机构「{authority.name}」的辖区内")
+        raise fail("region", f"所在区划「{region.name}」不在主管机构「{authority.name}」的辖区内")
     kind = values.get("kind", current.kind if current else None)
     if values.get("parent_org_name") and kind != Institution.Kind.SOCIAL_ORG:
-        raise _field_error("parent_org_name", "只有社会培训评价组织可填写上级全国性组织")  # INST-1
+        raise fail("parent_org_name", "只有社会培训评价组织可填写上级全国性组织")  # INST-1
     return values
 
 
@@ -378,7 +309,7 @@ def institution_create(
     is_active: bool = True,
 ) -> Institution:
     """Register an evaluation institution in the actor's region (INST-1); USCC checked and unique."""
-    _require(actor, "registry.add_institution")
+    require_perm(actor, "registry.add_institution")
     if authority in (None, "") and getattr(actor, "authority_id", None) and not actor.is_superuser:
         authority = actor.authority_id
     with transaction.atomic():
@@ -398,12 +329,12 @@ def institution_create(
             },
         )
         institution = Institution(**values, is_active=bool(is_active))
-        _clean(institution)
+        clean(institution)
         try:
             with transaction.atomic():
                 institution.save()
         except IntegrityError:  # a concurrent insert won the unique USCC
-            raise _field_error("uscc", f"统一社会信用代码 {values['uscc']} 已被使用", "duplicate") from None
+            raise fail("uscc", f"统一社会信用代码 {values['uscc']} 已被使用", "duplicate") from None
         audit.record(
             actor=actor,
             action="registry.institution.create",
@@ -418,27 +349,27 @@ def institution_update(
     *, actor, institution: Institution | int, row_version: int, **changes: Any
 ) -> Institution:
     """Change an institution; its own admin may change only the contact fields."""
-    _check_fields(changes, INSTITUTION_FIELDS)
-    target = _visible(
+    check_fields(changes, INSTITUTION_FIELDS)
+    target = visible_or_404(
         selectors.institutions_for(actor).select_related("region", "authority__region"), institution
     )
     if not actor.has_perm("registry.change_institution", target):
-        _require(actor, "registry.change_institution_contact", target)
+        require_perm(actor, "registry.change_institution_contact", target)
         forbidden = sorted(
             name
             for name, value in changes.items()
             if name not in INSTITUTION_CONTACT_FIELDS
             and getattr(target, name) != value
-            and _pk(getattr(target, name)) != _pk(value)
+            and pk_of(getattr(target, name)) != pk_of(value)
         )
         if forbidden:
             raise PermissionDenied("评价机构管理员只能修改地址、联系人、联系电话和法定代表人")
         changes = {k: v for k, v in changes.items() if k in INSTITUTION_CONTACT_FIELDS}
     with transaction.atomic():
-        obj = _locked(target, row_version)
+        obj = lock_version(target, row_version)
         before = audit.snapshot(obj)
         values = _institution_values(actor, dict(changes), current=obj)
-        _save_changes(obj, values, actor=actor, action="registry.institution.update", before=before)
+        save_changed(obj, values, actor=actor, action="registry.institution.update", before=before)
     return obj
 
 
@@ -446,14 +377,20 @@ def institution_update(
 # Filings (INST-2) and scopes
 FILING_FIELDS = ("number", "valid_from", "valid_until", "note", "authority")
 
-# status → {next status: needs a reason}. Expired and terminated are final; renewal makes a new filing.
-FILING_TRANSITIONS: dict[str, dict[str, bool]] = {
-    "active": {"suspended": True, "rectifying": True, "expired": False, "terminated": True},
-    "suspended": {"active": False, "rectifying": True, "expired": False, "terminated": True},
-    "rectifying": {"active": False, "suspended": True, "expired": False, "terminated": True},
+
+def _may_change_filing(user: Any, filing: Filing) -> bool:
+    return user.has_perm("registry.change_filing", filing)
+
+
+# status → {next status: who may take the step}. Expired and terminated are final; renewal makes a new filing.
+FILING_TRANSITIONS: TransitionTable = {
+    "active": dict.fromkeys(("suspended", "rectifying", "expired", "terminated"), _may_change_filing),
+    "suspended": dict.fromkeys(("active", "rectifying", "expired", "terminated"), _may_change_filing),
+    "rectifying": dict.fromkeys(("active", "suspended", "expired", "terminated"), _may_change_filing),
     "expired": {},
     "terminated": {},
 }
+FILING_REASON_REQUIRED = frozenset({"suspended", "rectifying", "terminated"})
 
 
 def _check_overlap(
@@ -470,7 +407,7 @@ def _check_overlap(
     )
     for other in others:
         if domain.filing_periods_overlap(valid_from, valid_until, other.valid_from, other.valid_until):
-            raise _field_error(
+            raise fail(
                 "valid_from",
                 f"与现有备案 {other.number} 的有效期重叠"
                 f"({other.valid_from:%Y-%m-%d} 至 {other.valid_until:%Y-%m-%d})",
@@ -479,26 +416,13 @@ def _check_overlap(
 
 
 def _filing_number(value: Any, exclude_pk: int | None = None) -> str:
-    number = _text(value)
+    number = text(value)
     if not number:
-        raise _field_error("number", "请填写备案编号")
+        raise fail("number", "请填写备案编号")
     clash = Filing.objects.filter(number=number).exclude(pk=exclude_pk).select_related("institution").first()
     if clash:
-        raise _field_error(
-            "number", f"备案编号 {number} 已存在(机构「{clash.institution.name}」)", "duplicate"
-        )
+        raise fail("number", f"备案编号 {number} 已存在(机构「{clash.institution.name}」)", "duplicate")
     return number
-
-
-def _date(value: Any, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise _field_error(field, "日期格式应为 YYYY-MM-DD") from None
 
 
 @transaction.atomic
@@ -515,11 +439,11 @@ def filing_create(
     scopes: Sequence[Mapping[str, Any]] = (),
 ) -> Filing:
     """Record a filing of an institution (INST-2); refused if it overlaps another open filing."""
-    target = _visible(selectors.institutions_for(actor).select_related("authority"), institution)
-    _require(actor, "registry.add_filing", target)
+    target = visible_or_404(selectors.institutions_for(actor).select_related("authority"), institution)
+    require_perm(actor, "registry.add_filing", target)
     if status not in Filing.Status.values:
-        raise _field_error("status", f"备案状态「{status}」无效")
-    valid_from, valid_until = _date(valid_from, "valid_from"), _date(valid_until, "valid_until")
+        raise fail("status", f"备案状态「{status}」无效")
+    valid_from, valid_until = parse_date(valid_from, "valid_from"), parse_date(valid_until, "valid_until")
     domain.validate_period(valid_from, valid_until)
     with transaction.atomic():
         # Lock the institution: two concurrent filings for it are checked one after the other.
@@ -528,7 +452,7 @@ def filing_create(
         if authority in (None, ""):
             filing_authority = target.authority
         else:
-            filing_authority = _ref(
+            filing_authority = ref_or_fail(
                 selectors.authorities_for(actor), authority, "authority", "备案机关不存在或不在您的管辖范围内"
             )
         _check_overlap(target.pk, valid_from, valid_until, status)
@@ -539,9 +463,9 @@ def filing_create(
             valid_from=valid_from,
             valid_until=valid_until,
             status=status,
-            note=_text(note),
+            note=text(note),
         )
-        _clean(filing)
+        clean(filing)
         filing.save()
         audit.record(actor=actor, action="registry.filing.create", obj=filing, after=audit.snapshot(filing))
         for scope in scopes:
@@ -552,35 +476,35 @@ def filing_create(
 @transaction.atomic
 def filing_update(*, actor, filing: Filing | int, row_version: int, **changes: Any) -> Filing:
     """Change a filing's number, validity period, note or authority; the overlap rule is re-checked."""
-    _check_fields(changes, FILING_FIELDS)
-    target = _visible(selectors.filings_for(actor).select_related("institution"), filing)
-    _require(actor, "registry.change_filing", target)
+    check_fields(changes, FILING_FIELDS)
+    target = visible_or_404(selectors.filings_for(actor).select_related("institution"), filing)
+    require_perm(actor, "registry.change_filing", target)
     with transaction.atomic():
         Institution.objects.select_for_update().filter(pk=target.institution_id).first()
-        obj = _locked(target, row_version)
+        obj = lock_version(target, row_version)
         before = audit.snapshot(obj)
         values = dict(changes)
         if "number" in values:
             values["number"] = _filing_number(values["number"], exclude_pk=obj.pk)
         if "note" in values:
-            values["note"] = _text(values["note"])
+            values["note"] = text(values["note"])
         if "authority" in values:
-            values["authority"] = _ref(
+            values["authority"] = ref_or_fail(
                 selectors.authorities_for(actor),
                 values["authority"],
                 "authority",
                 "备案机关不存在或不在您的管辖范围内",
             )
             if values["authority"] is None:
-                raise _field_error("authority", "请选择备案机关")
+                raise fail("authority", "请选择备案机关")
         for name in ("valid_from", "valid_until"):
             if name in values:
-                values[name] = _date(values[name], name)
+                values[name] = parse_date(values[name], name)
         valid_from = values.get("valid_from", obj.valid_from)
         valid_until = values.get("valid_until", obj.valid_until)
         domain.validate_period(valid_from, valid_until)
         _check_overlap(obj.institution_id, valid_from, valid_until, obj.status, exclude_pk=obj.pk)
-        _save_changes(obj, values, actor=actor, action="registry.filing.update", before=before)
+        save_changed(obj, values, actor=actor, action="registry.filing.update", before=before)
     return obj
 
 
@@ -589,25 +513,18 @@ def filing_set_status(
     *, actor, filing: Filing | int, status: str, reason: str = "", row_version: int | None = None
 ) -> Filing:
     """Move a filing along INST-2's statuses (suspend, rectify, resume, expire, terminate) with a reason."""
-    target = _visible(selectors.filings_for(actor).select_related("institution"), filing)
-    _require(actor, "registry.change_filing", target)
+    target = visible_or_404(selectors.filings_for(actor).select_related("institution"), filing)
+    require_perm(actor, "registry.change_filing", target)
     with transaction.atomic():
-        obj = type(target).objects.select_for_update().get(pk=target.pk)
-        if row_version is not None and obj.row_version != int(row_version):
-            raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": obj.row_version})
+        obj = lock_version(target, row_version)
         if status not in Filing.Status.values:
-            raise _field_error("status", f"备案状态「{status}」无效")
-        allowed = FILING_TRANSITIONS.get(obj.status, {})
-        if status not in allowed:
-            raise IllegalTransition(
-                f"备案当前状态为「{obj.get_status_display()}」,不能变更为「{Filing.Status(status).label}」",
-                detail={"from": obj.status, "to": status},
-            )
-        reason = _text(reason)
-        if allowed[status] and not reason:
-            raise _field_error("reason", f"变更为「{Filing.Status(status).label}」须填写原因")
+            raise fail("status", f"备案状态「{status}」无效")
+        check_transition(FILING_TRANSITIONS, obj, status, actor, noun="备案")
+        reason = text(reason)
+        if status in FILING_REASON_REQUIRED and not reason:
+            raise fail("reason", f"变更为「{Filing.Status(status).label}」须填写原因")
         before = audit.snapshot(obj)
-        _save_changes(
+        save_changed(
             obj,
             {"status": status, "status_reason": reason[:255]},
             actor=actor,
@@ -628,24 +545,26 @@ def _scope_add(
 ) -> FilingScope:
     if filing.status in domain.CLOSED_FILING_STATUSES:
         raise IllegalTransition(f"备案状态为「{filing.get_status_display()}」,不能增加认定范围")
-    occ = _ref(Occupation.objects.filter(is_active=True), occupation, "occupation", "职业不存在或已停用")
+    occ = ref_or_fail(
+        Occupation.objects.filter(is_active=True), occupation, "occupation", "职业不存在或已停用"
+    )
     if occ is None:
-        raise _field_error("occupation", "请选择职业")
+        raise fail("occupation", "请选择职业")
     level_list = domain.validate_levels(levels)
-    start = filing.valid_from if start_date in (None, "") else _date(start_date, "start_date")
+    start = filing.valid_from if start_date in (None, "") else parse_date(start_date, "start_date")
     if not filing.valid_from <= start <= filing.valid_until:
-        raise _field_error(
+        raise fail(
             "start_date",
             f"起始日期应在备案有效期({filing.valid_from:%Y-%m-%d} 至 {filing.valid_until:%Y-%m-%d})内",
         )
-    work_type = _text(work_type)
+    work_type = text(work_type)
     # One open entry per occupation / work type / level: a duplicate would make REN-5 drops ambiguous.
     for other in FilingScope.objects.filter(
         filing=filing, occupation=occ, work_type=work_type, ended_on=None
     ):
         common = set(other.levels) & set(level_list)
         if common:
-            raise _field_error(
+            raise fail(
                 "levels",
                 f"职业「{occ.name}」{work_type}的等级 {domain.level_names(common)} 已在认定范围内",
                 "duplicate",
@@ -653,7 +572,7 @@ def _scope_add(
     scope = FilingScope(
         filing=filing, occupation=occ, work_type=work_type, levels=level_list, start_date=start
     )
-    _clean(scope)
+    clean(scope)
     scope.save()
     audit.record(actor=actor, action="registry.scope.add", obj=scope, after=audit.snapshot(scope))
     return scope
@@ -670,8 +589,8 @@ def filing_scope_add(
     start_date: dt.date | None = None,
 ) -> FilingScope:
     """Add an occupation (+ work type) with levels to a filing's scope (认定范围)."""
-    target = _visible(selectors.filings_for(actor).select_related("institution"), filing)
-    _require(actor, "registry.add_filingscope", target)
+    target = visible_or_404(selectors.filings_for(actor).select_related("institution"), filing)
+    require_perm(actor, "registry.add_filingscope", target)
     with transaction.atomic():
         return _scope_add(
             actor=actor,
@@ -686,11 +605,11 @@ def filing_scope_add(
 @transaction.atomic
 def filing_scope_update(*, actor, scope: FilingScope | int, row_version: int, **changes: Any) -> FilingScope:
     """Correct an open scope entry's work type, levels or start date."""
-    _check_fields(changes, ("work_type", "levels", "start_date"))
-    target = _visible(selectors.scopes_for(actor).select_related("filing__institution"), scope)
-    _require(actor, "registry.change_filingscope", target)
+    check_fields(changes, ("work_type", "levels", "start_date"))
+    target = visible_or_404(selectors.scopes_for(actor).select_related("filing__institution"), scope)
+    require_perm(actor, "registry.change_filingscope", target)
     with transaction.atomic():
-        obj = _locked(target, row_version)
+        obj = lock_version(target, row_version)
         if obj.ended_on is not None:
             raise IllegalTransition("该认定范围已终止,不能修改")
         before = audit.snapshot(obj)
@@ -698,13 +617,13 @@ def filing_scope_update(*, actor, scope: FilingScope | int, row_version: int, **
         if "levels" in values:
             values["levels"] = domain.validate_levels(values["levels"])
         if "work_type" in values:
-            values["work_type"] = _text(values["work_type"])
+            values["work_type"] = text(values["work_type"])
         if "start_date" in values:
-            values["start_date"] = _date(values["start_date"], "start_date")
+            values["start_date"] = parse_date(values["start_date"], "start_date")
             filing = target.filing
             if not filing.valid_from <= values["start_date"] <= filing.valid_until:
-                raise _field_error("start_date", "起始日期应在备案有效期内")
-        _save_changes(obj, values, actor=actor, action="registry.scope.update", before=before)
+                raise fail("start_date", "起始日期应在备案有效期内")
+        save_changed(obj, values, actor=actor, action="registry.scope.update", before=before)
     return obj
 
 
@@ -713,19 +632,17 @@ def filing_scope_end(
     *, actor, scope: FilingScope | int, ended_on: dt.date | None = None, row_version: int | None = None
 ) -> FilingScope:
     """End a scope entry (REN-5 drop): from `ended_on` (default today) no new batch may use it."""
-    target = _visible(selectors.scopes_for(actor).select_related("filing__institution"), scope)
-    _require(actor, "registry.change_filingscope", target)
-    end = timezone.localdate() if ended_on in (None, "") else _date(ended_on, "ended_on")
+    target = visible_or_404(selectors.scopes_for(actor).select_related("filing__institution"), scope)
+    require_perm(actor, "registry.change_filingscope", target)
+    end = timezone.localdate() if ended_on in (None, "") else parse_date(ended_on, "ended_on")
     with transaction.atomic():
-        obj = type(target).objects.select_for_update().get(pk=target.pk)
-        if row_version is not None and obj.row_version != int(row_version):
-            raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": obj.row_version})
+        obj = lock_version(target, row_version)
         if obj.ended_on is not None:
             raise IllegalTransition(f"该认定范围已于 {obj.ended_on:%Y-%m-%d} 终止")
         if end < obj.start_date:
-            raise _field_error("ended_on", f"终止日期不能早于起始日期 {obj.start_date:%Y-%m-%d}")
+            raise fail("ended_on", f"终止日期不能早于起始日期 {obj.start_date:%Y-%m-%d}")
         before = audit.snapshot(obj)
-        _save_changes(obj, {"ended_on": end}, actor=actor, action="registry.scope.end", before=before)
+        save_changed(obj, {"ended_on": end}, actor=actor, action="registry.scope.end", before=before)
     return obj
 
 
@@ -737,17 +654,17 @@ VENUE_FIELDS = ("name", "address", "room_count", "capacity", "camera_count", "is
 def _venue_values(values: dict[str, Any]) -> dict[str, Any]:
     for name in ("name", "address"):
         if name in values:
-            values[name] = _text(values[name])
+            values[name] = text(values[name])
     if "name" in values and not values["name"]:
-        raise _field_error("name", "请填写场所名称")
+        raise fail("name", "请填写场所名称")
     for name, label in (("room_count", "考场数"), ("capacity", "容纳人数"), ("camera_count", "摄像头数")):
         if name in values:
             try:
                 values[name] = int(values[name])
             except (TypeError, ValueError):
-                raise _field_error(name, f"{label}应为整数") from None
+                raise fail(name, f"{label}应为整数") from None
             if values[name] < (1 if name == "room_count" else 0):
-                raise _field_error(name, f"{label}不能小于 {1 if name == 'room_count' else 0}")
+                raise fail(name, f"{label}不能小于 {1 if name == 'room_count' else 0}")
     return values
 
 
@@ -764,8 +681,8 @@ def venue_create(
     is_active: bool = True,
 ) -> Venue:
     """Add an evaluation site (考核场所) to an institution."""
-    target = _visible(selectors.institutions_for(actor), institution)
-    _require(actor, "registry.add_venue", target)
+    target = visible_or_404(selectors.institutions_for(actor), institution)
+    require_perm(actor, "registry.add_venue", target)
     with transaction.atomic():
         values = _venue_values(
             {
@@ -777,7 +694,7 @@ def venue_create(
             }
         )
         venue = Venue(institution=target, **values, is_active=bool(is_active))
-        _clean(venue)
+        clean(venue)
         venue.save()
         audit.record(actor=actor, action="registry.venue.create", obj=venue, after=audit.snapshot(venue))
     return venue
@@ -786,13 +703,13 @@ def venue_create(
 @transaction.atomic
 def venue_update(*, actor, venue: Venue | int, row_version: int, **changes: Any) -> Venue:
     """Change an evaluation site."""
-    _check_fields(changes, VENUE_FIELDS)
-    target = _visible(selectors.venues_for(actor).select_related("institution"), venue)
-    _require(actor, "registry.change_venue", target)
+    check_fields(changes, VENUE_FIELDS)
+    target = visible_or_404(selectors.venues_for(actor).select_related("institution"), venue)
+    require_perm(actor, "registry.change_venue", target)
     with transaction.atomic():
-        obj = _locked(target, row_version)
+        obj = lock_version(target, row_version)
         before = audit.snapshot(obj)
-        _save_changes(
+        save_changed(
             obj, _venue_values(dict(changes)), actor=actor, action="registry.venue.update", before=before
         )
     return obj
@@ -883,9 +800,9 @@ def _check_examiners(
     last: dt.date,
 ) -> tuple[list[Examiner], Examiner | None]:
     try:
-        ids = list(dict.fromkeys(int(_pk(e)) for e in examiner_ids))
+        ids = list(dict.fromkeys(int(pk_of(e)) for e in examiner_ids))
     except (TypeError, ValueError):
-        raise _field_error("examiners", "考评人员格式不正确") from None
+        raise fail("examiners", "考评人员格式不正确") from None
     found = _examiners_with_cards(ids)
     problems = []
     for pk in ids:
@@ -901,11 +818,11 @@ def _check_examiners(
     leader = None
     if team_leader not in (None, ""):
         try:
-            leader = found.get(int(_pk(team_leader)))
+            leader = found.get(int(pk_of(team_leader)))
         except (TypeError, ValueError):
             leader = None
         if leader is None:
-            raise _field_error("team_leader", "考评组长须是本批次的考评人员之一")
+            raise fail("team_leader", "考评组长须是本批次的考评人员之一")
     return [found[pk] for pk in ids], leader
 
 
@@ -926,41 +843,41 @@ def _batch_checks(*, institution: Institution, values: dict[str, Any]) -> domain
 
 def _batch_values(values: dict[str, Any], institution: Institution) -> dict[str, Any]:
     if "occupation" in values:
-        values["occupation"] = _ref(
+        values["occupation"] = ref_or_fail(
             Occupation.objects.filter(is_active=True),
             values["occupation"],
             "occupation",
             "职业不存在或已停用",
         )
         if values["occupation"] is None:
-            raise _field_error("occupation", "请选择职业")
+            raise fail("occupation", "请选择职业")
     if "work_type" in values:
-        values["work_type"] = _text(values["work_type"])
+        values["work_type"] = text(values["work_type"])
     if "levels" in values:
         values["levels"] = domain.validate_levels(values["levels"])
     for name in ("starts_at", "ends_at"):
         if name in values:
             if not isinstance(values[name], dt.datetime):
-                raise _field_error(name, "时间格式应为 YYYY-MM-DD HH:MM")
-            values[name] = _aware(values[name])
+                raise fail(name, "时间格式应为 YYYY-MM-DD HH:MM")
+            values[name] = parse_datetime(values[name], name)
     if "venue" in values:
-        values["venue"] = _ref(
+        values["venue"] = ref_or_fail(
             Venue.objects.filter(institution=institution),
             values["venue"],
             "venue",
             "考核场所不属于该评价机构",
         )
         if values["venue"] is None:
-            raise _field_error("venue", "请选择考核场所")
+            raise fail("venue", "请选择考核场所")
         if not values["venue"].is_active:
-            raise _field_error("venue", f"考核场所「{values['venue'].name}」已停用")
+            raise fail("venue", f"考核场所「{values['venue'].name}」已停用")
     if "candidate_count" in values:
         try:
             values["candidate_count"] = int(values["candidate_count"] or 0)
         except (TypeError, ValueError):
-            raise _field_error("candidate_count", "考生人数应为整数") from None
+            raise fail("candidate_count", "考生人数应为整数") from None
         if values["candidate_count"] < 0:
-            raise _field_error("candidate_count", "考生人数不能为负数")
+            raise fail("candidate_count", "考生人数不能为负数")
     return values
 
 
@@ -988,8 +905,8 @@ def batch_create(
     code: str = "",
 ) -> Batch:
     """Schedule an evaluation batch inside the institution's filed scope (INST-3) with qualified examiners."""
-    target = _visible(selectors.institutions_for(actor), institution)
-    _require(actor, "registry.add_batch", target)
+    target = visible_or_404(selectors.institutions_for(actor), institution)
+    require_perm(actor, "registry.add_batch", target)
     values = _batch_values(
         {
             "occupation": occupation,
@@ -1013,9 +930,9 @@ def batch_create(
         local_start.date(),
         timezone.localtime(values["ends_at"]).date(),
     )
-    code = _text(code)
+    code = text(code)
     if code and Batch.objects.filter(code=code).exists():
-        raise _field_error("code", f"批次编号 {code} 已存在", "duplicate")
+        raise fail("code", f"批次编号 {code} 已存在", "duplicate")
     with transaction.atomic():
         for _attempt in range(5):
             batch = Batch(
@@ -1025,14 +942,14 @@ def batch_create(
                 code=code or _new_batch_code(local_start.date()),
                 **values,
             )
-            _clean(batch)
+            clean(batch)
             try:
                 with transaction.atomic():
                     batch.save()
                 break
             except IntegrityError:
                 if code:  # a hand-given code taken concurrently: the user must choose another
-                    raise _field_error("code", f"批次编号 {code} 已存在", "duplicate") from None
+                    raise fail("code", f"批次编号 {code} 已存在", "duplicate") from None
         else:  # pragma: no cover - five concurrent writers on the same day
             raise Conflict("批次编号生成冲突,请重试")
         batch.examiners.set(chosen)
@@ -1044,11 +961,11 @@ def batch_create(
 @transaction.atomic
 def batch_update(*, actor, batch: Batch | int, row_version: int, **changes: Any) -> Batch:
     """Change a planned or ongoing batch; INST-3 and the examiner checks are run again."""
-    _check_fields(changes, BATCH_FIELDS)
-    target = _visible(selectors.batches_for(actor).select_related("institution", "occupation"), batch)
-    _require(actor, "registry.change_batch", target)
+    check_fields(changes, BATCH_FIELDS)
+    target = visible_or_404(selectors.batches_for(actor).select_related("institution", "occupation"), batch)
+    require_perm(actor, "registry.change_batch", target)
     with transaction.atomic():
-        obj = _locked(target, row_version)
+        obj = lock_version(target, row_version)
         if obj.status not in EDITABLE_BATCH_STATUSES:
             raise IllegalTransition(f"批次状态为「{obj.get_status_display()}」,不能修改")
         institution = target.institution
@@ -1080,7 +997,7 @@ def batch_update(*, actor, batch: Batch | int, row_version: int, **changes: Any)
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         for name in changed:
             setattr(obj, name, values[name])
-        _clean(obj)
+        clean(obj)
         examiners_changed = sorted(e.pk for e in chosen) != before["examiners"]
         if changed or examiners_changed:
             obj.row_version += 1
@@ -1095,19 +1012,17 @@ def batch_update(*, actor, batch: Batch | int, row_version: int, **changes: Any)
 @transaction.atomic
 def batch_cancel(*, actor, batch: Batch | int, reason: str, row_version: int | None = None) -> Batch:
     """Cancel a planned or ongoing batch, with the reason."""
-    target = _visible(selectors.batches_for(actor).select_related("institution"), batch)
-    _require(actor, "registry.change_batch", target)
-    reason = _text(reason)
+    target = visible_or_404(selectors.batches_for(actor).select_related("institution"), batch)
+    require_perm(actor, "registry.change_batch", target)
+    reason = text(reason)
     if not reason:
-        raise _field_error("reason", "请填写取消原因")
+        raise fail("reason", "请填写取消原因")
     with transaction.atomic():
-        obj = type(target).objects.select_for_update().get(pk=target.pk)
-        if row_version is not None and obj.row_version != int(row_version):
-            raise Conflict("数据已被他人修改,请刷新后重试", detail={"row_version": obj.row_version})
+        obj = lock_version(target, row_version)
         if obj.status not in EDITABLE_BATCH_STATUSES:
             raise IllegalTransition(f"批次状态为「{obj.get_status_display()}」,不能取消")
         before = audit.snapshot(obj)
-        _save_changes(
+        save_changed(
             obj,
             {"status": Batch.Status.CANCELLED, "cancel_reason": reason[:255]},
             actor=actor,
@@ -1157,19 +1072,19 @@ def _region_rows_xlsx(data: bytes) -> list[tuple[int, str, str]]:
         if all(row[column.key] is None for _n, row in rows):  # the column is missing (or wholly empty)
             message = f"缺少必填列「{column.header}」"
             raise ImportFailed(f"表头有误:{message}", errors=[RowError(1, column.header, message)])
-    return [(number, _text(row["code"]), _text(row["name"])) for number, row in rows]
+    return [(number, text(row["code"]), text(row["name"])) for number, row in rows]
 
 
 def _region_rows_csv(data: bytes) -> list[tuple[int, str, str]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = data.decode(encoding)
+            decoded = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
     else:
         raise _region_file_error("文件编码无法识别,请保存为 UTF-8 编码的 CSV 或 .xlsx")
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(decoded))
     header = [h.strip().lower() for h in next(reader, [])]
     positions: dict[str, int] = {}
     for key, names in _REGION_HEADERS.items():
@@ -1322,7 +1237,7 @@ def regions_import(*, actor, data: bytes, filename: str = "regions.csv") -> dict
     every problem with its row number.
     """
     if actor is not None:
-        _require(actor, "registry.import_region")
+        require_perm(actor, "registry.import_region")
     rows = _parse_region_rows(data, filename)
     with transaction.atomic():
         return _import_regions(rows, actor=actor, label=filename or "regions")
@@ -1358,7 +1273,7 @@ def reference_load(*, actor=None) -> dict[str, dict[str, int]]:
                 wanted["source"] = current.source
             if current is None:
                 obj = Occupation(code=domain.validate_occupation_code(code), **wanted)
-                _clean(obj)
+                clean(obj)
                 obj.save()
                 occ["created"] += 1
                 audit.record(

@@ -16,8 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dudao.accounts.permissions import is_authority_user, is_institution_admin, is_superuser
@@ -29,7 +28,23 @@ from dudao.common.errors import (
     NotFound,
     PermissionDenied,
     ValidationFailed,
-    validation_error_from_django,
+)
+from dudao.common.transitions import check_transition, transition
+from dudao.common.writes import (
+    check_fields,
+    check_version,
+    clean,
+    fail,
+    lock,
+    parse_date,
+    parse_datetime,
+    pk_of,
+    require,
+    required_text,
+    save_fields,
+    save_new,
+    text,
+    visible_or_404,
 )
 from dudao.notifications import recipients
 from dudao.notifications.services import notify
@@ -88,97 +103,6 @@ M = TaskMember.Response
 # ---------------------------------------------------------------------------------------- helpers
 
 
-def _fail(field: str, message: str, code: str | None = None) -> ValidationFailed:
-    return ValidationFailed(message, code=code, detail={field: [message]})
-
-
-def _require(allowed: bool, message: str | None = None) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _clean(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise validation_error_from_django(exc) from None
-
-
-def _save_new(obj: models.Model) -> None:
-    _clean(obj)
-    obj.save(force_insert=True)
-
-
-def _save(obj: models.Model, fields: Iterable[str]) -> None:
-    """Validate and save the named fields, bumping row_version where the model has one."""
-    fields = list(dict.fromkeys(fields))
-    if hasattr(obj, "row_version"):
-        obj.row_version += 1
-        fields += ["row_version", "updated_at"]
-    _clean(obj)
-    obj.save(update_fields=fields)
-
-
-def _pk(value: Any) -> Any:
-    return value.pk if isinstance(value, models.Model) else value
-
-
-def _visible(qs, value: Any):
-    """Resolve in the actor's scope, else 404 (never a hint that it exists)."""
-    try:
-        return qs.get(pk=_pk(value))
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
-
-
-def _lock(model: type[models.Model], pk: Any):
-    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
-    return model.objects.select_for_update(of=("self",)).get(pk=pk)
-
-
-def _check_version(obj: models.Model, row_version: int | None) -> None:
-    if row_version is not None and obj.row_version != int(row_version):
-        raise Conflict(
-            "数据已被他人修改,请刷新后重试", code="stale_version", detail={"row_version": obj.row_version}
-        )
-
-
-def _text(value: Any, *, limit: int | None = None) -> str:
-    text = "" if value is None else str(value).strip()
-    return text[:limit] if limit else text
-
-
-def _required_text(value: Any, field: str, label: str, limit: int | None = None) -> str:
-    text = _text(value)
-    if not text:
-        raise _fail(field, f"请填写{label}")
-    if limit and len(text) > limit:
-        raise _fail(field, f"{label}不能超过 {limit} 个字")
-    return text
-
-
-def _date(value: Any, field: str, label: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise _fail(field, f"{label}格式应为 YYYY-MM-DD") from None
-
-
-def _aware(value: Any, field: str) -> dt.datetime:
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise _fail(field, "时间格式应为 YYYY-MM-DDTHH:MM") from None
-    if not isinstance(value, dt.datetime):
-        raise _fail(field, "时间格式应为 YYYY-MM-DDTHH:MM")
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
 def _next_seq(key: str) -> int:
     """Next number of a sequence, serialised by a row lock (concurrent issuers never share a number)."""
     NumberSequence.objects.bulk_create([NumberSequence(key=key, last=0)], ignore_conflicts=True)
@@ -224,33 +148,29 @@ def policy_update(
     if authority is None and is_authority_user(actor):
         authority = actor.authority
     if authority is None:
-        raise _fail("authority", "请选择委派机构")
-    target = _visible(authorities_for(actor), authority)
-    _require(can_manage_policy(actor, target))
-    unknown = sorted(set(changes) - set(POLICY_FIELDS))
-    if unknown:
-        raise ValidationFailed(
-            f"不能修改字段:{'、'.join(unknown)}", detail={f: ["不可修改"] for f in unknown}
-        )
+        raise fail("authority", "请选择委派机构")
+    target = visible_or_404(authorities_for(actor), authority)
+    require(can_manage_policy(actor, target))
+    check_fields(changes, POLICY_FIELDS)
     policy = SupervisionPolicy.objects.select_for_update().filter(authority=target).first()
     created = policy is None
     if created:
         policy = SupervisionPolicy(authority=target)
     else:
-        _check_version(policy, row_version)
+        check_version(policy, row_version)
     before = None if created else audit.snapshot(policy)
     for name, value in changes.items():
         setattr(policy, name, value)
     if policy.report_days > 60:
-        raise _fail("report_days", "报告提交期限不能超过 60 日")
+        raise fail("report_days", "报告提交期限不能超过 60 日")
     if not 1 <= policy.defence_workdays <= 60:
-        raise _fail("defence_workdays", "申辩期限须为 1–60 个工作日")
+        raise fail("defence_workdays", "申辩期限须为 1–60 个工作日")
     if not 1 <= policy.rectification_days <= 730:
-        raise _fail("rectification_days", "整改期限须为 1–730 日")
+        raise fail("rectification_days", "整改期限须为 1–730 日")
     if created:
-        _save_new(policy)
+        save_new(policy)
     else:
-        _save(policy, list(changes))
+        save_fields(policy, list(changes))
     audit.record(
         actor=actor,
         action="supervision.policy.update",
@@ -285,44 +205,44 @@ def _int_list(value: Any, field: str) -> list[int]:
     if value in (None, ""):
         return []
     if not isinstance(value, list | tuple):
-        raise _fail(field, "应为编号列表")
+        raise fail(field, "应为编号列表")
     try:
         return sorted({int(v) for v in value})
     except (TypeError, ValueError):
-        raise _fail(field, "应为编号列表") from None
+        raise fail(field, "应为编号列表") from None
 
 
 def _draw_values(values: dict[str, Any], draw: Draw) -> None:
     """Validate and normalise draw parameters onto `draw` (RAND-1, ACT-2/4)."""
     if "title" in values:
-        draw.title = _required_text(values["title"], "title", "名称", 128)
+        draw.title = required_text(values["title"], "title", "名称", 128)
     if "period_start" in values:
-        draw.period_start = _date(values["period_start"], "period_start", "期间起")
+        draw.period_start = parse_date(values["period_start"], "period_start", "期间起")
     if "period_end" in values:
-        draw.period_end = _date(values["period_end"], "period_end", "期间止")
+        draw.period_end = parse_date(values["period_end"], "period_end", "期间止")
     if draw.period_end < draw.period_start:
-        raise _fail("period_end", "期间止不能早于期间起")
+        raise fail("period_end", "期间止不能早于期间起")
     if draw.period_end - draw.period_start > dt.timedelta(days=366):
-        raise _fail("period_end", "抽取期间不能超过一年")
+        raise fail("period_end", "抽取期间不能超过一年")
     if "population" in values:
         draw.population = values["population"]
     if draw.population not in Draw.Population.values:
-        raise _fail("population", "抽取对象应为评价批次或评价机构")
+        raise fail("population", "抽取对象应为评价批次或评价机构")
     if draw.kind == SupervisorKind.INTERNAL and draw.population != Draw.Population.BATCHES:
-        raise _fail("population", "内部督导抽取的对象只能是本机构的评价批次")
+        raise fail("population", "内部督导抽取的对象只能是本机构的评价批次")
     if "filters" in values:
         raw = values["filters"] or {}
         if not isinstance(raw, Mapping):
-            raise _fail("filters", "对象范围格式不正确")
+            raise fail("filters", "对象范围格式不正确")
         unknown = sorted(set(raw) - {"occupations", "institution_kinds", "institutions", "region"})
         if unknown:
-            raise _fail("filters", f"未知的范围条件:{'、'.join(unknown)}")
+            raise fail("filters", f"未知的范围条件:{'、'.join(unknown)}")
         kinds = raw.get("institution_kinds") or []
         if not isinstance(kinds, list | tuple) or any(k not in Institution.Kind.values for k in kinds):
-            raise _fail("filters", "机构类型不正确")
-        region = _text(raw.get("region"))
+            raise fail("filters", "机构类型不正确")
+        region = text(raw.get("region"))
         if region and (not region.isdigit() or not region.startswith(draw.authority.region.prefix)):
-            raise _fail("filters", "区划须在本机构管辖范围内")
+            raise fail("filters", "区划须在本机构管辖范围内")
         clean = {
             "occupations": _int_list(raw.get("occupations"), "filters"),
             "institution_kinds": sorted(set(kinds)),
@@ -334,37 +254,37 @@ def _draw_values(values: dict[str, Any], draw: Draw) -> None:
         count = values.get("sample_count", draw.sample_count)
         ratio = values.get("sample_ratio", draw.sample_ratio)
         if count not in (None, "") and ratio not in (None, ""):
-            raise _fail("sample_count", "抽取数量与抽取比例只能填写一项")
+            raise fail("sample_count", "抽取数量与抽取比例只能填写一项")
         draw.sample_count, draw.sample_ratio = None, None
         if count not in (None, ""):
             try:
                 draw.sample_count = int(count)
             except (TypeError, ValueError):
-                raise _fail("sample_count", "抽取数量应为正整数") from None
+                raise fail("sample_count", "抽取数量应为正整数") from None
             if draw.sample_count < 1:
-                raise _fail("sample_count", "抽取数量应为正整数")
+                raise fail("sample_count", "抽取数量应为正整数")
         elif ratio not in (None, ""):
             try:
                 draw.sample_ratio = Decimal(str(ratio))
             except InvalidOperation:
-                raise _fail("sample_ratio", "抽取比例应为 0 到 1 之间的小数") from None
+                raise fail("sample_ratio", "抽取比例应为 0 到 1 之间的小数") from None
             if not (0 < draw.sample_ratio <= 1) or draw.sample_ratio != draw.sample_ratio.quantize(
                 Decimal("0.0001")
             ):
-                raise _fail("sample_ratio", "抽取比例应为 0 到 1 之间、最多四位小数")
+                raise fail("sample_ratio", "抽取比例应为 0 到 1 之间、最多四位小数")
     if "risk_weights" in values:
         raw = values["risk_weights"] or {}
         if not isinstance(raw, Mapping) or set(raw) - {"institutions", "prior_violation"}:
-            raise _fail(
+            raise fail(
                 "risk_weights", '风险权重格式应为 {"institutions": {机构ID: 权重}, "prior_violation": 系数}'
             )
         per = raw.get("institutions") or {}
         if not isinstance(per, Mapping):
-            raise _fail("risk_weights", "机构权重格式不正确")
+            raise fail("risk_weights", "机构权重格式不正确")
         clean_per = {}
         for key, value in per.items():
             if not str(key).isdigit():
-                raise _fail("risk_weights", f"机构编号不正确:{key}")
+                raise fail("risk_weights", f"机构编号不正确:{key}")
             clean_per[str(int(key))] = float(workflow.weight_value(value))
         clean: dict[str, Any] = {}
         if clean_per:
@@ -375,7 +295,7 @@ def _draw_values(values: dict[str, Any], draw: Draw) -> None:
     if "task_kind" in values:
         draw.task_kind = values["task_kind"]
     if draw.task_kind not in TaskKind.values:
-        raise _fail("task_kind", "督导类型应为日常督导或专项督导")
+        raise fail("task_kind", "督导类型应为日常督导或专项督导")
     if "items" in values:
         draw.items = workflow.check_content_areas(values["items"] or [])
     if draw.task_kind == TaskKind.SPECIAL:
@@ -383,25 +303,25 @@ def _draw_values(values: dict[str, Any], draw: Draw) -> None:
     if "group_size" in values:
         draw.group_size = values["group_size"]
     if "group_reason" in values:
-        draw.group_reason = _text(values["group_reason"], limit=255)
+        draw.group_reason = text(values["group_reason"], limit=255)
     try:
         draw.group_size = int(draw.group_size)
     except (TypeError, ValueError):
-        raise _fail("group_size", "督导组人数应为正整数") from None
+        raise fail("group_size", "督导组人数应为正整数") from None
     if draw.group_size > 15:
-        raise _fail("group_size", "督导组人数不能超过 15 人")
+        raise fail("group_size", "督导组人数不能超过 15 人")
     workflow.check_group(draw.task_kind, draw.group_size, draw.group_reason)
     if "max_tasks" in values:
         try:
             draw.max_tasks = int(values["max_tasks"])
         except (TypeError, ValueError):
-            raise _fail("max_tasks", "每名督导员最多任务数应为正整数") from None
+            raise fail("max_tasks", "每名督导员最多任务数应为正整数") from None
         if not 1 <= draw.max_tasks <= 100:
-            raise _fail("max_tasks", "每名督导员最多任务数应为 1–100")
+            raise fail("max_tasks", "每名督导员最多任务数应为 1–100")
     if "pool" in values:
         raw = values["pool"] or {}
         if not isinstance(raw, Mapping) or set(raw) - {"supervisors", "include_flagged"}:
-            raise _fail("pool", '督导员库格式应为 {"supervisors": [编号], "include_flagged": false}')
+            raise fail("pool", '督导员库格式应为 {"supervisors": [编号], "include_flagged": false}')
         clean = {"supervisors": _int_list(raw.get("supervisors"), "pool")}
         if raw.get("include_flagged"):
             clean["include_flagged"] = True
@@ -409,9 +329,9 @@ def _draw_values(values: dict[str, Any], draw: Draw) -> None:
     if "covert_policy" in values:
         draw.covert_policy = values["covert_policy"]
     if draw.covert_policy not in Draw.CovertPolicy.values:
-        raise _fail("covert_policy", "督导方式应为明察或暗访")
+        raise fail("covert_policy", "督导方式应为明察或暗访")
     if draw.kind == SupervisorKind.INTERNAL and draw.covert_policy == Draw.CovertPolicy.COVERT:
-        raise _fail("covert_policy", "内部督导抽取不能设为暗访")
+        raise fail("covert_policy", "内部督导抽取不能设为暗访")
 
 
 @transaction.atomic
@@ -439,25 +359,25 @@ def draw_define(
 ) -> Draw:
     """Define a draw (RAND-1): an authority's external draw, or an institution's internal one."""
     if kind not in SupervisorKind.values:
-        raise _fail("kind", "督导员类型应为外部或内部")
+        raise fail("kind", "督导员类型应为外部或内部")
     if kind == SupervisorKind.INTERNAL:
-        _require(is_superuser(actor) or is_institution_admin(actor), "内部督导抽取由评价机构管理员进行")
+        require(is_superuser(actor) or is_institution_admin(actor), "内部督导抽取由评价机构管理员进行")
         if institution is None and is_institution_admin(actor):
             institution = actor.institution
         if institution is None:
-            raise _fail("institution", "内部督导抽取须指定评价机构")
-        inst = _visible(institutions_for(actor), institution)
-        _require(is_superuser(actor) or (is_institution_admin(actor) and actor.institution_id == inst.pk))
+            raise fail("institution", "内部督导抽取须指定评价机构")
+        inst = visible_or_404(institutions_for(actor), institution)
+        require(is_superuser(actor) or (is_institution_admin(actor) and actor.institution_id == inst.pk))
         owner = inst.authority
     else:
-        _require(is_superuser(actor) or is_authority_user(actor), "外部督导抽取由委派机构进行")
+        require(is_superuser(actor) or is_authority_user(actor), "外部督导抽取由委派机构进行")
         if authority is None and is_authority_user(actor):
             authority = actor.authority
         if authority is None:
-            raise _fail("authority", "请选择委派机构")
-        owner = _visible(authorities_for(actor).select_related("region"), authority)
+            raise fail("authority", "请选择委派机构")
+        owner = visible_or_404(authorities_for(actor).select_related("region"), authority)
         inst = None
-        _require(
+        require(
             is_superuser(actor)
             or (is_authority_user(actor) and owner.region_id.startswith(actor.authority.region.prefix))
         )
@@ -494,42 +414,32 @@ def draw_define(
     )
     year = draw.period_start.year
     draw.number = f"{owner.code}-CQ{year}-{_next_seq(f'draw:{owner.pk}:{year}'):04d}"
-    _save_new(draw)
+    save_new(draw)
     audit.record(actor=actor, action="supervision.draw.define", obj=draw, after=audit.snapshot(draw))
     return draw
 
 
 def _locked_draw(actor, draw: Draw | int, row_version: int | None) -> Draw:
-    target = _visible(selectors.draws_for(actor), draw)
-    obj = _lock(Draw, target.pk)
-    _check_version(obj, row_version)
+    target = visible_or_404(selectors.draws_for(actor), draw)
+    obj = lock(Draw, target.pk)
+    check_version(obj, row_version)
     return obj
 
 
 def _draw_move(
     draw: Draw, to: str, actor, *, action: str, fields: Sequence[str] = (), extra: Any = None
 ) -> None:
-    allowed = DRAW_TRANSITIONS.get(draw.status, {})
-    if to not in allowed:
-        raise IllegalTransition(
-            f"抽取当前状态为「{draw.get_status_display()}」,不能变为「{Draw.Status(to).label}」",
-            detail={"from": draw.status, "to": to},
-        )
-    _require(allowed[to](actor, draw))
-    before = audit.snapshot(draw)
-    draw.status = to
-    _save(draw, ["status", *fields])
-    after = audit.snapshot(draw)
-    if extra:
-        after.update(extra)
-    audit.record(actor=actor, action=action, obj=draw, before=before, after=after)
+    """One step of DRAW_TRANSITIONS on a locked draw (the shared transition helper)."""
+    transition(
+        draw, to, actor=actor, table=DRAW_TRANSITIONS, action=action, noun="抽取", fields=fields, extra=extra
+    )
 
 
 @transaction.atomic
 def draw_update(*, actor, draw: Draw | int, row_version: int, **changes: Any) -> Draw:
     """Change a draw's parameters while it is only defined (the published scenario is frozen)."""
     obj = _locked_draw(actor, draw, row_version)
-    _require(can_manage_draw(actor, obj))
+    require(can_manage_draw(actor, obj))
     unknown = sorted(set(changes) - set(DRAW_FIELDS))
     if unknown:
         raise ValidationFailed(
@@ -539,7 +449,7 @@ def draw_update(*, actor, draw: Draw | int, row_version: int, **changes: Any) ->
         raise IllegalTransition("抽取已公布,参数不能再修改", detail={"from": obj.status})
     before = audit.snapshot(obj)
     _draw_values(dict(changes), obj)
-    _save(obj, list(changes))
+    save_fields(obj, list(changes))
     audit.record(
         actor=actor, action="supervision.draw.update", obj=obj, before=before, after=audit.snapshot(obj)
     )
@@ -556,7 +466,7 @@ def draw_publish(*, actor, draw: Draw | int, row_version: int | None = None) -> 
     not changed. At least two witnesses must have committed: the final seed also depends on their values.
     """
     obj = _locked_draw(actor, draw, row_version)
-    _require(can_manage_draw(actor, obj))
+    require(can_manage_draw(actor, obj))
     if obj.status != D.DEFINED:
         raise IllegalTransition(f"抽取当前状态为「{obj.get_status_display()}」,不能公布")
     witnesses = list(obj.witnesses.order_by("position"))
@@ -629,7 +539,7 @@ def draw_run(*, actor, draw: Draw | int, row_version: int | None = None) -> Draw
     Refused until every witness value is in and matches its commitment (issue 8 §7).
     """
     obj = _locked_draw(actor, draw, row_version)
-    _require(can_manage_draw(actor, obj))
+    require(can_manage_draw(actor, obj))
     if obj.status != D.PUBLISHED:
         raise IllegalTransition(f"抽取当前状态为「{obj.get_status_display()}」,不能执行抽取")
     seed = _engine_seed(obj)
@@ -658,7 +568,7 @@ def draw_lock(*, actor, draw: Draw | int, row_version: int | None = None) -> Dra
     the tasks are created exactly once.
     """
     obj = _locked_draw(actor, draw, row_version)
-    _require(can_manage_draw(actor, obj))
+    require(can_manage_draw(actor, obj))
     if obj.status != D.RUN:
         raise IllegalTransition(f"抽取当前状态为「{obj.get_status_display()}」,不能锁定")
     obj.locked_at = timezone.now()
@@ -687,8 +597,8 @@ def draw_cancel(*, actor, draw: Draw | int, reason: str, row_version: int | None
     so "publish, peek, cancel, publish again" shows (issue 8 §7).
     """
     obj = _locked_draw(actor, draw, row_version)
-    _require(can_manage_draw(actor, obj))
-    obj.cancel_reason = _required_text(reason, "reason", "取消原因", 255)
+    require(can_manage_draw(actor, obj))
+    obj.cancel_reason = required_text(reason, "reason", "取消原因", 255)
     obj.cancelled_at = timezone.now()
     _draw_move(
         obj,
@@ -704,7 +614,7 @@ def draw_cancel(*, actor, draw: Draw | int, reason: str, row_version: int | None
 # ---------------------------------------------------------------------------------- draw witnesses
 def _witness_of(draw: Draw, witness: DrawWitness | int) -> DrawWitness:
     try:
-        return DrawWitness.objects.select_for_update().get(draw=draw, pk=_pk(witness))
+        return DrawWitness.objects.select_for_update().get(draw=draw, pk=pk_of(witness))
     except (DrawWitness.DoesNotExist, TypeError, ValueError):
         raise NotFound("见证人不存在") from None
 
@@ -722,36 +632,36 @@ def draw_witness_add(
 ) -> DrawWitness:
     """Register a witness and the commitment H(value) they computed themselves (before publication)."""
     obj = _locked_draw(actor, draw, row_version)
-    _require(can_manage_draw(actor, obj))
+    require(can_manage_draw(actor, obj))
     if obj.status != D.DEFINED:
         raise IllegalTransition("抽取已公布,见证人及其承诺值不能再变更", detail={"from": obj.status})
     witnesses = list(obj.witnesses.order_by("position"))
     if len(witnesses) >= MAX_WITNESSES:
-        raise _fail("name", f"见证人最多 {MAX_WITNESSES} 名")
-    name = _required_text(name, "name", "见证人姓名", 64)
+        raise fail("name", f"见证人最多 {MAX_WITNESSES} 名")
+    name = required_text(name, "name", "见证人姓名", 64)
     if any(w.name == name for w in witnesses):
-        raise _fail("name", f"见证人{name}已登记")
+        raise fail("name", f"见证人{name}已登记")
     if role not in DrawWitness.Role.values:
-        raise _fail("role", "请选择见证人身份")
+        raise fail("role", "请选择见证人身份")
     commitment = check_commitment(commitment)
-    reused = _fail("commitment", "该承诺值已被使用过:请见证人重新生成随机值并计算承诺值", "reused_commitment")
+    reused = fail("commitment", "该承诺值已被使用过:请见证人重新生成随机值并计算承诺值", "reused_commitment")
     if DrawWitness.objects.filter(commitment=commitment).exists():
         raise reused
     if not obj.hash_algorithm:  # defined before the algorithm was fixed at definition
         obj.hash_algorithm = preferred_hash_algorithm()
-        _save(obj, ["hash_algorithm"])
+        save_fields(obj, ["hash_algorithm"])
     witness = DrawWitness(
         draw=obj,
         position=len(witnesses) + 1,
         name=name,
         role=role,
-        organisation=_text(organisation, limit=128),
+        organisation=text(organisation, limit=128),
         commitment=commitment,
         created_by=actor,
     )
     try:
         with transaction.atomic():  # a concurrent registration of the same commitment loses here
-            _save_new(witness)
+            save_new(witness)
     except IntegrityError:
         raise reused from None
     audit.record(
@@ -766,7 +676,7 @@ def draw_witness_remove(
 ) -> None:
     """Remove a witness before publication; the others keep their order."""
     obj = _locked_draw(actor, draw, row_version)
-    _require(can_manage_draw(actor, obj))
+    require(can_manage_draw(actor, obj))
     target = _witness_of(obj, witness)
     if obj.status != D.DEFINED:
         raise IllegalTransition("抽取已公布,见证人及其承诺值不能再变更", detail={"from": obj.status})
@@ -774,7 +684,7 @@ def draw_witness_remove(
     target.delete()
     for rest in obj.witnesses.filter(position__gt=before["position"]).order_by("position"):
         rest.position -= 1
-        _save(rest, ["position"])
+        save_fields(rest, ["position"])
     audit.record(
         actor=actor,
         action="supervision.draw.witness_remove",
@@ -791,7 +701,7 @@ def draw_witness_reveal(
 ) -> DrawWitness:
     """Enter a witness's value at the draw meeting (after publication); it must hash to the commitment."""
     obj = _locked_draw(actor, draw, row_version)
-    _require(can_manage_draw(actor, obj))
+    require(can_manage_draw(actor, obj))
     target = _witness_of(obj, witness)
     if obj.status != D.PUBLISHED:
         raise IllegalTransition(
@@ -801,14 +711,14 @@ def draw_witness_reveal(
         raise IllegalTransition(f"见证人{target.name}的随机值已录入", code="witness_revealed")
     value = check_witness_value(value.strip() if isinstance(value, str) else value)
     if witness_commitment(value, obj.hash_algorithm) != target.commitment:
-        raise _fail(
+        raise fail(
             "value", f"随机值与见证人{target.name}公布的承诺值不符,请核对后重新输入", "witness_mismatch"
         )
     before = audit.snapshot(target)
     target.value = value
     target.revealed_at = timezone.now()
     target.revealed_by = actor
-    _save(target, ["value", "revealed_at", "revealed_by"])
+    save_fields(target, ["value", "revealed_at", "revealed_by"])
     audit.record(
         actor=actor,
         action="supervision.draw.witness_reveal",
@@ -864,7 +774,7 @@ def _create_tasks_from_result(actor, draw: Draw) -> list[SupervisionTask]:
             created_by=actor,
             dispatched_at=now,
         )
-        _clean(task)
+        clean(task)
         tasks.append(task)
     SupervisionTask.objects.bulk_create(tasks)
     tasks = list(SupervisionTask.objects.filter(draw=draw).select_related("institution").order_by("number"))
@@ -963,40 +873,33 @@ def _check_eligible(supervisor: Supervisor, field: str, **target: Any) -> None:
     problems = eligibility_problems(supervisor, **target)
     if problems:
         message = f"{supervisor.person.name}:{';'.join(problems)}"
-        raise _fail(field, message, code="not_eligible")
+        raise fail(field, message, code="not_eligible")
 
 
 # ----------------------------------------------------------------------------------------- tasks
 def _visible_task(actor, task: SupervisionTask | int) -> SupervisionTask:
-    return _visible(selectors.tasks_for(actor), task)
+    return visible_or_404(selectors.tasks_for(actor), task)
 
 
-def _locked_task(actor, task: SupervisionTask | int, row_version: int | None = None) -> SupervisionTask:
-    """The task in the actor's scope (else 404), re-read under a row lock, version checked."""
-    target = _visible_task(actor, task)
-    obj = _lock(SupervisionTask, target.pk)
-    _check_version(obj, row_version)
+def _lock_task(actor, task: SupervisionTask | int) -> SupervisionTask:
+    """The task in the actor's scope (else 404), re-read under a row lock."""
+    return lock(SupervisionTask, _visible_task(actor, task).pk)
+
+
+def _locked_task(actor, task: SupervisionTask | int, row_version: Any) -> SupervisionTask:
+    """The task in the actor's scope (else 404), re-read under a row lock, the writer's version checked."""
+    obj = _lock_task(actor, task)
+    check_version(obj, row_version)
     return obj
 
 
 def _move(
     task: SupervisionTask, to: str, actor, *, action: str, fields: Sequence[str] = (), extra: Any = None
-):
-    """Apply one step of TASK_TRANSITIONS to a locked task: table, predicate, save, audit."""
-    allowed = TASK_TRANSITIONS.get(task.status, {})
-    if to not in allowed:
-        raise IllegalTransition(
-            f"任务当前状态为「{task.get_status_display()}」,不能变为「{S(to).label}」",
-            detail={"from": task.status, "to": to},
-        )
-    _require(allowed[to](actor, task))
-    before = audit.snapshot(task)
-    task.status = to
-    _save(task, ["status", *fields])
-    after = audit.snapshot(task)
-    if extra:
-        after.update(extra)
-    audit.record(actor=actor, action=action, obj=task, before=before, after=after)
+) -> None:
+    """One step of TASK_TRANSITIONS on a locked task (the shared transition helper)."""
+    transition(
+        task, to, actor=actor, table=TASK_TRANSITIONS, action=action, noun="任务", fields=fields, extra=extra
+    )
 
 
 def _policy(task: SupervisionTask) -> SupervisionPolicy:
@@ -1022,40 +925,42 @@ def task_create(
 ) -> SupervisionTask:
     """Dispatch an ad hoc task (e.g. a complaint, ACT-1 (3), or an uncovered batch) with named supervisors;
     every supervisor must pass the draw's hard constraints."""
-    inst = _visible(institutions_for(actor).select_related("authority", "region"), institution)
+    inst = visible_or_404(institutions_for(actor).select_related("authority", "region"), institution)
     if supervisor_kind == SupervisorKind.INTERNAL:
-        _require(is_superuser(actor) or (is_institution_admin(actor) and actor.institution_id == inst.pk))
+        require(is_superuser(actor) or (is_institution_admin(actor) and actor.institution_id == inst.pk))
     else:
-        _require(can_manage_institution(actor, inst))
+        require(can_manage_institution(actor, inst))
     if kind not in TaskKind.values:
-        raise _fail("kind", "督导类型应为日常督导或专项督导")
+        raise fail("kind", "督导类型应为日常督导或专项督导")
     if supervisor_kind not in SupervisorKind.values:
-        raise _fail("supervisor_kind", "督导员类型应为外部或内部")
+        raise fail("supervisor_kind", "督导员类型应为外部或内部")
     if covert and supervisor_kind == SupervisorKind.INTERNAL:
-        raise _fail("covert", "内部督导任务不能设为暗访")
+        raise fail("covert", "内部督导任务不能设为暗访")
     clean_items = workflow.check_content_areas(list(items or []), required=kind == TaskKind.SPECIAL)
     the_batch = None
     if batch is not None:
-        the_batch = _visible(batches_for(actor).filter(institution=inst).select_related("team_leader"), batch)
+        the_batch = visible_or_404(
+            batches_for(actor).filter(institution=inst).select_related("team_leader"), batch
+        )
         if the_batch.status == Batch.Status.CANCELLED:
-            raise _fail("batch", "该评价批次已取消")
+            raise fail("batch", "该评价批次已取消")
         starts_at, ends_at = starts_at or the_batch.starts_at, ends_at or the_batch.ends_at
     if starts_at is None or ends_at is None:
-        raise _fail("starts_at", "请填写督导开始和结束时间")
-    starts_at, ends_at = _aware(starts_at, "starts_at"), _aware(ends_at, "ends_at")
+        raise fail("starts_at", "请填写督导开始和结束时间")
+    starts_at, ends_at = parse_datetime(starts_at, "starts_at"), parse_datetime(ends_at, "ends_at")
     if ends_at <= starts_at:
-        raise _fail("ends_at", "结束时间必须晚于开始时间")
-    ids = _int_list([_pk(s) for s in supervisors or []], "supervisors")
-    ordered = list(dict.fromkeys(int(_pk(s)) for s in supervisors or []))
+        raise fail("ends_at", "结束时间必须晚于开始时间")
+    ids = _int_list([pk_of(s) for s in supervisors or []], "supervisors")
+    ordered = list(dict.fromkeys(int(pk_of(s)) for s in supervisors or []))
     if not ids:
-        raise _fail("supervisors", "请选择督导员")
-    group_reason = _text(group_reason, limit=255)
+        raise fail("supervisors", "请选择督导员")
+    group_reason = text(group_reason, limit=255)
     workflow.check_group(kind, len(ids), group_reason)
     found = {s.pk: s for s in Supervisor.objects.filter(pk__in=ids).select_related("person")}
     pool = set(selectors.supervisors_for(actor).filter(pk__in=ids).values_list("pk", flat=True))
     missing = [i for i in ordered if i not in found or i not in pool]
     if missing:
-        raise _fail("supervisors", f"督导员不存在或不在管辖范围内:{'、'.join(map(str, missing))}")
+        raise fail("supervisors", f"督导员不存在或不在管辖范围内:{'、'.join(map(str, missing))}")
     target = {
         "institution": inst,
         "batch": the_batch,
@@ -1065,9 +970,9 @@ def task_create(
     }
     for pk in ordered:
         _check_eligible(found[pk], "supervisors", **target)
-    leader_pk = int(_pk(leader)) if leader not in (None, "") else ordered[0]
+    leader_pk = int(pk_of(leader)) if leader not in (None, "") else ordered[0]
     if leader_pk not in found:
-        raise _fail("leader", "组长须是所选督导员之一")
+        raise fail("leader", "组长须是所选督导员之一")
     authority = inst.authority
     year = timezone.localtime(starts_at).year
     task = SupervisionTask(
@@ -1089,12 +994,12 @@ def task_create(
         ),
         created_by=actor,
         dispatched_at=timezone.now(),
-        note=_text(note, limit=255),
+        note=text(note, limit=255),
     )
-    _save_new(task)
+    save_new(task)
     for pk in ordered:
         role = TaskMember.Role.LEADER if pk == leader_pk else TaskMember.Role.MEMBER
-        _save_new(TaskMember(task=task, supervisor=found[pk], role=role))
+        save_new(TaskMember(task=task, supervisor=found[pk], role=role))
     audit.record(
         actor=actor,
         action="supervision.task.create",
@@ -1126,7 +1031,7 @@ def _refresh_group_status(actor, task: SupervisionTask, action: str) -> None:
 @transaction.atomic
 def task_accept(*, actor, task: SupervisionTask | int) -> TaskMember:
     """A supervisor accepts their dispatch (SUP-4); the task is accepted once the whole group has."""
-    obj = _locked_task(actor, task)
+    obj = _lock_task(actor, task)
     member = _own_member(actor, obj)
     if member.response != M.PENDING:
         raise IllegalTransition(
@@ -1137,7 +1042,7 @@ def task_accept(*, actor, task: SupervisionTask | int) -> TaskMember:
     before = audit.snapshot(member)
     member.response = M.ACCEPTED
     member.responded_at = timezone.now()
-    _save(member, ["response", "responded_at"])
+    save_fields(member, ["response", "responded_at"])
     audit.record(
         actor=actor,
         action="supervision.member.accept",
@@ -1155,17 +1060,17 @@ def task_decline(
 ) -> TaskMember:
     """A supervisor declines with a reason; without one it is 无故拒绝 and recorded at once (SUP-10).
     A reason is judged by the authority (`member_review_decline`)."""
-    obj = _locked_task(actor, task)
+    obj = _lock_task(actor, task)
     member = _own_member(actor, obj)
     if member.response != M.PENDING:
         raise IllegalTransition(
             f"您已{member.get_response_display()}该任务", detail={"response": member.response}
         )
     if reason_kind and reason_kind not in workflow.DECLINE_REASON_KINDS:
-        raise _fail("reason_kind", "拒绝理由类别不正确")
-    reason = _text(reason)
+        raise fail("reason_kind", "拒绝理由类别不正确")
+    reason = text(reason)
     if len(reason) > 255:
-        raise _fail("reason", "拒绝理由不能超过 255 个字")
+        raise fail("reason", "拒绝理由不能超过 255 个字")
     before = audit.snapshot(member)
     member.response = M.DECLINED
     member.responded_at = timezone.now()
@@ -1175,7 +1080,7 @@ def task_decline(
     if not reason:
         member.justified = False
         fields.append("justified")
-    _save(member, fields)
+    save_fields(member, fields)
     audit.record(
         actor=actor,
         action="supervision.member.decline",
@@ -1213,11 +1118,11 @@ def member_review_decline(
     *, actor, member: TaskMember | int, justified: bool, note: str = "", row_version: int | None = None
 ) -> TaskMember:
     """The authority judges a decline's reason; an unjustified one is recorded under SUP-10."""
-    target = _visible(TaskMember.objects.filter(task__in=selectors.tasks_for(actor)), member)
-    obj = _lock(TaskMember, target.pk)
+    target = visible_or_404(TaskMember.objects.filter(task__in=selectors.tasks_for(actor)), member)
+    obj = lock(TaskMember, target.pk)
     task = SupervisionTask.objects.get(pk=obj.task_id)
-    _require(can_manage_task(actor, task))
-    _check_version(obj, row_version)
+    require(can_manage_task(actor, task))
+    check_version(obj, row_version)
     if obj.response != M.DECLINED:
         raise IllegalTransition("该成员没有拒绝任务")
     if obj.justified is not None:
@@ -1226,8 +1131,8 @@ def member_review_decline(
     obj.justified = bool(justified)
     obj.reviewed_by = actor
     obj.reviewed_at = timezone.now()
-    obj.review_note = _text(note, limit=255)
-    _save(obj, ["justified", "reviewed_by", "reviewed_at", "review_note"])
+    obj.review_note = text(note, limit=255)
+    save_fields(obj, ["justified", "reviewed_by", "reviewed_at", "review_note"])
     audit.record(
         actor=actor,
         action="supervision.member.review_decline",
@@ -1251,17 +1156,17 @@ def member_review_decline(
 @transaction.atomic
 def member_replace(*, actor, member: TaskMember | int, supervisor: Supervisor | int) -> TaskMember:
     """Replace a member who declined by another eligible supervisor; the leader role passes on."""
-    target = _visible(TaskMember.objects.filter(task__in=selectors.tasks_for(actor)), member)
-    task = _lock(SupervisionTask, target.task_id)
-    _require(can_manage_task(actor, task))
-    old = _lock(TaskMember, target.pk)
+    target = visible_or_404(TaskMember.objects.filter(task__in=selectors.tasks_for(actor)), member)
+    task = lock(SupervisionTask, target.task_id)
+    require(can_manage_task(actor, task))
+    old = lock(TaskMember, target.pk)
     if old.response != M.DECLINED or not old.active:
         raise IllegalTransition("只能替换已拒绝任务的成员")
     if task.status not in (S.DISPATCHED, S.DECLINED):
         raise IllegalTransition(f"任务当前状态为「{task.get_status_display()}」,不能调整督导组")
-    new_supervisor = _visible(selectors.supervisors_for(actor).select_related("person"), supervisor)
+    new_supervisor = visible_or_404(selectors.supervisors_for(actor).select_related("person"), supervisor)
     if TaskMember.objects.filter(task=task, supervisor=new_supervisor).exists():
-        raise _fail("supervisor", "该督导员已在本任务督导组中")
+        raise fail("supervisor", "该督导员已在本任务督导组中")
     batch = Batch.objects.filter(pk=task.batch_id).select_related("team_leader").first()
     _check_eligible(
         new_supervisor,
@@ -1274,12 +1179,12 @@ def member_replace(*, actor, member: TaskMember | int, supervisor: Supervisor | 
         exclude_task=task.pk,
     )
     new = TaskMember(task=task, supervisor=new_supervisor, role=old.role)
-    _save_new(new)
+    save_new(new)
     before = audit.snapshot(old)
     old.active = False
     old.replaced_by = new
     old.role = TaskMember.Role.MEMBER
-    _save(old, ["active", "replaced_by", "role"])
+    save_fields(old, ["active", "replaced_by", "role"])
     audit.record(
         actor=actor,
         action="supervision.member.replace",
@@ -1311,14 +1216,14 @@ def task_cancel(
 ) -> SupervisionTask:
     """Cancel a task before anyone is on site (e.g. the batch was cancelled)."""
     obj = _locked_task(actor, task, row_version)
-    obj.note = _required_text(reason, "reason", "取消原因", 255)
+    obj.note = required_text(reason, "reason", "取消原因", 255)
     _move(obj, S.CANCELLED, actor, action="supervision.task.cancel", fields=["note"])
     return obj
 
 
 # -------------------------------------------------------------------------------------- findings
 def _require_on_site_member(actor, task: SupervisionTask) -> None:
-    _require(is_accepted_member(actor, task), "只有已接受任务的督导组成员可以记录督导发现")
+    require(is_accepted_member(actor, task), "只有已接受任务的督导组成员可以记录督导发现")
     if task.status != S.ON_SITE:
         raise IllegalTransition("只有现场督导中的任务可以记录或修改督导发现(报告提交后不可更改)")
 
@@ -1327,19 +1232,19 @@ def _finding_values(task: SupervisionTask, values: dict[str, Any]) -> dict[str, 
     if "content_area" in values:
         area = values["content_area"]
         if area not in workflow.CONTENT_AREAS:
-            raise _fail("content_area", "督导内容编号不正确(ACT-1)")
+            raise fail("content_area", "督导内容编号不正确(ACT-1)")
         if task.kind == TaskKind.SPECIAL and task.items and area not in task.items:
-            raise _fail("content_area", "专项督导只记录事先明确的督导事项(ACT-4)")
+            raise fail("content_area", "专项督导只记录事先明确的督导事项(ACT-4)")
     if "method" in values and values["method"] not in workflow.METHODS:
-        raise _fail("method", "督导方式不正确(SUP-6)")
+        raise fail("method", "督导方式不正确(SUP-6)")
     if values.get("method") == "covert_visit" and not task.covert:
-        raise _fail("method", "明察任务不能记录为暗访")
+        raise fail("method", "明察任务不能记录为暗访")
     if "severity" in values and values["severity"] not in workflow.SEVERITIES:
-        raise _fail("severity", "严重程度不正确")
+        raise fail("severity", "严重程度不正确")
     if "description" in values:
-        values["description"] = _text(values["description"])
+        values["description"] = text(values["description"])
         if values.get("severity", "none") in workflow.PROBLEM_SEVERITIES and not values["description"]:
-            raise _fail("description", "发现问题时须描述具体情况")
+            raise fail("description", "发现问题时须描述具体情况")
     return values
 
 
@@ -1354,14 +1259,14 @@ def finding_add(
     description: str = "",
 ) -> Finding:
     """Record one finding on site (checklist entry per ACT-1 area; SUP-6 method; severity)."""
-    obj = _locked_task(actor, task)
+    obj = _lock_task(actor, task)
     _require_on_site_member(actor, obj)
     values = _finding_values(
         obj,
         {"content_area": content_area, "method": method, "severity": severity, "description": description},
     )
     finding = Finding(task=obj, recorded_by=actor, **values)
-    _save_new(finding)
+    save_new(finding)
     audit.record(actor=actor, action="supervision.finding.add", obj=finding, after=audit.snapshot(finding))
     return finding
 
@@ -1369,16 +1274,12 @@ def finding_add(
 @transaction.atomic
 def finding_update(*, actor, finding: Finding | int, row_version: int, **changes: Any) -> Finding:
     """Correct a finding while the group is on site (saved per item: one request per change)."""
-    target = _visible(Finding.objects.filter(task__in=selectors.tasks_for(actor)), finding)
-    task = _lock(SupervisionTask, target.task_id)
+    target = visible_or_404(Finding.objects.filter(task__in=selectors.tasks_for(actor)), finding)
+    task = lock(SupervisionTask, target.task_id)
     _require_on_site_member(actor, task)
-    obj = _lock(Finding, target.pk)
-    _check_version(obj, row_version)
-    unknown = sorted(set(changes) - {"content_area", "method", "severity", "description"})
-    if unknown:
-        raise ValidationFailed(
-            f"不能修改字段:{'、'.join(unknown)}", detail={f: ["不可修改"] for f in unknown}
-        )
+    obj = lock(Finding, target.pk)
+    check_version(obj, row_version)
+    check_fields(changes, ("content_area", "method", "severity", "description"))
     merged = {
         "severity": changes.get("severity", obj.severity),
         **changes,
@@ -1390,8 +1291,8 @@ def finding_update(*, actor, finding: Finding | int, row_version: int, **changes
     for name in changes:
         setattr(obj, name, values[name])
     if obj.severity in workflow.PROBLEM_SEVERITIES and not obj.description:
-        raise _fail("description", "发现问题时须描述具体情况")
-    _save(obj, list(changes))
+        raise fail("description", "发现问题时须描述具体情况")
+    save_fields(obj, list(changes))
     audit.record(
         actor=actor, action="supervision.finding.update", obj=obj, before=before, after=audit.snapshot(obj)
     )
@@ -1401,8 +1302,8 @@ def finding_update(*, actor, finding: Finding | int, row_version: int, **changes
 @transaction.atomic
 def finding_delete(*, actor, finding: Finding | int) -> None:
     """Remove a finding recorded by mistake (on site only); its evidence records go with it."""
-    target = _visible(Finding.objects.filter(task__in=selectors.tasks_for(actor)), finding)
-    task = _lock(SupervisionTask, target.task_id)
+    target = visible_or_404(Finding.objects.filter(task__in=selectors.tasks_for(actor)), finding)
+    task = lock(SupervisionTask, target.task_id)
     _require_on_site_member(actor, task)
     before = audit.snapshot(target)
     audit.record(
@@ -1423,13 +1324,13 @@ def finding_attach_evidence(
     """Attach a photo/PDF/spreadsheet to a finding (type checked by content; stored by SHA-256)."""
     from dudao.scorecards.evidence import store_upload
 
-    target = _visible(Finding.objects.filter(task__in=selectors.tasks_for(actor)), finding)
-    task = _lock(SupervisionTask, target.task_id)
+    target = visible_or_404(Finding.objects.filter(task__in=selectors.tasks_for(actor)), finding)
+    task = lock(SupervisionTask, target.task_id)
     _require_on_site_member(actor, task)
     if file is None:
-        raise _fail("file", "请选择要上传的文件")
+        raise fail("file", "请选择要上传的文件")
     if FindingEvidence.objects.filter(finding=target).count() >= 20:
-        raise _fail("file", "每条督导发现最多上传 20 个证据文件")
+        raise fail("file", "每条督导发现最多上传 20 个证据文件")
     stored = store_upload(file, name=name)
     evidence = FindingEvidence(
         finding=target,
@@ -1441,7 +1342,7 @@ def finding_attach_evidence(
         size=stored.size,
         uploaded_by=actor,
     )
-    _save_new(evidence)
+    save_new(evidence)
     audit.record(
         actor=actor, action="supervision.evidence.attach", obj=evidence, after=audit.snapshot(evidence)
     )
@@ -1451,8 +1352,10 @@ def finding_attach_evidence(
 @transaction.atomic
 def finding_remove_evidence(*, actor, evidence: FindingEvidence | int) -> None:
     """Remove an evidence record on site (the stored bytes stay: they may be shared by content)."""
-    target = _visible(FindingEvidence.objects.filter(finding__task__in=selectors.tasks_for(actor)), evidence)
-    task = _lock(SupervisionTask, target.finding.task_id)
+    target = visible_or_404(
+        FindingEvidence.objects.filter(finding__task__in=selectors.tasks_for(actor)), evidence
+    )
+    task = lock(SupervisionTask, target.finding.task_id)
     _require_on_site_member(actor, task)
     audit.record(
         actor=actor,
@@ -1510,7 +1413,7 @@ def _report_row(task, *, actor, summary, problems, recommendations, version=1, p
         if version == 1
         else False,
     )
-    _save_new(report)
+    save_new(report)
     return report
 
 
@@ -1526,9 +1429,9 @@ def report_submit(
 ) -> Report:
     """The leader files the group's written report (SUP-7); late ones are flagged; it is immutable."""
     obj = _locked_task(actor, task, row_version)
-    summary = _required_text(summary, "summary", "督导情况")
+    summary = required_text(summary, "summary", "督导情况")
     report = _report_row(
-        obj, actor=actor, summary=summary, problems=_text(problems), recommendations=_text(recommendations)
+        obj, actor=actor, summary=summary, problems=text(problems), recommendations=text(recommendations)
     )
     obj.report_submitted_at = report.submitted_at
     _move(
@@ -1562,20 +1465,20 @@ def report_correct(
     recommendations: str = "",
 ) -> Report:
     """A correction is a new version pointing to the old one (DESIGN: submitted reports are immutable)."""
-    obj = _locked_task(actor, task)
-    _require(is_task_leader(actor, obj) or can_manage_task(actor, obj))
+    obj = _lock_task(actor, task)
+    require(is_task_leader(actor, obj) or can_manage_task(actor, obj))
     if obj.status not in AFTER_REPORT or obj.status == S.CLOSED:
         raise IllegalTransition("只有已提交且未办结的报告可以更正")
     last = Report.objects.filter(task=obj).order_by("-version").first()
     report = _report_row(
         obj,
         actor=actor,
-        summary=_required_text(summary, "summary", "督导情况"),
-        problems=_text(problems),
-        recommendations=_text(recommendations),
+        summary=required_text(summary, "summary", "督导情况"),
+        problems=text(problems),
+        recommendations=text(recommendations),
         version=last.version + 1,
         previous=last,
-        reason=_required_text(reason, "reason", "更正原因", 255),
+        reason=required_text(reason, "reason", "更正原因", 255),
     )
     audit.record(actor=actor, action="supervision.report.correct", obj=report, after=audit.snapshot(report))
     return report
@@ -1591,15 +1494,19 @@ def preliminary_opinion_prepare(
     opinion = Opinion(
         task=obj,
         kind=Opinion.Kind.PRELIMINARY,
-        body=_required_text(body, "body", "初步督导意见"),
-        requirements=_text(requirements),
+        body=required_text(body, "body", "初步督导意见"),
+        requirements=text(requirements),
         prepared_by=actor,
     )
-    allowed = TASK_TRANSITIONS.get(obj.status, {})
-    if S.PRELIMINARY_OPINION not in allowed:
-        raise IllegalTransition(f"任务当前状态为「{obj.get_status_display()}」,不能形成初步意见")
-    _require(allowed[S.PRELIMINARY_OPINION](actor, obj), "只有专项督导组组长可以形成初步意见")
-    _save_new(opinion)
+    check_transition(
+        TASK_TRANSITIONS,
+        obj,
+        S.PRELIMINARY_OPINION,
+        actor,
+        message=f"任务当前状态为「{obj.get_status_display()}」,不能形成初步意见",
+        denied="只有专项督导组组长可以形成初步意见",
+    )
+    save_new(opinion)
     _move(
         obj,
         S.PRELIMINARY_OPINION,
@@ -1628,7 +1535,7 @@ def preliminary_opinion_send(
     before = audit.snapshot(opinion)
     opinion.sent_at = now
     opinion.defence_due_on = due.date
-    _save(opinion, ["sent_at", "defence_due_on"])
+    save_fields(opinion, ["sent_at", "defence_due_on"])
     audit.record(
         actor=actor,
         action="supervision.opinion.send",
@@ -1650,8 +1557,8 @@ def preliminary_opinion_send(
 @transaction.atomic
 def defence_submit(*, actor, task: SupervisionTask | int, text: str) -> Opinion:
     """The institution's defence (申辩) against the preliminary opinion, within the window (ACT-4 step 3)."""
-    obj = _locked_task(actor, task)
-    _require(can_answer_for_institution(actor, obj), "只有被督导机构可以提出申辩")
+    obj = _lock_task(actor, task)
+    require(can_answer_for_institution(actor, obj), "只有被督导机构可以提出申辩")
     opinion = Opinion.objects.select_for_update().filter(task=obj, kind=Opinion.Kind.PRELIMINARY).first()
     if obj.status != S.SENT_TO_INSTITUTION or opinion is None:
         raise IllegalTransition(f"任务当前状态为「{obj.get_status_display()}」,不能提出申辩")
@@ -1661,10 +1568,10 @@ def defence_submit(*, actor, task: SupervisionTask | int, text: str) -> Opinion:
             f"申辩期限已于 {opinion.defence_due_on.isoformat()} 届满", code="defence_closed"
         )
     before = audit.snapshot(opinion)
-    opinion.defence_text = _required_text(text, "text", "申辩意见")
+    opinion.defence_text = required_text(text, "text", "申辩意见")
     opinion.defence_submitted_at = timezone.now()
     opinion.defence_by = actor
-    _save(opinion, ["defence_text", "defence_submitted_at", "defence_by"])
+    save_fields(opinion, ["defence_text", "defence_submitted_at", "defence_by"])
     audit.record(
         actor=actor,
         action="supervision.opinion.defence",
@@ -1718,29 +1625,33 @@ def opinion_issue(
     """The authority weighs the defence and issues the numbered 督导意见书 (ACT-4 step 3); rectification
     by the stated date follows when required (step 4)."""
     obj = _locked_task(actor, task, row_version)
-    allowed = TASK_TRANSITIONS.get(obj.status, {})
-    if S.OPINION_ISSUED not in allowed:
-        raise IllegalTransition(f"任务当前状态为「{obj.get_status_display()}」,不能下达督导意见书")
-    _require(allowed[S.OPINION_ISSUED](actor, obj), "只有委派机构可以下达督导意见书")
+    check_transition(
+        TASK_TRANSITIONS,
+        obj,
+        S.OPINION_ISSUED,
+        actor,
+        message=f"任务当前状态为「{obj.get_status_display()}」,不能下达督导意见书",
+        denied="只有委派机构可以下达督导意见书",
+    )
     today = timezone.localdate()
     due = None
-    requirements = _text(requirements)
+    requirements = text(requirements)
     if requires_rectification:
         if not requirements:
-            raise _fail("requirements", "须整改时请填写整改要求")
+            raise fail("requirements", "须整改时请填写整改要求")
         due = (
-            _date(rectification_due_on, "rectification_due_on", "整改期限")
+            parse_date(rectification_due_on, "rectification_due_on", "整改期限")
             if rectification_due_on
             else today + dt.timedelta(days=_policy(obj).rectification_days)
         )
         if due <= today:
-            raise _fail("rectification_due_on", "整改期限须晚于今天")
+            raise fail("rectification_due_on", "整改期限须晚于今天")
     now = timezone.now()
     opinion = Opinion(
         task=obj,
         kind=Opinion.Kind.FINAL,
         number=_opinion_number(obj, timezone.localtime(now).year),
-        body=_required_text(body, "body", "督导意见"),
+        body=required_text(body, "body", "督导意见"),
         requirements=requirements,
         requires_rectification=bool(requires_rectification),
         rectification_due_on=due,
@@ -1749,7 +1660,7 @@ def opinion_issue(
         issued_at=now,
         sent_at=now,
     )
-    _save_new(opinion)
+    save_new(opinion)
     _move(
         obj,
         S.OPINION_ISSUED,
@@ -1780,7 +1691,7 @@ def _new_round(task: SupervisionTask, *, actor, requirements: str, due_on: dt.da
         due_on=due_on,
         ordered_by=actor,
     )
-    _save_new(row)
+    save_new(row)
     audit.record(actor=actor, action="supervision.rectification.order", obj=row, after=audit.snapshot(row))
     return row
 
@@ -1798,13 +1709,13 @@ def rectification_order(
     obj = _locked_task(actor, task, row_version)
     today = timezone.localdate()
     due = (
-        _date(due_on, "due_on", "整改期限")
+        parse_date(due_on, "due_on", "整改期限")
         if due_on
         else today + dt.timedelta(days=_policy(obj).rectification_days)
     )
     if due <= today:
-        raise _fail("due_on", "整改期限须晚于今天")
-    requirements = _required_text(requirements, "requirements", "整改要求")
+        raise fail("due_on", "整改期限须晚于今天")
+    requirements = required_text(requirements, "requirements", "整改要求")
     _move(obj, S.RECTIFICATION_ORDERED, actor, action="supervision.task.rectification_ordered")
     row = _new_round(obj, actor=actor, requirements=requirements, due_on=due)
     notify(
@@ -1832,13 +1743,13 @@ def rectification_attach_evidence(
     """The institution attaches evidence to the open rectification round."""
     from dudao.scorecards.evidence import store_upload
 
-    obj = _locked_task(actor, task)
-    _require(can_answer_for_institution(actor, obj), "只有被督导机构可以上传整改材料")
+    obj = _lock_task(actor, task)
+    require(can_answer_for_institution(actor, obj), "只有被督导机构可以上传整改材料")
     row = _open_round(obj)
     if file is None:
-        raise _fail("file", "请选择要上传的文件")
+        raise fail("file", "请选择要上传的文件")
     if RectificationEvidence.objects.filter(rectification=row).count() >= 50:
-        raise _fail("file", "每轮整改最多上传 50 个文件")
+        raise fail("file", "每轮整改最多上传 50 个文件")
     stored = store_upload(file, name=name)
     evidence = RectificationEvidence(
         rectification=row,
@@ -1850,7 +1761,7 @@ def rectification_attach_evidence(
         size=stored.size,
         uploaded_by=actor,
     )
-    _save_new(evidence)
+    save_new(evidence)
     audit.record(
         actor=actor, action="supervision.rectification.evidence", obj=evidence, after=audit.snapshot(evidence)
     )
@@ -1860,18 +1771,23 @@ def rectification_attach_evidence(
 @transaction.atomic
 def rectification_submit(*, actor, task: SupervisionTask | int, plan: str) -> Rectification:
     """The institution submits its rectification report and evidence (late submissions are flagged)."""
-    obj = _locked_task(actor, task)
-    _require(can_answer_for_institution(actor, obj), "只有被督导机构可以提交整改材料")
-    if S.RECTIFICATION_SUBMITTED not in TASK_TRANSITIONS.get(obj.status, {}):
-        raise IllegalTransition(f"任务当前状态为「{obj.get_status_display()}」,不能提交整改")
+    obj = _lock_task(actor, task)
+    require(can_answer_for_institution(actor, obj), "只有被督导机构可以提交整改材料")
+    check_transition(
+        TASK_TRANSITIONS,
+        obj,
+        S.RECTIFICATION_SUBMITTED,
+        actor,
+        message=f"任务当前状态为「{obj.get_status_display()}」,不能提交整改",
+    )
     row = _open_round(obj)
     before = audit.snapshot(row)
-    row.plan = _required_text(plan, "plan", "整改报告")
+    row.plan = required_text(plan, "plan", "整改报告")
     row.submitted_at = timezone.now()
     row.submitted_by = actor
     row.overdue = workflow.is_late(timezone.localdate(), row.due_on)
     row.status = Rectification.Status.SUBMITTED
-    _save(row, ["plan", "submitted_at", "submitted_by", "overdue", "status"])
+    save_fields(row, ["plan", "submitted_at", "submitted_by", "overdue", "status"])
     audit.record(
         actor=actor,
         action="supervision.rectification.submit",
@@ -1905,18 +1821,18 @@ def rectification_review(
 ) -> Rectification:
     """复核 (ACT-6): pass → reverified; fail → a new round with new requirements and deadline."""
     obj = _locked_task(actor, task, row_version)
-    _require(can_reverify(actor, obj), "只有委派机构或督导组组长可以复核")
+    require(can_reverify(actor, obj), "只有委派机构或督导组组长可以复核")
     if obj.status != S.RECTIFICATION_SUBMITTED:
         raise IllegalTransition(f"任务当前状态为「{obj.get_status_display()}」,不能复核")
     row = Rectification.objects.select_for_update().filter(task=obj).order_by("-round_no").first()
     before = audit.snapshot(row)
     row.status = Rectification.Status.PASSED if passed else Rectification.Status.FAILED
-    row.review_note = _text(note)
+    row.review_note = text(note)
     if not passed and not row.review_note:
-        raise _fail("note", "复核未通过时请填写复核意见")
+        raise fail("note", "复核未通过时请填写复核意见")
     row.reviewed_at = timezone.now()
     row.reviewed_by = actor
-    _save(row, ["status", "review_note", "reviewed_at", "reviewed_by"])
+    save_fields(row, ["status", "review_note", "reviewed_at", "reviewed_by"])
     audit.record(
         actor=actor,
         action="supervision.rectification.review",
@@ -1929,14 +1845,14 @@ def rectification_review(
         return row
     today = timezone.localdate()
     due = (
-        _date(due_on, "due_on", "整改期限")
+        parse_date(due_on, "due_on", "整改期限")
         if due_on
         else today + dt.timedelta(days=_policy(obj).rectification_days)
     )
     if due <= today:
-        raise _fail("due_on", "整改期限须晚于今天")
+        raise fail("due_on", "整改期限须晚于今天")
     _move(obj, S.RECTIFICATION_ORDERED, actor, action="supervision.task.rectification_returned")
-    new = _new_round(obj, actor=actor, requirements=_text(requirements) or row.requirements, due_on=due)
+    new = _new_round(obj, actor=actor, requirements=text(requirements) or row.requirements, due_on=due)
     notify(
         recipients=recipients.institution_users(obj.institution_id),
         kind="rectification.returned",
@@ -1963,7 +1879,7 @@ def task_close(
         raise IllegalTransition("已移送处理的任务须先作出处理决定(INST-4)才能办结")
     obj.closed_at = timezone.now()
     if note:
-        obj.note = _text(note, limit=255)
+        obj.note = text(note, limit=255)
     _move(obj, S.CLOSED, actor, action="supervision.task.close", fields=["closed_at", "note"])
     return obj
 
@@ -1974,7 +1890,7 @@ def task_escalate(
 ) -> SupervisionTask:
     """Move a task to the authority's penalty procedure (INST-4: refusing to improve, obstruction …)."""
     obj = _locked_task(actor, task, row_version)
-    obj.note = _required_text(reason, "reason", "移送原因", 255)
+    obj.note = required_text(reason, "reason", "移送原因", 255)
     _move(obj, S.ESCALATED, actor, action="supervision.task.escalate", fields=["note"])
     return obj
 
@@ -2003,26 +1919,26 @@ def penalty_impose(
 ) -> Penalty:
     """Decide an INST-4 penalty. Suspension and revocation move the filing (registry service) to
     suspended / terminated, which refuses new batches (INST-3)."""
-    inst = _visible(institutions_for(actor), institution)
-    _require(can_manage_institution(actor, inst), "只有委派机构可以作出处理决定")
+    inst = visible_or_404(institutions_for(actor), institution)
+    require(can_manage_institution(actor, inst), "只有委派机构可以作出处理决定")
     if kind not in Penalty.Kind.values:
-        raise _fail("kind", "处理方式不正确")
+        raise fail("kind", "处理方式不正确")
     if ground not in workflow.PENALTY_GROUNDS:
-        raise _fail("ground", "处理事由不正确(INST-4)")
+        raise fail("ground", "处理事由不正确(INST-4)")
     the_task = None
     if task not in (None, ""):
-        the_task = _visible(selectors.tasks_for(actor).filter(institution=inst), task)
+        the_task = visible_or_404(selectors.tasks_for(actor).filter(institution=inst), task)
     the_filing = None
     if kind in (Penalty.Kind.SUSPENSION, Penalty.Kind.REVOCATION):
         if filing not in (None, ""):
-            the_filing = _visible(Filing.objects.filter(institution=inst), filing)
+            the_filing = visible_or_404(Filing.objects.filter(institution=inst), filing)
         else:
             the_filing = _current_filing(inst)
         if the_filing is None:
-            raise _fail("filing", "该机构没有有效的备案,无法暂停或取消")
+            raise fail("filing", "该机构没有有效的备案,无法暂停或取消")
     elif filing not in (None, ""):
-        the_filing = _visible(Filing.objects.filter(institution=inst), filing)
-    description = _required_text(description, "description", "情况说明")
+        the_filing = visible_or_404(Filing.objects.filter(institution=inst), filing)
+    description = required_text(description, "description", "情况说明")
     authority = actor.authority if is_authority_user(actor) else inst.authority
     penalty = Penalty(
         authority=authority,
@@ -2035,14 +1951,16 @@ def penalty_impose(
         decided_by=actor,
         decided_at=timezone.now(),
     )
-    _save_new(penalty)
+    save_new(penalty)
     audit.record(actor=actor, action="supervision.penalty.impose", obj=penalty, after=audit.snapshot(penalty))
     if kind in (Penalty.Kind.SUSPENSION, Penalty.Kind.REVOCATION):
         from dudao.registry.services import filing_set_status
 
         status = Filing.Status.SUSPENDED if kind == Penalty.Kind.SUSPENSION else Filing.Status.TERMINATED
         reason = f"{Penalty.Kind(kind).label}(INST-4):{workflow.PENALTY_GROUNDS[ground]}"
-        filing_set_status(actor=actor, filing=the_filing, status=status, reason=reason)
+        filing_set_status(
+            actor=actor, filing=the_filing, status=status, reason=reason, row_version=the_filing.row_version
+        )
     notify(
         recipients=recipients.institution_users(inst.pk),
         kind="penalty.decided",
@@ -2058,15 +1976,15 @@ def penalty_impose(
 @transaction.atomic
 def penalty_lift(*, actor, penalty: Penalty | int, reason: str, row_version: int | None = None) -> Penalty:
     """Lift a suspension: the filing returns to active (registry service); batches are possible again."""
-    target = _visible(selectors.penalties_for(actor), penalty)
-    obj = _lock(Penalty, target.pk)
-    _check_version(obj, row_version)
-    _require(can_manage_institution(actor, obj.institution), "只有委派机构可以解除处理")
+    target = visible_or_404(selectors.penalties_for(actor), penalty)
+    obj = lock(Penalty, target.pk)
+    require(can_manage_institution(actor, obj.institution), "只有委派机构可以解除处理")
+    check_version(obj, row_version)
     if obj.kind != Penalty.Kind.SUSPENSION:
         raise IllegalTransition("只有暂停评价工作的处理可以解除")
     if obj.status != Penalty.Status.IN_FORCE:
         raise IllegalTransition("该处理已解除")
-    reason = _required_text(reason, "reason", "解除原因", 255)
+    reason = required_text(reason, "reason", "解除原因", 255)
     filing = Filing.objects.get(pk=obj.filing_id)
     if filing.status != Filing.Status.SUSPENDED:
         raise IllegalTransition(f"备案当前状态为「{filing.get_status_display()}」,不能恢复")
@@ -2075,13 +1993,19 @@ def penalty_lift(*, actor, penalty: Penalty | int, reason: str, row_version: int
     obj.lifted_by = actor
     obj.lifted_at = timezone.now()
     obj.lift_reason = reason
-    _save(obj, ["status", "lifted_by", "lifted_at", "lift_reason"])
+    save_fields(obj, ["status", "lifted_by", "lifted_at", "lift_reason"])
     audit.record(
         actor=actor, action="supervision.penalty.lift", obj=obj, before=before, after=audit.snapshot(obj)
     )
     from dudao.registry.services import filing_set_status
 
-    filing_set_status(actor=actor, filing=filing, status=Filing.Status.ACTIVE, reason=f"解除暂停:{reason}")
+    filing_set_status(
+        actor=actor,
+        filing=filing,
+        status=Filing.Status.ACTIVE,
+        reason=f"解除暂停:{reason}",
+        row_version=filing.row_version,
+    )
     return obj
 
 
@@ -2096,17 +2020,17 @@ def rating_submit(
     comment: str = "",
 ) -> SupervisorRating:
     """The institution rates one supervisor of a task after the report (SUP-11, 000 评价表)."""
-    obj = _locked_task(actor, task)
-    _require(can_answer_for_institution(actor, obj), "只有被督导机构可以评价督导员")
+    obj = _lock_task(actor, task)
+    require(can_answer_for_institution(actor, obj), "只有被督导机构可以评价督导员")
     if obj.status not in AFTER_REPORT:
         raise IllegalTransition("督导报告提交后才能评价督导员")
     member = (
-        TaskMember.objects.filter(task=obj, supervisor_id=_pk(supervisor), active=True, response=M.ACCEPTED)
+        TaskMember.objects.filter(task=obj, supervisor_id=pk_of(supervisor), active=True, response=M.ACCEPTED)
         .select_related("supervisor")
         .first()
     )
     if member is None:
-        raise _fail("supervisor", "该督导员不是本任务督导组成员")
+        raise fail("supervisor", "该督导员不是本任务督导组成员")
     if SupervisorRating.objects.filter(task=obj, supervisor=member.supervisor).exists():
         raise Conflict("已评价过该督导员", code="duplicate_rating")
     total = workflow.rating_total(scores)
@@ -2116,11 +2040,11 @@ def rating_submit(
         institution_id=obj.institution_id,
         scores={k: int(scores[k]) for k in workflow.RATING_ITEMS},
         total=total,
-        comment=_text(comment),
+        comment=text(comment),
         rated_by=actor,
         rated_at=timezone.now(),
     )
-    _save_new(rating)
+    save_new(rating)
     audit.record(actor=actor, action="supervision.rating.submit", obj=rating, after=audit.snapshot(rating))
     return rating
 
@@ -2128,13 +2052,13 @@ def rating_submit(
 # --------------------------------------------------------------------------- misconduct (SUP-10)
 def _sync_dismissal_flag(actor, supervisor_pk: int) -> None:
     """Supervisor.dismissal_flag ⇔ a misconduct record that was not withdrawn (SUP-10)."""
-    supervisor = _lock(Supervisor, supervisor_pk)
+    supervisor = lock(Supervisor, supervisor_pk)
     flagged = MisconductRecord.objects.filter(supervisor_id=supervisor_pk, withdrawn_at__isnull=True).exists()
     if supervisor.dismissal_flag == flagged:
         return
     before = audit.snapshot(supervisor)
     supervisor.dismissal_flag = flagged
-    _save(supervisor, ["dismissal_flag"])
+    save_fields(supervisor, ["dismissal_flag"])
     audit.record(
         actor=actor,
         action="supervisor.dismissal_flag",
@@ -2163,7 +2087,7 @@ def _record_misconduct(
         occurred_on=occurred_on,
         recorded_by=actor,
     )
-    _save_new(record)
+    save_new(record)
     audit.record(
         actor=actor, action="supervision.misconduct.record", obj=record, after=audit.snapshot(record)
     )
@@ -2182,19 +2106,21 @@ def misconduct_record(
     task: SupervisionTask | int | None = None,
 ) -> MisconductRecord:
     """Record a SUP-10 event (e.g. taking part without dispatch); the supervisor is flagged for dismissal."""
-    target = _visible(selectors.supervisors_for(actor).select_related("authority", "institution"), supervisor)
-    _require(can_change_supervisor(actor, target), "只有督导员的聘任机构可以记录违规")
+    target = visible_or_404(
+        selectors.supervisors_for(actor).select_related("authority", "institution"), supervisor
+    )
+    require(can_change_supervisor(actor, target), "只有督导员的聘任机构可以记录违规")
     if kind not in workflow.MISCONDUCT_KINDS:
-        raise _fail("kind", "违规情形不正确(SUP-10)")
-    the_task = _visible(selectors.tasks_for(actor), task) if task not in (None, "") else None
-    day = _date(occurred_on, "occurred_on", "发生日期") if occurred_on else timezone.localdate()
+        raise fail("kind", "违规情形不正确(SUP-10)")
+    the_task = visible_or_404(selectors.tasks_for(actor), task) if task not in (None, "") else None
+    day = parse_date(occurred_on, "occurred_on", "发生日期") if occurred_on else timezone.localdate()
     if day > timezone.localdate():
-        raise _fail("occurred_on", "发生日期不能晚于今天")
+        raise fail("occurred_on", "发生日期不能晚于今天")
     return _record_misconduct(
         actor=actor,
         supervisor=target,
         kind=kind,
-        description=_required_text(description, "description", "情况说明"),
+        description=required_text(description, "description", "情况说明"),
         occurred_on=day,
         task=the_task,
     )
@@ -2205,21 +2131,21 @@ def misconduct_withdraw(
     *, actor, record: MisconductRecord | int, reason: str, row_version: int | None = None
 ) -> MisconductRecord:
     """Withdraw a record found to be wrong; the flag clears when no record remains."""
-    target = _visible(
+    target = visible_or_404(
         MisconductRecord.objects.filter(supervisor__in=selectors.supervisors_for(actor)), record
     )
-    obj = _lock(MisconductRecord, target.pk)
-    _check_version(obj, row_version)
-    _require(
+    obj = lock(MisconductRecord, target.pk)
+    require(
         can_change_supervisor(actor, Supervisor.objects.get(pk=obj.supervisor_id)), "只有聘任机构可以撤销记录"
     )
+    check_version(obj, row_version)
     if obj.withdrawn_at is not None:
         raise IllegalTransition("该记录已撤销")
     before = audit.snapshot(obj)
     obj.withdrawn_at = timezone.now()
     obj.withdrawn_by = actor
-    obj.withdraw_reason = _required_text(reason, "reason", "撤销原因", 255)
-    _save(obj, ["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    obj.withdraw_reason = required_text(reason, "reason", "撤销原因", 255)
+    save_fields(obj, ["withdrawn_at", "withdrawn_by", "withdraw_reason"])
     audit.record(
         actor=actor,
         action="supervision.misconduct.withdraw",
@@ -2238,22 +2164,24 @@ def assessment_decide(
 ) -> SupervisorAssessment:
     """Annual assessment (SUP-9) archived with the figures it used; `revoke_card` revokes the supervisor
     and voids the cards (people service); `not_renew` blocks the next contract term."""
-    target = _visible(selectors.supervisors_for(actor).select_related("authority", "institution"), supervisor)
-    _require(can_change_supervisor(actor, target), "只有督导员的聘任机构可以考核")
+    target = visible_or_404(
+        selectors.supervisors_for(actor).select_related("authority", "institution"), supervisor
+    )
+    require(can_change_supervisor(actor, target), "只有督导员的聘任机构可以考核")
     if decision not in SupervisorAssessment.Decision.values:
-        raise _fail("decision", "考核结论不正确")
+        raise fail("decision", "考核结论不正确")
     try:
         year = int(year)
     except (TypeError, ValueError):
-        raise _fail("year", "考核年度不正确") from None
+        raise fail("year", "考核年度不正确") from None
     this_year = timezone.localdate().year
     if not 2000 <= year <= this_year:
-        raise _fail("year", f"考核年度须在 2000–{this_year} 之间")
+        raise fail("year", f"考核年度须在 2000–{this_year} 之间")
     if SupervisorAssessment.objects.filter(supervisor=target, year=year).exists():
         raise Conflict(f"{year} 年度已考核", code="duplicate_assessment")
-    note = _text(note)
+    note = text(note)
     if decision != SupervisorAssessment.Decision.KEEP and not note:
-        raise _fail("note", "不予续聘或取消资格时须填写考核意见")
+        raise fail("note", "不予续聘或取消资格时须填写考核意见")
     stats = selectors.supervisor_stats(target, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
     assessment = SupervisorAssessment(
         supervisor=target,
@@ -2265,7 +2193,7 @@ def assessment_decide(
         decided_by=actor,
         decided_at=timezone.now(),
     )
-    _save_new(assessment)
+    save_new(assessment)
     audit.record(
         actor=actor, action="supervision.assessment.decide", obj=assessment, after=audit.snapshot(assessment)
     )
@@ -2277,6 +2205,7 @@ def assessment_decide(
             supervisor=target,
             to=Supervisor.Status.REVOKED,
             reason=f"{year} 年度考核不合格(SUP-9):{note}",
+            row_version=target.row_version,  # the row this assessment was decided on
         )
     return assessment
 
@@ -2286,8 +2215,8 @@ def supervisor_renew(
     *, actor, supervisor: Supervisor | int, starts_on: dt.date | None = None
 ) -> SupervisorContract:
     """续聘 after a passing assessment (SUP-9); the people service enforces at most three terms (SUP-5)."""
-    target = _visible(selectors.supervisors_for(actor), supervisor)
-    _require(can_change_supervisor(actor, target), "只有督导员的聘任机构可以续聘")
+    target = visible_or_404(selectors.supervisors_for(actor), supervisor)
+    require(can_change_supervisor(actor, target), "只有督导员的聘任机构可以续聘")
     latest = SupervisorAssessment.objects.filter(supervisor=target).order_by("-year").first()
     if latest is None:
         raise IllegalTransition("续聘前须完成年度考核(SUP-9)", code="assessment_required")
