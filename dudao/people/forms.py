@@ -238,7 +238,7 @@ class ExaminerCardIssueForm(CardIssueForm):
     def clean_scopes(self):
         try:
             domain.parse_scopes_text(self.cleaned_data["scopes"])
-        except ValidationFailed as exc:  # every wrong entry, each naming itself (M3)
+        except ValidationFailed as exc:  # every wrong entry, each naming itself
             raise forms.ValidationError((exc.detail or {}).get("scopes") or [exc.message]) from None
         return self.cleaned_data["scopes"]
 
