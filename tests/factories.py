@@ -20,6 +20,13 @@ def make_resident_id(n: int, region: str = "360102", birth: str = "19850101") ->
     return body + ric.calc_check_digit(body + "0")
 
 
+def current_version(obj, model=None) -> int:
+    """The stored `row_version` of `obj` (an instance, or a pk of `model`): what a page or client read just
+    before writing."""
+    model = model or type(obj)
+    return model.objects.values_list("row_version", flat=True).get(pk=getattr(obj, "pk", obj))
+
+
 def make_uscc(n: int) -> str:
     """A checksum-valid unified social credit code (cn.uscc)."""
     from stdnum.cn import uscc

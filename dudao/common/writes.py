@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
 
+from . import audit
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed, validation_error_from_django
 
 STALE_MESSAGE = "数据已被他人修改,请刷新后重试"
@@ -59,9 +60,37 @@ def save_fields(obj: models.Model, fields: Iterable[str]) -> None:
     obj.save(update_fields=names)
 
 
+def save_changed(
+    obj: models.Model, values: Mapping[str, Any], *, actor: Any, action: str, before: dict[str, Any]
+) -> bool:
+    """Assign `values`, validate, save the fields that really change and audit once; False if none did."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    clean(obj)
+    if not changed:
+        return False
+    if hasattr(obj, "row_version"):
+        obj.row_version += 1
+        changed += ["row_version", "updated_at"]
+    obj.save(update_fields=changed)
+    audit.record(actor=actor, action=action, obj=obj, before=before, after=audit.snapshot(obj))
+    return True
+
+
 def pk_of(value: Any) -> Any:
     """The primary key of a model instance, or the value itself."""
     return value.pk if isinstance(value, models.Model) else value
+
+
+def ref_or_fail(qs: models.QuerySet, value: Any, field: str, message: str) -> Any:
+    """A referenced row inside the actor's scoped `qs` (None for empty), else a field error with `message`."""
+    if value in (None, ""):
+        return None
+    try:
+        return qs.get(pk=pk_of(value))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise fail(field, message) from None
 
 
 def visible_or_404(qs: models.QuerySet, value: Any) -> Any:
@@ -72,8 +101,13 @@ def visible_or_404(qs: models.QuerySet, value: Any) -> Any:
         raise NotFound() from None
 
 
-def lock(model: type[models.Model], pk: Any) -> Any:
-    """Re-read a row under `select_for_update` so concurrent writers queue up; 404 if it is gone."""
+def lock(model: type[models.Model] | models.Model, pk: Any = None) -> Any:
+    """Re-read a row under `select_for_update` so concurrent writers queue up; 404 if it is gone.
+
+    `lock(Model, pk)` or `lock(instance)` (re-reads that instance's row).
+    """
+    if isinstance(model, models.Model):
+        model, pk = type(model), model.pk
     # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
     try:
         return model.objects.select_for_update(of=("self",)).get(pk=pk_of(pk))
@@ -82,7 +116,7 @@ def lock(model: type[models.Model], pk: Any) -> Any:
 
 
 def check_version(obj: models.Model, row_version: Any) -> None:
-    """Refuse a missing or stale `row_version` (409 for stale, 400 for missing)."""
+    """Refuse a missing or stale `row_version` (409 `stale_version`; 422 `missing_version` when absent)."""
     if row_version in (None, ""):
         raise fail("row_version", "缺少版本号,请刷新后重试", code="missing_version")
     try:
@@ -95,7 +129,7 @@ def check_version(obj: models.Model, row_version: Any) -> None:
 
 def lock_version(obj: models.Model, row_version: Any) -> Any:
     """Lock the row of `obj` and check the writer's `row_version` against it; returns the fresh row."""
-    fresh = lock(type(obj), obj.pk)
+    fresh = lock(obj)
     check_version(fresh, row_version)
     return fresh
 
@@ -106,14 +140,22 @@ def text(value: Any, *, limit: int | None = None) -> str:
     return result[:limit] if limit else result
 
 
-def required_text(value: Any, field: str, label: str, limit: int | None = None) -> str:
-    """A non-empty stripped string no longer than `limit` characters."""
+def checked_text(
+    value: Any, field: str, label: str, *, limit: int | None = None, required: bool = True
+) -> str:
+    """A stripped string no longer than `limit` characters (too long is refused, not cut); '' allowed
+    only when not `required`."""
     result = text(value)
-    if not result:
+    if required and not result:
         raise fail(field, f"请填写{label}")
     if limit and len(result) > limit:
         raise fail(field, f"{label}不能超过 {limit} 个字")
     return result
+
+
+def required_text(value: Any, field: str, label: str, limit: int | None = None) -> str:
+    """A non-empty stripped string no longer than `limit` characters."""
+    return checked_text(value, field, label, limit=limit)
 
 
 def parse_date(value: Any, field: str, label: str = "日期") -> dt.date:

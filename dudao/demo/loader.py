@@ -148,8 +148,13 @@ def set_filing_statuses(plan: Plan, actor: User, loaded: Loaded) -> None:
     """INST-2: suspended and rectifying filings go through the status service (with its reason)."""
     for n, f in enumerate(plan.filings):
         if f.later_status:
+            filing = loaded.filings[n]
             registry_services.filing_set_status(
-                actor=actor, filing=loaded.filings[n], status=f.later_status, reason=f.later_reason
+                actor=actor,
+                filing=filing,
+                status=f.later_status,
+                reason=f.later_reason,
+                row_version=type(filing).objects.get(pk=filing.pk).row_version,
             )
 
 
@@ -159,11 +164,11 @@ def card_events(plan: Plan, actor: User, loaded: Loaded) -> None:
         card = loaded.examiner_cards[n]
         if e.renew_trained_on is not None:
             card = people_services.examiner_card_renew_training(
-                actor=actor, card=card, trained_on=e.renew_trained_on
+                actor=actor, card=card, trained_on=e.renew_trained_on, row_version=card.row_version
             )
         if e.lost:
             card = people_services.examiner_card_set_status(
-                actor=actor, card=card, to="lost", reason="本人报告证卡遗失"
+                actor=actor, card=card, to="lost", reason="本人报告证卡遗失", row_version=card.row_version
             )
         loaded.examiner_cards[n] = card
 
@@ -171,7 +176,10 @@ def card_events(plan: Plan, actor: User, loaded: Loaded) -> None:
 def cancel_batches(plan: Plan, actor: User, loaded: Loaded) -> None:
     for n, b in enumerate(plan.batches):
         if b.cancel_reason:
-            registry_services.batch_cancel(actor=actor, batch=loaded.batches[n], reason=b.cancel_reason)
+            batch = loaded.batches[n]
+            registry_services.batch_cancel(
+                actor=actor, batch=batch, reason=b.cancel_reason, row_version=batch.row_version
+            )
 
 
 def person_data(p) -> dict[str, Any]:

@@ -228,7 +228,7 @@ def _example_id(body: str) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
-# Template examples (M0): clearly fake names, checksum-valid IDs, no codes that must exist in the
+# Template examples: clearly fake names, checksum-valid IDs, no codes that must exist in the
 # database (委派机构编码 empty = the importing authority); the kit writes them on a separate sheet.
 SUPERVISOR_EXAMPLES = [
     {

@@ -238,7 +238,7 @@ class ExaminerCardIssueForm(CardIssueForm):
     def clean_scopes(self):
         try:
             domain.parse_scopes_text(self.cleaned_data["scopes"])
-        except ValidationFailed as exc:  # every wrong entry, each naming itself (M3)
+        except ValidationFailed as exc:  # every wrong entry, each naming itself
             raise forms.ValidationError((exc.detail or {}).get("scopes") or [exc.message]) from None
         return self.cleaned_data["scopes"]
 
@@ -259,10 +259,12 @@ class ReplaceForm(forms.Form):
     number = forms.CharField(label="新证卡号", max_length=32)
     issued_on = forms.DateField(label="补发日期", widget=DATE)
     valid_until = forms.DateField(label="有效期至", required=False, widget=DATE)
+    row_version = forms.IntegerField(required=False)
 
 
 class TrainingForm(forms.Form):
     trained_on = forms.DateField(label="延续培训日期", widget=DATE)
+    row_version = forms.IntegerField(required=False)
 
 
 class ContractForm(forms.Form):

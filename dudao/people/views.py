@@ -197,7 +197,7 @@ def _supervisor_status_actions(supervisor) -> list[dict[str, Any]]:
         "dismissed": ("解聘", "btn-outline-danger", True),
         "revoked": ("吊销资格", "btn-danger", True),
     }
-    allowed = services.SUPERVISOR_TRANSITIONS.get(supervisor.status, frozenset())
+    allowed = services.SUPERVISOR_TRANSITIONS.get(supervisor.status, {})
     return [
         {"to": to, "label": labels[to][0], "css": labels[to][1], "confirm": labels[to][2]}
         for to in ("active", "suspended", "dismissed", "revoked")
@@ -409,6 +409,7 @@ def supervisor_card_replace(request, pk: int):
             number=data["number"],
             issued_on=data["issued_on"],
             valid_until=data["valid_until"],
+            row_version=data.get("row_version"),
         ),
         "新证已补发,旧证作废",
         safe_next(request, reverse("people:supervisor_detail", args=[card.supervisor_id])),
@@ -730,6 +731,7 @@ def examiner_card_replace(request, pk: int):
             number=data["number"],
             issued_on=data["issued_on"],
             valid_until=data["valid_until"],
+            row_version=data.get("row_version"),
         ),
         "新证已补发,旧证作废",
         safe_next(request, reverse("people:examiner_detail", args=[card.examiner_id])),
@@ -748,7 +750,10 @@ def examiner_card_training(request, pk: int):
     return run_and_flash(
         request,
         lambda: services.examiner_card_renew_training(
-            actor=request.user, card=card, trained_on=form.cleaned_data["trained_on"]
+            actor=request.user,
+            card=card,
+            trained_on=form.cleaned_data["trained_on"],
+            row_version=form.cleaned_data.get("row_version"),
         ),
         "已登记延续培训,有效期顺延 3 年",
         safe_next(request, reverse("people:examiner_detail", args=[card.examiner_id])),
@@ -914,7 +919,9 @@ def relation_withdraw(request, pk: int):
     relation = selectors.get_or_404(selectors.relations_for(request.user).select_related("person"), pk)
     return run_and_flash(
         request,
-        lambda: services.relation_withdraw(actor=request.user, relation=relation),
+        lambda: services.relation_withdraw(
+            actor=request.user, relation=relation, row_version=request.POST.get("row_version")
+        ),
         "关系已撤回",
         safe_next(request, reverse("people:person_detail", args=[relation.person_id])),
     )

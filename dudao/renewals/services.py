@@ -39,7 +39,8 @@ from dudao.common.errors import (
     validation_error_from_django,
 )
 from dudao.common.refs import not_visible
-from dudao.common.transitions import apply_transition
+from dudao.common.transitions import apply_transition, check_transition
+from dudao.common.writes import check_version, checked_text, lock_version, parse_date
 from dudao.notifications.recipients import institution_users
 from dudao.notifications.services import notify
 from dudao.registry import selectors as registry_selectors
@@ -80,16 +81,6 @@ DENIED_DECIDE = "只有持有该备案的人力社保部门(委派机构)可以�
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def _text(value: Any, field: str, label: str, *, required: bool, max_length: int = 2000) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        raise ValidationFailed(f"请填写{label}", detail={field: [f"请填写{label}"]})
-    if len(text) > max_length:
-        message = f"{label}不能超过 {max_length} 个字"
-        raise ValidationFailed(message, detail={field: [message]})
-    return text
-
-
 def _visible(actor: Any, application: RenewalApplication | int) -> RenewalApplication:
     """The application if the actor may see it; 404 otherwise (nothing revealed)."""
     pk = application.pk if isinstance(application, RenewalApplication) else application
@@ -101,24 +92,9 @@ def _require_decider(actor: Any, app: RenewalApplication) -> None:
         raise PermissionDenied(DENIED_DECIDE)
 
 
-def _lock(app: RenewalApplication, row_version: int | None) -> RenewalApplication:
-    """Lock the row and refuse a stale version (optimistic locking)."""
-    fresh = RenewalApplication.objects.select_for_update().get(pk=app.pk)
-    if row_version is None:
-        raise ValidationFailed("缺少版本号(row_version),请刷新后重试", detail={"row_version": ["缺少版本号"]})
-    if fresh.row_version != int(row_version):
-        raise Conflict(
-            "延续备案申请已被他人处理或修改,请刷新后重试", detail={"row_version": fresh.row_version}
-        )
-    return fresh
-
-
-def _check_can_move(app: RenewalApplication, to: str) -> None:
-    if to not in TRANSITIONS.get(app.status, {}):
-        raise IllegalTransition(
-            f"申请当前状态为「{app.get_status_display()}」,不能变更为「{S(to).label}」",
-            detail={"from": app.status, "to": to},
-        )
+def _check_can_move(app: RenewalApplication, to: str, actor: Any) -> None:
+    """Refuse early (before any other write) a step TRANSITIONS does not allow for `actor`."""
+    check_transition(TRANSITIONS, app, to, actor, noun="申请", denied=DENIED_DECIDE)
 
 
 def _move(
@@ -126,7 +102,14 @@ def _move(
 ) -> RenewalApplication:
     """The transition helper: table + role predicate, save, audit (dudao.common.transitions)."""
     moved = apply_transition(
-        RenewalApplication, app.pk, to=to, actor=actor, table=TRANSITIONS, action=action, changes=changes
+        RenewalApplication,
+        app.pk,
+        to=to,
+        actor=actor,
+        table=TRANSITIONS,
+        action=action,
+        noun="申请",
+        changes=changes,
     )
     assert isinstance(moved, RenewalApplication)
     return moved
@@ -185,17 +168,13 @@ def renewal_config_save(
     if not can_configure(actor, authority):
         raise PermissionDenied("只有本机构管理员可以修改延续备案设置")
     config = RenewalConfig.objects.select_for_update().filter(authority_id=authority.pk).first()
-    if config is not None and row_version is not None and config.row_version != int(row_version):
-        raise Conflict("设置已被他人修改,请刷新后重试", detail={"row_version": config.row_version})
+    if config is not None:
+        check_version(config, row_version)
     before = audit.snapshot(config) if config else None
     config = config or RenewalConfig(authority=authority)
     config.renewal_years = renewal_years
-    config.receipt_prefix = _text(
-        receipt_prefix, "receipt_prefix", "回执文号前缀", required=True, max_length=32
-    )
-    config.notice_prefix = _text(
-        notice_prefix, "notice_prefix", "整改通知书文号前缀", required=True, max_length=32
-    )
+    config.receipt_prefix = checked_text(receipt_prefix, "receipt_prefix", "回执文号前缀", limit=32)
+    config.notice_prefix = checked_text(notice_prefix, "notice_prefix", "整改通知书文号前缀", limit=32)
     if config.pk:
         config.row_version += 1
     try:
@@ -295,7 +274,7 @@ def renewal_apply(
     if received_on in (None, "") or not holds_filing_of(actor, target):
         received = today
     else:
-        received = received_on if isinstance(received_on, dt.date) else _date(received_on, "received_on")
+        received = received_on if isinstance(received_on, dt.date) else parse_date(received_on, "received_on")
         if received > today:
             raise ValidationFailed(
                 "材料收到日期不能晚于今天", detail={"received_on": ["材料收到日期不能晚于今天"]}
@@ -403,15 +382,6 @@ def holds_filing_of(actor: Any, filing: Filing) -> bool:
     )
 
 
-def _date(value: Any, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationFailed(
-            "日期格式应为 YYYY-MM-DD", detail={field: ["日期格式应为 YYYY-MM-DD"]}
-        ) from None
-
-
 # --------------------------------------------------------------------------------------------- receipt steps
 
 
@@ -422,8 +392,8 @@ def renewal_accept(
     """The authority holding the filing accepts (受理) the application and starts its review."""
     app = _visible(actor, application)
     _require_decider(actor, app)
-    locked = _lock(app, row_version)
-    _check_can_move(locked, S.UNDER_REVIEW)
+    locked = lock_version(app, row_version)
+    _check_can_move(locked, S.UNDER_REVIEW, actor)
     app = _move(
         locked,
         to=S.UNDER_REVIEW,
@@ -448,9 +418,9 @@ def renewal_not_accept(
     """The authority declines to accept the application (不予受理), with the reason."""
     app = _visible(actor, application)
     _require_decider(actor, app)
-    reason = _text(reason, "reason", "不予受理的理由", required=True)
-    locked = _lock(app, row_version)
-    _check_can_move(locked, S.NOT_ACCEPTED)
+    reason = checked_text(reason, "reason", "不予受理的理由", limit=2000, required=True)
+    locked = lock_version(app, row_version)
+    _check_can_move(locked, S.NOT_ACCEPTED, actor)
     app = _move(
         locked,
         to=S.NOT_ACCEPTED,
@@ -476,9 +446,9 @@ def renewal_withdraw(
     app = _visible(actor, application)
     if not can_withdraw(actor, app):
         raise PermissionDenied("只有申请机构的管理员可以撤回申请")
-    reason = _text(reason, "reason", "撤回原因", required=False)
-    locked = _lock(app, row_version)
-    _check_can_move(locked, S.WITHDRAWN)
+    reason = checked_text(reason, "reason", "撤回原因", limit=2000, required=False)
+    locked = lock_version(app, row_version)
+    _check_can_move(locked, S.WITHDRAWN, actor)
     app = _move(
         locked,
         to=S.WITHDRAWN,
@@ -617,11 +587,11 @@ def renewal_employer_decide(
     _require_decider(actor, app)
     if not app.is_employer:
         raise IllegalTransition("技工院校、社会培训评价组织须经延续备案评估(REN-4),不能直接审核决定")
-    opinion = _text(opinion, "opinion", "审核意见", required=True)
+    opinion = checked_text(opinion, "opinion", "审核意见", limit=2000, required=True)
     today = _today(today)
-    locked = _lock(app, row_version)
+    locked = lock_version(app, row_version)
     to = S.RENEWED if approve else S.REFUSED
-    _check_can_move(locked, to)
+    _check_can_move(locked, to, actor)
     changes: dict[str, Any] = {"review_opinion": opinion, "decided_at": timezone.now(), "decided_by": actor}
     if approve:
         changes.update(_renew_filing(actor, locked, today))
@@ -674,7 +644,7 @@ def renewal_open_evaluation(
     _require_decider(actor, app)
     if app.is_employer:
         raise IllegalTransition("用人单位的延续备案由人力社保部门审核,不进行评估(REN-3)")
-    locked = _lock(app, row_version)
+    locked = lock_version(app, row_version)
     leader_user = _users([leader], locked.institution, "leader")[0] if leader not in (None, "") else None
     if leader_user is None:
         raise ValidationFailed("请指定评估组长", detail={"leader": ["请指定评估组长"]})
@@ -782,9 +752,9 @@ def renewal_record_outcome(
     _require_decider(actor, app)
     if app.status not in (S.EVALUATING, S.RE_EVALUATING):
         raise IllegalTransition(f"申请当前状态为「{app.get_status_display()}」,没有待记录的评估结果")
-    reason = _text(reason, "reason", "说明", required=False)
+    reason = checked_text(reason, "reason", "说明", limit=2000, required=False)
     today = _today(today)
-    locked = _lock(app, row_version)
+    locked = lock_version(app, row_version)
     re_evaluation = locked.status == S.RE_EVALUATING
     linked = locked.re_evaluation if re_evaluation else locked.evaluation
     if linked is None:

@@ -27,6 +27,8 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.transitions import check_transition
+from dudao.common.writes import check_version, checked_text, lock, save_fields
 
 from . import domain, selectors
 from .evidence import store_upload
@@ -112,39 +114,10 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _save(obj: Any, fields: list[str]) -> None:
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise validation_error_from_django(exc) from None
-    obj.save(update_fields=fields)
-
-
-def _lock(evaluation: Evaluation | int) -> Evaluation:
-    pk = evaluation.pk if isinstance(evaluation, Evaluation) else evaluation
-    row = (
-        Evaluation.objects.select_for_update(of=("self",))
-        .select_related("form_version", "institution")
-        .filter(pk=pk)
-        .first()
-    )
-    if row is None:
-        raise NotFound("评估不存在或无权查看")
-    return row
-
-
 def _visible(actor: Any, evaluation: Evaluation) -> None:
     """Out of the actor's scope → 404, as if the evaluation did not exist (nothing is revealed)."""
     if not can_view_evaluation(actor, evaluation):
         raise NotFound("评估不存在或无权查看")
-
-
-def _check_row_version(evaluation: Evaluation, row_version: int | None) -> None:
-    if row_version is not None and row_version != evaluation.row_version:
-        raise Conflict(
-            "评估已被他人修改,请刷新后重试",
-            detail={"row_version": evaluation.row_version},
-        )
 
 
 def _require_draft(evaluation: Evaluation) -> None:
@@ -153,31 +126,12 @@ def _require_draft(evaluation: Evaluation) -> None:
 
 
 def _check_transition(evaluation: Evaluation, to: str, actor: Any) -> None:
-    """The TRANSITIONS table decides; an illegal move names the status in Chinese."""
-    allowed = TRANSITIONS.get(evaluation.status, {})
-    if to not in allowed:
-        reason = _FROZEN.get(evaluation.status)
-        if reason is None:  # draft → signed, draft → draft …
-            label = evaluation.get_status_display()
-            reason = f"评估当前状态为「{label}」,不能{_ACTION_LABELS.get(to, '执行此操作')}"
-        raise IllegalTransition(reason, detail={"from": evaluation.status, "to": to})
-    if not allowed[to](actor, evaluation):
-        raise PermissionDenied(_DENIED.get(to))
-
-
-def _bump(evaluation: Evaluation, fields: list[str]) -> list[str]:
-    evaluation.row_version += 1
-    return [*fields, "row_version", "updated_at"]
-
-
-def _text(value: str | None, field: str, label: str, *, required: bool, max_length: int) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed(f"请填写{label}", detail={field: [f"请填写{label}"]})
-    if len(text) > max_length:
-        msg = f"{label}不能超过 {max_length} 个字"
-        raise ValidationFailed(msg, detail={field: [msg]})
-    return text
+    """The TRANSITIONS table decides (the shared helper); an illegal move says why in Chinese."""
+    reason = _FROZEN.get(evaluation.status)
+    if reason is None:  # draft → signed, draft → draft …
+        label = evaluation.get_status_display()
+        reason = f"评估当前状态为「{label}」,不能{_ACTION_LABELS.get(to, '执行此操作')}"
+    check_transition(TRANSITIONS, evaluation, to, actor, message=reason, denied=_DENIED.get(to))
 
 
 def _plain(value: Any) -> Any:
@@ -242,7 +196,7 @@ def form_version_load(
     make_current = current is None or form.version > current.version
     if make_current and current is not None:
         current.is_current = False
-        _save(current, _bump(current, ["is_current"]))
+        save_fields(current, ["is_current"])
     row = ScoreFormVersion(
         form_id=form.id,
         version=form.version,
@@ -357,7 +311,7 @@ def evaluation_open(
     except NotFound as exc:
         raise ValidationFailed(exc.message, detail={"form_id": [exc.message]}) from None
     group = _group(institution, leader, members)
-    note = _text(note, "note", "说明", required=False, max_length=255)
+    note = checked_text(note, "note", "说明", limit=255, required=False)
     form = form_version.form
     authority_id = getattr(actor, "authority_id", None) or institution.authority_id
     _refuse_duplicate_open(institution, authority_id, form_id, purpose)
@@ -419,7 +373,7 @@ def evaluation_answer(
     this item, so members filling different items do not collide. Saving what is already stored
     changes nothing (a retry after a dropped connection is harmless).
     """
-    ev = _lock(evaluation)
+    ev = lock(Evaluation, evaluation)
     _visible(actor, ev)
     if not can_fill_evaluation(actor, ev):
         raise PermissionDenied("只有评估组成员可以填写评估")
@@ -443,11 +397,14 @@ def evaluation_answer(
     note_row = EvaluationItemNote.objects.filter(evaluation=ev, item_id=item_id).first()
     old_note = note_row.note if note_row else ""
     new_note = (
-        old_note if note is None else _text(note, "note", "说明", required=False, max_length=NOTE_MAX_LENGTH)
+        old_note
+        if note is None
+        else checked_text(note, "note", "说明", limit=NOTE_MAX_LENGTH, required=False)
     )
     if answers == ev.answers and new_note == old_note:
         return ev  # already stored: a retry of a save whose response was lost
-    _check_row_version(ev, row_version)
+    if row_version is not None:  # members filling different items send only the item revision (ADR 0003)
+        check_version(ev, row_version)
     current_rev = int((ev.answer_meta.get(item_id) or {}).get("rev", 0))
     if item_revision is not None and item_revision != current_rev:
         raise Conflict(
@@ -463,7 +420,7 @@ def evaluation_answer(
         else:
             note_row.note = new_note
             note_row.updated_by = actor
-            _save(note_row, _bump(note_row, ["note", "updated_by"]))
+            save_fields(note_row, ["note", "updated_by"])
 
     live = domain.partial_score(form, answers)
     answer_meta = dict(ev.answer_meta)
@@ -472,7 +429,7 @@ def evaluation_answer(
     ev.answer_meta = answer_meta
     ev.total = _cents(live.total)
     ev.answered_count = live.answered
-    _save(ev, _bump(ev, ["answers", "answer_meta", "total", "answered_count"]))
+    save_fields(ev, ["answers", "answer_meta", "total", "answered_count"])
     audit.record(
         actor=actor,
         action="scorecards.evaluation_answer",
@@ -492,7 +449,7 @@ def evaluation_attach_evidence(
     Size and type are checked by content (UploadRejected, 422) before anything is recorded; the bytes
     are stored once under their SHA-256.
     """
-    ev = _lock(evaluation)
+    ev = lock(Evaluation, evaluation)
     _visible(actor, ev)
     if not can_fill_evaluation(actor, ev):
         raise PermissionDenied("只有评估组成员可以上传证据")
@@ -533,7 +490,7 @@ def evaluation_remove_evidence(*, actor: Any, evidence: Evidence | int) -> None:
     row = Evidence.objects.filter(pk=pk).first()
     if row is None:
         raise NotFound("证据文件不存在或无权查看")
-    ev = _lock(row.evaluation_id)
+    ev = lock(Evaluation, row.evaluation_id)
     _visible(actor, ev)
     if not can_fill_evaluation(actor, ev) or (row.uploaded_by_id != actor.pk and not is_leader(actor, ev)):
         raise PermissionDenied("只有上传人或评估组长可以删除证据")
@@ -578,10 +535,10 @@ def evaluation_submit(
     *, actor: Any, evaluation: Evaluation | int, row_version: int | None = None
 ) -> Evaluation:
     """The leader submits a fully answered draft: the engine's full score is stored, signing begins."""
-    ev = _lock(evaluation)
+    ev = lock(Evaluation, evaluation)
     _visible(actor, ev)
     _check_transition(ev, S.SUBMITTED, actor)
-    _check_row_version(ev, row_version)
+    check_version(ev, row_version)
     result = domain.score(ev.form, ev.answers)  # strict: AnswersInvalid lists every unanswered item
     before = audit.snapshot(ev)
     ev.status = S.SUBMITTED
@@ -591,10 +548,7 @@ def evaluation_submit(
     ev.result = result.as_json()
     ev.submitted_at = _now()
     ev.content_digest = _content_digest(ev, result)
-    _save(
-        ev,
-        _bump(ev, ["status", "total", "band", "answered_count", "result", "submitted_at", "content_digest"]),
-    )
+    save_fields(ev, ["status", "total", "band", "answered_count", "result", "submitted_at", "content_digest"])
     EvaluationMember.objects.filter(evaluation=ev).update(signed_at=None, signed_digest="")
     audit.record(
         actor=actor, action="scorecards.evaluation_submit", obj=ev, before=before, after=audit.snapshot(ev)
@@ -607,11 +561,11 @@ def evaluation_reopen(
     *, actor: Any, evaluation: Evaluation | int, reason: str = "", row_version: int | None = None
 ) -> Evaluation:
     """The leader takes a submitted evaluation back to draft; signatures collected so far are void."""
-    ev = _lock(evaluation)
+    ev = lock(Evaluation, evaluation)
     _visible(actor, ev)
     _check_transition(ev, S.DRAFT, actor)
-    _check_row_version(ev, row_version)
-    reason = _text(reason, "reason", "退回原因", required=False, max_length=REASON_MAX_LENGTH)
+    check_version(ev, row_version)
+    reason = checked_text(reason, "reason", "退回原因", limit=REASON_MAX_LENGTH, required=False)
     before = audit.snapshot(ev)
     ev.status = S.DRAFT
     ev.band = ""
@@ -619,7 +573,7 @@ def evaluation_reopen(
     ev.submitted_at = None
     ev.content_digest = ""
     ev.total = _cents(_live(ev).total)
-    _save(ev, _bump(ev, ["status", "band", "result", "submitted_at", "content_digest", "total"]))
+    save_fields(ev, ["status", "band", "result", "submitted_at", "content_digest", "total"])
     EvaluationMember.objects.filter(evaluation=ev).update(signed_at=None, signed_digest="")
     audit.record(
         actor=actor,
@@ -641,7 +595,7 @@ def evaluation_sign(
     reopened and resubmitted evaluation cannot be signed on a stale page. Signing a correction
     supersedes the version it corrects.
     """
-    ev = _lock(evaluation)
+    ev = lock(Evaluation, evaluation)
     _visible(actor, ev)
     _check_transition(ev, S.SIGNED, actor)
     membership = EvaluationMember.objects.select_for_update().get(evaluation=ev, user=actor)
@@ -664,16 +618,16 @@ def evaluation_sign(
     before = audit.snapshot(ev)
     ev.status = S.SIGNED
     ev.signed_at = now
-    _save(ev, _bump(ev, ["status", "signed_at"]))
+    save_fields(ev, ["status", "signed_at"])
     audit.record(
         actor=actor, action="scorecards.evaluation_signed", obj=ev, before=before, after=audit.snapshot(ev)
     )
     if ev.previous_id is not None:
-        old = _lock(ev.previous_id)
+        old = lock(Evaluation, ev.previous_id)
         _check_transition(old, S.SUPERSEDED, actor)
         old_before = audit.snapshot(old)
         old.status = S.SUPERSEDED
-        _save(old, _bump(old, ["status"]))
+        save_fields(old, ["status"])
         audit.record(
             actor=actor,
             action="scorecards.evaluation_supersede",
@@ -699,7 +653,7 @@ def evaluation_correct(
     group. The old one stays signed (and in force) until the correction is signed, then it becomes
     superseded. One correction at a time.
     """
-    old = _lock(evaluation)
+    old = lock(Evaluation, evaluation)
     _visible(actor, old)
     if not can_correct_evaluation(actor, old):
         raise PermissionDenied("只有本地区委派机构工作人员可以发起更正")
@@ -712,7 +666,7 @@ def evaluation_correct(
     pending = Evaluation.objects.filter(previous=old).exclude(status=S.CANCELLED).first()
     if pending is not None:
         raise Conflict(f"该评估已有更正版本(第 {pending.version_no} 版,评估 #{pending.pk})正在办理")
-    reason = _text(reason, "reason", "更正原因", required=True, max_length=REASON_MAX_LENGTH)
+    reason = checked_text(reason, "reason", "更正原因", limit=REASON_MAX_LENGTH, required=True)
     if leader is None:
         leader = old.leader
     if members is None:
@@ -783,15 +737,15 @@ def evaluation_cancel(
     *, actor: Any, evaluation: Evaluation | int, reason: str, row_version: int | None = None
 ) -> Evaluation:
     """Cancel a draft or submitted evaluation (opened by mistake, abandoned correction); reason required."""
-    ev = _lock(evaluation)
+    ev = lock(Evaluation, evaluation)
     _visible(actor, ev)
     _check_transition(ev, S.CANCELLED, actor)
-    _check_row_version(ev, row_version)
-    reason = _text(reason, "reason", "作废原因", required=True, max_length=REASON_MAX_LENGTH)
+    check_version(ev, row_version)
+    reason = checked_text(reason, "reason", "作废原因", limit=REASON_MAX_LENGTH, required=True)
     before = audit.snapshot(ev)
     ev.status = S.CANCELLED
     ev.cancel_reason = reason
-    _save(ev, _bump(ev, ["status", "cancel_reason"]))
+    save_fields(ev, ["status", "cancel_reason"])
     audit.record(
         actor=actor, action="scorecards.evaluation_cancel", obj=ev, before=before, after=audit.snapshot(ev)
     )

@@ -308,7 +308,9 @@ def evaluation_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(
         request,
         pk,
-        lambda: services.evaluation_submit(actor=request.user, evaluation=ev.pk),
+        lambda: services.evaluation_submit(
+            actor=request.user, evaluation=ev.pk, row_version=request.POST.get("row_version")
+        ),
         "评估已提交,请评估组成员逐一签名确认",
     )
 
@@ -322,7 +324,10 @@ def evaluation_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda: services.evaluation_reopen(
-            actor=request.user, evaluation=ev.pk, reason=request.POST.get("reason", "")
+            actor=request.user,
+            evaluation=ev.pk,
+            reason=request.POST.get("reason", ""),
+            row_version=request.POST.get("row_version"),
         ),
         "已退回填写,已有的签名作废",
     )
@@ -364,14 +369,23 @@ def _reason_page(
     ev = selectors.evaluation_get(request.user, pk)
     form = ReasonForm(request.POST or None, label=label)
     if request.method == "POST" and form.is_valid():
-        ok, result = run_form(form, lambda: call(ev, form.cleaned_data["reason"]))
+        ok, result = run_form(
+            form, lambda: call(ev, form.cleaned_data["reason"], request.POST.get("row_version"))
+        )
         if ok:
             messages.success(request, success)
             return redirect("scorecards:evaluation_detail", result.pk)
     return render(
         request,
         "scorecards/reason_form.html",
-        {"ev": ev, "form": form, "title": title, "button": button, "danger": danger},
+        {
+            "ev": ev,
+            "form": form,
+            "title": title,
+            "button": button,
+            "danger": danger,
+            "row_version": request.POST.get("row_version"),  # the version first read, kept across errors
+        },
     )
 
 
@@ -387,7 +401,7 @@ def evaluation_correct(request: HttpRequest, pk: int) -> HttpResponse:
         label="更正原因",
         button="生成更正版本",
         danger=False,
-        call=lambda ev, reason: services.evaluation_correct(
+        call=lambda ev, reason, _row_version: services.evaluation_correct(
             actor=request.user, evaluation=ev.pk, reason=reason
         ),
         success="已生成更正版本;签署后将取代原评估",
@@ -405,8 +419,8 @@ def evaluation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         label="作废原因",
         button="确认作废",
         danger=True,
-        call=lambda ev, reason: services.evaluation_cancel(
-            actor=request.user, evaluation=ev.pk, reason=reason
+        call=lambda ev, reason, row_version: services.evaluation_cancel(
+            actor=request.user, evaluation=ev.pk, reason=reason, row_version=row_version
         ),
         success="评估已作废",
     )

@@ -12,7 +12,7 @@ from dudao.common.pagination import PageParams
 
 
 class RowVersionIn(Schema):
-    row_version: int | None = Field(None, description="版本号(乐观锁);省略则不检查")
+    row_version: int | None = Field(None, description="版本号(乐观锁):读取时的 row_version,缺少则拒绝")
 
 
 class ReasonIn(Schema):

@@ -14,6 +14,7 @@ from dudao.people import models as pm
 from dudao.people import services
 from tests import factories as f
 from tests.conftest import client_for
+from tests.factories import current_version
 
 from .helpers import resident_id, state_counts, wrong_check_digit
 
@@ -114,7 +115,7 @@ CASES = [
         "suspend external",
         "post",
         "/supervisors/{external}/status",
-        lambda w: {"to": "suspended", "reason": "核查"},
+        lambda w: {"to": "suspended", "reason": "核查", "row_version": current_version(w["external"])},
         expect(200),
     ),
     (
@@ -124,7 +125,13 @@ CASES = [
         lambda w: {"supervisor_id": w["internal"].pk, "number": "NB-000001", "issued_on": "2022-01-01"},
         expect(201, **{Role.AUTHORITY_ADMIN: 403, Role.AUTHORITY_STAFF: 403, IA: 201, IS: 403}),
     ),
-    ("report card lost", "post", "/supervisor-cards/{card}/status", lambda w: {"to": "lost"}, expect(200)),
+    (
+        "report card lost",
+        "post",
+        "/supervisor-cards/{card}/status",
+        lambda w: {"to": "lost", "row_version": current_version(w["card"])},
+        expect(200),
+    ),
     (
         "add contract",
         "post",
@@ -144,7 +151,7 @@ CASES = [
         "renewal training",
         "post",
         "/examiner-cards/{ecard}/renewal-training",
-        lambda w: {"trained_on": "2024-01-10"},
+        lambda w: {"trained_on": "2024-01-10", "row_version": current_version(w["ecard"])},
         expect(200, **{IA: 403, IS: 403}),
     ),
     (
@@ -358,20 +365,33 @@ def test_stale_row_version_is_409(world):
 def test_card_state_actions_via_api(world):
     client = client_for(world["roles"][Role.AUTHORITY_ADMIN])
     card_url = f"{BASE}/supervisor-cards/{world['card'].pk}"
+    version = world["card"].row_version
     for to in ("lost", "reissuing"):
         response = client.post(
-            f"{card_url}/status", data=json.dumps({"to": to}), content_type="application/json"
+            f"{card_url}/status",
+            data=json.dumps({"to": to, "row_version": version}),
+            content_type="application/json",
         )
         assert response.json()["status"] == to
+        version = response.json()["row_version"]
     response = client.post(
         f"{card_url}/replacement",
-        data=json.dumps({"number": "R36240007", "issued_on": "2024-01-02", "valid_until": "2027-01-01"}),
+        data=json.dumps(
+            {
+                "number": "R36240007",
+                "issued_on": "2024-01-02",
+                "valid_until": "2027-01-01",
+                "row_version": version,
+            }
+        ),
         content_type="application/json",
     )
     assert response.status_code == 201
     assert (response.json()["replaces_id"], response.json()["state"]) == (world["card"].pk, "valid")
     response = client.post(
-        f"{card_url}/status", data=json.dumps({"to": "valid"}), content_type="application/json"
+        f"{card_url}/status",
+        data=json.dumps({"to": "valid", "row_version": current_version(world["card"])}),
+        content_type="application/json",
     )
     assert response.status_code == 409
     assert response.json()["code"] == "illegal_transition"
@@ -411,7 +431,7 @@ def test_relation_withdraw_via_api(world):
     assert (rel["kind_label"], rel["institution"]["id"]) == ("雇佣/任职", world["internal"].institution_id)
     response = client.post(
         f"{BASE}/relations/{rel['id']}/status",
-        data=json.dumps({"to": "withdrawn"}),
+        data=json.dumps({"to": "withdrawn", "row_version": rel["row_version"]}),
         content_type="application/json",
     )
     assert response.json()["withdrawn_on"] is not None

@@ -18,6 +18,7 @@ from dudao.people import domain, excel, selectors, services
 from dudao.people import models as pm
 from tests import factories as f
 from tests.conftest import client_for
+from tests.factories import current_version
 
 from .helpers import resident_id, state_counts, wrong_check_digit
 
@@ -135,7 +136,13 @@ def test_create_pages_forbidden_for_other_roles(users):
 def test_card_issue_error_reopens_form_with_values(users, admin, external):
     """M3: a service error re-renders the page with the form open, the input kept, the error inline."""
     client = client_for(admin)
-    services.supervisor_card_set_status(actor=admin, card=external.cards.get(), to="revoked", reason="测试")
+    services.supervisor_card_set_status(
+        actor=admin,
+        card=external.cards.get(),
+        to="revoked",
+        reason="测试",
+        row_version=current_version(external.cards.get()),
+    )
     before = state_counts()
     response = client.post(
         reverse("people:supervisor_card_issue", args=[external.pk]),
@@ -173,7 +180,13 @@ def test_card_issue_error_reopens_form_with_values(users, admin, external):
 def test_supervisor_card_form_invalid_keeps_input(users, admin, external):
     """M3: the form itself invalid (发证日期 missing): same page, input kept, Chinese error on the field."""
     client = client_for(admin)
-    services.supervisor_card_set_status(actor=admin, card=external.cards.get(), to="revoked", reason="测试")
+    services.supervisor_card_set_status(
+        actor=admin,
+        card=external.cards.get(),
+        to="revoked",
+        reason="测试",
+        row_version=current_version(external.cards.get()),
+    )
     before = state_counts()
     response = client.post(
         reverse("people:supervisor_card_issue", args=[external.pk]), {"number": "R36240007", "issued_on": ""}
@@ -204,7 +217,10 @@ def test_supervisor_card_form_invalid_keeps_input(users, admin, external):
 def test_card_and_contract_actions_via_pages(users, admin, external):
     client = client_for(admin)
     card = external.cards.get()
-    client.post(reverse("people:supervisor_card_status", args=[card.pk]), {"to": "lost"})
+    client.post(
+        reverse("people:supervisor_card_status", args=[card.pk]),
+        {"to": "lost", "row_version": card.row_version},
+    )
     card.refresh_from_db()
     assert card.status == "lost"
     by_staff = client_for(users[Role.AUTHORITY_STAFF]).post(
@@ -241,7 +257,9 @@ def test_relation_add_and_withdraw_pages(users, admin, external):
     assert response.status_code == 200
     assert response.templates[0].name == "people/person_detail.html"
     assert response.context["relation_form"].non_field_errors() == ["关系人与关系机构须且只能填写一项"]
-    client.post(reverse("people:relation_withdraw", args=[relation.pk]))
+    client.post(
+        reverse("people:relation_withdraw", args=[relation.pk]), {"row_version": relation.row_version}
+    )
     relation.refresh_from_db()
     assert relation.withdrawn_on is not None
 
@@ -706,9 +724,17 @@ def test_examiner_export_rows_and_constant_queries(users, admin, occupations, dj
             ],
         )
     lost = examiners[0].cards.get()
-    services.examiner_card_set_status(actor=admin, card=lost, to="lost")
-    services.examiner_card_set_status(actor=admin, card=lost, to="reissuing")
-    services.examiner_card_replace(actor=admin, card=lost, number="KP-100", issued_on=dt.date(2024, 3, 1))
+    services.examiner_card_set_status(actor=admin, card=lost, to="lost", row_version=current_version(lost))
+    services.examiner_card_set_status(
+        actor=admin, card=lost, to="reissuing", row_version=current_version(lost)
+    )
+    services.examiner_card_replace(
+        actor=admin,
+        card=lost,
+        number="KP-100",
+        issued_on=dt.date(2024, 3, 1),
+        row_version=current_version(lost),
+    )
     at = dt.date(2025, 1, 1)
     qs = selectors.examiner_list(admin, at=at)
     with django_assert_num_queries(3):  # examiners, their current cards, the cards' scopes

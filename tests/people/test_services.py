@@ -14,6 +14,7 @@ from dudao.common.models import AuditEvent
 from dudao.people import models as pm
 from dudao.people import selectors, services
 from tests import factories as f
+from tests.factories import current_version
 
 from .helpers import resident_id, state_counts, wrong_check_digit
 
@@ -289,18 +290,34 @@ def test_supervisor_status_transitions_and_revoke_cascade(admin, make_external):
         actor=admin, supervisor=supervisor, number="R36210001", issued_on=dt.date(2021, 3, 1)
     )
     with pytest.raises(ValidationFailed) as exc:
-        services.supervisor_set_status(actor=admin, supervisor=supervisor, to="suspended")
+        services.supervisor_set_status(
+            actor=admin, supervisor=supervisor, to="suspended", row_version=current_version(supervisor)
+        )
     assert exc.value.detail == {"reason": ["请填写原因"]}
-    services.supervisor_set_status(actor=admin, supervisor=supervisor, to="suspended", reason="考核待定")
-    services.supervisor_set_status(actor=admin, supervisor=supervisor, to="active")
     services.supervisor_set_status(
-        actor=admin, supervisor=supervisor, to="revoked", reason="考核不合格(SUP-9)"
+        actor=admin,
+        supervisor=supervisor,
+        to="suspended",
+        reason="考核待定",
+        row_version=current_version(supervisor),
+    )
+    services.supervisor_set_status(
+        actor=admin, supervisor=supervisor, to="active", row_version=current_version(supervisor)
+    )
+    services.supervisor_set_status(
+        actor=admin,
+        supervisor=supervisor,
+        to="revoked",
+        reason="考核不合格(SUP-9)",
+        row_version=current_version(supervisor),
     )
     card.refresh_from_db()
     assert (card.status, card.status_reason) == ("revoked", "督导员资格吊销:考核不合格(SUP-9)")
     before = state_counts()
     with pytest.raises(IllegalTransition) as exc:
-        services.supervisor_set_status(actor=admin, supervisor=supervisor, to="active")
+        services.supervisor_set_status(
+            actor=admin, supervisor=supervisor, to="active", row_version=current_version(supervisor)
+        )
     assert exc.value.message == "督导员当前状态为「已吊销」,不能变更为「在册」"
     assert state_counts() == before
     actions = list(
@@ -436,23 +453,39 @@ def test_lost_reissue_replace_flow(admin, make_external):
     before = state_counts()
     with pytest.raises(IllegalTransition):  # a lost card cannot be replaced before re-issue is requested
         services.supervisor_card_replace(
-            actor=admin, card=card, number="R36220001", issued_on=dt.date(2022, 1, 1)
+            actor=admin,
+            card=card,
+            number="R36220001",
+            issued_on=dt.date(2022, 1, 1),
+            row_version=current_version(card),
         )
     assert state_counts() == before
-    card = services.supervisor_card_set_status(actor=admin, card=card, to="reissuing")
+    card = services.supervisor_card_set_status(
+        actor=admin, card=card, to="reissuing", row_version=current_version(card)
+    )
     new = services.supervisor_card_replace(
-        actor=admin, card=card, number="R36220001", issued_on=dt.date(2022, 1, 1)
+        actor=admin,
+        card=card,
+        number="R36220001",
+        issued_on=dt.date(2022, 1, 1),
+        row_version=current_version(card),
     )
     card.refresh_from_db()
     assert card.status == "replaced"
     assert (new.replaces, new.valid_until, new.status) == (card, dt.date(2024, 2, 29), "valid")
     with pytest.raises(IllegalTransition) as exc:
-        services.supervisor_card_set_status(actor=admin, card=card, to="valid")
+        services.supervisor_card_set_status(
+            actor=admin, card=card, to="valid", row_version=current_version(card)
+        )
     assert exc.value.message == "证卡当前状态为「已补发作废」,不能变更为「有效」"
     with pytest.raises(ValidationFailed) as exc:
-        services.supervisor_card_set_status(actor=admin, card=new, to="revoked")
+        services.supervisor_card_set_status(
+            actor=admin, card=new, to="revoked", row_version=current_version(new)
+        )
     assert exc.value.detail == {"reason": ["吊销证卡须填写原因"]}
-    revoked = services.supervisor_card_set_status(actor=admin, card=new, to="revoked", reason="违规")
+    revoked = services.supervisor_card_set_status(
+        actor=admin, card=new, to="revoked", reason="违规", row_version=current_version(new)
+    )
     assert (revoked.status, revoked.status_reason) == ("revoked", "违规")
 
 
@@ -467,7 +500,9 @@ def test_card_writes_denied_for_other_roles(users, make_external):
     before = state_counts()
     for role in (Role.INSTITUTION_ADMIN, Role.INSTITUTION_STAFF, Role.EXTERNAL_SUPERVISOR, Role.EXAMINER):
         with pytest.raises(PermissionDenied):
-            services.supervisor_card_set_status(actor=users[role], card=card, to="lost")
+            services.supervisor_card_set_status(
+                actor=users[role], card=card, to="lost", row_version=current_version(card)
+            )
         with pytest.raises(PermissionDenied):
             services.supervisor_card_issue(
                 actor=users[role], supervisor=supervisor, number="R36210002", issued_on=dt.date(2021, 3, 1)
@@ -577,7 +612,9 @@ def test_examiner_lapses_after_a_year_without_training(admin, issued_examiner_ca
     assert selectors.examiner_card_state(card, dt.date(2021, 12, 31)) == "lapsed"
     before = state_counts()
     with pytest.raises(IllegalTransition) as exc:
-        services.examiner_card_renew_training(actor=admin, card=card, trained_on=dt.date(2022, 1, 5))
+        services.examiner_card_renew_training(
+            actor=admin, card=card, trained_on=dt.date(2022, 1, 5), row_version=current_version(card)
+        )
     assert exc.value.code == "lapsed"
     assert exc.value.message == (
         "证卡已于 2020-12-31 到期且超过一年未参加延续培训,考评资格已失效(EXAM-2),须重新取得资格"
@@ -605,15 +642,23 @@ def test_examiner_card_lost_cannot_examine_and_reissue(admin, issued_examiner_ca
     from dudao.people import domain
 
     card = issued_examiner_card(issued_on=dt.date(2024, 1, 1))
-    card = services.examiner_card_set_status(actor=admin, card=card, to="lost")
+    card = services.examiner_card_set_status(
+        actor=admin, card=card, to="lost", row_version=current_version(card)
+    )
     scopes = [domain.Scope(s.occupation.code, s.work_type, tuple(s.levels)) for s in card.scopes.all()]
     decision = domain.can_examine(
         selectors.card_facts(card), scopes, "4-03-02-01", "", [5], dt.date(2024, 6, 1)
     )
     assert decision.reason == "考评员证卡已挂失,不得参加考评(EXAM-2)"
-    card = services.examiner_card_set_status(actor=admin, card=card, to="reissuing")
+    card = services.examiner_card_set_status(
+        actor=admin, card=card, to="reissuing", row_version=current_version(card)
+    )
     new = services.examiner_card_replace(
-        actor=admin, card=card, number="KP-0002", issued_on=dt.date(2024, 7, 1)
+        actor=admin,
+        card=card,
+        number="KP-0002",
+        issued_on=dt.date(2024, 7, 1),
+        row_version=current_version(card),
     )
     assert [(s.occupation.code, s.levels) for s in new.scopes.all()] == [("4-03-02-01", [5, 4])]
     assert new.valid_until == dt.date(2026, 12, 31)
@@ -631,9 +676,15 @@ def test_examiner_set_scopes_and_status(admin, issued_examiner_card, staff):
     assert card.row_version == 2
     examiner = card.examiner
     with pytest.raises(ValidationFailed):
-        services.examiner_set_status(actor=admin, examiner=examiner, to="inactive")
+        services.examiner_set_status(
+            actor=admin, examiner=examiner, to="inactive", row_version=current_version(examiner)
+        )
     examiner = services.examiner_set_status(
-        actor=admin, examiner=examiner, to="inactive", reason="连续三次缺席"
+        actor=admin,
+        examiner=examiner,
+        to="inactive",
+        reason="连续三次缺席",
+        row_version=current_version(examiner),
     )
     assert examiner.is_active is False
     with pytest.raises(IllegalTransition) as exc:
@@ -704,10 +755,12 @@ def test_relations_declare_and_withdraw(admin, make_external, institution, users
             actor=users[Role.INSTITUTION_ADMIN], person=person, kind="other", institution=institution
         )
     assert state_counts() == before
-    withdrawn = services.relation_withdraw(actor=admin, relation=by_inst)
+    withdrawn = services.relation_withdraw(
+        actor=admin, relation=by_inst, row_version=current_version(by_inst)
+    )
     assert withdrawn.withdrawn_on == selectors.today()
     with pytest.raises(IllegalTransition):
-        services.relation_withdraw(actor=admin, relation=by_inst)
+        services.relation_withdraw(actor=admin, relation=by_inst, row_version=current_version(by_inst))
     assert list(selectors.relation_list(admin, person=person.pk)) == [by_number]
 
 
@@ -749,5 +802,5 @@ def test_active_relations_both_directions(admin, make_external, institution):
     r2 = services.relation_declare(actor=admin, person=a.person, kind="employment", institution=institution)
     assert set(selectors.active_relations([b.person_id], other_person_ids=[a.person_id])) == {r1}
     assert set(selectors.active_relations([a.person_id], institution_ids=[institution.pk])) == {r2}
-    services.relation_withdraw(actor=admin, relation=r1)
+    services.relation_withdraw(actor=admin, relation=r1, row_version=current_version(r1))
     assert list(selectors.active_relations([b.person_id], other_person_ids=[a.person_id])) == []

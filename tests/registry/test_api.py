@@ -217,13 +217,13 @@ WRITES = {
     "filing_status": (
         "post",
         lambda w: f"{API}/filings/{w.filing.pk}/status",
-        lambda w: {"status": "suspended", "reason": "违规"},
+        lambda w: {"status": "suspended", "reason": "违规", "row_version": w.filing.row_version},
         {SU: 200, AA: 200, AS: 200, IA: 403, IS: 403, ES: 404, IN: 404, EX: 404, AN: 401},
     ),
     "filing_status_other": (
         "post",
         lambda w: f"{API}/filings/{w.other_filing.pk}/status",
-        lambda w: {"status": "suspended", "reason": "违规"},
+        lambda w: {"status": "suspended", "reason": "违规", "row_version": w.other_filing.row_version},
         {SU: 200, AA: 404, AS: 404, IA: 404, IS: 404, ES: 404, IN: 404, EX: 404, AN: 401},
     ),
     "create_scope": (
@@ -241,13 +241,13 @@ WRITES = {
     "end_scope": (
         "post",
         lambda w: f"{API}/scopes/{w.scope.pk}/end",
-        lambda w: {"ended_on": "2026-01-01"},
+        lambda w: {"ended_on": "2026-01-01", "row_version": w.scope.row_version},
         {SU: 200, AA: 200, AS: 200, IA: 403, IS: 403, ES: 404, IN: 404, EX: 404, AN: 401},
     ),
     "end_scope_other": (
         "post",
         lambda w: f"{API}/scopes/{w.other_scope.pk}/end",
-        lambda w: {"ended_on": "2026-01-01"},
+        lambda w: {"ended_on": "2026-01-01", "row_version": w.other_scope.row_version},
         {SU: 200, AA: 404, AS: 404, IA: 404, IS: 404, ES: 404, IN: 404, EX: 404, AN: 401},
     ),
     "create_venue": (
@@ -289,13 +289,13 @@ WRITES = {
     "cancel_batch": (
         "post",
         lambda w: f"{API}/batches/{w.batch.pk}/cancel",
-        lambda w: {"reason": "考生不足"},
+        lambda w: {"reason": "考生不足", "row_version": w.batch.row_version},
         {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 404, IN: 404, EX: 404, AN: 401},
     ),
     "cancel_batch_other": (
         "post",
         lambda w: f"{API}/batches/{w.other_batch.pk}/cancel",
-        lambda w: {"reason": "x"},
+        lambda w: {"reason": "x", "row_version": w.other_batch.row_version},
         {SU: 200, AA: 404, AS: 404, IA: 404, IS: 404, ES: 404, IN: 404, EX: 404, AN: 401},
     ),
     "create_occupation": (

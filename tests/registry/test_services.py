@@ -13,7 +13,9 @@ from dudao.common.errors import Conflict, IllegalTransition, NotFound, Permissio
 from dudao.common.models import AuditEvent
 from dudao.registry import models as rm
 from dudao.registry import selectors, services
+from dudao.registry.models import Batch, Filing, FilingScope
 from tests import factories as f
+from tests.factories import current_version
 from tests.registry.conftest import counts, local, make_examiner
 
 pytestmark = pytest.mark.django_db
@@ -280,7 +282,11 @@ def test_filing_overlap_refused(users, filing, institution):
 
 def test_filing_overlap_with_closed_filing_allowed(users, filing, institution):
     services.filing_set_status(
-        actor=users[Role.AUTHORITY_STAFF], filing=filing, status="terminated", reason="机构申请注销"
+        actor=users[Role.AUTHORITY_STAFF],
+        filing=filing,
+        status="terminated",
+        reason="机构申请注销",
+        row_version=current_version(filing, Filing),
     )
     new = services.filing_create(
         actor=users[Role.AUTHORITY_STAFF],
@@ -323,7 +329,12 @@ def test_filing_update_overlap_and_period(users, filing, institution):
 
 
 def test_filing_duplicate_number(users, filing, other_institution, institution):
-    services.filing_set_status(actor=users[Role.AUTHORITY_STAFF], filing=filing, status="expired")
+    services.filing_set_status(
+        actor=users[Role.AUTHORITY_STAFF],
+        filing=filing,
+        status="expired",
+        row_version=current_version(filing, Filing),
+    )
     err = refused(
         ValidationFailed,
         services.filing_create,
@@ -339,14 +350,40 @@ def test_filing_duplicate_number(users, filing, other_institution, institution):
 def test_filing_status_transitions(users, filing):
     staff = users[Role.AUTHORITY_STAFF]
     err = refused(
-        ValidationFailed, services.filing_set_status, actor=staff, filing=filing, status="suspended"
+        ValidationFailed,
+        services.filing_set_status,
+        actor=staff,
+        filing=filing,
+        status="suspended",
+        row_version=filing.row_version,
     )
     assert err.detail == {"reason": ["变更为「暂停」须填写原因"]}
-    obj = services.filing_set_status(actor=staff, filing=filing, status="suspended", reason="督导发现违规")
+    obj = services.filing_set_status(
+        actor=staff,
+        filing=filing,
+        status="suspended",
+        reason="督导发现违规",
+        row_version=current_version(filing, Filing),
+    )
     assert (obj.status, obj.status_reason, obj.row_version) == ("suspended", "督导发现违规", 2)
-    obj = services.filing_set_status(actor=staff, filing=filing, status="active")
-    services.filing_set_status(actor=staff, filing=filing, status="terminated", reason="吊销")
-    err = refused(IllegalTransition, services.filing_set_status, actor=staff, filing=filing, status="active")
+    obj = services.filing_set_status(
+        actor=staff, filing=filing, status="active", row_version=current_version(filing, Filing)
+    )
+    services.filing_set_status(
+        actor=staff,
+        filing=filing,
+        status="terminated",
+        reason="吊销",
+        row_version=current_version(filing, Filing),
+    )
+    err = refused(
+        IllegalTransition,
+        services.filing_set_status,
+        actor=staff,
+        filing=filing,
+        status="active",
+        row_version=current_version(filing, Filing),
+    )
     assert err.message == "备案当前状态为「已终止」,不能变更为「有效」"
     refused(
         PermissionDenied,
@@ -354,6 +391,7 @@ def test_filing_status_transitions(users, filing):
         actor=users[Role.INSTITUTION_ADMIN],
         filing=filing,
         status="expired",
+        row_version=current_version(filing, Filing),
     )
 
 
@@ -394,9 +432,17 @@ def test_scope_add_and_end(users, filing, cook):
         start_date=D(2030, 1, 1),
     )
     assert err.detail == {"start_date": ["起始日期应在备案有效期(2024-01-01 至 2028-12-31)内"]}
-    ended = services.filing_scope_end(actor=staff, scope=scope, ended_on=D(2026, 1, 1))
+    ended = services.filing_scope_end(
+        actor=staff, scope=scope, ended_on=D(2026, 1, 1), row_version=current_version(scope, FilingScope)
+    )
     assert ended.ended_on == D(2026, 1, 1)
-    err = refused(IllegalTransition, services.filing_scope_end, actor=staff, scope=scope)
+    err = refused(
+        IllegalTransition,
+        services.filing_scope_end,
+        actor=staff,
+        scope=scope,
+        row_version=current_version(scope, FilingScope),
+    )
     assert err.message == "该认定范围已于 2026-01-01 终止"
     refused(
         PermissionDenied,
@@ -493,7 +539,11 @@ def test_batch_no_filing(users, institution, venue, welder):
 
 def test_batch_with_suspended_filing(users, filing, institution, venue, welder):
     services.filing_set_status(
-        actor=users[Role.AUTHORITY_STAFF], filing=filing, status="suspended", reason="整顿"
+        actor=users[Role.AUTHORITY_STAFF],
+        filing=filing,
+        status="suspended",
+        reason="整顿",
+        row_version=current_version(filing, Filing),
     )
     err = refused(
         ValidationFailed,
@@ -566,7 +616,9 @@ def test_batch_scope_not_started_and_ended(users, institution, venue, welder):
         "备案 JX-BA-0200 中职业「焊工」四级/中级工 的认定范围自 2025-06-01 起生效,"
         "批次开始日期 2025-03-10 早于该日期"
     )
-    services.filing_scope_end(actor=staff, scope=scope, ended_on=D(2025, 7, 1))
+    services.filing_scope_end(
+        actor=staff, scope=scope, ended_on=D(2025, 7, 1), row_version=current_version(scope, FilingScope)
+    )
     err = refused(
         ValidationFailed,
         services.batch_create,
@@ -674,9 +726,18 @@ def test_batch_cancel(users, filing, institution, venue, welder):
     batch = services.batch_create(actor=staff, **batch_kwargs(institution, venue, welder))
     err = refused(ValidationFailed, services.batch_cancel, actor=staff, batch=batch, reason=" ")
     assert err.detail == {"reason": ["请填写取消原因"]}
-    obj = services.batch_cancel(actor=staff, batch=batch, reason="考生不足")
+    obj = services.batch_cancel(
+        actor=staff, batch=batch, reason="考生不足", row_version=current_version(batch, Batch)
+    )
     assert (obj.status, obj.cancel_reason) == ("cancelled", "考生不足")
-    err = refused(IllegalTransition, services.batch_cancel, actor=staff, batch=batch, reason="again")
+    err = refused(
+        IllegalTransition,
+        services.batch_cancel,
+        actor=staff,
+        batch=batch,
+        reason="again",
+        row_version=current_version(batch, Batch),
+    )
     assert err.message == "批次状态为「已取消」,不能取消"
     err = refused(
         IllegalTransition,
@@ -765,7 +826,12 @@ def test_batch_update_refused_when_completed_or_cancelled(users, institution, fi
     )
     assert err.message == f"批次状态为「{label}」,不能修改"
     err = refused(
-        IllegalTransition, services.batch_cancel, actor=users[Role.INSTITUTION_STAFF], batch=batch, reason="x"
+        IllegalTransition,
+        services.batch_cancel,
+        actor=users[Role.INSTITUTION_STAFF],
+        batch=batch,
+        reason="x",
+        row_version=batch.row_version,
     )
     assert err.message == f"批次状态为「{label}」,不能取消"
 

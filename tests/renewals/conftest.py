@@ -22,6 +22,7 @@ from dudao.renewals.models import RenewalApplication, RenewalAttachment
 from dudao.scorecards import services as sc
 from dudao.scorecards.domain import shipped_form
 from tests import factories as f
+from tests.factories import current_version
 
 D = dt.date.fromisoformat
 TODAY = D("2024-09-27")  # received: employer decide_by 2024-10-16, others 2024-10-30 (CAL-2, CAL-4)
@@ -233,7 +234,7 @@ def run_evaluation(app: RenewalApplication, leader, members, deductions=None, no
         ev = sc.evaluation_answer(
             actor=leader, evaluation=ev, item_id=item_id, value=value, note=(notes or {}).get(item_id)
         )
-    ev = sc.evaluation_submit(actor=leader, evaluation=ev)
+    ev = sc.evaluation_submit(actor=leader, evaluation=ev, row_version=current_version(ev))
     for user in [leader, *members]:
         ev = sc.evaluation_sign(actor=user, evaluation=ev)
     return ev

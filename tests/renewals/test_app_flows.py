@@ -21,6 +21,7 @@ from dudao.renewals.models import RenewalApplication, RenewalAttachment
 from dudao.scorecards import services as sc
 from dudao.scorecards.models import Evaluation
 from tests import factories as f
+from tests.factories import current_version
 
 from .conftest import (
     RECTIFY_DEDUCTIONS,
@@ -150,7 +151,13 @@ def test_thirty_days_before_expiry_is_on_time(users, filing):
 def test_suspended_or_rectifying_filing_cannot_apply_until_it_resumes(users, filing, status):
     """REN-6: an institution suspended or rectifying for violations applies after it resumes."""
     admin = users[Role.AUTHORITY_ADMIN]
-    registry_services.filing_set_status(actor=admin, filing=filing, status=status, reason="违规组织考试")
+    registry_services.filing_set_status(
+        actor=admin,
+        filing=filing,
+        status=status,
+        reason="违规组织考试",
+        row_version=current_version(filing, Filing),
+    )
     before = counts()
     with pytest.raises(Conflict) as exc:
         apply(users[Role.INSTITUTION_ADMIN], filing)
@@ -160,15 +167,25 @@ def test_suspended_or_rectifying_filing_cannot_apply_until_it_resumes(users, fil
         f"备案处于「{label}」状态:因违规违纪处于暂停认定或整改期间的评价机构,待恢复工作后方可提出延续备案申请(REN-6)"
     )
     assert counts() == before
-    registry_services.filing_set_status(actor=admin, filing=filing, status="active")
+    registry_services.filing_set_status(
+        actor=admin, filing=filing, status="active", row_version=current_version(filing, Filing)
+    )
     assert apply(users[Role.INSTITUTION_ADMIN], filing).status == "submitted"
 
 
 def test_suspension_that_outlasts_the_filing_defers_the_deadline(users, filing):
     """REN-6: suspended through the expiry → may apply within 30 days of resuming [interpretation]."""
     admin = users[Role.AUTHORITY_ADMIN]
-    registry_services.filing_set_status(actor=admin, filing=filing, status="suspended", reason="违规组织考试")
-    registry_services.filing_set_status(actor=admin, filing=filing, status="active")  # resumed today
+    registry_services.filing_set_status(
+        actor=admin,
+        filing=filing,
+        status="suspended",
+        reason="违规组织考试",
+        row_version=current_version(filing, Filing),
+    )
+    registry_services.filing_set_status(
+        actor=admin, filing=filing, status="active", row_version=current_version(filing, Filing)
+    )  # resumed today
     today = timezone.localdate()
     Filing.objects.filter(pk=filing.pk).update(
         valid_until=today - dt.timedelta(days=5), valid_from=D("2020-01-01")
@@ -513,7 +530,7 @@ def test_a_signed_correction_decides(users, filing, evaluators):
     for item_id in RECTIFY_DEDUCTIONS:
         value = [0, 0] if item_id == "B5.1" else 0
         fix = sc.evaluation_answer(actor=evaluators["leader"], evaluation=fix, item_id=item_id, value=value)
-    fix = sc.evaluation_submit(actor=evaluators["leader"], evaluation=fix)
+    fix = sc.evaluation_submit(actor=evaluators["leader"], evaluation=fix, row_version=current_version(fix))
     for user in [evaluators["leader"], *evaluators["members"]]:
         fix = sc.evaluation_sign(actor=user, evaluation=fix)
     app = services.renewal_record_outcome(
@@ -529,7 +546,12 @@ def test_cancelled_evaluation_can_be_replaced(users, filing, evaluators):
     app = open_evaluation(staff, app, evaluators)
     with pytest.raises(Conflict):
         open_evaluation(staff, app, evaluators)
-    sc.evaluation_cancel(actor=staff, evaluation=app.evaluation, reason="评估组调整")
+    sc.evaluation_cancel(
+        actor=staff,
+        evaluation=app.evaluation,
+        reason="评估组调整",
+        row_version=current_version(app.evaluation),
+    )
     old = app.evaluation_id
     app = open_evaluation(staff, app, evaluators)
     assert app.status == "evaluating" and app.evaluation_id != old

@@ -175,7 +175,7 @@ def test_authority_works_the_application_through_the_pages(client_as, users, fil
     assert "受理并开始审核" in detail and "已逾期" in detail  # decide_by 2024-10-30 is long past
     before, snapshot = counts(), state(app)
     stale = staff.post(f"/renewals/{app.pk}/accept/", {"row_version": app.row_version - 1}, follow=True)
-    assert "延续备案申请已被他人处理或修改,请刷新后重试" in stale.content.decode()
+    assert "数据已被他人修改,请刷新后重试" in stale.content.decode()
     assert (counts(), state(app)) == (before, snapshot)
     assert staff.post(f"/renewals/{app.pk}/accept/", {"row_version": app.row_version}).status_code == 302
     app.refresh_from_db()
@@ -212,7 +212,7 @@ def test_authority_works_the_application_through_the_pages(client_as, users, fil
     before, snapshot = counts(), state(app)
     stale = staff.post(f"/renewals/{app.pk}/outcome/", {"row_version": app.row_version - 1}, follow=True)
     assert (
-        "延续备案申请已被他人处理或修改,请刷新后重试" in stale.content.decode()
+        "数据已被他人修改,请刷新后重试" in stale.content.decode()
         or "没有待记录的评估结果" in stale.content.decode()
     )
     assert (counts(), state(app)) == (before, snapshot)

@@ -17,6 +17,7 @@ from dudao.scorecards.models import (
     ScoreFormVersion,
 )
 from tests import factories as f
+from tests.factories import current_version
 from tests.scorecards.helpers import clean_answers
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
@@ -83,7 +84,9 @@ def sign_all(evaluation: Evaluation, *users: Any) -> Evaluation:
 
 def signed_evaluation(opened: Evaluation, evaluators: dict[str, Any], answers: dict[str, Any] | None = None):
     ev = fill(opened, evaluators["leader"], answers or clean_answers("CQ-RENEWAL"))
-    ev = services.evaluation_submit(actor=evaluators["leader"], evaluation=ev)
+    ev = services.evaluation_submit(
+        actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev)
+    )
     return sign_all(ev, evaluators["leader"], evaluators["member"])
 
 

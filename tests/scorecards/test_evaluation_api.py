@@ -12,6 +12,7 @@ from dudao.scorecards import services
 from dudao.scorecards.models import Evaluation, ScoreFormVersion
 from tests import factories as f
 from tests.conftest import client_for
+from tests.factories import current_version
 from tests.scorecards.conftest import JPEG, PNG, counts, fill, signed_evaluation, state
 from tests.scorecards.helpers import clean_answers, shipped_text
 
@@ -185,7 +186,8 @@ def test_full_flow_through_the_api(users, evaluators, institution, forms_loaded,
     )
     assert download["X-Content-Type-Options"] == "nosniff"
 
-    incomplete = post(leader, f"{BASE}/evaluations/{pk}/submit")
+    version = leader.get(f"{BASE}/evaluations/{pk}").json()["row_version"]
+    incomplete = post(leader, f"{BASE}/evaluations/{pk}/submit", {"row_version": version})
     assert (incomplete.status_code, incomplete.json()["message"]) == (422, "项目 A1.2:缺少答案(共 42 处错误)")
     for item_id, value in clean_answers("CQ-RENEWAL").items():
         if item_id != "A1.1":
@@ -198,7 +200,8 @@ def test_full_flow_through_the_api(users, evaluators, institution, forms_loaded,
                 else {"value": value, "item_revision": 0}
             )
             assert patch(leader, f"{BASE}/evaluations/{pk}/items/{item_id}", payload).status_code == 200
-    submitted = post(leader, f"{BASE}/evaluations/{pk}/submit").json()
+    version = leader.get(f"{BASE}/evaluations/{pk}").json()["row_version"]
+    submitted = post(leader, f"{BASE}/evaluations/{pk}/submit", {"row_version": version}).json()
     assert (submitted["status"], submitted["total"], submitted["band"], submitted["band_label"]) == (
         "submitted",
         94.8,
@@ -277,7 +280,9 @@ def submitted(opened, evaluators, media_root):
         actor=evaluators["member"], evaluation=opened, item_id="A1.1", file=_upload("a.png", PNG)
     )
     ev = fill(opened, evaluators["leader"], clean_answers("CQ-RENEWAL"))
-    return services.evaluation_submit(actor=evaluators["leader"], evaluation=ev)
+    return services.evaluation_submit(
+        actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev)
+    )
 
 
 def _calls(ev):
@@ -293,11 +298,17 @@ def _calls(ev):
         ),
         "download": lambda c: c.get(f"{BASE}/evaluations/{ev.pk}/evidence/{ev_id}"),
         "delete_evidence": lambda c: c.delete(f"{BASE}/evaluations/{ev.pk}/evidence/{ev_id}"),
-        "submit": lambda c: post(c, f"{BASE}/evaluations/{ev.pk}/submit"),
-        "reopen": lambda c: post(c, f"{BASE}/evaluations/{ev.pk}/reopen"),
+        "submit": lambda c: post(
+            c, f"{BASE}/evaluations/{ev.pk}/submit", {"row_version": current_version(ev)}
+        ),
+        "reopen": lambda c: post(
+            c, f"{BASE}/evaluations/{ev.pk}/reopen", {"row_version": current_version(ev)}
+        ),
         "sign": lambda c: post(c, f"{BASE}/evaluations/{ev.pk}/sign"),
         "correct": lambda c: post(c, f"{BASE}/evaluations/{ev.pk}/correct", {"reason": "复核"}),
-        "cancel": lambda c: post(c, f"{BASE}/evaluations/{ev.pk}/cancel", {"reason": "误开"}),
+        "cancel": lambda c: post(
+            c, f"{BASE}/evaluations/{ev.pk}/cancel", {"reason": "误开", "row_version": current_version(ev)}
+        ),
     }
 
 
@@ -341,7 +352,7 @@ def _restore(ev, actors):
     if ev.status == "cancelled":
         return ev  # the remaining calls then meet a cancelled evaluation, checked below
     if ev.status == "draft":
-        return services.evaluation_submit(actor=leader, evaluation=ev)
+        return services.evaluation_submit(actor=leader, evaluation=ev, row_version=current_version(ev))
     return ev
 
 
@@ -474,7 +485,9 @@ def test_list_filters_and_pagination(users, evaluators, institution, forms_loade
             leader=evaluators["leader"],
         )
         if i < 2:
-            services.evaluation_cancel(actor=admin, evaluation=ev, reason="误开")
+            services.evaluation_cancel(
+                actor=admin, evaluation=ev, reason="误开", row_version=current_version(ev)
+            )
     services.evaluation_open(
         actor=admin,
         institution=institution,

@@ -22,6 +22,7 @@ from dudao.scorecards import build_evaluation_template, documents, selectors, se
 from dudao.scorecards.models import Evaluation
 from tests import factories as f
 from tests.conftest import client_for
+from tests.factories import current_version
 from tests.scorecards.conftest import counts, fill, sign_all
 from tests.scorecards.helpers import clean_answers, form
 
@@ -68,7 +69,9 @@ def _noted(ev: Evaluation, user, answers: dict, notes: dict) -> Evaluation:
 @pytest.fixture
 def signed(opened, evaluators):
     ev = _noted(opened, evaluators["leader"], RECTIFY, NOTES)
-    ev = services.evaluation_submit(actor=evaluators["leader"], evaluation=ev)
+    ev = services.evaluation_submit(
+        actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev)
+    )
     return sign_all(ev, evaluators["leader"], evaluators["member"])
 
 
@@ -207,7 +210,9 @@ def test_draft_is_marked_and_unanswered_items_read_未评(opened, evaluators, ac
 
 def test_half_signed_submission_is_still_a_draft(opened, evaluators, actors):
     ev = fill(opened, evaluators["leader"], clean_answers("CQ-RENEWAL"))
-    ev = services.evaluation_submit(actor=evaluators["leader"], evaluation=ev)
+    ev = services.evaluation_submit(
+        actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev)
+    )
     ev = services.evaluation_sign(actor=evaluators["leader"], evaluation=ev)
     ctx = documents.evaluation_context(_load(actors[Role.AUTHORITY_ADMIN], ev))
     assert (ctx["draft_mark"], ctx["status"], ctx["band_label"]) == ("（草稿）", "待签名", "符合")
@@ -229,7 +234,9 @@ def test_qc_station_choice_answers_and_the_cap(users, evaluators, institution, f
     answers = clean_answers("QC-STATION", bonus=True)
     answers["1.2"] = "partial"
     ev = fill(ev, evaluators["leader"], answers)
-    ev = services.evaluation_submit(actor=evaluators["leader"], evaluation=ev)
+    ev = services.evaluation_submit(
+        actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev)
+    )
     ctx = documents.evaluation_context(_load(actors[Role.AUTHORITY_ADMIN], ev))
     rows = {r["id"]: r for s in ctx["sections"] for r in s["rows"]}
     assert [(rows[i]["answer"], rows[i]["points"]) for i in ("1.1", "1.2")] == [

@@ -13,6 +13,7 @@ from dudao.common.errors import IllegalTransition, PermissionDenied
 from dudao.scorecards import services
 from dudao.scorecards.evidence import UploadRejected, clean_name, human_size, sniff, store_upload
 from dudao.scorecards.models import Evidence
+from tests.factories import current_version
 from tests.scorecards.conftest import JPEG, PDF, PNG, counts
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +187,9 @@ def test_evidence_frozen_after_submission(opened, evaluators, media_root):
         actor=leader, evaluation=opened, item_id="A1.1", file=upload("a.png", PNG)
     )
     ev = services.evaluation_submit(
-        actor=leader, evaluation=fill(opened, leader, clean_answers("CQ-RENEWAL"))
+        actor=leader,
+        evaluation=(filled := fill(opened, leader, clean_answers("CQ-RENEWAL"))),
+        row_version=current_version(filled),
     )
     before = counts()
     with pytest.raises(IllegalTransition):

@@ -15,6 +15,7 @@ from dudao.common.errors import Conflict
 from dudao.common.models import AuditEvent
 from dudao.scorecards import services
 from dudao.scorecards.models import Evaluation, EvaluationMember
+from tests.factories import current_version
 from tests.scorecards.conftest import signed_evaluation
 
 BASE = "/api/v1/scorecards"
@@ -56,7 +57,7 @@ def test_submitted_evaluation_still_blocks_a_second(users, evaluators, instituti
     from tests.scorecards.helpers import clean_answers
 
     ev = fill(opened, evaluators["leader"], clean_answers("CQ-RENEWAL"))
-    services.evaluation_submit(actor=evaluators["leader"], evaluation=ev)
+    services.evaluation_submit(actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev))
     with pytest.raises(Conflict, match="待签名"):
         services.evaluation_open(
             actor=users[Role.AUTHORITY_ADMIN],
@@ -71,7 +72,9 @@ def test_submitted_evaluation_still_blocks_a_second(users, evaluators, instituti
 def test_a_cancelled_or_signed_evaluation_frees_the_slot(users, evaluators, institution, opened, finish):
     admin = users[Role.AUTHORITY_ADMIN]
     if finish == "cancel":
-        services.evaluation_cancel(actor=admin, evaluation=opened, reason="误开")
+        services.evaluation_cancel(
+            actor=admin, evaluation=opened, reason="误开", row_version=current_version(opened)
+        )
     else:
         signed_evaluation(opened, evaluators)
     again = services.evaluation_open(

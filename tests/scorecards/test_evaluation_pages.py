@@ -13,6 +13,7 @@ from dudao.scorecards import services
 from dudao.scorecards.models import Evaluation, ScoreFormVersion
 from tests import factories as f
 from tests.conftest import client_for
+from tests.factories import current_version
 from tests.scorecards.conftest import PNG, counts, fill, signed_evaluation, state
 from tests.scorecards.helpers import clean_answers, shipped_text
 
@@ -129,9 +130,11 @@ def test_page_writes_denied_change_nothing(role, status, actors, opened, evaluat
             url(opened, "evidence/"), {"item_id": "A1.1", "file": SimpleUploadedFile("b.png", PNG)}, **HTMX
         ),
         "delete_evidence": lambda: client.post(url(opened, f"evidence/{evidence.pk}/delete/"), **HTMX),
-        "submit": lambda: client.post(url(opened, "submit/")),
+        "submit": lambda: client.post(url(opened, "submit/"), {"row_version": current_version(opened)}),
         "sign": lambda: client.post(url(opened, "sign/"), {"confirm": "1"}),
-        "cancel": lambda: client.post(url(opened, "cancel/"), {"reason": "误开"}),
+        "cancel": lambda: client.post(
+            url(opened, "cancel/"), {"reason": "误开", "row_version": current_version(opened)}
+        ),
     }
     expected = {name: status for name in calls}
     if role in ("superuser", Role.AUTHORITY_ADMIN, Role.AUTHORITY_STAFF):
@@ -176,10 +179,10 @@ def test_evidence_upload_download_and_rejection_on_the_page(opened, evaluators, 
 
 def test_submit_sign_and_correct_through_the_pages(opened, evaluators, actors):
     leader, member = client_for(evaluators["leader"]), client_for(evaluators["member"])
-    r = leader.post(url(opened, "submit/"), follow=True)
+    r = leader.post(url(opened, "submit/"), {"row_version": current_version(opened)}, follow=True)
     assert "项目 A1.1:缺少答案(共 43 处错误)" in r.content.decode()
     fill(opened, evaluators["member"], clean_answers("CQ-RENEWAL"))
-    r = leader.post(url(opened, "submit/"), follow=True)
+    r = leader.post(url(opened, "submit/"), {"row_version": current_version(opened)}, follow=True)
     assert "评估已提交,请评估组成员逐一签名确认" in r.content.decode()
     ev = Evaluation.objects.get(pk=opened.pk)
     sign_page = member.get(url(ev, "sign/")).content.decode()

@@ -13,6 +13,7 @@ from dudao.scorecards import selectors, services
 from dudao.scorecards.domain import AnswersInvalid, FormInvalid, score
 from dudao.scorecards.models import Evaluation, EvaluationMember, ScoreFormVersion
 from tests import factories as f
+from tests.factories import current_version
 from tests.scorecards.conftest import PNG, counts, fill, sign_all, signed_evaluation, state
 from tests.scorecards.helpers import clean_answers, shipped_text
 
@@ -207,9 +208,9 @@ def test_full_flow_submit_stores_the_engine_score_and_signatures_make_it_signed(
     ev = fill(opened, member, MIXED)
     assert (ev.total, ev.answered_count) == (Decimal("90.60"), 43)
     with pytest.raises(PermissionDenied) as exc:
-        services.evaluation_submit(actor=member, evaluation=ev)
+        services.evaluation_submit(actor=member, evaluation=ev, row_version=current_version(ev))
     assert exc.value.message == "只有评估组长可以提交评估"
-    ev = services.evaluation_submit(actor=leader, evaluation=ev)
+    ev = services.evaluation_submit(actor=leader, evaluation=ev, row_version=current_version(ev))
     assert (ev.status, ev.total, ev.band) == ("submitted", Decimal("90.60"), "renew")
     assert ev.result == score(ev.form, MIXED).as_json()
     assert ev.result["items"]["B4.5"] == 0 and ev.result["sections"]["D"] == 2
@@ -242,7 +243,7 @@ def test_submit_needs_every_item_answered(opened, evaluators):
     ev = fill(opened, evaluators["leader"], {"A1.1": 0, "A1.2": [0, 0]})
     before, snapshot = counts(), state(ev)
     with pytest.raises(AnswersInvalid) as exc:
-        services.evaluation_submit(actor=evaluators["leader"], evaluation=ev)
+        services.evaluation_submit(actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev))
     assert exc.value.message == "项目 A2.1:缺少答案(共 41 处错误)"
     assert len(exc.value.problems) == 41
     assert (counts(), state(ev)) == (before, snapshot)
@@ -253,11 +254,14 @@ def test_sign_refuses_a_draft_and_a_stale_digest(opened, evaluators):
     with pytest.raises(IllegalTransition) as exc:
         services.evaluation_sign(actor=leader, evaluation=opened)
     assert exc.value.message == "评估当前状态为「填写中」,不能签名"
-    ev = services.evaluation_submit(actor=leader, evaluation=fill(opened, leader, MIXED))
+    filled = fill(opened, leader, MIXED)
+    ev = services.evaluation_submit(actor=leader, evaluation=filled, row_version=current_version(filled))
     stale = ev.content_digest
-    ev = services.evaluation_reopen(actor=leader, evaluation=ev, reason="B4.5 需复核")
+    ev = services.evaluation_reopen(
+        actor=leader, evaluation=ev, reason="B4.5 需复核", row_version=current_version(ev)
+    )
     ev = services.evaluation_answer(actor=member, evaluation=ev, item_id="B4.5", value=1)
-    ev = services.evaluation_submit(actor=leader, evaluation=ev)
+    ev = services.evaluation_submit(actor=leader, evaluation=ev, row_version=current_version(ev))
     assert (ev.total, ev.content_digest != stale) == (Decimal("92.60"), True)
     before = counts()
     with pytest.raises(Conflict) as exc:
@@ -268,11 +272,12 @@ def test_sign_refuses_a_draft_and_a_stale_digest(opened, evaluators):
 
 def test_reopen_voids_signatures_collected_so_far(opened, evaluators):
     leader, member = evaluators["leader"], evaluators["member"]
-    ev = services.evaluation_submit(actor=leader, evaluation=fill(opened, leader, MIXED))
+    filled = fill(opened, leader, MIXED)
+    ev = services.evaluation_submit(actor=leader, evaluation=filled, row_version=current_version(filled))
     services.evaluation_sign(actor=member, evaluation=ev)
     with pytest.raises(PermissionDenied):
-        services.evaluation_reopen(actor=member, evaluation=ev)
-    ev = services.evaluation_reopen(actor=leader, evaluation=ev)
+        services.evaluation_reopen(actor=member, evaluation=ev, row_version=current_version(ev))
+    ev = services.evaluation_reopen(actor=leader, evaluation=ev, row_version=current_version(ev))
     assert (ev.status, ev.band, ev.result, ev.content_digest, ev.total) == (
         "draft",
         "",
@@ -294,10 +299,12 @@ def test_signed_evaluation_is_immutable(opened, evaluators, users):
             actor=member, evaluation=ev, item_id="A1.1", value=services.KEEP, note="x"
         ),
         lambda: services.evaluation_attach_evidence(actor=leader, evaluation=ev, item_id="A1.1", file=None),
-        lambda: services.evaluation_submit(actor=leader, evaluation=ev),
-        lambda: services.evaluation_reopen(actor=leader, evaluation=ev),
+        lambda: services.evaluation_submit(actor=leader, evaluation=ev, row_version=current_version(ev)),
+        lambda: services.evaluation_reopen(actor=leader, evaluation=ev, row_version=current_version(ev)),
         lambda: services.evaluation_sign(actor=member, evaluation=ev),
-        lambda: services.evaluation_cancel(actor=users[Role.AUTHORITY_ADMIN], evaluation=ev, reason="误开"),
+        lambda: services.evaluation_cancel(
+            actor=users[Role.AUTHORITY_ADMIN], evaluation=ev, reason="误开", row_version=current_version(ev)
+        ),
     ]
     for call in calls:
         with pytest.raises(IllegalTransition) as exc:
@@ -343,7 +350,7 @@ def test_correction_is_a_new_version_and_supersedes_the_old_one_when_signed(
     assert exc.value.message == f"该评估已有更正版本(第 2 版,评估 #{new.pk})正在办理"
 
     new = services.evaluation_answer(actor=member, evaluation=new, item_id="B4.5", value=1)
-    new = services.evaluation_submit(actor=leader, evaluation=new)
+    new = services.evaluation_submit(actor=leader, evaluation=new, row_version=current_version(new))
     assert (
         Evaluation.objects.get(pk=old.pk).status == "signed"
     )  # still in force until the correction is signed
@@ -368,8 +375,12 @@ def test_cancelled_correction_frees_the_slot(opened, evaluators, users):
     admin = users[Role.AUTHORITY_ADMIN]
     draft = services.evaluation_correct(actor=admin, evaluation=old, reason="误")
     with pytest.raises(ValidationFailed):
-        services.evaluation_cancel(actor=admin, evaluation=draft, reason="")
-    services.evaluation_cancel(actor=admin, evaluation=draft, reason="误开")
+        services.evaluation_cancel(
+            actor=admin, evaluation=draft, reason="", row_version=current_version(draft)
+        )
+    services.evaluation_cancel(
+        actor=admin, evaluation=draft, reason="误开", row_version=current_version(draft)
+    )
     again = services.evaluation_correct(actor=admin, evaluation=old, reason="重新更正")
     assert (again.version_no, Evaluation.objects.get(pk=draft.pk).status) == (2, "cancelled")
     assert selectors.latest_signed_version(old) == old

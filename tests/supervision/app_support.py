@@ -21,9 +21,11 @@ from dudao.notifications.models import Message
 from dudao.people import models as pm
 from dudao.registry import models as rm
 from dudao.supervision import models as sm
+from dudao.supervision.models import Draw
 from tests import factories as f
 from tests.clock import TODAY
 from tests.conftest import client_for
+from tests.factories import current_version
 
 
 def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -202,6 +204,7 @@ def add_witnesses(w: World, draw, *, actor=None, count: int = 2) -> list[str]:
             name=f"见证人{n}",
             role="discipline" if n == 1 else "notary",
             commitment=digest(value, draw.hash_algorithm),
+            row_version=current_version(draw, Draw),
         )
     return values
 
@@ -216,6 +219,7 @@ def reveal_witnesses(w: World, draw, *, actor=None):
             draw=draw,
             witness=witness,
             value=witness_value(draw, witness.position),
+            row_version=current_version(draw, Draw),
         )
 
 
@@ -224,7 +228,9 @@ def publish_draw(w: World, draw, *, actor=None):
     from dudao.supervision import services
 
     add_witnesses(w, draw, actor=actor)
-    return services.draw_publish(actor=actor or w.auth_staff, draw=draw)
+    return services.draw_publish(
+        actor=actor or w.auth_staff, draw=draw, row_version=current_version(draw, Draw)
+    )
 
 
 def run_draw(w: World, draw, *, actor=None):
@@ -232,7 +238,7 @@ def run_draw(w: World, draw, *, actor=None):
     from dudao.supervision import services
 
     reveal_witnesses(w, draw, actor=actor)
-    return services.draw_run(actor=actor or w.auth_staff, draw=draw)
+    return services.draw_run(actor=actor or w.auth_staff, draw=draw, row_version=current_version(draw, Draw))
 
 
 def locked_draw(w: World, **params):
@@ -248,4 +254,4 @@ def locked_draw(w: World, **params):
     }
     draw = services.draw_define(actor=w.auth_staff, **{**base, **params})
     draw = run_draw(w, publish_draw(w, draw))
-    return services.draw_lock(actor=w.auth_staff, draw=draw)
+    return services.draw_lock(actor=w.auth_staff, draw=draw, row_version=current_version(draw, Draw))

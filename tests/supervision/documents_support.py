@@ -14,7 +14,11 @@ from docx import Document
 from docx.table import Table
 
 from dudao.supervision import services
-from dudao.supervision.models import Opinion, SupervisionTask
+from dudao.supervision.models import (
+    Opinion,
+    SupervisionTask,
+)
+from tests.factories import current_version
 from tests.supervision.app_support import TODAY, World, locked_draw, photo
 
 
@@ -73,7 +77,9 @@ class SpecialTask:
     def report(self, *, evidence: bool = True):
         for user in (self.leader, self.m2, self.m3):
             services.task_accept(actor=user, task=self.task)
-        services.task_start_on_site(actor=self.leader, task=self.task)
+        services.task_start_on_site(
+            actor=self.leader, task=self.task, row_version=current_version(self.task, SupervisionTask)
+        )
         major = services.finding_add(
             actor=self.m2,
             task=self.task,
@@ -93,15 +99,22 @@ class SpecialTask:
             summary="督导组按时到达考点，查阅了报名资料。\n现场检查了两个考场。",
             problems="第二考场未设视频监控。",
             recommendations="尽快加装视频监控设备。",
+            row_version=current_version(self.task, SupervisionTask),
         )
 
     def preliminary(self, *, send: bool = True):
         self.report()
         opinion = services.preliminary_opinion_prepare(
-            actor=self.leader, task=self.task, body="考场管理不到位。", requirements="加装视频监控。"
+            actor=self.leader,
+            task=self.task,
+            body="考场管理不到位。",
+            requirements="加装视频监控。",
+            row_version=current_version(self.task, SupervisionTask),
         )
         if send:
-            opinion = services.preliminary_opinion_send(actor=self.leader, task=self.task)
+            opinion = services.preliminary_opinion_send(
+                actor=self.leader, task=self.task, row_version=current_version(self.task, SupervisionTask)
+            )
         return opinion
 
     def final(self, *, defence: bool = True):
@@ -112,12 +125,17 @@ class SpecialTask:
             Opinion.objects.filter(task=self.task, kind="preliminary").update(
                 defence_due_on=TODAY - dt.timedelta(days=1)
             )
-            services.defence_window_close(actor=self.w.auth_staff, task=self.task)
+            services.defence_window_close(
+                actor=self.w.auth_staff,
+                task=self.task,
+                row_version=current_version(self.task, SupervisionTask),
+            )
         return services.opinion_issue(
             actor=self.w.auth_staff,
             task=self.task,
             body="经综合分析申辩意见，认定考场管理存在问题。",
             requirements="一个月内为全部考场加装视频监控。\n整改完成后报送整改报告。",
+            row_version=current_version(self.task, SupervisionTask),
         )
 
 

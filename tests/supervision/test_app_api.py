@@ -12,6 +12,7 @@ from dudao.accounts.models import Role
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask
 from tests import factories as f
+from tests.factories import current_version
 from tests.supervision.app_support import (  # noqa: F401
     API,
     TODAY,
@@ -67,10 +68,18 @@ def _special_task(w: World, until: str) -> SupervisionTask:
     )
     for s in (w.s1, w.s2, w.s3):
         services.task_accept(actor=s.user, task=task)
-    services.task_start_on_site(actor=w.s1.user, task=task)
-    services.report_submit(actor=w.s1.user, task=task, summary="情况")
-    services.preliminary_opinion_prepare(actor=w.s1.user, task=task, body="初步意见")
-    services.preliminary_opinion_send(actor=w.s1.user, task=task)
+    services.task_start_on_site(
+        actor=w.s1.user, task=task, row_version=current_version(task, SupervisionTask)
+    )
+    services.report_submit(
+        actor=w.s1.user, task=task, summary="情况", row_version=current_version(task, SupervisionTask)
+    )
+    services.preliminary_opinion_prepare(
+        actor=w.s1.user, task=task, body="初步意见", row_version=current_version(task, SupervisionTask)
+    )
+    services.preliminary_opinion_send(
+        actor=w.s1.user, task=task, row_version=current_version(task, SupervisionTask)
+    )
     if until == "defence_submitted":
         services.defence_submit(actor=w.inst_admin, task=task, text="申辩")
     return task
@@ -84,7 +93,7 @@ def _setup(w: World, endpoint: str) -> tuple[str, str, dict]:
     if endpoint == "publish":
         draw = services.draw_define(actor=w.auth_staff, title="抽取", **PERIOD)
         add_witnesses(w, draw)
-        return "post", f"{API}/draws/{draw.pk}/publish", {}
+        return "post", f"{API}/draws/{draw.pk}/publish", {"row_version": current_version(draw)}
     if endpoint == "accept":
         task = services.task_create(
             actor=w.auth_staff, institution=w.institution, supervisors=[w.s1], batch=w.b1
@@ -92,7 +101,8 @@ def _setup(w: World, endpoint: str) -> tuple[str, str, dict]:
         return "post", f"{API}/tasks/{task.pk}/accept", {}
     if endpoint == "opinion":
         task = _special_task(w, "defence_submitted")
-        return "post", f"{API}/tasks/{task.pk}/opinion", {"body": "意见", "requirements": "整改"}
+        body = {"body": "意见", "requirements": "整改", "row_version": current_version(task)}
+        return "post", f"{API}/tasks/{task.pk}/opinion", body
     if endpoint == "defence":
         task = _special_task(w, "sent_to_institution")
         return "post", f"{API}/tasks/{task.pk}/defence", {"text": "申辩"}
@@ -251,7 +261,13 @@ def test_draw_walk_through_the_api(world):
             world.auth_staff,
             "post",
             f"{API}/draws/{pk}/witnesses",
-            {"name": name, "role": role, "organisation": "市纪委", "commitment": digest(value, algorithm)},
+            {
+                "name": name,
+                "role": role,
+                "organisation": "市纪委",
+                "commitment": digest(value, algorithm),
+                "row_version": current_version(pk, Draw),
+            },
         )
         assert added.status_code == 201, added.content
     witnesses = added.json()["witnesses"]
@@ -263,23 +279,28 @@ def test_draw_walk_through_the_api(world):
         world.auth_staff,
         "post",
         f"{API}/draws/{pk}/witnesses/{witnesses[0]['id']}/reveal",
-        {"value": values[0]},
+        {"value": values[0], "row_version": current_version(pk, Draw)},
     )
     assert (early.status_code, early.json()["code"]) == (409, "illegal_transition")
     published = api(world.auth_staff, "post", f"{API}/draws/{pk}/publish", {"row_version": 2}).json()
     assert (published["status"], published["seed"]) == ("published", None)
-    waiting = api(world.auth_staff, "post", f"{API}/draws/{pk}/run", {})
+    waiting = api(
+        world.auth_staff, "post", f"{API}/draws/{pk}/run", {"row_version": current_version(pk, Draw)}
+    )
     assert (waiting.status_code, waiting.json()["code"]) == (409, "witness_values_missing")
     wrong = api(
         world.auth_staff,
         "post",
         f"{API}/draws/{pk}/witnesses/{witnesses[0]['id']}/reveal",
-        {"value": values[1]},
+        {"value": values[1], "row_version": current_version(pk, Draw)},
     )
     assert (wrong.status_code, wrong.json()["code"]) == (422, "witness_mismatch")
     for witness, value in zip(witnesses, values, strict=True):
         revealed = api(
-            world.auth_staff, "post", f"{API}/draws/{pk}/witnesses/{witness['id']}/reveal", {"value": value}
+            world.auth_staff,
+            "post",
+            f"{API}/draws/{pk}/witnesses/{witness['id']}/reveal",
+            {"value": value, "row_version": current_version(pk, Draw)},
         )
         assert revealed.status_code == 200, revealed.content
     assert [w["value"] for w in revealed.json()["witnesses"]] == values
@@ -287,9 +308,13 @@ def test_draw_walk_through_the_api(world):
     scenario = api(world.auth_staff, "get", f"{API}/draws/{pk}/scenario")
     assert scenario["Content-Disposition"].startswith("attachment")
     assert json.loads(scenario.content)["sample"] == {"ratio": 0.5}
-    run = api(world.auth_staff, "post", f"{API}/draws/{pk}/run", {}).json()
+    run = api(
+        world.auth_staff, "post", f"{API}/draws/{pk}/run", {"row_version": current_version(pk, Draw)}
+    ).json()
     assert (run["status"], run["seed"], len(run["result"]["selected"])) == ("run", None, 2)  # ⌈0.5 × 3⌉
-    locked = api(world.auth_staff, "post", f"{API}/draws/{pk}/lock", {}).json()
+    locked = api(
+        world.auth_staff, "post", f"{API}/draws/{pk}/lock", {"row_version": current_version(pk, Draw)}
+    ).json()
     assert (locked["status"], locked["task_count"]) == ("locked", 2)
     assert locked["seed"] == Draw.objects.get(pk=pk).seed
     assert locked["final_seed"] == digest("|".join([locked["seed"], *values]), algorithm)
@@ -336,9 +361,17 @@ def test_internal_task_is_managed_by_the_institution(world):
         batch=world.b1,
     )
     services.task_accept(actor=inner.user, task=task)
-    services.task_start_on_site(actor=inner.user, task=task)
-    services.report_submit(actor=inner.user, task=task, summary="内部督导正常")
-    body = api(world.inst_admin, "post", f"{API}/tasks/{task.pk}/close", {"note": "无问题"}).json()
+    services.task_start_on_site(
+        actor=inner.user, task=task, row_version=current_version(task, SupervisionTask)
+    )
+    services.report_submit(
+        actor=inner.user,
+        task=task,
+        summary="内部督导正常",
+        row_version=current_version(task, SupervisionTask),
+    )
+    body = {"note": "无问题", "row_version": current_version(task)}
+    body = api(world.inst_admin, "post", f"{API}/tasks/{task.pk}/close", body).json()
     assert body["status"] == "closed"
     # The institution cannot dispatch external supervisors, nor staff internal tasks elsewhere.
     before = counts()

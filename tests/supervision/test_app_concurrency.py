@@ -14,6 +14,7 @@ from dudao.common.errors import ApplicationError, IllegalTransition
 from dudao.common.models import AuditEvent
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask, TaskMember
+from tests.factories import current_version
 from tests.supervision.app_support import TODAY, publish_draw, run_draw, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,8 +63,8 @@ def test_two_concurrent_locks_of_one_draw_leave_one_result(world):
     )
     staff, admin = world.auth_staff, world.auth_admin
     results = race(
-        lambda: services.draw_lock(actor=staff, draw=draw.pk),
-        lambda: services.draw_lock(actor=admin, draw=draw.pk),
+        lambda: services.draw_lock(actor=staff, draw=draw.pk, row_version=current_version(draw.pk, Draw)),
+        lambda: services.draw_lock(actor=admin, draw=draw.pk, row_version=current_version(draw.pk, Draw)),
     )
     winners = [r for r in results if isinstance(r, Draw)]
     losers = [r for r in results if isinstance(r, BaseException)]

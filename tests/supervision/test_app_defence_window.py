@@ -13,7 +13,11 @@ from django.contrib.auth import get_user_model
 
 from dudao.common.errors import IllegalTransition
 from dudao.supervision import services
-from dudao.supervision.models import Opinion
+from dudao.supervision.models import (
+    Opinion,
+    SupervisionTask,
+)
+from tests.factories import current_version
 from tests.supervision.app_support import TODAY, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +37,16 @@ def _task_waiting_for_defence(world, due_on):
     crew = [users[m.supervisor.person_id] for m in members]
     for user in crew:
         services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=crew[0], task=task)
-    services.report_submit(actor=crew[0], task=task, summary="正常")
-    services.preliminary_opinion_prepare(actor=crew[0], task=task, body="无重大问题")
-    opinion = services.preliminary_opinion_send(actor=world.auth_staff, task=task)
+    services.task_start_on_site(actor=crew[0], task=task, row_version=current_version(task, SupervisionTask))
+    services.report_submit(
+        actor=crew[0], task=task, summary="正常", row_version=current_version(task, SupervisionTask)
+    )
+    services.preliminary_opinion_prepare(
+        actor=crew[0], task=task, body="无重大问题", row_version=current_version(task, SupervisionTask)
+    )
+    opinion = services.preliminary_opinion_send(
+        actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+    )
     Opinion.objects.filter(pk=opinion.pk).update(defence_due_on=due_on)
     return task
 
@@ -45,7 +55,9 @@ def test_the_window_cannot_be_closed_on_its_last_day(world):
     """Probe: `defence_window_close` `<=` → `<` let the authority close the window on its last day."""
     task = _task_waiting_for_defence(world, TODAY)
     with pytest.raises(IllegalTransition) as exc:
-        services.defence_window_close(actor=world.auth_staff, task=task)
+        services.defence_window_close(
+            actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+        )
     assert exc.value.code == "defence_open"
     assert exc.value.message == f"申辩期限至 {TODAY.isoformat()},尚未届满"
     task.refresh_from_db()

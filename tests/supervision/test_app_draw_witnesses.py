@@ -13,7 +13,11 @@ from dudao.common.domain import digest
 from dudao.common.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from dudao.common.models import AuditEvent
 from dudao.supervision import domain, services
-from dudao.supervision.models import Draw, DrawWitness
+from dudao.supervision.models import (
+    Draw,
+    DrawWitness,
+)
+from tests.factories import current_version
 from tests.supervision.app_support import (  # noqa: F401
     TODAY,
     World,
@@ -35,7 +39,12 @@ def define(w: World, **extra) -> Draw:
 
 def add(w: World, draw: Draw, name: str, value: str, role: str = "notary") -> DrawWitness:
     return services.draw_witness_add(
-        actor=w.auth_staff, draw=draw, name=name, role=role, commitment=digest(value, draw.hash_algorithm)
+        actor=w.auth_staff,
+        draw=draw,
+        name=name,
+        role=role,
+        commitment=digest(value, draw.hash_algorithm),
+        row_version=current_version(draw, Draw),
     )
 
 
@@ -45,14 +54,14 @@ def test_publication_needs_two_committed_witnesses(world):
     add(world, draw, "纪检甲", "a" * 16, role="discipline")
     before = counts()
     with pytest.raises(ValidationFailed) as exc:
-        services.draw_publish(actor=world.auth_staff, draw=draw)
+        services.draw_publish(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert (exc.value.code, exc.value.message) == (
         "witnesses_required",
         "公布前须登记至少 2 名见证人(纪检监察、公证等)及其承诺值,目前 1 名",
     )
     assert counts() == before
     add(world, draw, "公证乙", "b" * 16)
-    draw = services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = services.draw_publish(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert (draw.status, draw.seed_scheme) == ("published", "witness")
     event = AuditEvent.objects.get(action="supervision.draw.publish")
     assert event.after["witness_commitments"] == [
@@ -63,14 +72,24 @@ def test_publication_needs_two_committed_witnesses(world):
     with pytest.raises(IllegalTransition):
         add(world, draw, "丙", "c" * 16)
     with pytest.raises(IllegalTransition):
-        services.draw_witness_remove(actor=world.auth_staff, draw=draw, witness=draw.witnesses.first())
+        services.draw_witness_remove(
+            actor=world.auth_staff,
+            draw=draw,
+            witness=draw.witnesses.first(),
+            row_version=current_version(draw, Draw),
+        )
 
 
 def test_witness_input_is_checked(world):
     draw = define(world)
     with pytest.raises(ValidationFailed) as exc:
         services.draw_witness_add(
-            actor=world.auth_staff, draw=draw, name="甲", role="notary", commitment="xyz"
+            actor=world.auth_staff,
+            draw=draw,
+            name="甲",
+            role="notary",
+            commitment="xyz",
+            row_version=current_version(draw, Draw),
         )
     assert exc.value.detail == {"commitment": ["须为 64 位十六进制数"]}
     with pytest.raises(ValidationFailed) as exc:
@@ -83,6 +102,7 @@ def test_witness_input_is_checked(world):
         name="甲",
         role="notary",
         commitment=digest("a" * 16, draw.hash_algorithm).upper(),
+        row_version=current_version(draw, Draw),
     )
     assert witness.commitment == digest("a" * 16, draw.hash_algorithm)
     with pytest.raises(ValidationFailed) as exc:
@@ -103,7 +123,9 @@ def test_witness_input_is_checked(world):
 def test_removing_a_witness_keeps_the_order_of_the_others(world):
     draw = define(world)
     first, *_rest = [add(world, draw, n, v * 16) for n, v in (("甲", "a"), ("乙", "b"), ("丙", "c"))]
-    services.draw_witness_remove(actor=world.auth_staff, draw=draw, witness=first)
+    services.draw_witness_remove(
+        actor=world.auth_staff, draw=draw, witness=first, row_version=current_version(draw, Draw)
+    )
     assert list(draw.witnesses.order_by("position").values_list("position", "name")) == [(1, "乙"), (2, "丙")]
     removed = AuditEvent.objects.get(action="supervision.draw.witness_remove")
     assert (removed.object_type, removed.object_id, removed.before["name"]) == (
@@ -112,7 +134,9 @@ def test_removing_a_witness_keeps_the_order_of_the_others(world):
         "甲",
     )
     with pytest.raises(NotFound):
-        services.draw_witness_remove(actor=world.auth_staff, draw=draw, witness=first.pk)
+        services.draw_witness_remove(
+            actor=world.auth_staff, draw=draw, witness=first.pk, row_version=current_version(draw, Draw)
+        )
 
 
 def test_values_are_entered_after_publication_and_must_match(world):
@@ -120,28 +144,64 @@ def test_values_are_entered_after_publication_and_must_match(world):
     values = add_witnesses(world, draw)
     first, second = draw.witnesses.order_by("position")
     with pytest.raises(IllegalTransition):  # before publication a revealed value would be known too early
-        services.draw_witness_reveal(actor=world.auth_staff, draw=draw, witness=first, value=values[0])
-    draw = services.draw_publish(actor=world.auth_staff, draw=draw)
+        services.draw_witness_reveal(
+            actor=world.auth_staff,
+            draw=draw,
+            witness=first,
+            value=values[0],
+            row_version=current_version(draw, Draw),
+        )
+    draw = services.draw_publish(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     with pytest.raises(IllegalTransition) as exc:
-        services.draw_run(actor=world.auth_staff, draw=draw)
+        services.draw_run(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert exc.value.code == "witness_values_missing"
     before = counts()
     with pytest.raises(ValidationFailed) as exc:
-        services.draw_witness_reveal(actor=world.auth_staff, draw=draw, witness=first, value=values[1])
+        services.draw_witness_reveal(
+            actor=world.auth_staff,
+            draw=draw,
+            witness=first,
+            value=values[1],
+            row_version=current_version(draw, Draw),
+        )
     assert exc.value.detail == {"value": ["随机值与见证人见证人1公布的承诺值不符,请核对后重新输入"]}
     with pytest.raises(ValidationFailed) as exc:
-        services.draw_witness_reveal(actor=world.auth_staff, draw=draw, witness=first, value="short")
+        services.draw_witness_reveal(
+            actor=world.auth_staff,
+            draw=draw,
+            witness=first,
+            value="short",
+            row_version=current_version(draw, Draw),
+        )
     assert exc.value.code == "invalid_witness_value"
     assert counts() == before
-    services.draw_witness_reveal(actor=world.auth_staff, draw=draw, witness=first, value=f" {values[0]} ")
+    services.draw_witness_reveal(
+        actor=world.auth_staff,
+        draw=draw,
+        witness=first,
+        value=f" {values[0]} ",
+        row_version=current_version(draw, Draw),
+    )
     with pytest.raises(IllegalTransition) as exc:
-        services.draw_witness_reveal(actor=world.auth_staff, draw=draw, witness=first, value=values[0])
+        services.draw_witness_reveal(
+            actor=world.auth_staff,
+            draw=draw,
+            witness=first,
+            value=values[0],
+            row_version=current_version(draw, Draw),
+        )
     assert exc.value.code == "witness_revealed"
     with pytest.raises(IllegalTransition) as exc:  # one value is not enough
-        services.draw_run(actor=world.auth_staff, draw=draw)
+        services.draw_run(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert exc.value.message == "见证人随机值尚未全部录入(缺:见证人2),不能执行抽取"
-    services.draw_witness_reveal(actor=world.auth_staff, draw=draw, witness=second, value=values[1])
-    draw = services.draw_run(actor=world.auth_staff, draw=draw)
+    services.draw_witness_reveal(
+        actor=world.auth_staff,
+        draw=draw,
+        witness=second,
+        value=values[1],
+        row_version=current_version(draw, Draw),
+    )
+    draw = services.draw_run(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert draw.final_seed == digest(f"{draw.seed}|{values[0]}|{values[1]}", draw.hash_algorithm)
     assert draw.final_seed == domain.final_seed(draw.seed, values, draw.hash_algorithm)
     assert (
@@ -165,7 +225,7 @@ def test_a_value_altered_after_entry_stops_the_run(world):
     DrawWitness.objects.filter(draw=draw, position=2).update(value="forged-0123456789abcdef")
     before = counts()
     with pytest.raises(Conflict) as exc:
-        services.draw_run(actor=world.auth_staff, draw=draw)
+        services.draw_run(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert exc.value.code == "witness_mismatch"
     assert counts() == before
 
@@ -181,6 +241,7 @@ def test_only_the_draws_managers_handle_witnesses(world):
                 name="甲",
                 role="notary",
                 commitment=digest(value, draw.hash_algorithm),
+                row_version=current_version(draw, Draw),
             )
     assert not DrawWitness.objects.exists()
 
@@ -190,18 +251,23 @@ def test_a_legacy_draw_runs_on_its_server_seed(world):
     draw = publish_draw(world, define(world))
     DrawWitness.objects.filter(draw=draw).delete()
     Draw.objects.filter(pk=draw.pk).update(seed_scheme="server")
-    draw = services.draw_run(actor=world.auth_staff, draw=draw)
+    draw = services.draw_run(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert draw.final_seed == draw.seed
     assert domain.verify_draw(json.loads(draw.scenario), draw.seed, json.loads(draw.result)).ok
 
 
 def test_cancelling_a_published_draw_reveals_its_seed_in_the_audit(world):
     draw = publish_draw(world, define(world))
-    draw = services.draw_cancel(actor=world.auth_staff, draw=draw, reason="名录有误")
+    draw = services.draw_cancel(
+        actor=world.auth_staff, draw=draw, reason="名录有误", row_version=current_version(draw, Draw)
+    )
     assert draw.cancelled_at is not None
     event = AuditEvent.objects.get(action="supervision.draw.cancel")
     assert (event.after["seed"], event.after["cancel_reason"]) == (draw.seed, "名录有误")
-    unpublished = services.draw_cancel(actor=world.auth_staff, draw=define(world), reason="不需要")
+    fresh = define(world)
+    unpublished = services.draw_cancel(
+        actor=world.auth_staff, draw=fresh, reason="不需要", row_version=current_version(fresh, Draw)
+    )
     event = AuditEvent.objects.filter(action="supervision.draw.cancel").latest("id")
     assert "seed" not in event.after and unpublished.cancelled_at is not None
 
@@ -232,7 +298,7 @@ def test_the_command_registers_and_reveals_witnesses(world):
             stdout=out,
         )
         assert f"已登记见证人 {n + 1}:{name}" in out.getvalue()
-    draw = services.draw_publish(actor=world.auth_staff, draw=draw)
+    draw = services.draw_publish(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     err = StringIO()
     with pytest.raises(SystemExit) as exc:
         call_command(
@@ -272,7 +338,12 @@ def test_a_commitment_registered_concurrently_elsewhere_is_refused_not_a_server_
     before = AuditEvent.objects.count()
     with pytest.raises(ValidationFailed) as exc:
         services.draw_witness_add(
-            actor=world.auth_staff, draw=second, name="公证乙", role="notary", commitment=commitment
+            actor=world.auth_staff,
+            draw=second,
+            name="公证乙",
+            role="notary",
+            commitment=commitment,
+            row_version=current_version(second, Draw),
         )
     assert exc.value.code == "reused_commitment"
     assert not second.witnesses.exists() and AuditEvent.objects.count() == before

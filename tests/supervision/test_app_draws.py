@@ -14,6 +14,7 @@ from dudao.common.models import AuditEvent
 from dudao.notifications.models import Message
 from dudao.supervision import domain, selectors, services
 from dudao.supervision.models import Draw, SupervisionTask, TaskMember
+from tests.factories import current_version
 from tests.supervision.app_support import (  # noqa: F401
     TODAY,
     World,
@@ -77,7 +78,7 @@ def test_run_and_lock_create_tasks_reveal_the_seed_and_verify(world):
     draw = define(world, sample_count=2, group_size=2, max_tasks=1)
     draw = publish_draw(world, actor=world.auth_staff, draw=draw)
     with pytest.raises(IllegalTransition):
-        services.draw_lock(actor=world.auth_staff, draw=draw)
+        services.draw_lock(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     draw = run_draw(world, actor=world.auth_staff, draw=draw)
     payload = json.loads(draw.result)
     # The engine ran on H(server seed | witness 1 | witness 2), not on the server seed (issue 8 §7).
@@ -88,7 +89,7 @@ def test_run_and_lock_create_tasks_reveal_the_seed_and_verify(world):
     assert len(payload["selected"]) == 2
     assert SupervisionTask.objects.count() == 0  # tasks are dispatched only from a locked result
     before_messages = Message.objects.count()
-    draw = services.draw_lock(actor=world.auth_staff, draw=draw)
+    draw = services.draw_lock(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert draw.status == "locked"
     tasks = list(SupervisionTask.objects.filter(draw=draw).order_by("number"))
     assert [t.target_key for t in tasks] == sorted(payload["assignments"])
@@ -116,7 +117,7 @@ def test_run_and_lock_create_tasks_reveal_the_seed_and_verify(world):
     tampered = {**payload, "selected": [*reversed(payload["selected"]), "PC-X"]}
     assert not domain.verify_draw(json.loads(draw.scenario), draw.final_seed, tampered).ok
     with pytest.raises(IllegalTransition):
-        services.draw_lock(actor=world.auth_staff, draw=draw)
+        services.draw_lock(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     assert SupervisionTask.objects.filter(draw=draw).count() == len(tasks)
 
 
@@ -197,15 +198,20 @@ def test_cancel_only_before_the_run(world):
     draw = publish_draw(world, actor=world.auth_staff, draw=define(world))
     draw = run_draw(world, actor=world.auth_staff, draw=draw)
     with pytest.raises(IllegalTransition):
-        services.draw_cancel(actor=world.auth_staff, draw=draw, reason="重抽")
+        services.draw_cancel(
+            actor=world.auth_staff, draw=draw, reason="重抽", row_version=current_version(draw, Draw)
+        )
     other = define(world)
-    other = services.draw_cancel(actor=world.auth_staff, draw=other, reason="参数有误")
+    other = services.draw_cancel(
+        actor=world.auth_staff, draw=other, reason="参数有误", row_version=current_version(other, Draw)
+    )
     assert (other.status, other.cancel_reason) == ("cancelled", "参数有误")
 
 
 def test_coverage_lists_batches_with_and_without_a_supervisor(world):
     draw = publish_draw(world, actor=world.auth_staff, draw=define(world, sample_count=1))
-    services.draw_lock(actor=world.auth_staff, draw=run_draw(world, actor=world.auth_staff, draw=draw))
+    draw = run_draw(world, actor=world.auth_staff, draw=draw)
+    services.draw_lock(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     chosen = SupervisionTask.objects.get().batch
     cov = selectors.coverage(world.auth_staff, start=PERIOD["period_start"], end=PERIOD["period_end"])
     assert (cov.total, cov.covered, cov.uncovered, str(cov.rate)) == (3, 1, 2, "0.3333")
@@ -227,7 +233,7 @@ def test_members_follow_the_engine_order_and_group_size(world):
     draw = run_draw(
         world, actor=world.auth_staff, draw=publish_draw(world, actor=world.auth_staff, draw=draw)
     )
-    draw = services.draw_lock(actor=world.auth_staff, draw=draw)
+    draw = services.draw_lock(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     for task in SupervisionTask.objects.filter(draw=draw):
         assert TaskMember.objects.filter(task=task).count() == 2
 

@@ -22,6 +22,7 @@ from dudao.supervision.models import (
     SupervisorRating,
 )
 from dudao.workdays.selectors import calendar
+from tests.factories import current_version
 from tests.supervision.app_support import (  # noqa: F401
     API,
     TODAY,
@@ -79,7 +80,9 @@ def test_special_supervision_from_draw_to_closed_rectification(world, media_root
         services.task_accept(actor=m3_user, task=task)
 
     # On site: a member records a finding with a photo (API, multipart) — checklist per ACT-1 area.
-    response = api(leader_user, "post", f"{API}/tasks/{task.pk}/on-site", {})
+    response = api(
+        leader_user, "post", f"{API}/tasks/{task.pk}/on-site", {"row_version": current_version(task)}
+    )
     assert response.json()["status"] == "on_site"
     with pytest.raises(ValidationFailed):  # special: only the items defined first (ACT-4)
         services.finding_add(
@@ -115,12 +118,19 @@ def test_special_supervision_from_draw_to_closed_rectification(world, media_root
 
     # Report: leader only; immutable; on time (due two days after the evaluation ends, SUP-7).
     with pytest.raises(PermissionDenied):
-        services.report_submit(actor=m2_user, task=task, summary="情况")
+        services.report_submit(
+            actor=m2_user, task=task, summary="情况", row_version=current_version(task, SupervisionTask)
+        )
     response = api(
         leader_user,
         "post",
         f"{API}/tasks/{task.pk}/report",
-        {"summary": "现场督导情况正常", "problems": "考场未设监控", "recommendations": "整改监控"},
+        {
+            "summary": "现场督导情况正常",
+            "problems": "考场未设监控",
+            "recommendations": "整改监控",
+            "row_version": current_version(task),
+        },
     )
     assert response.status_code == 200, response.content
     report = Report.objects.get(task=task)
@@ -132,24 +142,44 @@ def test_special_supervision_from_draw_to_closed_rectification(world, media_root
 
     # Preliminary opinion → sent → defence (within N working days) → the authority's Opinion.
     with pytest.raises(PermissionDenied):
-        services.preliminary_opinion_prepare(actor=world.auth_staff, task=task, body="x")
+        services.preliminary_opinion_prepare(
+            actor=world.auth_staff, task=task, body="x", row_version=current_version(task, SupervisionTask)
+        )
     services.preliminary_opinion_prepare(
-        actor=leader_user, task=task, body="考场管理不到位", requirements="加装监控"
+        actor=leader_user,
+        task=task,
+        body="考场管理不到位",
+        requirements="加装监控",
+        row_version=current_version(task, SupervisionTask),
     )
     assert api(world.inst_admin, "get", f"{API}/tasks/{task.pk}").json()["opinions"] == []
-    opinion = services.preliminary_opinion_send(actor=leader_user, task=task)
+    opinion = services.preliminary_opinion_send(
+        actor=leader_user, task=task, row_version=current_version(task, SupervisionTask)
+    )
     assert opinion.defence_due_on == calendar().add_workdays(TODAY, 5).date
     with pytest.raises(IllegalTransition):  # the window is still open
-        services.defence_window_close(actor=world.auth_staff, task=task)
+        services.defence_window_close(
+            actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+        )
     response = api(world.inst_admin, "post", f"{API}/tasks/{task.pk}/defence", {"text": "监控已在采购中"})
     assert response.json()["status"] == "defence_submitted"
     with pytest.raises(PermissionDenied):
-        services.opinion_issue(actor=leader_user, task=task, body="x", requirements="y")
+        services.opinion_issue(
+            actor=leader_user,
+            task=task,
+            body="x",
+            requirements="y",
+            row_version=current_version(task, SupervisionTask),
+        )
     response = api(
         world.auth_staff,
         "post",
         f"{API}/tasks/{task.pk}/opinion",
-        {"body": "经综合分析申辩意见,认定考场管理存在问题", "requirements": "一个月内加装监控"},
+        {
+            "body": "经综合分析申辩意见,认定考场管理存在问题",
+            "requirements": "一个月内加装监控",
+            "row_version": current_version(task),
+        },
     )
     assert response.status_code == 200, response.content
     final = Opinion.objects.get(task=task, kind="final")
@@ -157,7 +187,9 @@ def test_special_supervision_from_draw_to_closed_rectification(world, media_root
     assert final.rectification_due_on == TODAY + dt.timedelta(days=30)
     assert Message.objects.filter(kind="opinion.issued", recipient=world.inst_admin).count() == 1
     with pytest.raises(IllegalTransition):  # rectification is required before closing
-        services.task_close(actor=world.auth_staff, task=task)
+        services.task_close(
+            actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+        )
 
     # Rectification with evidence; a failed 复核 orders a second round; then it passes; closed.
     upload = client_for(world.inst_admin).post(
@@ -169,8 +201,19 @@ def test_special_supervision_from_draw_to_closed_rectification(world, media_root
     )
     assert response.json()["status"] == "rectification_submitted"
     with pytest.raises(ValidationFailed):
-        services.rectification_review(actor=world.auth_staff, task=task, passed=False)
-    services.rectification_review(actor=world.auth_staff, task=task, passed=False, note="只装了一个摄像头")
+        services.rectification_review(
+            actor=world.auth_staff,
+            task=task,
+            passed=False,
+            row_version=current_version(task, SupervisionTask),
+        )
+    services.rectification_review(
+        actor=world.auth_staff,
+        task=task,
+        passed=False,
+        note="只装了一个摄像头",
+        row_version=current_version(task, SupervisionTask),
+    )
     task.refresh_from_db()
     assert task.status == "rectification_ordered"
     assert list(Rectification.objects.filter(task=task).values_list("round_no", "status")) == [
@@ -178,8 +221,15 @@ def test_special_supervision_from_draw_to_closed_rectification(world, media_root
         (2, "ordered"),
     ]
     services.rectification_submit(actor=world.inst_staff, task=task, plan="每考场两个摄像头")
-    services.rectification_review(actor=leader_user, task=task, passed=True, note="复核通过")
-    response = api(world.auth_staff, "post", f"{API}/tasks/{task.pk}/close", {"note": "办结"})
+    services.rectification_review(
+        actor=leader_user,
+        task=task,
+        passed=True,
+        note="复核通过",
+        row_version=current_version(task, SupervisionTask),
+    )
+    body = {"note": "办结", "row_version": current_version(task)}
+    response = api(world.auth_staff, "post", f"{API}/tasks/{task.pk}/close", body)
     assert response.json()["status"] == "closed"
 
     # SUP-11: the institution rates each supervisor once.
@@ -248,18 +298,36 @@ def test_defence_window_closes_only_after_its_last_day(world):
     for _m, user in crew:
         services.task_accept(actor=user, task=task)
     leader_user = crew[0][1]
-    services.task_start_on_site(actor=leader_user, task=task)
-    services.report_submit(actor=leader_user, task=task, summary="正常")
-    services.preliminary_opinion_prepare(actor=leader_user, task=task, body="无重大问题")
-    opinion = services.preliminary_opinion_send(actor=world.auth_staff, task=task)
+    services.task_start_on_site(
+        actor=leader_user, task=task, row_version=current_version(task, SupervisionTask)
+    )
+    services.report_submit(
+        actor=leader_user, task=task, summary="正常", row_version=current_version(task, SupervisionTask)
+    )
+    services.preliminary_opinion_prepare(
+        actor=leader_user, task=task, body="无重大问题", row_version=current_version(task, SupervisionTask)
+    )
+    opinion = services.preliminary_opinion_send(
+        actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+    )
     Opinion.objects.filter(pk=opinion.pk).update(defence_due_on=TODAY - dt.timedelta(days=1))
     with pytest.raises(IllegalTransition) as exc:
         services.defence_submit(actor=world.inst_admin, task=task, text="晚了")
     assert exc.value.code == "defence_closed"
-    task = services.defence_window_close(actor=world.auth_staff, task=task)
+    task = services.defence_window_close(
+        actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+    )
     assert task.status == "defence_window_closed"
-    services.opinion_issue(actor=world.auth_staff, task=task, body="无需整改", requires_rectification=False)
-    task = services.task_close(actor=world.auth_staff, task=task)
+    services.opinion_issue(
+        actor=world.auth_staff,
+        task=task,
+        body="无需整改",
+        requires_rectification=False,
+        row_version=current_version(task, SupervisionTask),
+    )
+    task = services.task_close(
+        actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+    )
     assert task.status == "closed"
 
 
@@ -294,7 +362,7 @@ def test_covert_daily_task_is_hidden_until_its_report(world):
     response = api(world.inst_admin, "post", f"{API}/tasks/{task.pk}/defence", {"text": "x"})
     assert response.status_code == 404
     services.task_accept(actor=sup_user, task=task)
-    services.task_start_on_site(actor=sup_user, task=task)
+    services.task_start_on_site(actor=sup_user, task=task, row_version=current_version(task, SupervisionTask))
     services.finding_add(
         actor=sup_user,
         task=task,
@@ -305,7 +373,12 @@ def test_covert_daily_task_is_hidden_until_its_report(world):
     )
     assert selectors.tasks_for(world.inst_admin).count() == 0
     assert Report.objects.count() == before
-    services.report_submit(actor=sup_user, task=task, summary="暗访发现考生迟到入场")
+    services.report_submit(
+        actor=sup_user,
+        task=task,
+        summary="暗访发现考生迟到入场",
+        row_version=current_version(task, SupervisionTask),
+    )
     # After the report: visible to the institution and the public; the draw is disclosed and verifies.
     assert list(selectors.tasks_for(world.inst_admin)) == [task]
     assert (
@@ -337,14 +410,30 @@ def test_daily_task_rectification_and_escalation(world):
     )
     ((_m, user),) = _member_users(task)
     services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=user, task=task)
-    services.report_submit(actor=user, task=task, summary="发现问题")
+    services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
+    services.report_submit(
+        actor=user, task=task, summary="发现问题", row_version=current_version(task, SupervisionTask)
+    )
     with pytest.raises(PermissionDenied):  # a special-only step
-        services.preliminary_opinion_prepare(actor=user, task=task, body="x")
-    services.rectification_order(actor=world.auth_staff, task=task, requirements="补齐考场记录")
-    task = services.task_escalate(actor=world.auth_staff, task=task, reason="拒不整改")
+        services.preliminary_opinion_prepare(
+            actor=user, task=task, body="x", row_version=current_version(task, SupervisionTask)
+        )
+    services.rectification_order(
+        actor=world.auth_staff,
+        task=task,
+        requirements="补齐考场记录",
+        row_version=current_version(task, SupervisionTask),
+    )
+    task = services.task_escalate(
+        actor=world.auth_staff,
+        task=task,
+        reason="拒不整改",
+        row_version=current_version(task, SupervisionTask),
+    )
     with pytest.raises(IllegalTransition):  # INST-4: a penalty must be decided first
-        services.task_close(actor=world.auth_staff, task=task)
+        services.task_close(
+            actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+        )
     services.penalty_impose(
         actor=world.auth_staff,
         institution=world.institution,
@@ -353,7 +442,12 @@ def test_daily_task_rectification_and_escalation(world):
         ground="refused_improvement",
         description="拒不整改",
     )
-    assert services.task_close(actor=world.auth_staff, task=task).status == "closed"
+    assert (
+        services.task_close(
+            actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+        ).status
+        == "closed"
+    )
 
 
 def test_late_report_is_flagged(world):
@@ -370,9 +464,11 @@ def test_late_report_is_flagged(world):
     assert task.report_due_on == day + dt.timedelta(days=2)
     ((_m, user),) = _member_users(task)
     services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=user, task=task)
+    services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
     overdue = selectors.task_list(world.auth_staff, overdue=True)
     assert list(overdue) == [task]
-    report = services.report_submit(actor=user, task=task, summary="补交")
+    report = services.report_submit(
+        actor=user, task=task, summary="补交", row_version=current_version(task, SupervisionTask)
+    )
     assert report.overdue is True
     assert selectors.supervisor_stats(world.s2).reports_on_time == 0

@@ -9,7 +9,11 @@ import pytest
 from dudao.notifications.models import Message
 from dudao.notifications.tasks import run_due_reminders
 from dudao.supervision import services
-from dudao.supervision.models import Opinion
+from dudao.supervision.models import (
+    Opinion,
+    SupervisionTask,
+)
+from tests.factories import current_version
 from tests.supervision.app_support import TODAY, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -48,21 +52,32 @@ def test_rectification_due_soon_and_passed_defence_window(world):
     )
     for s in (world.s1, world.s2, world.s3):
         services.task_accept(actor=s.user, task=task)
-    services.task_start_on_site(actor=world.s1.user, task=task)
-    services.report_submit(actor=world.s1.user, task=task, summary="情况")
-    services.preliminary_opinion_prepare(actor=world.s1.user, task=task, body="意见")
-    opinion = services.preliminary_opinion_send(actor=world.s1.user, task=task)
+    services.task_start_on_site(
+        actor=world.s1.user, task=task, row_version=current_version(task, SupervisionTask)
+    )
+    services.report_submit(
+        actor=world.s1.user, task=task, summary="情况", row_version=current_version(task, SupervisionTask)
+    )
+    services.preliminary_opinion_prepare(
+        actor=world.s1.user, task=task, body="意见", row_version=current_version(task, SupervisionTask)
+    )
+    opinion = services.preliminary_opinion_send(
+        actor=world.s1.user, task=task, row_version=current_version(task, SupervisionTask)
+    )
     run_due_reminders(today=opinion.defence_due_on + dt.timedelta(days=1), only=["supervision.deadlines"])
     passed = Message.objects.filter(kind="opinion.defence_window_passed")
     assert set(passed.values_list("recipient_id", flat=True)) == {world.auth_admin.pk, world.auth_staff.pk}
     Opinion.objects.filter(pk=opinion.pk).update(defence_due_on=TODAY - dt.timedelta(days=1))
-    services.defence_window_close(actor=world.auth_staff, task=task)
+    services.defence_window_close(
+        actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+    )
     services.opinion_issue(
         actor=world.auth_staff,
         task=task,
         body="须整改",
         requirements="完善制度",
         rectification_due_on=TODAY + dt.timedelta(days=10),
+        row_version=current_version(task, SupervisionTask),
     )
     run_due_reminders(today=TODAY + dt.timedelta(days=6), only=["supervision.deadlines"])
     assert not Message.objects.filter(kind__startswith="rectification.d").exists()

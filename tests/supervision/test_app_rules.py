@@ -15,6 +15,7 @@ from dudao.registry import models as rm
 from dudao.registry import services as registry_services
 from dudao.supervision import selectors, services
 from dudao.supervision.models import MisconductRecord, Penalty, SupervisionTask, TaskMember
+from tests.factories import current_version
 from tests.supervision.app_support import TODAY, counts, local, publish_draw, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,12 @@ def test_decline_without_reason_is_recorded_and_flags_the_supervisor(world):
         _task(world, world.s1, batch=world.b2)
     assert "解聘风险标记(SUP-10)" in exc.value.message
     # Withdrawing the only record clears the flag.
-    services.misconduct_withdraw(actor=world.auth_admin, record=record, reason="系统故障未收到通知")
+    services.misconduct_withdraw(
+        actor=world.auth_admin,
+        record=record,
+        reason="系统故障未收到通知",
+        row_version=current_version(record, MisconductRecord),
+    )
     world.s1.refresh_from_db()
     assert world.s1.dismissal_flag is False
 
@@ -67,13 +73,27 @@ def test_decline_with_reason_is_judged_by_the_authority_and_the_member_replaced(
     member = services.task_decline(actor=world.s1.user, task=task, reason="当天住院", reason_kind="illness")
     assert (member.justified, MisconductRecord.objects.count()) == (None, 0)
     with pytest.raises(PermissionDenied):
-        services.member_review_decline(actor=world.s2.user, member=member, justified=True)
+        services.member_review_decline(
+            actor=world.s2.user,
+            member=member,
+            justified=True,
+            row_version=current_version(member, TaskMember),
+        )
     member = services.member_review_decline(
-        actor=world.auth_staff, member=member, justified=True, note="有病历"
+        actor=world.auth_staff,
+        member=member,
+        justified=True,
+        note="有病历",
+        row_version=current_version(member, TaskMember),
     )
     assert (member.justified, MisconductRecord.objects.count()) == (True, 0)
     with pytest.raises(IllegalTransition):
-        services.member_review_decline(actor=world.auth_staff, member=member, justified=False)
+        services.member_review_decline(
+            actor=world.auth_staff,
+            member=member,
+            justified=False,
+            row_version=current_version(member, TaskMember),
+        )
     # Replacement by an ineligible supervisor (SUP-8 relation with the institution) is refused.
     with pytest.raises(ValidationFailed) as exc:
         services.member_replace(actor=world.auth_staff, member=member, supervisor=world.s6)
@@ -92,7 +112,13 @@ def test_decline_with_reason_is_judged_by_the_authority_and_the_member_replaced(
 def test_unjustified_reason_is_recorded(world):
     task = _task(world, world.s1)
     member = services.task_decline(actor=world.s1.user, task=task, reason="不想去", reason_kind="other")
-    services.member_review_decline(actor=world.auth_staff, member=member, justified=False, note="理由不成立")
+    services.member_review_decline(
+        actor=world.auth_staff,
+        member=member,
+        justified=False,
+        note="理由不成立",
+        row_version=current_version(member, TaskMember),
+    )
     record = MisconductRecord.objects.get()
     assert record.kind == "unjustified_refusal"
     stats = selectors.supervisor_stats(world.s1)
@@ -181,13 +207,23 @@ def test_suspension_blocks_new_batches_until_lifted(world):
     assert "暂停" in exc.value.message
     public = selectors.penalty_list(world.inst_admin)
     assert list(public) == [penalty]
-    services.penalty_lift(actor=world.auth_admin, penalty=penalty, reason="已整改到位")
+    services.penalty_lift(
+        actor=world.auth_admin,
+        penalty=penalty,
+        reason="已整改到位",
+        row_version=current_version(penalty, Penalty),
+    )
     world.filing.refresh_from_db()
     assert world.filing.status == "active"
     assert Penalty.objects.get().status == "lifted"
     _new_batch(world, 22)
     with pytest.raises(IllegalTransition):
-        services.penalty_lift(actor=world.auth_admin, penalty=penalty, reason="再次")
+        services.penalty_lift(
+            actor=world.auth_admin,
+            penalty=penalty,
+            reason="再次",
+            row_version=current_version(penalty, Penalty),
+        )
 
 
 def test_revocation_terminates_the_filing_for_good(world):
@@ -201,7 +237,9 @@ def test_revocation_terminates_the_filing_for_good(world):
     world.filing.refresh_from_db()
     assert world.filing.status == "terminated"
     with pytest.raises(IllegalTransition):
-        services.penalty_lift(actor=world.auth_staff, penalty=penalty, reason="x")
+        services.penalty_lift(
+            actor=world.auth_staff, penalty=penalty, reason="x", row_version=current_version(penalty, Penalty)
+        )
     with pytest.raises(ValidationFailed):
         _new_batch(world)
     # Nothing left to suspend: a further suspension is refused and changes nothing.
@@ -309,7 +347,9 @@ def test_sending_a_preliminary_opinion_before_one_exists_is_an_illegal_transitio
     task = _task(world, world.s1)
     before = counts()
     with pytest.raises(IllegalTransition):
-        services.preliminary_opinion_send(actor=world.auth_staff, task=task)
+        services.preliminary_opinion_send(
+            actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
+        )
     assert counts() == before
     task.refresh_from_db()
     assert task.status == SupervisionTask.Status.DISPATCHED

@@ -12,8 +12,14 @@ from docx.oxml.ns import qn
 
 from dudao.documents.render import PACKAGE_DIR, template_variables
 from dudao.supervision import build_templates, documents, services
-from dudao.supervision.models import Opinion, Penalty, Report
-from tests.factories import UserFactory
+from dudao.supervision.models import (
+    Finding,
+    Opinion,
+    Penalty,
+    Report,
+    SupervisionTask,
+)
+from tests.factories import UserFactory, current_version
 from tests.supervision.app_support import TODAY, media_root_fixture, world_fixture  # noqa: F401
 from tests.supervision.documents_support import docx_lines, special_fixture  # noqa: F401
 
@@ -99,7 +105,6 @@ def test_report_docx(world, special):
 def test_report_findings_come_from_the_submitted_snapshot(world, special):
     """A submitted report is immutable (DESIGN): later edits of the live rows do not change the paper."""
     special.report(evidence=False)
-    from dudao.supervision.models import Finding
 
     Finding.objects.filter(task=special.task, severity="major").update(description="事后改写")
     lines, _, _ = _report_doc(world, special.task)
@@ -142,8 +147,10 @@ def test_internal_daily_report_goes_to_the_institution(world, users):
     )
     (user,) = member_users(task)
     services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=user, task=task)
-    services.report_submit(actor=user, task=task, summary="暗访情况正常")
+    services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
+    services.report_submit(
+        actor=user, task=task, summary="暗访情况正常", row_version=current_version(task, SupervisionTask)
+    )
     inst = world.institution.name
     lines, _, _ = _report_doc(world, task)
     assert lines[3:5] == [
@@ -218,9 +225,15 @@ def test_final_opinion_without_defence_and_without_rectification(world, special)
     Opinion.objects.filter(task=special.task, kind="preliminary").update(
         defence_due_on=TODAY - dt.timedelta(days=1)
     )
-    services.defence_window_close(actor=world.auth_staff, task=special.task)
+    services.defence_window_close(
+        actor=world.auth_staff, task=special.task, row_version=current_version(special.task, SupervisionTask)
+    )
     final = services.opinion_issue(
-        actor=world.auth_staff, task=special.task, body="问题已当场纠正。", requires_rectification=False
+        actor=world.auth_staff,
+        task=special.task,
+        body="问题已当场纠正。",
+        requires_rectification=False,
+        row_version=current_version(special.task, SupervisionTask),
     )
     lines = docx_lines(documents.render_opinion(final, "docx")[0])
     yesterday = TODAY - dt.timedelta(days=1)
@@ -244,7 +257,9 @@ def test_preliminary_opinion_draft_then_sent(world, special):
     assert lines[-2:] == ["督导组", "____年__月__日"]  # unsent: no date
     assert "组长 | 外督1 | R36240001 | " in lines
 
-    sent = services.preliminary_opinion_send(actor=special.leader, task=task)
+    sent = services.preliminary_opinion_send(
+        actor=special.leader, task=task, row_version=current_version(task, SupervisionTask)
+    )
     lines = docx_lines(documents.render_opinion(sent, "docx")[0])
     assert lines[:3] == [AUTHORITY, task.number, "初步督导意见"]  # no mark once sent
     assert (
@@ -322,7 +337,12 @@ def test_penalty_notice_docx(world, kind, title, decision, consequences):
 def test_penalty_from_a_task_numbered_per_authority_and_marked_when_lifted(world, special):
     special.report()
     task = special.task
-    services.task_escalate(actor=world.auth_staff, task=task, reason="拒不整改")
+    services.task_escalate(
+        actor=world.auth_staff,
+        task=task,
+        reason="拒不整改",
+        row_version=current_version(task, SupervisionTask),
+    )
     first = services.penalty_impose(
         actor=world.auth_staff,
         institution=world.institution,
@@ -362,7 +382,12 @@ def test_penalty_from_a_task_numbered_per_authority_and_marked_when_lifted(world
     assert lines[4] == "经查，你单位存在其他影响质量督导工作的行为的情形："  # no task: no task sentence
     assert lines[6].startswith(f"上述行为属于{RULES}第十八条第（六）项规定的情形。")
 
-    lifted = services.penalty_lift(actor=world.auth_staff, penalty=suspension, reason="整改到位")
+    lifted = services.penalty_lift(
+        actor=world.auth_staff,
+        penalty=suspension,
+        reason="整改到位",
+        row_version=current_version(suspension, Penalty),
+    )
     assert lifted.status == Penalty.Status.LIFTED
     lines = docx_lines(documents.render_penalty(lifted, "docx")[0])
     assert lines[:3] == ["已解除", AUTHORITY, f"JX-HRSS督处〔{year}〕2号"]

@@ -12,8 +12,9 @@ from django.contrib.messages import get_messages
 from dudao.accounts.models import Role
 from dudao.common.errors import NotFound
 from dudao.supervision import documents, services
+from dudao.supervision.models import SupervisionTask
 from tests.conftest import client_for
-from tests.factories import UserFactory
+from tests.factories import UserFactory, current_version
 from tests.supervision.app_support import counts, media_root_fixture, world_fixture  # noqa: F401
 from tests.supervision.documents_support import (  # noqa: F401
     covert_task,
@@ -111,9 +112,14 @@ def test_covert_report_is_hidden_from_the_institution_until_submitted(world, doc
     assert _get(world.inst_admin, url).status_code == 404
     (user,) = member_users(task)
     services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=user, task=task)
+    services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
     assert _get(world.inst_staff, url).status_code == 404
-    services.report_submit(actor=user, task=task, summary="暗访发现考生迟到入场")
+    services.report_submit(
+        actor=user,
+        task=task,
+        summary="暗访发现考生迟到入场",
+        row_version=current_version(task, SupervisionTask),
+    )
     lines = _assert_docx(_get(world.inst_staff, url), f"督导报告_{world.institution.name}_{task.number}.docx")
     assert lines[4].endswith("开展了日常督导（暗访）。现将督导情况报告如下：")
     assert "督导类型 | 日常督导（暗访），外部督导" in lines
@@ -129,7 +135,9 @@ def test_opinion_download_permissions(world, special, outsiders, doc_urls):
     for user in (world.inst_admin, world.inst_staff):
         assert _get(user, url).status_code == 404
     _assert_denied(outsiders, url)
-    services.preliminary_opinion_send(actor=special.leader, task=special.task)
+    services.preliminary_opinion_send(
+        actor=special.leader, task=special.task, row_version=current_version(special.task, SupervisionTask)
+    )
     assert _assert_docx(_get(world.inst_admin, url), name)[:3] == [
         "江西省职业技能鉴定指导中心",
         special.task.number,
@@ -138,7 +146,11 @@ def test_opinion_download_permissions(world, special, outsiders, doc_urls):
 
     services.defence_submit(actor=world.inst_admin, task=special.task, text="已整改")
     final = services.opinion_issue(
-        actor=world.auth_staff, task=special.task, body="意见", requirements="整改"
+        actor=world.auth_staff,
+        task=special.task,
+        body="意见",
+        requirements="整改",
+        row_version=current_version(special.task, SupervisionTask),
     )
     url = doc_urls("supervision:opinion_docx", args=[final.pk])
     for user in (world.inst_staff, world.auth_admin, special.m2):

@@ -17,7 +17,11 @@ from django.test import Client
 
 from dudao.common.domain import canonical_json, digest
 from dudao.supervision import services
-from dudao.supervision.models import Draw, DrawWitness
+from dudao.supervision.models import (
+    Draw,
+    DrawWitness,
+)
+from tests.factories import current_version
 from tests.supervision.app_support import (  # noqa: F401
     API,
     TODAY,
@@ -142,12 +146,16 @@ def test_a_published_draw_cancelled_stays_public_with_reason_time_and_seed(world
     """Probe: a cancelled published draw vanished, hiding "publish, peek, cancel, publish again"."""
     params = {"title": "先公布后取消", **PERIOD, "sample_count": 1}
     draw = publish_draw(world, services.draw_define(actor=world.auth_staff, **params))
-    draw = services.draw_cancel(actor=world.auth_staff, draw=draw, reason="抽取范围有误")
+    draw = services.draw_cancel(
+        actor=world.auth_staff, draw=draw, reason="抽取范围有误", row_version=current_version(draw, Draw)
+    )
     again = publish_draw(
         world, services.draw_define(actor=world.auth_staff, **{**params, "title": "重新公布"})
     )
     never = services.draw_define(actor=world.auth_staff, **{**params, "title": "公布前取消"})
-    services.draw_cancel(actor=world.auth_staff, draw=never, reason="不需要")
+    services.draw_cancel(
+        actor=world.auth_staff, draw=never, reason="不需要", row_version=current_version(never, Draw)
+    )
     anyone = Client()
 
     listing = anyone.get("/supervision/public/")

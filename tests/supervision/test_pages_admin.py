@@ -7,8 +7,15 @@ import pytest
 
 from dudao.registry.models import Filing
 from dudao.supervision import services
-from dudao.supervision.models import MisconductRecord, Penalty, SupervisionPolicy, SupervisorAssessment
+from dudao.supervision.models import (
+    MisconductRecord,
+    Penalty,
+    SupervisionPolicy,
+    SupervisionTask,
+    SupervisorAssessment,
+)
 from dudao.web.navigation import visible_url_names
+from tests.factories import current_version
 from tests.supervision.app_support import TODAY, counts, world_fixture  # noqa: F401
 from tests.supervision.pages_support import FIELD_ROLES, client_for, crew, messages_of, text
 
@@ -64,13 +71,19 @@ def test_opinions_list_per_role(world):
     for _m, user in members:
         services.task_accept(actor=user, task=task)
     leader = members[0][1]
-    services.task_start_on_site(actor=leader, task=task)
-    services.report_submit(actor=leader, task=task, summary="情况")
-    services.preliminary_opinion_prepare(actor=leader, task=task, body="初步意见")
+    services.task_start_on_site(actor=leader, task=task, row_version=current_version(task, SupervisionTask))
+    services.report_submit(
+        actor=leader, task=task, summary="情况", row_version=current_version(task, SupervisionTask)
+    )
+    services.preliminary_opinion_prepare(
+        actor=leader, task=task, body="初步意见", row_version=current_version(task, SupervisionTask)
+    )
     authority_rows = client_for(world.auth_staff).get("/supervision/opinions/").context["page"].items
     assert [r["o"].kind for r in authority_rows] == ["preliminary"]
     assert client_for(world.inst_admin).get("/supervision/opinions/").context["page"].items == []
-    services.preliminary_opinion_send(actor=leader, task=task)
+    services.preliminary_opinion_send(
+        actor=leader, task=task, row_version=current_version(task, SupervisionTask)
+    )
     rows = client_for(world.inst_admin).get("/supervision/opinions/").context["page"].items
     assert [(r["o"].kind, r["defence"]["label"]) for r in rows] == [("preliminary", "剩余 5 个工作日")]
     assert client_for(world.s1.user).get("/supervision/opinions/").status_code == 403

@@ -12,6 +12,7 @@ from dudao.accounts.models import Role
 from dudao.common.domain import digest
 from dudao.supervision.models import Draw, SupervisionTask
 from tests import factories as f
+from tests.factories import current_version
 from tests.supervision.app_support import TODAY, counts, locked_draw, world_fixture  # noqa: F401
 from tests.supervision.pages_support import FIELD_ROLES, client_for, messages_of, text
 
@@ -51,6 +52,7 @@ def _add_witnesses(c, draw) -> None:
                 "role": role,
                 "organisation": "",
                 "commitment": digest(value, draw.hash_algorithm),
+                "row_version": current_version(draw),
             },
         )
         assert response.status_code == 302, response.content.decode()
@@ -84,7 +86,7 @@ def test_wizard_through_the_pages(world):
     # Witnesses: a malformed commitment stays on the form with its message; two valid ones are registered.
     bad = c.post(
         f"/supervision/draws/{draw.pk}/witnesses/",
-        {"name": "纪检甲", "role": "discipline", "commitment": "abc"},
+        {"name": "纪检甲", "role": "discipline", "commitment": "abc", "row_version": current_version(draw)},
     )
     assert bad.status_code == 422
     assert bad.context["witness_form"].errors["commitment"] == ["须为 64 位十六进制数"]
@@ -111,12 +113,18 @@ def test_wizard_through_the_pages(world):
 
     # At the meeting: a value that does not hash to the commitment is refused and kept on its form.
     first, second = draw.witnesses.order_by("position")
-    wrong = c.post(f"/supervision/draws/{draw.pk}/witnesses/{first.pk}/reveal/", {"value": WITNESS_VALUES[1]})
+    wrong = c.post(
+        f"/supervision/draws/{draw.pk}/witnesses/{first.pk}/reveal/",
+        {"value": WITNESS_VALUES[1], "row_version": current_version(draw)},
+    )
     assert wrong.status_code == 422
     (row,) = [r for r in wrong.context["witness_rows"] if r["id"] == first.pk]
     assert row["form"].errors["value"] == ["随机值与见证人纪检甲公布的承诺值不符,请核对后重新输入"]
     for witness, value in ((first, WITNESS_VALUES[0]), (second, WITNESS_VALUES[1])):
-        done = c.post(f"/supervision/draws/{draw.pk}/witnesses/{witness.pk}/reveal/", {"value": value})
+        done = c.post(
+            f"/supervision/draws/{draw.pk}/witnesses/{witness.pk}/reveal/",
+            {"value": value, "row_version": current_version(draw)},
+        )
         assert done.status_code == 302
     page = c.get(f"/supervision/draws/{draw.pk}/")
     assert 'id="draw-run" disabled' not in page.content.decode()

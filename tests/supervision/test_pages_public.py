@@ -11,6 +11,7 @@ from django.test import Client
 
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask
+from tests.factories import current_version
 from tests.supervision.app_support import (  # noqa: F401
     TODAY,
     locked_draw,
@@ -46,7 +47,7 @@ def test_published_draw_before_and_after_the_lock(world):
     assert [d.pk for d in anyone.get("/supervision/public/").context["page"].items] == [draw.pk]
 
     draw = run_draw(world, actor=world.auth_staff, draw=draw)
-    draw = services.draw_lock(actor=world.auth_staff, draw=draw)
+    draw = services.draw_lock(actor=world.auth_staff, draw=draw, row_version=current_version(draw, Draw))
     page = anyone.get(f"/supervision/public/draws/{draw.pk}/")
     assert draw.seed in page.content.decode()
     assert sorted(row["target"] for row in page.context["d"]["selected"]) == sorted(
@@ -119,8 +120,10 @@ def test_covert_draw_and_tasks_stay_hidden_until_the_reports(world):
 
     ((_m, user),) = crew(task)
     services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=user, task=task)
-    services.report_submit(actor=user, task=task, summary="暗访完成")
+    services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
+    services.report_submit(
+        actor=user, task=task, summary="暗访完成", row_version=current_version(task, SupervisionTask)
+    )
     page = anyone.get(f"/supervision/public/draws/{draw.pk}/")
     assert draw.seed in page.content.decode()
     assert [t["number"] for t in page.context["tasks"]] == [task.number]

@@ -22,6 +22,7 @@ from dudao.supervision.models import (
     SupervisorRating,
     TaskMember,
 )
+from tests.factories import current_version
 from tests.supervision.app_support import (  # noqa: F401
     TODAY,
     counts,
@@ -45,7 +46,9 @@ def _on_site(task) -> list:
     members = crew(task)
     for _m, user in members:
         services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=members[0][1], task=task)
+    services.task_start_on_site(
+        actor=members[0][1], task=task, row_version=current_version(task, SupervisionTask)
+    )
     return members
 
 
@@ -342,7 +345,9 @@ def test_special_supervision_through_the_pages(world, media_root):
 def test_daily_rectification_order_escalation_and_penalty(world):
     task = _task(world, [world.s1], batch=world.b1)
     ((_m, user),) = _on_site(task)
-    services.report_submit(actor=user, task=task, summary="发现问题")
+    services.report_submit(
+        actor=user, task=task, summary="发现问题", row_version=current_version(task, SupervisionTask)
+    )
     ac = client_for(world.auth_staff)
     task.refresh_from_db()
     detail = ac.get(f"/supervision/tasks/{task.pk}/")
@@ -419,7 +424,9 @@ def test_covert_task_created_on_the_page_is_hidden_until_its_report(world):
     assert [(b.code, b.supervised) for b in coverage.context["page"].items] == [("PC-A-2", False)]
     ((_m, user),) = _on_site(task)
     assert "暗访任务" in text(client_for(user).get(f"/supervision/tasks/{task.pk}/"))
-    services.report_submit(actor=user, task=task, summary="暗访完成")
+    services.report_submit(
+        actor=user, task=task, summary="暗访完成", row_version=current_version(task, SupervisionTask)
+    )
     assert [r["t"]["number"] for r in ic.get("/supervision/tasks/").context["rows"]] == [task.number]
     assert ic.get(f"/supervision/tasks/{task.pk}/").status_code == 200
 

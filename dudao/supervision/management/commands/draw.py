@@ -216,6 +216,7 @@ class Command(BaseCommand):
             role=options["role"],
             organisation=options["organisation"],
             commitment=options["commitment"],
+            row_version=draw.row_version,  # the row this command just read
         )
         self._write(f"已登记见证人 {witness.position}:{witness.name},承诺值 {witness.commitment}")
 
@@ -226,5 +227,7 @@ class Command(BaseCommand):
         witness = draw.witnesses.filter(position=options["position"]).first()
         if witness is None:
             self._fail(f"抽取 {draw.number} 没有第 {options['position']} 位见证人")
-        witness = services.draw_witness_reveal(actor=user, draw=draw, witness=witness, value=options["value"])
+        witness = services.draw_witness_reveal(
+            actor=user, draw=draw, witness=witness, value=options["value"], row_version=draw.row_version
+        )
         self._write(f"已录入见证人 {witness.position}:{witness.name} 的随机值,与其承诺值一致")
