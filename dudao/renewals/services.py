@@ -54,6 +54,7 @@ from dudao.workdays import selectors as workdays_selectors
 from . import domain, selectors
 from .models import RenewalApplication, RenewalAttachment, RenewalConfig
 from .permissions import can_apply, can_configure, can_decide, can_withdraw
+from .scope_forecast import check_scope_not_empty
 
 S = RenewalApplication.Status
 A = RenewalAttachment.Kind
@@ -320,6 +321,8 @@ def renewal_apply(
 
     clean = domain.validate_materials(materials)
     domain.check_requested_scope(clean["scope"], selectors.original_scope(locked))
+    # REN-5 early (issue 9 §3.2): refuse now, not after the whole evaluation, when nothing would remain.
+    check_scope_not_empty(selectors.scope_forecast(locked, clean["scope"], today=today))
     kind = target.institution.kind
     self_built = domain.uses_self_built_questions(clean)
     plan = domain.plan(kind, self_built, locked.valid_until, received, workdays_selectors.calendar())
@@ -421,6 +424,7 @@ def renewal_accept(
     _require_decider(actor, app)
     locked = _lock(app, row_version)
     _check_can_move(locked, S.UNDER_REVIEW)
+    check_scope_not_empty(selectors.application_forecast(locked))  # REN-5 early (issue 9 §3.2)
     app = _move(
         locked,
         to=S.UNDER_REVIEW,

@@ -185,6 +185,7 @@ def apply(request: HttpRequest, filing_pk: int) -> HttpResponse:
         "records_paper": bool(getattr(request.user, "authority_id", None)),
         "level_labels": domain.LEVEL_LABELS,
         "has_errors": bool(errors),
+        "forecast": selectors.scope_forecast(filing, today=today),  # REN-5 early (issue 9 §3.2)
     }
     return render(request, "renewals/apply.html", context)
 
@@ -276,6 +277,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if c["action"] == domain.ScopeAction.DROP
         ],
         "level_labels": domain.LEVEL_LABELS,
+        # REN-5 early (issue 9 §3.2): what the renewal would drop, shown until the outcome is recorded.
+        "forecast": selectors.application_forecast(app) if app.is_open else None,
     }
     return render(request, "renewals/detail.html", context)
 
