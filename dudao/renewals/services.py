@@ -46,7 +46,7 @@ from dudao.registry import selectors as registry_selectors
 from dudao.registry import services as registry_services
 from dudao.registry.models import Filing, FilingScope
 from dudao.scorecards import services as scorecards_services
-from dudao.scorecards.evidence import store_upload
+from dudao.scorecards.evidence import StoredFile, store_upload
 from dudao.scorecards.models import Evaluation, EvaluationItemNote
 from dudao.scorecards.selectors import eligible_evaluators
 from dudao.workdays import selectors as workdays_selectors
@@ -336,7 +336,11 @@ def renewal_apply(
     if missing:
         raise ValidationFailed(next(iter(missing.values()))[0], code="materials_missing", detail=missing)
     # Every check passed: now the uploads are stored (type and size checked by content).
-    stored = [(k, store_upload(f, kinds=ATTACHMENT_KINDS)) for k, items in files.items() for f in items]
+    stored = [
+        (k, f if isinstance(f, StoredFile) else store_upload(f, kinds=ATTACHMENT_KINDS))  # StoredFile: kept
+        for k, items in files.items()  # from an earlier post of the page (renewals.pending_files)
+        for f in items
+    ]
 
     app = RenewalApplication(
         institution=target.institution,
