@@ -22,10 +22,10 @@
               "%(" + p.value[4] + "/" + p.value[3] + " 个批次)";
           }
         },
-        grid: { left: 90, right: 20, top: 10, bottom: 60 },
+        grid: { left: 90, right: 20, top: 10, bottom: 90 },
         xAxis: { type: "category", data: d.months, splitArea: { show: true } },
         yAxis: { type: "category", data: d.cities, splitArea: { show: true } },
-        visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
+        visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 160,
                      inRange: { color: ["#fbe5e5", "#fff3cd", "#d1f0db", "#2fb344"] }, text: ["100%", "0%"] },
         series: [{ type: "heatmap", data: d.data, label: { show: true, formatter: function (p) { return p.value[2] + "%"; } } }]
       };
@@ -36,7 +36,7 @@
         color: palette,
         tooltip: { trigger: "item", formatter: "{b}:{c}({d}%)" },
         legend: { type: "scroll", bottom: 0 },
-        series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
+        series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], label: { formatter: "{c}" },
                    data: d.labels.map(function (l, i) { return { name: l, value: d.values[i] }; })
                      .filter(function (x) { return x.value > 0; }) }]
       };
