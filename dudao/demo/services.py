@@ -198,7 +198,7 @@ def demo_data_reset(*, actor=None) -> dict[str, int]:
         )
         persons = _demo_person_ids(authorities, institutions)
         try:
-            workflows.delete_for(institutions)
+            workflows.delete_for(institutions, [a.pk for a in authorities])
             User.objects.filter(username__startswith=DEMO_USER_PREFIX).delete()
             Batch.objects.filter(institution_id__in=institutions).delete()
             Relation.objects.filter(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from dudao.accounts.models import User
@@ -187,6 +188,22 @@ def create_supervision(today: dt.date) -> dict[str, int]:
         task=escalated,
     )
     count(escalated)
+    # An internal task dispatched by the institution to its own internal supervisor (to accept).
+    internal_user = _user("internal_supervisor")
+    if internal_user is not None and internal_user.institution_id == home.pk:
+        internal = Supervisor.objects.get(person_id=internal_user.person_id, kind="internal")
+        starts, ends = slots.take(9)
+        count(
+            sup.task_create(
+                actor=inst_admin,
+                institution=home,
+                supervisors=[internal],
+                supervisor_kind="internal",
+                starts_at=starts,
+                ends_at=ends,
+                group_reason=GROUP_REASON,
+            )
+        )
     return states
 
 
@@ -342,10 +359,14 @@ def _score_and_sign(leader, evaluation) -> None:
 
 
 def create(today: dt.date) -> dict[str, dict]:
-    return {"supervision": create_supervision(today), "renewals": create_renewals(today)}
+    return {
+        "supervision": create_supervision(today),
+        "renewals": create_renewals(today),
+        "draws": create_draws(today),
+    }
 
 
-def delete_for(institution_ids: list[int]) -> None:
+def delete_for(institution_ids: list[int], authority_ids: list[int] = ()) -> None:
     """`demo-data --reset`: the workflow rows of the demo institutions, dependents first (their audit
     events stay: the chain is never rewritten)."""
     from dudao.renewals.models import RenewalApplication, RenewalAttachment, RenewalDraft
@@ -375,7 +396,70 @@ def delete_for(institution_ids: list[int]) -> None:
     TaskMember.objects.filter(task__in=tasks, replaced_by__isnull=False).update(replaced_by=None)
     TaskMember.objects.filter(task__in=tasks).delete()
     tasks.delete()
+    from dudao.supervision.models import Draw, DrawWitness
+
+    draws = Draw.objects.filter(Q(authority_id__in=authority_ids) | Q(institution_id__in=institution_ids))
+    DrawWitness.objects.filter(draw__in=draws).delete()
+    draws.delete()
     apps = RenewalApplication.objects.filter(institution_id__in=institution_ids)
     RenewalAttachment.objects.filter(application__in=apps).delete()
     apps.delete()
     RenewalDraft.objects.filter(institution_id__in=institution_ids).delete()
+    from dudao.scorecards.models import Evaluation, EvaluationItemNote, EvaluationMember, Evidence
+
+    evaluations = Evaluation.objects.filter(institution_id__in=institution_ids)
+    Evidence.objects.filter(evaluation__in=evaluations).delete()
+    EvaluationItemNote.objects.filter(evaluation__in=evaluations).delete()
+    EvaluationMember.objects.filter(evaluation__in=evaluations).delete()
+    for evaluation in evaluations.order_by("-id"):  # corrections point at their previous version
+        evaluation.delete()
+
+
+def _witness_value(draw, n: int) -> str:
+    return f"demo-witness-{draw.pk}-{n}-0123456789abcdef"
+
+
+def create_draws(today: dt.date) -> dict[str, int]:
+    """双随机 draws of the demo authority in every state: defined, published, run, locked (tasks
+    dispatched) and cancelled; two witnesses each (their values are demo values)."""
+    from dudao.common.domain import digest
+
+    actor = _user("authority_admin")
+    if actor is None:
+        return {}
+    states: dict[str, int] = {}
+    steps = ("defined", "published", "run", "locked", "cancelled")
+    for n, target in enumerate(steps):
+        draw = sup.draw_define(
+            actor=actor,
+            title=f"{today:%Y年%m月}评价批次日常督导抽取(演示 {n + 1})",
+            period_start=today + dt.timedelta(days=1),
+            period_end=today + dt.timedelta(days=30),
+            sample_count=2,
+            group_size=1,
+            group_reason=GROUP_REASON,
+        )
+        if target != "defined":
+            for i in (1, 2):
+                sup.draw_witness_add(
+                    actor=actor,
+                    draw=draw,
+                    name=f"见证人{i}",
+                    role="discipline" if i == 1 else "notary",
+                    commitment=digest(_witness_value(draw, i), draw.hash_algorithm),
+                )
+            if target == "cancelled":
+                draw = sup.draw_cancel(actor=actor, draw=draw, reason="抽取范围需调整,取消后重新定义")
+            else:
+                draw = sup.draw_publish(actor=actor, draw=draw)
+        if target in ("run", "locked"):
+            for witness in draw.witnesses.order_by("position"):
+                sup.draw_witness_reveal(
+                    actor=actor, draw=draw, witness=witness, value=_witness_value(draw, witness.position)
+                )
+            draw = sup.draw_run(actor=actor, draw=draw)
+        if target == "locked":
+            draw = sup.draw_lock(actor=actor, draw=draw)
+        draw.refresh_from_db()
+        states[draw.status] = states.get(draw.status, 0) + 1
+    return states
