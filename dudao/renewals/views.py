@@ -165,6 +165,9 @@ def apply(request: HttpRequest, filing_pk: int) -> HttpResponse:
                 actor=request.user, filing=filing, fields=f.posted_fields(post), files=tokens
             )
             messages.success(request, "草稿已保存。下次打开本页会接着填写;提交申请前,备案机关看不到草稿。")
+            for found in errors.values():  # a refused upload is not kept: say so
+                for message in found:
+                    messages.warning(request, f"以下文件未保存:{message}")
             return redirect("renewals:apply", filing_pk=filing.pk)
         materials, indexes = f.materials_from_post(post)
         try:
