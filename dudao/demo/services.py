@@ -33,7 +33,7 @@ from dudao.people.models import (
 from dudao.registry.models import Authority, Batch, Filing, FilingScope, Institution, Occupation, Venue
 from dudao.workdays import selectors as workday_selectors
 
-from . import bulk, loader, names
+from . import bulk, loader, names, workflows
 from .plan import DEMO_AUTHORITY_PREFIX, DEMO_USER_PREFIX, SCALES, build_plan
 
 DEFAULT_DEMO_PASSWORD = "Dudao#2026"  # noqa: S105 - documented demo password, demo data only
@@ -121,6 +121,8 @@ def _load(plan, mode: str, password: str) -> loader.Loaded:
         loaded.timer()(
             "演示账号 users", lambda: loader.load_users(plan, loaded, password=password, superuser=admin)
         )
+        # Issue 9 §3.11: tasks, opinions, rectifications, renewals … through the services, as the demo users.
+        loaded.timer()("演示业务 workflows", lambda: workflows.create(plan.today))
     return loaded
 
 
@@ -196,6 +198,7 @@ def demo_data_reset(*, actor=None) -> dict[str, int]:
         )
         persons = _demo_person_ids(authorities, institutions)
         try:
+            workflows.delete_for(institutions, [a.pk for a in authorities])
             User.objects.filter(username__startswith=DEMO_USER_PREFIX).delete()
             Batch.objects.filter(institution_id__in=institutions).delete()
             Relation.objects.filter(

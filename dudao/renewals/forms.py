@@ -265,3 +265,60 @@ class ConfigForm(forms.Form):
         help_text="如「渝人社延备」,文号形如 渝人社延备〔2025〕1号",
     )
     notice_prefix = forms.CharField(label="整改通知书文号前缀", max_length=32)
+
+
+def error_summary(
+    sheet: list[dict[str, Any]], attachment_fields: list[dict[str, Any]], errors: dict[str, list[str]]
+) -> list[dict[str, str]]:
+    """Every error of the page, in page order, each with a label and the anchor of its field (issue 9 §3.6).
+
+    [{"label", "message", "anchor"}]; errors the page cannot place are listed without an anchor.
+    """
+    out: list[dict[str, str]] = []
+    placed: set[str] = set()
+
+    def add(name: str, label: str, anchor: str) -> None:
+        for message in errors.get(name, []):
+            out.append({"label": label, "message": message, "anchor": anchor})
+        placed.add(name)
+
+    for section in sheet:
+        spec = section["spec"]
+        title = spec.title
+        add(spec.key, title, f"section-{spec.key}")
+        for cell in section.get("cells", []):
+            add(cell["name"], f"{title}:{cell['spec'].label}", f"id_{cell['name']}")
+        for position, row in enumerate(section.get("rows", []), start=1):
+            if "entry" in row:  # scope rows
+                for key in ("occupation_code", "levels", "certified_count", "start_date"):
+                    add(
+                        f"scope-{row['index']}-{key}",
+                        f"{title}:{row['entry'].label()}",
+                        f"scope-row-{row['index']}",
+                    )
+                continue
+            for cell in row["cells"]:
+                add(cell["name"], f"{title} 第 {position} 行:{cell['spec'].label}", f"id_{cell['name']}")
+    for field in attachment_fields:
+        add(field["name"], field["label"], f"id_{field['name']}")
+    for name, messages in errors.items():
+        if name not in placed:
+            out.extend({"label": "", "message": m, "anchor": ""} for m in messages)
+    return out
+
+
+def posted_fields(post: QueryDict) -> dict[str, list[str]]:
+    """The form's own fields of a post (what a draft keeps): no token, no button, no file reference."""
+    return {
+        key: post.getlist(key)
+        for key in post
+        if key not in ("csrfmiddlewaretoken", "action") and not key.startswith("pending-")
+    }
+
+
+def post_from_fields(fields: dict[str, list[str]]) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for key, values in fields.items():
+        if isinstance(values, list):
+            data.setlist(str(key), [str(v) for v in values])
+    return data

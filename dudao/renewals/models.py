@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from dudao.common.models import BaseModel
+from dudao.common.pii import EncryptedTextField
 
 from . import domain
 
@@ -242,3 +243,30 @@ class RenewalAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class RenewalDraft(BaseModel):
+    """保存草稿: the unfinished renewal form of one filing, until it is submitted or discarded.
+
+    `content` is the form as posted ({field: [values]}) plus the kept uploads' references, encrypted as a
+    whole (it may hold resident ID numbers).
+    """
+
+    filing = models.OneToOneField(
+        "registry.Filing", verbose_name="备案", on_delete=models.CASCADE, related_name="renewal_draft"
+    )
+    institution = models.ForeignKey(
+        "registry.Institution", verbose_name="评价机构", on_delete=models.CASCADE, related_name="+"
+    )
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="保存人", on_delete=models.PROTECT, related_name="+"
+    )
+    content = EncryptedTextField("草稿内容")
+    AUDIT_EXCLUDE = ("content",)
+
+    class Meta:
+        verbose_name = "延续备案申请草稿"
+        verbose_name_plural = "延续备案申请草稿"
+
+    def __str__(self) -> str:
+        return f"{self.filing} 的延续备案申请草稿"

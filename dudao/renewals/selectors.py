@@ -19,6 +19,7 @@ from dudao.workdays import selectors as workdays_selectors
 from . import domain
 from .models import RenewalApplication, RenewalAttachment, RenewalConfig
 from .permissions import user_region_prefix
+from .scope_forecast import ScopeForecast, forecast_scope
 
 OBJECT_TYPE = "renewals.renewalapplication"
 
@@ -199,6 +200,42 @@ def active_pairs(filing_id: int, start: dt.date, end: dt.date) -> set[tuple[str,
         .distinct()
     )
     return {(code, work_type) for code, work_type in rows}
+
+
+def scheduled_pairs(filing_id: int, after: dt.date, end: dt.date) -> set[tuple[str, str]]:
+    """(occupation code, work type) of the filing's batches scheduled after `after` up to `end` (not
+    cancelled): evaluations still to be held before the expiry."""
+    return active_pairs(filing_id, after + dt.timedelta(days=1), end) if end > after else set()
+
+
+def scope_forecast(
+    filing: Filing,
+    requested: list[dict[str, Any]] | None = None,
+    *,
+    start: dt.date | None = None,
+    today: dt.date | None = None,
+) -> ScopeForecast:
+    """REN-5 forecast for `filing` (issue 9 §3.2): the requested scope (all of it when None) against the
+    batches held from the period's start up to today, plus those scheduled before the expiry."""
+    original = original_scope(filing)
+    if requested is None:
+        requested = [
+            {"occupation_code": e.occupation_code, "work_type": e.work_type, "levels": list(e.levels)}
+            for e in original
+        ]
+    today = today or timezone.localdate()
+    start = start or period_start(filing)
+    held_until = min(filing.valid_until, today)
+    return forecast_scope(
+        original,
+        requested,
+        active_pairs(filing.pk, start, held_until),
+        scheduled_pairs(filing.pk, held_until, filing.valid_until),
+    )
+
+
+def application_forecast(app: RenewalApplication, *, today: dt.date | None = None) -> ScopeForecast:
+    return scope_forecast(app.filing, app.materials.get("scope", []), start=app.period_start, today=today)
 
 
 def period_start(filing: Filing) -> dt.date:

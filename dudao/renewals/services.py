@@ -47,7 +47,7 @@ from dudao.registry import selectors as registry_selectors
 from dudao.registry import services as registry_services
 from dudao.registry.models import Filing, FilingScope
 from dudao.scorecards import services as scorecards_services
-from dudao.scorecards.evidence import store_upload
+from dudao.scorecards.evidence import StoredFile, store_upload
 from dudao.scorecards.models import Evaluation, EvaluationItemNote
 from dudao.scorecards.selectors import eligible_evaluators
 from dudao.workdays import selectors as workdays_selectors
@@ -55,6 +55,7 @@ from dudao.workdays import selectors as workdays_selectors
 from . import domain, selectors
 from .models import RenewalApplication, RenewalAttachment, RenewalConfig
 from .permissions import can_apply, can_configure, can_decide, can_withdraw
+from .scope_forecast import check_scope_not_empty
 
 S = RenewalApplication.Status
 A = RenewalAttachment.Kind
@@ -302,6 +303,8 @@ def renewal_apply(
 
     clean = domain.validate_materials(materials)
     domain.check_requested_scope(clean["scope"], selectors.original_scope(locked))
+    # REN-5 early (issue 9 §3.2): refuse now, not after the whole evaluation, when nothing would remain.
+    check_scope_not_empty(selectors.scope_forecast(locked, clean["scope"], today=today))
     kind = target.institution.kind
     self_built = domain.uses_self_built_questions(clean)
     plan = domain.plan(kind, self_built, locked.valid_until, received, workdays_selectors.calendar())
@@ -315,7 +318,11 @@ def renewal_apply(
     if missing:
         raise ValidationFailed(next(iter(missing.values()))[0], code="materials_missing", detail=missing)
     # Every check passed: now the uploads are stored (type and size checked by content).
-    stored = [(k, store_upload(f, kinds=ATTACHMENT_KINDS)) for k, items in files.items() for f in items]
+    stored = [
+        (k, f if isinstance(f, StoredFile) else store_upload(f, kinds=ATTACHMENT_KINDS))  # StoredFile: kept
+        for k, items in files.items()  # from an earlier post of the page (renewals.pending_files)
+        for f in items
+    ]
 
     app = RenewalApplication(
         institution=target.institution,
@@ -394,6 +401,7 @@ def renewal_accept(
     _require_decider(actor, app)
     locked = lock_version(app, row_version)
     _check_can_move(locked, S.UNDER_REVIEW, actor)
+    check_scope_not_empty(selectors.application_forecast(locked))  # REN-5 early (issue 9 §3.2)
     app = _move(
         locked,
         to=S.UNDER_REVIEW,

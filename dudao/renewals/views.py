@@ -1,7 +1,7 @@
 """Renewal pages: the institution applies and follows its applications; the authority works its queue.
 
 Reads go through selectors (out of scope → 404), writes through services; a service error is shown on the
-page (the renewal form keeps the user's input; files must be chosen again).
+page (the renewal form keeps the user's input and the chosen files).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dudao.scorecards.models import Evaluation
 from dudao.web.kit import application_errors_as_http, list_page, raise_http, run_and_flash
 from dudao.workdays import selectors as workdays_selectors
 
-from . import documents, domain, selectors, services
+from . import documents, domain, drafts, pending_files, selectors, services
 from . import forms as f
 from .list_query import filtered_applications
 from .models import RenewalApplication, RenewalAttachment
@@ -124,18 +124,43 @@ def apply_pick(request: HttpRequest) -> HttpResponse:
 @login_required
 @application_errors_as_http
 def apply(request: HttpRequest, filing_pk: int) -> HttpResponse:
-    """The renewal form (seed 004 attachment 2) and attachments; the scope table comes from the filing."""
+    """The renewal form (seed 004 attachment 2) and attachments; the scope table comes from the filing.
+
+    Issue 9 §3.6: chosen files are kept across an error (pending_files), every error is listed at the top
+    with a link to its field, and 保存草稿 keeps an unfinished form (drafts) to come back to.
+    """
     filing = _filing_for_apply(request, filing_pk)
     if not can_apply(request.user, filing):
         raise DjangoPermissionDenied("只有该评价机构的管理员可以提出延续备案申请")
     scope = selectors.original_scope(filing)
     errors: dict[str, list[str]] = {}
     post = None
+    kept: dict[str, list[dict]] = {}
+    draft = drafts.draft_get(request.user, filing)
+    kinds = [kind.value for kind, _ in f.ATTACHMENT_FIELDS]
     if request.method == "POST":
         post = request.POST
+        action = post.get("action", "submit")
+        if action == "discard":
+            drafts.renewal_draft_discard(actor=request.user, filing=filing)
+            messages.success(request, "草稿已删除")
+            return redirect("renewals:apply", filing_pk=filing.pk)
+        attachments, kept, errors = pending_files.collect(request.user, post, request.FILES, kinds)
+        if action == "draft":
+            tokens = {kind: [item["token"] for item in items] for kind, items in kept.items()}
+            drafts.renewal_draft_save(
+                actor=request.user, filing=filing, fields=f.posted_fields(post), files=tokens
+            )
+            messages.success(request, "草稿已保存。下次打开本页会接着填写;提交申请前,备案机关看不到草稿。")
+            for found in errors.values():  # a refused upload is not kept: say so
+                for message in found:
+                    messages.warning(request, f"以下文件未保存:{message}")
+            return redirect("renewals:apply", filing_pk=filing.pk)
         materials, indexes = f.materials_from_post(post)
-        attachments = {kind: request.FILES.getlist(kind) for kind, _ in f.ATTACHMENT_FIELDS}
         try:
+            if errors:  # a refused upload: still check the form, so that every error is listed at once
+                domain.validate_materials(materials)
+                raise ApplicationError("申报表有需要修改的地方")
             app = services.renewal_apply(
                 actor=request.user,
                 filing=filing.pk,
@@ -145,26 +170,48 @@ def apply(request: HttpRequest, filing_pk: int) -> HttpResponse:
             )
         except ApplicationError as exc:
             raise_http(exc)
-            errors = f.form_errors(exc.detail, indexes)
-            messages.error(request, exc.message)
+            for name, found in f.form_errors(exc.detail, indexes).items():
+                errors.setdefault(name, []).extend(found)
+            if not errors:
+                errors["__all__"] = [exc.message]
         else:
+            if draft is not None:
+                drafts.renewal_draft_discard(actor=request.user, filing=filing)
             messages.success(
                 request,
                 f"延续备案申请已提交,办结期限 {app.decide_by:%Y-%m-%d}"
                 f"(收到材料后 {app.decision_workdays} 个工作日内)",
             )
             return redirect("renewals:application_detail", pk=app.pk)
+    elif draft is not None:
+        content = drafts.draft_content(draft)
+        post = f.post_from_fields(content.get("fields") or {})
+        tokens = f.post_from_fields(
+            {pending_files.field_name(k): v for k, v in (content.get("files") or {}).items()}
+        )
+        _, kept, _ = pending_files.collect(request.user, tokens, _NoFiles(), kinds)
     today = timezone.localdate()
     preview = domain.plan(
         filing.institution.kind, False, filing.valid_until, today, workdays_selectors.calendar()
     )
+    sheet = f.build_sheet(filing=filing, scope=scope, post=post, errors=errors)
+    attachment_fields = [
+        {
+            "name": kind.value,
+            "label": kind.label,
+            "help": help_text,
+            "errors": errors.get(kind.value, []),
+            "kept": kept.get(kind.value, []),
+            "pending_name": pending_files.field_name(kind.value),
+        }
+        for kind, help_text in f.ATTACHMENT_FIELDS
+    ]
     context = {
         "filing": filing,
-        "sheet": f.build_sheet(filing=filing, scope=scope, post=post, errors=errors),
-        "attachment_fields": [
-            {"name": kind.value, "label": kind.label, "help": help_text, "errors": errors.get(kind.value, [])}
-            for kind, help_text in f.ATTACHMENT_FIELDS
-        ],
+        "sheet": sheet,
+        "attachment_fields": [a for a in attachment_fields if a["name"] != "legal_certificate"],
+        # 七、法人单位资格证书: the seed form's own section, between 六 and 八.
+        "legal_certificate": next(a for a in attachment_fields if a["name"] == "legal_certificate"),
         "preview": preview,
         "preview_path_label": domain.PATH_LABELS[preview.path],
         "kind_label": domain.KIND_LABELS[domain.InstitutionKind(filing.institution.kind)],
@@ -172,8 +219,16 @@ def apply(request: HttpRequest, filing_pk: int) -> HttpResponse:
         "records_paper": bool(getattr(request.user, "authority_id", None)),
         "level_labels": domain.LEVEL_LABELS,
         "has_errors": bool(errors),
+        "error_summary": f.error_summary(sheet, attachment_fields, errors),
+        "draft": draft,
+        "forecast": selectors.scope_forecast(filing, today=today),  # REN-5 early (issue 9 §3.2)
     }
     return render(request, "renewals/apply.html", context)
+
+
+class _NoFiles:
+    def getlist(self, key: str) -> list:
+        return []
 
 
 def _filing_for_apply(request: HttpRequest, pk: int) -> Filing:
@@ -263,6 +318,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if c["action"] == domain.ScopeAction.DROP
         ],
         "level_labels": domain.LEVEL_LABELS,
+        # REN-5 early (issue 9 §3.2): what the renewal would drop, shown until the outcome is recorded.
+        "forecast": selectors.application_forecast(app) if app.is_open else None,
     }
     return render(request, "renewals/detail.html", context)
 

@@ -100,6 +100,8 @@ ACTION_LABELS: dict[str, str] = {
     # renewals
     "renewals.config.save": "保存延续备案设置",
     "renewals.application.submit": "提交延续备案申请",
+    "renewals.draft.save": "保存延续备案申请草稿",
+    "renewals.draft.discard": "删除延续备案申请草稿",
     "renewals.application.accept": "受理延续备案申请",
     "renewals.application.not_accept": "不予受理延续备案申请",
     "renewals.application.withdraw": "撤回延续备案申请",

@@ -1,15 +1,13 @@
-"""Dashboard figures: counts of what the user may see, through the apps' scoped selectors when present."""
+"""Dashboard figures: counts of what the user may see, through the apps' scoped selectors."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -19,10 +17,10 @@ from dudao.accounts.permissions import (
     is_institution_user,
     is_superuser,
     is_supervisor,
-    region_prefix,
 )
+from dudao.people.selectors import examiners_for, supervisors_for
+from dudao.registry.selectors import batches_for, filings_for, institutions_for
 
-logger = logging.getLogger(__name__)
 UPCOMING_DAYS = 30
 
 
@@ -36,42 +34,8 @@ class Stat:
     url: str | None
 
 
-def _selector(module: str, name: str) -> Callable[[Any], QuerySet] | None:
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
-def _fallback_scope(user: Any, path: str) -> Q | None:
-    """The scope rule when an app has no selector: region prefix for authorities, own institution."""
-    if is_superuser(user):
-        return Q()
-    if is_authority_user(user):
-        return Q(**{f"{path}region_id__startswith": region_prefix(user)})
-    if is_institution_user(user):
-        return Q(**{f"{path}id": user.institution_id})
-    return None
-
-
-def _scoped(user: Any, module: str, selector: str, model_path: str, path: str) -> QuerySet | None:
-    function = _selector(module, selector)
-    if function is not None:
-        return function(user)
-    app, model_name = model_path.rsplit(".", 1)
-    model = getattr(importlib.import_module(app), model_name)
-    q = _fallback_scope(user, path)
-    return model.objects.none() if q is None else model.objects.filter(q)
-
-
-def _count(build: Callable[[], QuerySet | None]) -> int | None:
-    # The dashboard must render even while a neighbouring app is half-built: a failing count shows "-".
-    try:
-        qs = build()
-        return None if qs is None else qs.count()
-    except Exception:
-        logger.exception("dashboard count failed")
-        return None
+def _count(build: Callable[[], QuerySet]) -> int:
+    return build().count()
 
 
 def _url(name: str) -> str | None:
@@ -89,50 +53,19 @@ def stats_for(user: Any) -> list[Stat]:
     soon = now + dt.timedelta(days=UPCOMING_DAYS)
 
     def institutions():
-        return _scoped(
-            user, "dudao.registry.selectors", "institutions_for", "dudao.registry.models.Institution", ""
-        )
+        return institutions_for(user)
 
     def active_filings():
-        qs = _scoped(
-            user, "dudao.registry.selectors", "filings_for", "dudao.registry.models.Filing", "institution__"
-        )
-        return qs.filter(status="active")
+        return filings_for(user).filter(status="active")
 
     def upcoming_batches():
-        qs = _scoped(
-            user, "dudao.registry.selectors", "batches_for", "dudao.registry.models.Batch", "institution__"
-        )
-        return qs.filter(starts_at__gte=now, starts_at__lt=soon).exclude(status="cancelled")
+        return batches_for(user).filter(starts_at__gte=now, starts_at__lt=soon).exclude(status="cancelled")
 
-    def supervisors():
-        function = _selector("dudao.people.selectors", "supervisors_for")
-        if function is not None:
-            return function(user).filter(status="active")
-        from dudao.people.models import Supervisor
+    def active_supervisors():
+        return supervisors_for(user).filter(status="active")
 
-        if is_superuser(user):
-            return Supervisor.objects.filter(status="active")
-        if is_authority_user(user):
-            prefix = region_prefix(user)
-            return Supervisor.objects.filter(
-                Q(authority__region_id__startswith=prefix) | Q(institution__region_id__startswith=prefix),
-                status="active",
-            )
-        return Supervisor.objects.filter(institution_id=user.institution_id, status="active")
-
-    def examiners():
-        function = _selector("dudao.people.selectors", "examiners_for")
-        if function is not None:
-            return function(user).filter(is_active=True)
-        from dudao.people.models import Examiner
-
-        if is_superuser(user):
-            return Examiner.objects.filter(is_active=True)
-        if is_authority_user(user):
-            prefix = region_prefix(user)
-            return Examiner.objects.filter(is_active=True, person__employer__region_id__startswith=prefix)
-        return Examiner.objects.filter(is_active=True, person__employer_id=user.institution_id)
+    def active_examiners():
+        return examiners_for(user).filter(is_active=True)
 
     institution_label = "本机构" if is_institution_user(user) else "评价机构"
     return [
@@ -163,13 +96,18 @@ def stats_for(user: Any) -> list[Stat]:
         Stat(
             "supervisors",
             "在册督导员",
-            _count(supervisors),
+            _count(active_supervisors),
             "user-shield",
             "purple",
             _url("people:supervisor_list"),
         ),
         Stat(
-            "examiners", "在册考评员", _count(examiners), "user-check", "orange", _url("people:examiner_list")
+            "examiners",
+            "在册考评员",
+            _count(active_examiners),
+            "user-check",
+            "orange",
+            _url("people:examiner_list"),
         ),
     ]
 

@@ -14,7 +14,9 @@ from dudao.common.audit import verify_chain
 from dudao.people.domain import redact_person_snapshot
 
 from . import audit_labels as labels
+from . import charts as home_charts
 from . import dashboard as dash
+from . import todo as home_todo
 from .forms import AuditFilterForm
 from .kit import htmx_or_full, is_partial_request, list_page
 from .navigation import field_person, role_label, scope_label, sidebar
@@ -32,6 +34,8 @@ def dashboard(request):
         "role_label": role_label(user),
         "scope_label": scope_label(user),
         "field_role": dash.field_role(user),
+        "todo": home_todo.todo_for(user),
+        "charts": home_charts.charts_for(user),
         "shortcuts": [item for group in sidebar(user) if group["title"] for item in group["items"]][:8],
     }
     return render(request, "web/dashboard.html", context)

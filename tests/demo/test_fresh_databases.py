@@ -66,10 +66,17 @@ def _events(db) -> list[str]:
         "SELECT action, object_type, object_id, before, after FROM common_auditevent"
     ):
         snapshots = [json.loads(v) if v else None for v in (before, after)]
+        # A draw's server seed is random (RAND-1): its publication, run, lock and the tasks it dispatches
+        # differ from run to run by design; the demo workflows' other steps are compared.
+        if action.startswith("supervision.draw.") or any(
+            isinstance(snap, dict) and snap.get("draw_id") for snap in snapshots
+        ):
+            continue
         for snap in snapshots:
             if isinstance(snap, dict):
-                snap.pop("created_at", None)
-                snap.pop("updated_at", None)
+                # When a step ran (the demo workflows run on the machine's clock, issue 9 §3.11), not what.
+                for key in [k for k in snap if k.endswith("_at")]:
+                    snap.pop(key)
         events.append(
             json.dumps([action, object_type, object_id, *snapshots], sort_keys=True, ensure_ascii=False)
         )
@@ -106,7 +113,8 @@ def test_same_seed_gives_the_same_data_in_two_fresh_databases(db, fresh_sqlite, 
             ]
         ),
     }
-    assert len(first["institutions"]) == 12 and len(first["batches"]) == 40
+    # 40 planned batches + 1 held in the period for the renewal that can be completed (demo workflows)
+    assert len(first["institutions"]) == 12 and len(first["batches"]) == 41
     assert second == first
 
 

@@ -12,7 +12,7 @@ from dudao.registry.models import Filing, Institution
 from dudao.renewals.models import RenewalApplication
 from tests import factories as f
 
-from .conftest import TODAY, apply, counts, make_filing, materials, pdf, state
+from .conftest import TODAY, D, add_batch, apply, counts, make_filing, materials, pdf, state
 
 API = "/api/v1/renewals"
 
@@ -30,6 +30,7 @@ def city(authority):
 def city_world(city, occupations):
     institution = f.InstitutionFactory(authority=city, region=city.region, name="南昌市家政服务职业培训学校")
     filing = make_filing(institution, occupations, number="洪人社鉴备〔2020〕5号")
+    add_batch(filing, occupations["A"], day=D("2023-05-20"))  # REN-5: something to renew
     return {
         "institution": institution,
         "filing": filing,

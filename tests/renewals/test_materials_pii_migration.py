@@ -1,4 +1,4 @@
-"""SEC-3: forms stored before phones were encrypted are protected by migration renewals 0002."""
+"""SEC-3: forms stored before phones were encrypted are protected by migration renewals 0003."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib
 
 from dudao.common import pii
 
-migration = importlib.import_module("dudao.renewals.migrations.0002_encrypt_materials_phone")
+migration = importlib.import_module("dudao.renewals.migrations.0003_encrypt_materials_phone")
 
 
 def test_plain_phones_and_ids_become_tokens_and_protected_rows_are_left_alone():

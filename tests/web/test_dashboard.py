@@ -76,7 +76,8 @@ def test_dashboard_renders_for_every_role(role, world, client_as):
     assert f"您好,{world[role].display_name}" in html
     if role in ("external_supervisor", "internal_supervisor", "examiner"):
         assert stat_values(html) == {}
-        assert "我的工作" in html
+        assert "待办事项" in html
+        assert "上线后会显示" not in html
     else:
         assert set(stat_values(html)) == {
             "institutions",

@@ -33,6 +33,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("renewals", "0001_initial")]
+    dependencies = [("renewals", "0002_renewal_draft")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
