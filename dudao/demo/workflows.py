@@ -27,6 +27,11 @@ TZ_HOUR = 9
 GROUP_REASON = "演示数据:本地区督导员人手不足,由 1 名督导员完成"
 
 
+def _rv(obj):
+    """The row's current version: the demo acts as a user who just read the page (one locking policy)."""
+    return type(obj).objects.values_list("row_version", flat=True).get(pk=obj.pk)
+
+
 def _user(name: str) -> User | None:
     return User.objects.filter(username=f"{DEMO_USER_PREFIX}{name}").first()
 
@@ -68,7 +73,7 @@ def _task(authority_user, supervisor, institution, slots: _Slots, days: int, **e
 
 def _to_report(task, supervisor_user, *, severity: str = "major") -> None:
     sup.task_accept(actor=supervisor_user, task=task)
-    sup.task_start_on_site(actor=supervisor_user, task=task)
+    sup.task_start_on_site(actor=supervisor_user, task=task, row_version=_rv(task))
     area = (task.items or ["2.4"])[0]
     sup.finding_add(
         actor=supervisor_user,
@@ -84,6 +89,7 @@ def _to_report(task, supervisor_user, *, severity: str = "major") -> None:
         summary="按督导事项逐项检查了考务组织和考场秩序。",
         problems="考场视频监控有盲区。" if severity != "none" else "",
         recommendations="补装摄像头,候考区单独设置。",
+        row_version=_rv(task),
     )
 
 
@@ -130,55 +136,77 @@ def create_supervision(today: dt.date) -> dict[str, int]:
     special = _task(authority_user, supervisor, home, slots, -8, kind="special", items=["2.3", "2.4"])
     _to_report(special, supervisor_user)
     sup.preliminary_opinion_prepare(
-        actor=supervisor_user, task=special, body="考场秩序管理不到位。", requirements="补装监控设备。"
+        actor=supervisor_user,
+        task=special,
+        body="考场秩序管理不到位。",
+        requirements="补装监控设备。",
+        row_version=_rv(special),
     )
-    sup.preliminary_opinion_send(actor=supervisor_user, task=special)
+    sup.preliminary_opinion_send(actor=supervisor_user, task=special, row_version=_rv(special))
     count(special)
     # Special task with a defence: the authority issued its opinion; rectification under way.
     defended = _task(authority_user, supervisor, home, slots, -15, kind="special", items=["2.4"])
     _to_report(defended, supervisor_user)
-    sup.preliminary_opinion_prepare(actor=supervisor_user, task=defended, body="候考区未单独设置。")
-    sup.preliminary_opinion_send(actor=supervisor_user, task=defended)
+    sup.preliminary_opinion_prepare(
+        actor=supervisor_user, task=defended, body="候考区未单独设置。", row_version=_rv(defended)
+    )
+    sup.preliminary_opinion_send(actor=supervisor_user, task=defended, row_version=_rv(defended))
     sup.defence_submit(actor=inst_admin, task=defended, text="候考区已在改造,附施工合同。")
     count(defended)
     issued = _task(authority_user, supervisor, home, slots, -22, kind="special", items=["2.4"])
     _to_report(issued, supervisor_user)
-    sup.preliminary_opinion_prepare(actor=supervisor_user, task=issued, body="考场监控有盲区。")
-    sup.preliminary_opinion_send(actor=supervisor_user, task=issued)
+    sup.preliminary_opinion_prepare(
+        actor=supervisor_user, task=issued, body="考场监控有盲区。", row_version=_rv(issued)
+    )
+    sup.preliminary_opinion_send(actor=supervisor_user, task=issued, row_version=_rv(issued))
     sup.defence_submit(actor=inst_admin, task=issued, text="监控盲区系临时调整考场所致。")
     sup.opinion_issue(
         actor=authority_user,
         task=issued,
         body="经综合分析申辩意见,认定考场监控存在盲区。",
         requirements="一个月内补装摄像头并提交整改报告。",
+        row_version=_rv(issued),
     )
     count(issued)
     # Daily task: rectification ordered (the institution's 整改到期), and one submitted for review.
     ordered = _task(authority_user, supervisor, home, slots, -29)
     _to_report(ordered, supervisor_user)
-    sup.rectification_order(actor=authority_user, task=ordered, requirements="完善考务档案,补齐签到表。")
+    sup.rectification_order(
+        actor=authority_user, task=ordered, requirements="完善考务档案,补齐签到表。", row_version=_rv(ordered)
+    )
     count(ordered)
     submitted = _task(authority_user, supervisor, home, slots, -36)
     _to_report(submitted, supervisor_user)
-    sup.rectification_order(actor=authority_user, task=submitted, requirements="候考区与考场分开设置。")
+    sup.rectification_order(
+        actor=authority_user,
+        task=submitted,
+        requirements="候考区与考场分开设置。",
+        row_version=_rv(submitted),
+    )
     sup.rectification_submit(actor=inst_admin, task=submitted, plan="已将候考区移至一楼大厅。")
     count(submitted)
     # Closed: rectified and re-verified; and one with no problem found.
     closed = _task(authority_user, supervisor, home, slots, -43)
     _to_report(closed, supervisor_user)
-    sup.rectification_order(actor=authority_user, task=closed, requirements="补装两个摄像头。")
+    sup.rectification_order(
+        actor=authority_user, task=closed, requirements="补装两个摄像头。", row_version=_rv(closed)
+    )
     sup.rectification_submit(actor=inst_admin, task=closed, plan="已补装并调试。")
-    sup.rectification_review(actor=authority_user, task=closed, passed=True, note="复核通过")
-    sup.task_close(actor=authority_user, task=closed, note="整改到位,办结")
+    sup.rectification_review(
+        actor=authority_user, task=closed, passed=True, note="复核通过", row_version=_rv(closed)
+    )
+    sup.task_close(actor=authority_user, task=closed, note="整改到位,办结", row_version=_rv(closed))
     count(closed)
     clean = _task(authority_user, supervisor, places[4 % len(places)], slots, -50)
     _to_report(clean, supervisor_user, severity="none")
-    sup.task_close(actor=authority_user, task=clean, note="未发现问题,办结")
+    sup.task_close(actor=authority_user, task=clean, note="未发现问题,办结", row_version=_rv(clean))
     count(clean)
     # Escalated with a penalty (通报批评).
     escalated = _task(authority_user, supervisor, places[5 % len(places)], slots, -57)
     _to_report(escalated, supervisor_user, severity="serious")
-    sup.task_escalate(actor=authority_user, task=escalated, reason="考场秩序严重混乱,移送处理")
+    sup.task_escalate(
+        actor=authority_user, task=escalated, reason="考场秩序严重混乱,移送处理", row_version=_rv(escalated)
+    )
     sup.penalty_impose(
         actor=authority_user,
         institution=escalated.institution_id,
@@ -447,19 +475,26 @@ def create_draws(today: dt.date) -> dict[str, int]:
                     name=f"见证人{i}",
                     role="discipline" if i == 1 else "notary",
                     commitment=digest(_witness_value(draw, i), draw.hash_algorithm),
+                    row_version=_rv(draw),
                 )
             if target == "cancelled":
-                draw = sup.draw_cancel(actor=actor, draw=draw, reason="抽取范围需调整,取消后重新定义")
+                draw = sup.draw_cancel(
+                    actor=actor, draw=draw, reason="抽取范围需调整,取消后重新定义", row_version=_rv(draw)
+                )
             else:
-                draw = sup.draw_publish(actor=actor, draw=draw)
+                draw = sup.draw_publish(actor=actor, draw=draw, row_version=_rv(draw))
         if target in ("run", "locked"):
             for witness in draw.witnesses.order_by("position"):
                 sup.draw_witness_reveal(
-                    actor=actor, draw=draw, witness=witness, value=_witness_value(draw, witness.position)
+                    actor=actor,
+                    draw=draw,
+                    witness=witness,
+                    value=_witness_value(draw, witness.position),
+                    row_version=_rv(draw),
                 )
-            draw = sup.draw_run(actor=actor, draw=draw)
+            draw = sup.draw_run(actor=actor, draw=draw, row_version=_rv(draw))
         if target == "locked":
-            draw = sup.draw_lock(actor=actor, draw=draw)
+            draw = sup.draw_lock(actor=actor, draw=draw, row_version=_rv(draw))
         draw.refresh_from_db()
         states[draw.status] = states.get(draw.status, 0) + 1
     return states

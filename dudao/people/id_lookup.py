@@ -5,7 +5,10 @@ about 33 full numbers that fit. Searching by a full number would confirm the rig
 full number such a reader looks up is counted (DUDAO_ID_LOOKUP_LIMIT per rolling hour, default 20) and
 written to the audit log masked: rebuilding one person's number takes hours and shows in the log.
 Repeating a number already looked up in the hour costs nothing (paging a result list is not an attack).
-Holders of the reveal right see full numbers anyway and are not metered.
+Holders of the reveal right see full numbers anyway and are not metered. Registering a person (or changing
+a person's number) counts too, since a refusal as already registered confirms a number; a refused
+registration rolls its count back with its transaction, but every accepted one stays counted and audited,
+so trying 33 candidates still takes hours and leaves the wrong guesses as registered persons in the log.
 """
 
 from __future__ import annotations
@@ -38,13 +41,17 @@ def lookup_indexes(user, value: str) -> list[str] | None:
     number = full_id_number(value)
     if number is None:
         return None
-    if not can_reveal_pii(user):
-        _meter(user, number)
+    meter(user, number)
     return pii.blind_index_candidates(number)
 
 
-def _meter(user, number: str) -> None:
-    """Count a distinct number against the reader's hourly allowance; refuse (429) beyond it, audit each."""
+def meter(user, number: str) -> None:
+    """Count a distinct number against the reader's hourly allowance; refuse (429) beyond it, audit each.
+
+    Also called before registering a person under a number: "该身份证号已登记" would otherwise confirm a
+    candidate number. Holders of the reveal right are not metered."""
+    if can_reveal_pii(user):
+        return
     key = f"dudao:id-lookup:{getattr(user, 'pk', None) or 'anonymous'}"
     now = timezone.now().timestamp()
     digest = pii.blind_index_candidates(number)[0]

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from dudao.accounts.models import Role
+from dudao.accounts.throttle import TooManyRequests
 from dudao.common.errors import ValidationFailed
 from dudao.common.models import AuditEvent
 from dudao.people import services
@@ -100,3 +101,20 @@ def test_a_name_mismatch_never_echoes_the_registered_name(users, registered):
         services.resolve_person_input(actor=staff, name="别人", id_number=resident_id(21))
     assert "登记甲" not in refused.value.message
     assert "不一致" in refused.value.message
+
+
+def test_registering_persons_counts_against_the_same_allowance(staff, settings):
+    """A refusal as "already registered" would confirm a candidate number: registration is metered too."""
+    settings.DUDAO_ID_LOOKUP_LIMIT = 2
+    services.person_create(actor=staff, name="甲", id_number=resident_id(71))
+    services.person_create(actor=staff, name="乙", id_number=resident_id(72))  # exactly the limit
+    with pytest.raises(TooManyRequests):
+        services.person_create(actor=staff, name="丙", id_number=resident_id(73))
+    assert AuditEvent.objects.filter(action=LOOKUP).count() == 2
+
+
+def test_registration_by_a_holder_of_the_reveal_right_is_not_metered(admin, settings):
+    settings.DUDAO_ID_LOOKUP_LIMIT = 1
+    for n in (81, 82, 83):
+        services.person_create(actor=admin, name=f"人{n}", id_number=resident_id(n))
+    assert not AuditEvent.objects.filter(action=LOOKUP).exists()

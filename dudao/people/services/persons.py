@@ -31,7 +31,7 @@ from dudao.common.writes import (
 )
 from dudao.registry.models import Authority, Institution
 
-from .. import domain
+from .. import domain, id_lookup
 from ..models import (
     Person,
 )
@@ -63,6 +63,7 @@ def _create_person_row(
     *, actor, name: str, rid: domain.ResidentId, phone: str, employer, employer_name: str, registered_by
 ) -> Person:
     index = pii.blind_index(rid.number)
+    id_lookup.meter(actor, rid.number)  # SEC-3: "already registered" must not be a free oracle
     _ensure_id_free(rid.number)
     person = Person(
         name=name,
@@ -148,6 +149,7 @@ def person_update(
         rid = domain.parse_resident_id(id_number, today=today())
         index = pii.blind_index(rid.number)
         if index != person.id_number_index:
+            id_lookup.meter(actor, rid.number)  # SEC-3
             _ensure_id_free(rid.number, exclude_pk=person.pk)
             person.id_number_encrypted = pii.encrypt(rid.number)
             person.id_number_index = index
