@@ -436,7 +436,7 @@ def _team(
     for pk in ids:
         examiner = found.get(pk)
         if examiner is None:
-            problems.append(f"考评员 #{pk} 不存在")
+            problems.append(f"编号为 {pk} 的考评员不存在")
             continue
         problem = registry_services.examiner_problem(examiner, occupation, "", levels, first, last)
         if problem:

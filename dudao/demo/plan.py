@@ -456,10 +456,10 @@ def _filings(plan: Plan, rng: random.Random) -> None:
         filing = FilingPlan(i, number(valid_from), valid_from, valid_until, "active")
         if 0.02 <= r < 0.05:
             filing.later_status = "suspended"
-            filing.later_reason = "督导检查发现考务管理不规范,暂停评价活动,限期改正(INST-4)"
+            filing.later_reason = "督导检查发现考务管理不规范,暂停评价活动,限期改正"  # INST-4
         elif 0.05 <= r < 0.08:
             filing.later_status = "rectifying"
-            filing.later_reason = "延续备案评估得分在 60–80 分之间,限期 6 个月整改(REN-4)"
+            filing.later_reason = "延续备案评估得分在 60–80 分之间,限期 6 个月整改"  # REN-4
         filing.scopes = _scopes(rng, inst.kind, filing, today, allow_later=True)
         plan.filings.append(filing)
 

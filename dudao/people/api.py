@@ -226,7 +226,7 @@ def get_supervisor_card(request, card_id: int):
     return s.supervisor_card_out(card, card.supervisor.person.name)
 
 
-@router.post("/supervisor-cards", response={201: s.SupervisorCardOut}, summary="发放督导员证卡(SUP-3)")
+@router.post("/supervisor-cards", response={201: s.SupervisorCardOut}, summary="发放督导员证卡")  # SUP-3
 def issue_supervisor_card(request, payload: s.SupervisorCardIn):
     supervisor = _supervisor(request.user, payload.supervisor_id)
     card = services.supervisor_card_issue(
@@ -290,7 +290,7 @@ def get_contract(request, contract_id: int):
 @router.post(
     "/contracts",
     response={201: s.ContractOut},
-    summary="签订聘期或续聘(SUP-5:每届 3 年,最多三届;省略起始日即上一届结束次日)",
+    summary="签订聘期或续聘(每届 3 年,最多三届;省略起始日即上一届结束次日)",  # SUP-5
 )
 def add_contract(request, payload: s.ContractIn):
     supervisor = _supervisor(request.user, payload.supervisor_id)
@@ -405,7 +405,7 @@ def _scopes(items: list[s.CardScopeIn]) -> list[dict[str, Any]]:
     return [item.dict() for item in items]
 
 
-@router.post("/examiner-cards", response={201: s.ExaminerCardOut}, summary="发放考评员证卡(EXAM-2/3)")
+@router.post("/examiner-cards", response={201: s.ExaminerCardOut}, summary="发放考评员证卡")  # EXAM-2/3
 def issue_examiner_card(request, payload: s.ExaminerCardIn):
     examiner = _examiner(request.user, payload.examiner_id)
     card = services.examiner_card_issue(
@@ -419,7 +419,7 @@ def issue_examiner_card(request, payload: s.ExaminerCardIn):
     return Status(201, s.examiner_card_out(card, examiner.person.name))
 
 
-@router.patch("/examiner-cards/{card_id}", response=s.ExaminerCardOut, summary="修改考评范围(EXAM-3)")
+@router.patch("/examiner-cards/{card_id}", response=s.ExaminerCardOut, summary="修改考评范围")  # EXAM-3
 def update_examiner_card(request, card_id: int, payload: s.ExaminerCardPatchIn):
     card = _examiner_card(request.user, card_id)
     card = services.examiner_card_set_scopes(
@@ -444,7 +444,7 @@ def examiner_card_status(request, card_id: int, payload: s.StatusIn):
 @router.post(
     "/examiner-cards/{card_id}/renewal-training",
     response=s.ExaminerCardOut,
-    summary="登记延续培训(EXAM-2:有效期顺延 3 年;超期一年以上不得延续)",
+    summary="登记延续培训(有效期顺延 3 年;超期一年以上不得延续)",  # EXAM-2
 )
 def examiner_card_training(request, card_id: int, payload: s.TrainingIn):
     card = _examiner_card(request.user, card_id)
@@ -475,7 +475,7 @@ def replace_examiner_card(request, card_id: int, payload: s.ReplacementIn):
 # --------------------------------------------------------------------------------------- relations
 
 
-@router.get("/relations", response=s.RelationPage, summary="申报关系列表(回避依据 SUP-8/EXAM-4)")
+@router.get("/relations", response=s.RelationPage, summary="申报关系列表(回避依据)")  # SUP-8/EXAM-4
 def list_relations(request, params: Query[s.RelationQuery]):
     qs = sel.relation_list(
         request.user, person=params.person, include_withdrawn=params.include_withdrawn, q=params.q

@@ -300,7 +300,8 @@ def next_term(existing: Sequence[Term], starts_on: dt.date | None = None) -> Ter
     ordered = sorted(existing, key=lambda t: t.term_no)
     if len(ordered) >= MAX_TERMS:
         raise IllegalTransition(
-            f"聘任合同最多三届(SUP-5),该督导员已签订 {len(ordered)} 届,不能再续聘", code="max_terms"
+            f"聘任合同最多三届,该督导员已签订 {len(ordered)} 届,不能再续聘",
+            code="max_terms",  # SUP-5
         )
     if ordered:
         last = ordered[-1]
@@ -322,7 +323,7 @@ def next_term(existing: Sequence[Term], starts_on: dt.date | None = None) -> Ter
 def check_terms(terms: Sequence[Term]) -> None:
     """A whole set of terms obeys SUP-5 (numbering 1…n, ≤ 3, 3 years each, no overlap, in order)."""
     if len(terms) > MAX_TERMS:
-        raise IllegalTransition("聘任合同最多三届(SUP-5)", code="max_terms")
+        raise IllegalTransition("聘任合同最多三届", code="max_terms")  # SUP-5
     ordered = sorted(terms, key=lambda t: t.term_no)
     for index, term in enumerate(ordered, start=1):
         if term.term_no != index:
@@ -442,8 +443,8 @@ def renewal_after_training(card: CardFacts, trained_on: dt.date) -> dt.date:
     state = examiner_card_state(card, trained_on)
     if state == STATE_LAPSED:
         raise IllegalTransition(
-            f"证卡已于 {card.valid_until.isoformat()} 到期且超过一年未参加延续培训,考评资格已失效(EXAM-2),"
-            "须重新取得资格",
+            f"证卡已于 {card.valid_until.isoformat()} 到期且超过一年未参加延续培训,考评资格已失效,"
+            "须重新取得资格",  # EXAM-2
             code="lapsed",
         )
     if state in (STATE_LOST, STATE_REISSUING, STATE_REVOKED, STATE_REPLACED):
@@ -476,10 +477,10 @@ class Decision:
 
 _STATE_REASONS = {
     STATE_NOT_YET_VALID: "考评员证卡尚未生效",
-    STATE_EXPIRED: "考评员证卡已过期,须参加延续培训(EXAM-2)",
-    STATE_LAPSED: "考评员证卡超期一年以上未参加延续培训,考评资格已失效(EXAM-2)",
-    STATE_LOST: "考评员证卡已挂失,不得参加考评(EXAM-2)",
-    STATE_REISSUING: "考评员证卡补办中,不得参加考评(EXAM-2)",
+    STATE_EXPIRED: "考评员证卡已过期,须参加延续培训",  # EXAM-2
+    STATE_LAPSED: "考评员证卡超期一年以上未参加延续培训,考评资格已失效",  # EXAM-2
+    STATE_LOST: "考评员证卡已挂失,不得参加考评",  # EXAM-2
+    STATE_REISSUING: "考评员证卡补办中,不得参加考评",  # EXAM-2
     STATE_REVOKED: "考评员证卡已吊销",
     STATE_REPLACED: "该证卡已补发新证,旧证作废",
 }
@@ -507,12 +508,12 @@ def can_examine(
     ]
     if not matching:
         label = occupation + (f"({work_type})" if work_type else "")
-        return Decision(False, f"证卡考评范围不含职业 {label}(EXAM-3)")
+        return Decision(False, f"证卡考评范围不含职业 {label}")  # EXAM-3
     covered = set().union(*(set(s.levels) for s in matching))
     missing = [lv for lv in wanted if lv not in covered]
     if missing:
         names = "、".join(LEVEL_LABELS.get(lv, str(lv)) for lv in missing)
-        return Decision(False, f"证卡考评范围不含等级 {names}(EXAM-3)")
+        return Decision(False, f"证卡考评范围不含等级 {names}")  # EXAM-3
     return Decision(True)
 
 

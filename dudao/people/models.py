@@ -120,11 +120,11 @@ class Supervisor(BaseModel):
         on_delete=models.PROTECT,
         related_name="internal_supervisors",
     )
-    qualification = models.JSONField("任职条件(SUP-2)", default=dict, blank=True)
+    qualification = models.JSONField("任职条件", default=dict, blank=True)  # SUP-2
     status = models.CharField(
         "状态", max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
-    dismissal_flag = models.BooleanField("解聘风险标记(SUP-10)", default=False)
+    dismissal_flag = models.BooleanField("解聘风险标记", default=False)  # SUP-10
     status_reason = models.CharField("状态变更原因", max_length=255, blank=True)
 
     class Meta:

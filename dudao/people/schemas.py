@@ -31,7 +31,8 @@ class PersonOut(PersonBrief):
     gender: str
     gender_label: str
     birth_year: int = Field(
-        description="出生年份。完整出生日期与脱敏身份证号合在一起即可还原身份证号,只通过留痕的查看操作提供(SEC-3)"
+        # SEC-3
+        description="出生年份。完整出生日期与脱敏身份证号合在一起即可还原身份证号,只通过留痕的查看操作提供"
     )
     phone: str
     employer: Ref | None
@@ -201,7 +202,7 @@ class SupervisorIn(Schema):
     person: PersonIn | None = Field(None, description="新人员(同一事务内登记)")
     authority_id: int | None = None
     institution_id: int | None = None
-    qualification: dict[str, Any] | None = Field(None, description="SUP-2 任职条件")
+    qualification: dict[str, Any] | None = Field(None, description="任职条件")  # SUP-2
 
 
 class SupervisorPatchIn(Schema):

@@ -116,7 +116,9 @@ def withdraw(request, pk: int, payload: s.RenewalReasonIn):
 
 
 @router.post(
-    "/applications/{int:pk}/review", response=s.ApplicationDetailOut, summary="用人单位审核决定(REN-3)"
+    "/applications/{int:pk}/review",
+    response=s.ApplicationDetailOut,
+    summary="用人单位审核决定",  # REN-3
 )
 def review(request, pk: int, payload: s.ReviewIn):
     app = services.renewal_employer_decide(
@@ -130,7 +132,9 @@ def review(request, pk: int, payload: s.ReviewIn):
 
 
 @router.post(
-    "/applications/{int:pk}/evaluation", response=s.ApplicationDetailOut, summary="发起延续备案评估(REN-4)"
+    "/applications/{int:pk}/evaluation",
+    response=s.ApplicationDetailOut,
+    summary="发起延续备案评估",  # REN-4
 )
 def open_evaluation(request, pk: int, payload: s.EvaluationIn):
     app = services.renewal_open_evaluation(
@@ -144,7 +148,9 @@ def open_evaluation(request, pk: int, payload: s.EvaluationIn):
 
 
 @router.post(
-    "/applications/{int:pk}/outcome", response=s.ApplicationDetailOut, summary="按评估结果作出决定(REN-4)"
+    "/applications/{int:pk}/outcome",
+    response=s.ApplicationDetailOut,
+    summary="按评估结果作出决定",  # REN-4
 )
 def record_outcome(request, pk: int, payload: s.OutcomeIn):
     app = services.renewal_record_outcome(

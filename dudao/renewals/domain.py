@@ -221,32 +221,32 @@ def summary_zh(p: RenewalPlan) -> str:
     else:
         lines.append(f"材料收到日期:{p.received.isoformat()}(备案有效期已届满 {-days} 日)")
     if p.path is RenewalPath.RENEWAL:
-        lines.append(f"说明:于备案有效期届满 {MIN_NOTICE_DAYS} 日前提出申请,按延续备案办理(REN-1)。")
+        lines.append(f"说明:于备案有效期届满 {MIN_NOTICE_DAYS} 日前提出申请,按延续备案办理。")  # REN-1
         lines.append("所需材料:")
         lines.extend(f"  {MATERIAL_LABELS[m]}({m.value})" for m in p.materials)
         if p.kind is InstitutionKind.EMPLOYER and p.self_built_questions:
-            lines.append("  用人单位无需另交(三)(四)项材料(REN-2)")
+            lines.append("  用人单位无需另交(三)(四)项材料")  # REN-2
         if p.kind is InstitutionKind.EMPLOYER:
-            lines.append("审核方式:人力社保部门提出审核意见,符合条件的出具延续备案回执(REN-3)")
+            lines.append("审核方式:人力社保部门提出审核意见,符合条件的出具延续备案回执")  # REN-3
         else:
             lines.append(
                 f"评估表:{p.evaluation_form}(重庆市职业技能等级认定机构延续备案评估表):"
-                "80 分及以上延续备案,60–79 分整改,60 分以下不予续期备案(REN-4)"
+                "80 分及以上延续备案,60–79 分整改,60 分以下不予续期备案"  # REN-4
             )
         deadline_label = "办结期限"
     elif p.path is RenewalPath.NEW_FILING:
         lines.append(
             f"说明:未在备案有效期届满 {MIN_NOTICE_DAYS} 日前提出申请,但在有效期届满前提出,"
-            "按新设立评价机构备案受理,所需材料依新备案程序(REN-6)。"
+            "按新设立评价机构备案受理,所需材料依新备案程序。"  # REN-6
         )
         deadline_label = "答复期限"
     else:
-        lines.append("说明:备案有效期届满后提出的延续备案申请不予受理(REN-6)。")
+        lines.append("说明:备案有效期届满后提出的延续备案申请不予受理。")  # REN-6
         deadline_label = "答复期限"
     deadline = f"{deadline_label}:{p.decide_by.isoformat()}(收到材料后 {p.decision_workdays} 个工作日内)"
     if p.provisional:
         years = "、".join(str(y) for y in p.unconfirmed_years)
-        deadline += f",临时:{years} 年节假日安排尚未确认(CAL-3)"
+        deadline += f",临时:{years} 年节假日安排尚未确认"  # CAL-3
     lines.append(deadline)
     return "\n".join(lines)
 
@@ -499,7 +499,7 @@ def check_requested_scope(requested: Sequence[Mapping[str, Any]], original: Sequ
         entry = find_entry(original, code, work_type)
         if entry is None:
             errors[f"scope.{i}.occupation_code"] = [
-                f"{label} 不在原备案认定范围内:续期备案只限原有认定范围,不得新增职业(工种)(REN-5)"
+                f"{label} 不在原备案认定范围内:续期备案只限原有认定范围,不得新增职业(工种)"  # REN-5
             ]
             continue
         if (code, work_type) in seen:
@@ -509,7 +509,9 @@ def check_requested_scope(requested: Sequence[Mapping[str, Any]], original: Sequ
         extra = sorted(set(row.get("levels") or ()) - set(entry.levels), reverse=True)
         if extra:
             names = "、".join(LEVEL_LABELS.get(level, str(level)) for level in extra)
-            errors[f"scope.{i}.levels"] = [f"{label} 的等级 {names} 不在原备案认定范围内,不得新增等级(REN-5)"]
+            errors[f"scope.{i}.levels"] = [
+                f"{label} 的等级 {names} 不在原备案认定范围内,不得新增等级"
+            ]  # REN-5
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], detail=errors)
 
@@ -624,7 +626,8 @@ FORM_SECTIONS: tuple[SectionSpec, ...] = (
         ),
         table=True,
         min_rows=1,
-        help="续期备案只限原有认定范围,不得新增职业(工种)或等级;备案有效期内未开展认定的职业(工种)不列入续期备案范围(REN-5)。",
+        # REN-5
+        help="续期备案只限原有认定范围,不得新增职业(工种)或等级;备案有效期内未开展认定的职业(工种)不列入续期备案范围。",
     ),
     SectionSpec(
         "rules",
@@ -728,7 +731,7 @@ FORM_SECTIONS: tuple[SectionSpec, ...] = (
         ),
         table=True,
         help="试题资源来源为市级题库的,不填写试题资源类型、科目、题量。使用自建试题资源的,须另交试题资源编制说明和"
-        "专家评审意见表(REN-2)。",
+        "专家评审意见表。",  # REN-2
     ),
     SectionSpec(
         "summary",

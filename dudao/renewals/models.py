@@ -97,9 +97,11 @@ class RenewalApplication(BaseModel):
     decision_workdays = models.PositiveSmallIntegerField("办结时限(工作日)")
     decide_by = models.DateField("办结期限", db_index=True)
     provisional = models.BooleanField(
-        "期限为临时期限", default=False, help_text="CAL-3:涉及未确认节假日安排的年度"
+        "期限为临时期限",
+        default=False,
+        help_text="涉及未确认节假日安排的年度",  # CAL-3
     )
-    period_start = models.DateField("本备案期起始日", help_text="REN-5:统计此日起至届满日的认定活动")
+    period_start = models.DateField("本备案期起始日", help_text="统计此日起至届满日的认定活动")  # REN-5
     materials = models.JSONField("延续备案申报表", default=dict)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
@@ -188,7 +190,7 @@ class RenewalApplication(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"延续备案申请 #{self.pk}"
+        return f"延续备案申请 {self.pk} 号"
 
     @property
     def is_employer(self) -> bool:

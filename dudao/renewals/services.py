@@ -76,7 +76,7 @@ TRANSITIONS: Mapping[str, Mapping[str, Callable[[Any, Any], bool]]] = {
     S.WITHDRAWN: {},
 }
 
-DENIED_DECIDE = "只有持有该备案的人力社保部门(委派机构)可以办理此延续备案申请(REN-7 谁备案、谁负责)"
+DENIED_DECIDE = "只有持有该备案的人力社保部门(委派机构)可以办理此延续备案申请(谁备案、谁负责)"  # REN-7
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -230,7 +230,7 @@ def _missing_attachments(kind: str, self_built: bool, files: Mapping[str, list[A
     for material in needed:
         attachment = by_material.get(material)
         if attachment is not None and attachment not in files:
-            errors[f"attachments.{attachment}"] = [f"请上传{domain.MATERIAL_LABELS[material]}(REN-2)"]
+            errors[f"attachments.{attachment}"] = [f"请上传{domain.MATERIAL_LABELS[material]}"]  # REN-2
     return errors
 
 
@@ -238,10 +238,10 @@ def _refuse_path(path: domain.RenewalPath, expires: dt.date) -> None:
     if path is domain.RenewalPath.NEW_FILING:
         message = (
             f"备案有效期至 {expires:%Y-%m-%d},未在届满 {domain.MIN_NOTICE_DAYS} 日前提出延续备案申请,"
-            "按新设立评价机构受理,请按新备案程序申请(REN-6)"
+            "按新设立评价机构受理,请按新备案程序申请"  # REN-6
         )
     else:
-        message = f"备案有效期已于 {expires:%Y-%m-%d} 届满,届满后提出的延续备案申请不予受理(REN-6)"
+        message = f"备案有效期已于 {expires:%Y-%m-%d} 届满,届满后提出的延续备案申请不予受理"  # REN-6
     raise ValidationFailed(message, code=f"path_{path.value}", detail={"received_on": [message]})
 
 
@@ -286,11 +286,11 @@ def renewal_apply(
     if locked.status in ("suspended", "rectifying"):
         message = (
             f"备案处于「{locked.get_status_display()}」状态:因违规违纪处于暂停认定或整改期间的评价机构,"
-            "待恢复工作后方可提出延续备案申请(REN-6)"
+            "待恢复工作后方可提出延续备案申请"  # REN-6
         )
         raise Conflict(message, code="filing_suspended", detail={"filing": [message]})
     if locked.status in CLOSED_FILING:
-        message = f"备案{locked.get_status_display()},不能申请延续(REN-6)"
+        message = f"备案{locked.get_status_display()},不能申请延续"  # REN-6
         raise Conflict(message, code="filing_closed", detail={"filing": [message]})
     if (
         RenewalApplication.objects.filter(filing=locked)
@@ -519,7 +519,7 @@ def _renew_filing(actor: Any, app: RenewalApplication, today: dt.date) -> dict[s
             actor=actor,
             filing=filing,
             status="active",
-            reason="整改后评估合格,准予延续备案(REN-4)",
+            reason="整改后评估合格,准予延续备案",  # REN-4
             row_version=filing.row_version,
         )
     filing = registry_services.filing_update(
@@ -594,7 +594,7 @@ def renewal_employer_decide(
     app = _visible(actor, application)
     _require_decider(actor, app)
     if not app.is_employer:
-        raise IllegalTransition("技工院校、社会培训评价组织须经延续备案评估(REN-4),不能直接审核决定")
+        raise IllegalTransition("技工院校、社会培训评价组织须经延续备案评估,不能直接审核决定")  # REN-4
     opinion = checked_text(opinion, "opinion", "审核意见", limit=2000, required=True)
     today = _today(today)
     locked = lock_version(app, row_version)
@@ -651,7 +651,7 @@ def renewal_open_evaluation(
     app = _visible(actor, application)
     _require_decider(actor, app)
     if app.is_employer:
-        raise IllegalTransition("用人单位的延续备案由人力社保部门审核,不进行评估(REN-3)")
+        raise IllegalTransition("用人单位的延续备案由人力社保部门审核,不进行评估")  # REN-3
     locked = lock_version(app, row_version)
     leader_user = _users([leader], locked.institution, "leader")[0] if leader not in (None, "") else None
     if leader_user is None:
@@ -680,7 +680,7 @@ def renewal_open_evaluation(
         purpose=Evaluation.Purpose.RENEWAL,
         leader=leader_user,
         members=member_users,
-        note=f"{stage}:延续备案申请 #{locked.pk}(备案 {locked.filing.number})",
+        note=f"{stage}:延续备案申请 {locked.pk} 号(备案 {locked.filing.number})",
     )
     if replacing is None:
         app = _move(
@@ -700,7 +700,7 @@ def renewal_open_evaluation(
             action="renewals.application.reopen_evaluation",
             obj=locked,
             before=before,
-            after={**audit.snapshot(locked), "note": f"原评估 #{replacing.pk} 已作废"},
+            after={**audit.snapshot(locked), "note": f"原评估 {replacing.pk} 号已作废"},
         )
         app = locked
     _notify_institution(
@@ -724,7 +724,7 @@ def effective_evaluation(evaluation: Evaluation) -> Evaluation:
             break
         if correction.status != Evaluation.Status.SIGNED:
             raise Conflict(
-                f"评估 #{current.pk} 正在更正(第 {correction.version_no} 版未签署),"
+                f"评估 {current.pk} 号正在更正(第 {correction.version_no} 版未签署),"
                 "请待更正版本签署后再记录结果"
             )
         current = correction
@@ -770,7 +770,7 @@ def renewal_record_outcome(
     evaluation = effective_evaluation(linked)
     if evaluation.status != Evaluation.Status.SIGNED:
         raise IllegalTransition(
-            f"评估 #{evaluation.pk} 尚未签署(当前:{evaluation.get_status_display()}),签署后才能记录结果",
+            f"评估 {evaluation.pk} 号尚未签署(当前:{evaluation.get_status_display()}),签署后才能记录结果",
             detail={"evaluation": evaluation.status},
         )
     if (
@@ -800,7 +800,7 @@ def renewal_record_outcome(
             actor=actor,
             filing=filing,
             status="rectifying",
-            reason=f"{filing_reason},整改至 {deadline:%Y-%m-%d},整改期内暂停认定工作(REN-4)",
+            reason=f"{filing_reason},整改至 {deadline:%Y-%m-%d},整改期内暂停认定工作",  # REN-4
             row_version=filing.row_version,
         )
         config = _config(locked)
@@ -815,7 +815,7 @@ def renewal_record_outcome(
     else:
         to = S.REFUSED
         why = reason or (
-            f"{filing_reason},{'整改后评估仍不合格' if re_evaluation else '低于 60 分'},不予续期备案(REN-4)"
+            f"{filing_reason},{'整改后评估仍不合格' if re_evaluation else '低于 60 分'},不予续期备案"  # REN-4
         )
         changes.update(decided_at=timezone.now(), outcome_reason=why)
         changes.update(_refusal_changes(actor, locked, today, why))
@@ -855,7 +855,7 @@ def renewals_close_expired(*, today: dt.date | None = None) -> dict[str, int]:
                         actor=app.decided_by,
                         filing=filing,
                         status="expired",
-                        reason=f"延续备案不予延续,备案有效期于 {filing.valid_until:%Y-%m-%d} 届满(REN-4)",
+                        reason=f"延续备案不予延续,备案有效期于 {filing.valid_until:%Y-%m-%d} 届满",  # REN-4
                         row_version=filing.row_version,
                     )
                 before = audit.snapshot(app, ["filing_closed_at"])

@@ -155,7 +155,7 @@ class Evaluation(BaseModel):
 
     def __str__(self) -> str:
         suffix = f"(第 {self.version_no} 版)" if self.version_no > 1 else ""
-        return f"评估 #{self.pk}{suffix}"
+        return f"评估 {self.pk} 号{suffix}"
 
     @property
     def form(self) -> domain.ScoreForm:

@@ -275,7 +275,7 @@ def _refuse_duplicate_open(institution: Any, authority_id: int, form_id: str, pu
     )
     if open_one is not None:
         raise Conflict(
-            f"该评价机构已有一份同类评估正在办理(评估 #{open_one.pk},{open_one.get_status_display()}),"
+            f"该评价机构已有一份同类评估正在办理(评估 {open_one.pk} 号,{open_one.get_status_display()}),"
             "请继续填写该评估;如需重新评估,请先将其作废",
             detail={"evaluation": open_one.pk},
         )
@@ -665,7 +665,7 @@ def evaluation_correct(
         raise IllegalTransition(msg, detail={"from": old.status})
     pending = Evaluation.objects.filter(previous=old).exclude(status=S.CANCELLED).first()
     if pending is not None:
-        raise Conflict(f"该评估已有更正版本(第 {pending.version_no} 版,评估 #{pending.pk})正在办理")
+        raise Conflict(f"该评估已有更正版本(第 {pending.version_no} 版,评估 {pending.pk} 号)正在办理")
     reason = checked_text(reason, "reason", "更正原因", limit=REASON_MAX_LENGTH, required=True)
     if leader is None:
         leader = old.leader

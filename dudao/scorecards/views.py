@@ -156,7 +156,7 @@ def evaluation_open(request: HttpRequest) -> HttpResponse:
             ),
         )
         if ok:
-            messages.success(request, f"已发起评估 #{ev.pk},评估组成员可以开始填写")
+            messages.success(request, f"已发起评估 {ev.pk} 号,评估组成员可以开始填写")
             return redirect("scorecards:evaluation_detail", ev.pk)
     return render(request, "scorecards/evaluation_open.html", {"form": form})
 

@@ -283,7 +283,9 @@ def task_accept(request, pk: int):
     return _task(request, pk)
 
 
-@router.post("/tasks/{int:pk}/decline", response=s.TaskOut, summary="拒绝派遣(须说明理由,否则按 SUP-10 记录)")
+@router.post(
+    "/tasks/{int:pk}/decline", response=s.TaskOut, summary="拒绝派遣(须说明理由,否则记录为无故拒绝)"
+)  # SUP-10
 def task_decline(request, pk: int, payload: s.DeclineIn):
     _visible_task(request, pk)
     services.task_decline(actor=request.user, task=pk, reason=payload.reason, reason_kind=payload.reason_kind)
@@ -384,7 +386,7 @@ def finding_evidence_delete(request, pk: int, evidence_id: int):
     return Status(204, None)
 
 
-@router.post("/tasks/{int:pk}/report", response=s.TaskOut, summary="提交督导报告(组长;SUP-7)")
+@router.post("/tasks/{int:pk}/report", response=s.TaskOut, summary="提交督导报告(组长)")  # SUP-7
 def report_submit(request, pk: int, payload: s.ReportIn):
     _visible_task(request, pk)
     services.report_submit(actor=request.user, task=pk, **payload.dict())
@@ -487,7 +489,7 @@ def task_close(request, pk: int, payload: s.CloseIn):
     return _task(request, pk)
 
 
-@router.post("/tasks/{int:pk}/escalate", response=s.TaskOut, summary="移送处理(INST-4)")
+@router.post("/tasks/{int:pk}/escalate", response=s.TaskOut, summary="移送处理")  # INST-4
 def task_escalate(request, pk: int, payload: s.ReasonIn):
     _visible_task(request, pk)
     services.task_escalate(
@@ -503,7 +505,7 @@ def task_cancel(request, pk: int, payload: s.ReasonIn):
     return _task(request, pk)
 
 
-@router.post("/tasks/{int:pk}/ratings", response={201: s.RatingOut}, summary="评价督导员(评价机构;SUP-11)")
+@router.post("/tasks/{int:pk}/ratings", response={201: s.RatingOut}, summary="评价督导员(评价机构)")  # SUP-11
 def rating_submit(request, pk: int, payload: s.RatingIn):
     _visible_task(request, pk)
     rating = services.rating_submit(
@@ -524,7 +526,9 @@ def rating_list(request, filters: Query[s.RatingFilters]):
 
 
 @router.get(
-    "/supervisors/{int:pk}/record", response=s.SupervisorRecordOut, summary="督导员履职记录(SUP-9…11)"
+    "/supervisors/{int:pk}/record",
+    response=s.SupervisorRecordOut,
+    summary="督导员履职记录",  # SUP-9…11
 )
 def supervisor_record(request, pk: int, year: int | None = Query(None, ge=1900, le=2100, description="年度")):
     record = selectors.supervisor_record(request.user, pk, year=year)
@@ -590,7 +594,7 @@ def _assessment_row(a) -> dict[str, Any]:
     }
 
 
-@router.get("/assessments", response=s.AssessmentPage, summary="督导员年度考核(SUP-9)")
+@router.get("/assessments", response=s.AssessmentPage, summary="督导员年度考核")  # SUP-9
 def assessment_list(request, filters: Query[s.AssessmentFilters]):
     qs = selectors.assessment_list(
         request.user, supervisor=filters.supervisor, year=filters.year, decision=filters.decision
@@ -613,7 +617,7 @@ def assessment_decide(request, payload: s.AssessmentIn):
 @router.post(
     "/supervisors/{int:pk}/renew",
     response={201: s.SupervisionContractOut},
-    summary="续聘(考核合格;至多三届 SUP-5)",
+    summary="续聘(考核合格;至多三届)",  # SUP-5
 )
 def supervisor_renew(request, pk: int, payload: s.RenewIn):
     contract = services.supervisor_renew(actor=request.user, supervisor=pk, starts_on=payload.starts_on)
@@ -645,13 +649,13 @@ def _misconduct_row(m) -> dict[str, Any]:
     }
 
 
-@router.get("/misconduct", response=s.MisconductPage, summary="督导员违规记录(SUP-10)")
+@router.get("/misconduct", response=s.MisconductPage, summary="督导员违规记录")  # SUP-10
 def misconduct_list(request, filters: Query[s.MisconductFilters]):
     qs = selectors.misconduct_list(request.user, supervisor=filters.supervisor, active=filters.active)
     return _page(qs, filters, _misconduct_row)
 
 
-@router.post("/misconduct", response={201: s.MisconductOut}, summary="记录督导员违规(SUP-10)")
+@router.post("/misconduct", response={201: s.MisconductOut}, summary="记录督导员违规")  # SUP-10
 def misconduct_record(request, payload: s.MisconductIn):
     record = services.misconduct_record(
         actor=request.user,
@@ -698,7 +702,7 @@ def _penalty_row(p: Penalty) -> dict[str, Any]:
     }
 
 
-@router.get("/penalties", response=s.PenaltyPage, summary="处理决定列表(INST-4)")
+@router.get("/penalties", response=s.PenaltyPage, summary="处理决定列表")  # INST-4
 def penalty_list(request, filters: Query[s.PenaltyFilters]):
     qs = selectors.penalty_list(
         request.user, institution=filters.institution, kind=filters.kind, status=filters.status, q=filters.q

@@ -35,10 +35,14 @@ class SupervisionPolicy(BaseModel):
         related_name="supervision_policy",
     )
     report_days = models.PositiveSmallIntegerField(
-        "报告提交期限(自然日)", default=2, help_text="SUP-7:评价结束后 N 日内书面反馈,默认 2 日"
+        "报告提交期限(自然日)",
+        default=2,
+        help_text="评价结束后 N 日内书面反馈,默认 2 日",  # SUP-7
     )
     defence_workdays = models.PositiveSmallIntegerField(
-        "申辩期限(工作日)", default=5, help_text="ACT-4:初步督导意见送达后 N 个工作日内申辩"
+        "申辩期限(工作日)",
+        default=5,
+        help_text="初步督导意见送达后 N 个工作日内申辩",  # ACT-4
     )
     rectification_days = models.PositiveSmallIntegerField(
         "默认整改期限(自然日)", default=30, help_text="下达整改要求时的默认期限"
@@ -139,9 +143,9 @@ class Draw(BaseModel):
         help_text='{"institutions": {"机构ID": 权重}, "prior_violation": 系数}',
     )
     task_kind = models.CharField("督导类型", max_length=16, choices=TaskKind.choices)
-    items = models.JSONField("督导事项(ACT-1)", default=list, blank=True)
+    items = models.JSONField("督导事项", default=list, blank=True)  # ACT-1
     group_size = models.PositiveSmallIntegerField("督导组人数", default=1)
-    group_reason = models.CharField("人数不足 3 人的理由(ACT-4)", max_length=255, blank=True)
+    group_reason = models.CharField("人数不足 3 人的理由", max_length=255, blank=True)  # ACT-4
     max_tasks = models.PositiveSmallIntegerField("每名督导员最多任务数", default=3)
     pool = models.JSONField(
         "督导员库范围", default=dict, blank=True, help_text="supervisors、include_flagged"
@@ -290,15 +294,15 @@ class SupervisionTask(BaseModel):
     kind = models.CharField("督导类型", max_length=16, choices=TaskKind.choices)
     supervisor_kind = models.CharField("督导员类型", max_length=16, choices=SupervisorKind.choices)
     covert = models.BooleanField("暗访", default=False)
-    items = models.JSONField("督导事项(ACT-1)", default=list, blank=True)
+    items = models.JSONField("督导事项", default=list, blank=True)  # ACT-1
     starts_at = models.DateTimeField("开始时间", db_index=True)
     ends_at = models.DateTimeField("结束时间")
     group_size = models.PositiveSmallIntegerField("督导组人数", default=1)
-    group_reason = models.CharField("人数不足 3 人的理由(ACT-4)", max_length=255, blank=True)
+    group_reason = models.CharField("人数不足 3 人的理由", max_length=255, blank=True)  # ACT-4
     status = models.CharField(
         "状态", max_length=32, choices=Status.choices, default=Status.DISPATCHED, db_index=True
     )
-    report_due_on = models.DateField("报告截止日期(SUP-7)")
+    report_due_on = models.DateField("报告截止日期")  # SUP-7
     created_by = models.ForeignKey(
         USER, verbose_name="派发人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -412,8 +416,10 @@ class Finding(BaseModel):
     task = models.ForeignKey(
         SupervisionTask, verbose_name="任务", on_delete=models.CASCADE, related_name="findings"
     )
-    content_area = models.CharField("督导内容(ACT-1)", max_length=8, choices=_choices(workflow.CONTENT_AREAS))
-    method = models.CharField("督导方式(SUP-6)", max_length=24, choices=_choices(workflow.METHODS))
+    content_area = models.CharField(
+        "督导内容", max_length=8, choices=_choices(workflow.CONTENT_AREAS)
+    )  # ACT-1
+    method = models.CharField("督导方式", max_length=24, choices=_choices(workflow.METHODS))  # SUP-6
     severity = models.CharField("严重程度", max_length=16, choices=_choices(workflow.SEVERITIES))
     description = models.TextField("情况描述", blank=True)
     recorded_by = models.ForeignKey(USER, verbose_name="记录人", on_delete=models.PROTECT, related_name="+")
@@ -464,7 +470,7 @@ class Report(models.Model):
     correction_reason = models.CharField("更正原因", max_length=255, blank=True)
     submitted_by = models.ForeignKey(USER, verbose_name="提交人", on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField("提交时间")
-    due_on = models.DateField("截止日期(SUP-7)")
+    due_on = models.DateField("截止日期")  # SUP-7
     overdue = models.BooleanField("逾期提交", default=False)
 
     class Meta:
@@ -605,7 +611,7 @@ class Penalty(BaseModel):
         related_name="penalties",
     )
     kind = models.CharField("处理方式", max_length=24, choices=Kind.choices)
-    ground = models.CharField("事由(INST-4)", max_length=24, choices=_choices(workflow.PENALTY_GROUNDS))
+    ground = models.CharField("事由", max_length=24, choices=_choices(workflow.PENALTY_GROUNDS))  # INST-4
     description = models.TextField("情况说明")
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.IN_FORCE)
     decided_by = models.ForeignKey(USER, verbose_name="决定人", on_delete=models.PROTECT, related_name="+")
@@ -700,7 +706,7 @@ class MisconductRecord(BaseModel):
         on_delete=models.PROTECT,
         related_name="misconduct_records",
     )
-    kind = models.CharField("情形(SUP-10)", max_length=24, choices=_choices(workflow.MISCONDUCT_KINDS))
+    kind = models.CharField("情形", max_length=24, choices=_choices(workflow.MISCONDUCT_KINDS))  # SUP-10
     task = models.ForeignKey(
         SupervisionTask,
         verbose_name="督导任务",

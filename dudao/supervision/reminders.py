@@ -40,7 +40,7 @@ def supervision_deadlines(*, today: dt.date) -> Iterator[Reminder]:
         yield Reminder(
             recipients=[*group.values_list("pk", flat=True), *staff.values_list("pk", flat=True)],
             kind="task.report_overdue",
-            title=f"督导报告逾期:{task.number}(截止 {task.report_due_on.isoformat()},SUP-7)",
+            title=f"督导报告逾期:{task.number}(截止 {task.report_due_on.isoformat()})",  # SUP-7
             link=_link(task.pk),
             obj=task,
             dedupe_key=f"task.report_overdue:{task.pk}",

@@ -36,8 +36,8 @@ class PolicyOut(Schema):
 class PolicyPatch(Schema):
     authority_id: int | None = None
     row_version: int | None = None
-    report_days: int | None = Field(None, ge=0, le=60, description="SUP-7:报告提交期限(自然日)")
-    defence_workdays: int | None = Field(None, ge=1, le=60, description="ACT-4:申辩期限(工作日)")
+    report_days: int | None = Field(None, ge=0, le=60, description="报告提交期限(自然日)")  # SUP-7
+    defence_workdays: int | None = Field(None, ge=1, le=60, description="申辩期限(工作日)")  # ACT-4
     rectification_days: int | None = Field(None, ge=1, le=730)
     disclose_supervisors_as: str | None = Field(None, pattern="^(name|card_number)$")
     coverage_required: bool | None = None
@@ -70,7 +70,7 @@ class DrawIn(Schema):
         default_factory=dict, description='{"institutions": {id: w}, "prior_violation": w}'
     )
     task_kind: str = Field("daily", pattern="^(daily|special)$")
-    items: list[str] = Field(default_factory=list, description="ACT-1 督导内容编号(专项督导必填)")
+    items: list[str] = Field(default_factory=list, description="督导内容编号(专项督导必填)")  # ACT-1
     group_size: int = Field(1, ge=1, le=15)
     group_reason: str = ""
     max_tasks: int = Field(3, ge=1, le=100)
@@ -303,7 +303,7 @@ class TaskIn(Schema):
 
 
 class DeclineIn(Schema):
-    reason: str = Field("", max_length=255, description="空 = 无故拒绝,按 SUP-10 记录")
+    reason: str = Field("", max_length=255, description="空 = 记录为无故拒绝")  # SUP-10
     reason_kind: str = Field("", pattern="^(|recusal|illness|schedule|other)$")
 
 

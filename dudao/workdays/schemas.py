@@ -10,8 +10,8 @@ from ninja import Field, Schema
 class AddOut(Schema):
     start: dt.date
     n: int
-    date: dt.date = Field(description="开始日期之后第 n 个工作日(开始日期不计入,CAL-2)")
-    provisional: bool = Field(description="涉及尚未载入正式节假日安排的年度时为 true(CAL-3)")
+    date: dt.date = Field(description="开始日期之后第 n 个工作日(开始日期不计入)")  # CAL-2
+    provisional: bool = Field(description="涉及尚未载入正式节假日安排的年度时为 true")  # CAL-3
 
 
 class BetweenOut(Schema):

@@ -132,7 +132,7 @@ def test_decision_matrix_and_nothing_changes_on_denial(
         if who != "admin":
             assert (
                 body["message"]
-                == "只有持有该备案的人力社保部门(委派机构)可以办理此延续备案申请(REN-7 谁备案、谁负责)"
+                == "只有持有该备案的人力社保部门(委派机构)可以办理此延续备案申请(谁备案、谁负责)"
             )
     for path, payload in (
         ("not-accept", {"row_version": app.row_version, "reason": "x"}),

@@ -200,7 +200,7 @@ def test_requested_scope_duplicates_and_new_work_types():
     assert exc.value.detail == {
         "scope.1.occupation_code": ["4-10-01-05 重复填写"],
         "scope.2.occupation_code": [
-            "4-03-02-01(西式烹调) 不在原备案认定范围内:续期备案只限原有认定范围,不得新增职业(工种)(REN-5)"
+            "4-03-02-01(西式烹调) 不在原备案认定范围内:续期备案只限原有认定范围,不得新增职业(工种)"
         ],
     }
 

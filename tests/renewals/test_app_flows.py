@@ -125,12 +125,12 @@ def test_employer_decide_by_is_ten_working_days(employer_admin, employer_filing)
             D("2024-12-02"),  # 29 days before expiry: late (REN-6)
             "path_new_filing",
             "备案有效期至 2024-12-31,未在届满 30 日前提出延续备案申请,"
-            "按新设立评价机构受理,请按新备案程序申请(REN-6)",
+            "按新设立评价机构受理,请按新备案程序申请",
         ),
         (
             D("2025-01-01"),
             "path_not_accepted",
-            "备案有效期已于 2024-12-31 届满,届满后提出的延续备案申请不予受理(REN-6)",
+            "备案有效期已于 2024-12-31 届满,届满后提出的延续备案申请不予受理",
         ),
     ],
 )
@@ -164,7 +164,7 @@ def test_suspended_or_rectifying_filing_cannot_apply_until_it_resumes(users, fil
     label = {"suspended": "暂停", "rectifying": "整改期"}[status]
     assert exc.value.code == "filing_suspended"
     assert exc.value.message == (
-        f"备案处于「{label}」状态:因违规违纪处于暂停认定或整改期间的评价机构,待恢复工作后方可提出延续备案申请(REN-6)"
+        f"备案处于「{label}」状态:因违规违纪处于暂停认定或整改期间的评价机构,待恢复工作后方可提出延续备案申请"
     )
     assert counts() == before
     registry_services.filing_set_status(
@@ -218,9 +218,9 @@ def test_scope_must_stay_inside_the_original_scope(users, filing, occupations):
             today=TODAY,
         )
     assert exc.value.detail == {
-        "scope.0.levels": ["养老护理员 的等级 二级/技师 不在原备案认定范围内,不得新增等级(REN-5)"],
+        "scope.0.levels": ["养老护理员 的等级 二级/技师 不在原备案认定范围内,不得新增等级"],
         "scope.3.occupation_code": [
-            "保育师 不在原备案认定范围内:续期备案只限原有认定范围,不得新增职业(工种)(REN-5)"
+            "保育师 不在原备案认定范围内:续期备案只限原有认定范围,不得新增职业(工种)"
         ],
     }
     assert counts() == before
@@ -239,8 +239,8 @@ def test_required_materials(users, filing):
         )
     assert exc.value.code == "materials_missing"
     assert exc.value.detail == {
-        "attachments.question_explanation": ["请上传(三)试题资源编制说明(附件4)(REN-2)"],
-        "attachments.expert_review": ["请上传(四)专家评审意见表(附件5)(REN-2)"],
+        "attachments.question_explanation": ["请上传(三)试题资源编制说明(附件4)"],
+        "attachments.expert_review": ["请上传(四)专家评审意见表(附件5)"],
     }
     assert counts() == before
 
@@ -358,7 +358,7 @@ def test_social_org_renewed_at_96(users, filing, evaluators):
     )
     with pytest.raises(IllegalTransition) as exc:  # not signed yet
         services.renewal_record_outcome(actor=staff, application=app, row_version=rv(app))
-    assert exc.value.message == f"评估 #{ev.pk} 尚未签署(当前:填写中),签署后才能记录结果"
+    assert exc.value.message == f"评估 {ev.pk} 号尚未签署(当前:填写中),签署后才能记录结果"
     run_evaluation(app, evaluators["leader"], evaluators["members"])
     app = services.renewal_record_outcome(
         actor=staff, application=app, row_version=rv(app), today=D("2024-10-28")
@@ -429,7 +429,7 @@ def test_rectify_then_re_evaluate_then_renew_with_reduced_scope(users, filing, e
     ]
     filing.refresh_from_db()
     assert filing.status == "rectifying"
-    assert filing.status_reason == "延续备案评估得分 77 分,整改至 2025-04-28,整改期内暂停认定工作(REN-4)"
+    assert filing.status_reason == "延续备案评估得分 77 分,整改至 2025-04-28,整改期内暂停认定工作"
     assert _messages(inst_admin)[-1] == (
         "renewal.outcome",
         "延续备案评估结论为整改(备案 赣人社鉴备〔2020〕18号)",
@@ -492,7 +492,7 @@ def test_re_evaluation_in_the_rectify_band_is_refused(users, filing, evaluators)
         actor=staff, application=app, row_version=rv(app), today=D("2025-04-29")
     )
     assert app.status == "refused"
-    assert app.outcome_reason == "延续备案整改后评估得分 77 分,整改后评估仍不合格,不予续期备案(REN-4)"
+    assert app.outcome_reason == "延续备案整改后评估得分 77 分,整改后评估仍不合格,不予续期备案"
     filing.refresh_from_db()  # decided after the expiry: the filing ends now
     assert (filing.status, filing.valid_until) == ("expired", D("2024-12-31"))
     assert app.filing_closed_at is not None
@@ -510,7 +510,7 @@ def test_refused_below_sixty(users, filing, evaluators):
     )
     assert (app.status, app.outcome_reason) == (
         "refused",
-        "延续备案评估得分 58 分,低于 60 分,不予续期备案(REN-4)",
+        "延续备案评估得分 58 分,低于 60 分,不予续期备案",
     )
     filing.refresh_from_db()
     assert (filing.status, filing.valid_until) == ("active", D("2024-12-31"))  # ends at expiry (daily job)

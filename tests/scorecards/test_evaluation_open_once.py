@@ -47,7 +47,7 @@ def test_repeated_identical_post_gets_409_naming_the_open_one(
     body = again.json()
     assert body["code"] == "conflict"
     assert body["detail"] == {"evaluation": first.json()["id"]}
-    assert f"评估 #{first.json()['id']},填写中" in body["message"]
+    assert f"评估 {first.json()['id']} 号,填写中" in body["message"]
     assert Evaluation.objects.count() == 1
     assert AuditEvent.objects.filter(action="scorecards.evaluation_open").count() == 1
 

@@ -347,7 +347,7 @@ def test_correction_is_a_new_version_and_supersedes_the_old_one_when_signed(
     assert [m.user_id for m in new.memberships.all()] == [leader.pk, member.pk]
     with pytest.raises(Conflict) as exc:
         services.evaluation_correct(actor=users[Role.AUTHORITY_STAFF], evaluation=old, reason="再次")
-    assert exc.value.message == f"该评估已有更正版本(第 2 版,评估 #{new.pk})正在办理"
+    assert exc.value.message == f"该评估已有更正版本(第 2 版,评估 {new.pk} 号)正在办理"
 
     new = services.evaluation_answer(actor=member, evaluation=new, item_id="B4.5", value=1)
     new = services.evaluation_submit(actor=leader, evaluation=new, row_version=current_version(new))

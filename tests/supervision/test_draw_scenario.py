@@ -167,7 +167,7 @@ CASES = [
         "internal without institution",
         lambda r: r["supervisors"][1].pop("institution"),
         "supervisors[1](id=S2).institution",
-        "SUP-1",
+        "所属机构",  # SUP-1
     ),
     (
         "negative max_tasks",

@@ -78,7 +78,7 @@ def _resolve_issuer(supervisor: Supervisor, issuer: Authority | None) -> Authori
         return issuer
     found = card_issuer_for(supervisor.authority)
     if found is None:
-        raise fail("number", "委派机构及其上级机构均未设置证卡发证机关代码(SUP-3),请先在委派机构中设置")
+        raise fail("number", "委派机构及其上级机构均未设置证卡发证机关代码,请先在委派机构中设置")  # SUP-3
     return found
 
 

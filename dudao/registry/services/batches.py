@@ -128,7 +128,7 @@ def _check_examiners(
     for pk in ids:
         examiner = found.get(pk)
         if examiner is None:
-            problems.append(f"考评员 #{pk} 不存在")
+            problems.append(f"编号为 {pk} 的考评员不存在")
             continue
         problem = _examiner_problem(examiner, occupation, work_type, levels, first, last)
         if problem:

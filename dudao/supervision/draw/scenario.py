@@ -296,7 +296,7 @@ def _parse_supervisors(raw: Any, errors: _Errors) -> list[Supervisor]:
         if kind == "internal" and entry.get("institution") is None:
             errors.add(
                 f"{path}.institution",
-                "内部督导员必须注明所属机构 (an internal supervisor needs an institution) (SUP-1)",
+                "内部督导员必须注明所属机构 (an internal supervisor needs an institution)",  # SUP-1
             )
         valid_until = None
         if "card_valid_until" in entry:

@@ -48,11 +48,11 @@ def _finding_values(task: SupervisionTask, values: dict[str, Any]) -> dict[str, 
     if "content_area" in values:
         area = values["content_area"]
         if area not in workflow.CONTENT_AREAS:
-            raise fail("content_area", "督导内容编号不正确(ACT-1)")
+            raise fail("content_area", "督导内容编号不正确")  # ACT-1
         if task.kind == TaskKind.SPECIAL and task.items and area not in task.items:
-            raise fail("content_area", "专项督导只记录事先明确的督导事项(ACT-4)")
+            raise fail("content_area", "专项督导只记录事先明确的督导事项")  # ACT-4
     if "method" in values and values["method"] not in workflow.METHODS:
-        raise fail("method", "督导方式不正确(SUP-6)")
+        raise fail("method", "督导方式不正确")  # SUP-6
     if values.get("method") == "covert_visit" and not task.covert:
         raise fail("method", "明察任务不能记录为暗访")
     if "severity" in values and values["severity"] not in workflow.SEVERITIES:

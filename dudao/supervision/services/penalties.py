@@ -64,7 +64,7 @@ def penalty_impose(
     if kind not in Penalty.Kind.values:
         raise fail("kind", "处理方式不正确")
     if ground not in workflow.PENALTY_GROUNDS:
-        raise fail("ground", "处理事由不正确(INST-4)")
+        raise fail("ground", "处理事由不正确")  # INST-4
     the_task = None
     if task not in (None, ""):
         the_task = visible_or_404(selectors.tasks_for(actor).filter(institution=inst), task)

@@ -152,7 +152,7 @@ def misconduct_record(
     )
     require(can_change_supervisor(actor, target), "只有督导员的聘任机构可以记录违规")
     if kind not in workflow.MISCONDUCT_KINDS:
-        raise fail("kind", "违规情形不正确(SUP-10)")
+        raise fail("kind", "违规情形不正确")  # SUP-10
     the_task = visible_or_404(selectors.tasks_for(actor), task) if task not in (None, "") else None
     day = parse_date(occurred_on, "occurred_on", "发生日期") if occurred_on else timezone.localdate()
     if day > timezone.localdate():
@@ -245,7 +245,7 @@ def assessment_decide(
             actor=actor,
             supervisor=target,
             to=Supervisor.Status.REVOKED,
-            reason=f"{year} 年度考核不合格(SUP-9):{note}",
+            reason=f"{year} 年度考核不合格:{note}",  # SUP-9
             row_version=target.row_version,  # the row this assessment was decided on
         )
     return assessment
@@ -260,10 +260,10 @@ def supervisor_renew(
     require(can_change_supervisor(actor, target), "只有督导员的聘任机构可以续聘")
     latest = SupervisorAssessment.objects.filter(supervisor=target).order_by("-year").first()
     if latest is None:
-        raise IllegalTransition("续聘前须完成年度考核(SUP-9)", code="assessment_required")
+        raise IllegalTransition("续聘前须完成年度考核", code="assessment_required")  # SUP-9
     if latest.decision != SupervisorAssessment.Decision.KEEP:
         raise IllegalTransition(
-            f"{latest.year} 年度考核结论为「{latest.get_decision_display()}」,不能续聘(SUP-9)",
+            f"{latest.year} 年度考核结论为「{latest.get_decision_display()}」,不能续聘",  # SUP-9
             code="not_renewable",
         )
     from dudao.people.services import supervisor_contract_renew

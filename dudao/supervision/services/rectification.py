@@ -241,7 +241,7 @@ def task_close(
         if final is not None and final.requires_rectification:
             raise IllegalTransition("督导意见书要求整改,须整改复核后才能办结")
     if obj.status == S.ESCALATED and not Penalty.objects.filter(task=obj).exists():
-        raise IllegalTransition("已移送处理的任务须先作出处理决定(INST-4)才能办结")
+        raise IllegalTransition("已移送处理的任务须先作出处理决定才能办结")  # INST-4
     obj.closed_at = timezone.now()
     if note:
         obj.note = text(note, limit=255)

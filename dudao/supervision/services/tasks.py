@@ -72,26 +72,26 @@ def eligibility_problems(
     if supervisor.status != Supervisor.Status.ACTIVE:
         problems.append(f"督导员状态为「{supervisor.get_status_display()}」")
     if supervisor.dismissal_flag:
-        problems.append("督导员有解聘风险标记(SUP-10)")
+        problems.append("督导员有解聘风险标记")  # SUP-10
     if supervisor.kind != supervisor_kind:
         problems.append(f"任务需要{SupervisorKind(supervisor_kind).label}督导员")
     if supervisor.kind == SupervisorKind.INTERNAL and supervisor.institution_id != institution.pk:
         problems.append("内部督导员只能督导本机构")
     if supervisor.kind == SupervisorKind.EXTERNAL and supervisor.person.employer_id == institution.pk:
-        problems.append("外部督导员不能督导本人工作单位(SUP-8)")
+        problems.append("外部督导员不能督导本人工作单位")  # SUP-8
     start_day = timezone.localtime(starts_at).date()
     end_day = timezone.localtime(ends_at - dt.timedelta(microseconds=1)).date()
     if not supervisor.cards.filter(
         status=CardStatus.VALID, issued_on__lte=start_day, valid_until__gte=end_day
     ).exists():
-        problems.append("没有覆盖任务期间的有效督导员证卡(SUP-3)")
+        problems.append("没有覆盖任务期间的有效督导员证卡")  # SUP-3
     examiner_persons = set()
     if batch is not None:
         examiner_persons = set(batch.examiners.values_list("person_id", flat=True))
         if batch.team_leader_id:
             examiner_persons.add(batch.team_leader.person_id)
         if supervisor.person_id in examiner_persons:
-            problems.append("督导员是本场次考评人员,不能兼任(SUP-8)")
+            problems.append("督导员是本场次考评人员,不能兼任")  # SUP-8
     employees = set(institution.employees.values_list("pk", flat=True))
     relations = active_relations(
         [supervisor.person_id],
@@ -99,7 +99,7 @@ def eligibility_problems(
         institution_ids=[institution.pk],
     )
     if relations.exists():
-        problems.append("督导员申报了与该机构或其人员的利害关系,须回避(SUP-8)")
+        problems.append("督导员申报了与该机构或其人员的利害关系,须回避")  # SUP-8
     busy = selectors.committed_memberships([supervisor.pk], starts_at, ends_at)
     if exclude_task is not None:
         busy = busy.exclude(task_id=exclude_task)
@@ -318,7 +318,7 @@ def task_decline(
         else recipients.institution_admins(obj.institution_id),
         kind="task.declined",
         title=f"督导员拒绝任务 {obj.number}",
-        body=reason or "未说明理由(已记录,SUP-10)",
+        body=reason or "未说明理由(已记录)",  # SUP-10
         link=_task_link(obj),
         obj=obj,
     )

@@ -85,7 +85,7 @@ class Command(BaseCommand):
             dest="action", required=True, metavar="plan"
         )  # the CLI contract names `plan`; close-expired is listed below it
         p_plan = _chinese_errors(
-            sub.add_parser("plan", help="延续备案办理计划(REN-1…4、REN-6,工作日按 CAL 日历计算)")
+            sub.add_parser("plan", help="延续备案办理计划(工作日按工作日历计算)")  # REN-1…4、REN-6
         )
         # Required options are checked in handle() so that a missing one is reported in Chinese.
         kinds = "、".join(f"{k.value} {label}" for k, label in KIND_LABELS.items())
@@ -93,7 +93,8 @@ class Command(BaseCommand):
         p_plan.add_argument(
             "--self-built-questions",
             action="store_true",
-            help="使用自建试题资源(技工院校、社会培训评价组织需另交试题资源编制说明和专家评审意见表,REN-2)",
+            # REN-2
+            help="使用自建试题资源(技工院校、社会培训评价组织需另交试题资源编制说明和专家评审意见表)",
         )
         p_plan.add_argument("--expires", metavar="DATE", help="备案有效期届满日期(有效期最后一日)YYYY-MM-DD")
         p_plan.add_argument("--received", metavar="DATE", help="收到申报材料的日期 YYYY-MM-DD")
@@ -107,7 +108,7 @@ class Command(BaseCommand):
         p_close = _chinese_errors(
             sub.add_parser(
                 "close-expired",
-                help="每日任务:不予延续的申请,其备案在有效期届满后置为「已到期」(REN-4);可重复运行",
+                help="每日任务:不予延续的申请,其备案在有效期届满后置为「已到期」;可重复运行",  # REN-4
             )
         )
         p_close.add_argument("--date", metavar="DATE", help="按指定日期计算(默认今天)YYYY-MM-DD")

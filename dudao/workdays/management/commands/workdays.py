@@ -45,7 +45,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(
             dest="action", required=True, metavar="{add,between,list-years,load-year}"
         )
-        add = sub.add_parser("add", help="开始日期之后第 N 个工作日(开始日期不计入,CAL-2;N 为负数时向前倒数)")
+        add = sub.add_parser(
+            "add", help="开始日期之后第 N 个工作日(开始日期不计入;N 为负数时向前倒数)"
+        )  # CAL-2
         add.add_argument("date", help="开始日期 YYYY-MM-DD")
         add.add_argument("n", help="工作日数(整数,可为 0 或负数)")
         add.add_argument("--json", action="store_true", help='输出 JSON:{"date": ..., "provisional": ...}')
