@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('renewals', '0002_encrypt_materials_phone'),
+        ('renewals', '0003_encrypt_materials_phone'),
     ]
 
     operations = [
