@@ -382,7 +382,9 @@ def _score_and_sign(leader, evaluation) -> None:
         evaluation = scorecards.evaluation_answer(
             actor=leader, evaluation=evaluation, item_id=item.id, value=value
         )
-    evaluation = scorecards.evaluation_submit(actor=leader, evaluation=evaluation)
+    evaluation = scorecards.evaluation_submit(
+        actor=leader, evaluation=evaluation, row_version=_rv(evaluation)
+    )
     scorecards.evaluation_sign(actor=leader, evaluation=evaluation)
 
 
