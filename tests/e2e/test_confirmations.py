@@ -12,6 +12,7 @@ from dudao.scorecards import services
 from dudao.scorecards.models import EvaluationMember
 from tests import factories as f
 from tests.e2e.conftest import login, shot
+from tests.factories import current_version
 from tests.scorecards.helpers import clean_answers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -31,7 +32,7 @@ def submitted():
     )
     for item_id, value in clean_answers("QC-STATION").items():
         ev = services.evaluation_answer(actor=leader, evaluation=ev, item_id=item_id, value=value)
-    return services.evaluation_submit(actor=leader, evaluation=ev)
+    return services.evaluation_submit(actor=leader, evaluation=ev, row_version=current_version(ev))
 
 
 def test_signing_asks_with_a_summary_and_dismissing_sends_nothing(submitted, page):

@@ -8,6 +8,7 @@ import pytest
 
 from dudao.supervision import services
 from tests.e2e.conftest import login, shot
+from tests.factories import current_version
 from tests.supervision.app_support import world_fixture  # noqa: F401
 from tests.supervision.pages_support import crew
 
@@ -21,7 +22,7 @@ def on_site(world):
     )
     ((_member, user),) = crew(task)
     services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=user, task=task)
+    services.task_start_on_site(actor=user, task=task, row_version=current_version(task))
     finding = services.finding_add(
         actor=user,
         task=task,

@@ -82,8 +82,9 @@ def test_search_open_and_import_with_one_bad_row(page, world, tmp_path):
     assert errors.count() == 1
     cells = errors.first.locator("td").all_inner_texts()
     assert cells[0] == "3"
-    assert cells[1] == "统一社会信用代码"
-    assert "统一社会信用代码" in cells[2] or "校验" in cells[2]
+    assert cells[1] == "统一社会信用代码"  # the column, then the value as filled, then the message
+    assert cells[2] == "91360100MA00009000"
+    assert "统一社会信用代码" in cells[3] or "校验" in cells[3]
     shot(page, "registry-import-error")
     assert Institution.objects.count() == before
     assert not Institution.objects.filter(name="吉安市家政服务职业培训学校").exists()
