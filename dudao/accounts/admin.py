@@ -102,7 +102,7 @@ class UserAdmin(DjangoUserAdmin):
                 user = User.objects.get(pk=unquote(id))
                 audit.record(
                     actor=request.user,
-                    action="accounts.password_reset",
+                    action="accounts.password.reset",
                     obj=user,
                     after=audit.snapshot(user, services.USER_AUDIT_FIELDS),
                 )
@@ -130,7 +130,7 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         audit.record(
             actor=request.user,
-            action="accounts.user_changed" if change else "accounts.user_created",
+            action="accounts.user.update" if change else "accounts.user.create",
             obj=obj,
             before=before,
             after=audit.snapshot(obj, services.USER_AUDIT_FIELDS),

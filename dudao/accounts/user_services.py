@@ -63,7 +63,7 @@ def user_reset_password(*, actor: Any, user: User, password: str) -> User:
     target.save(update_fields=["password", "must_change_password"])
     audit.record(
         actor=actor,
-        action="accounts.password_reset",
+        action="accounts.password.reset",
         obj=target,
         after={"must_change_password": True},
     )
@@ -98,5 +98,5 @@ def user_change_role(
     target.save(update_fields=fields)
     after = audit.snapshot(target, USER_AUDIT_FIELDS)
     if after != before:
-        audit.record(actor=actor, action="accounts.user_changed", obj=target, before=before, after=after)
+        audit.record(actor=actor, action="accounts.user.update", obj=target, before=before, after=after)
     return target

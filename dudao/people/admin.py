@@ -192,7 +192,7 @@ class CardPatternAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         audit.record(
             actor=request.user,
-            action="card_pattern.update" if change else "card_pattern.create",
+            action="people.card_pattern.update" if change else "people.card_pattern.create",
             obj=obj,
             before=before,
             after=audit.snapshot(obj),

@@ -58,7 +58,7 @@ def test_admin_add_user_checks_scope_and_audits(admin_client, authority):
     user = User.objects.get(username="newbie")
     assert (user.role, user.authority_id) == ("authority_staff", authority.pk)
     assert user.must_change_password is True  # the admin typed an initial password
-    event = AuditEvent.objects.get(action="accounts.user_created")
+    event = AuditEvent.objects.get(action="accounts.user.create")
     assert event.actor_label == "root" and "password" not in event.after
 
 
@@ -84,7 +84,7 @@ def test_admin_unlock_and_revoke_actions(admin_client, users):
     )
     token.refresh_from_db()
     assert token.revoked
-    assert AuditEvent.objects.filter(action="accounts.token_revoked").count() == 1
+    assert AuditEvent.objects.filter(action="accounts.token.revoke").count() == 1
     assert admin_client.get("/admin/accounts/apitoken/add/").status_code == 403
     assert ApiToken.objects.count() == 1
 

@@ -129,7 +129,7 @@ def _ensure_no_live_card(cards, issued_on: dt.date) -> None:
         )
 
 
-def _card_set_status(card, *, actor, to: str, reason: str, row_version: int | None, action: str):
+def _card_set_status(card, *, actor, to: str, reason: str, row_version: int | None, entity: str):
     card = lock(card)
     check_version(card, row_version)
     if to not in CardStatus.values or to == CardStatus.REPLACED:
@@ -143,17 +143,17 @@ def _card_set_status(card, *, actor, to: str, reason: str, row_version: int | No
     card.status_reason = reason[:255]
     save_fields(card, ["status", "status_reason"])
     audit.record(
-        actor=actor, action=f"{action}.status.{to}", obj=card, before=before, after=audit.snapshot(card)
+        actor=actor, action=f"{entity}.status_{to}", obj=card, before=before, after=audit.snapshot(card)
     )
     return card
 
 
-def _card_replace_old(card, *, actor, action: str) -> None:
+def _card_replace_old(card, *, actor, entity: str) -> None:
     before = audit.snapshot(card)
     card.status = CardStatus.REPLACED
     save_fields(card, ["status"])
     audit.record(
-        actor=actor, action=f"{action}.status.replaced", obj=card, before=before, after=audit.snapshot(card)
+        actor=actor, action=f"{entity}.status_replaced", obj=card, before=before, after=audit.snapshot(card)
     )
 
 
@@ -190,7 +190,7 @@ def supervisor_card_issue(
         supervisor=supervisor, number=number, issuer=issuer, issued_on=issued_on, valid_until=valid_until
     )
     save_new(card)
-    audit.record(actor=actor, action="supervisor_card.issue", obj=card, after=audit.snapshot(card))
+    audit.record(actor=actor, action="people.supervisor_card.issue", obj=card, after=audit.snapshot(card))
     return card
 
 
@@ -201,7 +201,7 @@ def supervisor_card_set_status(
     """Report lost, found again, start re-issue, or revoke a supervisor card."""
     require(can_change_supervisor(actor, card.supervisor))
     return _card_set_status(
-        card, actor=actor, to=to, reason=reason, row_version=row_version, action="supervisor_card"
+        card, actor=actor, to=to, reason=reason, row_version=row_version, entity="people.supervisor_card"
     )
 
 
@@ -230,7 +230,7 @@ def supervisor_card_replace(
         kind=_card_kind(supervisor), number=number, issued_on=issued_on, issuer=issuer
     )
     _ensure_number_free(SupervisorCard, number)
-    _card_replace_old(card, actor=actor, action="supervisor_card")
+    _card_replace_old(card, actor=actor, entity="people.supervisor_card")
     new = SupervisorCard(
         supervisor=supervisor,
         number=number,
@@ -240,5 +240,5 @@ def supervisor_card_replace(
         replaces=card,
     )
     save_new(new)
-    audit.record(actor=actor, action="supervisor_card.reissue", obj=new, after=audit.snapshot(new))
+    audit.record(actor=actor, action="people.supervisor_card.reissue", obj=new, after=audit.snapshot(new))
     return new
