@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dudao.common.errors import ApplicationError
-from dudao.documents.render import DocumentError
-from dudao.documents.responses import document_response
+from dudao.documents.responses import document_views, download
 from dudao.web.kit import (
     application_errors_as_http,
     error_of,
@@ -429,30 +428,15 @@ def evaluation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------------------------- documents
 
 
-def _document(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
-    """The filled form for whoever may read the evaluation (404 otherwise); 草稿 until signed."""
+def _evaluation(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+    """The filled form for whoever may read the evaluation (404 otherwise); 草稿 until signed. The PDF
+    opens in the browser to be printed; the DOCX is a download to edit or archive."""
     ev = selectors.evaluation_get(request.user, pk)
-    try:
-        data, filename = documents.render(ev, file_format)
-    except DocumentError as exc:  # no LibreOffice, conversion failed, broken admin template
-        messages.error(request, exc.message)
-        return redirect("scorecards:evaluation_detail", pk)
-    # The PDF opens in the browser to be printed; the DOCX is a download to edit or archive.
-    return document_response(data, filename=filename, as_attachment=file_format == "docx")
+    back = reverse("scorecards:evaluation_detail", args=[pk])
+    return download(request, lambda: documents.render(ev, file_format), back, inline_pdf=True)
 
 
-@login_required
-@require_GET
-@application_errors_as_http
-def evaluation_docx(request: HttpRequest, pk: int) -> HttpResponse:
-    return _document(request, pk, "docx")
-
-
-@login_required
-@require_GET
-@application_errors_as_http
-def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return _document(request, pk, "pdf")
+evaluation_docx, evaluation_pdf = document_views(_evaluation)
 
 
 # --------------------------------------------------------------------------------------------- forms
