@@ -189,7 +189,7 @@ def _construction(model: type[models.Model]) -> tuple[dict[str, int], list[Any],
     return positions, defaults, dynamic
 
 
-def build(model: type[M], values: Mapping[str, Any], related: Mapping[str, models.Model] = {}) -> M:  # noqa: B006
+def build(model: type[M], values: Mapping[str, Any], related: Mapping[str, Any] | None = None) -> M:
     """`model(**values)` at bulk speed: Django's positional constructor (what loading a row uses) with each
     field's default where `values` names none. `values` are keyed by attname (`authority_id`); `related`
     sets a foreign key from an object, as `model(authority=obj)` would (id and cached object)."""
@@ -200,9 +200,10 @@ def build(model: type[M], values: Mapping[str, Any], related: Mapping[str, model
     for name, value in values.items():
         args[positions[name]] = value
     descriptors = []
-    for name, parent in related.items():
+    for name, parent in (related or {}).items():
         field = model._meta.get_field(name)
-        args[positions[field.attname]] = None if parent is None else getattr(parent, field.target_field.attname)
+        target = field.target_field.attname
+        args[positions[field.attname]] = None if parent is None else getattr(parent, target)
         descriptors.append((field, parent))
     obj = model(*args)
     for field, parent in descriptors:

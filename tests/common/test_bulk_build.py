@@ -1,4 +1,4 @@
-"""`dudao.common.bulk.build`: the positional constructor of bulk services builds what `model(**values)` does."""
+"""`dudao.common.bulk.build`: the bulk services' positional constructor builds what `model(**values)` does."""
 
 from __future__ import annotations
 
