@@ -21,9 +21,7 @@ PENALTY_PAGE = "/supervision/penalties/{pk}/"
 
 def _task_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     task, report = documents.report_for(request.user, pk, request.GET.get("version"))
-    return download(
-        request, lambda: documents.render_report(task, report, fmt), TASK_PAGE.format(pk=task.pk)
-    )
+    return download(request, lambda: documents.render_report(task, report, fmt), TASK_PAGE.format(pk=task.pk))
 
 
 def _opinion(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
