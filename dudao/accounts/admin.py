@@ -11,39 +11,24 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, U
 from django.db import transaction
 
 from dudao.common import audit
+from dudao.common.admin import ReadOnlyAdmin, ServiceAdmin
 
-from . import services, views
-from .models import ApiToken, LoginEvent, Role, User
+from . import services, user_services, views
+from .models import ApiToken, LoginEvent, User
 
 # The admin has no login of its own: /login/ applies the throttle, the locks and the second factor.
 admin.site.login = views.admin_login
-STAFF_ROLES = (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 # Only a superuser grants superuser or raw permissions (三权分立: a security admin cannot make one).
 SUPERUSER_ONLY_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
-class _ScopeCheckMixin:
-    """Role and scope must fit (same rule as services.user_create)."""
-
-    def clean(self):
-        data = super().clean()
-        role = data.get("role") or ""
-        if role:
-            for field, messages_ in services.scope_errors(
-                role, data.get("authority"), data.get("institution"), data.get("person")
-            ).items():
-                for message in messages_:
-                    self.add_error(field if field in self.fields else None, message)
-        return data
-
-
-class UserAddForm(_ScopeCheckMixin, UserCreationForm):
+class UserAddForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "display_name", "role", "authority", "institution", "person")
 
 
-class UserEditForm(_ScopeCheckMixin, UserChangeForm):
+class UserEditForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
@@ -58,7 +43,7 @@ class PasswordResetByAdminForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     change_password_form = PasswordResetByAdminForm
@@ -118,23 +103,22 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        # Admin edits are audited like service writes (services are the writers elsewhere).
-        before = None
-        if change:
-            before = audit.snapshot(User.objects.get(pk=obj.pk), services.USER_AUDIT_FIELDS)
-        else:
-            obj.must_change_password = True  # the password the admin typed is an initial one
-        if not request.user.is_superuser:
-            obj.is_staff = obj.role in STAFF_ROLES
-        super().save_model(request, obj, form, change)
-        audit.record(
-            actor=request.user,
-            action="accounts.user_changed" if change else "accounts.user_created",
-            obj=obj,
-            before=before,
-            after=audit.snapshot(obj, services.USER_AUDIT_FIELDS),
-        )
+    def save_via_service(self, request, obj, form, change):
+        """Role and scope are checked and the change audited by the same services as the account pages."""
+        data = form.cleaned_data
+        if not change:
+            return services.user_create(
+                actor=request.user,
+                username=data["username"],
+                password=data["password1"],
+                role=data.get("role") or "",
+                authority=data.get("authority"),
+                institution=data.get("institution"),
+                person=data.get("person"),
+                display_name=data.get("display_name") or "",
+            )
+        changes = {name: data[name] for name in form.changed_data if name in user_services.ADMIN_FIELDS}
+        return user_services.user_update(actor=request.user, user=obj, changes=changes)
 
     @admin.action(description="解除登录锁定", permissions=["change"])
     def unlock_users(self, request, queryset):
@@ -154,20 +138,11 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(LoginEvent)
-class LoginEventAdmin(admin.ModelAdmin):
+class LoginEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "username", "success", "reason", "ip", "user_agent")
     list_filter = ("success", "reason")
     search_fields = ("username", "ip")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -186,6 +161,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # keys are shown once: create them on the token page or with `dudao create-token`
+
+    def has_change_permission(self, request, obj=None):
+        return False  # nothing to edit: a token is only revoked (the action calls token_revoke)
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead, so that the audit trail keeps the token

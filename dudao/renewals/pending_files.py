@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core import signing
 
-from dudao.scorecards.evidence import StoredFile, UploadRejected, store_upload
+from dudao.common.files import StoredFile, UploadRejected, store_upload
 
 SALT = "dudao.renewals.pending-file"
 MAX_AGE_SECONDS = 30 * 24 * 3600  # a draft may wait a month

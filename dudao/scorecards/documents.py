@@ -19,11 +19,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from dudao.common.files import human_size
 from dudao.documents.render import VARIANT_RE, cn_date, render_docx, to_pdf
 
 from . import domain
 from .domain import fmt
-from .evidence import human_size
 from .models import Evaluation
 from .presenters import answer_display, band_label
 

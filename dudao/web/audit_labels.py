@@ -63,7 +63,9 @@ ACTION_LABELS: dict[str, str] = {
     "person.update": "修改人员信息",
     "person.reveal_id": "查看完整身份证号",
     "pii.rotate_key": "个人信息密钥轮换",
-    "card_pattern.update": "修改证卡编码规则",
+    "card_pattern.update": "修改证卡编码规则",  # events written before the admin called the service
+    "people.card_pattern.create": "新增证卡编码规则",
+    "people.card_pattern.update": "修改证卡编码规则",
     "supervisor.create": "聘任督导员",
     "supervisor.update": "修改督导员",
     "supervisor.dismissal_flag": "标记督导员解聘风险",
