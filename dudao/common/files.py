@@ -68,6 +68,8 @@ TYPES: dict[str, FileType] = {
     )
 }
 EVIDENCE_KINDS = frozenset({"photo", "pdf", "spreadsheet"})
+PAPER_KINDS = frozenset({"photo", "pdf"})  # scanned, stamped papers (renewal attachments): PDF or a photo
+KIND_LABELS = {"photo": "照片", "pdf": "PDF", "spreadsheet": "表格"}
 _BY_EXTENSION = {ext: t for t in TYPES.values() for ext in t.extensions}
 # `accept` attribute for <input type=file>: camera photos, PDFs, spreadsheets.
 ACCEPT = "image/*,application/pdf,.pdf," + ",".join(
@@ -90,8 +92,8 @@ class UploadRejected(ValidationFailed):
 
 
 class StoredFileFields(models.Model):
-    """The columns of a stored upload (content address, digest, checked type, size, who and when);
-    ``fill_from`` copies them from ``store_upload``'s result."""
+    """The columns of a stored upload (content address, digest, checked type, size, who and when), shared
+    by every evidence and attachment model; ``StoredFile.fields()`` gives their values for a new row."""
 
     file = models.CharField("存储名", max_length=255)  # evidence/<sha256[:2]>/<sha256>
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
@@ -109,10 +111,6 @@ class StoredFileFields(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-    @property
-    def size_label(self) -> str:
-        return human_size(self.size)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
-from dudao.common.files import StoredFile, store_upload
+from dudao.common.files import PAPER_KINDS, StoredFile, store_upload
 from dudao.common.refs import not_visible
 from dudao.common.transitions import apply_transition, check_transition
 from dudao.common.writes import check_version, checked_text, lock_version, parse_date
@@ -59,7 +59,6 @@ from .scope_forecast import check_scope_not_empty
 
 S = RenewalApplication.Status
 A = RenewalAttachment.Material
-ATTACHMENT_KINDS = frozenset({"pdf", "photo"})  # scanned, stamped papers: PDF or a photo
 CLOSED_FILING = ("expired", "terminated")
 
 # status → {next status: role predicate(user, application)}; the only place the workflow is defined.
@@ -319,7 +318,7 @@ def renewal_apply(
         raise ValidationFailed(next(iter(missing.values()))[0], code="materials_missing", detail=missing)
     # Every check passed: now the uploads are stored (type and size checked by content).
     stored = [
-        (k, f if isinstance(f, StoredFile) else store_upload(f, kinds=ATTACHMENT_KINDS))  # StoredFile: kept
+        (k, f if isinstance(f, StoredFile) else store_upload(f, kinds=PAPER_KINDS))  # StoredFile: kept
         for k, items in files.items()  # from an earlier post of the page (renewals.pending_files)
         for f in items
     ]
