@@ -3,18 +3,19 @@ audit administrators, API tokens for superusers; sign-in goes through the /login
 
 from __future__ import annotations
 
+import contextvars
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
-from django.db import transaction
 
-from dudao.common import audit
 from dudao.common.admin import ReadOnlyAdmin, ServiceAdmin
 
 from . import services, user_services, views
 from .models import ApiToken, LoginEvent, User
+from .permissions import may_manage_user
 
 # The admin has no login of its own: /login/ applies the throttle, the locks and the second factor.
 admin.site.login = views.admin_login
@@ -34,12 +35,28 @@ class UserEditForm(UserChangeForm):
         fields = "__all__"
 
 
+# The account manager behind the admin's password page (the form is built by Django without the request).
+_password_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("admin_password_actor", default=None)
+
+
 class PasswordResetByAdminForm(AdminPasswordChangeForm):
-    """A password set by an account manager is an initial password: changed at the next login."""
+    """A password set by an account manager is an initial password (changed at the next login), written
+    by `user_services.user_reset_password` (permission, policy, audit)."""
+
+    def clean(self):
+        data = super().clean()
+        # Errors go on a field: the admin's password page shows no form-wide errors.
+        if not data.get("set_usable_password", True):
+            field = "usable_password" if "usable_password" in self.fields else "password1"
+            self.add_error(field, "请设置新的初始密码;停用账号请使用“停用”")
+        elif not may_manage_user(_password_actor.get(), self.user):
+            self.add_error("password1", "只能重置本单位范围内其他账号的密码")
+        return data
 
     def save(self, commit=True):
-        self.user.must_change_password = True
-        return super().save(commit=commit)
+        return user_services.user_reset_password(
+            actor=_password_actor.get(), user=self.user, password=self.cleaned_data["password1"]
+        )
 
 
 @admin.register(User)
@@ -80,18 +97,12 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     )
 
     def user_change_password(self, request, id, form_url=""):
-        """A password set here is audited in the same transaction (who reset whose password)."""
-        with transaction.atomic():
-            response = super().user_change_password(request, id, form_url)
-            if request.method == "POST" and response.status_code == 302:
-                user = User.objects.get(pk=unquote(id))
-                audit.record(
-                    actor=request.user,
-                    action="accounts.password_reset",
-                    obj=user,
-                    after=audit.snapshot(user, services.USER_AUDIT_FIELDS),
-                )
-        return response
+        """The password page of an account: the reset goes through `user_reset_password` (audited)."""
+        token = _password_actor.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

@@ -6,6 +6,7 @@ inherits ``StoredFileFields``; every upload goes through ``store_upload`` and ev
     stored = store_upload(request.FILES["file"])          # raises UploadRejected (422) on bad input
     stored.name      -> "evidence/3f/3f9a…"  (storage name; MEDIA_ROOT/evidence/<sha256[:2]>/<sha256>)
     stored.sha256, stored.size, stored.content_type, stored.kind, stored.original_name
+    FindingEvidence(finding=..., uploaded_by=actor, **stored.fields())   # a StoredFileFields row
     open_stored(stored.name) -> binary file object (serve it only from a permission-checked view)
     serve_stored(stored.name, content_type=..., filename=...) -> FileResponse (images inline, else attachment)
 
@@ -336,8 +337,3 @@ def serve_stored(name: str, *, content_type: str, filename: str, inline: bool = 
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def delete_stored(name: str) -> None:
-    """Remove stored bytes (only when no record refers to them any more)."""
-    default_storage.delete(name)

@@ -197,3 +197,46 @@ def test_user_update_grants_admin_rights_only_as_a_superuser(users):
     staff.refresh_from_db()
     assert (staff.role, staff.is_staff, staff.authority_id) == ("audit_admin", True, None)
     assert AuditEvent.objects.latest("id").action == "accounts.user_changed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"password1": "short", "password2": "short"}, "密码长度不能少于 10 位"),
+        ({"password1": "Reset!2026ab", "password2": "Reset!2026ac"}, "输入的两个密码不一致。"),
+        ({"usable_password": "false"}, "请设置新的初始密码;停用账号请使用“停用”"),
+    ],
+)
+def test_a_refused_admin_password_reset_shows_the_error_and_writes_nothing(
+    admin_client, users, data, message
+):
+    target = users["authority_staff"]
+    password, events = target.password, AuditEvent.objects.count()
+    response = admin_client.post(f"/admin/accounts/user/{target.pk}/password/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    target.refresh_from_db()
+    assert (target.password, AuditEvent.objects.count()) == (password, events)
+
+
+@pytest.mark.django_db
+def test_the_admin_password_page_resets_through_the_service(admin_client, users):
+    target = users["authority_staff"]
+    data = {"password1": "Reset!2026ab", "password2": "Reset!2026ab", "usable_password": "true"}
+    response = admin_client.post(f"/admin/accounts/user/{target.pk}/password/", data)
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.check_password("Reset!2026ab") and target.must_change_password is True
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.object_id, event.after) == (
+        "accounts.password_reset",
+        str(target.pk),
+        {"must_change_password": True},
+    )
+    # Nobody resets their own password here (the password page asks for the old one).
+    root = users["superuser"]
+    response = admin_client.post(f"/admin/accounts/user/{root.pk}/password/", data)
+    assert response.status_code == 200
+    assert "只能重置本单位范围内其他账号的密码" in response.content.decode()
+    assert AuditEvent.objects.latest("id").pk == event.pk
