@@ -14,10 +14,10 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from dudao.common.errors import NotFound, ValidationFailed
+from dudao.common.files import serve_stored
 from dudao.common.pagination import paginate
 from dudao.documents.responses import document_response
 from dudao.registry.models import Authority
-from dudao.scorecards.evidence import serve_stored
 from dudao.workdays import selectors as workdays_selectors
 
 from . import documents, selectors, services

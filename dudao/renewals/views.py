@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.common.errors import ApplicationError
+from dudao.common.files import serve_stored
 from dudao.documents.responses import document_response
 from dudao.registry.models import Filing
-from dudao.scorecards.evidence import serve_stored
 from dudao.scorecards.models import Evaluation
 from dudao.web.kit import application_errors_as_http, list_page, raise_http, run_and_flash
 from dudao.workdays import selectors as workdays_selectors

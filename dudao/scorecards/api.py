@@ -10,13 +10,13 @@ from ninja.files import UploadedFile
 
 from dudao.accounts.models import User
 from dudao.common.errors import NotFound, ValidationFailed
+from dudao.common.files import serve_stored
 from dudao.common.pagination import PageParams, paginate
 from dudao.common.refs import visible_refs
 from dudao.documents.responses import document_response
 from dudao.registry.models import Institution
 
 from . import documents, domain, presenters, selectors, services
-from .evidence import serve_stored
 from .models import Evaluation
 from .schemas import (
     AnswerIn,

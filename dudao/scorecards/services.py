@@ -27,11 +27,11 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.files import store_upload
 from dudao.common.transitions import check_transition
 from dudao.common.writes import check_version, checked_text, lock, save_fields
 
 from . import domain, selectors
-from .evidence import store_upload
 from .models import Evaluation, EvaluationItemNote, EvaluationMember, Evidence, ScoreFormVersion
 from .permissions import (
     can_cancel_evaluation,
@@ -467,13 +467,8 @@ def evaluation_attach_evidence(
     evidence = Evidence(
         evaluation=ev,
         item_id=item_id,
-        file=stored.name,
-        sha256=stored.sha256,
-        original_name=stored.original_name,
-        content_type=stored.content_type,
-        kind=stored.kind,
-        size=stored.size,
         uploaded_by=actor,
+        **stored.fields(),
     )
     evidence.full_clean()
     evidence.save(force_insert=True)

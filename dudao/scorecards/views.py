@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dudao.common.errors import ApplicationError
+from dudao.common.files import ACCEPT, serve_stored
 from dudao.documents.responses import document_views, download
 from dudao.web.kit import (
     application_errors_as_http,
@@ -27,7 +28,6 @@ from dudao.web.kit import (
 from dudao.web.sorting import sort_list
 
 from . import documents, domain, presenters, selectors, services
-from .evidence import ACCEPT, serve_stored
 from .forms import EvaluationFilterForm, EvaluationOpenForm, FormLoadForm, ReasonForm
 from .models import Evaluation, ScoreFormVersion
 from .permissions import can_load_form, can_open_evaluation

@@ -364,7 +364,7 @@ def finding_evidence_upload(request, pk: int, finding_id: int, file: File[Upload
     url_name="supervision_finding_evidence",
 )
 def finding_evidence_download(request, pk: int, evidence_id: int):
-    from dudao.scorecards.evidence import serve_stored
+    from dudao.common.files import serve_stored
 
     evidence = selectors.finding_evidence_get(request.user, pk, evidence_id)
     task = selectors.task_get(request.user, pk)
@@ -457,7 +457,7 @@ def rectification_evidence_upload(request, pk: int, file: File[UploadedFile]):
     url_name="supervision_rectification_evidence",
 )
 def rectification_evidence_download(request, pk: int, evidence_id: int):
-    from dudao.scorecards.evidence import serve_stored
+    from dudao.common.files import serve_stored
 
     evidence = selectors.rectification_evidence_get(request.user, pk, evidence_id)
     return serve_stored(
