@@ -113,6 +113,23 @@ class StoredFileFields(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    def serve(self, *, inline: bool = True) -> FileResponse:
+        """This file as a response (`serve_stored`); only for a row a scoped selector returned."""
+        return serve_stored(
+            self.file, content_type=self.content_type, filename=self.original_name, inline=inline
+        )
+
+    def stored_file(self) -> StoredFile:
+        """The upload this row records (to record it again, e.g. on a corrected copy)."""
+        return StoredFile(
+            name=self.file,
+            sha256=self.sha256,
+            size=self.size,
+            content_type=self.content_type,
+            kind=self.kind,
+            original_name=self.original_name,
+        )
+
 
 @dataclass(frozen=True)
 class StoredFile:

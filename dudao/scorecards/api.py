@@ -10,7 +10,6 @@ from ninja.files import UploadedFile
 
 from dudao.accounts.models import User
 from dudao.common.errors import NotFound, ValidationFailed
-from dudao.common.files import serve_stored
 from dudao.common.pagination import PageParams, paginate
 from dudao.common.refs import visible_refs
 from dudao.documents.responses import document_response
@@ -286,13 +285,7 @@ def evidence_upload(request, pk: int, file: File[UploadedFile], item_id: Form[st
 )
 def evidence_download(request, pk: int, evidence_id: int):
     """The stored bytes, for users who may read the evaluation (404 otherwise)."""
-    evidence = selectors.evidence_get(request.user, pk, evidence_id)
-    return serve_stored(
-        evidence.file,
-        content_type=evidence.content_type,
-        filename=evidence.original_name,
-        inline=evidence.kind != "spreadsheet",
-    )
+    return selectors.evidence_get(request.user, pk, evidence_id).serve()
 
 
 @router.delete("/evaluations/{pk}/evidence/{evidence_id}", response={204: None}, summary="删除证据文件")

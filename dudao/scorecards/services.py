@@ -707,13 +707,8 @@ def evaluation_correct(
             Evidence(
                 evaluation=new,
                 item_id=e.item_id,
-                file=e.file,
-                sha256=e.sha256,
-                original_name=e.original_name,
-                content_type=e.content_type,
-                kind=e.kind,
-                size=e.size,
                 uploaded_by_id=e.uploaded_by_id,
+                **e.stored_file().fields(),
             )
             for e in Evidence.objects.filter(evaluation=old).order_by("id")
         ]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dudao.common.errors import ApplicationError
-from dudao.common.files import ACCEPT, serve_stored
+from dudao.common.files import ACCEPT
 from dudao.documents.responses import document_views, download
 from dudao.web.kit import (
     application_errors_as_http,
@@ -267,13 +267,7 @@ def _evidence_fragment(request: HttpRequest, pk: int, item_id: str, error: str =
 def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
     """The file, only for users who may read the evaluation (404 otherwise)."""
     evidence = selectors.evidence_get(request.user, pk, evidence_id)
-    download = request.GET.get("download") == "1" or evidence.kind == "spreadsheet"
-    return serve_stored(
-        evidence.file,
-        content_type=evidence.content_type,
-        filename=evidence.original_name,
-        inline=not download,
-    )
+    return evidence.serve(inline=request.GET.get("download") != "1")
 
 
 @login_required
