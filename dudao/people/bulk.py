@@ -135,8 +135,12 @@ def _add(problems: Problems, number: int, exc: ApplicationError, row: Mapping[st
 
 
 def _merge(problems: Problems, number: int, errors: Mapping[str, list[str]], row: Mapping[str, Any]) -> None:
+    """Field-check messages of a row, except on a column the row's rule checks already reported."""
+    flagged = {p.field for p in problems.items if p.row == number} if problems.has(number) else set()
     for field, messages in errors.items():
         column = FIELD_TO_COLUMN.get(field, field) if field != "__all__" else ""
+        if column in flagged:
+            continue
         for message in messages:
             problems.add(number, column, message, row.get(column))
 
@@ -185,7 +189,8 @@ class _Persons:
         if known is not None:
             if text(row.get("name")) and text(row.get("name")) != known.name:
                 # SEC-3: never echo the registered name (resolve_person_input).
-                problems.add(number, "name", "该身份证号已登记,但与所填姓名不一致,请核对姓名和身份证号")
+                message = "该身份证号已登记,但与所填姓名不一致,请核对姓名和身份证号"
+                problems.add(number, "name", message, row.get("name"))
                 return None
             return known
         try:
@@ -303,6 +308,7 @@ class _SupervisorRow:
     number: int
     row: Mapping[str, Any]
     supervisor: Supervisor
+    person: Person | None
     card: SupervisorCard | None = None
     terms: list[domain.Term] = dataclasses.field(default_factory=list)
 
@@ -386,7 +392,7 @@ def supervisors_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResul
                     person.id_number_masked,
                 )
             pairs.setdefault(key, number)
-        item = _SupervisorRow(number, row, supervisor)
+        item = _SupervisorRow(number, row, supervisor, person)
         # supervisor_card_issue (a new supervisor is active and holds no card; its manager may issue)
         if card_number:
             dates = _card_dates(problems, number, row)
@@ -425,9 +431,9 @@ def supervisors_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResul
                 _add(problems, number, exc, row, "contract_starts_on")
                 break
         built.append(item)
-    taken = _existing_holders(Supervisor, (i.supervisor.person for i in built if i.supervisor.person), "kind")
+    taken = _existing_holders(Supervisor, (i.person for i in built if i.person), "kind")
     for item in built:
-        person = item.supervisor.person
+        person = item.person
         if person is not None and person.pk is not None and (person.pk, item.supervisor.kind) in taken:
             label = Supervisor.Kind(item.supervisor.kind).label
             problems.add(item.number, "id_number", f"该人员已登记为{label}", person.id_number_masked)
@@ -501,6 +507,7 @@ class _ExaminerRow:
     number: int
     row: Mapping[str, Any]
     examiner: Examiner
+    person: Person | None
     card: ExaminerCard | None = None
     scopes: list = dataclasses.field(default_factory=list)
 
@@ -560,7 +567,7 @@ def examiners_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
                     person.id_number_masked,
                 )
             first_row.setdefault(id(person), number)
-        item = _ExaminerRow(number, row, examiner)
+        item = _ExaminerRow(number, row, examiner, person)
         # examiner_card_issue (a new examiner is on the register and holds no card; its manager may issue)
         if card_number:
             dates = _card_dates(problems, number, row)
@@ -581,9 +588,9 @@ def examiners_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
                 )
                 _merge(problems, number, field_errors(item.card), row)
         built.append(item)
-    taken = _existing_holders(Examiner, (i.examiner.person for i in built if i.examiner.person))
+    taken = _existing_holders(Examiner, (i.person for i in built if i.person))
     for item in built:
-        person = item.examiner.person
+        person = item.person
         if person is not None and person.pk is not None and (person.pk,) in taken:
             problems.add(item.number, "id_number", "该人员已登记为考评员", person.id_number_masked)
     _unique_numbers(problems, ExaminerCard, [(i.number, i.card.number) for i in built if i.card])

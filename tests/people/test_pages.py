@@ -14,7 +14,7 @@ from stdnum.cn import ric
 from dudao.accounts.models import Role
 from dudao.common.excel import export_workbook
 from dudao.common.models import AuditEvent
-from dudao.people import domain, excel, selectors, services
+from dudao.people import bulk, domain, excel, selectors, services
 from dudao.people import models as pm
 from tests import factories as f
 from tests.conftest import client_for
@@ -672,9 +672,9 @@ def test_template_examples_are_valid_synthetic_rows(users, admin, occupations):
     assert [e["id_number"] for e in excel.SUPERVISOR_EXAMPLES] == ["36010219850101001X"]
     assert [e["id_number"] for e in excel.EXAMINER_EXAMPLES] == ["110105198501010020"]
     # The rows pass the import services as they are (no code that must exist in some database).
-    supervisor = excel.supervisor_row_service(admin)(dict(excel.SUPERVISOR_EXAMPLES[0]))
+    [supervisor] = bulk.supervisors_create(actor=admin, rows=[(2, excel.SUPERVISOR_EXAMPLES[0])]).objects
     assert (supervisor.authority, supervisor.cards.get().number) == (admin.authority, "R36210001")
-    examiner = excel.examiner_row_service(admin)(dict(excel.EXAMINER_EXAMPLES[0]))
+    [examiner] = bulk.examiners_create(actor=admin, rows=[(2, excel.EXAMINER_EXAMPLES[0])]).objects
     assert (examiner.person.name, examiner.person_id != supervisor.person_id) == ("示例姓名", True)
     assert [(s.occupation.code, s.levels) for s in examiner.cards.get().scopes.order_by("id")] == [
         ("4-03-02-01", [5, 4]),
