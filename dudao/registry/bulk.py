@@ -394,7 +394,10 @@ def filings_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
     authorities = _visible_authorities(actor)
     codes = {text(e.get("occupation")) for _n, r in rows for e in (r.get("scopes") or ())}
     occupations = {o.code: o for o in Occupation.objects.filter(code__in=sorted(codes))}
-    numbers = existing(Filing, "number", (text(r.get("number")) for _n, r in rows))
+    wanted = sorted({text(r.get("number")) for _n, r in rows} - {""})
+    numbers: dict[str, str] = {}
+    for chunk in chunks(wanted, 900):
+        numbers.update(Filing.objects.filter(number__in=chunk).values_list("number", "institution__name"))
     institution_ids = sorted({i.pk for i in visible.values()})
     open_periods: dict[int, list[tuple[Any, Any, str]]] = {}
     for chunk in chunks(institution_ids, 900):
@@ -424,9 +427,11 @@ def filings_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
         if not filing_number:
             problems.add(number, "number", "请填写备案编号")
         elif filing_number in numbers:
-            problems.add(number, "number", f"备案编号 {filing_number} 已存在", filing_number)
+            message = f"备案编号 {filing_number} 已存在(机构「{numbers[filing_number]}」)"
+            problems.add(number, "number", message, filing_number)
         elif filing_number in first_row:
-            problems.add(number, "number", f"备案编号 {filing_number} 与第 {first_row[filing_number]} 行重复")
+            message = f"备案编号 {filing_number} 与第 {first_row[filing_number]} 行重复"
+            problems.add(number, "number", message, filing_number)
         else:
             first_row[filing_number] = number
         code = text(row.get("authority"))
