@@ -68,6 +68,7 @@ EXAMINER_COLUMNS = [
     ),
 ]
 
+
 def _example_id(body: str) -> str:
     """A synthetic resident ID with a correct check digit (stdnum), so an example row validates."""
     return body + ric.calc_check_digit(body + "0")

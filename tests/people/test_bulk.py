@@ -223,7 +223,12 @@ def test_supervisor_rules_reported_per_row_with_column_and_value(users, authorit
 
 def test_supervisor_issue_date_today_is_accepted(users):
     admin = users[Role.AUTHORITY_ADMIN]
-    assert bulk.supervisors_create(actor=admin, rows=rows(sup(30, card_issued_on=TODAY, card_number=f"R36{TODAY:%y}0030"))).created == 1
+    assert (
+        bulk.supervisors_create(
+            actor=admin, rows=rows(sup(30, card_issued_on=TODAY, card_number=f"R36{TODAY:%y}0030"))
+        ).created
+        == 1
+    )
 
 
 def test_supervisor_twice_in_the_file_and_internal_rules(users, institution, other_institution):

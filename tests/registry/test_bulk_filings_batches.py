@@ -129,7 +129,9 @@ def test_filing_rules_reported_per_row_with_column_and_value(users, filing, inst
         lambda: bulk.filings_create(
             actor=staff,
             rows=rows(
-                filing_row(institution, "", valid_from=D(2040, 1, 1), valid_until=D(2041, 1, 1)),  # 2: no number
+                filing_row(
+                    institution, "", valid_from=D(2040, 1, 1), valid_until=D(2041, 1, 1)
+                ),  # 2: no number
                 filing_row(second, "JX-BA-0001"),  # 3: number taken
                 filing_row(second, "N-2", valid_until=D(2023, 12, 31)),  # 4: ends before it starts
                 filing_row(institution, "N-3", valid_from=D(2028, 12, 31), valid_until=D(2030, 1, 1)),  # 5
