@@ -76,9 +76,11 @@ class Problems:
         self.items: list[Problem] = []
         self.dropped = 0
         self.rows: set[int] = set()
+        self.per_row: dict[int, int] = {}
 
     def add(self, row: int, field: str, message: str, value: Any = None) -> None:
         self.rows.add(row)
+        self.per_row[row] = self.per_row.get(row, 0) + 1
         if len(self.items) < MAX_PROBLEMS:
             self.items.append(Problem(row, field, message, shown(value)))
         else:
@@ -100,6 +102,10 @@ class Problems:
 
     def has(self, row: int) -> bool:
         return row in self.rows
+
+    def of(self, row: int) -> int:
+        """How many problems `row` has so far (dropped ones included)."""
+        return self.per_row.get(row, 0)
 
     def __bool__(self) -> bool:
         return bool(self.rows)

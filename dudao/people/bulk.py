@@ -330,7 +330,6 @@ def supervisors_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResul
     built: list[_SupervisorRow] = []
     pairs: dict[tuple[int, str], int] = {}
     for number, row in rows:
-        count = len(problems.items)
         kind = text(row.get("kind"))
         authority = _authority(problems, number, row, authorities)
         uscc = text(row.get("institution_uscc")).upper()
@@ -350,7 +349,7 @@ def supervisors_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResul
             if not uscc and not is_institution_admin(actor):
                 problems.add(number, "institution_uscc", "内部质量督导员须填写评价机构统一社会信用代码")
         card_number = _card_fields(problems, number, row)
-        if len(problems.items) > count:
+        if problems.has(number):
             continue
         # supervisor_create
         if is_authority_user(actor) and kind == Supervisor.Kind.EXTERNAL and authority is None:
@@ -537,12 +536,12 @@ def examiners_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
     built: list[_ExaminerRow] = []
     first_row: dict[int, int] = {}
     for number, row in rows:
-        count = len(problems.items)
+        count = problems.of(number)  # a scope parsed above may already have failed
         authority = _authority(problems, number, row, authorities)
         card_number = _card_fields(problems, number, row)
         if not card_number and row.get("scopes"):
             problems.add(number, "card_number", "填写了考评范围,但未填写证卡号")
-        if len(problems.items) > count:
+        if problems.of(number) > count:
             continue
         # examiner_create
         if authority is None and is_authority_user(actor):

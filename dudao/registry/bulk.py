@@ -577,7 +577,7 @@ def batches_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
         ids = _ids(row.get("examiners"))
         if ids is None:
             fail("examiners", "考评人员格式不正确")
-        if len(problems.items) > count or institution is None or occupation is None:
+        if problems.has(number) or institution is None or occupation is None:
             continue
         work_type = text(row.get("work_type"))
         local_start, local_end = timezone.localtime(times["starts_at"]), timezone.localtime(times["ends_at"])
