@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 
 from django.core import validators as django_validators
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections, models, router, transaction
+from django.db import connections, models, router
 from django.utils import timezone
 
-from .errors import ApplicationError, ValidationFailed, validation_error_from_django
+from .errors import ApplicationError, ValidationFailed
 from .upload_guard import excerpt
 
 MAX_PROBLEMS = 1000  # a hostile file can be wrong in every cell: the report stays bounded
@@ -35,6 +35,8 @@ class BulkResult:
     created: int
     updated: int = 0
     objects: list = dataclasses.field(default_factory=list, repr=False)  # the created rows, in input order
+    # Rows created with them, by name, aligned with `objects` (e.g. each examiner's card or None).
+    related: dict[str, list] = dataclasses.field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,11 @@ class Problems:
         self.items: list[Problem] = []
         self.dropped = 0
         self.rows: set[int] = set()
+        self.per_row: dict[int, int] = {}
 
     def add(self, row: int, field: str, message: str, value: Any = None) -> None:
         self.rows.add(row)
+        self.per_row[row] = self.per_row.get(row, 0) + 1
         if len(self.items) < MAX_PROBLEMS:
             self.items.append(Problem(row, field, message, shown(value)))
         else:
@@ -100,6 +104,10 @@ class Problems:
 
     def has(self, row: int) -> bool:
         return row in self.rows
+
+    def of(self, row: int) -> int:
+        """How many problems `row` has so far (dropped ones included)."""
+        return self.per_row.get(row, 0)
 
     def __bool__(self) -> bool:
         return bool(self.rows)
@@ -359,7 +367,7 @@ def insert(model: type[models.Model], rows: list[models.Model], batch_size: int 
             setattr(obj, pk.attname, pk_value)
     fields = list(meta.concrete_fields)
     for field in fields:
-        if field.is_relation and field.many_to_one:
+        if field.is_relation and (field.many_to_one or field.one_to_one):
             _link_saved_parents(field, rows)
     now = timezone.now()
     for field in fields:
@@ -389,35 +397,3 @@ def insert(model: type[models.Model], rows: list[models.Model], batch_size: int 
         obj._state.adding = False
         obj._state.db = connection.alias
     return rows
-
-
-class _Rollback(Exception):
-    pass
-
-
-def via_row_service(factory: Callable[[Any], Callable[[dict[str, Any]], object]]):
-    """A bulk service made of a single-row service (`factory(actor)(row)`), for kinds whose writes chain
-    several services per row (person → supervisor → card): the same rules by construction, every row's
-    problems collected (each row in a savepoint), all or nothing."""
-
-    def bulk(*, actor, rows: Sequence[tuple[int, Mapping[str, Any]]], dry_run: bool = False) -> BulkResult:
-        handle = factory(actor)
-        problems = Problems()
-        try:
-            with transaction.atomic():
-                for number, row in rows:
-                    try:
-                        with transaction.atomic():
-                            handle(dict(row))
-                    except ApplicationError as exc:
-                        problems.add_error(number, exc, row)
-                    except DjangoValidationError as exc:
-                        problems.add_error(number, validation_error_from_django(exc), row)
-                problems.raise_if_any()
-                if dry_run:
-                    raise _Rollback
-        except _Rollback:
-            pass
-        return BulkResult(rows=len(rows), created=len(rows))
-
-    return bulk

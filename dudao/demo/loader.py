@@ -16,7 +16,7 @@ from dudao.accounts.models import User
 from dudao.accounts.permissions import requires_two_factor
 from dudao.common import audit
 from dudao.people import services as people_services
-from dudao.people.models import Examiner, ExaminerCard, ExaminerCardScope, Person, Supervisor
+from dudao.people.models import Examiner, ExaminerCard, Person, Supervisor
 from dudao.registry import services as registry_services
 from dudao.registry.models import Authority, Batch, Filing, Institution, Occupation, Region, Venue
 
@@ -35,7 +35,6 @@ class Loaded:
     venues: list[Venue] = field(default_factory=list)
     examiners: list[Examiner] = field(default_factory=list)
     examiner_cards: list[ExaminerCard] = field(default_factory=list)
-    examiner_scopes: list[list[ExaminerCardScope]] = field(default_factory=list)
     supervisors: list[Supervisor] = field(default_factory=list)
     persons: dict[PersonRef, Person] = field(default_factory=dict)
     batches: list[Batch] = field(default_factory=list)

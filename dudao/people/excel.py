@@ -1,25 +1,22 @@
-"""Excel import/export of supervisors and examiners (through dudao.common.excel: all or nothing).
+"""Excel columns, template examples and exports of supervisors and examiners.
 
-Exports carry masked ID numbers only. Imports create the person inline (or reuse the one already
-registered with that ID number inside the user's scope), then the supervisor/examiner and its card.
+Exports carry masked ID numbers only. Imports (people.imports → people.bulk) create the person inline (or
+reuse the one already registered with that ID number inside the user's scope), then the supervisor/examiner
+and its card.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
 from stdnum.cn import ric
 
-from dudao.accounts.permissions import is_authority_user, is_institution_admin
-from dudao.common.errors import ApplicationError, PermissionDenied, ValidationFailed
 from dudao.common.excel import Column
-from dudao.registry.models import Authority, Institution
 
-from . import domain, services
+from . import domain
 from .models import CardStatus, Examiner, ExaminerCard, ExaminerCardScope, Person, Supervisor, SupervisorCard
 
 KIND_CHOICES = {
@@ -70,157 +67,6 @@ EXAMINER_COLUMNS = [
         "工种写在编码后,如 6-18-02-04/焊工:3",
     ),
 ]
-
-# Service field names → import column keys, so that errors point at the right column.
-_FIELD_TO_COLUMN = {
-    "number": "card_number",
-    "issued_on": "card_issued_on",
-    "valid_until": "card_valid_until",
-    "authority": "authority_code",
-    "institution": "institution_uscc",
-    "issuer": "authority_code",
-}
-
-
-@contextlib.contextmanager
-def _errors_on_columns() -> Iterator[None]:
-    try:
-        yield
-    except ApplicationError as exc:
-        if isinstance(exc.detail, Mapping):
-            exc.detail = {_FIELD_TO_COLUMN.get(k, k): v for k, v in exc.detail.items()}
-        raise
-
-
-def _fail(key: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, detail={key: [message]})
-
-
-def _authority_by_code(code: str | None, cache: dict[str, Authority]) -> Authority | None:
-    if not code:
-        return None
-    code = code.strip()
-    if code not in cache:
-        found = Authority.objects.filter(code=code).select_related("region", "parent").first()
-        if found is None:
-            raise _fail("authority_code", f"机构编码「{code}」不存在")
-        cache[code] = found
-    return cache[code]
-
-
-def _institution_by_uscc(uscc: str | None, cache: dict[str, Institution]) -> Institution | None:
-    if not uscc:
-        return None
-    uscc = uscc.strip().upper()
-    if uscc not in cache:
-        found = Institution.objects.filter(uscc=uscc).first()
-        if found is None:
-            raise _fail("institution_uscc", f"统一社会信用代码「{uscc}」对应的评价机构不存在")
-        cache[uscc] = found
-    return cache[uscc]
-
-
-def _card_fields(row: Mapping[str, Any]) -> tuple[str, dt.date | None, dt.date | None]:
-    number = (row.get("card_number") or "").strip()
-    issued_on, valid_until = row.get("card_issued_on"), row.get("card_valid_until")
-    if number and issued_on is None:
-        raise _fail("card_issued_on", "填写证卡号时须填写发证日期")
-    if not number and (issued_on or valid_until):
-        raise _fail("card_number", "填写了发证日期或有效期,但未填写证卡号")
-    return number, issued_on, valid_until
-
-
-def _person_input(actor, row: Mapping[str, Any]):
-    with _errors_on_columns():
-        return services.resolve_person_input(
-            actor=actor,
-            name=row.get("name") or "",
-            id_number=row.get("id_number") or "",
-            phone=row.get("phone") or "",
-            employer_name=row.get("employer_name") or "",
-        )
-
-
-def supervisor_row_service(actor) -> Callable[[dict[str, Any]], Supervisor]:
-    """One import row → person (new or existing) + supervisor + optional card."""
-    if not services.may_create_supervisors(actor):
-        raise PermissionDenied("没有导入督导员的权限")
-    authorities: dict[str, Authority] = {}
-    institutions: dict[str, Institution] = {}
-
-    def handle(row: dict[str, Any]) -> Supervisor:
-        kind = row["kind"]
-        authority = _authority_by_code(row.get("authority_code"), authorities)
-        institution = _institution_by_uscc(row.get("institution_uscc"), institutions)
-        if kind == Supervisor.Kind.EXTERNAL:
-            if institution is not None:
-                raise _fail("institution_uscc", "外部质量督导员不填写评价机构")
-            if authority is None and not is_authority_user(actor):
-                raise _fail("authority_code", "外部质量督导员须填写委派机构编码")
-        else:
-            if authority is not None:
-                raise _fail("authority_code", "内部质量督导员不填写委派机构编码")
-            if institution is None and not is_institution_admin(actor):
-                raise _fail("institution_uscc", "内部质量督导员须填写评价机构统一社会信用代码")
-        number, issued_on, valid_until = _card_fields(row)
-        person, person_data = _person_input(actor, row)
-        with _errors_on_columns():
-            supervisor = services.supervisor_create(
-                actor=actor,
-                kind=kind,
-                person=person,
-                person_data=person_data,
-                authority=authority,
-                institution=institution,
-            )
-            if number:
-                services.supervisor_card_issue(
-                    actor=actor,
-                    supervisor=supervisor,
-                    number=number,
-                    issued_on=issued_on,
-                    valid_until=valid_until,
-                )
-        return supervisor
-
-    return handle
-
-
-def examiner_row_service(actor) -> Callable[[dict[str, Any]], Examiner]:
-    """One import row → person (new or existing) + examiner + optional card with its scope."""
-    if not services.may_create_examiners(actor):
-        raise PermissionDenied("没有导入考评员的权限")
-    authorities: dict[str, Authority] = {}
-
-    def handle(row: dict[str, Any]) -> Examiner:
-        authority = _authority_by_code(row.get("authority_code"), authorities)
-        number, issued_on, valid_until = _card_fields(row)
-        scopes = None
-        if number:
-            scopes = domain.parse_scopes_text(row.get("scopes"), field="scopes")
-        elif row.get("scopes"):
-            raise _fail("card_number", "填写了考评范围,但未填写证卡号")
-        person, person_data = _person_input(actor, row)
-        with _errors_on_columns():
-            examiner = services.examiner_create(
-                actor=actor,
-                person=person,
-                person_data=person_data,
-                authority=authority,
-                senior=bool(row.get("senior")),
-            )
-            if number:
-                services.examiner_card_issue(
-                    actor=actor,
-                    examiner=examiner,
-                    number=number,
-                    issued_on=issued_on,
-                    valid_until=valid_until,
-                    scopes=scopes,
-                )
-        return examiner
-
-    return handle
 
 
 def _example_id(body: str) -> str:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("examiner-cards/<int:pk>/replace/", views.examiner_card_replace, name="examiner_card_replace"),
     path("examiner-cards/<int:pk>/training/", views.examiner_card_training, name="examiner_card_training"),
     path("persons/", views.person_list, name="person_list"),
+    path("persons/import/", views.person_import, name="person_import"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("persons/<int:pk>/reveal-id/", views.person_reveal, name="person_reveal"),
     path("persons/<int:pk>/relations/", views.relation_add, name="relation_add"),

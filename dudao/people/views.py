@@ -35,6 +35,7 @@ from dudao.web.kit import (
 from dudao.web.sorting import sort_list
 
 from . import domain, excel, forms, selectors, services
+from .imports import PERSON_EXAMPLES
 from .models import Examiner, Supervisor
 from .permissions import can_change_examiner, can_change_person, can_change_supervisor, can_declare_relation
 
@@ -792,7 +793,30 @@ def person_list(request):
         selectors.person_list(request.user, q).prefetch_related("supervisor_roles").select_related("examiner")
     )
     page = list_page(request, sort_list(request, qs, PERSON_SORTS))
-    return render(request, "people/person_list.html", {"filters": form, "page": page, "q": q})
+    context = {"filters": form, "page": page, "q": q, "can_import": services.may_create_persons(request.user)}
+    return render(request, "people/person_list.html", context)
+
+
+@login_required
+@application_errors_as_http
+def person_import(request):
+    """Persons from the template (people.bulk.persons_create: every error of every row, all or nothing)."""
+    if not services.may_create_persons(request.user):
+        raise DjangoPermissionDenied("没有导入人员的权限")
+    return import_view(
+        request,
+        columns=excel.PERSON_COLUMNS,
+        kind="persons",
+        template_name="web/import_page.html",
+        success_url=reverse("people:person_list"),
+        sheet_name="人员",
+        example_rows=PERSON_EXAMPLES,
+        extra_context={
+            "import_title": "导入人员",
+            "back_url": reverse("people:person_list"),
+            "back_label": "人员信息",
+        },
+    )
 
 
 def _person_for_page(request, pk: int):

@@ -28,6 +28,7 @@ urlpatterns = [
     path("batches/<int:pk>/cancel/", views.batch_cancel, name="batch_cancel"),
     path("venues/", views.venue_list, name="venue_list"),
     path("venues/new/", views.venue_create, name="venue_create"),
+    path("venues/import/", views.venue_import, name="venue_import"),
     path("venues/<int:pk>/edit/", views.venue_edit, name="venue_edit"),
     path("occupations/", views.occupation_list, name="occupation_list"),
     path("occupations/new/", views.occupation_create, name="occupation_create"),

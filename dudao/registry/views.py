@@ -29,6 +29,7 @@ from dudao.web.sorting import sort_list
 
 from . import excel, selectors, services
 from . import forms as f
+from .imports import VENUE_COLUMNS, VENUE_EXAMPLE
 from .models import Batch, Filing, Institution, Occupation, Region
 
 # Exports stop here: a larger export is a job for the API or analytics, not a page click.
@@ -677,6 +678,26 @@ def venue_list(request):
         "can_create": _can(request.user, "registry.create_operations"),
     }
     return render(request, "registry/venue_list.html", context)
+
+
+@login_required
+def venue_import(request):
+    """Venues from the template (registry.bulk.venues_create: every error of every row, all or nothing)."""
+    _require(request.user, "registry.create_operations")
+    return import_view(
+        request,
+        columns=VENUE_COLUMNS,
+        kind="venues",
+        template_name="web/import_page.html",
+        success_url=reverse("registry:venue_list"),
+        sheet_name="考核场所",
+        example_rows=[VENUE_EXAMPLE],
+        extra_context={
+            "import_title": "导入考核场所",
+            "back_url": reverse("registry:venue_list"),
+            "back_label": "考核场所",
+        },
+    )
 
 
 @login_required

@@ -265,3 +265,103 @@ def test_every_kind_is_importable_from_the_console(tmp_path, users, institution)
 def test_unknown_kind_is_refused(tmp_path, users):
     with pytest.raises(CommandError):
         call_command("import", "nonsense", str(tmp_path / "x.xlsx"), "--as", "root")
+
+
+# ----------------------------------------------------------------------------------------- people kinds
+def people_counts() -> dict[str, int]:
+    from tests.people.helpers import state_counts
+
+    return state_counts()
+
+
+def test_supervisors_kind_from_the_console(tmp_path, users):
+    """The supervisor template's columns through people.bulk.supervisors_create: exit 0 and the summary;
+    exit 2 with every error (row, column, value, message) and nothing written; dry run writes nothing."""
+    import datetime as dt
+
+    from dudao.people.excel import SUPERVISOR_COLUMNS
+    from dudao.people.models import Supervisor
+    from tests.people.helpers import resident_id, wrong_check_digit
+
+    admin = users[Role.AUTHORITY_ADMIN].username
+    good = [
+        {
+            "name": f"督{i}",
+            "id_number": resident_id(700 + i),
+            "kind": "external",
+            "card_number": f"R362107{i:02d}",
+            "card_issued_on": dt.date(2021, 3, 1),
+        }
+        for i in range(3)
+    ]
+    bad = [
+        {
+            **good[0],
+            "name": "坏",
+            "id_number": wrong_check_digit(resident_id(710)),
+            "card_number": "R44210710",
+        },
+        {**good[1], "card_number": "R36210799", "card_issued_on": None},
+    ]
+    path = write(tmp_path, SUPERVISOR_COLUMNS, good + bad, "bad.xlsx")
+    before = people_counts()
+    code, out, _ = run("supervisors", str(path), "--as", admin, "--json")
+    assert code == 2
+    assert people_counts() == before
+    errors = json.loads(out)["errors"]
+    assert [(e["row"], e["column"], e["message"]) for e in errors] == [
+        (5, "身份证号", "身份证号校验码错误,请核对后重新输入"),
+        (5, "证卡号", "证卡号第 2–3 位发证机关代码为「44」,与发证机构的代码「36」不符"),
+        (6, "发证日期", "填写证卡号时须填写发证日期"),
+    ]
+    assert errors[1]["value"] == "R44210710"
+    path = write(tmp_path, SUPERVISOR_COLUMNS, good, "good.xlsx")
+    code, out, _ = run("supervisors", str(path), "--as", admin, "--json", "--dry-run")
+    assert code == 0 and people_counts() == before
+    code, out, _ = run("supervisors", str(path), "--as", admin, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"kind", "rows", "created", "updated", "seconds"}
+    assert (data["kind"], data["rows"], data["created"], data["updated"]) == ("supervisors", 3, 3, 0)
+    assert Supervisor.objects.filter(person__name__startswith="督").count() == 3
+    assert verify_chain().ok
+
+
+def test_examiners_kind_from_the_console(tmp_path, users):
+    import datetime as dt
+
+    from dudao.people.excel import EXAMINER_COLUMNS
+    from dudao.people.models import ExaminerCard
+    from tests.people.helpers import resident_id
+
+    f.OccupationFactory(code="4-03-02-01", name="中式烹调师")
+    admin = users[Role.AUTHORITY_ADMIN].username
+    good = [
+        {
+            "name": f"考{i}",
+            "id_number": resident_id(720 + i),
+            "card_number": f"KP-72{i}",
+            "card_issued_on": dt.date(2022, 1, 1),
+            "scopes": "4-03-02-01:5,4",
+        }
+        for i in range(2)
+    ]
+    bad = [{**good[0], "name": "坏", "id_number": resident_id(730), "scopes": "9-99-99-99:3"}]
+    path = write(tmp_path, EXAMINER_COLUMNS, good + bad, "bad.xlsx")
+    before = people_counts()
+    code, out, _ = run("examiners", str(path), "--as", admin, "--json")
+    assert code == 2
+    assert people_counts() == before
+    assert json.loads(out)["errors"] == [
+        {"row": 4, "column": "证卡号", "value": "KP-720", "message": "证卡号「KP-720」与第 2 行重复"},
+        {"row": 4, "column": "考评范围", "value": "9-99-99-99:3", "message": "职业编码「9-99-99-99」不存在"},
+    ]
+    path = write(tmp_path, EXAMINER_COLUMNS, good, "good.xlsx")
+    code, out, _ = run("examiners", str(path), "--as", admin, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["kind"], data["rows"], data["created"], data["updated"]) == ("examiners", 2, 2, 0)
+    assert ExaminerCard.objects.filter(number__startswith="KP-72").count() == 2
+    # the role without the right to register examiners is refused with exit 2, nothing written
+    code, out, _ = run("examiners", str(path), "--as", users[Role.INSTITUTION_ADMIN].username, "--json")
+    assert code == 2

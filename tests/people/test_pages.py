@@ -14,7 +14,7 @@ from stdnum.cn import ric
 from dudao.accounts.models import Role
 from dudao.common.excel import export_workbook
 from dudao.common.models import AuditEvent
-from dudao.people import domain, excel, selectors, services
+from dudao.people import bulk, domain, excel, selectors, services
 from dudao.people import models as pm
 from tests import factories as f
 from tests.conftest import client_for
@@ -672,9 +672,9 @@ def test_template_examples_are_valid_synthetic_rows(users, admin, occupations):
     assert [e["id_number"] for e in excel.SUPERVISOR_EXAMPLES] == ["36010219850101001X"]
     assert [e["id_number"] for e in excel.EXAMINER_EXAMPLES] == ["110105198501010020"]
     # The rows pass the import services as they are (no code that must exist in some database).
-    supervisor = excel.supervisor_row_service(admin)(dict(excel.SUPERVISOR_EXAMPLES[0]))
+    [supervisor] = bulk.supervisors_create(actor=admin, rows=[(2, excel.SUPERVISOR_EXAMPLES[0])]).objects
     assert (supervisor.authority, supervisor.cards.get().number) == (admin.authority, "R36210001")
-    examiner = excel.examiner_row_service(admin)(dict(excel.EXAMINER_EXAMPLES[0]))
+    [examiner] = bulk.examiners_create(actor=admin, rows=[(2, excel.EXAMINER_EXAMPLES[0])]).objects
     assert (examiner.person.name, examiner.person_id != supervisor.person_id) == ("示例姓名", True)
     assert [(s.occupation.code, s.levels) for s in examiner.cards.get().scopes.order_by("id")] == [
         ("4-03-02-01", [5, 4]),
@@ -769,3 +769,46 @@ def test_examiner_export_rows_and_constant_queries(users, admin, occupations, dj
         (s.person.name, s.get_kind_display(), s.get_status_display(), "无证卡")
         for s in selectors.supervisor_list(admin, at=at)
     ]
+
+
+# --------------------------------------------------------------------------------------- person import page
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.AUTHORITY_STAFF, 200),
+        (Role.INSTITUTION_ADMIN, 200),
+        (Role.INSTITUTION_STAFF, 403),
+        (Role.EXAMINER, 403),
+    ],
+)
+def test_person_list_links_the_import_page_for_roles_that_register_persons(users, role, status):
+    client = client_for(users[role])
+    page = client.get(reverse("people:person_list")).content.decode()
+    assert (reverse("people:person_import") in page) is (status == 200)
+    assert client.get(reverse("people:person_import")).status_code == status
+
+
+def test_person_import_page_template_and_all_or_nothing(users, admin):
+    from dudao.people.imports import PERSONS
+
+    client = client_for(admin)
+    url = reverse("people:person_import")
+    template = client.get(url, {"template": "1"})
+    assert template.status_code == 200
+    assert _xlsx_rows(template.content)[0] == [c.header for c in PERSONS.columns]
+    rows = [
+        {"name": "导入人一", "id_number": resident_id(801)},
+        {"name": "导入人二", "id_number": wrong_check_digit(resident_id(802))},
+    ]
+    before = state_counts()
+    upload = io.BytesIO(export_workbook(PERSONS.columns, rows, sheet_name="人员"))
+    upload.name = "p.xlsx"
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 200
+    assert [(e.row, e.column) for e in response.context["import_errors"]] == [(3, "身份证号")]
+    assert state_counts() == before
+    upload = io.BytesIO(export_workbook(PERSONS.columns, rows[:1], sheet_name="人员"))
+    upload.name = "p.xlsx"
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 302 and response["Location"] == reverse("people:person_list")
+    assert pm.Person.objects.filter(name="导入人一").exists()

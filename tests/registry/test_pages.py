@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dudao.accounts.models import Role
@@ -92,6 +93,7 @@ PAGES = [
     ("batch_export", None, "", EVERYONE),
     ("venue_list", None, "", EVERYONE),
     ("venue_create", None, "", {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 403, IN: 403, EX: 403}),
+    ("venue_import", None, "", {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 403, IN: 403, EX: 403}),
     ("venue_edit", "venue", "", {SU: 200, AA: 200, AS: 200, IA: 200, IS: 200, ES: 404, IN: 404, EX: 404}),
     ("occupation_list", None, "?verified=1", EVERYONE),
     ("occupation_create", None, "", {SU: 200, AA: 200, AS: 403, IA: 403, IS: 403, ES: 403, IN: 403, EX: 403}),
@@ -486,3 +488,35 @@ def test_batch_edit_removes_all_examiners(users, page_world, examiner):
     assert response.status_code == 302
     batch.refresh_from_db()
     assert (list(batch.examiners.all()), batch.team_leader_id) == ([], None)
+
+
+# ------------------------------------------------------------------ venue import page (issue 9 §1)
+@pytest.mark.parametrize(("role", "shown"), [(AS, True), (IA, True), (ES, False), (EX, False)])
+def test_venue_list_links_the_import_page_for_roles_that_create_venues(users, role, shown):
+    page = client_for(users[role]).get(reverse("registry:venue_list")).content.decode()
+    assert (reverse("registry:venue_import") in page) is shown
+
+
+def test_venue_import_page_template_and_all_or_nothing(users, institution):
+    from dudao.common.excel import export_workbook
+    from dudao.registry.imports import VENUE_COLUMNS
+
+    client = client_for(users[IA])
+    url = reverse("registry:venue_import")
+    template = client.get(url, {"template": "1"})
+    assert template.status_code == 200
+    assert template["Content-Disposition"].startswith("attachment")
+    rows = [
+        {"institution_uscc": institution.uscc, "name": "导入考场一"},
+        {"institution_uscc": institution.uscc, "name": "导入考场二", "room_count": 0},
+    ]
+    before = counts()
+    upload = SimpleUploadedFile("v.xlsx", export_workbook(VENUE_COLUMNS, rows, sheet_name="考核场所"))
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 200
+    assert [(e.row, e.column) for e in response.context["import_errors"]] == [(3, "考场数")]
+    assert counts() == before
+    upload = SimpleUploadedFile("v.xlsx", export_workbook(VENUE_COLUMNS, rows[:1], sheet_name="考核场所"))
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 302 and response["Location"] == reverse("registry:venue_list")
+    assert rm.Venue.objects.filter(name="导入考场一", institution=institution).exists()

@@ -34,6 +34,7 @@ from .examiners import (
 )
 from .persons import (
     may_create_examiners,
+    may_create_persons,
     may_create_supervisors,
     person_create,
     person_find_by_id_number,
@@ -74,6 +75,7 @@ __all__ = [
     "examiner_set_status",
     "examiner_update",
     "may_create_examiners",
+    "may_create_persons",
     "may_create_supervisors",
     "person_create",
     "person_find_by_id_number",
@@ -94,7 +96,7 @@ __all__ = [
     "validate_card_number",
 ]
 
-# Public names of the rules the bulk writers share (people.bulk, dudao.demo.bulk).
+# Public names of the rules people.bulk shares with these services.
 card_dates = _card_dates  # EXAM-2 / SUP-3 issue and validity dates
 resolve_card_issuer = _resolve_issuer  # SUP-3
 supervisor_owner = _supervisor_owner  # SUP-1

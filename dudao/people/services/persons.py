@@ -210,6 +210,11 @@ def person_find_by_id_number(*, actor, id_number: str) -> Person | None:
     return find_person_by_id_number(actor, id_number)
 
 
+def may_create_persons(actor) -> bool:
+    """Superusers, authority staff and institution admins register persons (person_scope_for_create)."""
+    return bool(is_superuser(actor) or is_authority_user(actor) or is_institution_admin(actor))
+
+
 def may_create_supervisors(actor) -> bool:
     """Superusers, authority staff (external) and institution admins (internal) appoint supervisors."""
     return bool(is_superuser(actor) or is_authority_user(actor) or is_institution_admin(actor))

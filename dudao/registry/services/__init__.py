@@ -93,6 +93,6 @@ __all__ = [
     "venue_update",
 ]
 
-# Public names of the rules the bulk writers share (registry.bulk, dudao.demo.bulk): INST-3/EXAM-2/3 checks.
+# Public names of the rules registry.bulk shares with these services: the EXAM-2/3 examiner checks.
 examiners_with_cards = _examiners_with_cards
 examiner_problem = _examiner_problem
