@@ -164,7 +164,15 @@ DUDAO_TOKEN_DEFAULT_DAYS = int(os.environ.get("DUDAO_TOKEN_DEFAULT_DAYS", "90"))
 DUDAO_TOKEN_RATE_PER_MINUTE = int(os.environ.get("DUDAO_TOKEN_RATE_PER_MINUTE", "120"))
 # Throttle counters live in Django's cache: a database table, shared by every worker and process
 # (created by the accounts migrations); no extra service to run.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dudao_cache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dudao_cache"},
+    # The hourly allowance of exact-ID lookups (SEC-3) lives outside the database: a refused registration
+    # or import rolls its transaction back, and the count must survive that (else refusals are free).
+    "id_lookup": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "id-lookup"),
+    },
+}
 # ---------------------------------------------------------------------------------------------------------
 # Password of the demo users created by `dudao demo-data` (development only).
 DUDAO_DEMO_PASSWORD = os.environ.get("DUDAO_DEMO_PASSWORD", "Dudao#2026")

@@ -43,6 +43,19 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _id_lookup_allowance_per_test(settings):
+    """The ID-lookup allowance (a file cache in production) in this process's memory, empty for each test:
+    user ids repeat across tests and xdist workers."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "id_lookup": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "id-lookup"},
+    }
+    from django.core.cache import caches
+
+    caches["id_lookup"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _superuser_reads_unaudited(settings):
     """The suite uses the superuser as an all-seeing test user, and "nothing was written" checks count
     audit rows; the break-glass request trail is tested with this on in tests/accounts/test_break_glass.py."""

@@ -66,6 +66,7 @@ def persons_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
         if rid is not None:
             candidates.extend(pii.blind_index_candidates(rid.number))
     taken = existing(Person, "id_number_index", candidates)
+    id_lookup.meter_registered(actor, (rid.number for *_rest, rid, _phone in parsed if rid), taken)
     first_row: dict[str, int] = {}
     objects = []
     for number, row, name, rid, phone in parsed:
@@ -168,6 +169,7 @@ class _Persons:
         self.actor = actor
         numbers = [n for n in (id_lookup.full_id_number(text(r.get(key))) for _n, r in rows) if n]
         self.visible, self.taken = _index_map(actor, numbers)
+        id_lookup.meter_registered(actor, numbers, self.taken)  # SEC-3: an import is no ID oracle
         self.built: dict[str, Person] = {}
         self.new: list[Person] = []
 

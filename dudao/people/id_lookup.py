@@ -13,8 +13,10 @@ so trying 33 candidates still takes hours and leaves the wrong guesses as regist
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,7 +57,8 @@ def meter(user, number: str) -> None:
     key = f"dudao:id-lookup:{getattr(user, 'pk', None) or 'anonymous'}"
     now = timezone.now().timestamp()
     digest = pii.blind_index_candidates(number)[0]
-    seen = {d: t for d, t in (cache.get(key) or {}).items() if now - t < WINDOW_SECONDS}
+    store = caches["id_lookup"]  # not rolled back with a refused write (settings.CACHES)
+    seen = {d: t for d, t in (store.get(key) or {}).items() if now - t < WINDOW_SECONDS}
     if digest in seen:
         return
     limit = settings.DUDAO_ID_LOOKUP_LIMIT
@@ -63,7 +66,7 @@ def meter(user, number: str) -> None:
         oldest = min(seen.values())
         raise TooManyRequests(LIMIT_MESSAGE, retry_after=int(oldest + WINDOW_SECONDS - now) + 1)
     seen[digest] = now
-    cache.set(key, seen, timeout=WINDOW_SECONDS)
+    store.set(key, seen, timeout=WINDOW_SECONDS)
     with transaction.atomic():
         audit.record(
             actor=user,
@@ -72,3 +75,11 @@ def meter(user, number: str) -> None:
             object_label=domain.mask_id_number(number),
             after={"id_number": domain.mask_id_number(number), "lookups_this_hour": len(seen)},
         )
+
+
+def meter_registered(user, numbers: Iterable[str], taken: Collection[str]) -> None:
+    """Meter the numbers of an import that are already registered (their blind indexes are in `taken`):
+    the import would confirm each of them, as a search would. New numbers confirm nothing and are free."""
+    for number in dict.fromkeys(numbers):
+        if any(c in taken for c in pii.blind_index_candidates(number)):
+            meter(user, number)

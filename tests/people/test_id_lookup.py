@@ -118,3 +118,15 @@ def test_registration_by_a_holder_of_the_reveal_right_is_not_metered(admin, sett
     for n in (81, 82, 83):
         services.person_create(actor=admin, name=f"人{n}", id_number=resident_id(n))
     assert not AuditEvent.objects.filter(action=LOOKUP).exists()
+
+
+def test_a_refused_registration_still_uses_the_allowance(staff, registered, settings):
+    """The refusal "already registered" rolls its transaction back; the count is kept outside it, so
+    probing by registration attempts is limited like searching (else each refusal would be free)."""
+    from dudao.common.errors import Conflict
+
+    settings.DUDAO_ID_LOOKUP_LIMIT = 1
+    with pytest.raises(Conflict):
+        services.person_create(actor=staff, name="别人", id_number=resident_id(21))
+    with pytest.raises(TooManyRequests):
+        services.person_create(actor=staff, name="又一人", id_number=resident_id(22))
