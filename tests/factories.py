@@ -182,3 +182,17 @@ def role_users(*, authority: rm.Authority, institution: rm.Institution) -> dict[
     examiner = ExaminerFactory(authority=authority)
     users[Role.EXAMINER] = UserFactory(username="examiner", role=Role.EXAMINER, person=examiner.person)
     return users
+
+
+def restart_id_sequences(models) -> None:
+    """PostgreSQL: each model's id sequence continues from its highest id (a rolled-back insert used
+    numbers the next one would otherwise skip), so two writes of the same rows get the same ids."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            table = connection.ops.quote_name(model._meta.db_table)
+            restart = "SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE(MAX(id), 0) + 1, false)"
+            cursor.execute(f"{restart} FROM {table}", [table])

@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from . import audit_keys
+from .bulk import write_rows
 from .domain import (
     GENESIS_HASH,
     audit_event_mac,
@@ -224,14 +225,8 @@ _EVENT_COLUMNS = (
 
 
 def _insert_events(connection: Any, rows: list[tuple]) -> None:
-    quote = connection.ops.quote_name
-    json_slot = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    slots = [json_slot if name in ("before", "after") else "%s" for name in _EVENT_COLUMNS]
-    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in _EVENT_COLUMNS)
-    sql = f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({', '.join(slots)})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
+    columns = [AuditEvent._meta.get_field(name).column for name in _EVENT_COLUMNS]
+    write_rows(connection, AuditEvent._meta.db_table, columns, rows)
 
 
 def _advance_head(head: AuditChainHead, event_id: int, event_hash: str, key: bytes, algorithm: str) -> None:

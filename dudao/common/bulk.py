@@ -347,6 +347,36 @@ def _link_saved_parents(field: models.ForeignKey, rows: list[models.Model]) -> N
             setattr(obj, attname, getattr(parent, field.target_field.attname))
 
 
+def write_rows(
+    connection: Any,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    *,
+    batch_size: int = 5000,
+) -> None:
+    """Append rows of prepared values to `table`: PostgreSQL's COPY (one stream, the server parses each
+    value by the column's type: JSON text into jsonb too), elsewhere one prepared INSERT run over the rows
+    (executemany). Constraints and triggers apply as for any insert."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == batch_size:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
 def insert(model: type[models.Model], rows: list[models.Model], batch_size: int = 5000) -> list[models.Model]:
     """Insert model instances with one prepared statement run over all rows (executemany): bulk_create
     without its per-value SQL compilation. Primary keys are allocated first, so rows know their id.
@@ -385,14 +415,13 @@ def insert(model: type[models.Model], rows: list[models.Model], batch_size: int 
             getters.append(
                 lambda obj, f=field: f.get_db_prep_save(getattr(obj, f.attname), connection=connection)
             )
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    write_rows(
+        connection,
+        meta.db_table,
+        [f.column for f in fields],
+        (tuple(get(obj) for get in getters) for obj in rows),
+        batch_size=batch_size,
     )
-    with connection.cursor() as cursor:
-        for chunk in chunks(rows, batch_size):
-            cursor.executemany(sql, [tuple(get(obj) for get in getters) for obj in chunk])
     for obj in rows:
         obj._state.adding = False
         obj._state.db = connection.alias

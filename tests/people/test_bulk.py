@@ -41,6 +41,7 @@ class _Rollback(Exception):
 
 def written(call) -> tuple[dict, list]:
     """The rows and audit events `call` writes (compared without write times), then rolled back."""
+    f.restart_id_sequences(MODELS)
     start = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     before = {m: set(m.objects.values_list("pk", flat=True)) for m in MODELS}
     captured: dict = {}
