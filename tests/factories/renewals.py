@@ -130,6 +130,7 @@ def renewal_application(
     leader=None,
     members=(),
     today: dt.date | None = None,
+    decided_on: dt.date | None = None,
     received_on: dt.date | None = None,
     materials: dict[str, Any] | None = None,
     self_built: bool = False,
@@ -138,7 +139,8 @@ def renewal_application(
     a paper application with `received_on`), taken to `state` by `decider` (the authority holding the
     filing): not accepted, accepted, evaluated by `leader` (default: the decider) and `members` with the
     CQ-RENEWAL form (96 → renewed, 77 → rectifying, 58 → refused), re-evaluation opened after a
-    rectification. `withdrawn` is the applicant's step (an institution admin)."""
+    rectification. `withdrawn` is the applicant's step (an institution admin). `today` is the application's
+    day, `decided_on` the outcome's (default: `today`)."""
     app = services.renewal_apply(
         actor=applicant,
         filing=filing,
@@ -176,7 +178,7 @@ def renewal_application(
     notes = RECTIFY_NOTES if state in ("rectifying", "re_evaluating") else None
     evaluation_advance(app.evaluation, "signed", answers=RENEWAL_OUTCOMES[state], notes=notes)
     app = services.renewal_record_outcome(
-        actor=decider, application=app, row_version=current_version(app), today=today
+        actor=decider, application=app, row_version=current_version(app), today=decided_on or today
     )
     if state == "re_evaluating":
         app = services.renewal_open_evaluation(

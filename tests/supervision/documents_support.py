@@ -7,9 +7,7 @@ import datetime as dt
 import io
 import subprocess
 
-import pytest
 from django.contrib.auth import get_user_model
-from django.urls import NoReverseMatch, reverse
 from docx import Document
 from docx.table import Table
 
@@ -139,23 +137,8 @@ class SpecialTask:
         )
 
 
-@pytest.fixture(name="special")
-def special_fixture(world, media_root):
-    return SpecialTask(world)
-
-
 def covert_task(world: World) -> SupervisionTask:
     draw = locked_draw(
         world, covert_policy="covert", sample_count=1, filters={"institutions": [world.institution.pk]}
     )
     return SupervisionTask.objects.get(draw=draw)
-
-
-@pytest.fixture(name="doc_urls")
-def doc_urls_fixture(settings):
-    """The download routes: the real URLconf once `supervision/urls.py` appends them, else a test one."""
-    try:
-        reverse("supervision:task_report_docx", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.supervision.documents_urls"
-    return reverse

@@ -23,15 +23,7 @@ from dudao.supervision.models import (
 )
 from dudao.workdays.selectors import calendar
 from tests.factories import current_version
-from tests.supervision.app_support import (  # noqa: F401
-    API,
-    TODAY,
-    api,
-    locked_draw,
-    media_root_fixture,
-    photo,
-    world_fixture,
-)
+from tests.supervision.app_support import API, TODAY, api, locked_draw, photo
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from dudao.supervision.models import (
     SupervisionTask,
 )
 from tests.factories import UserFactory, current_version
-from tests.supervision.app_support import TODAY, media_root_fixture, world_fixture  # noqa: F401
-from tests.supervision.documents_support import docx_lines, special_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY
+from tests.supervision.documents_support import docx_lines
 
 pytestmark = pytest.mark.django_db
 
