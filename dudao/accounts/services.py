@@ -492,7 +492,7 @@ NO_API_MESSAGE = "本角色不使用 API,不能创建或管理 API 令牌"
 
 
 def require_api_user(user: Any) -> None:
-    """Only roles that use the API (permissions.uses_api, the same rule as the "API 令牌" menu) hold tokens."""
+    """Only roles that use the API hold tokens (permissions.uses_api: the rule of the "API 令牌" menu)."""
     if not uses_api(user):
         raise PermissionDenied(NO_API_MESSAGE)
 

@@ -426,11 +426,26 @@ def _renewal_to(target: str, filing: Filing, decider, leader, held: _HeldBatches
     app = renewal_services.renewal_record_outcome(
         actor=decider, application=app, row_version=_rv(app), today=today
     )
+    if (
+        app.status == "rectifying"
+    ):  # REN-4: no evaluation during the rectification; planned batches called off
+        _cancel_planned_batches(decider, filing, today)
     if target == "re_evaluating":  # rectified: the re-evaluation is opened, its form still to fill
         app = renewal_services.renewal_open_evaluation(
             actor=decider, application=app, leader=leader, members=(), row_version=_rv(app)
         )
     return app
+
+
+def _cancel_planned_batches(actor, filing: Filing, today: dt.date) -> None:
+    from dudao.registry import services as registry_services
+
+    for batch in Batch.objects.filter(filing=filing, status="planned", starts_at__gte=_at(today, 0)).order_by(
+        "id"
+    ):
+        registry_services.batch_cancel(
+            actor=actor, batch=batch, reason="延续备案整改期内暂停认定工作", row_version=_rv(batch)
+        )
 
 
 class _HeldBatches:
@@ -446,7 +461,7 @@ class _HeldBatches:
             .exists()
         ):
             return
-        _held_batch(self.actor, filing, self.today - dt.timedelta(days=60 + 7 * self.n))
+        _held_batch(self.actor, filing, self.today - dt.timedelta(days=30 + 7 * self.n))
         self.n += 1
 
 
