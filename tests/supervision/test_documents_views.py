@@ -14,10 +14,11 @@ from dudao.accounts.models import Role
 from dudao.common.errors import NotFound
 from dudao.supervision import documents, services
 from dudao.supervision.models import SupervisionTask
+from tests import factories as f
 from tests.conftest import client_for
 from tests.factories import UserFactory, current_version
 from tests.supervision.app_support import counts
-from tests.supervision.documents_support import covert_task, docx_lines, member_users
+from tests.supervision.documents_support import covert_task, docx_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +106,7 @@ def test_covert_report_is_hidden_from_the_institution_until_submitted(world):
         documents.report_for(world.auth_staff, task.pk)
     assert pending.value.message == "该任务尚未提交督导报告"
     assert _get(world.inst_admin, url).status_code == 404
-    (user,) = member_users(task)
+    (user,) = f.task_crew(task)
     services.task_accept(actor=user, task=task)
     services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
     assert _get(world.inst_staff, url).status_code == 404
