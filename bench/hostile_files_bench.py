@@ -38,8 +38,8 @@ def _one(path: str, mode: str) -> dict:
 
     django.setup()
     from dudao.common.excel import Column, ImportFailed, read_rows
+    from dudao.common.files import UploadRejected, store_upload
     from dudao.common.upload_guard import UnsafeFile
-    from dudao.scorecards.evidence import UploadRejected, store_upload
 
     data = Path(path).read_bytes()
     baseline = _peak_mb()
@@ -90,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--unguarded", action="store_true")
-    parser.add_argument("--evidence", action="store_true", help="through scorecards.evidence.store_upload")
+    parser.add_argument("--evidence", action="store_true", help="through common.files.store_upload")
     parser.add_argument("--one", nargs=2, metavar=("FILE", "MODE"), help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args()

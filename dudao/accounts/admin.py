@@ -3,62 +3,64 @@ audit administrators, API tokens for superusers; sign-in goes through the /login
 
 from __future__ import annotations
 
+import contextvars
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
-from django.db import transaction
 
-from dudao.common import audit
+from dudao.common.admin import ReadOnlyAdmin, ServiceAdmin
 
-from . import services, views
-from .models import ApiToken, LoginEvent, Role, User
+from . import services, user_services, views
+from .models import ApiToken, LoginEvent, User
+from .permissions import may_manage_user
 
 # The admin has no login of its own: /login/ applies the throttle, the locks and the second factor.
 admin.site.login = views.admin_login
-STAFF_ROLES = (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 # Only a superuser grants superuser or raw permissions (三权分立: a security admin cannot make one).
 SUPERUSER_ONLY_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
-class _ScopeCheckMixin:
-    """Role and scope must fit (same rule as services.user_create)."""
-
-    def clean(self):
-        data = super().clean()
-        role = data.get("role") or ""
-        if role:
-            for field, messages_ in services.scope_errors(
-                role, data.get("authority"), data.get("institution"), data.get("person")
-            ).items():
-                for message in messages_:
-                    self.add_error(field if field in self.fields else None, message)
-        return data
-
-
-class UserAddForm(_ScopeCheckMixin, UserCreationForm):
+class UserAddForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "display_name", "role", "authority", "institution", "person")
 
 
-class UserEditForm(_ScopeCheckMixin, UserChangeForm):
+class UserEditForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
 
 
+# The account manager behind the admin's password page (the form is built by Django without the request).
+_password_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("admin_password_actor", default=None)
+
+
 class PasswordResetByAdminForm(AdminPasswordChangeForm):
-    """A password set by an account manager is an initial password: changed at the next login."""
+    """A password set by an account manager is an initial password (changed at the next login), written
+    by `user_services.user_reset_password` (permission, policy, audit)."""
+
+    def clean(self):
+        data = super().clean()
+        # Errors go on a field: the admin's password page shows no form-wide errors.
+        if not data.get("set_usable_password", True):
+            field = "usable_password" if "usable_password" in self.fields else "password1"
+            self.add_error(field, "请设置新的初始密码;停用账号请使用“停用”")
+        elif not may_manage_user(_password_actor.get(), self.user):
+            self.add_error("password1", "只能重置本单位范围内其他账号的密码")
+        return data
 
     def save(self, commit=True):
-        self.user.must_change_password = True
-        return super().save(commit=commit)
+        return user_services.user_reset_password(
+            actor=_password_actor.get(), user=self.user, password=self.cleaned_data["password1"]
+        )
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     change_password_form = PasswordResetByAdminForm
@@ -95,18 +97,12 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def user_change_password(self, request, id, form_url=""):
-        """A password set here is audited in the same transaction (who reset whose password)."""
-        with transaction.atomic():
-            response = super().user_change_password(request, id, form_url)
-            if request.method == "POST" and response.status_code == 302:
-                user = User.objects.get(pk=unquote(id))
-                audit.record(
-                    actor=request.user,
-                    action="accounts.password_reset",
-                    obj=user,
-                    after=audit.snapshot(user, services.USER_AUDIT_FIELDS),
-                )
-        return response
+        """The password page of an account: the reset goes through `user_reset_password` (audited)."""
+        token = _password_actor.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -118,23 +114,22 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        # Admin edits are audited like service writes (services are the writers elsewhere).
-        before = None
-        if change:
-            before = audit.snapshot(User.objects.get(pk=obj.pk), services.USER_AUDIT_FIELDS)
-        else:
-            obj.must_change_password = True  # the password the admin typed is an initial one
-        if not request.user.is_superuser:
-            obj.is_staff = obj.role in STAFF_ROLES
-        super().save_model(request, obj, form, change)
-        audit.record(
-            actor=request.user,
-            action="accounts.user_changed" if change else "accounts.user_created",
-            obj=obj,
-            before=before,
-            after=audit.snapshot(obj, services.USER_AUDIT_FIELDS),
-        )
+    def save_via_service(self, request, obj, form, change):
+        """Role and scope are checked and the change audited by the same services as the account pages."""
+        data = form.cleaned_data
+        if not change:
+            return services.user_create(
+                actor=request.user,
+                username=data["username"],
+                password=data["password1"],
+                role=data.get("role") or "",
+                authority=data.get("authority"),
+                institution=data.get("institution"),
+                person=data.get("person"),
+                display_name=data.get("display_name") or "",
+            )
+        changes = {name: data[name] for name in form.changed_data if name in user_services.ADMIN_FIELDS}
+        return user_services.user_update(actor=request.user, user=obj, changes=changes)
 
     @admin.action(description="解除登录锁定", permissions=["change"])
     def unlock_users(self, request, queryset):
@@ -154,20 +149,11 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(LoginEvent)
-class LoginEventAdmin(admin.ModelAdmin):
+class LoginEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "username", "success", "reason", "ip", "user_agent")
     list_filter = ("success", "reason")
     search_fields = ("username", "ip")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -186,6 +172,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # keys are shown once: create them on the token page or with `dudao create-token`
+
+    def has_change_permission(self, request, obj=None):
+        return False  # nothing to edit: a token is only revoked (the action calls token_revoke)
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead, so that the audit trail keeps the token

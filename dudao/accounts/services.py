@@ -170,7 +170,7 @@ def login_attempt(*, username: str, password: str, ip: str | None, user_agent: s
         if lock.locked_until is not None:
             audit.record(
                 actor=None,
-                action="accounts.user_locked",
+                action="accounts.user.lock",
                 obj=user,
                 after=audit.snapshot(lock, LOCK_AUDIT_FIELDS),
             )
@@ -194,7 +194,9 @@ def _failed(
 ) -> LoginResult:
     throttle.address_failed(ip)
     _log(user=user, username=username, ip=ip, user_agent=user_agent, success=False, reason=reason)
-    _audit_login("accounts.login_failed", actor=None, user=user, username=username, ip=ip, reason=reason)
+    _audit_login(
+        "accounts.session.login_failed", actor=None, user=user, username=username, ip=ip, reason=reason
+    )
     return LoginResult(None, reason, login_refused_message(), locked_until)
 
 
@@ -202,7 +204,7 @@ def _failed(
 def login_completed(*, user: User, ip: str | None, user_agent: str, method: str) -> None:
     """The user passed every factor: log and audit the login (a superuser's as break-glass use)."""
     _log(user=user, username=user.username, ip=ip, user_agent=user_agent, success=True, reason="")
-    action = "accounts.break_glass_login" if user.is_superuser else "accounts.login"
+    action = "accounts.session.break_glass_login" if user.is_superuser else "accounts.session.login"
     _audit_login(action, actor=user, user=user, username=user.username, ip=ip, method=method)
 
 
@@ -211,7 +213,9 @@ def logout_recorded(*, user: Any, ip: str | None, reason: str = "logout") -> Non
     """A session ended (logout, idle or absolute timeout): audited with the reason."""
     if user is None or not getattr(user, "is_authenticated", False):
         return
-    _audit_login("accounts.logout", actor=user, user=user, username=user.username, ip=ip, reason=reason)
+    _audit_login(
+        "accounts.session.logout", actor=user, user=user, username=user.username, ip=ip, reason=reason
+    )
 
 
 @transaction.atomic
@@ -238,7 +242,7 @@ def second_factor_check(*, user: User, code: str, ip: str | None, user_agent: st
     if recovery is not None:
         recovery.used_at = timezone.now()
         recovery.save(update_fields=["used_at"])
-        _audit_login("accounts.recovery_code_used", actor=user, user=user, username=user.username, ip=ip)
+        _audit_login("accounts.recovery_code.use", actor=user, user=user, username=user.username, ip=ip)
         return "recovery"
     throttle.address_failed(ip)
     _log(
@@ -249,7 +253,7 @@ def second_factor_check(*, user: User, code: str, ip: str | None, user_agent: st
         success=False,
         reason=LoginReason.SECOND_FACTOR_FAILED,
     )
-    _audit_login("accounts.login_2fa_failed", actor=None, user=user, username=user.username, ip=ip)
+    _audit_login("accounts.session.totp_failed", actor=None, user=user, username=user.username, ip=ip)
     return None
 
 
@@ -284,7 +288,7 @@ def totp_provision(*, actor: Any, user: User) -> str:
     TotpDevice.objects.update_or_create(
         user=user, defaults={"secret_encrypted": twofactor.seal(secret), "confirmed": True, "last_step": 0}
     )
-    audit.record(actor=actor, action="accounts.totp_enrolled", obj=user, after={"confirmed": True})
+    audit.record(actor=actor, action="accounts.totp.enroll", obj=user, after={"confirmed": True})
     return secret
 
 
@@ -311,7 +315,7 @@ def totp_confirm(*, user: User, code: str) -> list[str]:
     device.confirmed = True
     device.last_step = step
     device.save(update_fields=["confirmed", "last_step"])
-    audit.record(actor=user, action="accounts.totp_enrolled", obj=user, after={"confirmed": True})
+    audit.record(actor=user, action="accounts.totp.enroll", obj=user, after={"confirmed": True})
     return _replace_recovery_codes(user)
 
 
@@ -321,7 +325,7 @@ def _replace_recovery_codes(user: User) -> list[str]:
     RecoveryCode.objects.bulk_create(
         [RecoveryCode(user=user, code_hash=twofactor.hash_recovery_code(user.pk, c)) for c in codes]
     )
-    audit.record(actor=user, action="accounts.recovery_codes_created", obj=user, after={"count": len(codes)})
+    audit.record(actor=user, action="accounts.recovery_code.create", obj=user, after={"count": len(codes)})
     return codes
 
 
@@ -344,7 +348,7 @@ def totp_disable(*, actor: Any, user: User) -> None:
         raise PermissionDenied("管理员账号必须使用双因素认证,不能停用")
     TotpDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
-    audit.record(actor=actor, action="accounts.totp_disabled", obj=user, after={"confirmed": False})
+    audit.record(actor=actor, action="accounts.totp.disable", obj=user, after={"confirmed": False})
 
 
 @transaction.atomic
@@ -367,7 +371,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     user.save(update_fields=["password", "must_change_password"])
     audit.record(
         actor=user,
-        action="accounts.password_changed",
+        action="accounts.password.change",
         obj=user,
         before=before,
         after=audit.snapshot(user, USER_AUDIT_FIELDS),
@@ -385,7 +389,7 @@ def user_unlock(*, actor: Any, user: User) -> User:
     LoginLock.objects.filter(user=user).delete()
     audit.record(
         actor=actor,
-        action="accounts.user_unlocked",
+        action="accounts.user.unlock",
         obj=user,
         before=[audit.snapshot(lock, LOCK_AUDIT_FIELDS) for lock in locks],
         after=[],
@@ -481,7 +485,7 @@ def user_create(
         raise validation_error_from_django(exc) from exc
     user.save()
     audit.record(
-        actor=actor, action="accounts.user_created", obj=user, after=audit.snapshot(user, USER_AUDIT_FIELDS)
+        actor=actor, action="accounts.user.create", obj=user, after=audit.snapshot(user, USER_AUDIT_FIELDS)
     )
     return user
 
@@ -547,7 +551,7 @@ def token_create(
     token.save()
     audit.record(
         actor=actor,
-        action="accounts.token_created",
+        action="accounts.token.create",
         obj=token,
         after=audit.snapshot(token, TOKEN_AUDIT_FIELDS),
     )
@@ -568,7 +572,7 @@ def token_revoke(*, actor: Any, token_id: int) -> ApiToken:
     token.save(update_fields=["revoked"])
     audit.record(
         actor=actor,
-        action="accounts.token_revoked",
+        action="accounts.token.revoke",
         obj=token,
         before=before,
         after=audit.snapshot(token, TOKEN_AUDIT_FIELDS),

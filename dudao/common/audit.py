@@ -6,6 +6,7 @@ hash; a checkpoint is an Ed25519 signature over the head. `docs/audit.md` descri
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -111,18 +112,40 @@ def record(
 # token cannot occur anywhere else in the payload.
 _AFTER_SLOT = "\x00after\x00"
 _AFTER_TOKEN = canonical_json(_AFTER_SLOT)
+_ID_SLOT, _OBJECT_ID_SLOT, _LABEL_SLOT = "\x00id\x00", "\x00object_id\x00", "\x00object_label\x00"
+_ID_TOKEN, _OBJECT_ID_TOKEN, _LABEL_TOKEN = (
+    canonical_json(v) for v in (_ID_SLOT, _OBJECT_ID_SLOT, _LABEL_SLOT)
+)
+_TOKENS = (_AFTER_TOKEN, _ID_TOKEN, _OBJECT_ID_TOKEN, _LABEL_TOKEN)
+
+
+def _split_at_slots(template: str) -> tuple[list[str], list[str]]:
+    """The template's text between its slot tokens, and the tokens in the order they occur."""
+    order = sorted(_TOKENS, key=template.index)
+    parts, rest = [], template
+    for token in order:
+        head, _sep, rest = rest.partition(token)
+        parts.append(head)
+    parts.append(rest)
+    return parts, order
 
 
 def _snapshot_json(instance: models.Model) -> str:
     """canonical_json(snapshot(instance)) without the round trip (the same text: snapshot's values are
     what canonical_json makes of the fields, and its keys are field names)."""
-    excluded = set(getattr(instance, "AUDIT_EXCLUDE", ()))
-    data = {
-        field.attname: field.value_from_object(instance)
-        for field in instance._meta.concrete_fields
+    return canonical_json(
+        {field.attname: field.value_from_object(instance) for field in _snapshot_fields(type(instance))}
+    )
+
+
+@functools.cache
+def _snapshot_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    excluded = set(getattr(model, "AUDIT_EXCLUDE", ()))
+    return tuple(
+        field
+        for field in model._meta.concrete_fields
         if field.name not in excluded and not isinstance(field, models.BinaryField)
-    }
-    return canonical_json(data)
+    )
 
 
 def record_many(
@@ -146,32 +169,45 @@ def record_many(
     request_id = current_request_id()
     key = audit_keys.current_chain_key()
     connection = transaction.get_connection()
+    object_type = objects[0]._meta.label_lower
+    payload = {
+        "id": _ID_SLOT,
+        "at": at_text,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "object_type": object_type,
+        "object_id": _OBJECT_ID_SLOT,
+        "object_label": _LABEL_SLOT,
+        "before": None,
+        "after": _AFTER_SLOT,
+        "request_id": request_id,
+        "algorithm": _ALGORITHM,
+    }
+    if key.key_id:
+        payload["key_id"] = key.key_id
+    # canonical_json(payload) of every event is this text with its four values put in the slots.
+    parts, order = _split_at_slots(canonical_json(payload))
     with transaction.atomic():
         head = lock_head()
         prev, next_id, rows = head.last_hash, head.last_event_id + 1, []
         at_value = connection.ops.adapt_datetimefield_value(now)
         for obj, text in zip(objects, texts, strict=True):
+            if obj._meta.label_lower != object_type:
+                raise ValueError("record_many: objects of one model only")
             object_id, object_label = str(obj.pk), str(obj)[:255]
-            payload = {
-                "id": next_id,
-                "at": at_text,
-                "actor_id": actor_id,
-                "actor_label": actor_label,
-                "action": action,
-                "object_type": obj._meta.label_lower,
-                "object_id": object_id,
-                "object_label": object_label,
-                "before": None,
-                "after": _AFTER_SLOT,
-                "request_id": request_id,
-                "algorithm": _ALGORITHM,
+            values = {
+                _ID_TOKEN: str(next_id),
+                _OBJECT_ID_TOKEN: canonical_json(object_id),
+                _LABEL_TOKEN: canonical_json(object_label),
+                _AFTER_TOKEN: text,
             }
-            if key.key_id:
-                payload["key_id"] = key.key_id
-            payload_json = canonical_json(payload).replace(_AFTER_TOKEN, text, 1)
-            digest = audit_event_mac_text(key.secret, prev, payload_json, _ALGORITHM)
+            chunks = [parts[0]]
+            for token, part in zip(order, parts[1:], strict=True):
+                chunks += (values[token], part)
+            digest = audit_event_mac_text(key.secret, prev, "".join(chunks), _ALGORITHM)
             rows.append(
-                (next_id, at_value, actor_id, actor_label, action, obj._meta.label_lower, object_id,
+                (next_id, at_value, actor_id, actor_label, action, object_type, object_id,
                  object_label, None, text, request_id, _ALGORITHM, key.key_id, prev, digest)
             )  # fmt: skip
             prev = digest

@@ -9,11 +9,12 @@ one audit event per row (`audit.record_many`), all in the caller's transaction.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core import validators as django_validators
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,6 +26,7 @@ from .upload_guard import excerpt
 
 MAX_PROBLEMS = 1000  # a hostile file can be wrong in every cell: the report stays bounded
 CHUNK = 2000
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,42 @@ def _simple_checks(model: type[models.Model]) -> list[Callable[[Any], bool]] | N
         checks = None
     _SIMPLE_CHECKS[model] = checks
     return checks
+
+
+@functools.cache
+def _construction(model: type[models.Model]) -> tuple[dict[str, int], list[Any], list[tuple[int, Any]]]:
+    """Per model: each concrete field's position (by attname), the static defaults, the callable ones."""
+    positions, defaults, dynamic = {}, [], []
+    for index, field in enumerate(model._meta.concrete_fields):
+        positions[field.attname] = index
+        if field.has_default() and callable(field.default):
+            dynamic.append((index, field))
+            defaults.append(None)
+        else:
+            defaults.append(field.get_default())
+    return positions, defaults, dynamic
+
+
+def build(model: type[M], values: Mapping[str, Any], related: Mapping[str, Any] | None = None) -> M:
+    """`model(**values)` at bulk speed: Django's positional constructor (what loading a row uses) with each
+    field's default where `values` names none. `values` are keyed by attname (`authority_id`); `related`
+    sets a foreign key from an object, as `model(authority=obj)` would (id and cached object)."""
+    positions, defaults, dynamic = _construction(model)
+    args = defaults.copy()
+    for index, field in dynamic:
+        args[index] = field.get_default()
+    for name, value in values.items():
+        args[positions[name]] = value
+    descriptors = []
+    for name, parent in (related or {}).items():
+        field = model._meta.get_field(name)
+        target = field.target_field.attname
+        args[positions[field.attname]] = None if parent is None else getattr(parent, target)
+        descriptors.append((field, parent))
+    obj = model(*args)
+    for field, parent in descriptors:
+        field.set_cached_value(obj, parent)
+    return obj
 
 
 def field_errors(obj: models.Model, exclude: Iterable[str] = ()) -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from . import audit
 from .domain import mask_middle
@@ -54,6 +54,32 @@ class _Counted:
 
 
 @transaction.atomic
+def export_model_list(
+    request: Any,
+    model: type[models.Model],
+    label: str,
+    columns: Sequence[Column],
+    rows: Iterable[Mapping],
+    *,
+    revealed: bool = False,
+    max_rows: int = EXPORT_MAX_ROWS,
+) -> bytes:
+    """`export_list` of a model's list page: by the signed-in user, audited as `<app>.<model>.exported`
+    with the page's filters."""
+    object_type = model._meta.label_lower
+    return export_list(
+        actor=request.user,
+        action=f"{object_type}.exported",
+        object_type=object_type,
+        label=label,
+        columns=columns,
+        rows=rows,
+        filters=request.GET,
+        revealed=revealed,
+        max_rows=max_rows,
+    )
+
+
 def export_list(
     *,
     actor: Any,

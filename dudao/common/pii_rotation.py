@@ -211,7 +211,7 @@ def rotate(
     report.finished = report.finished and report.remaining == 0
     audit.record(
         actor=None,
-        action="pii.rotate_key",
+        action="common.pii_key.rotate",
         object_type="common.pii",
         object_label=f"密钥版本 {current}",
         after={"version": current, "rewritten": report.rewritten, "remaining": report.remaining},

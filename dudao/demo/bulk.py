@@ -248,7 +248,7 @@ def _examiners(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder) 
         _check_row(row)
         examiners.append(row)
     loaded.examiners = _insert(Examiner, examiners)
-    audit.record_many(actor=actor, action="examiner.create", objects=examiners)
+    audit.record_many(actor=actor, action="people.examiner.create", objects=examiners)
     numbers = []
     for p, examiner in zip(plan.examiners, examiners, strict=True):
         if not examiner.is_active:
@@ -282,7 +282,7 @@ def _examiners(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder) 
         {**audit.snapshot(card), "scopes": people_services.scopes_snapshot(resolved)}
         for card, resolved in zip(cards, resolved_all, strict=True)
     ]
-    audit.record_many(actor=actor, action="examiner_card.issue", objects=cards, after=afters)
+    audit.record_many(actor=actor, action="people.examiner_card.issue", objects=cards, after=afters)
     for n in range(len(plan.examiners)):
         loaded.persons[("E", n)] = people[n]
 
@@ -332,7 +332,7 @@ def _supervisors(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder
         supervisors.append(row)
         loaded.persons.setdefault(plan.canonical(("S", n)), person)
     loaded.supervisors = _insert(Supervisor, supervisors)
-    audit.record_many(actor=actor, action="supervisor.create", objects=supervisors)
+    audit.record_many(actor=actor, action="people.supervisor.create", objects=supervisors)
     cards, numbers = [], []
     for p, supervisor in zip(plan.supervisors, supervisors, strict=True):
         issued_on, valid_until = people_services.card_dates(p.issued_on, None)
@@ -353,7 +353,7 @@ def _supervisors(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder
         numbers.append(number)
     _unique(numbers, _taken(SupervisorCard, "number", numbers), "number", "证卡号", "duplicate_card_number")
     _insert(SupervisorCard, cards)
-    audit.record_many(actor=actor, action="supervisor_card.issue", objects=cards)
+    audit.record_many(actor=actor, action="people.supervisor_card.issue", objects=cards)
     # Rows in the services' order (supervisor by supervisor, term by term) so ids match.
     contracts, first_terms, renewals = [], [], []
     for p, supervisor in zip(plan.supervisors, supervisors, strict=True):
@@ -368,8 +368,8 @@ def _supervisors(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder
             contracts.append(row)
             (renewals if k else first_terms).append(row)
     _insert(SupervisorContract, contracts)
-    audit.record_many(actor=actor, action="supervisor_contract.add", objects=first_terms)
-    audit.record_many(actor=actor, action="supervisor_contract.renew", objects=renewals)
+    audit.record_many(actor=actor, action="people.supervisor_contract.add", objects=first_terms)
+    audit.record_many(actor=actor, action="people.supervisor_contract.renew", objects=renewals)
 
 
 def _relations(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder) -> None:
@@ -417,7 +417,7 @@ def _relations(plan: Plan, actor: User, loaded: Loaded, persons: PersonBuilder) 
         rows.append(row)
     PersonBuilder.insert(actor, new_people)
     _insert(Relation, rows)
-    audit.record_many(actor=actor, action="relation.declare", objects=rows)
+    audit.record_many(actor=actor, action="people.relation.declare", objects=rows)
 
 
 # ---------------------------------------------------------------------------------------------------------

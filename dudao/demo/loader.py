@@ -77,7 +77,7 @@ def create_superuser(*, username: str, password: str, display_name: str) -> User
     user.save()
     audit.record(
         actor=None,
-        action="accounts.user_created",
+        action="accounts.user.create",
         obj=user,
         after=audit.snapshot(user, account_services.USER_AUDIT_FIELDS),
     )

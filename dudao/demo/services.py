@@ -239,6 +239,6 @@ def demo_data_reset(*, actor=None) -> dict[str, int]:
         removed = {label: before[label] - count for label, count in _counts().items() if label in before}
         removed.pop("审计事件 audit events", None)
         audit.record(
-            actor=actor, action="demo.reset", object_type="demo", object_label="演示数据", after=removed
+            actor=actor, action="demo.data.reset", object_type="demo", object_label="演示数据", after=removed
         )
     return removed

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from docx import Document
@@ -690,22 +691,36 @@ def build_table_form(path: Path) -> None:
 BUILDERS = {"official_letter": build_official_letter, "table_form": build_table_form}
 
 
-def build_all(out_dir: Path = OUT_DIR) -> list[Path]:
+def write_templates(builders: dict[str, Callable[[Path], None]], out_dir: Path = OUT_DIR) -> list[Path]:
+    """Run each builder into `out_dir/<name>.docx` (every app's template script uses this)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, builder in BUILDERS.items():
+    for name, builder in builders.items():
         path = out_dir / f"{name}.docx"
         builder(path)
         written.append(path)
     return written
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="生成内置的 .docx 文书模板")
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="输出目录(默认 templates_docx/)")
+def command_line(
+    builders: dict[str, Callable[[Path], None]], description: str, argv: list[str] | None
+) -> None:
+    """`python -m dudao.<app>.build_templates [--out DIR]`: write the templates, print their paths."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR, help="输出目录(默认 dudao/documents/templates_docx/)"
+    )
     args = parser.parse_args(argv)
-    for path in build_all(args.out):
+    for path in write_templates(builders, args.out):
         print(path)
+
+
+def build_all(out_dir: Path = OUT_DIR) -> list[Path]:
+    return write_templates(BUILDERS, out_dir)
+
+
+def main(argv: list[str] | None = None) -> None:
+    command_line(BUILDERS, "生成内置的 .docx 文书模板", argv)
 
 
 if __name__ == "__main__":

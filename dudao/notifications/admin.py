@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from dudao.common.admin import ReadOnlyAdmin
+
 from .models import Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "recipient", "kind", "title", "read_at")
     list_filter = ("kind",)
     search_fields = ("title", "recipient__username", "dedupe_key", "object_id")
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,12 +1,16 @@
 """Admin (管理后台) for people records: read-only views (writes go through the pages/API services, which
-audit and validate), and the editable card-number patterns. ID numbers appear masked only."""
+audit and validate), and the card-number patterns, saved through the card-pattern services. ID numbers and
+phone numbers appear masked only (the audited reveal is on the person page)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
-from dudao.common import audit
+from dudao.common.admin import ReadOnlyAdmin, ServiceAdmin
 
+from . import services
+from .domain import mask_phone
 from .models import (
     CardPattern,
     Examiner,
@@ -20,22 +24,17 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records are changed only through services (validation, permissions, audit trail)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdmin):
-    list_display = ("name", "id_number_masked", "gender", "birth_year", "phone", "employer", "registered_by")
+    list_display = (
+        "name",
+        "id_number_masked",
+        "gender",
+        "birth_year",
+        "phone_masked",
+        "employer",
+        "registered_by",
+    )
     search_fields = ("name",)
     list_select_related = ("employer", "registered_by")
     # The ciphertext and the blind index never show; the masked number is the only form displayed.
@@ -44,7 +43,7 @@ class PersonAdmin(ReadOnlyAdmin):
         "id_number_masked",
         "gender",
         "birth_year",  # SEC-3: the birth date only through the audited reveal
-        "phone",
+        "phone_masked",
         "employer",
         "employer_name",
         "registered_by",
@@ -53,6 +52,10 @@ class PersonAdmin(ReadOnlyAdmin):
         "row_version",
     )
     readonly_fields = fields
+
+    @admin.display(description="手机号")
+    def phone_masked(self, obj: Person) -> str:
+        return mask_phone(obj.phone)
 
 
 class SupervisorCardInline(admin.TabularInline):
@@ -178,24 +181,46 @@ class RelationAdmin(ReadOnlyAdmin):
     list_select_related = ("person", "other_person", "institution")
 
 
+class CardPatternForm(forms.ModelForm):
+    """The rule's fields and the version the editor read (a concurrent change is refused, not overwritten)."""
+
+    current_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = CardPattern
+        fields = ("kind", "regex", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["current_version"].initial = self.instance.row_version
+            self.fields["kind"].disabled = True
+
+    def _post_clean(self):
+        # The service validates (regex, kind, version); the model's own checks would run twice.
+        return None
+
+
 @admin.register(CardPattern)
-class CardPatternAdmin(admin.ModelAdmin):
+class CardPatternAdmin(ServiceAdmin):
     """Card number rules per kind (SUP-3): data, so the unverified defaults can be replaced."""
 
+    form = CardPatternForm
     list_display = ("kind", "regex", "description", "updated_at")
-    fields = ("kind", "regex", "description")
+    fields = ("kind", "regex", "description", "current_version")
 
-    def save_model(self, request, obj, form, change) -> None:
-        before = audit.snapshot(CardPattern.objects.get(pk=obj.pk)) if change else None
-        if change:
-            obj.row_version += 1
-        super().save_model(request, obj, form, change)
-        audit.record(
+    def save_via_service(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            return services.card_pattern_create(
+                actor=request.user, kind=data["kind"], regex=data["regex"], description=data["description"]
+            )
+        return services.card_pattern_update(
             actor=request.user,
-            action="card_pattern.update" if change else "card_pattern.create",
-            obj=obj,
-            before=before,
-            after=audit.snapshot(obj),
+            pattern=obj,
+            regex=data["regex"],
+            description=data["description"],
+            row_version=data.get("current_version"),
         )
 
     def has_delete_permission(self, request, obj=None) -> bool:

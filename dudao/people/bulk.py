@@ -82,7 +82,10 @@ def persons_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
     if not dry_run:
         insert(Person, objects)
         audit.record_many(
-            actor=actor, action="person.create", objects=objects, after=[person_audit(p) for p in objects]
+            actor=actor,
+            action="people.person.create",
+            objects=objects,
+            after=[person_audit(p) for p in objects],
         )
     return BulkResult(rows=len(rows), created=len(objects))
 
@@ -147,7 +150,7 @@ class PersonBuilder:
         """Insert the built persons; one `person.create` event each (birth year, masked phone: SEC-3)."""
         insert(Person, rows)
         audit.record_many(
-            actor=actor, action="person.create", objects=rows, after=[person_audit(p) for p in rows]
+            actor=actor, action="people.person.create", objects=rows, after=[person_audit(p) for p in rows]
         )
 
 

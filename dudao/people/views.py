@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.accounts.permissions import can_reveal_pii
 from dudao.common.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
-from dudao.common.exports import export_list, mask_phone
+from dudao.common.exports import export_model_list, mask_phone
 from dudao.registry.models import Institution
 from dudao.web.imports import import_view
 from dudao.web.kit import (
@@ -60,22 +60,11 @@ def _export_queryset(qs):
 
 
 def _export(request, model, label: str, columns, rows) -> bytes:
-    """The list's rows (ID numbers masked; phones too unless the reader may reveal personal data) as .xlsx
-    through the shared, audited export (common.exports)."""
+    """The list's rows (ID numbers masked; phones too unless the reader may reveal personal data)."""
     reveal = bool(can_reveal_pii(request.user))
     if not reveal:
         rows = ({**row, "phone": mask_phone(row.get("phone"))} for row in rows)
-    return export_list(
-        actor=request.user,
-        action=f"{model._meta.label_lower}.exported",
-        object_type=model._meta.label_lower,
-        label=label,
-        columns=columns,
-        rows=rows,
-        filters=request.GET,
-        revealed=reveal,
-        max_rows=MAX_EXPORT_ROWS,
-    )
+    return export_model_list(request, model, label, columns, rows, revealed=reveal, max_rows=MAX_EXPORT_ROWS)
 
 
 # --------------------------------------------------------------------------------------- supervisors

@@ -8,20 +8,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from dudao.common.admin import ReadOnlyAdmin
+
 from .models import Authority, Batch, Filing, FilingScope, Institution, Occupation, Region, Venue
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Browse and search only; changes are made in the registry pages (services, audit)."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Region)

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from dudao.common import audit
-from dudao.common.bulk import BulkResult, Problems, existing, field_errors, insert
+from dudao.common.bulk import BulkResult, Problems, build, existing, field_errors, insert
 from dudao.common.errors import PermissionDenied, ValidationFailed
 from dudao.common.writes import text
 
@@ -115,13 +115,16 @@ def _institution_row(
         fail("region", f"所在区划「{regions[region_code]}」不在主管机构「{authority.name}」的辖区内")
     if not domain.parent_org_allowed(kind, values["parent_org_name"]):
         fail("parent_org_name", domain.PARENT_ORG_MESSAGE)
-    obj = Institution(
-        **values,
-        kind=kind,
-        uscc=uscc or text(row.get("uscc")),
-        region_id=region_code or None,
-        authority=authority,
-        is_active=True if row.get("is_active") is None else bool(row.get("is_active")),
+    obj = build(
+        Institution,
+        {
+            **values,
+            "kind": kind,
+            "uscc": uscc or text(row.get("uscc")),
+            "region_id": region_code or None,
+            "is_active": True if row.get("is_active") is None else bool(row.get("is_active")),
+        },
+        {"authority": authority},
     )
     flagged = {p.field for p in problems.items[count:]}
     _merge(problems, number, field_errors(obj, exclude=flagged), row)

@@ -7,16 +7,6 @@ from django.db import models
 from dudao.common.models import BaseModel
 
 
-class Level(models.IntegerChoices):
-    """Skill levels (DOMAIN glossary): 5 lowest … 1 highest."""
-
-    L5 = 5, "五级/初级工"
-    L4 = 4, "四级/中级工"
-    L3 = 3, "三级/高级工"
-    L2 = 2, "二级/技师"
-    L1 = 1, "一级/高级技师"
-
-
 class Region(models.Model):
     """Administrative division per GB/T 2260 (6-digit code); provinces shipped, cities/districts imported."""
 

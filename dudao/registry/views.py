@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.common.errors import ApplicationError, IllegalTransition, NotFound, PermissionDenied
 from dudao.common.excel import ImportFailed, RowError, error_workbook, template_workbook
-from dudao.common.exports import export_list
+from dudao.common.exports import export_model_list
 from dudao.web.imports import import_view
 from dudao.web.kit import application_errors_as_http, export_response, list_page, place_errors, run_form
 from dudao.web.sorting import sort_list
@@ -66,21 +66,6 @@ def _int(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if -(2**63) <= number < 2**63 else None
-
-
-def _export(request, model, label: str, columns, rows) -> bytes:
-    """The list's rows as .xlsx through the shared, audited export (dudao.common.exports)."""
-    return export_list(
-        actor=request.user,
-        action=f"{model._meta.label_lower}.exported",
-        object_type=model._meta.label_lower,
-        label=label,
-        columns=columns,
-        rows=rows,
-        filters=request.GET,
-        revealed=False,
-        max_rows=EXPORT_MAX_ROWS,
-    )
 
 
 def _institution_from_query(request) -> Institution | None:
@@ -127,12 +112,13 @@ def institution_list(request):
 @application_errors_as_http
 def institution_export(request):
     _form, qs = _institution_filters(request)
-    data = _export(
+    data = export_model_list(
         request,
         Institution,
         "评价机构",
         excel.INSTITUTION_EXPORT_COLUMNS,
         excel.institution_rows(qs[:EXPORT_MAX_ROWS]),
+        max_rows=EXPORT_MAX_ROWS,
     )
     return export_response(f"评价机构_{timezone.localdate():%Y%m%d}.xlsx", data)
 
@@ -476,8 +462,13 @@ def batch_list(request):
 @application_errors_as_http
 def batch_export(request):
     _form, qs = _batch_filters(request)
-    data = _export(
-        request, Batch, "评价批次", excel.BATCH_EXPORT_COLUMNS, excel.batch_rows(qs[:EXPORT_MAX_ROWS])
+    data = export_model_list(
+        request,
+        Batch,
+        "评价批次",
+        excel.BATCH_EXPORT_COLUMNS,
+        excel.batch_rows(qs[:EXPORT_MAX_ROWS]),
+        max_rows=EXPORT_MAX_ROWS,
     )
     return export_response(f"评价批次_{timezone.localdate():%Y%m%d}.xlsx", data)
 
@@ -787,7 +778,14 @@ def occupation_list(request):
 @login_required
 def occupation_export(request):
     _form, qs = _occupation_filters(request)
-    data = _export(request, Occupation, "职业目录", excel.OCCUPATION_COLUMNS, excel.occupation_rows(qs))
+    data = export_model_list(
+        request,
+        Occupation,
+        "职业目录",
+        excel.OCCUPATION_COLUMNS,
+        excel.occupation_rows(qs),
+        max_rows=EXPORT_MAX_ROWS,
+    )
     return export_response(f"职业目录_{timezone.localdate():%Y%m%d}.xlsx", data)
 
 

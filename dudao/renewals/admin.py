@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from dudao.common.admin import ReadOnlyAdmin
+
 from .models import RenewalApplication, RenewalAttachment, RenewalConfig
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Browse and search only; changes are made in the renewal pages or the API (services, audit)."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(RenewalApplication)
@@ -30,8 +19,8 @@ class RenewalApplicationAdmin(ReadOnlyAdmin):
 
 @admin.register(RenewalAttachment)
 class RenewalAttachmentAdmin(ReadOnlyAdmin):
-    list_display = ("id", "application", "kind", "original_name", "size", "uploaded_at")
-    list_filter = ("kind",)
+    list_display = ("id", "application", "material", "original_name", "kind", "size", "uploaded_at")
+    list_filter = ("material", "kind")
 
 
 @admin.register(RenewalConfig)

@@ -17,7 +17,6 @@ from dudao.common.errors import NotFound, ValidationFailed
 from dudao.common.pagination import paginate
 from dudao.documents.responses import document_response
 from dudao.registry.models import Authority
-from dudao.scorecards.evidence import serve_stored
 from dudao.workdays import selectors as workdays_selectors
 
 from . import documents, selectors, services
@@ -174,7 +173,7 @@ def download_document(request, pk: int, kind: str, fmt: str) -> HttpResponse:
 @router.get("/applications/{int:pk}/attachments/{int:attachment_id}", summary="下载申请材料")
 def download_attachment(request, pk: int, attachment_id: int) -> HttpResponse:
     row = selectors.attachment_get(request.user, pk, attachment_id)
-    return serve_stored(row.file, content_type=row.content_type, filename=row.original_name, inline=False)
+    return row.serve(inline=False)
 
 
 @router.get("/config/{int:authority_id}", response=s.ConfigOut, summary="延续备案设置")

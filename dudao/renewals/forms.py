@@ -17,11 +17,11 @@ from . import domain
 from .models import RenewalApplication, RenewalAttachment
 
 ATTACHMENT_FIELDS = (
-    (RenewalAttachment.Kind.APPLICATION_LETTER, "必交;加盖公章的申请扫描件(PDF 或照片)"),
-    (RenewalAttachment.Kind.QUESTION_EXPLANATION, "技工院校、社会培训评价组织使用自建试题资源的必交"),
-    (RenewalAttachment.Kind.EXPERT_REVIEW, "技工院校、社会培训评价组织使用自建试题资源的必交"),
-    (RenewalAttachment.Kind.LEGAL_CERTIFICATE, "七、法人单位资格证书复印件"),
-    (RenewalAttachment.Kind.OTHER, "非本机构人员的聘用协议等其他材料"),
+    (RenewalAttachment.Material.APPLICATION_LETTER, "必交;加盖公章的申请扫描件(PDF 或照片)"),
+    (RenewalAttachment.Material.QUESTION_EXPLANATION, "技工院校、社会培训评价组织使用自建试题资源的必交"),
+    (RenewalAttachment.Material.EXPERT_REVIEW, "技工院校、社会培训评价组织使用自建试题资源的必交"),
+    (RenewalAttachment.Material.LEGAL_CERTIFICATE, "七、法人单位资格证书复印件"),
+    (RenewalAttachment.Material.OTHER, "非本机构人员的聘用协议等其他材料"),
 )
 
 

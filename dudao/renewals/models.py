@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from dudao.common.files import StoredFileFields
 from dudao.common.models import BaseModel
 from dudao.common.pii import EncryptedTextField
 
@@ -214,10 +215,10 @@ class RenewalApplication(BaseModel):
         return self.re_evaluation if self.re_evaluation_id else self.evaluation
 
 
-class RenewalAttachment(models.Model):
+class RenewalAttachment(StoredFileFields):
     """An uploaded material of an application (application letter, question explanation, expert review …)."""
 
-    class Kind(models.TextChoices):
+    class Material(models.TextChoices):
         APPLICATION_LETTER = "application_letter", "关于延续开展职业技能等级认定工作的申请(附件1)"
         QUESTION_EXPLANATION = "question_explanation", "试题资源编制说明(附件4)"
         EXPERT_REVIEW = "expert_review", "专家评审意见表(附件5)"
@@ -227,24 +228,12 @@ class RenewalAttachment(models.Model):
     application = models.ForeignKey(
         RenewalApplication, verbose_name="申请", on_delete=models.PROTECT, related_name="attachments"
     )
-    kind = models.CharField("材料", max_length=32, choices=Kind.choices)
-    file = models.CharField("存储名", max_length=255)  # content address from scorecards.evidence.store_upload
-    sha256 = models.CharField("SHA-256", max_length=64)
-    original_name = models.CharField("文件名", max_length=255)
-    content_type = models.CharField("类型", max_length=128)
-    size = models.PositiveBigIntegerField("大小(字节)")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    material = models.CharField("材料", max_length=32, choices=Material.choices)
 
     class Meta:
         verbose_name = "延续备案材料"
         verbose_name_plural = "延续备案材料"
         ordering = ["application_id", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class RenewalDraft(BaseModel):

@@ -12,11 +12,10 @@ from typing import Any
 
 from django.core import signing
 
-from dudao.scorecards.evidence import StoredFile, UploadRejected, store_upload
+from dudao.common.files import PAPER_KINDS, StoredFile, UploadRejected, store_upload
 
 SALT = "dudao.renewals.pending-file"
 MAX_AGE_SECONDS = 30 * 24 * 3600  # a draft may wait a month
-ATTACHMENT_KINDS = frozenset({"pdf", "photo"})  # as the service accepts (scanned, stamped papers)
 
 
 def field_name(kind: str) -> str:
@@ -25,7 +24,7 @@ def field_name(kind: str) -> str:
 
 def stash(user: Any, upload: Any) -> tuple[StoredFile, str]:
     """Check and store `upload` now; (stored file, signed reference for the hidden field)."""
-    stored = store_upload(upload, kinds=ATTACHMENT_KINDS)
+    stored = store_upload(upload, kinds=PAPER_KINDS)
     return stored, reference(user, stored)
 
 

@@ -21,16 +21,17 @@ class ApplicationFilters(PageParams):
 
 class AttachmentOut(Schema):
     id: int
-    kind: str
-    kind_label: str
+    material: str = Field(description="材料:application_letter、question_explanation、expert_review …")
+    material_label: str
+    kind: str = Field(description="文件类别:photo、pdf、spreadsheet")
     original_name: str
     content_type: str
     size: int
     sha256: str
 
     @staticmethod
-    def resolve_kind_label(obj) -> str:
-        return obj.get_kind_display()
+    def resolve_material_label(obj) -> str:
+        return obj.get_material_display()
 
 
 class ApplicationOut(Schema):

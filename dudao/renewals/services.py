@@ -38,6 +38,7 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.files import PAPER_KINDS, StoredFile, store_upload
 from dudao.common.refs import not_visible
 from dudao.common.transitions import apply_transition, check_transition
 from dudao.common.writes import check_version, checked_text, lock_version, parse_date
@@ -47,7 +48,6 @@ from dudao.registry import selectors as registry_selectors
 from dudao.registry import services as registry_services
 from dudao.registry.models import Filing, FilingScope
 from dudao.scorecards import services as scorecards_services
-from dudao.scorecards.evidence import StoredFile, store_upload
 from dudao.scorecards.models import Evaluation, EvaluationItemNote
 from dudao.scorecards.selectors import eligible_evaluators
 from dudao.workdays import selectors as workdays_selectors
@@ -58,8 +58,7 @@ from .permissions import can_apply, can_configure, can_decide, can_withdraw
 from .scope_forecast import check_scope_not_empty
 
 S = RenewalApplication.Status
-A = RenewalAttachment.Kind
-ATTACHMENT_KINDS = frozenset({"pdf", "photo"})  # scanned, stamped papers: PDF or a photo
+A = RenewalAttachment.Material
 CLOSED_FILING = ("expired", "terminated")
 
 # status → {next status: role predicate(user, application)}; the only place the workflow is defined.
@@ -319,7 +318,7 @@ def renewal_apply(
         raise ValidationFailed(next(iter(missing.values()))[0], code="materials_missing", detail=missing)
     # Every check passed: now the uploads are stored (type and size checked by content).
     stored = [
-        (k, f if isinstance(f, StoredFile) else store_upload(f, kinds=ATTACHMENT_KINDS))  # StoredFile: kept
+        (k, f if isinstance(f, StoredFile) else store_upload(f, kinds=PAPER_KINDS))  # StoredFile: kept
         for k, items in files.items()  # from an earlier post of the page (renewals.pending_files)
         for f in items
     ]
@@ -352,15 +351,11 @@ def renewal_apply(
     rows = [
         RenewalAttachment(
             application=app,
-            kind=kind_,
-            file=s.name,
-            sha256=s.sha256,
-            original_name=s.original_name,
-            content_type=s.content_type,
-            size=s.size,
+            material=material,
             uploaded_by=actor,
+            **s.fields(),
         )
-        for kind_, s in stored
+        for material, s in stored
     ]
     RenewalAttachment.objects.bulk_create(rows)
     audit.record(
@@ -369,7 +364,7 @@ def renewal_apply(
         obj=app,
         after={
             **audit.snapshot(app),
-            "attachments": [[r.kind, r.sha256] for r in rows],
+            "attachments": [[r.material, r.sha256] for r in rows],
         },
     )
     _notify_authority(

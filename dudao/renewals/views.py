@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from dudao.common.errors import ApplicationError
 from dudao.documents.responses import document_response
 from dudao.registry.models import Filing
-from dudao.scorecards.evidence import serve_stored
 from dudao.scorecards.models import Evaluation
 from dudao.web.kit import application_errors_as_http, list_page, raise_http, run_and_flash
 from dudao.workdays import selectors as workdays_selectors
@@ -482,7 +481,7 @@ def download_document(request: HttpRequest, pk: int, kind: str, fmt: str) -> Htt
 @application_errors_as_http
 def download_attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     row: RenewalAttachment = selectors.attachment_get(request.user, pk, attachment_id)
-    return serve_stored(row.file, content_type=row.content_type, filename=row.original_name)
+    return row.serve()
 
 
 # ---------------------------------------------------------------------------------------------------------

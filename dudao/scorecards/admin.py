@@ -2,18 +2,9 @@
 
 from django.contrib import admin
 
+from dudao.common.admin import ReadOnlyAdmin
+
 from .models import Evaluation, EvaluationMember, Evidence, ScoreFormVersion
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class MemberInline(admin.TabularInline):
@@ -27,13 +18,13 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(ScoreFormVersion)
-class ScoreFormVersionAdmin(_ReadOnly):
+class ScoreFormVersionAdmin(ReadOnlyAdmin):
     list_display = ("form_id", "version", "title", "is_current", "source", "created_at")
     list_filter = ("form_id", "is_current", "source")
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(_ReadOnly):
+class EvaluationAdmin(ReadOnlyAdmin):
     list_display = ("id", "institution", "form_version", "purpose", "status", "total", "band", "version_no")
     list_filter = ("status", "purpose")
     search_fields = ("institution__name",)
@@ -42,7 +33,7 @@ class EvaluationAdmin(_ReadOnly):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(_ReadOnly):
+class EvidenceAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "evaluation_label",

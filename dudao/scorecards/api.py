@@ -16,7 +16,6 @@ from dudao.documents.responses import document_response
 from dudao.registry.models import Institution
 
 from . import documents, domain, presenters, selectors, services
-from .evidence import serve_stored
 from .models import Evaluation
 from .schemas import (
     AnswerIn,
@@ -286,13 +285,7 @@ def evidence_upload(request, pk: int, file: File[UploadedFile], item_id: Form[st
 )
 def evidence_download(request, pk: int, evidence_id: int):
     """The stored bytes, for users who may read the evaluation (404 otherwise)."""
-    evidence = selectors.evidence_get(request.user, pk, evidence_id)
-    return serve_stored(
-        evidence.file,
-        content_type=evidence.content_type,
-        filename=evidence.original_name,
-        inline=evidence.kind != "spreadsheet",
-    )
+    return selectors.evidence_get(request.user, pk, evidence_id).serve()
 
 
 @router.delete("/evaluations/{pk}/evidence/{evidence_id}", response={204: None}, summary="删除证据文件")

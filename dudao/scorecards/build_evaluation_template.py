@@ -20,7 +20,6 @@ Context (built by ``dudao.scorecards.documents.evaluation_context``; every value
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -242,20 +241,11 @@ def build_evaluation_form(path: Path) -> None:
 
 
 def build_all(out_dir: Path = OUT_DIR) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{NAME}.docx"
-    build_evaluation_form(path)
-    return [path]
+    return b.write_templates({NAME: build_evaluation_form}, out_dir)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="生成评估表(已填写)的 .docx 模板")
-    parser.add_argument(
-        "--out", type=Path, default=OUT_DIR, help="输出目录(默认 dudao/documents/templates_docx/)"
-    )
-    args = parser.parse_args(argv)
-    for path in build_all(args.out):
-        print(path)
+    b.command_line({NAME: build_evaluation_form}, "生成评估表(已填写)的 .docx 模板", argv)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from dudao.common.files import KIND_LABELS, human_size
 from dudao.documents.render import VARIANT_RE, cn_date, render_docx, to_pdf
 
 from . import domain
 from .domain import fmt
-from .evidence import human_size
 from .models import Evaluation
 from .presenters import answer_display, band_label
 
@@ -33,7 +33,6 @@ S = Evaluation.Status
 SIGNED_STATUSES = frozenset({S.SIGNED, S.SUPERSEDED})  # every member signed (superseded ones too)
 SCORED_STATUSES = frozenset({S.SUBMITTED, S.SIGNED, S.SUPERSEDED})  # total and band are the engine's
 NOT_SIGNED = "未签名"
-EVIDENCE_KINDS = {"photo": "照片", "pdf": "PDF", "spreadsheet": "表格"}
 
 
 def draft_mark(evaluation: Evaluation) -> str:
@@ -193,7 +192,7 @@ def evaluation_context(evaluation: Evaluation) -> dict[str, Any]:
             "no": str(n),
             "item": e.item_id or "整体",
             "name": e.original_name,
-            "kind": EVIDENCE_KINDS.get(e.kind, e.kind),
+            "kind": KIND_LABELS.get(e.kind, e.kind),
             "size": human_size(e.size),
             "uploaded_by": str(e.uploaded_by) if e.uploaded_by_id else "",
         }

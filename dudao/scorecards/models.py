@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from dudao.common.files import StoredFileFields
 from dudao.common.models import BaseModel
 
 from . import domain
@@ -211,26 +212,13 @@ class EvaluationItemNote(BaseModel):
         return f"{self.item_id}: {self.note[:30]}"
 
 
-class Evidence(models.Model):
+class Evidence(StoredFileFields):
     """An evidence file (photo, PDF, spreadsheet) of an evaluation item, stored by content hash."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="evidence")
     item_id = models.CharField("项目编号", max_length=32, blank=True)  # "" = the evaluation as a whole
-    file = models.CharField("存储名", max_length=255)  # evidence/<sha256[:2]>/<sha256>
-    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
-    original_name = models.CharField("文件名", max_length=255)
-    content_type = models.CharField("类型", max_length=128)
-    kind = models.CharField("类别", max_length=16)  # photo | pdf | spreadsheet
-    size = models.PositiveBigIntegerField("大小(字节)")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "评估证据"
         verbose_name_plural = "评估证据"
         ordering = ["evaluation_id", "item_id", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name

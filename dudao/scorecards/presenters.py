@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from dudao.common.files import human_size
+
 from . import domain
-from .evidence import human_size
 from .models import Evaluation, Evidence, ScoreFormVersion
 from .permissions import (
     can_cancel_evaluation,

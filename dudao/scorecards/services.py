@@ -27,11 +27,11 @@ from dudao.common.errors import (
     ValidationFailed,
     validation_error_from_django,
 )
+from dudao.common.files import store_upload
 from dudao.common.transitions import check_transition
 from dudao.common.writes import check_version, checked_text, lock, save_fields
 
 from . import domain, selectors
-from .evidence import store_upload
 from .models import Evaluation, EvaluationItemNote, EvaluationMember, Evidence, ScoreFormVersion
 from .permissions import (
     can_cancel_evaluation,
@@ -218,7 +218,7 @@ def form_version_load(
         raise Conflict(f"评估表 {form.id} 第 {form.version} 版正在被他人同时载入,请刷新后重试") from None
     audit.record(
         actor=actor,
-        action="scorecards.form_version_load",
+        action="scorecards.form_version.load",
         obj=row,
         after={
             **audit.snapshot(
@@ -340,7 +340,7 @@ def evaluation_open(
     )
     audit.record(
         actor=actor,
-        action="scorecards.evaluation_open",
+        action="scorecards.evaluation.open",
         obj=evaluation,
         after={**audit.snapshot(evaluation), "members": [u.pk for u in group]},
     )
@@ -432,7 +432,7 @@ def evaluation_answer(
     save_fields(ev, ["answers", "answer_meta", "total", "answered_count"])
     audit.record(
         actor=actor,
-        action="scorecards.evaluation_answer",
+        action="scorecards.evaluation.answer",
         obj=ev,
         before={"item": item_id, "value": old_value, "note": old_note},
         after={"item": item_id, "value": new_value, "note": new_note, "total": str(ev.total)},
@@ -467,18 +467,13 @@ def evaluation_attach_evidence(
     evidence = Evidence(
         evaluation=ev,
         item_id=item_id,
-        file=stored.name,
-        sha256=stored.sha256,
-        original_name=stored.original_name,
-        content_type=stored.content_type,
-        kind=stored.kind,
-        size=stored.size,
         uploaded_by=actor,
+        **stored.fields(),
     )
     evidence.full_clean()
     evidence.save(force_insert=True)
     audit.record(
-        actor=actor, action="scorecards.evidence_attach", obj=evidence, after=audit.snapshot(evidence)
+        actor=actor, action="scorecards.evidence.attach", obj=evidence, after=audit.snapshot(evidence)
     )
     return evidence
 
@@ -499,7 +494,7 @@ def evaluation_remove_evidence(*, actor: Any, evidence: Evidence | int) -> None:
     row.delete()
     audit.record(
         actor=actor,
-        action="scorecards.evidence_remove",
+        action="scorecards.evidence.remove",
         object_type="scorecards.evidence",
         object_id=pk,
         object_label=before.get("original_name", ""),
@@ -551,7 +546,7 @@ def evaluation_submit(
     save_fields(ev, ["status", "total", "band", "answered_count", "result", "submitted_at", "content_digest"])
     EvaluationMember.objects.filter(evaluation=ev).update(signed_at=None, signed_digest="")
     audit.record(
-        actor=actor, action="scorecards.evaluation_submit", obj=ev, before=before, after=audit.snapshot(ev)
+        actor=actor, action="scorecards.evaluation.submit", obj=ev, before=before, after=audit.snapshot(ev)
     )
     return ev
 
@@ -577,7 +572,7 @@ def evaluation_reopen(
     EvaluationMember.objects.filter(evaluation=ev).update(signed_at=None, signed_digest="")
     audit.record(
         actor=actor,
-        action="scorecards.evaluation_reopen",
+        action="scorecards.evaluation.reopen",
         obj=ev,
         before=before,
         after={**audit.snapshot(ev), "reason": reason},
@@ -609,7 +604,7 @@ def evaluation_sign(
     membership.save(update_fields=["signed_at", "signed_digest"])
     audit.record(
         actor=actor,
-        action="scorecards.evaluation_sign",
+        action="scorecards.evaluation.sign",
         obj=ev,
         after={"member": actor.pk, "signed_at": now.isoformat(), "content_digest": ev.content_digest},
     )
@@ -620,7 +615,7 @@ def evaluation_sign(
     ev.signed_at = now
     save_fields(ev, ["status", "signed_at"])
     audit.record(
-        actor=actor, action="scorecards.evaluation_signed", obj=ev, before=before, after=audit.snapshot(ev)
+        actor=actor, action="scorecards.evaluation.signed", obj=ev, before=before, after=audit.snapshot(ev)
     )
     if ev.previous_id is not None:
         old = lock(Evaluation, ev.previous_id)
@@ -630,7 +625,7 @@ def evaluation_sign(
         save_fields(old, ["status"])
         audit.record(
             actor=actor,
-            action="scorecards.evaluation_supersede",
+            action="scorecards.evaluation.supersede",
             obj=old,
             before=old_before,
             after={**audit.snapshot(old), "superseded_by": ev.pk},
@@ -712,20 +707,15 @@ def evaluation_correct(
             Evidence(
                 evaluation=new,
                 item_id=e.item_id,
-                file=e.file,
-                sha256=e.sha256,
-                original_name=e.original_name,
-                content_type=e.content_type,
-                kind=e.kind,
-                size=e.size,
                 uploaded_by_id=e.uploaded_by_id,
+                **e.stored_file().fields(),
             )
             for e in Evidence.objects.filter(evaluation=old).order_by("id")
         ]
     )
     audit.record(
         actor=actor,
-        action="scorecards.evaluation_correct",
+        action="scorecards.evaluation.correct",
         obj=new,
         after={**audit.snapshot(new), "members": [u.pk for u in group]},
     )
@@ -747,6 +737,6 @@ def evaluation_cancel(
     ev.cancel_reason = reason
     save_fields(ev, ["status", "cancel_reason"])
     audit.record(
-        actor=actor, action="scorecards.evaluation_cancel", obj=ev, before=before, after=audit.snapshot(ev)
+        actor=actor, action="scorecards.evaluation.cancel", obj=ev, before=before, after=audit.snapshot(ev)
     )
     return ev

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dudao.common.errors import ApplicationError
-from dudao.documents.render import DocumentError
-from dudao.documents.responses import document_response
+from dudao.common.files import ACCEPT
+from dudao.documents.responses import document_views, download
 from dudao.web.kit import (
     application_errors_as_http,
     error_of,
@@ -28,7 +28,6 @@ from dudao.web.kit import (
 from dudao.web.sorting import sort_list
 
 from . import documents, domain, presenters, selectors, services
-from .evidence import ACCEPT, serve_stored
 from .forms import EvaluationFilterForm, EvaluationOpenForm, FormLoadForm, ReasonForm
 from .models import Evaluation, ScoreFormVersion
 from .permissions import can_load_form, can_open_evaluation
@@ -268,13 +267,7 @@ def _evidence_fragment(request: HttpRequest, pk: int, item_id: str, error: str =
 def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
     """The file, only for users who may read the evaluation (404 otherwise)."""
     evidence = selectors.evidence_get(request.user, pk, evidence_id)
-    download = request.GET.get("download") == "1" or evidence.kind == "spreadsheet"
-    return serve_stored(
-        evidence.file,
-        content_type=evidence.content_type,
-        filename=evidence.original_name,
-        inline=not download,
-    )
+    return evidence.serve(inline=request.GET.get("download") != "1")
 
 
 @login_required
@@ -429,30 +422,15 @@ def evaluation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------------------------- documents
 
 
-def _document(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
-    """The filled form for whoever may read the evaluation (404 otherwise); 草稿 until signed."""
+def _evaluation(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+    """The filled form for whoever may read the evaluation (404 otherwise); 草稿 until signed. The PDF
+    opens in the browser to be printed; the DOCX is a download to edit or archive."""
     ev = selectors.evaluation_get(request.user, pk)
-    try:
-        data, filename = documents.render(ev, file_format)
-    except DocumentError as exc:  # no LibreOffice, conversion failed, broken admin template
-        messages.error(request, exc.message)
-        return redirect("scorecards:evaluation_detail", pk)
-    # The PDF opens in the browser to be printed; the DOCX is a download to edit or archive.
-    return document_response(data, filename=filename, as_attachment=file_format == "docx")
+    back = reverse("scorecards:evaluation_detail", args=[pk])
+    return download(request, lambda: documents.render(ev, file_format), back, inline_pdf=True)
 
 
-@login_required
-@require_GET
-@application_errors_as_http
-def evaluation_docx(request: HttpRequest, pk: int) -> HttpResponse:
-    return _document(request, pk, "docx")
-
-
-@login_required
-@require_GET
-@application_errors_as_http
-def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return _document(request, pk, "pdf")
+evaluation_docx, evaluation_pdf = document_views(_evaluation)
 
 
 # --------------------------------------------------------------------------------------------- forms

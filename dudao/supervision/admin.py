@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from dudao.common.admin import ReadOnlyAdmin
+
 from .models import (
     Draw,
     Finding,
@@ -16,19 +18,6 @@ from .models import (
     SupervisorRating,
     TaskMember,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Every field read-only: a change here would bypass the services' checks and the audit chain."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Draw)

@@ -364,19 +364,12 @@ def finding_evidence_upload(request, pk: int, finding_id: int, file: File[Upload
     url_name="supervision_finding_evidence",
 )
 def finding_evidence_download(request, pk: int, evidence_id: int):
-    from dudao.scorecards.evidence import serve_stored
-
     evidence = selectors.finding_evidence_get(request.user, pk, evidence_id)
     task = selectors.task_get(request.user, pk)
     detail_visible = presenters.task_detail(request.user, task)["findings"]
     if not any(e["id"] == evidence.pk for f in detail_visible for e in f["evidence"]):
         raise NotFound()
-    return serve_stored(
-        evidence.file,
-        content_type=evidence.content_type,
-        filename=evidence.original_name,
-        inline=evidence.kind != "spreadsheet",
-    )
+    return evidence.serve()
 
 
 @router.delete("/tasks/{int:pk}/evidence/{int:evidence_id}", response={204: None}, summary="删除督导证据")
@@ -457,15 +450,7 @@ def rectification_evidence_upload(request, pk: int, file: File[UploadedFile]):
     url_name="supervision_rectification_evidence",
 )
 def rectification_evidence_download(request, pk: int, evidence_id: int):
-    from dudao.scorecards.evidence import serve_stored
-
-    evidence = selectors.rectification_evidence_get(request.user, pk, evidence_id)
-    return serve_stored(
-        evidence.file,
-        content_type=evidence.content_type,
-        filename=evidence.original_name,
-        inline=evidence.kind != "spreadsheet",
-    )
+    return selectors.rectification_evidence_get(request.user, pk, evidence_id).serve()
 
 
 @router.post("/tasks/{int:pk}/rectification/submit", response=s.TaskOut, summary="提交整改报告(评价机构)")

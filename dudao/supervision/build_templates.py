@@ -14,7 +14,6 @@ Context keys: ``dudao/supervision/documents.py`` (one builder per paper) and doc
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -320,23 +319,11 @@ BUILDERS = {
 
 
 def build_all(out_dir: Path = OUT_DIR) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, builder in BUILDERS.items():
-        path = out_dir / f"{name}.docx"
-        builder(path)
-        written.append(path)
-    return written
+    return b.write_templates(BUILDERS, out_dir)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="生成督导报告、督导意见书、处理决定的 .docx 模板")
-    parser.add_argument(
-        "--out", type=Path, default=OUT_DIR, help="输出目录(默认 dudao/documents/templates_docx/)"
-    )
-    args = parser.parse_args(argv)
-    for path in build_all(args.out):
-        print(path)
+    b.command_line(BUILDERS, "生成督导报告、督导意见书、处理决定的 .docx 模板", argv)
 
 
 if __name__ == "__main__":

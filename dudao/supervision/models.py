@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dudao.common.files import StoredFileFields
 from dudao.common.models import BaseModel
 
 from . import workflow
@@ -389,25 +390,6 @@ class TaskMember(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.task_id}:{self.supervisor_id} {self.get_role_display()}"
-
-
-class StoredFileFields(models.Model):
-    """An upload kept by content hash (`dudao.scorecards.evidence`), served after a permission check."""
-
-    file = models.CharField("存储名", max_length=255)
-    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
-    original_name = models.CharField("文件名", max_length=255)
-    content_type = models.CharField("类型", max_length=128)
-    kind = models.CharField("类别", max_length=16)
-    size = models.PositiveBigIntegerField("大小(字节)")
-    uploaded_by = models.ForeignKey(USER, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Finding(BaseModel):

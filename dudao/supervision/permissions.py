@@ -117,11 +117,6 @@ def is_daily(user, task) -> bool:
     return bool(task is not None and task.kind == "daily")
 
 
-@rules.predicate
-def is_external_task(user, task) -> bool:
-    return bool(task is not None and task.supervisor_kind == "external")
-
-
 can_manage_draw = is_superuser | authority_covers_draw | owns_internal_draw
 can_manage_task = is_superuser | authority_covers_task | owns_internal_task
 # Opinions (督导意见书) and penalties are the HRSS authority's decisions (ACT-4, INST-4).

@@ -317,17 +317,6 @@ class ReplaceIn(Schema):
     supervisor_id: int
 
 
-class MemberOut(Schema):
-    id: int
-    supervisor_id: int
-    name: str
-    role: str
-    role_label: str
-    response: str
-    response_label: str
-    active: bool
-
-
 class FindingIn(Schema):
     content_area: str
     method: str
@@ -383,23 +372,6 @@ class ReportCorrectIn(Schema):
     recommendations: str = ""
 
 
-class ReportOut(Schema):
-    id: int
-    version: int
-    previous_id: int | None
-    summary: str
-    problems: str
-    recommendations: str
-    content_digest: str
-    hash_algorithm: str
-    correction_reason: str
-    submitted_by: str
-    submitted_at: dt.datetime
-    due_on: dt.date
-    overdue: bool
-    findings: list[dict[str, Any]]
-
-
 class PreliminaryIn(Schema):
     body: str
     requirements: str = ""
@@ -418,23 +390,6 @@ class OpinionIn(Schema):
     row_version: int | None = None
 
 
-class OpinionOut(Schema):
-    id: int
-    kind: str
-    kind_label: str
-    number: str | None
-    body: str
-    requirements: str
-    requires_rectification: bool
-    rectification_due_on: dt.date | None
-    sent_at: dt.datetime | None
-    defence_due_on: dt.date | None
-    defence_text: str
-    defence_submitted_at: dt.datetime | None
-    issued_at: dt.datetime | None
-    row_version: int
-
-
 class RectificationOrderIn(Schema):
     requirements: str
     due_on: dt.date | None = None
@@ -451,21 +406,6 @@ class RectificationReviewIn(Schema):
     requirements: str = ""
     due_on: dt.date | None = None
     row_version: int | None = None
-
-
-class RectificationOut(Schema):
-    id: int
-    round_no: int
-    requirements: str
-    due_on: dt.date
-    status: str
-    status_label: str
-    plan: str
-    submitted_at: dt.datetime | None
-    overdue: bool
-    review_note: str
-    reviewed_at: dt.datetime | None
-    evidence: list[EvidenceOut]
 
 
 class CloseIn(Schema):

@@ -20,24 +20,24 @@ from django.utils import timezone
 
 ACTION_LABELS: dict[str, str] = {
     # accounts
-    "accounts.user_created": "创建账号",
-    "accounts.user_changed": "修改账号",
-    "accounts.user_locked": "账号因连续输错密码被锁定",
-    "accounts.user_unlocked": "解除账号登录锁定",
-    "accounts.token_created": "创建 API 令牌",
-    "accounts.token_revoked": "吊销 API 令牌",
-    "accounts.login": "登录",
-    "accounts.break_glass_login": "超级管理员登录(应急账号)",
+    "accounts.user.create": "创建账号",
+    "accounts.user.update": "修改账号",
+    "accounts.user.lock": "账号因连续输错密码被锁定",
+    "accounts.user.unlock": "解除账号登录锁定",
+    "accounts.token.create": "创建 API 令牌",
+    "accounts.token.revoke": "吊销 API 令牌",
+    "accounts.session.login": "登录",
+    "accounts.session.break_glass_login": "超级管理员登录(应急账号)",
     "accounts.superuser.request": "超级管理员访问(应急账号)",
-    "accounts.login_failed": "登录失败",
-    "accounts.login_2fa_failed": "动态口令验证失败",
-    "accounts.logout": "退出登录",
-    "accounts.password_changed": "修改密码",
-    "accounts.password_reset": "管理员重置密码",
-    "accounts.totp_enrolled": "绑定双因素认证",
-    "accounts.totp_disabled": "停用双因素认证",
-    "accounts.recovery_codes_created": "生成恢复码",
-    "accounts.recovery_code_used": "使用恢复码登录",
+    "accounts.session.login_failed": "登录失败",
+    "accounts.session.totp_failed": "动态口令验证失败",
+    "accounts.session.logout": "退出登录",
+    "accounts.password.change": "修改密码",
+    "accounts.password.reset": "管理员重置密码",
+    "accounts.totp.enroll": "绑定双因素认证",
+    "accounts.totp.disable": "停用双因素认证",
+    "accounts.recovery_code.create": "生成恢复码",
+    "accounts.recovery_code.use": "使用恢复码登录",
     # registry
     "registry.regions.import": "导入行政区划",
     "registry.authority.create": "新增委派机构",
@@ -59,44 +59,45 @@ ACTION_LABELS: dict[str, str] = {
     "registry.batch.cancel": "取消评价批次",
     # people
     "people.person.id_lookup": "按完整身份证号查询人员",
-    "person.create": "登记人员",
-    "person.update": "修改人员信息",
-    "person.reveal_id": "查看完整身份证号",
-    "pii.rotate_key": "个人信息密钥轮换",
-    "card_pattern.update": "修改证卡编码规则",
-    "supervisor.create": "聘任督导员",
-    "supervisor.update": "修改督导员",
-    "supervisor.dismissal_flag": "标记督导员解聘风险",
-    "supervisor_card.issue": "发放督导员证卡",
-    "supervisor_card.reissue": "补发督导员证卡",
-    "supervisor_contract.add": "签订督导员聘任合同",
-    "supervisor_contract.renew": "续签督导员聘任合同",
-    "examiner.create": "新增考评员",
-    "examiner.update": "修改考评员",
-    "examiner.status.active": "考评员恢复在册",
-    "examiner.status.inactive": "考评员移出名册",
-    "examiner_card.issue": "发放考评员证卡",
-    "examiner_card.reissue": "补发考评员证卡",
-    "examiner_card.renew_training": "登记考评员延续培训",
-    "examiner_card.set_scopes": "修改考评员证卡考评范围",
-    "relation.declare": "申报关系",
-    "relation.withdraw": "撤回申报关系",
+    "people.person.create": "登记人员",
+    "people.person.update": "修改人员信息",
+    "people.person.reveal_id": "查看完整身份证号",
+    "common.pii_key.rotate": "个人信息密钥轮换",
+    "people.card_pattern.update": "修改证卡编码规则",
+    "people.card_pattern.create": "新增证卡编码规则",
+    "people.supervisor.create": "聘任督导员",
+    "people.supervisor.update": "修改督导员",
+    "people.supervisor.dismissal_flag": "标记督导员解聘风险",
+    "people.supervisor_card.issue": "发放督导员证卡",
+    "people.supervisor_card.reissue": "补发督导员证卡",
+    "people.supervisor_contract.add": "签订督导员聘任合同",
+    "people.supervisor_contract.renew": "续签督导员聘任合同",
+    "people.examiner.create": "新增考评员",
+    "people.examiner.update": "修改考评员",
+    "people.examiner.status_active": "考评员恢复在册",
+    "people.examiner.status_inactive": "考评员移出名册",
+    "people.examiner_card.issue": "发放考评员证卡",
+    "people.examiner_card.reissue": "补发考评员证卡",
+    "people.examiner_card.renew_training": "登记考评员延续培训",
+    "people.examiner_card.set_scopes": "修改考评员证卡考评范围",
+    "people.relation.declare": "申报关系",
+    "people.relation.withdraw": "撤回申报关系",
     # workdays
-    "workdays.arrangement_create": "登记放假调休安排",
-    "workdays.arrangement_update": "修改放假调休安排",
+    "workdays.arrangement.create": "登记放假调休安排",
+    "workdays.arrangement.update": "修改放假调休安排",
     # scorecards
-    "scorecards.form_version_load": "加载评估表版本",
-    "scorecards.evaluation_open": "发起评估",
-    "scorecards.evaluation_answer": "填写评估项",
-    "scorecards.evidence_attach": "上传评估佐证材料",
-    "scorecards.evidence_remove": "删除评估佐证材料",
-    "scorecards.evaluation_submit": "提交评估",
-    "scorecards.evaluation_reopen": "退回评估重新填写",
-    "scorecards.evaluation_sign": "评估签名",
-    "scorecards.evaluation_signed": "评估签署完成",
-    "scorecards.evaluation_supersede": "评估被更正版本取代",
-    "scorecards.evaluation_correct": "更正评估",
-    "scorecards.evaluation_cancel": "取消评估",
+    "scorecards.form_version.load": "加载评估表版本",
+    "scorecards.evaluation.open": "发起评估",
+    "scorecards.evaluation.answer": "填写评估项",
+    "scorecards.evidence.attach": "上传评估佐证材料",
+    "scorecards.evidence.remove": "删除评估佐证材料",
+    "scorecards.evaluation.submit": "提交评估",
+    "scorecards.evaluation.reopen": "退回评估重新填写",
+    "scorecards.evaluation.sign": "评估签名",
+    "scorecards.evaluation.signed": "评估签署完成",
+    "scorecards.evaluation.supersede": "评估被更正版本取代",
+    "scorecards.evaluation.correct": "更正评估",
+    "scorecards.evaluation.cancel": "取消评估",
     # renewals
     "renewals.config.save": "保存延续备案设置",
     "renewals.application.submit": "提交延续备案申请",
@@ -163,7 +164,7 @@ ACTION_LABELS: dict[str, str] = {
     "supervision.rating.submit": "提交督导员评价",
     "supervision.assessment.decide": "督导员年度考核",
     # demo data and tests of the chain
-    "demo.reset": "重置演示数据",
+    "demo.data.reset": "重置演示数据",
     # list exports (dudao.common.exports)
     "supervision.supervisiontask.exported": "导出督导任务",
     "supervision.opinion.exported": "导出督导意见",
@@ -181,9 +182,70 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.user.enabled": "启用账号",
 }
 
-# `<entity>.status.<to>`: a status change of a people record (people.services); labelled with the
-# target status's Chinese label from the model's own choices.
-_STATUS_ACTION = re.compile(r"^(?P<entity>[a-z_]+)\.status\.(?P<to>[a-z_]+)$")
+# Action codes written before issue 9 named every action `app.entity.verb`: the audit chain keeps events
+# as written (an event is never rewritten), so older events are labelled through their new name.
+LEGACY_ACTIONS: dict[str, str] = {
+    "accounts.user_created": "accounts.user.create",
+    "accounts.user_changed": "accounts.user.update",
+    "accounts.user_locked": "accounts.user.lock",
+    "accounts.user_unlocked": "accounts.user.unlock",
+    "accounts.token_created": "accounts.token.create",
+    "accounts.token_revoked": "accounts.token.revoke",
+    "accounts.login": "accounts.session.login",
+    "accounts.break_glass_login": "accounts.session.break_glass_login",
+    "accounts.login_failed": "accounts.session.login_failed",
+    "accounts.login_2fa_failed": "accounts.session.totp_failed",
+    "accounts.logout": "accounts.session.logout",
+    "accounts.password_changed": "accounts.password.change",
+    "accounts.password_reset": "accounts.password.reset",
+    "accounts.totp_enrolled": "accounts.totp.enroll",
+    "accounts.totp_disabled": "accounts.totp.disable",
+    "accounts.recovery_codes_created": "accounts.recovery_code.create",
+    "accounts.recovery_code_used": "accounts.recovery_code.use",
+    "person.create": "people.person.create",
+    "person.update": "people.person.update",
+    "person.reveal_id": "people.person.reveal_id",
+    "pii.rotate_key": "common.pii_key.rotate",
+    "card_pattern.update": "people.card_pattern.update",
+    "card_pattern.create": "people.card_pattern.create",
+    "supervisor.create": "people.supervisor.create",
+    "supervisor.update": "people.supervisor.update",
+    "supervisor.dismissal_flag": "people.supervisor.dismissal_flag",
+    "supervisor_card.issue": "people.supervisor_card.issue",
+    "supervisor_card.reissue": "people.supervisor_card.reissue",
+    "supervisor_contract.add": "people.supervisor_contract.add",
+    "supervisor_contract.renew": "people.supervisor_contract.renew",
+    "examiner.create": "people.examiner.create",
+    "examiner.update": "people.examiner.update",
+    "examiner_card.issue": "people.examiner_card.issue",
+    "examiner_card.reissue": "people.examiner_card.reissue",
+    "examiner_card.renew_training": "people.examiner_card.renew_training",
+    "examiner_card.set_scopes": "people.examiner_card.set_scopes",
+    "relation.declare": "people.relation.declare",
+    "relation.withdraw": "people.relation.withdraw",
+    "workdays.arrangement_create": "workdays.arrangement.create",
+    "workdays.arrangement_update": "workdays.arrangement.update",
+    "scorecards.form_version_load": "scorecards.form_version.load",
+    "scorecards.evaluation_open": "scorecards.evaluation.open",
+    "scorecards.evaluation_answer": "scorecards.evaluation.answer",
+    "scorecards.evidence_attach": "scorecards.evidence.attach",
+    "scorecards.evidence_remove": "scorecards.evidence.remove",
+    "scorecards.evaluation_submit": "scorecards.evaluation.submit",
+    "scorecards.evaluation_reopen": "scorecards.evaluation.reopen",
+    "scorecards.evaluation_sign": "scorecards.evaluation.sign",
+    "scorecards.evaluation_signed": "scorecards.evaluation.signed",
+    "scorecards.evaluation_supersede": "scorecards.evaluation.supersede",
+    "scorecards.evaluation_correct": "scorecards.evaluation.correct",
+    "scorecards.evaluation_cancel": "scorecards.evaluation.cancel",
+    "demo.reset": "demo.data.reset",
+    "examiner.status.active": "people.examiner.status_active",
+    "examiner.status.inactive": "people.examiner.status_inactive",
+}
+
+# `people.<entity>.status_<to>`: a status change of a people record (people.services); labelled with the
+# target status's Chinese label from the model's own choices. Events written before issue 9 carry
+# `<entity>.status.<to>` and read the same.
+_STATUS_ACTION = re.compile(r"^(?:people\.)?(?P<entity>[a-z_]+)\.status[._](?P<to>[a-z_]+)$")
 _STATUS_ENTITIES = {
     "supervisor": ("督导员", "people.supervisor"),
     "supervisor_card": ("督导员证卡", "people.supervisorcard"),
@@ -242,9 +304,14 @@ def _status_choice_label(object_type: str, value: str) -> str:
     return str(dict(field.flatchoices).get(value, value))
 
 
+def action_codes(action: str) -> list[str]:
+    """The stored codes of one action: its current name and the names it had before (LEGACY_ACTIONS)."""
+    return [action, *(old for old, new in LEGACY_ACTIONS.items() if new == action)]
+
+
 def action_label(action: str, object_type: str = "") -> str:
     """Chinese label of an audit action code; falls back to the code."""
-    label = ACTION_LABELS.get(action)
+    label = ACTION_LABELS.get(LEGACY_ACTIONS.get(action, action))
     if label is not None:
         return label
     match = _STATUS_ACTION.match(action)

@@ -33,7 +33,9 @@ class AuditFilterForm(forms.Form):
         types = AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
         # Codes in use anywhere (both columns are indexed: cheap), shown by their Chinese labels; the
         # codes reveal nothing of the events themselves, which the page scopes.
-        self.fields["action"].choices = [("", "全部"), *[(a, labels.action_label(a)) for a in actions]]
+        # A legacy code (LEGACY_ACTIONS) is offered under its current name; the filter matches both.
+        codes = sorted({labels.LEGACY_ACTIONS.get(a, a) for a in actions})
+        self.fields["action"].choices = [("", "全部"), *[(a, labels.action_label(a)) for a in codes]]
         self.fields["object_type"].choices = [
             ("", "全部"),
             *[(t, labels.object_type_label(t)) for t in types if t],

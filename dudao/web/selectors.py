@@ -13,6 +13,8 @@ from django.utils import timezone
 from dudao.accounts.permissions import can_read_audit, is_authority_admin, region_prefix
 from dudao.common.models import AuditEvent
 
+from . import audit_labels as labels
+
 # Shown on the page so that admins know why an event they expect may be missing.
 AUDIT_SCOPE_RULE = (
     "显示本辖区用户的操作记录:本辖区(含下级区划)委派机构和评价机构的账号,"
@@ -63,7 +65,7 @@ def audit_events_matching(user: Any, filters: dict[str, Any]) -> QuerySet[AuditE
     data), in the user's scope, newest first: shared by the page and its export."""
     events = audit_events_for(user).order_by("-id")
     if filters.get("action"):
-        events = events.filter(action=filters["action"])
+        events = events.filter(action__in=labels.action_codes(filters["action"]))
     if filters.get("object_type"):
         events = events.filter(object_type=filters["object_type"])
     if filters.get("actor"):

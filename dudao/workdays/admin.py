@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from dudao.common.admin import ServiceAdmin
 from dudao.common.errors import ValidationFailed
 from dudao.web.kit import place_errors
 
@@ -24,6 +25,9 @@ class OfficialArrangementAdminForm(forms.ModelForm):
         label="调休上班日期", required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text=DATES_HELP
     )
 
+    # The version the editor read: a concurrent change is refused, not overwritten.
+    current_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = OfficialArrangement
         fields = ["year", "confirmed", "source"]
@@ -34,6 +38,7 @@ class OfficialArrangementAdminForm(forms.ModelForm):
             self.fields["days_off_text"].initial = format_dates(self.instance.days_off)
             self.fields["workdays_text"].initial = format_dates(self.instance.workdays)
             self.fields["year"].disabled = True
+            self.fields["current_version"].initial = self.instance.row_version
 
     def clean(self):
         data = super().clean()
@@ -59,12 +64,21 @@ class OfficialArrangementAdminForm(forms.ModelForm):
 
 
 @admin.register(OfficialArrangement)
-class OfficialArrangementAdmin(admin.ModelAdmin):
+class OfficialArrangementAdmin(ServiceAdmin):
     form = OfficialArrangementAdminForm
+    error_fields = {"days_off": "days_off_text", "workdays": "workdays_text"}
     list_display = ["year", "confirmed", "source", "days_off_count", "workdays_count", "updated_at"]
     list_filter = ["confirmed"]
     readonly_fields = ["row_version", "created_at", "updated_at"]
-    fields = ["year", "confirmed", "source", "days_off_text", "workdays_text", *readonly_fields]
+    fields = [
+        "year",
+        "confirmed",
+        "source",
+        "days_off_text",
+        "workdays_text",
+        "current_version",
+        *readonly_fields,
+    ]
 
     @admin.display(description="放假天数")
     def days_off_count(self, obj):
@@ -78,15 +92,13 @@ class OfficialArrangementAdmin(admin.ModelAdmin):
         # Removing a year would silently change deadlines; a year is corrected, never deleted.
         return False
 
-    def save_model(self, request, obj, form, change):
-        saved = arrangement_save(
+    def save_via_service(self, request, obj, form, change):
+        return arrangement_save(
             actor=request.user,
             year=form.cleaned_data["year"],
             days_off=form.cleaned_data["days_off_list"],
             workdays=form.cleaned_data["workdays_list"],
             confirmed=form.cleaned_data["confirmed"],
             source=form.cleaned_data["source"],
-            row_version=obj.row_version if change else None,
+            row_version=form.cleaned_data.get("current_version") if change else None,
         )
-        obj.pk = saved.pk
-        obj.row_version = saved.row_version

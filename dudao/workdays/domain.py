@@ -305,9 +305,6 @@ class Calendar:
         arrangement = self.arrangements.get(year)
         return bool(arrangement is not None and arrangement.confirmed)
 
-    def confirmed_years(self) -> list[int]:
-        return sorted(y for y, a in self.arrangements.items() if a.confirmed)
-
     # -- per day --
 
     def day_kind(self, d: dt.date) -> DayKind:

@@ -55,7 +55,7 @@ def arrangement_save(
             with transaction.atomic():  # a concurrent insert of the same year hits the unique index
                 obj.save(force_insert=True)
             audit.record(
-                actor=actor, action="workdays.arrangement_create", obj=obj, after=audit.snapshot(obj)
+                actor=actor, action="workdays.arrangement.create", obj=obj, after=audit.snapshot(obj)
             )
         else:
             if row_version is not None and row_version != existing.row_version:
@@ -69,7 +69,7 @@ def arrangement_save(
             obj = existing
             audit.record(
                 actor=actor,
-                action="workdays.arrangement_update",
+                action="workdays.arrangement.update",
                 obj=obj,
                 before=before,
                 after=audit.snapshot(obj),

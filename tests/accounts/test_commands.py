@@ -28,7 +28,7 @@ def test_create_token_prints_a_working_key(users):
     assert (token.user.username, token.name) == ("auth_staff", "脚本")
     response = Client().get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {key}"})
     assert response.json()["username"] == "auth_staff"
-    assert AuditEvent.objects.get(action="accounts.token_created").actor_label == "system"
+    assert AuditEvent.objects.get(action="accounts.token.create").actor_label == "system"
 
 
 @pytest.mark.django_db

@@ -124,10 +124,10 @@ def test_lockout_after_max_failures_and_locked_attempts_are_refused(client, staf
     assert refusal(response) == message
     assert "_auth_user_id" not in client.session
     assert events()[-2:] == [("zhang", False, "bad_password"), ("zhang", False, "locked")]
-    locks = AuditEvent.objects.filter(action="accounts.user_locked")
+    locks = AuditEvent.objects.filter(action="accounts.user.lock")
     # Three failures, the lock, the refused attempt while locked: each in the audit chain (SEC-1).
     assert AuditEvent.objects.count() == audit_before + 5
-    assert AuditEvent.objects.filter(action="accounts.login_failed").count() == 4
+    assert AuditEvent.objects.filter(action="accounts.session.login_failed").count() == 4
     assert locks.get().object_id == str(staff.pk)
     assert (locks.get().after["failures"], locks.get().after["ip"]) == (3, "10.1.2.3")
 

@@ -74,7 +74,7 @@ def test_created_users_change_their_password_at_first_login():
     assert user.must_change_password is False
     assert user.check_password("Mine!2026ok")
     assert client.get("/").status_code == 200  # still signed in after the change
-    assert AuditEvent.objects.filter(action="accounts.password_changed", actor_id=user.pk).count() == 1
+    assert AuditEvent.objects.filter(action="accounts.password.change", actor_id=user.pk).count() == 1
 
 
 @pytest.mark.django_db

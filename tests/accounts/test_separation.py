@@ -166,7 +166,7 @@ def test_password_reset_by_the_security_admin_is_audited_and_must_be_changed(adm
     assert response.status_code == 302
     target.refresh_from_db()
     assert target.must_change_password is True
-    event = AuditEvent.objects.get(action="accounts.password_reset")
+    event = AuditEvent.objects.get(action="accounts.password.reset")
     assert (event.actor_id, event.object_id, event.after["must_change_password"]) == (
         admins[SECURITY].pk,
         str(target.pk),

@@ -36,7 +36,7 @@ def test_user_create_authority_staff_is_audited_without_password(authority):
         "王五",
     )
     assert user.check_password(PASSWORD)
-    event = AuditEvent.objects.get(action="accounts.user_created")
+    event = AuditEvent.objects.get(action="accounts.user.create")
     assert event.actor_label == "system"
     assert event.after["username"] == "wang"
     assert event.after["authority_id"] == authority.pk
@@ -146,7 +146,7 @@ def test_user_create_permissions(users, institution):
         institution=institution,
     )
     assert created.must_change_password is True
-    assert AuditEvent.objects.get(action="accounts.user_created").actor_label == "sec"
+    assert AuditEvent.objects.get(action="accounts.user.create").actor_label == "sec"
     auditor = services.user_create(
         actor=users["superuser"], username="n2", password=PASSWORD, role=Role.AUDIT_ADMIN
     )
@@ -170,7 +170,7 @@ def test_token_create_stores_only_the_hash_and_audits(users):
     assert token.key_hash == hash_token(key)
     assert token.prefix == key[4:12]
     assert key not in str(list(ApiToken.objects.values()))
-    event = AuditEvent.objects.get(action="accounts.token_created")
+    event = AuditEvent.objects.get(action="accounts.token.create")
     assert key not in str(event.after) and token.key_hash not in str(event.after)
     assert event.after["name"] == "省平台对接"
 
@@ -214,7 +214,7 @@ def test_user_unlock(users):
     security_admin = f.UserFactory(username="sec", role=Role.SECURITY_ADMIN)
     services.user_unlock(actor=security_admin, user=user)
     assert not LoginLock.objects.filter(user=user).exists()
-    event = AuditEvent.objects.get(action="accounts.user_unlocked")
+    event = AuditEvent.objects.get(action="accounts.user.unlock")
     assert sorted((lock["ip"], lock["failures"]) for lock in event.before) == [
         ("10.0.0.1", 5),
         ("10.0.0.2", 2),

@@ -42,7 +42,7 @@ def test_idle_just_over_thirty_minutes_is_signed_out_and_audited(client):
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/"
     assert "_auth_user_id" not in client.session
-    event = AuditEvent.objects.get(action="accounts.logout")
+    event = AuditEvent.objects.get(action="accounts.session.logout")
     assert event.after["reason"] == "idle_timeout"
     page = client.get("/login/").content.decode()
     assert "长时间未操作,已自动退出,请重新登录" in page
@@ -69,7 +69,7 @@ def test_absolute_limit_eight_hours_both_sides(client, settings):
     assert get_at(client, START + dt.timedelta(hours=8) - dt.timedelta(seconds=1)).status_code == 200
     response = get_at(client, START + dt.timedelta(hours=8))
     assert response.status_code == 302
-    assert AuditEvent.objects.get(action="accounts.logout").after["reason"] == "absolute_timeout"
+    assert AuditEvent.objects.get(action="accounts.session.logout").after["reason"] == "absolute_timeout"
 
 
 @pytest.mark.django_db
@@ -87,4 +87,4 @@ def test_api_with_an_idle_session_answers_401_in_chinese(client):
 def test_logout_is_audited(client):
     with time_machine.travel(START + dt.timedelta(minutes=1), tick=False):
         client.post("/logout/")
-    assert AuditEvent.objects.get(action="accounts.logout").after["reason"] == "logout"
+    assert AuditEvent.objects.get(action="accounts.session.logout").after["reason"] == "logout"

@@ -47,7 +47,7 @@ def test_api_roles_create_list_and_revoke_their_tokens(everyone, role):
     user = everyone[role]
     token, _key = services.token_create(actor=user, name="对接")
     assert (token.user_id, token.name, token.revoked) == (user.pk, "对接", False)
-    assert AuditEvent.objects.filter(action="accounts.token_created").count() == 1
+    assert AuditEvent.objects.filter(action="accounts.token.create").count() == 1
     services.token_revoke(actor=user, token_id=token.pk)
     token.refresh_from_db()
     assert token.revoked is True

@@ -74,8 +74,8 @@ def test_admin_without_authenticator_must_enrol_before_the_login_completes(admin
     stored = set(RecoveryCode.objects.filter(user=admin).values_list("code_hash", flat=True))
     assert stored == {twofactor.hash_recovery_code(admin.pk, c) for c in codes}
     assert not any(c in h for c in codes for h in stored)
-    assert AuditEvent.objects.filter(action="accounts.totp_enrolled", object_id=str(admin.pk)).count() == 1
-    assert AuditEvent.objects.filter(action="accounts.login", object_id=str(admin.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="accounts.totp.enroll", object_id=str(admin.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="accounts.session.login", object_id=str(admin.pk)).count() == 1
 
 
 def enrolled(user) -> str:
@@ -100,7 +100,7 @@ def test_enrolled_admin_passes_the_second_step_and_a_code_works_once(admin):
     assert "动态口令或恢复码不正确" in response.content.decode()
     assert signed_in(other) is None
     assert LoginEvent.objects.filter(reason="2fa_failed").count() == 1
-    assert AuditEvent.objects.filter(action="accounts.login_2fa_failed").count() == 1
+    assert AuditEvent.objects.filter(action="accounts.session.totp_failed").count() == 1
 
 
 @pytest.mark.django_db
@@ -219,7 +219,7 @@ def test_superuser_needs_it_and_its_login_is_audited_as_break_glass():
     client = Client()
     assert password_step(client, "root")["Location"] == "/login/verify/"
     client.post("/login/verify/", {"code": pyotp.TOTP(secret).now()}, REMOTE_ADDR="10.1.2.3")
-    event = AuditEvent.objects.get(action="accounts.break_glass_login")
+    event = AuditEvent.objects.get(action="accounts.session.break_glass_login")
     assert (event.actor_id, event.after["ip"], event.after["method"]) == (root.pk, "10.1.2.3", "totp")
 
 

@@ -107,7 +107,7 @@ def test_disable_reset_and_role_change_are_scoped_and_audited(
     staff.refresh_from_db()
     assert staff.must_change_password is True and staff.check_password("Nw#9-another-one")
     event = AuditEvent.objects.order_by("-id").first()
-    assert (event.action, event.after) == ("accounts.password_reset", {"must_change_password": True})
+    assert (event.action, event.after) == ("accounts.password.reset", {"must_change_password": True})
 
     promoted = user_services.user_change_role(
         actor=admin, user=staff, role=Role.INSTITUTION_ADMIN, institution=institution

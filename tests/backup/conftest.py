@@ -27,7 +27,7 @@ SEED_EVIDENCE = """
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from dudao.common import audit
-from dudao.scorecards.evidence import store_upload
+from dudao.common.files import store_upload
 
 PNG = b"\\x89PNG\\r\\n\\x1a\\n" + b"\\x00\\x00\\x00\\rIHDR" + bytes(range(64))
 PDF = b"%PDF-1.7\\n%\\xe2\\xe3\\xcf\\xd3\\n1 0 obj\\n<<>>\\nendobj\\ntrailer\\n<<>>\\n%%EOF\\n"

@@ -97,7 +97,7 @@ def test_rotation_reencrypts_everything(persons, old_key, users):
     total = Person.objects.count()  # the role users' persons too
     assert f"people.person):已重新加密 {total} / {total} 行" in out
     assert f"完成:本次重新加密 {total} 行" in out
-    event = AuditEvent.objects.filter(action="pii.rotate_key").latest("id")
+    event = AuditEvent.objects.filter(action="common.pii_key.rotate").latest("id")
     assert event.after == {"version": 2, "rewritten": {"people.person": total}, "remaining": 0}
     # The old key can go: everything still reads with key 2 alone.
     old_key.DUDAO_PII_KEYS = {2: KEY2}

@@ -180,14 +180,14 @@ def test_audit_chain_verifies_with_one_event_per_record(tiny):
         ("registry.filing.create", Filing),
         ("registry.scope.add", FilingScope),
         ("registry.venue.create", Venue),
-        ("person.create", Person),
-        ("examiner.create", Examiner),
-        ("examiner_card.issue", ExaminerCard),
-        ("supervisor.create", Supervisor),
-        ("supervisor_card.issue", SupervisorCard),
-        ("relation.declare", Relation),
+        ("people.person.create", Person),
+        ("people.examiner.create", Examiner),
+        ("people.examiner_card.issue", ExaminerCard),
+        ("people.supervisor.create", Supervisor),
+        ("people.supervisor_card.issue", SupervisorCard),
+        ("people.relation.declare", Relation),
         ("registry.batch.create", Batch),
-        ("accounts.user_created", User),
+        ("accounts.user.create", User),
     ]:
         ids = list(AuditEvent.objects.filter(action=action).values_list("object_id", flat=True))
         assert sorted(ids) == sorted(str(pk) for pk in model.objects.values_list("pk", flat=True)), action
@@ -225,7 +225,7 @@ def test_reset_then_the_same_seed_gives_the_same_data(tiny):
     assert out.startswith("已删除以前的演示数据")
     assert identity() == first
     assert Institution.objects.count() == 12 and Person.objects.count() == 54
-    reset = AuditEvent.objects.get(action="demo.reset")
+    reset = AuditEvent.objects.get(action="demo.data.reset")
     assert reset.after["评价机构 institutions"] == 12 and reset.after["评价批次 batches"] == 46
     assert verify_chain().ok
 

@@ -266,7 +266,7 @@ def test_ids_masked_everywhere_and_revealed_with_audit(world):
     response = admin_client.post(f"{BASE}/persons/{world['external'].person_id}/reveal-id")
     assert response.json() == {"id_number": number, "birth_date": "1985-01-01"}
     assert AuditEvent.objects.count() == events + 1
-    assert AuditEvent.objects.latest("id").action == "person.reveal_id"
+    assert AuditEvent.objects.latest("id").action == "people.person.reveal_id"
 
 
 def test_search_by_name_card_and_exact_id(world):

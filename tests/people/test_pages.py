@@ -80,7 +80,7 @@ def test_reveal_page_audited_and_denied_for_staff(users, external):
     assert response.status_code == 200
     assert resident_id(1) in response.content.decode()
     assert response["Cache-Control"] == "no-store"
-    assert AuditEvent.objects.latest("id").action == "person.reveal_id"
+    assert AuditEvent.objects.latest("id").action == "people.person.reveal_id"
     assert client_for(users[Role.AUTHORITY_ADMIN]).get(url).status_code == 405
 
 

@@ -181,10 +181,10 @@ def test_candidates_with_the_full_date_are_one():
 
 def test_reveal_gives_the_birth_date_and_is_audited(world, users):
     client = client_for(users[Role.AUTHORITY_ADMIN])
-    before = AuditEvent.objects.filter(action="person.reveal_id").count()
+    before = AuditEvent.objects.filter(action="people.person.reveal_id").count()
     body = client.post(f"/api/v1/people/persons/{world['person_id']}/reveal-id").json()
     assert body == {"id_number": resident_id(11, birth=BIRTHS[0]), "birth_date": "1986-05-23"}
-    assert AuditEvent.objects.filter(action="person.reveal_id").count() == before + 1
+    assert AuditEvent.objects.filter(action="people.person.reveal_id").count() == before + 1
 
 
 def test_staff_cannot_reveal(world, users):
@@ -196,7 +196,7 @@ def test_staff_cannot_reveal(world, users):
 
 
 def test_audit_trail_holds_birth_year_and_masked_phone(world):
-    event = AuditEvent.objects.filter(action="person.create").order_by("id").first()
+    event = AuditEvent.objects.filter(action="people.person.create").order_by("id").first()
     assert "birth_date" not in event.after
     assert event.after["birth_year"] == 1986
     assert event.after["phone"] == "139****5678"
@@ -210,7 +210,7 @@ def test_audit_page_hides_birth_dates_of_old_events(world, users):
     person = world["persons"][0]
     audit.record(
         actor=None,
-        action="person.create",
+        action="people.person.create",
         obj=person,
         after={
             "name": person.name,

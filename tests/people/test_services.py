@@ -37,7 +37,7 @@ def test_person_create_encrypts_masks_and_indexes(admin, authority):
     assert person.birth_date == dt.date(1985, 1, 1)
     assert person.gender == ("M" if int(number[16]) % 2 else "F")
     assert person.registered_by == authority
-    event = AuditEvent.objects.get(action="person.create")
+    event = AuditEvent.objects.get(action="people.person.create")
     assert event.object_id == str(person.pk)
     assert number not in json.dumps(event.after, ensure_ascii=False)
     assert "id_number_encrypted" not in event.after
@@ -54,7 +54,7 @@ def test_plaintext_never_reaches_the_audit_trail(admin, make_external, inst_admi
         assert number not in blob
         assert resident_id(12) not in blob
         assert "v1:" not in blob  # no ciphertext either (they look like "v1:<base64>")
-    assert AuditEvent.objects.filter(action="person.update").count() == 1
+    assert AuditEvent.objects.filter(action="people.person.update").count() == 1
 
 
 def test_wrong_checksum_refused_nothing_changed(admin):
@@ -104,13 +104,13 @@ def test_reveal_audited_for_admin_denied_for_staff(admin, staff, users):
     assert services.person_reveal_id(actor=admin, person=person) == number
     event = AuditEvent.objects.latest("id")
     assert (event.action, event.object_id, event.actor_label) == (
-        "person.reveal_id",
+        "people.person.reveal_id",
         str(person.pk),
         "auth_admin",
     )
     assert number not in json.dumps(event.after)
     assert services.person_reveal_id(actor=users["superuser"], person=person) == number
-    assert AuditEvent.objects.filter(action="person.reveal_id").count() == 2
+    assert AuditEvent.objects.filter(action="people.person.reveal_id").count() == 2
 
 
 def test_reveal_out_of_scope_is_not_found(admin, other_authority):
@@ -326,10 +326,10 @@ def test_supervisor_status_transitions_and_revoke_cascade(admin, make_external):
         )
     )
     assert actions[-4:] == [
-        "supervisor.status.suspended",
-        "supervisor.status.active",
-        "supervisor.status.revoked",
-        "supervisor_card.status.revoked",
+        "people.supervisor.status_suspended",
+        "people.supervisor.status_active",
+        "people.supervisor.status_revoked",
+        "people.supervisor_card.status_revoked",
     ]
 
 
@@ -529,9 +529,9 @@ def test_three_terms_then_fourth_refused(admin, make_external):
     assert exc.value.code == "max_terms"
     assert state_counts() == before
     assert [a for a in AuditEvent.objects.values_list("action", flat=True) if "contract" in a] == [
-        "supervisor_contract.add",
-        "supervisor_contract.renew",
-        "supervisor_contract.renew",
+        "people.supervisor_contract.add",
+        "people.supervisor_contract.renew",
+        "people.supervisor_contract.renew",
     ]
 
 
@@ -560,7 +560,7 @@ def test_examiner_card_with_scopes(admin, issued_examiner_card):
     assert (card.number, card.valid_until) == ("KP-0001", dt.date(2024, 2, 29))
     scopes = [(s.occupation.code, s.work_type, s.levels) for s in card.scopes.all()]
     assert scopes == [("4-03-02-01", "", [5, 4])]
-    event = AuditEvent.objects.get(action="examiner_card.issue")
+    event = AuditEvent.objects.get(action="people.examiner_card.issue")
     assert event.after["scopes"] == [{"occupation": "4-03-02-01", "work_type": "", "levels": [5, 4]}]
 
 

@@ -273,7 +273,7 @@ def test_persons_created_encrypted_and_audited_without_the_id(users):
     )
     person = Person.objects.get(name="张三")
     assert person.registered_by_id == staff.authority_id
-    event = AuditEvent.objects.get(action="person.create", object_id=str(person.pk))
+    event = AuditEvent.objects.get(action="people.person.create", object_id=str(person.pk))
     assert number not in str(event.after) and "13912345678" not in str(event.after)
     assert verify_chain().ok
 

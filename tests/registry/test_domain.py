@@ -49,6 +49,27 @@ def test_uscc_wrong_checksum():
     assert exc.value.detail == {"uscc": [exc.value.message]}
 
 
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@settings(max_examples=300)
+@given(
+    st.text(alphabet="0123456789", min_size=8, max_size=8),
+    st.text(alphabet=_USCC_CHARS, min_size=9, max_size=9),
+)
+def test_uscc_check_digit_is_stdnums(head, tail):
+    """The bulk-speed check digit equals stdnum's for every compact code (GB 32100-2015)."""
+    from stdnum.cn import uscc
+
+    body = head + tail
+    assert d.uscc_check_digit(body) == uscc.calc_check_digit(body)
+    good = body + uscc.calc_check_digit(body)
+    assert d.validate_uscc(good) == good
+    wrong = _USCC_CHARS[(_USCC_CHARS.index(good[-1]) + 1) % 31]
+    with pytest.raises(ValidationFailed):
+        d.validate_uscc(body + wrong)
+
+
 def test_uscc_wrong_length_and_format():
     with pytest.raises(ValidationFailed, match="应为 18 位,当前为 5 位"):
         d.validate_uscc("12345")

@@ -267,3 +267,17 @@ def test_queue_query_count(client_as, users, authority, occupations, django_asse
     assert {i["deadline_label"][:3] for i in body["items"]} == {"已逾期"}
     overdue = client.get(f"{API}/applications?deadline=overdue").json()
     assert overdue["count"] == 25
+
+
+def test_an_attachment_names_its_material_and_its_file_kind(client_as, users, city_world, outsiders, app):
+    client = client_as(_actor("admin", users, city_world, outsiders))
+    (attachment,) = client.get(f"{API}/applications/{app.pk}").json()["attachments"]
+    assert {
+        k: attachment[k] for k in ("material", "material_label", "kind", "content_type", "original_name")
+    } == {
+        "material": "application_letter",
+        "material_label": "关于延续开展职业技能等级认定工作的申请(附件1)",
+        "kind": "pdf",
+        "content_type": "application/pdf",
+        "original_name": "申请.pdf",
+    }

@@ -83,7 +83,7 @@ def test_apply_plans_the_deadline_and_notifies_the_authority(users, filing):
         D("2020-11-01"),
         filing.authority_id,
     )
-    assert sorted(RenewalAttachment.objects.filter(application=app).values_list("kind", flat=True)) == [
+    assert sorted(RenewalAttachment.objects.filter(application=app).values_list("material", flat=True)) == [
         "application_letter",
         "expert_review",
         "question_explanation",

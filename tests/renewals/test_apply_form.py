@@ -60,7 +60,7 @@ def test_an_upload_is_kept_across_an_error_and_used_on_resubmission(client_as, u
     response = client.post(_url(far_filing), again)
     assert response.status_code == 302
     (row,) = RenewalAttachment.objects.all()
-    assert (row.kind, row.original_name) == ("application_letter", "盖章申请.pdf")
+    assert (row.material, row.kind, row.original_name) == ("application_letter", "pdf", "盖章申请.pdf")
 
 
 def test_a_kept_file_reference_of_another_user_or_forged_is_ignored(users, institution, far_filing):  # noqa: F811

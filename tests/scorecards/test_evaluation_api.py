@@ -529,6 +529,6 @@ def test_list_query_count_does_not_grow_with_rows(
         with django_assert_max_num_queries(7):  # session, user, authority region (scope), count, page
             body = client.get(f"{BASE}/evaluations?page_size=30").json()
         assert body["count"] == 30 and len(body["items"]) == 30
-    assert AuditEvent.objects.filter(action="scorecards.evaluation_open").count() == 30
+    assert AuditEvent.objects.filter(action="scorecards.evaluation.open").count() == 30
     assert Evaluation.objects.filter(answered_count=1).count() == 30
     assert ScoreFormVersion.objects.count() == 2

@@ -27,7 +27,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_load_shipped_forms_is_idempotent():
     assert run("load") == (0, "已载入 CQ-RENEWAL 第 1 版,现行版本\n已载入 QC-STATION 第 1 版,现行版本\n", "")
-    events = AuditEvent.objects.filter(action="scorecards.form_version_load").count()
+    events = AuditEvent.objects.filter(action="scorecards.form_version.load").count()
     code, out, _ = run("load", "--json")
     assert (code, json.loads(out)) == (
         0,
@@ -36,7 +36,7 @@ def test_load_shipped_forms_is_idempotent():
             {"form": "QC-STATION", "version": 1, "created": False, "current": True},
         ],
     )
-    assert AuditEvent.objects.filter(action="scorecards.form_version_load").count() == events == 2
+    assert AuditEvent.objects.filter(action="scorecards.form_version.load").count() == events == 2
     row = ScoreFormVersion.objects.get(form_id="QC-STATION")
     assert (row.source, row.loaded_by, row.definition) == ("shipped", None, shipped_text("QC-STATION"))
 

@@ -49,7 +49,7 @@ def test_repeated_identical_post_gets_409_naming_the_open_one(
     assert body["detail"] == {"evaluation": first.json()["id"]}
     assert f"评估 {first.json()['id']} 号,填写中" in body["message"]
     assert Evaluation.objects.count() == 1
-    assert AuditEvent.objects.filter(action="scorecards.evaluation_open").count() == 1
+    assert AuditEvent.objects.filter(action="scorecards.evaluation.open").count() == 1
 
 
 def test_submitted_evaluation_still_blocks_a_second(users, evaluators, institution, opened):
@@ -166,4 +166,4 @@ def test_twenty_parallel_identical_posts_open_one_evaluation(users, evaluators, 
     assert all(r.json()["detail"] == {"evaluation": winner} for r in responses if r.status_code == 409)
     assert list(Evaluation.objects.values_list("pk", flat=True)) == [winner]
     assert EvaluationMember.objects.count() == 2
-    assert AuditEvent.objects.filter(action="scorecards.evaluation_open").count() == 1
+    assert AuditEvent.objects.filter(action="scorecards.evaluation.open").count() == 1

@@ -42,7 +42,7 @@ def test_open_creates_a_draft_with_the_current_form_version_and_the_group(opened
         ("eval_leader", True),
         ("eval_member", False),
     ]
-    event = AuditEvent.objects.filter(action="scorecards.evaluation_open").get()
+    event = AuditEvent.objects.filter(action="scorecards.evaluation.open").get()
     assert (event.object_id, event.after["members"]) == (
         str(ev.pk),
         [evaluators["leader"].pk, evaluators["member"].pk],
@@ -130,7 +130,7 @@ def test_answer_recomputes_the_live_total_and_band_stays_empty(opened, evaluator
     assert (ev.answers["D1"], ev.notes.get(item_id="D1").note, ev.answer_meta["D1"]["rev"]) == (True, "改", 2)
     ev = services.evaluation_answer(actor=leader, evaluation=ev, item_id="D1", value=None)
     assert (ev.answers, ev.total, ev.answered_count) == ({"A1.1": 3}, Decimal("2.80"), 1)
-    events = list(AuditEvent.objects.filter(action="scorecards.evaluation_answer").order_by("id"))
+    events = list(AuditEvent.objects.filter(action="scorecards.evaluation.answer").order_by("id"))
     assert len(events) == 4
     assert events[0].before == {"item": "A1.1", "value": None, "note": ""}
     assert events[0].after == {"item": "A1.1", "value": 3, "note": "", "total": "2.80"}
@@ -228,14 +228,14 @@ def test_full_flow_submit_stores_the_engine_score_and_signatures_make_it_signed(
     )
     assert list(
         AuditEvent.objects.filter(object_type="scorecards.evaluation", object_id=str(ev.pk))
-        .exclude(action="scorecards.evaluation_answer")
+        .exclude(action="scorecards.evaluation.answer")
         .values_list("action", flat=True)
     ) == [
-        "scorecards.evaluation_open",
-        "scorecards.evaluation_submit",
-        "scorecards.evaluation_sign",
-        "scorecards.evaluation_sign",
-        "scorecards.evaluation_signed",
+        "scorecards.evaluation.open",
+        "scorecards.evaluation.submit",
+        "scorecards.evaluation.sign",
+        "scorecards.evaluation.sign",
+        "scorecards.evaluation.signed",
     ]
 
 
@@ -360,7 +360,7 @@ def test_correction_is_a_new_version_and_supersedes_the_old_one_when_signed(
     assert (old.status, old.total, old.band) == ("superseded", Decimal("90.60"), "renew")
     assert (new.status, new.total, new.band) == ("signed", Decimal("92.60"), "renew")
     assert (
-        AuditEvent.objects.filter(action="scorecards.evaluation_supersede", object_id=str(old.pk)).count()
+        AuditEvent.objects.filter(action="scorecards.evaluation.supersede", object_id=str(old.pk)).count()
         == 1
     )
     with pytest.raises(IllegalTransition) as exc:

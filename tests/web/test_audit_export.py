@@ -21,7 +21,7 @@ def _event(actor, label: str, after=None):
     with transaction.atomic():
         return audit.record(
             actor=actor,
-            action="accounts.user_changed",
+            action="accounts.user.update",
             object_type="accounts.user",
             object_id=actor.pk,
             object_label=label,
@@ -33,7 +33,7 @@ def test_audit_admin_exports_masked_superuser_unmasked(users):
     auditor = f.UserFactory(username="auditor", role=Role.AUDIT_ADMIN)
     _event(users[Role.AUTHORITY_STAFF], "张三 13912345678", after={"display_name": "张三 13912345678"})
     url = reverse("web:audit_export")
-    rows = sheet_rows(client_for(auditor).get(url, {"action": "accounts.user_changed"}))
+    rows = sheet_rows(client_for(auditor).get(url, {"action": "accounts.user.update"}))
     assert rows[0] == ["序号", "时间", "操作人", "操作", "对象类型", "对象", "变更内容", "请求编号"]
     assert column(rows, "操作") == ["修改账号"]
     assert column(rows, "对象类型") == ["用户"]
@@ -43,10 +43,10 @@ def test_audit_admin_exports_masked_superuser_unmasked(users):
     assert (event.action, event.actor_id) == ("common.auditevent.exported", auditor.pk)
     assert event.after == {
         "rows": 1,
-        "filters": {"action": "accounts.user_changed"},
+        "filters": {"action": "accounts.user.update"},
         "personal_data_shown": False,
     }
-    rows = sheet_rows(client_for(users["superuser"]).get(url, {"action": "accounts.user_changed"}))
+    rows = sheet_rows(client_for(users["superuser"]).get(url, {"action": "accounts.user.update"}))
     assert column(rows, "对象") == ["张三 13912345678"]
 
 
@@ -56,7 +56,7 @@ def test_authority_admin_exports_only_its_region(users, other_authority):
     _event(stranger, "外省")
     rows = sheet_rows(
         client_for(users[Role.AUTHORITY_ADMIN]).get(
-            reverse("web:audit_export"), {"action": "accounts.user_changed"}
+            reverse("web:audit_export"), {"action": "accounts.user.update"}
         )
     )
     assert column(rows, "对象") == ["本省"]

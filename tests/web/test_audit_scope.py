@@ -52,12 +52,18 @@ def scoped_events(users, jiangxi):
     order = ["gz_admin", "gz_inst", "gz_examiner", "nc_staff", "nc_inst", "nc_examiner"]
     for name in order:
         audit.record(
-            actor=jiangxi[name], action="person.update", object_type="people.person", object_id=1, after={}
+            actor=jiangxi[name],
+            action="people.person.update",
+            object_type="people.person",
+            object_id=1,
+            after={},
         )
-    audit.record(actor=users["superuser"], action="person.update", object_type="people.person", object_id=1)
+    audit.record(
+        actor=users["superuser"], action="people.person.update", object_type="people.person", object_id=1
+    )
     for name in ("gz_inst", "nc_inst"):
-        audit.record(actor=None, action="accounts.user_locked", obj=jiangxi[name], after={"failed_logins": 5})
-    audit.record(actor=None, action="demo.reset", object_type="demo", object_id="")
+        audit.record(actor=None, action="accounts.user.lock", obj=jiangxi[name], after={"failed_logins": 5})
+    audit.record(actor=None, action="demo.data.reset", object_type="demo", object_id="")
     return AuditEvent.objects.order_by("id")
 
 
@@ -120,7 +126,7 @@ def test_audit_page_query_count_does_not_grow_with_events(jiangxi, client_as):
 
     for i in range(3):
         audit.record(
-            actor=jiangxi["gz_inst"], action="person.update", object_type="people.person", object_id=i
+            actor=jiangxi["gz_inst"], action="people.person.update", object_type="people.person", object_id=i
         )
     few = count_queries()
     for i in range(40):
@@ -160,7 +166,7 @@ def test_page_shows_actions_object_types_fields_and_values_in_chinese(jiangxi, u
     )
     audit.record(
         actor=None,
-        action="accounts.user_locked",
+        action="accounts.user.lock",
         obj=jiangxi["gz_inst"],
         before={"failed_logins": 4, "locked_until": None},
         after={"failed_logins": 5, "locked_until": "2026-11-21T18:20:00.123456+00:00"},
@@ -173,7 +179,7 @@ def test_page_shows_actions_object_types_fields_and_values_in_chinese(jiangxi, u
     assert '<dt class="d-inline">机构类型</dt>: <del>用人单位</del> → <ins>技工院校</ins>' in table
     assert '<dt class="d-inline">启用</dt>: <del>否</del>' not in table
     assert '<dt class="d-inline">启用</dt>: <del>是</del> → <ins>否</ins>' in table
-    assert '<span title="accounts.user_locked">账号因连续输错密码被锁定</span>' in table
+    assert '<span title="accounts.user.lock">账号因连续输错密码被锁定</span>' in table
     assert '<dt class="d-inline">锁定至</dt>: <del>∅</del> → <ins>2026-11-22 02:20</ins>' in table
     assert '<dt class="d-inline">连续登录失败次数</dt>: <del>4</del> → <ins>5</ins>' in table
     for english in ("registry.institution<", "is_active", "locked_until", "True", "False", "T18:"):
@@ -184,7 +190,7 @@ def test_page_shows_actions_object_types_fields_and_values_in_chinese(jiangxi, u
 
 
 def test_action_labels_fall_back_and_name_status_changes():
-    assert labels.action_label("person.create") == "登记人员"
+    assert labels.action_label("people.person.create") == "登记人员"
     assert labels.action_label("supervisor.status.suspended", "people.supervisor") == "督导员状态变为「暂停」"
     assert (
         labels.action_label("examiner_card.status.lost", "people.examinercard")
@@ -192,6 +198,15 @@ def test_action_labels_fall_back_and_name_status_changes():
     )
     assert labels.action_label("supervisor_card.status.replaced") == "督导员证卡状态变为「已补发作废」"
     assert labels.action_label("examiner.status.inactive") == "考评员移出名册"
+    # New codes read the same as the legacy ones above (the chain keeps events as written).
+    assert (
+        labels.action_label("people.supervisor.status_suspended", "people.supervisor")
+        == "督导员状态变为「暂停」"
+    )
+    assert labels.action_label("people.examiner_card.status_lost") == "考评员证卡状态变为「挂失」"
+    assert labels.action_label("people.examiner.status_inactive") == "考评员移出名册"
+    assert labels.action_label("accounts.login") == labels.action_label("accounts.session.login") == "登录"
+    assert labels.action_label("people.supervisor.status_bogus") == "督导员状态变为「bogus」"
     assert labels.action_label("something.new") == "something.new"
     assert labels.object_type_label("people.person") == "人员"
     assert labels.object_type_label("registry.filingscope") == "认定范围"
@@ -232,10 +247,10 @@ ACTION_LITERAL = re.compile(
 )
 # Codes written through f-strings (people.services): every target status of those models.
 DYNAMIC = [
-    *(f"supervisor.status.{s}" for s in ("active", "suspended", "dismissed", "revoked")),
-    *(f"examiner.status.{s}" for s in ("active", "inactive")),
+    *(f"people.supervisor.status_{s}" for s in ("active", "suspended", "dismissed", "revoked")),
+    *(f"people.examiner.status_{s}" for s in ("active", "inactive")),
     *(
-        f"{c}.status.{s}"
+        f"people.{c}.status_{s}"
         for c in ("supervisor_card", "examiner_card")
         for s in ("valid", "lost", "reissuing", "revoked", "replaced")
     ),
@@ -253,3 +268,24 @@ def test_every_action_written_in_the_code_has_a_chinese_label():
     assert missing == []
     unlabeled_status = [c for c in DYNAMIC if re.search(r"[a-z]{3,}", labels.action_label(c))]
     assert unlabeled_status == []
+
+
+ACTION_SHAPE = re.compile(r"^(?P<app>[a-z]+)\.[a-z_]+\.[a-z_]+$")
+
+
+def test_every_action_written_in_the_code_is_app_entity_verb():
+    """Issue 9 §1: one naming scheme, `app.entity.verb`, with `app` an installed app's label."""
+    from django.apps import apps
+
+    app_labels = {config.label for config in apps.get_app_configs()}
+    root = Path(__file__).resolve().parents[2] / "dudao"
+    found: set[str] = set(DYNAMIC)
+    for path in root.rglob("*.py"):
+        for match in ACTION_LITERAL.finditer(path.read_text(encoding="utf-8")):
+            found.add(match.group(1) or match.group(2))
+    misnamed = sorted(
+        code for code in found if not (m := ACTION_SHAPE.match(code)) or m["app"] not in app_labels
+    )
+    assert misnamed == []
+    assert set(labels.ACTION_LABELS).isdisjoint(labels.LEGACY_ACTIONS)
+    assert set(labels.LEGACY_ACTIONS.values()) <= set(labels.ACTION_LABELS)

@@ -140,7 +140,7 @@ def test_put_creates_then_updates_with_row_version(users, client_as, role):
         1,
         ["2027-09-26", "2027-10-09"],
     )
-    assert AuditEvent.objects.get().action == "workdays.arrangement_create"
+    assert AuditEvent.objects.get().action == "workdays.arrangement.create"
     # The public calculator now uses the confirmed 2027 arrangement.
     assert Client().get(f"{BASE}/add", {"date": "2027-09-24", "n": 1}).json()["date"] == "2027-09-26"
     response = _put(client, 2027, {**BODY_2027, "confirmed": False, "row_version": 1})

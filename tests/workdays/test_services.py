@@ -59,7 +59,7 @@ def test_create_is_audited_and_overrides_fallback(users, role):
     assert obj.days_off == DRAFT_2027["days_off"] and obj.workdays == ["2027-09-26", "2027-10-09"]
     event = AuditEvent.objects.get()
     assert (event.action, event.actor_id, event.object_type, event.object_id) == (
-        "workdays.arrangement_create",
+        "workdays.arrangement.create",
         actor.pk,
         "workdays.officialarrangement",
         str(obj.pk),
@@ -94,7 +94,7 @@ def test_update_overrides_shipped_year_and_is_audited(users):
     obj.refresh_from_db()
     assert (obj.days_off, obj.source, obj.row_version) == (["2025-10-01", "2025-10-02"], "更正", 2)
     update = AuditEvent.objects.order_by("id").last()
-    assert update.action == "workdays.arrangement_update"
+    assert update.action == "workdays.arrangement.update"
     assert update.before["days_off"] == ["2025-10-01"] and update.after["days_off"] == [
         "2025-10-01",
         "2025-10-02",
@@ -210,8 +210,8 @@ def test_cli_load_year_uses_service(tmp_path):
     assert out.getvalue() == "已更新 2027 年节假日安排(已确认)\n"
     assert OfficialArrangement.objects.get(year=2027).row_version == 2
     assert list(AuditEvent.objects.values_list("action", "actor_label")) == [
-        ("workdays.arrangement_create", "system"),
-        ("workdays.arrangement_update", "system"),
+        ("workdays.arrangement.create", "system"),
+        ("workdays.arrangement.update", "system"),
     ]
 
 

@@ -197,7 +197,7 @@ def test_admin_change_goes_through_service(users, client_as):
     )
     obj = OfficialArrangement.objects.get(year=2027)
     assert obj.days_off == ["2027-10-01", "2027-10-02", "2027-10-03"]
-    assert AuditEvent.objects.get().action == "workdays.arrangement_create"
+    assert AuditEvent.objects.get().action == "workdays.arrangement.create"
     bad = client.post(
         f"/admin/workdays/officialarrangement/{obj.pk}/change/",
         {"confirmed": "on", "source": "测试", "days_off_text": "2027-10-01", "workdays_text": "2027-10-01"},

@@ -129,7 +129,7 @@ def _ensure_no_live_card(cards, issued_on: dt.date) -> None:
         )
 
 
-def _card_set_status(card, *, actor, to: str, reason: str, row_version: int | None, action: str):
+def _card_set_status(card, *, actor, to: str, reason: str, row_version: int | None, entity: str):
     card = lock(card)
     check_version(card, row_version)
     if to not in CardStatus.values or to == CardStatus.REPLACED:
@@ -143,17 +143,17 @@ def _card_set_status(card, *, actor, to: str, reason: str, row_version: int | No
     card.status_reason = reason[:255]
     save_fields(card, ["status", "status_reason"])
     audit.record(
-        actor=actor, action=f"{action}.status.{to}", obj=card, before=before, after=audit.snapshot(card)
+        actor=actor, action=f"{entity}.status_{to}", obj=card, before=before, after=audit.snapshot(card)
     )
     return card
 
 
-def _card_replace_old(card, *, actor, action: str) -> None:
+def _card_replace_old(card, *, actor, entity: str) -> None:
     before = audit.snapshot(card)
     card.status = CardStatus.REPLACED
     save_fields(card, ["status"])
     audit.record(
-        actor=actor, action=f"{action}.status.replaced", obj=card, before=before, after=audit.snapshot(card)
+        actor=actor, action=f"{entity}.status_replaced", obj=card, before=before, after=audit.snapshot(card)
     )
 
 
@@ -190,7 +190,7 @@ def supervisor_card_issue(
         supervisor=supervisor, number=number, issuer=issuer, issued_on=issued_on, valid_until=valid_until
     )
     save_new(card)
-    audit.record(actor=actor, action="supervisor_card.issue", obj=card, after=audit.snapshot(card))
+    audit.record(actor=actor, action="people.supervisor_card.issue", obj=card, after=audit.snapshot(card))
     return card
 
 
@@ -201,7 +201,7 @@ def supervisor_card_set_status(
     """Report lost, found again, start re-issue, or revoke a supervisor card."""
     require(can_change_supervisor(actor, card.supervisor))
     return _card_set_status(
-        card, actor=actor, to=to, reason=reason, row_version=row_version, action="supervisor_card"
+        card, actor=actor, to=to, reason=reason, row_version=row_version, entity="people.supervisor_card"
     )
 
 
@@ -230,7 +230,7 @@ def supervisor_card_replace(
         kind=_card_kind(supervisor), number=number, issued_on=issued_on, issuer=issuer
     )
     _ensure_number_free(SupervisorCard, number)
-    _card_replace_old(card, actor=actor, action="supervisor_card")
+    _card_replace_old(card, actor=actor, entity="people.supervisor_card")
     new = SupervisorCard(
         supervisor=supervisor,
         number=number,
@@ -240,5 +240,54 @@ def supervisor_card_replace(
         replaces=card,
     )
     save_new(new)
-    audit.record(actor=actor, action="supervisor_card.reissue", obj=new, after=audit.snapshot(new))
+    audit.record(actor=actor, action="people.supervisor_card.reissue", obj=new, after=audit.snapshot(new))
     return new
+
+
+# ------------------------------------------------------------------------------------ card number rules
+
+
+def _card_pattern_values(actor: Any, kind: str, regex: str, description: str) -> dict[str, str]:
+    allowed = actor is not None and actor.has_perm("people.change_cardpattern")
+    require(allowed, "只有系统管理员可以修改证卡编码规则")
+    if kind not in CardPattern.Kind.values:
+        raise fail("kind", f"无效的证卡类型「{kind}」")
+    values = {"regex": (regex or "").strip(), "description": text(description)}
+    message = domain.validate_regex(values["regex"])
+    if message:
+        raise fail("regex", message)
+    return values
+
+
+@transaction.atomic
+def card_pattern_create(*, actor: Any, kind: str, regex: str, description: str = "") -> CardPattern:
+    """The number rule of a card kind that has none yet (SUP-3; the admin's 证卡编码规则). Audited."""
+    values = _card_pattern_values(actor, kind, regex, description)
+    if CardPattern.objects.filter(kind=kind).exists():
+        raise fail("kind", f"「{CardPattern.Kind(kind).label}」已有编码规则,请修改原有规则")
+    row = CardPattern(kind=kind, **values)
+    save_new(row)
+    audit.record(actor=actor, action="people.card_pattern.create", obj=row, after=audit.snapshot(row))
+    return row
+
+
+@transaction.atomic
+def card_pattern_update(
+    *, actor: Any, pattern: CardPattern, regex: str, description: str = "", row_version: Any
+) -> CardPattern:
+    """Change a card kind's number rule (the `row_version` read: one locking policy); the regex must
+    compile. Audited when something changed."""
+    values = _card_pattern_values(actor, pattern.kind, regex, description)
+    row = lock(pattern)
+    check_version(row, row_version)
+    before = audit.snapshot(row)
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    if not changed:
+        return row
+    for name in changed:
+        setattr(row, name, values[name])
+    save_fields(row, changed)
+    audit.record(
+        actor=actor, action="people.card_pattern.update", obj=row, before=before, after=audit.snapshot(row)
+    )
+    return row

@@ -50,7 +50,7 @@ def supervisor_contract_add(
         supervisor=supervisor, term_no=term.term_no, starts_on=term.starts_on, ends_on=term.ends_on
     )
     save_new(contract)
-    action = "supervisor_contract.renew" if existing else "supervisor_contract.add"
+    action = "people.supervisor_contract.renew" if existing else "people.supervisor_contract.add"
     audit.record(actor=actor, action=action, obj=contract, after=audit.snapshot(contract))
     return contract
 

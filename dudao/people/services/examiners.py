@@ -83,7 +83,7 @@ def examiner_create(
         raise Conflict("该人员已登记为考评员", code="duplicate_examiner")
     examiner = Examiner(person=person, authority=authority, senior=bool(senior))
     save_new(examiner)
-    audit.record(actor=actor, action="examiner.create", obj=examiner, after=audit.snapshot(examiner))
+    audit.record(actor=actor, action="people.examiner.create", obj=examiner, after=audit.snapshot(examiner))
     return examiner
 
 
@@ -110,7 +110,11 @@ def examiner_update(
         return examiner
     save_fields(examiner, changed)
     audit.record(
-        actor=actor, action="examiner.update", obj=examiner, before=before, after=audit.snapshot(examiner)
+        actor=actor,
+        action="people.examiner.update",
+        obj=examiner,
+        before=before,
+        after=audit.snapshot(examiner),
     )
     return examiner
 
@@ -135,7 +139,7 @@ def examiner_set_status(
     save_fields(examiner, ["is_active"])
     after = audit.snapshot(examiner)
     after["reason"] = text(reason)
-    audit.record(actor=actor, action=f"examiner.status.{to}", obj=examiner, before=before, after=after)
+    audit.record(actor=actor, action=f"people.examiner.status_{to}", obj=examiner, before=before, after=after)
     return examiner
 
 
@@ -219,7 +223,7 @@ def examiner_card_issue(
     _write_scopes(card, resolved)
     after = audit.snapshot(card)
     after["scopes"] = _scopes_snapshot(resolved)
-    audit.record(actor=actor, action="examiner_card.issue", obj=card, after=after)
+    audit.record(actor=actor, action="people.examiner_card.issue", obj=card, after=after)
     return card
 
 
@@ -242,7 +246,7 @@ def examiner_card_set_scopes(
     save_fields(card, [])
     after = audit.snapshot(card)
     after["scopes"] = _scopes_snapshot(resolved)
-    audit.record(actor=actor, action="examiner_card.set_scopes", obj=card, before=before, after=after)
+    audit.record(actor=actor, action="people.examiner_card.set_scopes", obj=card, before=before, after=after)
     return card
 
 
@@ -264,7 +268,7 @@ def examiner_card_renew_training(
     save_fields(card, ["renewal_trained_on", "valid_until"])
     audit.record(
         actor=actor,
-        action="examiner_card.renew_training",
+        action="people.examiner_card.renew_training",
         obj=card,
         before=before,
         after=audit.snapshot(card),
@@ -279,7 +283,7 @@ def examiner_card_set_status(
     """Report lost, found again, start re-issue, or revoke an examiner card (EXAM-2, EXAM-10)."""
     require(can_change_examiner(actor, card.examiner))
     return _card_set_status(
-        card, actor=actor, to=to, reason=reason, row_version=row_version, action="examiner_card"
+        card, actor=actor, to=to, reason=reason, row_version=row_version, entity="people.examiner_card"
     )
 
 
@@ -303,7 +307,7 @@ def examiner_card_replace(
     number = validate_card_number(kind=CardPattern.Kind.EXAMINER, number=number, issued_on=issued_on)
     _ensure_number_free(ExaminerCard, number)
     scopes = [(s.occupation, s.work_type, tuple(s.levels)) for s in card.scopes.select_related("occupation")]
-    _card_replace_old(card, actor=actor, action="examiner_card")
+    _card_replace_old(card, actor=actor, entity="people.examiner_card")
     new = ExaminerCard(
         examiner=card.examiner,
         number=number,
@@ -316,5 +320,5 @@ def examiner_card_replace(
     _write_scopes(new, scopes)
     after = audit.snapshot(new)
     after["scopes"] = _scopes_snapshot(scopes)
-    audit.record(actor=actor, action="examiner_card.reissue", obj=new, after=after)
+    audit.record(actor=actor, action="people.examiner_card.reissue", obj=new, after=after)
     return new

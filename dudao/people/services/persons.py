@@ -84,7 +84,7 @@ def _create_person_row(
         raise Conflict(
             "该身份证号已登记", code="duplicate_id_number", detail={"id_number": ["该身份证号已登记"]}
         ) from None
-    audit.record(actor=actor, action="person.create", obj=person, after=_person_audit(person))
+    audit.record(actor=actor, action="people.person.create", obj=person, after=_person_audit(person))
     return person
 
 
@@ -183,7 +183,9 @@ def person_update(
     if not changed:
         return person
     save_fields(person, changed)
-    audit.record(actor=actor, action="person.update", obj=person, before=before, after=_person_audit(person))
+    audit.record(
+        actor=actor, action="people.person.update", obj=person, before=before, after=_person_audit(person)
+    )
     return person
 
 
@@ -196,7 +198,7 @@ def person_reveal_id(*, actor, person: Person) -> str:
     require(can_reveal_pii(actor), "无权查看完整身份证号")
     audit.record(
         actor=actor,
-        action="person.reveal_id",
+        action="people.person.reveal_id",
         obj=person,
         after={"id_number_masked": person.id_number_masked, "reason": "查看完整身份证号"},
     )

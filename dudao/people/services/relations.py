@@ -93,7 +93,7 @@ def relation_declare(
         declared_on=declared_on or today(),
     )
     save_new(relation)
-    audit.record(actor=actor, action="relation.declare", obj=relation, after=audit.snapshot(relation))
+    audit.record(actor=actor, action="people.relation.declare", obj=relation, after=audit.snapshot(relation))
     return relation
 
 
@@ -109,6 +109,10 @@ def relation_withdraw(*, actor, relation: Relation, row_version: int | None = No
     relation.withdrawn_on = today()
     save_fields(relation, ["withdrawn_on"])
     audit.record(
-        actor=actor, action="relation.withdraw", obj=relation, before=before, after=audit.snapshot(relation)
+        actor=actor,
+        action="people.relation.withdraw",
+        obj=relation,
+        before=before,
+        after=audit.snapshot(relation),
     )
     return relation

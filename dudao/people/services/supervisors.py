@@ -161,7 +161,9 @@ def supervisor_create(
         person=person, kind=kind, authority=authority, institution=institution, qualification=clean_q
     )
     save_new(supervisor)
-    audit.record(actor=actor, action="supervisor.create", obj=supervisor, after=audit.snapshot(supervisor))
+    audit.record(
+        actor=actor, action="people.supervisor.create", obj=supervisor, after=audit.snapshot(supervisor)
+    )
     return supervisor
 
 
@@ -201,7 +203,7 @@ def supervisor_update(
     save_fields(supervisor, changed)
     audit.record(
         actor=actor,
-        action="supervisor.update",
+        action="people.supervisor.update",
         obj=supervisor,
         before=before,
         after=audit.snapshot(supervisor),
@@ -229,7 +231,7 @@ def supervisor_set_status(
     save_fields(supervisor, ["status", "status_reason"])
     audit.record(
         actor=actor,
-        action=f"supervisor.status.{to}",
+        action=f"people.supervisor.status_{to}",
         obj=supervisor,
         before=before,
         after=audit.snapshot(supervisor),
@@ -244,7 +246,7 @@ def supervisor_set_status(
             save_fields(card, ["status", "status_reason"])
             audit.record(
                 actor=actor,
-                action="supervisor_card.status.revoked",
+                action="people.supervisor_card.status_revoked",
                 obj=card,
                 before=card_before,
                 after=audit.snapshot(card),

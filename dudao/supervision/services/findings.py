@@ -138,7 +138,7 @@ def finding_attach_evidence(
     *, actor, finding: Finding | int, file: Any, name: str | None = None
 ) -> FindingEvidence:
     """Attach a photo/PDF/spreadsheet to a finding (type checked by content; stored by SHA-256)."""
-    from dudao.scorecards.evidence import store_upload
+    from dudao.common.files import store_upload
 
     target = visible_or_404(Finding.objects.filter(task__in=selectors.tasks_for(actor)), finding)
     task = lock(SupervisionTask, target.task_id)
@@ -150,13 +150,8 @@ def finding_attach_evidence(
     stored = store_upload(file, name=name)
     evidence = FindingEvidence(
         finding=target,
-        file=stored.name,
-        sha256=stored.sha256,
-        original_name=stored.original_name,
-        content_type=stored.content_type,
-        kind=stored.kind,
-        size=stored.size,
         uploaded_by=actor,
+        **stored.fields(),
     )
     save_new(evidence)
     audit.record(

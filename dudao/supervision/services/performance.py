@@ -102,7 +102,7 @@ def _sync_dismissal_flag(actor, supervisor_pk: int) -> None:
     save_fields(supervisor, ["dismissal_flag"])
     audit.record(
         actor=actor,
-        action="supervisor.dismissal_flag",
+        action="people.supervisor.dismissal_flag",
         obj=supervisor,
         before=before,
         after=audit.snapshot(supervisor),

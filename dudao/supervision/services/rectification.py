@@ -106,7 +106,7 @@ def rectification_attach_evidence(
     *, actor, task: SupervisionTask | int, file: Any, name: str | None = None
 ) -> RectificationEvidence:
     """The institution attaches evidence to the open rectification round."""
-    from dudao.scorecards.evidence import store_upload
+    from dudao.common.files import store_upload
 
     obj = _lock_task(actor, task)
     require(can_answer_for_institution(actor, obj), "只有被督导机构可以上传整改材料")
@@ -118,13 +118,8 @@ def rectification_attach_evidence(
     stored = store_upload(file, name=name)
     evidence = RectificationEvidence(
         rectification=row,
-        file=stored.name,
-        sha256=stored.sha256,
-        original_name=stored.original_name,
-        content_type=stored.content_type,
-        kind=stored.kind,
-        size=stored.size,
         uploaded_by=actor,
+        **stored.fields(),
     )
     save_new(evidence)
     audit.record(

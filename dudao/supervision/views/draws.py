@@ -8,7 +8,6 @@ supervisors for its own batches. Every step is a service call; the page only sho
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -415,7 +414,3 @@ def json_download(text: str, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def pretty(text: str) -> str:
-    return json.dumps(json.loads(text), ensure_ascii=False, indent=2) if text else ""

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dudao.scorecards.evidence import ACCEPT
+from dudao.common.files import ACCEPT
 from dudao.web.kit import application_errors_as_http, error_of, is_partial_request, run_and_flash
 
 from .. import presenters, selectors, services, workflow

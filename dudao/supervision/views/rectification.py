@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dudao.scorecards.evidence import ACCEPT
+from dudao.common.files import ACCEPT
 from dudao.web.kit import application_errors_as_http, error_of, is_partial_request
 
 from .. import forms as f

@@ -1,10 +1,12 @@
-"""Uploaded files stored by content hash, type checked by magic bytes (DESIGN: uploaded evidence).
-
-Generic and app-independent (candidate for ``dudao.common.uploads``)::
+"""The one stored-file kind: uploads stored by content hash, type checked by magic bytes, served only
+after a permission check (DESIGN: uploaded evidence). Every evidence or attachment model of every app
+inherits ``StoredFileFields``; every upload goes through ``store_upload`` and every download through
+``serve_stored``::
 
     stored = store_upload(request.FILES["file"])          # raises UploadRejected (422) on bad input
     stored.name      -> "evidence/3f/3f9a…"  (storage name; MEDIA_ROOT/evidence/<sha256[:2]>/<sha256>)
     stored.sha256, stored.size, stored.content_type, stored.kind, stored.original_name
+    FindingEvidence(finding=..., uploaded_by=actor, **stored.fields())   # a StoredFileFields row
     open_stored(stored.name) -> binary file object (serve it only from a permission-checked view)
     serve_stored(stored.name, content_type=..., filename=...) -> FileResponse (images inline, else attachment)
 
@@ -26,6 +28,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.db import models
 from django.http import FileResponse
 
 from dudao.common.errors import NotFound, ValidationFailed
@@ -66,6 +69,8 @@ TYPES: dict[str, FileType] = {
     )
 }
 EVIDENCE_KINDS = frozenset({"photo", "pdf", "spreadsheet"})
+PAPER_KINDS = frozenset({"photo", "pdf"})  # scanned, stamped papers (renewal attachments): PDF or a photo
+KIND_LABELS = {"photo": "照片", "pdf": "PDF", "spreadsheet": "表格"}
 _BY_EXTENSION = {ext: t for t in TYPES.values() for ext in t.extensions}
 # `accept` attribute for <input type=file>: camera photos, PDFs, spreadsheets.
 ACCEPT = "image/*,application/pdf,.pdf," + ",".join(
@@ -87,6 +92,45 @@ class UploadRejected(ValidationFailed):
         super().__init__(message, detail={"file": [message]})
 
 
+class StoredFileFields(models.Model):
+    """The columns of a stored upload (content address, digest, checked type, size, who and when), shared
+    by every evidence and attachment model; ``StoredFile.fields()`` gives their values for a new row."""
+
+    file = models.CharField("存储名", max_length=255)  # evidence/<sha256[:2]>/<sha256>
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    original_name = models.CharField("文件名", max_length=255)
+    content_type = models.CharField("类型", max_length=128)
+    kind = models.CharField("类别", max_length=16)  # photo | pdf | spreadsheet (FileType.kind)
+    size = models.PositiveBigIntegerField("大小(字节)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def serve(self, *, inline: bool = True) -> FileResponse:
+        """This file as a response (`serve_stored`); only for a row a scoped selector returned."""
+        return serve_stored(
+            self.file, content_type=self.content_type, filename=self.original_name, inline=inline
+        )
+
+    def stored_file(self) -> StoredFile:
+        """The upload this row records (to record it again, e.g. on a corrected copy)."""
+        return StoredFile(
+            name=self.file,
+            sha256=self.sha256,
+            size=self.size,
+            content_type=self.content_type,
+            kind=self.kind,
+            original_name=self.original_name,
+        )
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """A stored upload: storage name (content address), digest, size, checked type, the user's file name."""
@@ -97,6 +141,17 @@ class StoredFile:
     content_type: str
     kind: str
     original_name: str
+
+    def fields(self) -> dict[str, Any]:
+        """The ``StoredFileFields`` values of this upload (for ``Model(**stored.fields(), ...)``)."""
+        return {
+            "file": self.name,
+            "sha256": self.sha256,
+            "size": self.size,
+            "content_type": self.content_type,
+            "kind": self.kind,
+            "original_name": self.original_name,
+        }
 
 
 def human_size(size: int) -> str:
@@ -299,8 +354,3 @@ def serve_stored(name: str, *, content_type: str, filename: str, inline: bool = 
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def delete_stored(name: str) -> None:
-    """Remove stored bytes (only when no record refers to them any more)."""
-    default_storage.delete(name)
