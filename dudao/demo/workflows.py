@@ -1,7 +1,8 @@
 """Demo workflows (issue 9 §3.11): after the registry is loaded, drive the apps' services so every demo role
 starts on a populated product — supervision tasks in every state (one covert), reports, a preliminary
-opinion with the institution's defence, rectifications, a penalty, renewals in several states (one that
-can be completed) and the messages all of these send.
+opinion with the institution's defence, rectifications, a penalty, renewals in every state (one that the
+demo staff can complete) and the messages all of these send. The demo examiner's home lists the planned
+batches of the examiner teams the registry put them on.
 
 Everything goes through the services (permission checks, rules, audit, notifications), acting as the
 demo users; nothing is written here directly.
