@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.datastructures import MultiValueDict
 
 from dudao.api import api
-from tests.supervision.app_support import world_fixture  # noqa: F401
+from tests.supervision.conftest import world_fixture  # noqa: F401
 
 HOSTILE = ["-1", "99999", "abc", "1" + "0" * 30, "2026-13-45"]
 _SKIP_PREFIXES = ("admin/", "api/", "logout/", "static/")

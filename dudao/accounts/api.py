@@ -33,6 +33,7 @@ def me(request):
     summary="为自己创建 API 令牌(明文只返回一次;默认只读、90 天有效)",
 )
 def token_create(request, payload: TokenIn):
+    services.require_api_user(request.auth)
     token, key = services.token_create(
         actor=request.auth, name=payload.name, scope=payload.scope, days=payload.days
     )
@@ -54,10 +55,12 @@ def token_create(request, payload: TokenIn):
 
 @router.get("/tokens", response=TokenListOut, summary="我的 API 令牌")
 def token_list(request, params: Query[PageParams]):
+    services.require_api_user(request.auth)
     return paginate(selectors.tokens_for(request.auth), params.page, params.page_size).as_dict()
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="吊销 API 令牌")
 def token_revoke(request, token_id: int):
+    services.require_api_user(request.auth)
     services.token_revoke(actor=request.auth, token_id=token_id)
     return HttpResponse(status=204)

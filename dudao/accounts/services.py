@@ -37,6 +37,7 @@ from .permissions import (
     is_superuser,
     requires_two_factor,
     unit_admin_may_manage,
+    uses_api,
 )
 
 GENERIC_LOGIN_ERROR = "用户名或密码错误"
@@ -490,6 +491,14 @@ def user_create(
 
 
 MAX_TOKEN_DAYS = 365
+# Shown (403) to roles that work on the pages only: the token pages, endpoints and this service refuse them.
+NO_API_MESSAGE = "本角色不使用 API,不能创建或管理 API 令牌"
+
+
+def require_api_user(user: Any) -> None:
+    """Only roles that use the API hold tokens (permissions.uses_api: the rule of the "API 令牌" menu)."""
+    if not uses_api(user):
+        raise PermissionDenied(NO_API_MESSAGE)
 
 
 def _new_key() -> str:
@@ -514,6 +523,7 @@ def token_create(
         raise ValidationFailed("必须指定令牌所属用户", detail={"user": ["必须指定令牌所属用户"]})
     if actor is not None and owner.pk != actor.pk and not is_superuser(actor):
         raise PermissionDenied("只能为自己创建令牌")
+    require_api_user(owner)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("请填写令牌用途", detail={"name": ["请填写令牌用途"]})

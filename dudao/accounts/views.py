@@ -228,7 +228,7 @@ def token_list(request):
     """The user's own API tokens (scope, expiry, last use); a new key is shown once after creation. Only
     roles that use the API have the page (permissions.uses_api)."""
     if not uses_api(request.user):
-        raise DjangoPermissionDenied("本角色不使用 API 令牌")
+        raise DjangoPermissionDenied(services.NO_API_MESSAGE)
     new_key = None
     form = TokenForm(request.POST or None, initial={"days": settings.DUDAO_TOKEN_DEFAULT_DAYS})
     if request.method == "POST" and form.is_valid():
@@ -262,6 +262,8 @@ def token_list(request):
 @login_required
 @require_POST
 def token_revoke(request, pk: int):
+    if not uses_api(request.user):
+        raise DjangoPermissionDenied(services.NO_API_MESSAGE)
     try:
         token = services.token_revoke(actor=request.user, token_id=pk)
     except ApplicationError as exc:

@@ -1,7 +1,8 @@
 """Demo workflows (issue 9 §3.11): after the registry is loaded, drive the apps' services so every demo role
 starts on a populated product — supervision tasks in every state (one covert), reports, a preliminary
-opinion with the institution's defence, rectifications, a penalty, renewals in several states (one that
-can be completed) and the messages all of these send.
+opinion with the institution's defence, rectifications, a penalty, renewals in every state (one that the
+demo staff can complete) and the messages all of these send. The demo examiner's home lists the planned
+batches of the examiner teams the registry put them on.
 
 Everything goes through the services (permission checks, rules, audit, notifications), acting as the
 demo users; nothing is written here directly.
@@ -278,76 +279,201 @@ def _letter():
     return SimpleUploadedFile("关于延续开展职业技能等级认定工作的申请.pdf", pdf, "application/pdf")
 
 
+# Renewal paths of the demo (issue 9 §3.11: every state, one the demo user can complete). Each filing takes
+# one path; a path is the states its applications pass through, the last one is where it stays.
+EVALUATED_PATHS = (
+    ("not_accepted", "evaluating"),  # refused at the counter, re-applied; scored and signed: 记录结果 waits
+    ("under_review",),
+    ("refused",),
+    ("rectifying",),
+    ("re_evaluating",),
+    ("renewed",),
+)
+# Scores of the CQ-RENEWAL evaluation (REN-4 bands): renew ≥ 80, rectify 60–80, refuse < 60.
+RENEWAL_DEDUCTIONS = {
+    "renewed": {},
+    "evaluating": {},
+    "rectifying": {"B4.2": 3, "B4.5": 2, "B5.1": [0, 2], "B6.1": 1},  # 77
+    "re_evaluating": {"B4.2": 3, "B4.5": 2, "B5.1": [0, 2], "B6.1": 1},  # 77, then rectified
+    "refused": {"B4.1": 3, "B4.2": 5, "B4.3": 2, "B4.4": 2, "B4.5": 2, "B5.1": [1, 0], "B6.1": 1},  # 58
+}
+
+
+def _renewal_filings(staff, home: Institution | None) -> tuple[Filing | None, list[Filing], list[Filing]]:
+    """Active filings with batches in the staff's province: the demo institution's own, the evaluated kinds
+    (technical schools, social organisations) and employers', each in a stable order."""
+    province = (staff.authority.region_id or "")[:2]
+    filings = (
+        Filing.objects.filter(status="active", authority__region__code__startswith=province)
+        .filter(pk__in=Batch.objects.exclude(status="cancelled").values("filing_id"))
+        .select_related("institution", "authority")
+        .order_by("authority__code", "valid_until", "id")
+    )
+    own = next((fl for fl in filings if home is not None and fl.institution_id == home.pk), None)
+    others = [fl for fl in filings if own is None or fl.pk != own.pk]
+    evaluated = [fl for fl in others if fl.institution.kind in ("social_org", "tech_school")]
+    employers = [fl for fl in others if fl.institution.kind == "employer"]
+    return own, evaluated, employers
+
+
+def _decider_for(filing: Filing, staff, admin):
+    """Who holds the filing: the demo city staff for its own authority, otherwise the platform superuser."""
+    return staff if filing.authority_id == staff.authority_id else admin
+
+
+def _leader_for(filing: Filing, staff):
+    """An evaluator covering the filing's institution: the city staff, else the province's administrator."""
+    from dudao.scorecards.permissions import eligible_evaluator
+
+    if eligible_evaluator(staff, filing.institution):
+        return staff
+    return _user("authority_admin")
+
+
 def create_renewals(today: dt.date) -> dict[str, int]:
-    """Renewal applications recorded by the demo city authority (paper applications): submitted, accepted
-    (under review: they can be taken on to their outcome) and not accepted."""
+    """Renewal applications in every state (REN-1…6): the demo institution withdrew one and applied again
+    online; the authorities recorded paper applications for the others and took each along its path
+    (EVALUATED_PATHS; employers are reviewed without an evaluation, REN-3). The application waiting in
+    `evaluating` has a signed evaluation: the demo staff can record its outcome (准予延续)."""
     staff = _user("authority_staff")
     admin = _user("admin")
-    if staff is None or staff.authority_id is None:
+    inst_admin = _user("institution_admin")
+    if staff is None or staff.authority_id is None or admin is None:
         return {}
-    if admin is not None:
-        # The procedure and the CQ-RENEWAL form come from Chongqing (seed 004); the Jiangxi demo authority
-        # adopts them with its own document-number prefixes (see docs/manual/home.md).
-        renewal_services.renewal_config_save(
-            actor=admin,
-            authority=staff.authority,
-            renewal_years=renewal_services.domain.DEFAULT_RENEWAL_YEARS,
-            receipt_prefix="赣人社延备",
-            notice_prefix="赣人社延备整改",
-        )
-    window = (
-        today + dt.timedelta(days=renewal_services.domain.MIN_NOTICE_DAYS + 5),
-        today + dt.timedelta(days=3 * 365),
+    # The procedure and the CQ-RENEWAL form come from Chongqing (seed 004); the Jiangxi demo authority
+    # adopts them with its own document-number prefixes (see docs/manual/home.md).
+    renewal_services.renewal_config_save(
+        actor=admin,
+        authority=staff.authority,
+        renewal_years=renewal_services.domain.DEFAULT_RENEWAL_YEARS,
+        receipt_prefix="赣人社延备",
+        notice_prefix="赣人社延备整改",
     )
-    filings = list(
-        Filing.objects.filter(
-            authority_id=staff.authority_id,
-            status="active",
-            valid_until__range=window,
-            institution__kind__in=["social_org", "tech_school"],
-        )
-        .filter(pk__in=Batch.objects.exclude(status="cancelled").values("filing_id"))
-        .select_related("institution")
-        .order_by("valid_until", "id")[:4]
-    )
+    own, evaluated, employers = _renewal_filings(staff, inst_admin.institution if inst_admin else None)
     states: dict[str, int] = {}
-    for i, filing in enumerate(filings):
-        if i == 1 and admin is not None:
-            _held_batch(admin, filing, today)  # REN-5: something was evaluated in the period
-        app = renewal_services.renewal_apply(
-            actor=staff,
-            filing=filing,
-            materials=_materials(filing),
-            attachments={"application_letter": _letter()},
-            received_on=today,
-            today=today,
-        )
-        if i in (1, 2):
-            app = renewal_services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
-            app = renewal_services.renewal_open_evaluation(
-                actor=staff, application=app, leader=staff, members=(), row_version=app.row_version
-            )
-            if i == 1:  # scored and signed: the authority can record the outcome (准予延续)
-                _score_and_sign(staff, app.evaluation)
-        elif i == 3:
-            app = renewal_services.renewal_not_accept(
-                actor=staff,
-                application=app,
-                reason="申请材料未加盖公章,请补正后重新申请。",
-                row_version=app.row_version,
-            )
+    held = _HeldBatches(admin, today)
+
+    def count(app) -> None:
         states[app.status] = states.get(app.status, 0) + 1
+
+    if own is not None and inst_admin is not None:
+        # The institution withdrew its first application and applied again: waiting to be accepted.
+        first = _apply(inst_admin, own, today)
+        count(
+            renewal_services.renewal_withdraw(
+                actor=inst_admin,
+                application=first,
+                reason="申请材料需补充,撤回后重新申请",
+                row_version=_rv(first),
+            )
+        )
+        count(_apply(inst_admin, own, today))
+    for filing, path in zip(evaluated, EVALUATED_PATHS, strict=False):
+        decider = _decider_for(filing, staff, admin)
+        for target in path:
+            count(_renewal_to(target, filing, decider, _leader_for(filing, staff), held, today))
+    for filing in employers[:1]:  # REN-3: an employer's renewal is reviewed, then renewed with a receipt
+        decider = _decider_for(filing, staff, admin)
+        app = _accepted(_apply(decider, filing, today), decider, held)
+        count(
+            renewal_services.renewal_employer_decide(
+                actor=decider,
+                application=app,
+                approve=True,
+                opinion="评价活动开展正常,考务管理规范,同意延续备案。",
+                row_version=_rv(app),
+                today=today,
+            )
+        )
     return states
 
 
-def _held_batch(actor, filing: Filing, today: dt.date) -> None:
-    """A batch held two months ago, like the filing's first planned one (registry service, INST-3)."""
+def _apply(actor, filing: Filing, today: dt.date):
+    """Online by the institution's admin; a paper application recorded by the authority otherwise."""
+    return renewal_services.renewal_apply(
+        actor=actor,
+        filing=filing,
+        materials=_materials(filing),
+        attachments={"application_letter": _letter()},
+        received_on=None if actor.institution_id else today,
+        today=today,
+    )
+
+
+def _accepted(app, decider, held: _HeldBatches):
+    held.add(app.filing)  # REN-5: something was evaluated in the period, or acceptance is refused early
+    return renewal_services.renewal_accept(actor=decider, application=app, row_version=_rv(app))
+
+
+def _renewal_to(target: str, filing: Filing, decider, leader, held: _HeldBatches, today: dt.date):
+    """One paper application of `filing` taken by its authority to `target`."""
+    app = _apply(decider, filing, today)
+    if target == "not_accepted":
+        return renewal_services.renewal_not_accept(
+            actor=decider,
+            application=app,
+            reason="申请材料未加盖公章,请补正后重新申请。",
+            row_version=_rv(app),
+        )
+    app = _accepted(app, decider, held)
+    if target == "under_review":
+        return app
+    app = renewal_services.renewal_open_evaluation(
+        actor=decider, application=app, leader=leader, members=(), row_version=_rv(app)
+    )
+    _score_and_sign(leader, app.evaluation, RENEWAL_DEDUCTIONS[target])
+    if target == "evaluating":  # scored and signed: the outcome is the demo staff's to record
+        return app
+    app = renewal_services.renewal_record_outcome(
+        actor=decider, application=app, row_version=_rv(app), today=today
+    )
+    if (
+        app.status == "rectifying"
+    ):  # REN-4: no evaluation during the rectification; planned batches called off
+        _cancel_planned_batches(decider, filing, today)
+    if target == "re_evaluating":  # rectified: the re-evaluation is opened, its form still to fill
+        app = renewal_services.renewal_open_evaluation(
+            actor=decider, application=app, leader=leader, members=(), row_version=_rv(app)
+        )
+    return app
+
+
+def _cancel_planned_batches(actor, filing: Filing, today: dt.date) -> None:
+    from dudao.registry import services as registry_services
+
+    for batch in Batch.objects.filter(filing=filing, status="planned", starts_at__gte=_at(today, 0)).order_by(
+        "id"
+    ):
+        registry_services.batch_cancel(
+            actor=actor, batch=batch, reason="延续备案整改期内暂停认定工作", row_version=_rv(batch)
+        )
+
+
+class _HeldBatches:
+    """Batches held in the past for the renewed filings, one week apart (no examiner is in two places)."""
+
+    def __init__(self, actor, today: dt.date) -> None:
+        self.actor, self.today, self.n = actor, today, 0
+
+    def add(self, filing: Filing) -> None:
+        if (
+            Batch.objects.filter(filing=filing, starts_at__lt=_at(self.today, 0))
+            .exclude(status="cancelled")
+            .exists()
+        ):
+            return
+        _held_batch(self.actor, filing, self.today - dt.timedelta(days=30 + 7 * self.n))
+        self.n += 1
+
+
+def _held_batch(actor, filing: Filing, day: dt.date) -> None:
+    """A batch held on `day` (or the working day before), like the filing's first planned one (registry
+    service, INST-3)."""
     from dudao.registry import services as registry_services
 
     model = Batch.objects.filter(filing=filing).exclude(status="cancelled").order_by("starts_at").first()
     if model is None:
         return
-    day = today - dt.timedelta(days=60)
     while day.weekday() >= 5:
         day -= dt.timedelta(days=1)
     starts = _at(day, 9)
@@ -361,13 +487,11 @@ def _held_batch(actor, filing: Filing, today: dt.date) -> None:
         ends_at=starts + (model.ends_at - model.starts_at),
         venue=model.venue_id,
         candidate_count=model.candidate_count,
-        examiners=list(model.examiners.all()),
-        team_leader=model.team_leader,
-    )
+    )  # no examiner team recorded: the demo's examiner cards start today, after this batch
 
 
-def _score_and_sign(leader, evaluation) -> None:
-    """Fill every CQ-RENEWAL item at its best answer, submit, sign (scorecards services)."""
+def _score_and_sign(leader, evaluation, deductions: dict[str, Any] | None = None) -> None:
+    """Fill every CQ-RENEWAL item at its best answer but `deductions`, submit, sign (scorecards services)."""
     from dudao.scorecards import services as scorecards
     from dudao.scorecards.domain import shipped_forms
 
@@ -379,6 +503,7 @@ def _score_and_sign(leader, evaluation) -> None:
             value = False
         else:
             value = 0 if len(item.rules) == 1 else [0] * len(item.rules)
+        value = (deductions or {}).get(item.id, value)
         evaluation = scorecards.evaluation_answer(
             actor=leader, evaluation=evaluation, item_id=item.id, value=value
         )

@@ -25,6 +25,8 @@ from dudao.accounts.permissions import (
     is_superuser,
     is_supervisor,
 )
+from dudao.people.models import Examiner
+from dudao.registry.models import Batch
 from dudao.renewals.models import RenewalApplication
 from dudao.renewals.selectors import applications_for
 from dudao.scorecards.models import Evaluation, EvaluationMember
@@ -323,6 +325,42 @@ def _evaluator_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
         )
 
 
+def _examiner_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
+    """Examiners: the planned batches whose examiner team they are on (registry assignments, EXAM-3), from
+    today on. Examiners do not open batch pages; each item links to their own examiner record (cards and
+    their scopes, which the assignment relies on)."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return
+    examiner_pk = (
+        Examiner.objects.filter(person_id=person_id).order_by("id").values_list("pk", flat=True).first()
+    )
+    if examiner_pk is None:
+        return
+    record = reverse("people:examiner_detail", args=[examiner_pk])
+    since = timezone.make_aware(dt.datetime.combine(d.today, dt.time.min))
+    batches = (
+        Batch.objects.filter(
+            examiners__person_id=person_id, status=Batch.Status.PLANNED, starts_at__gte=since
+        )
+        .select_related("institution", "occupation")
+        .order_by("starts_at", "id")
+        .distinct()
+    )
+    yield _group(
+        "examiner_batches",
+        "待参加的考评",
+        "calendar-event",
+        batches,
+        lambda b: d.item(
+            b.institution.name,
+            f"{timezone.localtime(b.starts_at):%Y-%m-%d %H:%M} 开始 · {b.occupation.name} · 批次 {b.code}",
+            record,
+            timezone.localtime(b.starts_at).date(),
+        ),
+    )
+
+
 def _admin_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
     from dudao.accounts.models import LoginEvent, LoginLock
 
@@ -367,6 +405,8 @@ def todo_for(user: Any, *, today: dt.date | None = None) -> list[TodoGroup]:
         groups += _supervisor_groups(user, d)
     if is_institution_user(user):
         groups += _institution_groups(user, d)
+    if is_examiner(user):
+        groups += _examiner_groups(user, d)
     if is_examiner(user) or is_authority_user(user) or is_institution_user(user):
         groups += _evaluator_groups(user, d)
     if is_security_admin(user) or is_audit_admin(user):

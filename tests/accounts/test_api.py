@@ -115,9 +115,9 @@ def test_cannot_see_or_revoke_someone_elses_token(users, client_as):
 
 @pytest.mark.django_db
 def test_token_of_inactive_user_is_refused(users):
-    _, key = services.token_create(actor=users["examiner"], name="x")
-    users["examiner"].is_active = False
-    users["examiner"].save(update_fields=["is_active"])
+    _, key = services.token_create(actor=users["institution_admin"], name="x")
+    users["institution_admin"].is_active = False
+    users["institution_admin"].save(update_fields=["is_active"])
     assert Client().get(BASE + "/me", headers=bearer(key)).status_code == 401
 
 

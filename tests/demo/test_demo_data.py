@@ -38,6 +38,9 @@ from dudao.registry.models import (
     Region,
     Venue,
 )
+from dudao.renewals import services as renewal_services
+from dudao.renewals.models import RenewalApplication
+from dudao.web.todo import todo_for
 from dudao.workdays.selectors import calendar
 
 pytestmark = pytest.mark.django_db
@@ -79,17 +82,18 @@ def identity() -> dict[str, list[str]]:
 
 
 def test_counts_by_type(tiny):
-    assert "评价机构 institutions: 12" in tiny and "评价批次 batches: 40" in tiny
+    # 40 planned batches + 6 held in renewal periods (demo workflows, REN-5)
+    assert "评价机构 institutions: 12" in tiny and "评价批次 batches: 46" in tiny
     assert Counter(Institution.objects.values_list("kind", flat=True)) == {
         "social_org": 5,
         "employer": 4,
         "tech_school": 3,
     }
     assert Counter(Filing.objects.values_list("status", flat=True)) == {
-        "active": 9,
+        "active": 7,
         "expired": 2,
         "suspended": 1,
-        "rectifying": 1,
+        "rectifying": 3,  # one planned; two in renewal rectification (demo workflows, REN-4)
     }
     assert FilingScope.objects.count() == 32 and Venue.objects.count() == 19
     assert Counter(Supervisor.objects.values_list("kind", flat=True)) == {"external": 6, "internal": 6}
@@ -102,7 +106,7 @@ def test_counts_by_type(tiny):
         "teacher_student": 1,
         "master_apprentice": 1,
     }
-    assert Batch.objects.count() == 40
+    assert Batch.objects.count() == 46
     authorities = Authority.objects.order_by("code")
     assert [(a.code, a.card_issuer_code, a.parent_id is None) for a in authorities] == [
         ("DEMO-36", "36", True),
@@ -123,7 +127,9 @@ def test_every_batch_is_inside_an_active_filing_and_has_qualified_examiners(tiny
     workdays = calendar()
     today = timezone.localdate()
     checked = 0
-    for batch in Batch.objects.select_related("occupation").prefetch_related("examiners"):
+    tomorrow = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
+    planned = Batch.objects.filter(starts_at__gte=tomorrow).exclude(status="cancelled")
+    for batch in planned.select_related("occupation").prefetch_related("examiners"):
         start, end = timezone.localtime(batch.starts_at), timezone.localtime(batch.ends_at)
         spec = registry_domain.BatchSpec(
             occupation_id=batch.occupation_id,
@@ -149,7 +155,21 @@ def test_every_batch_is_inside_an_active_filing_and_has_qualified_examiners(tiny
         assert batch.team_leader_id is None or batch.team_leader_id in team
         assert start.date() > today and workdays.is_workday(start.date()) and workdays.is_workday(end.date())
         checked += 1
-    assert checked == 40
+    assert checked == 34
+    # The demo workflows: one batch held before today in each accepted renewal's period (REN-5), and the
+    # planned batches of the two filings in renewal rectification called off (REN-4): 34 + 6 + 6 = 46.
+    held = Batch.objects.filter(starts_at__lt=timezone.make_aware(dt.datetime.combine(today, dt.time.min)))
+    assert held.count() == 6 and set(held.values_list("status", flat=True)) == {"planned"}
+    in_rectification = set(
+        RenewalApplication.objects.filter(status__in=["rectifying", "re_evaluating"]).values_list(
+            "filing_id", flat=True
+        )
+    )
+    cancelled = Batch.objects.filter(status="cancelled")
+    assert cancelled.count() == 6 and set(cancelled.values_list("filing_id", flat=True)) == in_rectification
+    assert set(Filing.objects.filter(pk__in=in_rectification).values_list("status", flat=True)) == {
+        "rectifying"
+    }
 
 
 def test_audit_chain_verifies_with_one_event_per_record(tiny):
@@ -171,7 +191,8 @@ def test_audit_chain_verifies_with_one_event_per_record(tiny):
     ]:
         ids = list(AuditEvent.objects.filter(action=action).values_list("object_id", flat=True))
         assert sorted(ids) == sorted(str(pk) for pk in model.objects.values_list("pk", flat=True)), action
-    assert AuditEvent.objects.filter(action="registry.filing.set_status").count() == 4
+    # 4 planned statuses + 2 renewal rectifications (demo workflows)
+    assert AuditEvent.objects.filter(action="registry.filing.set_status").count() == 6
 
 
 def test_if_empty_second_run_changes_nothing(tiny):
@@ -205,7 +226,7 @@ def test_reset_then_the_same_seed_gives_the_same_data(tiny):
     assert identity() == first
     assert Institution.objects.count() == 12 and Person.objects.count() == 54
     reset = AuditEvent.objects.get(action="demo.data.reset")
-    assert reset.after["评价机构 institutions"] == 12 and reset.after["评价批次 batches"] == 40
+    assert reset.after["评价机构 institutions"] == 12 and reset.after["评价批次 batches"] == 46
     assert verify_chain().ok
 
 
@@ -245,7 +266,7 @@ def test_today_sets_the_reference_day_of_every_generated_date():
     later = sorted(timezone.localtime(b.starts_at).date() for b in Batch.objects.all())
     demo_data("--scale", "tiny", "--seed", "1", "--reset", "--today", "2026-06-01")
     earlier = sorted(timezone.localtime(b.starts_at).date() for b in Batch.objects.all())
-    assert len(later) == len(earlier) == 40
+    assert len(later) == len(earlier) == 46  # 40 planned, 6 held by the demo workflows
     shifts = [(a - b).days for a, b in zip(later, earlier, strict=True)]
     assert min(shifts) >= 0 and max(shifts) > 0  # a day later, or the next working day after it
     assert min(later) > dt.date(2026, 3, 1) and max(later) < dt.date(2026, 9, 1)
@@ -255,3 +276,49 @@ def test_today_must_be_a_date():
     with pytest.raises(CommandError, match="「2031-02-30」不是 YYYY-MM-DD 格式的日期"):
         demo_data("--scale", "tiny", "--seed", "1", "--today", "2031-02-30")
     assert Institution.objects.count() == 0
+
+
+def test_renewals_in_every_state_and_one_the_demo_staff_can_complete(tiny):
+    statuses = Counter(RenewalApplication.objects.values_list("status", flat=True))
+    for state in RenewalApplication.Status.values:
+        assert statuses[state] >= 1, state
+    assert statuses == dict.fromkeys(RenewalApplication.Status.values, 1)
+    # The demo institution withdrew its application and applied again online (REN-1).
+    home = User.objects.get(username="demo_institution_admin").institution
+    mine = RenewalApplication.objects.filter(institution=home).order_by("id")
+    assert [(a.status, a.applicant.username) for a in mine] == [
+        ("withdrawn", "demo_institution_admin"),
+        ("submitted", "demo_institution_admin"),
+    ]
+    # Refused at the counter, applied again: evaluated and signed, the outcome waits for the demo staff.
+    staff = User.objects.get(username="demo_authority_staff")
+    waiting = RenewalApplication.objects.get(status="evaluating")
+    assert RenewalApplication.objects.get(status="not_accepted").filing_id == waiting.filing_id
+    assert (waiting.evaluation.status, waiting.evaluation.band, waiting.authority_id) == (
+        "signed",
+        "renew",
+        staff.authority_id,
+    )
+    assert RenewalApplication.objects.get(status="renewed").kind == "employer"  # REN-3 review
+    done = renewal_services.renewal_record_outcome(
+        actor=staff, application=waiting, row_version=waiting.row_version
+    )
+    assert done.status == "renewed" and done.receipt_number.startswith("赣人社延备")
+    # Rectification then re-evaluation: its form is still to be filled by the group leader.
+    again = RenewalApplication.objects.get(status="re_evaluating")
+    assert (again.evaluation.band, again.re_evaluation.status) == ("rectify", "draft")
+    assert RenewalApplication.objects.get(status="refused").evaluation.band == "refuse"
+
+
+def test_demo_home_pages_show_waiting_items(tiny):
+    def keys(username: str) -> set[str]:
+        return {g.key for g in todo_for(User.objects.get(username=username))}
+
+    examiner = User.objects.get(username="demo_examiner")
+    batches = {g.key: g for g in todo_for(examiner)}["examiner_batches"]
+    today = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+    assigned = Batch.objects.filter(examiners__person=examiner.person, status="planned", starts_at__gte=today)
+    assert batches.total == assigned.count() >= 1
+    assert {"renewal_submitted", "renewal_deciding"} <= keys("demo_authority_staff")
+    assert "renewal_steps" in keys("demo_institution_admin")
+    assert "evaluation_fill" in keys("demo_authority_admin")  # the re-evaluation's leader

@@ -8,7 +8,7 @@ import pytest
 from dudao.accounts.models import User
 from dudao.supervision import services
 from tests.e2e.conftest import login, shot
-from tests.supervision.app_support import media_root_fixture, world_fixture  # noqa: F401
+from tests.supervision.conftest import media_root_fixture, world_fixture  # noqa: F401
 from tests.supervision.documents_support import SpecialTask
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ import pytest
 from dudao.supervision import services
 from tests.e2e.conftest import login, shot
 from tests.factories import current_version
-from tests.supervision.app_support import world_fixture  # noqa: F401
+from tests.supervision.conftest import world_fixture  # noqa: F401
 from tests.supervision.pages_support import crew
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

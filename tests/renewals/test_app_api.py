@@ -12,7 +12,7 @@ from dudao.registry.models import Filing, Institution
 from dudao.renewals.models import RenewalApplication
 from tests import factories as f
 
-from .conftest import TODAY, D, add_batch, apply, counts, make_filing, materials, pdf, state
+from .conftest import TODAY, D, add_batch, apply, counts, make_filing, state
 
 API = "/api/v1/renewals"
 
@@ -169,8 +169,8 @@ def test_apply_through_the_api_on_a_filing_far_from_expiry(client_as, users, fil
         f"{API}/applications",
         {
             "filing": filing.pk,
-            "materials": json.dumps(materials(filing), ensure_ascii=False),
-            "application_letter": pdf(),
+            "materials": json.dumps(f.renewal_materials(filing), ensure_ascii=False),
+            "application_letter": f.pdf(),
         },
     )
     assert response.status_code == 201, response.content
@@ -201,8 +201,8 @@ def test_a_deadline_reaching_an_unconfirmed_year_is_provisional(
         f"{API}/applications",
         {
             "filing": filing.pk,
-            "materials": json.dumps(materials(filing), ensure_ascii=False),
-            "application_letter": pdf(),
+            "materials": json.dumps(f.renewal_materials(filing), ensure_ascii=False),
+            "application_letter": f.pdf(),
         },
     )
     assert response.status_code == 201, response.content
@@ -215,11 +215,15 @@ def test_api_apply_errors_are_422_and_change_nothing(client_as, users, filing, o
     before = counts()
     bad = client.post(f"{API}/applications", {"filing": filing.pk, "materials": "{not json"})
     assert (bad.status_code, bad.json()["detail"]) == (422, {"materials": ["不是有效的 JSON"]})
-    form = materials(filing)
+    form = f.renewal_materials(filing)
     form["commitment"]["accepted"] = False
     refused = client.post(
         f"{API}/applications",
-        {"filing": filing.pk, "materials": json.dumps(form, ensure_ascii=False), "application_letter": pdf()},
+        {
+            "filing": filing.pk,
+            "materials": json.dumps(form, ensure_ascii=False),
+            "application_letter": f.pdf(),
+        },
     )
     assert refused.status_code == 422
     assert refused.json()["detail"] == {"commitment.accepted": ["请阅读并确认诚信及评价质量承诺"]}
@@ -227,8 +231,8 @@ def test_api_apply_errors_are_422_and_change_nothing(client_as, users, filing, o
         f"{API}/applications",
         {
             "filing": filing.pk,
-            "materials": json.dumps(materials(filing), ensure_ascii=False),
-            "application_letter": pdf(),
+            "materials": json.dumps(f.renewal_materials(filing), ensure_ascii=False),
+            "application_letter": f.pdf(),
         },
     )
     assert other.status_code == 404

@@ -13,8 +13,9 @@ from docx import Document
 from dudao.accounts.models import Role
 from dudao.documents.render import PACKAGE_DIR, soffice_available
 from dudao.renewals import build_templates, documents, services
+from tests import factories as f
 
-from .conftest import RECTIFY_DEDUCTIONS, RECTIFY_NOTES, D, apply, open_evaluation, run_evaluation, rv
+from .conftest import D, apply, open_evaluation, run_evaluation, rv
 
 NOTICE_BODY = (
     "即日起，你单位须立即对上述存在的问题进行整改，整改期为6个月，整改期内暂停职业技能等级认定工作。"
@@ -46,7 +47,7 @@ def rectifying(users, filing, evaluators):
     app = apply(users[Role.INSTITUTION_ADMIN], filing)
     app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
     app = open_evaluation(staff, app, evaluators)
-    run_evaluation(app, evaluators["leader"], evaluators["members"], RECTIFY_DEDUCTIONS, RECTIFY_NOTES)
+    run_evaluation(app, f.RECTIFY_DEDUCTIONS, f.RECTIFY_NOTES)
     return services.renewal_record_outcome(
         actor=staff, application=app, row_version=rv(app), today=D("2024-10-28")
     )

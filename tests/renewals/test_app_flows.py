@@ -23,22 +23,7 @@ from dudao.scorecards.models import Evaluation
 from tests import factories as f
 from tests.factories import current_version
 
-from .conftest import (
-    RECTIFY_DEDUCTIONS,
-    RECTIFY_NOTES,
-    REFUSE_DEDUCTIONS,
-    TODAY,
-    D,
-    add_batch,
-    apply,
-    counts,
-    materials,
-    open_evaluation,
-    pdf,
-    run_evaluation,
-    rv,
-    state,
-)
+from .conftest import TODAY, D, add_batch, apply, counts, open_evaluation, run_evaluation, rv, state
 
 S = RenewalApplication.Status
 
@@ -58,6 +43,21 @@ def _scope(filing: Filing) -> list[tuple[str, str, list[int], str, str | None]]:
 
 def _messages(user) -> list[tuple[str, str]]:
     return list(Message.objects.filter(recipient=user).order_by("id").values_list("kind", "title"))
+
+
+def _renewal(state: str, users, filing: Filing, evaluators) -> RenewalApplication:
+    """The institution's application on TODAY taken to `state` by the authority's staff with `evaluators`;
+    outcomes recorded on 2024-10-28."""
+    return f.renewal_application(
+        state,
+        applicant=users[Role.INSTITUTION_ADMIN],
+        filing=filing,
+        decider=users[Role.AUTHORITY_STAFF],
+        leader=evaluators["leader"],
+        members=evaluators["members"],
+        today=TODAY,
+        decided_on=D("2024-10-28"),
+    )
 
 
 # ------------------------------------------------------------------------------------------- apply
@@ -203,7 +203,7 @@ def test_suspension_that_outlasts_the_filing_defers_the_deadline(users, filing):
 def test_scope_must_stay_inside_the_original_scope(users, filing, occupations):
     """REN-5: no new occupation, work type or level."""
     new = f.OccupationFactory(code="4-14-02-01", name="保育师")
-    form = materials(filing)
+    form = f.renewal_materials(filing)
     form["scope"][0]["levels"] = [5, 4, 3, 2]
     form["scope"].append(
         {"occupation_code": new.code, "occupation_name": new.name, "work_type": "", "levels": [5]}
@@ -214,7 +214,7 @@ def test_scope_must_stay_inside_the_original_scope(users, filing, occupations):
             actor=users[Role.INSTITUTION_ADMIN],
             filing=filing,
             materials=form,
-            attachments={"application_letter": pdf()},
+            attachments={"application_letter": f.pdf()},
             today=TODAY,
         )
     assert exc.value.detail == {
@@ -233,8 +233,8 @@ def test_required_materials(users, filing):
         services.renewal_apply(
             actor=users[Role.INSTITUTION_ADMIN],
             filing=filing,
-            materials=materials(filing, self_built=True),
-            attachments={"application_letter": pdf()},
+            materials=f.renewal_materials(filing, self_built=True),
+            attachments={"application_letter": f.pdf()},
             today=TODAY,
         )
     assert exc.value.code == "materials_missing"
@@ -254,7 +254,7 @@ def test_a_bad_upload_is_refused_and_nothing_is_written(users, filing):
         services.renewal_apply(
             actor=users[Role.INSTITUTION_ADMIN],
             filing=filing,
-            materials=materials(filing),
+            materials=f.renewal_materials(filing),
             attachments={"application_letter": fake},
             today=TODAY,
         )
@@ -359,7 +359,7 @@ def test_social_org_renewed_at_96(users, filing, evaluators):
     with pytest.raises(IllegalTransition) as exc:  # not signed yet
         services.renewal_record_outcome(actor=staff, application=app, row_version=rv(app))
     assert exc.value.message == f"评估 {ev.pk} 号尚未签署(当前:填写中),签署后才能记录结果"
-    run_evaluation(app, evaluators["leader"], evaluators["members"])
+    run_evaluation(app)
     app = services.renewal_record_outcome(
         actor=staff, application=app, row_version=rv(app), today=D("2024-10-28")
     )
@@ -394,7 +394,7 @@ def test_renewal_years_are_configurable_per_authority(users, filing, evaluators)
     app = apply(users[Role.INSTITUTION_ADMIN], filing)
     app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
     app = open_evaluation(staff, app, evaluators)
-    run_evaluation(app, evaluators["leader"], evaluators["members"])
+    run_evaluation(app)
     app = services.renewal_record_outcome(
         actor=staff, application=app, row_version=rv(app), today=D("2024-10-28")
     )
@@ -407,9 +407,7 @@ def test_rectify_then_re_evaluate_then_renew_with_reduced_scope(users, filing, e
     app = apply(inst_admin, filing)
     app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
     app = open_evaluation(staff, app, evaluators)
-    first = run_evaluation(
-        app, evaluators["leader"], evaluators["members"], RECTIFY_DEDUCTIONS, RECTIFY_NOTES
-    )
+    first = run_evaluation(app, f.RECTIFY_DEDUCTIONS, f.RECTIFY_NOTES)
     assert (first.total, first.band) == (Decimal("77.00"), "rectify")
     app = services.renewal_record_outcome(
         actor=staff, application=app, row_version=rv(app), today=D("2024-10-28")
@@ -457,7 +455,7 @@ def test_rectify_then_re_evaluate_then_renew_with_reduced_scope(users, filing, e
         services.renewal_record_outcome(actor=staff, application=app, row_version=rv(app))
     app = open_evaluation(staff, app, evaluators)
     assert (app.status, app.evaluation_id != app.re_evaluation_id) == ("re_evaluating", True)
-    run_evaluation(app, evaluators["leader"], evaluators["members"])
+    run_evaluation(app)
     app = services.renewal_record_outcome(
         actor=staff, application=app, row_version=rv(app), today=D("2025-04-20")
     )
@@ -479,15 +477,8 @@ def test_rectify_then_re_evaluate_then_renew_with_reduced_scope(users, filing, e
 def test_re_evaluation_in_the_rectify_band_is_refused(users, filing, evaluators):
     """REN-4: renewed only after a *passing* re-evaluation; 77 again → not renewed; expired filing closes."""
     staff = users[Role.AUTHORITY_STAFF]
-    app = apply(users[Role.INSTITUTION_ADMIN], filing)
-    app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
-    app = open_evaluation(staff, app, evaluators)
-    run_evaluation(app, evaluators["leader"], evaluators["members"], RECTIFY_DEDUCTIONS)
-    app = services.renewal_record_outcome(
-        actor=staff, application=app, row_version=rv(app), today=D("2024-10-28")
-    )
-    app = open_evaluation(staff, app, evaluators)
-    run_evaluation(app, evaluators["leader"], evaluators["members"], RECTIFY_DEDUCTIONS)
+    app = _renewal("re_evaluating", users, filing, evaluators)
+    run_evaluation(app, f.RECTIFY_DEDUCTIONS)
     app = services.renewal_record_outcome(
         actor=staff, application=app, row_version=rv(app), today=D("2025-04-29")
     )
@@ -499,15 +490,8 @@ def test_re_evaluation_in_the_rectify_band_is_refused(users, filing, evaluators)
 
 
 def test_refused_below_sixty(users, filing, evaluators):
-    staff = users[Role.AUTHORITY_STAFF]
-    app = apply(users[Role.INSTITUTION_ADMIN], filing)
-    app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
-    app = open_evaluation(staff, app, evaluators)
-    ev = run_evaluation(app, evaluators["leader"], evaluators["members"], REFUSE_DEDUCTIONS)
-    assert (ev.total, ev.band) == (Decimal("58.00"), "refuse")
-    app = services.renewal_record_outcome(
-        actor=staff, application=app, row_version=rv(app), today=D("2024-10-28")
-    )
+    app = _renewal("refused", users, filing, evaluators)
+    assert (app.evaluation.total, app.evaluation.band) == (Decimal("58.00"), "refuse")
     assert (app.status, app.outcome_reason) == (
         "refused",
         "延续备案评估得分 58 分,低于 60 分,不予续期备案",
@@ -523,11 +507,11 @@ def test_a_signed_correction_decides(users, filing, evaluators):
     app = apply(users[Role.INSTITUTION_ADMIN], filing)
     app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
     app = open_evaluation(staff, app, evaluators)
-    first = run_evaluation(app, evaluators["leader"], evaluators["members"], RECTIFY_DEDUCTIONS)
+    first = run_evaluation(app, f.RECTIFY_DEDUCTIONS)
     fix = sc.evaluation_correct(actor=staff, evaluation=first, reason="B4.2 误判")
     with pytest.raises(Conflict):  # a correction is pending
         services.renewal_record_outcome(actor=staff, application=app, row_version=rv(app))
-    for item_id in RECTIFY_DEDUCTIONS:
+    for item_id in f.RECTIFY_DEDUCTIONS:
         value = [0, 0] if item_id == "B5.1" else 0
         fix = sc.evaluation_answer(actor=evaluators["leader"], evaluation=fix, item_id=item_id, value=value)
     fix = sc.evaluation_submit(actor=evaluators["leader"], evaluation=fix, row_version=current_version(fix))

@@ -11,17 +11,9 @@ from django.utils import timezone
 from dudao.accounts.models import Role
 from dudao.registry.models import Filing, Institution
 from dudao.renewals.models import RenewalApplication
+from tests import factories as f
 
-from .conftest import (
-    RECTIFY_DEDUCTIONS,
-    RECTIFY_NOTES,
-    apply,
-    counts,
-    make_filing,
-    pdf,
-    run_evaluation,
-    state,
-)
+from .conftest import apply, counts, make_filing, run_evaluation, state
 
 
 @pytest.fixture
@@ -51,7 +43,7 @@ def _post_form(filing, **overrides):
         "summary-text": "备案期间累计开展 2 个职业 240 人次认定。",
         "commitment-accepted": "1",
         "commitment-legal_representative": "张法人",
-        "application_letter": pdf(),
+        "application_letter": f.pdf(),
     }
     for i, scope in enumerate(
         filing.scopes.filter(ended_on=None)
@@ -194,7 +186,7 @@ def test_authority_works_the_application_through_the_pages(client_as, users, fil
     app.refresh_from_db()
     assert app.status == "evaluating" and app.evaluation_id
     assert f"/scorecards/{app.evaluation_id}/" in staff.get(f"/renewals/{app.pk}/").content.decode()
-    run_evaluation(app, evaluators["leader"], evaluators["members"], RECTIFY_DEDUCTIONS, RECTIFY_NOTES)
+    run_evaluation(app, f.RECTIFY_DEDUCTIONS, f.RECTIFY_NOTES)
     detail = staff.get(f"/renewals/{app.pk}/").content.decode()
     assert "按评估结果作出决定" in detail and "下发整改通知书,整改后再评估" in detail
     app.refresh_from_db()

@@ -8,8 +8,9 @@ from dudao.notifications.models import Message
 from dudao.notifications.tasks import reminder_providers, run_due_reminders
 from dudao.renewals import services
 from dudao.renewals.models import RenewalApplication
+from tests import factories as f
 
-from .conftest import RECTIFY_DEDUCTIONS, D, apply, open_evaluation, run_evaluation, rv
+from .conftest import D, apply, open_evaluation, run_evaluation, rv
 
 ONLY = ["renewals.deadlines"]
 
@@ -75,7 +76,7 @@ def test_rectification_period_over_reminds_to_re_evaluate(users, filing, evaluat
     app = apply(users[Role.INSTITUTION_ADMIN], filing)
     app = services.renewal_accept(actor=staff, application=app, row_version=app.row_version)
     app = open_evaluation(staff, app, evaluators)
-    run_evaluation(app, evaluators["leader"], evaluators["members"], RECTIFY_DEDUCTIONS)
+    run_evaluation(app, f.RECTIFY_DEDUCTIONS)
     app = services.renewal_record_outcome(
         actor=staff, application=app, row_version=rv(app), today=D("2024-10-28")
     )
@@ -98,7 +99,7 @@ def test_signed_evaluation_reminds_to_record_the_outcome(users, filing, evaluato
     app = open_evaluation(staff, app, evaluators)
     day = D("2024-10-01")  # decide_by 2024-10-30 is far: only the signed evaluation reminds
     assert run_due_reminders(today=day, only=ONLY).sent == {"renewals.deadlines": 0}  # still a draft
-    ev = run_evaluation(app, evaluators["leader"], evaluators["members"])
+    ev = run_evaluation(app)
     assert run_due_reminders(today=day, only=ONLY).sent == {"renewals.deadlines": 2}
     assert run_due_reminders(today=day, only=ONLY).sent == {"renewals.deadlines": 0}
     assert _signed() == [

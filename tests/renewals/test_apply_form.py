@@ -13,7 +13,6 @@ from dudao.renewals import pending_files
 from dudao.renewals.models import RenewalApplication, RenewalAttachment, RenewalDraft
 from tests import factories as f
 
-from .conftest import pdf
 from .test_app_pages import _post_form, far_filing  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +50,7 @@ def test_every_error_is_listed_with_a_link_to_its_field(client_as, users, far_fi
 def test_an_upload_is_kept_across_an_error_and_used_on_resubmission(client_as, users, far_filing):  # noqa: F811
     client = client_as(users[Role.INSTITUTION_ADMIN])
     data = _post_form(far_filing, **{"commitment-accepted": ""})
-    data["application_letter"] = pdf("盖章申请.pdf")
+    data["application_letter"] = f.pdf("盖章申请.pdf")
     html = client.post(_url(far_filing), data).content.decode()
     assert RenewalApplication.objects.count() == 0
     assert '已上传:<span class="dudao-kept-name">盖章申请.pdf</span>' in html
@@ -84,7 +83,7 @@ def test_draft_is_saved_reloaded_and_discarded_on_submission(client_as, users, f
         "summary-text": "写到一半的总结",
         "managers-0-name": "王主任",
         "action": "draft",
-        "application_letter": pdf("草稿附件.pdf"),
+        "application_letter": f.pdf("草稿附件.pdf"),
     }
     response = client.post(_url(far_filing), data)
     assert response.status_code == 302 and response["Location"] == _url(far_filing)

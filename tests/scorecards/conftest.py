@@ -17,8 +17,6 @@ from dudao.scorecards.models import (
     ScoreFormVersion,
 )
 from tests import factories as f
-from tests.factories import current_version
-from tests.scorecards.helpers import clean_answers
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(200))
@@ -57,12 +55,12 @@ def evaluators(authority):
 
 @pytest.fixture
 def opened(users, evaluators, institution, forms_loaded, media_root):
-    """A CQ-RENEWAL draft of `institution` opened by the authority admin."""
-    return services.evaluation_open(
+    """A CQ-RENEWAL draft of `institution` opened by the authority admin (`f.evaluation_advance` takes it on
+    to submitted or signed)."""
+    return f.evaluation(
+        "open",
         actor=users[Role.AUTHORITY_ADMIN],
         institution=institution,
-        form_id="CQ-RENEWAL",
-        purpose="renewal",
         leader=evaluators["leader"],
         members=[evaluators["member"]],
     )
@@ -80,14 +78,6 @@ def sign_all(evaluation: Evaluation, *users: Any) -> Evaluation:
     for user in users:
         evaluation = services.evaluation_sign(actor=user, evaluation=evaluation)
     return evaluation
-
-
-def signed_evaluation(opened: Evaluation, evaluators: dict[str, Any], answers: dict[str, Any] | None = None):
-    ev = fill(opened, evaluators["leader"], answers or clean_answers("CQ-RENEWAL"))
-    ev = services.evaluation_submit(
-        actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev)
-    )
-    return sign_all(ev, evaluators["leader"], evaluators["member"])
 
 
 def counts() -> dict[str, int]:

@@ -13,7 +13,7 @@ from dudao.scorecards.models import Evaluation, ScoreFormVersion
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories import current_version
-from tests.scorecards.conftest import JPEG, PNG, counts, fill, signed_evaluation, state
+from tests.scorecards.conftest import JPEG, PNG, counts, fill, state
 from tests.scorecards.helpers import clean_answers, shipped_text
 
 pytestmark = pytest.mark.django_db
@@ -372,7 +372,7 @@ def test_matrix_on_a_signed_evaluation(role, actors, opened, evaluators, media_r
     services.evaluation_attach_evidence(
         actor=evaluators["member"], evaluation=opened, item_id="A1.1", file=_upload("a.png", PNG)
     )
-    ev = signed_evaluation(opened, evaluators)
+    ev = f.evaluation_advance(opened, "signed")
     client = client_for(actors[role])
     for (name, call), status in zip(_calls(ev).items(), SIGNED_MATRIX[role], strict=True):
         before, snapshot = counts(), state(ev)
@@ -394,7 +394,7 @@ def test_list_scope_per_role(
         purpose="other",
         leader=gd_leader,
     )
-    jx_signed = signed_evaluation(opened, evaluators)  # the Jiangxi one, now signed
+    jx_signed = f.evaluation_advance(opened, "signed")  # the Jiangxi one, now signed
     expected = {
         None: None,
         "superuser": [jx_signed.pk, other.pk],

@@ -23,7 +23,7 @@ from dudao.scorecards.models import Evaluation
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories import current_version
-from tests.scorecards.conftest import counts, fill, sign_all
+from tests.scorecards.conftest import counts, fill
 from tests.scorecards.helpers import clean_answers, form
 
 pytestmark = pytest.mark.django_db
@@ -67,12 +67,8 @@ def _noted(ev: Evaluation, user, answers: dict, notes: dict) -> Evaluation:
 
 
 @pytest.fixture
-def signed(opened, evaluators):
-    ev = _noted(opened, evaluators["leader"], RECTIFY, NOTES)
-    ev = services.evaluation_submit(
-        actor=evaluators["leader"], evaluation=ev, row_version=current_version(ev)
-    )
-    return sign_all(ev, evaluators["leader"], evaluators["member"])
+def signed(opened):
+    return f.evaluation_advance(opened, "signed", answers=RECTIFY, notes=NOTES)
 
 
 def _load(user, ev: Evaluation) -> Evaluation:

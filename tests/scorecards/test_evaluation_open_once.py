@@ -15,8 +15,8 @@ from dudao.common.errors import Conflict
 from dudao.common.models import AuditEvent
 from dudao.scorecards import services
 from dudao.scorecards.models import Evaluation, EvaluationMember
+from tests import factories as f
 from tests.factories import current_version
-from tests.scorecards.conftest import signed_evaluation
 
 BASE = "/api/v1/scorecards"
 
@@ -76,7 +76,7 @@ def test_a_cancelled_or_signed_evaluation_frees_the_slot(users, evaluators, inst
             actor=admin, evaluation=opened, reason="误开", row_version=current_version(opened)
         )
     else:
-        signed_evaluation(opened, evaluators)
+        f.evaluation_advance(opened, "signed")
     again = services.evaluation_open(
         actor=admin,
         institution=institution,
@@ -104,7 +104,7 @@ def test_other_purpose_form_or_institution_is_not_a_duplicate(
 
 
 def test_correction_draft_is_not_blocked_by_the_constraint(users, evaluators, opened):
-    signed = signed_evaluation(opened, evaluators)
+    signed = f.evaluation_advance(opened, "signed")
     correction = services.evaluation_correct(
         actor=users[Role.AUTHORITY_ADMIN], evaluation=signed, reason="笔误"
     )

@@ -14,7 +14,7 @@ from dudao.scorecards.models import Evaluation, ScoreFormVersion
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories import current_version
-from tests.scorecards.conftest import PNG, counts, fill, signed_evaluation, state
+from tests.scorecards.conftest import PNG, counts, fill, state
 from tests.scorecards.helpers import clean_answers, shipped_text
 
 pytestmark = pytest.mark.django_db
@@ -314,7 +314,7 @@ def test_form_pages_and_loading_a_new_version(actors, forms_loaded):
 
 
 def test_signed_evaluation_page_shows_versions_and_blocks_edits(opened, evaluators, actors):
-    ev = signed_evaluation(opened, evaluators)
+    ev = f.evaluation_advance(opened, "signed")
     html = client_for(evaluators["member"]).get(url(ev)).content.decode()
     assert "dudao-item-form" not in html and "96.00" in html and "无扣分" in html
     before, snapshot = counts(), state(ev)

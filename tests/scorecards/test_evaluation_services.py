@@ -14,7 +14,7 @@ from dudao.scorecards.domain import AnswersInvalid, FormInvalid, score
 from dudao.scorecards.models import Evaluation, EvaluationMember, ScoreFormVersion
 from tests import factories as f
 from tests.factories import current_version
-from tests.scorecards.conftest import PNG, counts, fill, sign_all, signed_evaluation, state
+from tests.scorecards.conftest import PNG, counts, fill, sign_all, state
 from tests.scorecards.helpers import clean_answers, shipped_text
 
 pytestmark = pytest.mark.django_db
@@ -290,7 +290,7 @@ def test_reopen_voids_signatures_collected_so_far(opened, evaluators):
 
 def test_signed_evaluation_is_immutable(opened, evaluators, users):
     leader, member = evaluators["leader"], evaluators["member"]
-    ev = signed_evaluation(opened, evaluators, MIXED)
+    ev = f.evaluation_advance(opened, "signed", answers=MIXED)
     before, snapshot = counts(), state(ev)
     frozen = "评估已签署,不能修改;如需更正,请发起更正(生成新版本)"
     calls = [
@@ -321,7 +321,7 @@ def test_correction_is_a_new_version_and_supersedes_the_old_one_when_signed(
     services.evaluation_attach_evidence(
         actor=leader, evaluation=opened, item_id="B4.5", file=_file("cam.png", PNG)
     )
-    old = signed_evaluation(opened, evaluators, MIXED)
+    old = f.evaluation_advance(opened, "signed", answers=MIXED)
     assert old.total == Decimal("90.60")
 
     with pytest.raises(PermissionDenied):  # members who are not authority staff cannot start one
@@ -371,7 +371,7 @@ def test_correction_is_a_new_version_and_supersedes_the_old_one_when_signed(
 
 
 def test_cancelled_correction_frees_the_slot(opened, evaluators, users):
-    old = signed_evaluation(opened, evaluators)
+    old = f.evaluation_advance(opened, "signed")
     admin = users[Role.AUTHORITY_ADMIN]
     draft = services.evaluation_correct(actor=admin, evaluation=old, reason="误")
     with pytest.raises(ValidationFailed):
@@ -396,7 +396,7 @@ def _bumped_v2(text: str) -> str:
 
 
 def test_a_new_form_version_never_changes_a_past_evaluation(opened, evaluators, users, institution):
-    old = signed_evaluation(opened, evaluators, MIXED)
+    old = f.evaluation_advance(opened, "signed", answers=MIXED)
     v2, created = services.form_version_load(
         actor=users[Role.AUTHORITY_ADMIN], definition=_bumped_v2(shipped_text("CQ-RENEWAL"))
     )
@@ -467,7 +467,7 @@ def _file(name: str, data: bytes):
 
 def test_renewal_contract_status_total_band(opened, evaluators):
     """What the renewals app reads (REN-4): a signed evaluation's status, total and band."""
-    ev = signed_evaluation(opened, evaluators, RECTIFY)
+    ev = f.evaluation_advance(opened, "signed", answers=RECTIFY)
     ev = Evaluation.objects.get(pk=ev.pk)
     assert (ev.purpose, ev.status, ev.total, ev.band) == ("renewal", "signed", Decimal("73.00"), "rectify")
     assert ev.result["sections"] == {"A": 10, "B": 44, "C": 19, "D": 0}

@@ -2,7 +2,9 @@
 
 `World` builds, with direct ORM writes, a province (江西, the `users` fixture's authority) with two
 institutions, an active filing, batches in the coming week, and external supervisors with valid cards
-and their own logins; plus a batch in another province that must never appear in our draws.
+and their own logins; plus a batch in another province that must never appear in our draws. The fixtures
+(`world`, `media_root`, `special`) are in conftest.py; tasks in any state come from `World.task`
+(tests.factories.supervision_task, through the services).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
@@ -124,10 +125,19 @@ class World:
     def user_of(self, supervisor) -> object:
         return supervisor.user
 
-
-@pytest.fixture(name="world")
-def world_fixture(users, institution, other_institution):
-    return World(users, institution, other_institution)
+    def task(self, state: str = "dispatched", *supervisors, **extra) -> sm.SupervisionTask:
+        """A task at institution A dispatched by the authority's staff to `supervisors` (default s1; the
+        first leads) on batch PC-A-1 unless times or another batch are given, taken to `state`."""
+        if "starts_at" not in extra:
+            extra.setdefault("batch", self.b1)
+        extra.setdefault("institution", self.institution)
+        return f.supervision_task(
+            state,
+            actor=extra.pop("actor", self.auth_staff),
+            institution_actor=extra.pop("institution_actor", self.inst_admin),
+            supervisors=list(supervisors) or [self.s1],
+            **extra,
+        )
 
 
 def counts() -> dict[str, int]:
@@ -170,13 +180,6 @@ API = "/api/v1/supervision"
 
 # A minimal valid JPEG (magic bytes + enough content for the sniffer).
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
-
-
-@pytest.fixture(name="media_root")
-def media_root_fixture(settings, tmp_path):
-    """Evidence files go to a fresh MEDIA_ROOT per test."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
 
 
 def photo(name: str = "现场.jpg"):

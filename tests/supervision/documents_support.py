@@ -7,9 +7,6 @@ import datetime as dt
 import io
 import subprocess
 
-import pytest
-from django.contrib.auth import get_user_model
-from django.urls import NoReverseMatch, reverse
 from docx import Document
 from docx.table import Table
 
@@ -18,6 +15,7 @@ from dudao.supervision.models import (
     Opinion,
     SupervisionTask,
 )
+from tests import factories as f
 from tests.factories import current_version
 from tests.supervision.app_support import TODAY, World, locked_draw, photo
 
@@ -49,16 +47,6 @@ def squeeze(text: str) -> str:
     return "".join(text.split())
 
 
-def member_users(task: SupervisionTask) -> list:
-    """(member, user) of the task's group, leader first."""
-    members = sorted(task.members.select_related("supervisor"), key=lambda m: (m.role != "leader", m.pk))
-    users = {
-        u.person_id: u
-        for u in get_user_model().objects.filter(person__in=[m.supervisor.person_id for m in members])
-    }
-    return [users[m.supervisor.person_id] for m in members]
-
-
 class SpecialTask:
     """A special supervision of institution A (batch PC-A-1) by s1 (leader), s2, s3, advanced on demand."""
 
@@ -72,7 +60,7 @@ class SpecialTask:
             items=["2.3", "2.4"],
             batch=world.b1,
         )
-        self.leader, self.m2, self.m3 = member_users(self.task)
+        self.leader, self.m2, self.m3 = f.task_crew(self.task)
 
     def report(self, *, evidence: bool = True):
         for user in (self.leader, self.m2, self.m3):
@@ -139,23 +127,8 @@ class SpecialTask:
         )
 
 
-@pytest.fixture(name="special")
-def special_fixture(world, media_root):
-    return SpecialTask(world)
-
-
 def covert_task(world: World) -> SupervisionTask:
     draw = locked_draw(
         world, covert_policy="covert", sample_count=1, filters={"institutions": [world.institution.pk]}
     )
     return SupervisionTask.objects.get(draw=draw)
-
-
-@pytest.fixture(name="doc_urls")
-def doc_urls_fixture(settings):
-    """The download routes: the real URLconf once `supervision/urls.py` appends them, else a test one."""
-    try:
-        reverse("supervision:task_report_docx", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.supervision.documents_urls"
-    return reverse

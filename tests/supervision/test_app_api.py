@@ -13,7 +13,7 @@ from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask
 from tests import factories as f
 from tests.factories import current_version
-from tests.supervision.app_support import (  # noqa: F401
+from tests.supervision.app_support import (
     API,
     TODAY,
     World,
@@ -23,7 +23,6 @@ from tests.supervision.app_support import (  # noqa: F401
     locked_draw,
     make_batch,
     publish_draw,
-    world_fixture,
 )
 
 pytestmark = pytest.mark.django_db
@@ -58,31 +57,7 @@ def actor(w: World, role: str):
 
 def _special_task(w: World, until: str) -> SupervisionTask:
     """A special task led by s1 at institution A, advanced to `until` (sent / defence submitted)."""
-    task = services.task_create(
-        actor=w.auth_staff,
-        institution=w.institution,
-        supervisors=[w.s1, w.s2, w.s3],
-        kind="special",
-        items=["2.4"],
-        batch=w.b1,
-    )
-    for s in (w.s1, w.s2, w.s3):
-        services.task_accept(actor=s.user, task=task)
-    services.task_start_on_site(
-        actor=w.s1.user, task=task, row_version=current_version(task, SupervisionTask)
-    )
-    services.report_submit(
-        actor=w.s1.user, task=task, summary="情况", row_version=current_version(task, SupervisionTask)
-    )
-    services.preliminary_opinion_prepare(
-        actor=w.s1.user, task=task, body="初步意见", row_version=current_version(task, SupervisionTask)
-    )
-    services.preliminary_opinion_send(
-        actor=w.s1.user, task=task, row_version=current_version(task, SupervisionTask)
-    )
-    if until == "defence_submitted":
-        services.defence_submit(actor=w.inst_admin, task=task, text="申辩")
-    return task
+    return w.task(until, w.s1, w.s2, w.s3, kind="special", items=["2.4"])
 
 
 def _setup(w: World, endpoint: str) -> tuple[str, str, dict]:
@@ -95,9 +70,7 @@ def _setup(w: World, endpoint: str) -> tuple[str, str, dict]:
         add_witnesses(w, draw)
         return "post", f"{API}/draws/{draw.pk}/publish", {"row_version": current_version(draw)}
     if endpoint == "accept":
-        task = services.task_create(
-            actor=w.auth_staff, institution=w.institution, supervisors=[w.s1], batch=w.b1
-        )
+        task = w.task("dispatched", w.s1)
         return "post", f"{API}/tasks/{task.pk}/accept", {}
     if endpoint == "opinion":
         task = _special_task(w, "defence_submitted")

@@ -15,7 +15,7 @@ from dudao.common.models import AuditEvent
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask, TaskMember
 from tests.factories import current_version
-from tests.supervision.app_support import TODAY, publish_draw, run_draw, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY, publish_draw, run_draw
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,6 @@ last day). The day before and the day after are covered by tests/supervision/tes
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from dudao.common.errors import IllegalTransition
 from dudao.supervision import services
@@ -18,36 +17,15 @@ from dudao.supervision.models import (
     SupervisionTask,
 )
 from tests.factories import current_version
-from tests.supervision.app_support import TODAY, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY
 
 pytestmark = pytest.mark.django_db
 
 
 def _task_waiting_for_defence(world, due_on):
-    task = services.task_create(
-        actor=world.auth_staff,
-        institution=world.institution,
-        supervisors=[world.s1, world.s2, world.s3],
-        kind="special",
-        items=["1"],
-        batch=world.b1,
-    )
-    members = list(task.members.select_related("supervisor").order_by("id"))
-    users = {u.person_id: u for u in get_user_model().objects.filter(person__isnull=False)}
-    crew = [users[m.supervisor.person_id] for m in members]
-    for user in crew:
-        services.task_accept(actor=user, task=task)
-    services.task_start_on_site(actor=crew[0], task=task, row_version=current_version(task, SupervisionTask))
-    services.report_submit(
-        actor=crew[0], task=task, summary="正常", row_version=current_version(task, SupervisionTask)
-    )
-    services.preliminary_opinion_prepare(
-        actor=crew[0], task=task, body="无重大问题", row_version=current_version(task, SupervisionTask)
-    )
-    opinion = services.preliminary_opinion_send(
-        actor=world.auth_staff, task=task, row_version=current_version(task, SupervisionTask)
-    )
-    Opinion.objects.filter(pk=opinion.pk).update(defence_due_on=due_on)
+    """A special task whose preliminary opinion was sent; its defence window ends on `due_on`."""
+    task = world.task("sent_to_institution", world.s1, world.s2, world.s3, kind="special", items=["1"])
+    Opinion.objects.filter(task=task, kind="preliminary").update(defence_due_on=due_on)
     return task
 
 

@@ -18,15 +18,7 @@ from dudao.supervision.models import (
     DrawWitness,
 )
 from tests.factories import current_version
-from tests.supervision.app_support import (  # noqa: F401
-    TODAY,
-    World,
-    add_witnesses,
-    counts,
-    publish_draw,
-    reveal_witnesses,
-    world_fixture,
-)
+from tests.supervision.app_support import TODAY, World, add_witnesses, counts, publish_draw, reveal_witnesses
 
 pytestmark = pytest.mark.django_db
 

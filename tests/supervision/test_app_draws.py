@@ -15,15 +15,7 @@ from dudao.notifications.models import Message
 from dudao.supervision import domain, selectors, services
 from dudao.supervision.models import Draw, SupervisionTask, TaskMember
 from tests.factories import current_version
-from tests.supervision.app_support import (  # noqa: F401
-    TODAY,
-    World,
-    counts,
-    publish_draw,
-    run_draw,
-    witness_value,
-    world_fixture,
-)
+from tests.supervision.app_support import TODAY, World, counts, publish_draw, run_draw, witness_value
 
 pytestmark = pytest.mark.django_db
 

@@ -23,28 +23,10 @@ from dudao.supervision.models import (
 )
 from dudao.workdays.selectors import calendar
 from tests.factories import current_version
-from tests.supervision.app_support import (  # noqa: F401
-    API,
-    TODAY,
-    api,
-    locked_draw,
-    media_root_fixture,
-    photo,
-    world_fixture,
-)
+from tests.supervision.app_support import API, TODAY, api, locked_draw, photo
+from tests.supervision.pages_support import crew as crew_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _member_users(task):
-    members = list(task.members.select_related("supervisor__person").order_by("id"))
-    from django.contrib.auth import get_user_model
-
-    users = {
-        u.person_id: u
-        for u in get_user_model().objects.filter(person__in=[m.supervisor.person for m in members])
-    }
-    return [(m, users[m.supervisor.person_id]) for m in members]
 
 
 def test_special_supervision_from_draw_to_closed_rectification(world, media_root):
@@ -63,7 +45,7 @@ def test_special_supervision_from_draw_to_closed_rectification(world, media_root
         "dispatched",
         ["2.3", "2.4"],
     )
-    crew = _member_users(task)
+    crew = crew_of(task)
     assert len(crew) == 3
     (leader, leader_user), (_m2, m2_user), (_m3, m3_user) = crew
     assert leader.role == "leader"
@@ -294,7 +276,7 @@ def test_defence_window_closes_only_after_its_last_day(world):
         items=["1"],
         batch=world.b1,
     )
-    crew = _member_users(task)
+    crew = crew_of(task)
     for _m, user in crew:
         services.task_accept(actor=user, task=task)
     leader_user = crew[0][1]
@@ -337,7 +319,7 @@ def test_covert_daily_task_is_hidden_until_its_report(world):
     )
     task = SupervisionTask.objects.get(draw=draw)
     assert task.covert is True
-    ((_member, sup_user),) = _member_users(task)
+    ((_member, sup_user),) = crew_of(task)
     # Hidden from the institution (list, detail, coverage of tasks) and from the public.
     assert selectors.tasks_for(world.inst_admin).count() == 0
     assert api(world.inst_admin, "get", f"{API}/tasks/{task.pk}").status_code == 404
@@ -408,7 +390,7 @@ def test_daily_task_rectification_and_escalation(world):
     task = services.task_create(
         actor=world.auth_staff, institution=world.institution, supervisors=[world.s1], batch=world.b1
     )
-    ((_m, user),) = _member_users(task)
+    ((_m, user),) = crew_of(task)
     services.task_accept(actor=user, task=task)
     services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
     services.report_submit(
@@ -462,7 +444,7 @@ def test_late_report_is_flagged(world):
         ends_at=local(day, 17),
     )
     assert task.report_due_on == day + dt.timedelta(days=2)
-    ((_m, user),) = _member_users(task)
+    ((_m, user),) = crew_of(task)
     services.task_accept(actor=user, task=task)
     services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
     overdue = selectors.task_list(world.auth_staff, overdue=True)

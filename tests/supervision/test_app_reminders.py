@@ -14,7 +14,7 @@ from dudao.supervision.models import (
     SupervisionTask,
 )
 from tests.factories import current_version
-from tests.supervision.app_support import TODAY, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY
 
 pytestmark = pytest.mark.django_db
 

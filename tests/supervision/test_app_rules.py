@@ -16,21 +16,14 @@ from dudao.registry import services as registry_services
 from dudao.supervision import selectors, services
 from dudao.supervision.models import MisconductRecord, Penalty, SupervisionTask, TaskMember
 from tests.factories import current_version
-from tests.supervision.app_support import TODAY, counts, local, publish_draw, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY, counts, local, publish_draw
 
 pytestmark = pytest.mark.django_db
 
 
-def _task(w, *supervisors, **extra):
-    extra.setdefault("batch", w.b1)
-    return services.task_create(
-        actor=w.auth_staff, institution=w.institution, supervisors=list(supervisors), **extra
-    )
-
-
 # ---------------------------------------------------------------------------------------- SUP-10
 def test_decline_without_reason_is_recorded_and_flags_the_supervisor(world):
-    task = _task(world, world.s1)
+    task = world.task("dispatched", world.s1)
     member = services.task_decline(actor=world.s1.user, task=task)
     assert (member.response, member.justified) == ("declined", False)
     task.refresh_from_db()
@@ -54,7 +47,7 @@ def test_decline_without_reason_is_recorded_and_flags_the_supervisor(world):
     raw = json.loads(publish_draw(world, actor=world.auth_staff, draw=draw).scenario)
     assert f"S{world.s1.pk}" not in [s["id"] for s in raw["supervisors"]]
     with pytest.raises(ValidationFailed) as exc:
-        _task(world, world.s1, batch=world.b2)
+        world.task("dispatched", world.s1, batch=world.b2)
     assert "解聘风险标记" in exc.value.message
     # Withdrawing the only record clears the flag.
     services.misconduct_withdraw(
@@ -68,7 +61,7 @@ def test_decline_without_reason_is_recorded_and_flags_the_supervisor(world):
 
 
 def test_decline_with_reason_is_judged_by_the_authority_and_the_member_replaced(world):
-    task = _task(world, world.s1, world.s2)
+    task = world.task("dispatched", world.s1, world.s2)
     services.task_accept(actor=world.s2.user, task=task)
     member = services.task_decline(actor=world.s1.user, task=task, reason="当天住院", reason_kind="illness")
     assert (member.justified, MisconductRecord.objects.count()) == (None, 0)
@@ -110,7 +103,7 @@ def test_decline_with_reason_is_judged_by_the_authority_and_the_member_replaced(
 
 
 def test_unjustified_reason_is_recorded(world):
-    task = _task(world, world.s1)
+    task = world.task("dispatched", world.s1)
     member = services.task_decline(actor=world.s1.user, task=task, reason="不想去", reason_kind="other")
     services.member_review_decline(
         actor=world.auth_staff,
@@ -126,7 +119,7 @@ def test_unjustified_reason_is_recorded(world):
 
 
 def test_only_a_member_answers_a_dispatch(world):
-    task = _task(world, world.s1)
+    task = world.task("dispatched", world.s1)
     before = counts()
     with pytest.raises(NotFound):
         services.task_accept(actor=world.s2.user, task=task)  # not in this group: the task is not theirs
@@ -145,7 +138,7 @@ def test_only_a_member_answers_a_dispatch(world):
 )
 def test_ad_hoc_staffing_obeys_the_draw_constraints(world, who, problem):
     with pytest.raises(ValidationFailed) as exc:
-        _task(world, getattr(world, who), batch=world.b2)
+        world.task("dispatched", getattr(world, who), batch=world.b2)
     assert problem in exc.value.message
     assert SupervisionTask.objects.count() == 0
 
@@ -153,12 +146,12 @@ def test_ad_hoc_staffing_obeys_the_draw_constraints(world, who, problem):
 def test_ad_hoc_staffing_refuses_expired_cards_busy_supervisors_and_own_employer(world):
     pm.SupervisorCard.objects.filter(supervisor=world.s1).update(valid_until=TODAY)
     with pytest.raises(ValidationFailed) as exc:
-        _task(world, world.s1)
+        world.task("dispatched", world.s1)
     assert "有效督导员证卡" in exc.value.message
-    _task(world, world.s2)
+    world.task("dispatched", world.s2)
     with pytest.raises(ValidationFailed) as exc:
-        _task(
-            world,
+        world.task(
+            "dispatched",
             world.s2,
             starts_at=local(world.b1.starts_at.date(), 12),
             ends_at=local(world.b1.starts_at.date(), 18),
@@ -168,10 +161,10 @@ def test_ad_hoc_staffing_refuses_expired_cards_busy_supervisors_and_own_employer
     world.s3.person.employer = world.institution
     world.s3.person.save()
     with pytest.raises(ValidationFailed) as exc:
-        _task(world, world.s3)
+        world.task("dispatched", world.s3)
     assert "本人工作单位" in exc.value.message
     with pytest.raises(ValidationFailed) as exc:  # ACT-4
-        _task(world, world.s4, kind="special", items=["1"])
+        world.task("dispatched", world.s4, kind="special", items=["1"])
     assert exc.value.code == "act4_reason"
 
 
@@ -344,7 +337,7 @@ def test_not_renew_blocks_renewal_and_revoke_card_revokes(world):
 
 def test_sending_a_preliminary_opinion_before_one_exists_is_an_illegal_transition(world):
     """A freshly dispatched task has no preliminary opinion: a clear refusal, not a server error."""
-    task = _task(world, world.s1)
+    task = world.task("dispatched", world.s1)
     before = counts()
     with pytest.raises(IllegalTransition):
         services.preliminary_opinion_send(

@@ -19,9 +19,10 @@ from dudao.supervision.models import (
     Report,
     SupervisionTask,
 )
+from tests import factories as f
 from tests.factories import UserFactory, current_version
-from tests.supervision.app_support import TODAY, media_root_fixture, world_fixture  # noqa: F401
-from tests.supervision.documents_support import docx_lines, special_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY
+from tests.supervision.documents_support import docx_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +135,6 @@ def test_internal_daily_report_goes_to_the_institution(world, users):
     """An internal (内督) task reports to its own institution; without batch and items it says so."""
     from dudao.accounts.models import Role
     from tests.supervision.app_support import local, make_supervisor
-    from tests.supervision.documents_support import member_users
 
     inside = make_supervisor(world.authority, "内督甲", 50, kind="internal", institution=world.institution)
     task = services.task_create(
@@ -145,7 +145,7 @@ def test_internal_daily_report_goes_to_the_institution(world, users):
         starts_at=local(DAY, 9),
         ends_at=local(DAY + dt.timedelta(days=1), 12),
     )
-    (user,) = member_users(task)
+    (user,) = f.task_crew(task)
     services.task_accept(actor=user, task=task)
     services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
     services.report_submit(

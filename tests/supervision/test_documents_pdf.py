@@ -6,12 +6,12 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from django.urls import reverse
 
 from dudao.documents.render import soffice_available
 from dudao.supervision import documents, services
 from tests.conftest import client_for
-from tests.supervision.app_support import media_root_fixture, world_fixture  # noqa: F401
-from tests.supervision.documents_support import doc_urls_fixture, pdf_text, special_fixture, squeeze  # noqa: F401
+from tests.supervision.documents_support import pdf_text, squeeze
 
 pytestmark = [
     pytest.mark.django_db,
@@ -33,7 +33,7 @@ def _pdf(response, tmp_path, name: str) -> str:
     return squeeze(pdf_text(data, tmp_path, name))
 
 
-def test_papers_render_chinese_in_pdf(world, special, doc_urls, tmp_path):
+def test_papers_render_chinese_in_pdf(world, special, tmp_path):
     final = special.final()
     task = special.task
     inst = world.institution.name
@@ -47,7 +47,7 @@ def test_papers_render_chinese_in_pdf(world, special, doc_urls, tmp_path):
     )
 
     report = _pdf(
-        client_for(world.auth_staff).get(doc_urls("supervision:task_report_pdf", args=[task.pk])),
+        client_for(world.auth_staff).get(reverse("supervision:task_report_pdf", args=[task.pk])),
         tmp_path,
         "report.pdf",
     )
@@ -59,14 +59,14 @@ def test_papers_render_chinese_in_pdf(world, special, doc_urls, tmp_path):
     ):
         assert squeeze(expected) in report, expected
 
-    response = client_for(world.inst_admin).get(doc_urls("supervision:opinion_pdf", args=[final.pk]))
+    response = client_for(world.inst_admin).get(reverse("supervision:opinion_pdf", args=[final.pk]))
     assert response["Content-Disposition"].startswith("attachment")
     opinion = _pdf(response, tmp_path, "opinion.pdf")
     for expected in ("督导意见书", final.number, f"{inst}：", "你单位于", "监控设备已在采购中", "（印章）"):
         assert squeeze(expected) in opinion, expected
 
     response = client_for(world.inst_staff).get(
-        doc_urls("supervision:penalty_pdf", args=[penalty.pk]) + "?inline=1"
+        reverse("supervision:penalty_pdf", args=[penalty.pk]) + "?inline=1"
     )
     assert response["Content-Disposition"].startswith("inline")  # preview in the browser
     notice = _pdf(response, tmp_path, "notice.pdf")

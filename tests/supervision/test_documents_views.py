@@ -8,21 +8,17 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.messages import get_messages
+from django.urls import reverse
 
 from dudao.accounts.models import Role
 from dudao.common.errors import NotFound
 from dudao.supervision import documents, services
 from dudao.supervision.models import SupervisionTask
+from tests import factories as f
 from tests.conftest import client_for
 from tests.factories import UserFactory, current_version
-from tests.supervision.app_support import counts, media_root_fixture, world_fixture  # noqa: F401
-from tests.supervision.documents_support import (  # noqa: F401
-    covert_task,
-    doc_urls_fixture,
-    docx_lines,
-    member_users,
-    special_fixture,
-)
+from tests.supervision.app_support import counts
+from tests.supervision.documents_support import covert_task, docx_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +61,8 @@ def _assert_denied(outsiders, url):
     assert counts() == before  # a denied download changes nothing
 
 
-def test_report_download_permissions(world, special, outsiders, doc_urls):
-    url = doc_urls("supervision:task_report_docx", args=[special.task.pk])
+def test_report_download_permissions(world, special, outsiders):
+    url = reverse("supervision:task_report_docx", args=[special.task.pk])
     assert _get(world.auth_staff, url).status_code == 404  # no report yet
     assert _get(special.leader, url).status_code == 404
     special.report()
@@ -82,10 +78,10 @@ def test_report_download_permissions(world, special, outsiders, doc_urls):
     assert client_for(world.auth_staff).post(url).status_code == 405
 
 
-def test_report_versions(world, special, doc_urls):
+def test_report_versions(world, special):
     special.report()
     services.report_correct(actor=special.leader, task=special.task, reason="补充", summary="更正后")
-    url = doc_urls("supervision:task_report_docx", args=[special.task.pk])
+    url = reverse("supervision:task_report_docx", args=[special.task.pk])
     latest = _assert_docx(
         _get(world.inst_admin, url), f"督导报告_{world.institution.name}_{special.task.number}_第2版.docx"
     )
@@ -99,10 +95,10 @@ def test_report_versions(world, special, doc_urls):
     assert _get(world.inst_admin, f"{url}?version=abc").status_code == 404
 
 
-def test_covert_report_is_hidden_from_the_institution_until_submitted(world, doc_urls):
+def test_covert_report_is_hidden_from_the_institution_until_submitted(world):
     """暗访: the institution does not learn of the task before the report, not even from a 404's reason."""
     task = covert_task(world)
-    url = doc_urls("supervision:task_report_docx", args=[task.pk])
+    url = reverse("supervision:task_report_docx", args=[task.pk])
     with pytest.raises(NotFound) as hidden:
         documents.report_for(world.inst_admin, task.pk)
     assert hidden.value.message == "记录不存在或无权查看"  # the task itself does not exist for them
@@ -110,7 +106,7 @@ def test_covert_report_is_hidden_from_the_institution_until_submitted(world, doc
         documents.report_for(world.auth_staff, task.pk)
     assert pending.value.message == "该任务尚未提交督导报告"
     assert _get(world.inst_admin, url).status_code == 404
-    (user,) = member_users(task)
+    (user,) = f.task_crew(task)
     services.task_accept(actor=user, task=task)
     services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
     assert _get(world.inst_staff, url).status_code == 404
@@ -125,9 +121,9 @@ def test_covert_report_is_hidden_from_the_institution_until_submitted(world, doc
     assert "督导类型 | 日常督导（暗访），外部督导" in lines
 
 
-def test_opinion_download_permissions(world, special, outsiders, doc_urls):
+def test_opinion_download_permissions(world, special, outsiders):
     draft = special.preliminary(send=False)
-    url = doc_urls("supervision:opinion_docx", args=[draft.pk])
+    url = reverse("supervision:opinion_docx", args=[draft.pk])
     name = f"初步督导意见_{world.institution.name}_{special.task.number}.docx"
     for user in (world.auth_staff, special.leader, special.m3, world.superuser):
         assert _assert_docx(_get(user, url), name)[0] == "草稿"
@@ -152,17 +148,17 @@ def test_opinion_download_permissions(world, special, outsiders, doc_urls):
         requirements="整改",
         row_version=current_version(special.task, SupervisionTask),
     )
-    url = doc_urls("supervision:opinion_docx", args=[final.pk])
+    url = reverse("supervision:opinion_docx", args=[final.pk])
     for user in (world.inst_staff, world.auth_admin, special.m2):
         lines = _assert_docx(_get(user, url), f"督导意见书_{world.institution.name}_{final.number}.docx")
         assert lines[1:4] == [final.number, "督导意见书", f"{world.institution.name}："]
     _assert_denied(outsiders, url)
     assert (
-        _get(world.auth_staff, doc_urls("supervision:opinion_docx", args=[final.pk + 100])).status_code == 404
+        _get(world.auth_staff, reverse("supervision:opinion_docx", args=[final.pk + 100])).status_code == 404
     )
 
 
-def test_penalty_download_permissions(world, outsiders, doc_urls):
+def test_penalty_download_permissions(world, outsiders):
     penalty = services.penalty_impose(
         actor=world.auth_staff,
         institution=world.institution,
@@ -170,7 +166,7 @@ def test_penalty_download_permissions(world, outsiders, doc_urls):
         ground="refused_documents",
         description="拒绝提供考务资料。",
     )
-    url = doc_urls("supervision:penalty_docx", args=[penalty.pk])
+    url = reverse("supervision:penalty_docx", args=[penalty.pk])
     number = documents.penalty_number(penalty)
     name = f"处理决定_{world.institution.name}_{number}.docx"
     for user in (world.auth_staff, world.auth_admin, world.superuser, world.inst_admin, world.inst_staff):
@@ -184,11 +180,11 @@ def test_penalty_download_permissions(world, outsiders, doc_urls):
     _assert_denied({**outsiders, "group_supervisor": world.s1.user}, url)
 
 
-def test_pdf_failure_returns_to_the_page_with_the_reason(world, special, doc_urls, settings):
+def test_pdf_failure_returns_to_the_page_with_the_reason(world, special, settings):
     """No LibreOffice: the user is sent back to the task with the reason; the DOCX is still offered."""
     special.report()
     settings.DUDAO_SOFFICE = "no-such-soffice-binary"
-    url = doc_urls("supervision:task_report_pdf", args=[special.task.pk])
+    url = reverse("supervision:task_report_pdf", args=[special.task.pk])
     response = _get(world.auth_staff, url)
     assert response.status_code == 302
     assert response["Location"] == f"/supervision/tasks/{special.task.pk}/"
@@ -200,12 +196,12 @@ def test_pdf_failure_returns_to_the_page_with_the_reason(world, special, doc_url
         actor=world.auth_staff, institution=world.institution, kind="order_to_correct", ground="other",
         description="x",
     )  # fmt: skip
-    response = _get(world.inst_admin, doc_urls("supervision:penalty_pdf", args=[penalty.pk]))
+    response = _get(world.inst_admin, reverse("supervision:penalty_pdf", args=[penalty.pk]))
     assert (response.status_code, response["Location"]) == (302, f"/supervision/penalties/{penalty.pk}/")
     # Out of scope stays 404 before any rendering is tried.
     assert (
         _get(
-            world.inst_admin, doc_urls("supervision:task_report_pdf", args=[special.task.pk + 99])
+            world.inst_admin, reverse("supervision:task_report_pdf", args=[special.task.pk + 99])
         ).status_code
         == 404
     )

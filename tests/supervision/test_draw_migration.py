@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from tests.supervision.app_support import TODAY, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY
 
 BEFORE = [("supervision", "0001_initial")]
 AFTER = [("supervision", "0002_draw_witnesses")]

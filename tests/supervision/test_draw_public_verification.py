@@ -22,13 +22,7 @@ from dudao.supervision.models import (
     DrawWitness,
 )
 from tests.factories import current_version
-from tests.supervision.app_support import (  # noqa: F401
-    API,
-    TODAY,
-    locked_draw,
-    publish_draw,
-    world_fixture,
-)
+from tests.supervision.app_support import API, TODAY, locked_draw, publish_draw
 from tests.supervision.pages_support import HTMX, text
 
 pytestmark = pytest.mark.django_db

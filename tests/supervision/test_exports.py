@@ -12,8 +12,7 @@ from dudao.accounts.models import Role
 from dudao.common.models import AuditEvent
 from dudao.supervision import services
 from tests.conftest import client_for
-from tests.supervision.app_support import TODAY, media_root_fixture, world_fixture  # noqa: F401
-from tests.supervision.documents_support import SpecialTask
+from tests.supervision.app_support import TODAY
 from tests.xlsx_support import column, sheet_rows
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +20,10 @@ pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
 
 
-@pytest.fixture(name="special")
-def special_fixture(world, media_root):
-    special = SpecialTask(world)
-    person = world.s1.person
+@pytest.fixture
+def special(special):
+    """conftest's special task, its leader with a phone number (masked in exports)."""
+    person = special.w.s1.person
     person.phone = PHONE
     person.save()
     return special

@@ -16,7 +16,7 @@ from dudao.supervision.models import (
 )
 from dudao.web.navigation import visible_url_names
 from tests.factories import current_version
-from tests.supervision.app_support import TODAY, counts, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY, counts
 from tests.supervision.pages_support import FIELD_ROLES, client_for, crew, messages_of, text
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from dudao.common.domain import digest
 from dudao.supervision.models import Draw, SupervisionTask
 from tests import factories as f
 from tests.factories import current_version
-from tests.supervision.app_support import TODAY, counts, locked_draw, world_fixture  # noqa: F401
+from tests.supervision.app_support import TODAY, counts, locked_draw
 from tests.supervision.pages_support import FIELD_ROLES, client_for, messages_of, text
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask, TaskMember
-from tests.supervision.app_support import counts, world_fixture  # noqa: F401
+from tests.supervision.app_support import counts
 from tests.supervision.pages_support import client_for, text
 from tests.supervision.test_pages_draws import NEW, _form
 

@@ -7,7 +7,6 @@ import pytest
 
 from dudao.supervision import services
 from dudao.supervision.models import TaskMember
-from tests.supervision.app_support import world_fixture  # noqa: F401
 from tests.supervision.pages_support import client_for
 
 pytestmark = pytest.mark.django_db

@@ -12,13 +12,7 @@ from django.test import Client
 from dudao.supervision import services
 from dudao.supervision.models import Draw, SupervisionTask
 from tests.factories import current_version
-from tests.supervision.app_support import (  # noqa: F401
-    TODAY,
-    locked_draw,
-    publish_draw,
-    run_draw,
-    world_fixture,
-)
+from tests.supervision.app_support import TODAY, locked_draw, publish_draw, run_draw
 from tests.supervision.pages_support import HTMX, crew, text
 
 pytestmark = pytest.mark.django_db

@@ -23,40 +23,17 @@ from dudao.supervision.models import (
     TaskMember,
 )
 from tests.factories import current_version
-from tests.supervision.app_support import (  # noqa: F401
-    TODAY,
-    counts,
-    local,
-    media_root_fixture,
-    photo,
-    world_fixture,
-)
+from tests.supervision.app_support import TODAY, counts, local, photo
 from tests.supervision.pages_support import HTMX, client_for, crew, messages_of, text
 
 pytestmark = pytest.mark.django_db
 
 
-def _task(world, supervisors, **extra) -> SupervisionTask:
-    return services.task_create(
-        actor=world.auth_staff, institution=world.institution, supervisors=supervisors, **extra
-    )
-
-
-def _on_site(task) -> list:
-    members = crew(task)
-    for _m, user in members:
-        services.task_accept(actor=user, task=task)
-    services.task_start_on_site(
-        actor=members[0][1], task=task, row_version=current_version(task, SupervisionTask)
-    )
-    return members
-
-
 # ------------------------------------------------------------------------------------------------ board
 def test_board_per_role_with_deadlines(world):
-    soon = _task(world, [world.s1], batch=world.b1)
+    soon = world.task("dispatched", world.s1, batch=world.b1)
     day = TODAY - dt.timedelta(days=5)
-    late = _task(world, [world.s2], starts_at=local(day, 9), ends_at=local(day, 17))
+    late = world.task("dispatched", world.s2, starts_at=local(day, 9), ends_at=local(day, 17))
     board = client_for(world.auth_staff).get("/supervision/tasks/")
     assert [r["t"]["number"] for r in board.context["rows"]] == [soon.number, late.number]
     late_row = board.context["rows"][1]
@@ -77,7 +54,7 @@ def test_board_per_role_with_deadlines(world):
 
 
 def test_my_tasks_accept_decline_review_and_replace(world):
-    task = _task(world, [world.s1, world.s2], batch=world.b1)
+    task = world.task("dispatched", world.s1, world.s2, batch=world.b1)
     s1, s2 = world.s1.user, world.s2.user
     mine = client_for(s1).get("/supervision/my/tasks/")
     assert [r["t"]["number"] for r in mine.context["rows"]] == [task.number]
@@ -124,7 +101,7 @@ def test_my_tasks_accept_decline_review_and_replace(world):
 
 # ------------------------------------------------------------------------------------------------ on site
 def test_onsite_page_saves_each_finding_and_evidence(world, media_root):
-    task = _task(world, [world.s1, world.s2], batch=world.b1)
+    task = world.task("dispatched", world.s1, world.s2, batch=world.b1)
     (_l, leader), (_m, member) = crew(task)
     for user in (leader, member):
         services.task_accept(actor=user, task=task)
@@ -193,8 +170,8 @@ def test_onsite_page_saves_each_finding_and_evidence(world, media_root):
 
 
 def test_report_page_needs_confirmation_and_the_leader(world):
-    task = _task(world, [world.s1, world.s2], batch=world.b1)
-    (_l, leader), (_m, member) = _on_site(task)
+    task = world.task("on_site", world.s1, world.s2, batch=world.b1)
+    (_l, leader), (_m, member) = crew(task)
     services.finding_add(
         actor=member,
         task=task,
@@ -229,7 +206,9 @@ def test_report_page_needs_confirmation_and_the_leader(world):
 
 # ------------------------------------------------------------------------------------ special end to end
 def test_special_supervision_through_the_pages(world, media_root):
-    task = _task(world, [world.s1, world.s2, world.s3], batch=world.b1, kind="special", items=["2.3", "2.4"])
+    task = world.task(
+        "dispatched", world.s1, world.s2, world.s3, batch=world.b1, kind="special", items=["2.3", "2.4"]
+    )
     members = crew(task)
     for _m, user in members:
         client_for(user).post(f"/supervision/tasks/{task.pk}/accept/")
@@ -343,8 +322,8 @@ def test_special_supervision_through_the_pages(world, media_root):
 
 
 def test_daily_rectification_order_escalation_and_penalty(world):
-    task = _task(world, [world.s1], batch=world.b1)
-    ((_m, user),) = _on_site(task)
+    task = world.task("on_site", world.s1, batch=world.b1)
+    ((_m, user),) = crew(task)
     services.report_submit(
         actor=user, task=task, summary="发现问题", row_version=current_version(task, SupervisionTask)
     )
@@ -422,7 +401,9 @@ def test_covert_task_created_on_the_page_is_hidden_until_its_report(world):
     day = world.b2.starts_at.date().isoformat()
     coverage = ic.get(f"/supervision/coverage/?start={day}&end={day}")
     assert [(b.code, b.supervised) for b in coverage.context["page"].items] == [("PC-A-2", False)]
-    ((_m, user),) = _on_site(task)
+    ((_m, user),) = crew(task)
+    services.task_accept(actor=user, task=task)
+    services.task_start_on_site(actor=user, task=task, row_version=current_version(task, SupervisionTask))
     assert "暗访任务" in text(client_for(user).get(f"/supervision/tasks/{task.pk}/"))
     services.report_submit(
         actor=user, task=task, summary="暗访完成", row_version=current_version(task, SupervisionTask)
@@ -432,7 +413,7 @@ def test_covert_task_created_on_the_page_is_hidden_until_its_report(world):
 
 
 def test_steps_refuse_roles_and_states_without_changes(world):
-    task = _task(world, [world.s1], batch=world.b1)
+    task = world.task("dispatched", world.s1, batch=world.b1)
     before = counts()
     ic, sc = client_for(world.inst_admin), client_for(world.s1.user)
     assert ic.post(f"/supervision/tasks/{task.pk}/close/", {"row_version": 1}).status_code == 403

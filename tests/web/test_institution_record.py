@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dudao.supervision import services
 from tests.conftest import client_for
-from tests.supervision.app_support import media_root_fixture, world_fixture  # noqa: F401
+from tests.supervision.conftest import media_root_fixture, world_fixture  # noqa: F401
 from tests.supervision.documents_support import SpecialTask, covert_task
 
 pytestmark = pytest.mark.django_db

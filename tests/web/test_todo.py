@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dudao.registry.models import Batch
 from dudao.renewals.models import RenewalApplication
 from dudao.scorecards import services as scorecard_services
 from dudao.scorecards.models import Evaluation, EvaluationMember, ScoreFormVersion
@@ -246,3 +247,50 @@ def test_audit_admin_sees_recent_failed_logins_only(users):
     assert group.key == "failed_logins"
     assert [i.title for i in group.items] == ["mallory"]
     assert todo_for(f.UserFactory(username="secadm", role=Role.SECURITY_ADMIN)) == []
+
+
+def test_examiner_sees_the_planned_batches_of_the_team_from_today_on(users, institution, client_as):
+    examiner_user = users["examiner"]
+    examiner = examiner_user.person.examiner
+    other = f.ExaminerFactory(authority=institution.authority)
+    filing = f.FilingFactory(institution=institution)
+    occupation = f.OccupationFactory(name="焊工")
+    venue = f.VenueFactory(institution=institution)
+    midnight = timezone.make_aware(dt.datetime.combine(TODAY, dt.time.min))
+
+    def batch(code: str, starts: dt.datetime, team, status="planned") -> Batch:
+        row = Batch.objects.create(
+            code=code,
+            institution=institution,
+            filing=filing,
+            occupation=occupation,
+            levels=[4],
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=4),
+            venue=venue,
+            status=status,
+        )
+        row.examiners.set(team)
+        return row
+
+    batch("PC-LATER", midnight + dt.timedelta(days=10, hours=9), [examiner, other])
+    batch("PC-TODAY", midnight, [examiner])  # starts at today's first moment: still to come
+    batch("PC-YESTERDAY", midnight - dt.timedelta(minutes=1), [examiner])  # begun before today
+    batch("PC-CANCELLED", midnight + dt.timedelta(days=2, hours=9), [examiner], status="cancelled")
+    batch("PC-OTHER", midnight + dt.timedelta(days=3, hours=9), [other])  # not on the team
+    group = groups(examiner_user)["examiner_batches"]
+    record = f"/people/examiners/{examiner.pk}/"
+    assert (group.label, group.total) == ("待参加的考评", 2)
+    assert [(i.title, i.detail, i.url, i.due_on) for i in group.items] == [
+        (institution.name, f"{TODAY:%Y-%m-%d} 00:00 开始 · 焊工 · 批次 PC-TODAY", record, TODAY),
+        (
+            institution.name,
+            f"{TODAY + dt.timedelta(days=10):%Y-%m-%d} 09:00 开始 · 焊工 · 批次 PC-LATER",
+            record,
+            TODAY + dt.timedelta(days=10),
+        ),
+    ]
+    assert "examiner_batches" not in groups(users["authority_staff"])
+    html = client_as(examiner_user).get("/").content.decode()
+    assert "待参加的考评" in html and f'href="{record}"' in html
+    assert client_as(examiner_user).get(record).status_code == 200  # the link is one the examiner may follow
