@@ -30,6 +30,7 @@ from .rows import (
     current_version,
     make_resident_id,
     make_uscc,
+    restart_id_sequences,
     role_users,
 )
 from .scorecards import best_answers, evaluation, evaluation_advance
@@ -63,6 +64,7 @@ __all__ = [
     "renewal_attachments",
     "renewal_materials",
     "renewal_scope_rows",
+    "restart_id_sequences",
     "role_users",
     "supervision_task",
     "task_crew",
