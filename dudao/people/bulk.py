@@ -99,13 +99,7 @@ def persons_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
             objects.append(person)
     problems.raise_if_any()
     if not dry_run:
-        insert(Person, objects)
-        audit.record_many(
-            actor=actor,
-            action="people.person.create",
-            objects=objects,
-            after=[person_audit(p) for p in objects],
-        )
+        save_persons(actor, objects)
     return BulkResult(rows=len(rows), created=len(objects))
 
 
@@ -158,6 +152,14 @@ def _index_map(actor, numbers: Iterable[str]) -> tuple[dict[str, Person], set[st
         for person in persons_for(actor).filter(id_number_index__in=chunk):
             visible[person.id_number_index] = person
     return visible, set(existing(Person, "id_number_index", candidates))
+
+
+def save_persons(actor, persons: list[Person]) -> None:
+    """Insert persons built with person_create's rules; one `people.person.create` event each."""
+    insert(Person, persons)
+    audit.record_many(
+        actor=actor, action="people.person.create", objects=persons, after=[person_audit(p) for p in persons]
+    )
 
 
 class _Persons:
@@ -237,13 +239,7 @@ class _Persons:
         return person
 
     def insert(self, actor) -> None:
-        insert(Person, self.new)
-        audit.record_many(
-            actor=actor,
-            action="people.person.create",
-            objects=self.new,
-            after=[person_audit(p) for p in self.new],
-        )
+        save_persons(actor, self.new)
 
 
 def _authorities(rows: Rows, key: str = "authority_code") -> dict[str, Authority]:
@@ -749,13 +745,7 @@ def relations_create(*, actor, rows: Rows, dry_run: bool = False) -> BulkResult:
             problems.add(number, "kind", "已申报过相同的关系", relation.kind)
     problems.raise_if_any()
     if not dry_run:
-        insert(Person, new_people)
-        audit.record_many(
-            actor=actor,
-            action="people.person.create",
-            objects=new_people,
-            after=[person_audit(p) for p in new_people],
-        )
+        save_persons(actor, new_people)
         insert(Relation, objects)
         audit.record_many(actor=actor, action="people.relation.declare", objects=objects)
     return BulkResult(rows=len(rows), created=len(objects), objects=objects)

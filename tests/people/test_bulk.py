@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
 
 from dudao.accounts.models import Role
 from dudao.common.audit import verify_chain
 from dudao.common.bulk import BulkRefused
 from dudao.common.errors import PermissionDenied
-from dudao.common.models import AuditEvent
 from dudao.people import bulk, services
 from dudao.people import models as pm
+from tests import bulk_support
 from tests import factories as f
 from tests.clock import TODAY
 from tests.people.helpers import resident_id, state_counts, wrong_check_digit
@@ -32,42 +31,11 @@ MODELS = [
     pm.ExaminerCardScope,
     pm.Relation,
 ]
-VOLATILE = {"created_at", "updated_at", "id_number_encrypted"}
-
-
-class _Rollback(Exception):
-    pass
+VOLATILE = frozenset({"created_at", "updated_at", "id_number_encrypted"})
 
 
 def written(call) -> tuple[dict, list]:
-    """The rows and audit events `call` writes (compared without write times), then rolled back."""
-    f.restart_id_sequences(MODELS)
-    start = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    before = {m: set(m.objects.values_list("pk", flat=True)) for m in MODELS}
-    captured: dict = {}
-    try:
-        with transaction.atomic():
-            call()
-            captured["rows"] = {
-                m.__name__: [
-                    {k: v for k, v in row.items() if k not in VOLATILE}
-                    for row in m.objects.exclude(pk__in=before[m]).order_by("pk").values()
-                ]
-                for m in MODELS
-            }
-            captured["events"] = sorted(
-                (
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    repr({k: v for k, v in (e.after or {}).items() if not k.endswith("_at")}),
-                )
-                for e in AuditEvent.objects.filter(id__gt=start)
-            )
-            raise _Rollback
-    except _Rollback:
-        pass
-    return captured["rows"], captured["events"]
+    return bulk_support.written(call, MODELS, volatile=VOLATILE)
 
 
 def problems(call) -> list[tuple[int, str, str, str]]:

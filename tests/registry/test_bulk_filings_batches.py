@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
 
 from dudao.accounts.models import Role
 from dudao.common.audit import verify_chain
 from dudao.common.bulk import BulkRefused
-from dudao.common.models import AuditEvent
 from dudao.registry import bulk, services
 from dudao.registry import models as rm
+from tests import bulk_support
 from tests import factories as f
 from tests.registry.conftest import counts, local, make_examiner
 
@@ -23,42 +22,9 @@ D = dt.date
 MODELS = [rm.Filing, rm.FilingScope, rm.Batch, rm.Batch.examiners.through]
 
 
-class _Rollback(Exception):
-    pass
-
-
 def written(call) -> tuple[dict, list]:
-    """The rows and audit events `call` writes (compared without write times), then rolled back."""
-    f.restart_id_sequences(MODELS)
-    start = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    before = {m: set(m.objects.values_list("pk", flat=True)) for m in MODELS}
-    captured: dict = {}
-    try:
-        with transaction.atomic():
-            call()
-            captured["rows"] = {
-                m.__name__: [
-                    {k: v for k, v in row.items() if k not in {"created_at", "updated_at"}}
-                    for row in m.objects.exclude(pk__in=before[m]).order_by("pk").values()
-                ]
-                for m in MODELS
-            }
-            # A batch's examiners are a set: the order its link rows were written in means nothing.
-            links = captured["rows"]["Batch_examiners"]
-            captured["rows"]["Batch_examiners"] = sorted((r["batch_id"], r["examiner_id"]) for r in links)
-            captured["events"] = sorted(
-                (
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    repr({k: v for k, v in (e.after or {}).items() if not k.endswith("_at")}),
-                )
-                for e in AuditEvent.objects.filter(id__gt=start)
-            )
-            raise _Rollback
-    except _Rollback:
-        pass
-    return captured["rows"], captured["events"]
+    # A batch's examiners are a set: the order its link rows were written in means nothing.
+    return bulk_support.written(call, MODELS, as_sets=[rm.Batch.examiners.through])
 
 
 def problems(call) -> list[tuple[int, str, str, str]]:
