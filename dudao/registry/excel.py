@@ -4,18 +4,16 @@ and export rows. Column keys equal the service's argument names so that errors l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dudao.common.errors import ValidationFailed
 from dudao.common.excel import Column
 
-from . import services
 from .domain import level_names
-from .models import Authority, Batch, Filing, Institution, Occupation
+from .models import Batch, Filing, Institution, Occupation
 
 KIND_CHOICES = {label: value for value, label in Institution.Kind.choices}
 FILING_STATUS_LABELS = dict(Filing.Status.choices)
@@ -83,34 +81,6 @@ BATCH_EXPORT_COLUMNS = (
     Column("candidate_count", "考生人数", kind="int"),
     Column("status", "状态"),
 )
-
-
-def institution_row_service(actor) -> Callable[[dict[str, Any]], object]:
-    """One spreadsheet row → institution_create (authority given by code)."""
-
-    def create(row: dict[str, Any]) -> object:
-        data = {k: v for k, v in row.items() if v is not None}
-        code = data.pop("authority", None)
-        if code:
-            found = Authority.objects.filter(code=str(code).strip()).values_list("pk", flat=True).first()
-            if found is None:
-                raise ValidationFailed(
-                    f"主管机构编码「{code}」不存在", detail={"authority": [f"主管机构编码「{code}」不存在"]}
-                )
-            data["authority"] = found
-        return services.institution_create(actor=actor, **data)
-
-    return create
-
-
-def occupation_row_service(actor) -> Callable[[dict[str, Any]], object]:
-    """One spreadsheet row → occupation_create."""
-
-    def create(row: dict[str, Any]) -> object:
-        data = {k: v for k, v in row.items() if v is not None}
-        return services.occupation_create(actor=actor, **data)
-
-    return create
 
 
 def institution_rows(qs: QuerySet[Institution]) -> Iterator[dict[str, Any]]:

@@ -7,15 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dudao.accounts.models import Role
-from dudao.common.excel import ImportFailed, export_workbook, read_example_rows, read_rows, run_import
+from dudao.common import imports
+from dudao.common.excel import ImportFailed, export_workbook, read_example_rows, read_rows
 from dudao.registry import models as rm
 from dudao.registry.excel import (
     INSTITUTION_COLUMNS,
     INSTITUTION_EXAMPLE,
     OCCUPATION_COLUMNS,
     OCCUPATION_EXAMPLE,
-    institution_row_service,
-    occupation_row_service,
 )
 from tests import factories as f
 from tests.conftest import client_for
@@ -45,16 +44,12 @@ def test_institution_import_one_bad_row_imports_nothing(users, institution):
     ]
     before = counts()
     with pytest.raises(ImportFailed) as exc:
-        run_import(
-            sheet(INSTITUTION_COLUMNS, rows),
-            INSTITUTION_COLUMNS,
-            institution_row_service(users[Role.AUTHORITY_ADMIN]),
-        )
+        imports.run("institutions", sheet(INSTITUTION_COLUMNS, rows), actor=users[Role.AUTHORITY_ADMIN])
     assert counts() == before
     assert [(e.row, e.column, e.message) for e in exc.value.errors] == [
         (3, "统一社会信用代码", f"统一社会信用代码「{bad}」校验位错误,请核对"),
         (4, "统一社会信用代码", f"统一社会信用代码 {institution.uscc} 已被机构「{institution.name}」使用"),
-        (5, "主管机构编码", "主管机构编码「NOPE」不存在"),
+        (5, "主管机构编码", "主管机构编码「NOPE」不存在或不在您的管辖范围内"),
     ]
 
 
@@ -69,14 +64,8 @@ def test_institution_import_all_good(users, authority):
         }
         for i in range(3)
     ]
-    assert (
-        run_import(
-            sheet(INSTITUTION_COLUMNS, rows),
-            INSTITUTION_COLUMNS,
-            institution_row_service(users[Role.AUTHORITY_STAFF]),
-        )
-        == 3
-    )
+    done = imports.run("institutions", sheet(INSTITUTION_COLUMNS, rows), actor=users[Role.AUTHORITY_STAFF])
+    assert (done.rows, done.created) == (3, 3)
     assert sorted(rm.Institution.objects.filter(name__startswith="机构").values_list("name", flat=True)) == [
         "机构0",
         "机构1",
@@ -139,15 +128,15 @@ def test_template_examples_are_obviously_fake_and_valid(users, authority):
     f.OccupationFactory(code="4-03-02-01", name="中式烹调师")  # a shipped code: the example must not reuse it
     admin = users[Role.AUTHORITY_ADMIN]
     cases = (
-        ("registry:institution_import", INSTITUTION_COLUMNS, institution_row_service, rm.Institution),
-        ("registry:occupation_import", OCCUPATION_COLUMNS, occupation_row_service, rm.Occupation),
+        ("registry:institution_import", INSTITUTION_COLUMNS, "institutions", rm.Institution),
+        ("registry:occupation_import", OCCUPATION_COLUMNS, "occupations", rm.Occupation),
     )
-    for name, columns, row_service, model in cases:
+    for name, columns, kind, model in cases:
         data = client_for(admin).get(reverse(name) + "?template=1").content
         examples = read_example_rows(data, columns)
         assert all(r["name"].startswith("示例") for _n, r in examples)
         # Typed into the import sheet, the example rows are accepted as they are.
-        assert run_import(sheet(columns, [r for _n, r in examples]), columns, row_service(admin)) == 1
+        assert imports.run(kind, sheet(columns, [r for _n, r in examples]), actor=admin).created == 1
         assert model.objects.filter(name__startswith="示例").count() == 1
     assert INSTITUTION_EXAMPLE["uscc"] == "91360100MA0000001U"
     assert OCCUPATION_EXAMPLE["code"] == "8-99-99-99" and OCCUPATION_EXAMPLE["verified"] is False
