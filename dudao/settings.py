@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dudao.scorecards",
     "dudao.supervision",
     "dudao.renewals",
+    "dudao.exams",
     "dudao.documents",
     "dudao.notifications",
     "dudao.web",

@@ -8,56 +8,19 @@ nothing on stdout.
 from __future__ import annotations
 
 import json
-import re
-import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from dudao.common.cli_errors import EXIT_BAD_INPUT, BadInput, chinese_errors
 from dudao.common.errors import ApplicationError
 from dudao.renewals.domain import KIND_LABELS, parse_kind, plan, summary_zh
 from dudao.workdays import selectors
 from dudao.workdays.domain import parse_date
 
-EXIT_BAD_INPUT = 2
 USAGE = (
     "dudao renewals plan --type employer|tech_school|social_org [--self-built-questions] "
     "--expires YYYY-MM-DD --received YYYY-MM-DD [--json]"
 )
-
-# argparse's own messages are English; the few a user can trigger here are said in Chinese.
-_ARGPARSE_MESSAGES = (
-    (re.compile(r"the following arguments are required: (.+)"), "缺少参数:{0}"),
-    (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数:{0}"),
-    (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 缺少取值"),
-    (
-        re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"),
-        "参数 {0} 的取值 {1} 无效,应为 {2}",
-    ),
-    (re.compile(r"argument (\S+): ignored explicit argument (.+)"), "参数 {0} 不接受取值 {1}"),
-)
-
-
-class BadInput(Exception):
-    """Input the user can fix; reported in Chinese with exit status 2."""
-
-
-def _chinese_errors(parser):
-    """Make `parser` report usage errors in Chinese on stderr with exit status 2."""
-
-    def error(message: str):
-        for pattern, template in _ARGPARSE_MESSAGES:
-            match = pattern.fullmatch(message)
-            if match:
-                message = template.format(*match.groups())
-                break
-        text = f"{message}\n用法:{USAGE}"
-        if not parser.called_from_command_line:
-            raise CommandError(text)
-        sys.stderr.write(f"错误:{text}\n")
-        raise SystemExit(EXIT_BAD_INPUT)
-
-    parser.error = error
-    return parser
 
 
 def _date(options, name: str, flag: str, label: str):
@@ -78,14 +41,15 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # pure computation: no checks, no database needed
 
     def create_parser(self, prog_name, subcommand, **kwargs):
-        return _chinese_errors(super().create_parser(prog_name, subcommand, **kwargs))
+        return chinese_errors(super().create_parser(prog_name, subcommand, **kwargs), USAGE)
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(
             dest="action", required=True, metavar="plan"
         )  # the CLI contract names `plan`; close-expired is listed below it
-        p_plan = _chinese_errors(
-            sub.add_parser("plan", help="延续备案办理计划(工作日按工作日历计算)")  # REN-1…4、REN-6
+        p_plan = chinese_errors(
+            sub.add_parser("plan", help="延续备案办理计划(工作日按工作日历计算)"),  # REN-1…4、REN-6
+            USAGE,
         )
         # Required options are checked in handle() so that a missing one is reported in Chinese.
         kinds = "、".join(f"{k.value} {label}" for k, label in KIND_LABELS.items())
@@ -105,11 +69,12 @@ class Command(BaseCommand):
             "期限为暂定时在标准错误输出提示",
         )
 
-        p_close = _chinese_errors(
+        p_close = chinese_errors(
             sub.add_parser(
                 "close-expired",
                 help="每日任务:不予延续的申请,其备案在有效期届满后置为「已到期」;可重复运行",  # REN-4
-            )
+            ),
+            USAGE,
         )
         p_close.add_argument("--date", metavar="DATE", help="按指定日期计算(默认今天)YYYY-MM-DD")
         p_close.add_argument("--json", action="store_true", help='输出 JSON:{"closed", "skipped"}')

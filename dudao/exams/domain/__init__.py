@@ -1,0 +1,1 @@
+"""Pure rules of the evaluation operations (考务): no Django, no database (import-linter holds this)."""
