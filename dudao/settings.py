@@ -172,6 +172,8 @@ CACHES = {
     "id_lookup": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(VAR_DIR / "cache" / "id-lookup"),
+        # One entry per user: never cull counters of active readers (the default keeps 300).
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
 }
 # ---------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dudao.common.errors import PermissionDenied
 from . import throttle
 from .domain import token_allows
 from .models import ApiToken
+from .permissions import uses_api
 
 READ_ONLY_REFUSAL = "该令牌为只读令牌,不能执行新增、修改或删除操作;请使用读写令牌"
 
@@ -30,7 +31,7 @@ class TokenAuth(HttpBearer):
             .filter(key_hash=hash_token(token), revoked=False, expires_at__gt=now, user__is_active=True)
             .first()
         )
-        if found is None:
+        if found is None or not uses_api(found.user):  # a role without API use holds no live token
             return None
         throttle.token_request(found.pk)
         if not token_allows(found.scope, request.method):

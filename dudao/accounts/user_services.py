@@ -130,6 +130,8 @@ def user_update(*, actor: Any, user: User, changes: Mapping[str, Any]) -> User:
         raise ValidationFailed(f"不能在这里修改:{'、'.join(unknown)}")
     target = User.objects.select_for_update().get(pk=user.pk)
     superuser = actor is None or is_superuser(actor)
+    if not superuser and target.pk == getattr(actor, "pk", None):
+        raise PermissionDenied("不能在这里修改自己的账号")  # separation of duties: nobody widens their own
     if target.is_superuser and not superuser:
         raise PermissionDenied("只有超级管理员可以修改超级管理员账号")
     if not superuser and set(changes) & set(SUPERUSER_FIELDS):

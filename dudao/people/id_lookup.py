@@ -6,9 +6,10 @@ full number such a reader looks up is counted (DUDAO_ID_LOOKUP_LIMIT per rolling
 written to the audit log masked: rebuilding one person's number takes hours and shows in the log.
 Repeating a number already looked up in the hour costs nothing (paging a result list is not an attack).
 Holders of the reveal right see full numbers anyway and are not metered. Registering a person (or changing
-a person's number) counts too, since a refusal as already registered confirms a number; a refused
-registration rolls its count back with its transaction, but every accepted one stays counted and audited,
-so trying 33 candidates still takes hours and leaves the wrong guesses as registered persons in the log.
+a person's number) counts too, since a refusal as already registered confirms a number; an import counts
+the numbers of its file that are already registered. The count lives outside the database
+(`CACHES["id_lookup"]`), so a refused registration or import keeps it although its transaction (and the
+audit rows of its lookups) rolls back: probing by refused registrations is limited like searching.
 """
 
 from __future__ import annotations

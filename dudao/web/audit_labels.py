@@ -304,9 +304,27 @@ def _status_choice_label(object_type: str, value: str) -> str:
     return str(dict(field.flatchoices).get(value, value))
 
 
+_NEW_STATUS_ACTION = re.compile(r"^people\.(?P<entity>[a-z_]+)\.status_(?P<to>[a-z_]+)$")
+
+
+def current_action(action: str) -> str:
+    """The current name of a stored action code (a legacy code's new name; itself otherwise)."""
+    if action in LEGACY_ACTIONS:
+        return LEGACY_ACTIONS[action]
+    match = _STATUS_ACTION.match(action)
+    if match and not action.startswith("people.") and match["entity"] in _STATUS_ENTITIES:
+        return f"people.{match['entity']}.status_{match['to']}"
+    return action
+
+
 def action_codes(action: str) -> list[str]:
-    """The stored codes of one action: its current name and the names it had before (LEGACY_ACTIONS)."""
-    return [action, *(old for old, new in LEGACY_ACTIONS.items() if new == action)]
+    """The stored codes of one action: its current name and the names it had before (LEGACY_ACTIONS and
+    the `<entity>.status.<to>` codes of status changes)."""
+    codes = [action, *(old for old, new in LEGACY_ACTIONS.items() if new == action)]
+    match = _NEW_STATUS_ACTION.match(action)
+    if match:
+        codes.append(f"{match['entity']}.status.{match['to']}")
+    return codes
 
 
 def action_label(action: str, object_type: str = "") -> str:

@@ -34,7 +34,7 @@ class AuditFilterForm(forms.Form):
         # Codes in use anywhere (both columns are indexed: cheap), shown by their Chinese labels; the
         # codes reveal nothing of the events themselves, which the page scopes.
         # A legacy code (LEGACY_ACTIONS) is offered under its current name; the filter matches both.
-        codes = sorted({labels.LEGACY_ACTIONS.get(a, a) for a in actions})
+        codes = sorted({labels.current_action(a) for a in actions})
         self.fields["action"].choices = [("", "全部"), *[(a, labels.action_label(a)) for a in codes]]
         self.fields["object_type"].choices = [
             ("", "全部"),

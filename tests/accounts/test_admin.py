@@ -240,3 +240,22 @@ def test_the_admin_password_page_resets_through_the_service(admin_client, users)
     assert response.status_code == 200
     assert "只能重置本单位范围内其他账号的密码" in response.content.decode()
     assert AuditEvent.objects.latest("id").pk == event.pk
+
+
+@pytest.mark.django_db
+def test_user_update_refuses_a_change_to_ones_own_account(users):
+    """三权分立: the security administrator cannot move themselves to another role through the admin."""
+    from dudao.accounts import user_services
+    from dudao.common.errors import PermissionDenied
+    from tests import factories as f
+
+    security = f.UserFactory(username="sec_self", role="security_admin", is_staff=True)
+    events = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied, match="不能在这里修改自己的账号"):
+        user_services.user_update(actor=security, user=security, changes={"role": "audit_admin"})
+    security.refresh_from_db()
+    assert (security.role, AuditEvent.objects.count()) == ("security_admin", events)
+    # The same change by another administrator is allowed (and audited): only one's own account is closed.
+    peer = f.UserFactory(username="sec_peer", role="security_admin", is_staff=True)
+    user_services.user_update(actor=peer, user=security, changes={"display_name": "安全管理员甲"})
+    assert AuditEvent.objects.count() == events + 1

@@ -106,3 +106,15 @@ def test_roles_without_api_use_get_403_on_every_page_and_endpoint(users, client_
     assert state() == before
     legacy.refresh_from_db()
     assert legacy.revoked is False
+
+
+def test_a_token_stops_working_when_its_owner_no_longer_uses_the_api(everyone, client):
+    """A token issued while the owner used the API is refused (401) once their role no longer does."""
+    owner = everyone["authority_staff"]
+    _token, key = services.token_create(actor=owner, name="对接")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    assert client.get("/api/v1/accounts/me", **headers).status_code == 200
+    type(owner).objects.filter(pk=owner.pk).update(role="examiner")
+    assert client.get("/api/v1/accounts/me", **headers).status_code == 401
+    type(owner).objects.filter(pk=owner.pk).update(role="authority_staff")
+    assert client.get("/api/v1/accounts/me", **headers).status_code == 200

@@ -289,3 +289,17 @@ def test_every_action_written_in_the_code_is_app_entity_verb():
     assert misnamed == []
     assert set(labels.ACTION_LABELS).isdisjoint(labels.LEGACY_ACTIONS)
     assert set(labels.LEGACY_ACTIONS.values()) <= set(labels.ACTION_LABELS)
+
+
+def test_the_filter_matches_an_action_under_its_older_codes():
+    assert set(labels.action_codes("accounts.session.login")) == {"accounts.session.login", "accounts.login"}
+    assert set(labels.action_codes("people.supervisor_card.status_lost")) == {
+        "people.supervisor_card.status_lost",
+        "supervisor_card.status.lost",
+    }
+    assert labels.action_codes("registry.institution.create") == ["registry.institution.create"]
+    assert labels.current_action("supervisor.status.suspended") == "people.supervisor.status_suspended"
+    assert labels.current_action("examiner.status.inactive") == "people.examiner.status_inactive"
+    assert labels.current_action("person.create") == "people.person.create"
+    assert labels.current_action("registry.batch.create") == "registry.batch.create"
+    assert labels.current_action("something.status.odd") == "something.status.odd"  # not a people entity
