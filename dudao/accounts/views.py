@@ -217,9 +217,12 @@ class LogoutView(auth_views.LogoutView):
 
 
 def admin_login(request, extra_context=None):
-    """The Django admin signs in through the same page (password, throttle, second factor)."""
+    """The Django admin signs in through the same page (password, throttle, second factor). A signed-in user
+    without admin access is told so (the sign-in page would send them straight back: a redirect loop)."""
     from django.contrib.auth.views import redirect_to_login
 
+    if request.user.is_authenticated:
+        raise DjangoPermissionDenied("您的账号没有后台管理权限")
     return redirect_to_login(request.GET.get("next", "/admin/"))
 
 

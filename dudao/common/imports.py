@@ -108,14 +108,18 @@ def run(
     if kind.run_file is not None:
         return _run_file(kind, data, actor=actor, dry_run=dry_run, filename=filename, started=started)
     parsed, errors = read_sheet(data, kind.columns, limits=limits, max_bytes=max_bytes)
-    rows = [(p.row, p.record) for p in parsed if p.ok]
+    # Every row goes through the rules, those with cell errors too (a bad cell is blank to them), so that
+    # one report lists every problem of every row; a rule's complaint about a cell already reported as
+    # unreadable or missing is not repeated.
+    rows = [(p.row, p.record) for p in parsed]
     raw = {p.row: p.raw or {} for p in parsed}
+    reported = {(e.row, e.column) for e in errors}
     try:
         with transaction.atomic():
-            # Rows with cell errors are left out; the others are still checked so that one report lists all.
             result = kind.bulk(actor=actor, rows=rows, dry_run=dry_run or bool(errors))
     except BulkRefused as exc:
-        errors.extend(_with_raw_values(_problems_as_errors(exc, kind.columns), raw, kind.columns))
+        found = _with_raw_values(_problems_as_errors(exc, kind.columns), raw, kind.columns)
+        errors.extend(e for e in found if (e.row, e.column) not in reported)
     if errors:
         raise refuse(errors, kind.columns)
     return ImportResult(

@@ -271,6 +271,10 @@ EXTRA_FIELD_LABELS = {
     "confirmed": "已启用",
 }
 
+# Object types that name no model, and their keys (the superuser's request trail, accounts.break_glass).
+OTHER_OBJECT_TYPES = {"http.request": "网页/接口请求", "demo": "演示数据"}
+OTHER_FIELD_LABELS = {"http.request": {"method": "请求方法", "path": "请求路径", "status": "响应状态码"}}
+
 BOOL_LABELS = {True: "是", False: "否"}
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
@@ -290,7 +294,9 @@ def model_for(object_type: str) -> type[models.Model] | None:
 def object_type_label(object_type: str) -> str:
     """评价机构 for `registry.institution`; the code itself when it names no model."""
     model = model_for(object_type)
-    return str(model._meta.verbose_name) if model is not None else object_type
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return OTHER_OBJECT_TYPES.get(object_type, object_type)
 
 
 def _status_choice_label(object_type: str, value: str) -> str:
@@ -357,7 +363,8 @@ def field_label(object_type: str, key: str) -> str:
     field = _fields_of(object_type).get(key)
     if field is not None:
         return str(field.verbose_name)
-    return EXTRA_FIELD_LABELS.get(key, key)
+    other = OTHER_FIELD_LABELS.get(object_type, {})
+    return other.get(key) or EXTRA_FIELD_LABELS.get(key, key)
 
 
 def _local_datetime_text(text: str) -> str | None:

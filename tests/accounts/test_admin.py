@@ -24,9 +24,14 @@ def test_admin_index_is_chinese(admin_client):
 
 @pytest.mark.django_db
 def test_role_users_cannot_enter_admin(users, client_as):
-    response = client_as(users["authority_admin"]).get("/admin/")
+    client = client_as(users["authority_admin"])
+    response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+    # Signed in already: told so, not sent to the sign-in page (which sent them back: a redirect loop).
+    refused = client.get(response["Location"])
+    assert refused.status_code == 403
+    assert "没有后台管理权限" in refused.content.decode()
 
 
 @pytest.mark.django_db

@@ -303,3 +303,10 @@ def test_the_filter_matches_an_action_under_its_older_codes():
     assert labels.current_action("person.create") == "people.person.create"
     assert labels.current_action("registry.batch.create") == "registry.batch.create"
     assert labels.current_action("something.status.odd") == "something.status.odd"  # not a people entity
+
+
+def test_the_superusers_request_trail_reads_in_chinese():
+    assert labels.object_type_label("http.request") == "网页/接口请求"
+    assert labels.field_label("http.request", "method") == "请求方法"
+    assert labels.field_label("http.request", "status") == "响应状态码"
+    assert labels.field_label("accounts.loginevent", "method") != "请求方法"  # login events keep their label
