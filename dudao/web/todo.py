@@ -137,6 +137,13 @@ def _renewals(user: Any, *statuses: str) -> QuerySet[RenewalApplication]:
     )
 
 
+def _renewals_to_decide(user: Any, *statuses: str) -> QuerySet[RenewalApplication]:
+    """Only those the user's own authority decides (REN-7): a province sees its cities' applications but
+    cannot act on them, so they are no to-do of its."""
+    found = _renewals(user, *statuses)
+    return found if user.is_superuser else found.filter(authority_id=user.authority_id)
+
+
 def _my_evaluations(user: Any, status: str, *, unsigned: bool = False) -> QuerySet[Evaluation]:
     mine = EvaluationMember.objects.filter(evaluation=OuterRef("pk"), user_id=user.pk)
     if unsigned:
@@ -152,7 +159,7 @@ def _authority_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
         "renewal_submitted",
         "待受理延续备案",
         "inbox",
-        _renewals(user, Renewal.SUBMITTED),
+        _renewals_to_decide(user, Renewal.SUBMITTED),
         lambda a: d.item(a.institution.name, "延续备案申请待受理", _renewal_url(a), a.decide_by),
         renewal_list,
     )
@@ -160,7 +167,7 @@ def _authority_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
         "renewal_deciding",
         "延续备案待办结",
         "file-certificate",
-        _renewals(user, Renewal.UNDER_REVIEW, Renewal.EVALUATING),
+        _renewals_to_decide(user, Renewal.UNDER_REVIEW, Renewal.EVALUATING),
         lambda a: d.item(a.institution.name, a.get_status_display(), _renewal_url(a), a.decide_by),
         renewal_list,
     )

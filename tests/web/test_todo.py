@@ -80,6 +80,19 @@ def test_authority_sees_renewals_to_accept_with_working_days_left(users, institu
     assert not item.overdue
 
 
+def test_a_renewal_decided_by_a_city_is_no_to_do_of_the_province(users, institution, authority):
+    """REN-7: only the authority holding the filing acts; the province reads its cities' applications."""
+    staff = users["authority_staff"]
+    city_region = f.RegionFactory(code="360100", name="南昌市", kind="city", parent=authority.region)
+    city = f.AuthorityFactory(code="JX-NC", name="南昌市人社局", region=city_region)
+    app = renewal(institution, users["institution_admin"])
+    RenewalApplication.objects.filter(pk=app.pk).update(authority=city)
+    assert "renewal_submitted" not in groups(staff)
+    RenewalApplication.objects.filter(pk=app.pk).update(authority=authority)
+    assert groups(staff)["renewal_submitted"].total == 1
+    assert groups(users["superuser"])["renewal_submitted"].total == 1
+
+
 def test_deadline_boundary_due_today_is_not_overdue_yesterday_is(users, institution):
     staff = users["authority_staff"]
     renewal(institution, users["institution_admin"], decide_by=TODAY)
