@@ -121,7 +121,7 @@ def audit_list(request):
     """审计日志: superusers (all) and authority admins (their region's users, H1); newest first, filtered,
     in Chinese (action labels, field names, 是/否, local times) with compact before/after diffs."""
     if not _may_view_audit(request.user):
-        raise PermissionDenied("只有超级管理员和委派机构管理员可以查看审计日志")
+        raise PermissionDenied("只有审计管理员、超级管理员和委派机构管理员可以查看审计日志")
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     events = audit_events_matching(request.user, filters)
@@ -147,7 +147,7 @@ def audit_list(request):
 def audit_verify(request):
     """校验审计链: recompute the whole hash chain and show the result."""
     if not _may_view_audit(request.user):
-        raise PermissionDenied("只有超级管理员和委派机构管理员可以校验审计链")
+        raise PermissionDenied("只有审计管理员、超级管理员和委派机构管理员可以校验审计链")
     result = verify_chain()
     if is_partial_request(request):
         return render(request, "web/partials/audit_verify_result.html", {"result": result})

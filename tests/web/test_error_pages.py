@@ -61,7 +61,7 @@ def test_forbidden_page_is_the_chinese_403(no_debug, users):
     client.force_login(users["examiner"])
     response = client.get("/audit/")
     assert response.status_code == 403
-    assert "只有超级管理员和委派机构管理员可以查看审计日志" in response.content.decode()
+    assert "只有审计管理员、超级管理员和委派机构管理员可以查看审计日志" in response.content.decode()
 
 
 @pytest.mark.django_db
