@@ -301,8 +301,8 @@ class Seat(models.Model):
 
 
 class RoomAssignment(BaseModel):
-    """考评人员/监考人员安排: the solver's result for a plan, frozen with its seed commitment, published to the
-    batch's supervisors and locked before the exam (EXAM-2/3/4/5/7/13, SUP-8)."""
+    """考评人员/监考人员安排: the solver's result for a plan, frozen with its seed commitment,
+    published to the batch's supervisors and locked before the exam (EXAM-2/3/4/5/7/13, SUP-8)."""
 
     class Status(models.TextChoices):
         FROZEN = "frozen", "已生成"
@@ -355,7 +355,7 @@ class RoomStaff(models.Model):
 
 
 class CheckIn(models.Model):
-    """签到: a candidate's attendance at one session; `client_id` makes an offline device's resend idempotent."""
+    """签到: a candidate's attendance at one session; `client_id` makes an offline resend idempotent."""
 
     class Status(models.TextChoices):
         PRESENT = "present", "已签到"
@@ -401,10 +401,13 @@ class SeatSwap(models.Model):
         verbose_name_plural = "换座记录"
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_label} → {self.to_label}"
+
 
 class Violation(BaseModel):
-    """考场违纪记录 (EXAM-8): an individual's (advice, warning, stop, void) or a collective one, which stops or
-    voids only with the centre's approval."""
+    """考场违纪记录 (EXAM-8): an individual's (advice, warning, stop, void) or a collective one,
+    which stops or voids only with the centre's approval."""
 
     class Measure(models.TextChoices):
         ADVICE = "advice", "劝告"
@@ -475,6 +478,9 @@ class RoomNote(models.Model):
         verbose_name_plural = "考场记录"
         ordering = ["room", "at", "id"]
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class VenueCheck(models.Model):
     """An examiner's check of the room before the start: confirmed, or refused with a reason (EXAM-19)."""
@@ -498,3 +504,6 @@ class VenueCheck(models.Model):
                 condition=models.Q(confirmed=True) | ~models.Q(reason=""), name="exams_venue_refusal_reason"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.room} {'确认' if self.confirmed else '拒绝'}"
