@@ -270,3 +270,38 @@ def _resolve_person(
         ),
         True,
     )
+
+
+def person_for_candidate(
+    *, actor, name: str, rid: domain.ResidentId, phone: str, registered_by: Authority | None
+) -> Person:
+    """The one Person of a candidate's ID number, registered on first use (issue 10: a candidate is a
+    Person). Not metered as a lookup: the answer never says whether the number was known, except that a
+    different name on file is refused (the caller must already hold the full number)."""
+    existing = Person.objects.filter(id_number_index__in=pii.blind_index_candidates(rid.number)).first()
+    if existing is not None:
+        if existing.name != name:
+            raise ValidationFailed(
+                "姓名与身份证号登记信息不一致,请核对;如确需更正,请联系评价机构",
+                code="name_mismatch",
+                detail={"name": ["姓名与身份证号登记信息不一致"]},
+            )
+        return existing
+    person = Person(
+        name=name,
+        id_number_encrypted=pii.encrypt(rid.number),
+        id_number_index=pii.blind_index(rid.number),
+        id_number_masked=rid.masked,
+        gender=rid.gender,
+        birth_date=rid.birth_date,
+        phone=phone,
+        employer_name="",
+        registered_by=registered_by,
+    )
+    try:
+        with transaction.atomic():
+            save_new(person)
+    except IntegrityError:  # a concurrent registration of the same number won: use its row
+        return Person.objects.get(id_number_index__in=pii.blind_index_candidates(rid.number))
+    audit.record(actor=actor, action="people.person.create", obj=person, after=_person_audit(person))
+    return person

@@ -1,0 +1,50 @@
+"""Writers of evaluation operations (the only code that writes exams rows; each audits in its transaction)."""
+
+from .arrangement import room_create, seats_assign, session_create
+from .examday import (
+    absences_mark,
+    checkin_record,
+    room_note_add,
+    seat_for_code,
+    seat_swap,
+    venue_check,
+    violation_decide,
+    violation_record,
+)
+from .plans import plan_cancel, plan_close, plan_create, plan_publish, plan_update, question_policy_for
+from .registrations import (
+    candidate_may_act,
+    find_own_registration,
+    precheck,
+    registration_record_fee,
+    registration_review,
+    registration_submit,
+    registration_withdraw,
+)
+
+__all__ = [
+    "absences_mark",
+    "candidate_may_act",
+    "checkin_record",
+    "find_own_registration",
+    "plan_cancel",
+    "plan_close",
+    "plan_create",
+    "plan_publish",
+    "plan_update",
+    "precheck",
+    "question_policy_for",
+    "registration_record_fee",
+    "registration_review",
+    "registration_submit",
+    "registration_withdraw",
+    "room_create",
+    "room_note_add",
+    "seat_for_code",
+    "seat_swap",
+    "seats_assign",
+    "session_create",
+    "venue_check",
+    "violation_decide",
+    "violation_record",
+]
