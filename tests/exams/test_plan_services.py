@@ -1,0 +1,152 @@
+"""Plans and public notices (INST-5, INST-6): drafts, publication, the question-source policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dudao.accounts.models import Role
+from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
+from dudao.common.models import AuditEvent
+from dudao.exams import services
+from dudao.exams.models import ExamPlan, QuestionSourcePolicy
+from tests.clock import TODAY
+from tests.factories import exams as fx
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_and_publish_records_who_and_audits(batch, inst_admin):
+    plan = services.plan_create(actor=inst_admin, batch=batch, values=fx.plan_values(batch))
+    assert plan.status == ExamPlan.Status.DRAFT
+    assert plan.fees == {"4": "300.00", "2": "500.00"}
+    plan = services.plan_publish(actor=inst_admin, plan=plan, row_version=plan.row_version)
+    assert (plan.status, plan.published_by) == (ExamPlan.Status.PUBLISHED, inst_admin)
+    assert list(AuditEvent.objects.filter(object_type="exams.examplan").values_list("action", flat=True)) == [
+        "exams.plan.create",
+        "exams.plan.publish",
+    ]
+
+
+def test_one_plan_per_batch(batch, inst_admin):
+    services.plan_create(actor=inst_admin, batch=batch, values=fx.plan_values(batch))
+    with pytest.raises(Conflict):
+        services.plan_create(actor=inst_admin, batch=batch, values=fx.plan_values(batch))
+
+
+def test_fee_for_every_level_of_the_batch_inst6(batch, inst_admin):
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_create(actor=inst_admin, batch=batch, values=fx.plan_values(batch, fees={"4": "300"}))
+    assert exc.value.detail["fees"] == ["缺少2级的收费标准"]
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_create(
+            actor=inst_admin, batch=batch, values=fx.plan_values(batch, fees={"4": "300.005", "2": "-1"})
+        )
+    assert len(exc.value.detail["fees"]) == 2
+    assert not ExamPlan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("closes", "ok"),
+    [(fx.EXAM_DAY - dt.timedelta(days=1), True), (fx.EXAM_DAY, False)],
+)
+def test_registration_closes_before_the_exam_day(batch, inst_admin, closes, ok):
+    values = fx.plan_values(batch, registration_closes_on=closes, withdraw_deadline=closes)
+    if ok:
+        services.plan_create(actor=inst_admin, batch=batch, values=values)
+    else:
+        with pytest.raises(ValidationFailed) as exc:
+            services.plan_create(actor=inst_admin, batch=batch, values=values)
+        assert "registration_closes_on" in exc.value.detail
+
+
+def test_window_order(batch, inst_admin):
+    values = fx.plan_values(
+        batch, registration_opens_on=TODAY, registration_closes_on=TODAY - dt.timedelta(days=1)
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_create(actor=inst_admin, batch=batch, values=values)
+    assert exc.value.detail["registration_closes_on"] == ["报名截止日期不能早于报名开始日期"]
+    # the same day is a one-day window
+    values = fx.plan_values(
+        batch, registration_opens_on=TODAY, registration_closes_on=TODAY, withdraw_deadline=TODAY
+    )
+    assert services.plan_create(actor=inst_admin, batch=batch, values=values).registration_closes_on == TODAY
+
+
+def test_only_the_institutions_admin_publishes(batch, users, inst_admin):
+    plan = services.plan_create(
+        actor=users[Role.INSTITUTION_STAFF], batch=batch, values=fx.plan_values(batch)
+    )
+    with pytest.raises(PermissionDenied):
+        services.plan_publish(actor=users[Role.INSTITUTION_STAFF], plan=plan, row_version=plan.row_version)
+    with pytest.raises(PermissionDenied):
+        services.plan_publish(actor=users[Role.AUTHORITY_ADMIN], plan=plan, row_version=plan.row_version)
+    plan.refresh_from_db()
+    assert plan.status == ExamPlan.Status.DRAFT
+
+
+def test_other_institution_cannot_plan_the_batch(batch, other_institution):
+    from tests.factories import UserFactory
+
+    outsider = UserFactory(username="outsider", role=Role.INSTITUTION_ADMIN, institution=other_institution)
+    with pytest.raises(ValidationFailed):
+        services.plan_create(actor=outsider, batch=batch, values=fx.plan_values(batch))
+
+
+def test_bank_only_region_refuses_a_self_built_bank_inst5(batch, inst_admin, authority):
+    QuestionSourcePolicy.objects.create(authority=authority, bank_only=True)
+    plan = services.plan_create(
+        actor=inst_admin,
+        batch=batch,
+        values=fx.plan_values(
+            batch, question_source="self_built", compilation_note="说明", expert_review_ref="ZJ-1"
+        ),
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_publish(actor=inst_admin, plan=plan, row_version=plan.row_version)
+    assert exc.value.detail == {"question_source": ["本地区规定只能使用省级题库,不能使用自建题库"]}
+
+
+def test_self_built_bank_needs_its_papers_where_allowed_inst5(batch, inst_admin, authority):
+    QuestionSourcePolicy.objects.create(authority=authority, bank_only=False)
+    plan = services.plan_create(
+        actor=inst_admin, batch=batch, values=fx.plan_values(batch, question_source="self_built")
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_publish(actor=inst_admin, plan=plan, row_version=plan.row_version)
+    assert set(exc.value.detail) == {"compilation_note", "expert_review_ref"}
+    plan = services.plan_update(
+        actor=inst_admin,
+        plan=plan,
+        row_version=plan.row_version,
+        values={"compilation_note": "依据国家职业技能标准编制", "expert_review_ref": "ZJ-2026-01"},
+    )
+    assert (
+        services.plan_publish(actor=inst_admin, plan=plan, row_version=plan.row_version).status == "published"
+    )
+
+
+def test_policy_of_the_parent_authority_applies(batch, inst_admin, authority):
+    from tests.factories import AuthorityFactory
+
+    parent = AuthorityFactory(region=authority.region, code="PARENT")
+    authority.parent = parent
+    authority.save()
+    QuestionSourcePolicy.objects.create(authority=parent, bank_only=True)
+    assert services.question_policy_for(authority).authority == parent
+
+
+def test_published_plan_is_not_edited(plan, inst_admin):
+    with pytest.raises(ValidationFailed):
+        services.plan_update(
+            actor=inst_admin, plan=plan, row_version=plan.row_version, values={"title": "新"}
+        )
+
+
+def test_cancelled_plan_cannot_be_published(batch, inst_admin):
+    plan = fx.exam_plan(batch, inst_admin, publish=False)
+    plan = services.plan_cancel(actor=inst_admin, plan=plan, row_version=plan.row_version)
+    with pytest.raises(IllegalTransition):
+        services.plan_publish(actor=inst_admin, plan=plan, row_version=plan.row_version)
