@@ -1,4 +1,4 @@
-"""Fixtures of the evaluation-operations tests: a planned batch of the `institution` and its published plan."""
+"""Fixtures of the exams tests: a planned batch of the `institution` and its published plan."""
 
 from __future__ import annotations
 
