@@ -15,6 +15,7 @@ APPS = [
     "accounts",
     "workdays",
     "registry",
+    "exams",
     "people",
     "scorecards",
     "notifications",
