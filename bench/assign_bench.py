@@ -164,6 +164,36 @@ def run(seed: str) -> dict:
     }
 
 
+def section(figures: dict) -> str:
+    """The docs/performance.md section of one run (bench/run.py appends it; Chinese, then English)."""
+    if not figures or "seconds" not in figures:
+        return ""
+    verdict = "达标 met" if figures.get("ok") else "未达标 NOT MET"
+    return "\n".join(
+        [
+            "## 考评人员安排基准 / Examiner assignment benchmark (issue 10 §5)",
+            "",
+            "命令 command: `.venv/bin/python -m bench.assign_bench --json`"
+            "(`make bench` 也会调用 / also run by `make bench`)。一个考点一天 / one station-day: "
+            f"{figures['candidates']:,} 名考生 candidates, {figures['rooms']} 个考场 rooms "
+            f"({figures['sessions']} 个场次 sessions), {figures['examiners']} 名考评员 examiners, "
+            f"{figures['relations']} 条回避关系 relations (5 %), {figures['slots']} 个岗位 places.",
+            "",
+            "| 指标 metric | 结果 result | 目标 target |",
+            "|---|---|---|",
+            f"| 求解时间 solve time | {figures['seconds']} s | ≤ {figures['limit_seconds']} s |",
+            f"| 安排到位的考场 rooms staffed | {figures['rooms_staffed']} / {figures['rooms']} | 全部 all |",
+            f"| 最大负荷 max load / 下界 lower bound | {figures['max_load']} / {figures['lower_bound']} "
+            "| ≤ 下界 + 1 |",
+            f"| 违反约束 violations (独立核验 independent checker) | {figures['violations']} | 0 |",
+            f"| 两次运行字节一致 reproducible | {'是 yes' if figures['reproducible'] else '否 no'} "
+            "| 是 yes |",
+            f"| 结论 verdict | {verdict} | |",
+            "",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", default="20250607", help="assignment seed")

@@ -682,6 +682,24 @@ def imports(quick: bool, no_pg: bool) -> dict[str, Any]:
         return {"error": f"import bench exited {done.returncode}: {done.stderr.strip()[-300:]}"}
 
 
+def assignment(quick: bool) -> dict[str, Any]:
+    """The examiner-assignment solver on one station-day (bench/assign_bench.py, pure: no database)."""
+    if quick:
+        return {}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.assign_bench", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_env(""),
+    )
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return {"error": f"assignment bench exited {done.returncode}: {done.stderr.strip()[-300:]}"}
+
+
 def render(report: dict[str, Any], rows) -> str:
     """docs/performance.md: Chinese first, then English; figures from `report`, explanations fixed."""
     m = report["machine"]
@@ -776,11 +794,14 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         + "\n".join(_history_lines(history or [history_entry(report)]))
         + "\n"
     )
-    from bench import import_bench
+    from bench import assign_bench, import_bench
 
-    section = import_bench.section(report.get("imports") or {})
-    if section:
-        text += "\n" + section
+    for section in (
+        import_bench.section(report.get("imports") or {}),
+        assign_bench.section(report.get("assignment") or {}),
+    ):
+        if section:
+            text += "\n" + section
     path.write_text(text, encoding="utf-8")
 
 
@@ -849,6 +870,7 @@ def main(argv: list[str] | None = None) -> int:
     report["draw"] = draw(args.quick)
     report["evaluation_document"] = evaluation_document(args.quick)
     report["imports"] = imports(args.quick, args.no_pg)
+    report["assignment"] = assignment(args.quick)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = table(report)
     if args.json:
