@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", include("dudao.notifications.urls")),
     path("renewals/", include("dudao.renewals.urls")),
     path("supervision/", include("dudao.supervision.urls")),
+    path("exams/", include("dudao.exams.urls")),
     path("", include("dudao.accounts.urls")),
     path("", include("dudao.web.urls")),
 ]

@@ -1,0 +1,30 @@
+"""Page routes of evaluation operations (included at /exams/): staff pages here, the public pages
+(notices, phone registration, a candidate's own registration) in urls_public, the exam-day room pages
+(check-in, room record) in urls_room."""
+
+from django.urls import include, path
+
+from .views import staff
+
+app_name = "exams"
+urlpatterns = [
+    path("", staff.plan_list, name="plan_list"),
+    path("new/", staff.plan_create, name="plan_create"),
+    path("<int:pk>/", staff.plan_detail, name="plan_detail"),
+    path("<int:pk>/edit/", staff.plan_edit, name="plan_edit"),
+    path("<int:pk>/step/<str:step>/", staff.plan_step, name="plan_step"),
+    path("<int:pk>/registrations/", staff.registration_list, name="registration_list"),
+    path("<int:pk>/registrations/export/", staff.registration_export, name="registration_export"),
+    path("<int:pk>/fees/export/", staff.fee_ledger_export, name="fee_ledger_export"),
+    path("<int:pk>/arrangement/", staff.arrangement, name="arrangement"),
+    path("<int:pk>/arrangement/session/", staff.session_add, name="session_add"),
+    path("<int:pk>/arrangement/room/<int:session_pk>/", staff.room_add, name="room_add"),
+    path("<int:pk>/arrangement/seats/", staff.seats, name="seats"),
+    path("<int:pk>/attendance/", staff.attendance, name="attendance"),
+    path("registrations/<int:pk>/", staff.registration_detail, name="registration_detail"),
+    path("registrations/<int:pk>/review/", staff.registration_review, name="registration_review"),
+    path("registrations/<int:pk>/fee/", staff.registration_fee, name="registration_fee"),
+    path("registrations/<int:pk>/files/<int:file_pk>/", staff.registration_file, name="registration_file"),
+    path("", include("dudao.exams.urls_public")),
+    path("", include("dudao.exams.urls_room")),
+]

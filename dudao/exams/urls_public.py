@@ -1,0 +1,3 @@
+"""Public pages (no login): notices, phone registration, a candidate's own registration."""
+
+urlpatterns: list = []
