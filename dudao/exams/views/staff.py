@@ -1,0 +1,447 @@
+"""Staff pages of evaluation operations: plans and notices, registrations and their review, fees, the
+arrangement (sessions, rooms, seats) and live attendance. Reads through scoped selectors (out of scope →
+404), writes through services (a refusal is shown on the page, nothing written)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dudao.common.errors import NotFound
+from dudao.common.excel import Column
+from dudao.common.exports import export_list, mask_phone
+from dudao.common.transitions import allowed_next
+from dudao.registry.models import Batch
+from dudao.registry.selectors import batches_for
+from dudao.web.kit import application_errors_as_http, export_response, list_page, run_and_flash, run_form
+
+from .. import forms as f
+from .. import selectors, services
+from ..domain.eligibility import LEVEL_NAMES
+from ..models import ExamPlan, ExamRoom, ExamSession, Registration, RegistrationFile
+from ..permissions import may_administer, may_confirm, may_run
+from ..workflow import PLAN_TRANSITIONS, REGISTRATION_TRANSITIONS
+
+STATUS_COLORS = {
+    "draft": "secondary",
+    "published": "green",
+    "closed": "azure",
+    "cancelled": "secondary",
+    "submitted": "blue",
+    "institution_approved": "indigo",
+    "approved": "green",
+    "rejected": "red",
+    "withdrawn": "secondary",
+}
+PLAN_STEPS = {
+    "publish": (services.plan_publish, "认定公告已发布"),
+    "close": (services.plan_close, "报名已截止"),
+    "cancel": (services.plan_cancel, "认定公告已撤销"),
+}
+
+
+def _plan_context(request: HttpRequest, plan: ExamPlan, tab: str) -> dict[str, Any]:
+    counts = dict(plan.registrations.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {
+        "plan": plan,
+        "tab": tab,
+        "counts": counts,
+        "total": sum(counts.values()),
+        "status_color": STATUS_COLORS.get(plan.status, "secondary"),
+        "may_run": may_run(request.user, plan),
+        "steps": allowed_next(PLAN_TRANSITIONS, plan, request.user),
+        "level_names": LEVEL_NAMES,
+    }
+
+
+# ------------------------------------------------------------------------------------------- plans
+
+
+@login_required
+@application_errors_as_http
+def plan_list(request: HttpRequest) -> HttpResponse:
+    filters = f.PlanFilterForm(request.GET or None)
+    values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    qs = (
+        selectors.plans_for(request.user)
+        .select_related("batch__institution", "batch__occupation")
+        .annotate(registered=Count("registrations", filter=~Q(registrations__status="withdrawn")))
+        .order_by("-registration_opens_on", "-id")
+    )
+    if values.get("q"):
+        qs = qs.filter(Q(title__icontains=values["q"]) | Q(batch__code__icontains=values["q"]))
+    if values.get("status"):
+        qs = qs.filter(status=values["status"])
+    plannable = _plannable_batches(request.user).exists()
+    return render(
+        request,
+        "exams/staff/plan_list.html",
+        {"filters": filters, "page": list_page(request, qs), "colors": STATUS_COLORS, "can_create": plannable},
+    )
+
+
+def _plannable_batches(user: Any):
+    """The user's planned batches that have no plan yet (an institution user's own)."""
+    return (
+        batches_for(user)
+        .filter(status=Batch.Status.PLANNED, exam_plan__isnull=True)
+        .select_related("occupation", "institution")
+        .order_by("starts_at")
+    )
+
+
+@login_required
+@application_errors_as_http
+def plan_create(request: HttpRequest) -> HttpResponse:
+    batches = [b for b in _plannable_batches(request.user) if may_run(request.user, b)]
+    chosen = next((b for b in batches if str(b.pk) == (request.POST.get("batch") or request.GET.get("batch"))), None)
+    if chosen is None:
+        return render(request, "exams/staff/plan_pick.html", {"batches": batches})
+    form = f.PlanForm(request.POST or None, levels=list(chosen.levels))
+    if request.method == "POST" and form.is_valid():
+        ok, plan = run_form(form, lambda: services.plan_create(actor=request.user, batch=chosen, values=form.values()))
+        if ok:
+            return redirect("exams:plan_detail", plan.pk)
+    return render(request, "exams/staff/plan_form.html", {"form": form, "batch": chosen, "plan": None})
+
+
+@login_required
+@application_errors_as_http
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    form = f.PlanForm(request.POST or None, levels=list(plan.batch.levels), initial=f.PlanForm.initial_of(plan))
+    if request.method == "POST" and form.is_valid():
+        ok, _ = run_form(
+            form,
+            lambda: services.plan_update(
+                actor=request.user, plan=plan, row_version=request.POST.get("row_version"), values=form.values()
+            ),
+        )
+        if ok:
+            return redirect("exams:plan_detail", plan.pk)
+    return render(request, "exams/staff/plan_form.html", {"form": form, "batch": plan.batch, "plan": plan})
+
+
+@login_required
+@application_errors_as_http
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    return render(request, "exams/staff/plan_detail.html", _plan_context(request, plan, "info"))
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def plan_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    if step not in PLAN_STEPS:
+        raise NotFound()
+    service, success = PLAN_STEPS[step]
+    to = reverse("exams:plan_detail", args=[plan.pk])
+    return run_and_flash(
+        request, lambda: service(actor=request.user, plan=plan, row_version=request.POST.get("row_version")), success, to
+    )
+
+
+# ------------------------------------------------------------------------------------------- registrations
+
+
+def _registrations(request: HttpRequest, plan: ExamPlan):
+    filters = f.RegistrationFilterForm(request.GET or None)
+    values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    qs = selectors.registrations_for(request.user).filter(plan=plan).select_related("person").order_by("level", "number")
+    if values.get("q"):
+        q = values["q"].strip()
+        qs = qs.filter(Q(person__name__icontains=q) | Q(number=q.upper()))
+    if values.get("status"):
+        qs = qs.filter(status=values["status"])
+    if values.get("level"):
+        qs = qs.filter(level=int(values["level"]))
+    if values.get("precheck") == "met":
+        qs = qs.exclude(precheck_route="")
+    elif values.get("precheck") == "unmet":
+        qs = qs.filter(precheck_route="")
+    return filters, qs
+
+
+@login_required
+@application_errors_as_http
+def registration_list(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    filters, qs = _registrations(request, plan)
+    context = _plan_context(request, plan, "registrations") | {"filters": filters, "page": list_page(request, qs)}
+    context["colors"] = STATUS_COLORS
+    return render(request, "exams/staff/registration_list.html", context)
+
+
+ROSTER_COLUMNS = [
+    Column("number", "报名号"),
+    Column("name", "姓名"),
+    Column("id_number", "身份证号"),
+    Column("phone", "手机号"),
+    Column("level", "申报等级", kind="int"),
+    Column("route", "预审满足路径"),
+    Column("status", "状态"),
+    Column("reason", "审核意见"),
+    Column("ticket", "准考证号"),
+]
+FEE_COLUMNS = [
+    Column("number", "报名号"),
+    Column("name", "姓名"),
+    Column("level", "申报等级", kind="int"),
+    Column("amount", "应缴(元)", kind="decimal"),
+    Column("receipt", "收据号"),
+    Column("paid_at", "缴费时间", kind="datetime"),
+    Column("status", "报名状态"),
+]
+
+
+@login_required
+@application_errors_as_http
+def registration_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roster as .xlsx (ID and phone masked), audited with the filters."""
+    plan = selectors.plan_get(request.user, pk)
+    _, qs = _registrations(request, plan)
+    rows = (
+        {
+            "number": r.number,
+            "name": r.person.name,
+            "id_number": r.person.id_number_masked,
+            "phone": mask_phone(r.phone),
+            "level": r.level,
+            "route": r.precheck_route or "未满足",
+            "status": r.get_status_display(),
+            "reason": r.review_reason,
+            "ticket": r.ticket_number or "",
+        }
+        for r in qs.iterator(chunk_size=2000)
+    )
+    data = export_list(
+        actor=request.user,
+        action="exams.registration.exported",
+        object_type="exams.registration",
+        label="报名名单",
+        columns=ROSTER_COLUMNS,
+        rows=rows,
+        filters=request.GET,
+        revealed=False,
+    )
+    return export_response(f"{plan.batch.code}-报名名单.xlsx", data)
+
+
+@login_required
+@application_errors_as_http
+def fee_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """INST-6: the batch's separate fee ledger (amount by the standard, receipt, time), every registration."""
+    plan = selectors.plan_get(request.user, pk)
+    qs = selectors.registrations_for(request.user).filter(plan=plan).select_related("person").order_by("number")
+    rows = (
+        {
+            "number": r.number,
+            "name": r.person.name,
+            "level": r.level,
+            "amount": r.fee_amount,
+            "receipt": r.fee_receipt_no,
+            "paid_at": r.fee_paid_at,
+            "status": r.get_status_display(),
+        }
+        for r in qs.iterator(chunk_size=2000)
+    )
+    data = export_list(
+        actor=request.user,
+        action="exams.registration.fee_exported",
+        object_type="exams.registration",
+        label="收费台账",
+        columns=FEE_COLUMNS,
+        rows=rows,
+        filters={},
+        revealed=False,
+    )
+    return export_response(f"{plan.batch.code}-收费台账.xlsx", data)
+
+
+@login_required
+@application_errors_as_http
+def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = selectors.registration_get(request.user, pk)
+    return render(request, "exams/staff/registration_detail.html", _registration_context(request, registration))
+
+
+def _registration_context(request: HttpRequest, registration: Registration, **forms: Any) -> dict[str, Any]:
+    steps = allowed_next(REGISTRATION_TRANSITIONS, registration, request.user)
+    may_review = any(s in steps for s in ("institution_approved", "approved", "rejected"))
+    return {
+        "r": registration,
+        "plan": registration.plan,
+        "files": list(registration.files.all()),
+        "colors": STATUS_COLORS,
+        "level_names": LEVEL_NAMES,
+        "review_form": forms.get("review_form")
+        or (f.ReviewForm(initial={"row_version": registration.row_version}) if may_review else None),
+        "review_level": "机构初审" if registration.status == "submitted" else "认定中心确认",
+        "fee_form": forms.get("fee_form")
+        or (
+            f.FeeForm(initial={"row_version": registration.row_version, "receipt_no": registration.fee_receipt_no})
+            if may_run(request.user, registration) and registration.status not in ("withdrawn", "rejected")
+            else None
+        ),
+        "may_confirm": may_confirm(request.user, registration),
+        "may_administer": may_administer(request.user, registration),
+    }
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def registration_review(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = selectors.registration_get(request.user, pk)
+    form = f.ReviewForm(request.POST)
+    if form.is_valid():
+        ok, _ = run_form(
+            form,
+            lambda: services.registration_review(
+                actor=request.user,
+                registration=registration,
+                row_version=form.cleaned_data["row_version"],
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        if ok:
+            return redirect("exams:registration_detail", registration.pk)
+    context = _registration_context(request, registration, review_form=form)
+    return render(request, "exams/staff/registration_detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def registration_fee(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = selectors.registration_get(request.user, pk)
+    form = f.FeeForm(request.POST)
+    if form.is_valid():
+        ok, _ = run_form(
+            form,
+            lambda: services.registration_record_fee(
+                actor=request.user,
+                registration=registration,
+                row_version=form.cleaned_data["row_version"],
+                receipt_no=form.cleaned_data["receipt_no"],
+            ),
+        )
+        if ok:
+            return redirect("exams:registration_detail", registration.pk)
+    context = _registration_context(request, registration, fee_form=form)
+    return render(request, "exams/staff/registration_detail.html", context, status=422)
+
+
+@login_required
+@application_errors_as_http
+def registration_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    registration = selectors.registration_get(request.user, pk)
+    row = RegistrationFile.objects.filter(registration=registration, pk=file_pk).first()
+    if row is None:
+        raise NotFound("材料不存在")
+    return row.serve()
+
+
+# ------------------------------------------------------------------------------------------- arrangement
+
+
+def _sessions(plan: ExamPlan) -> list[ExamSession]:
+    sessions = list(
+        ExamSession.objects.filter(plan=plan)
+        .prefetch_related("rooms")
+        .annotate(seated=Count("seats"))
+        .order_by("starts_at", "id")
+    )
+    seat_counts = dict(
+        ExamRoom.objects.filter(session__plan=plan).annotate(n=Count("seats")).values_list("id", "n")
+    )
+    for session in sessions:
+        session.room_rows = [(room, seat_counts.get(room.pk, 0)) for room in session.rooms.all()]
+        session.room_form = f.RoomForm(prefix=f"s{session.pk}")
+    return sessions
+
+
+def _arrangement(request: HttpRequest, plan: ExamPlan, **forms: Any) -> HttpResponse:
+    context = _plan_context(request, plan, "arrangement")
+    context["sessions"] = _sessions(plan)
+    context["session_form"] = forms.get("session_form") or f.SessionForm(levels=list(plan.batch.levels))
+    context["approved"] = plan.registrations.filter(status="approved").count()
+    status = 422 if forms else 200
+    return render(request, "exams/staff/arrangement.html", context, status=status)
+
+
+@login_required
+@application_errors_as_http
+def arrangement(request: HttpRequest, pk: int) -> HttpResponse:
+    return _arrangement(request, selectors.plan_get(request.user, pk))
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def session_add(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    form = f.SessionForm(request.POST, levels=list(plan.batch.levels))
+    if form.is_valid():
+        ok, _ = run_form(form, lambda: services.session_create(actor=request.user, plan=plan, values=form.cleaned_data))
+        if ok:
+            return redirect("exams:arrangement", plan.pk)
+    return _arrangement(request, plan, session_form=form)
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def room_add(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    session = ExamSession.objects.filter(plan=plan, pk=session_pk).first()
+    if session is None:
+        raise NotFound("场次不存在")
+    form = f.RoomForm(request.POST, prefix=f"s{session.pk}")
+    to = reverse("exams:arrangement", args=[plan.pk])
+    if not form.is_valid():
+        return run_and_flash(request, lambda: _form_error(form), "", to)
+    return run_and_flash(
+        request,
+        lambda: services.room_create(actor=request.user, session=session, values=form.cleaned_data),
+        "考场已添加",
+        to,
+    )
+
+
+def _form_error(form: Any) -> None:
+    from dudao.common.errors import ValidationFailed
+
+    first = next(iter(form.errors.values()))[0]
+    raise ValidationFailed(str(first))
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def seats(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    to = reverse("exams:arrangement", args=[plan.pk])
+    return run_and_flash(request, lambda: services.seats_assign(actor=request.user, plan=plan), "座位已编排", to)
+
+
+@login_required
+@application_errors_as_http
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    context = _plan_context(request, plan, "attendance")
+    context["rows"] = selectors.attendance_by_room(plan)
+    context["totals"] = {
+        key: sum(row[key] for row in context["rows"])
+        for key in ("expected", "present", "late", "absent", "pending", "violations")
+    }
+    return render(request, "exams/staff/attendance.html", context)
