@@ -25,7 +25,7 @@ import signal
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -323,12 +323,19 @@ def _numbers(text: str, n: int) -> list[float]:
     return values if len(values) == n and all(v > 0 for v in values) else []
 
 
-def render_docx(template: str | Path, context: Mapping[str, Any], *, variant: str | None = None) -> bytes:
-    """Render a .docx template with `context`; returns the document bytes."""
+def render_docx(
+    template: str | Path,
+    context: Mapping[str, Any] | Callable[[DocxTemplate], Mapping[str, Any]],
+    *,
+    variant: str | None = None,
+) -> bytes:
+    """Render a .docx template with `context`; returns the document bytes. `context` may be a function of
+    the template being rendered (docxtpl's InlineImage, for photos and QR codes, needs that object)."""
     source = find_template(template, variant=variant)
     try:
         tpl = DocxTemplate(source.path)
-        tpl.render(dict(context), jinja_env=_environment(), autoescape=True)
+        values = context(tpl) if callable(context) else context
+        tpl.render(dict(values), jinja_env=_environment(), autoescape=True)
         _apply_column_layout(tpl.docx)
         out = io.BytesIO()
         tpl.save(out)

@@ -13,12 +13,9 @@ mistyped code never finds a candidate.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
-import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import segno
@@ -29,12 +26,10 @@ from docx.image.exceptions import InvalidImageStreamError, UnexpectedEndOfFileEr
 from docx.image.image import Image
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import TemplateError
 
 from dudao.common.errors import IllegalTransition
 from dudao.common.files import open_stored
-from dudao.documents import render
-from dudao.documents.render import DocumentError, cn_date, render_docx, to_pdf
+from dudao.documents.render import cn_date, render_docx, to_pdf
 
 from .domain.eligibility import LEVEL_NAMES
 from .models import (
@@ -48,13 +43,12 @@ from .models import (
     Seat,
     SeatSwap,
 )
+from .tickets import ticket_qr_payload
 
 TICKET_TEMPLATE = "exam_ticket"
 SEAT_LIST_TEMPLATE = "exam_seat_list"
 ROOM_RECORD_TEMPLATE = "exam_room_record"
 
-QR_PREFIX = "DUDAO-TICKET:"
-SIG_HEX = 16
 
 # 考生须知. The 15-minute cut-off for theory is the usual local practice, not a rule of DOMAIN.md: a
 # deployment sets its own list in settings.DUDAO_EXAM_TICKET_INSTRUCTIONS (or edits the template).
@@ -74,32 +68,7 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})  # what a .docx embeds ever
 
 
 # ---------------------------------------------------------------------------------------------------
-# QR payload
-
-
-def _ticket_sig(ticket_number: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, ticket_number.encode(), hashlib.sha256).hexdigest()[:SIG_HEX]
-
-
-def ticket_qr_payload(ticket_number: str) -> str:
-    """What the ticket's QR code says: ``DUDAO-TICKET:<ticket number>:<16 hex of the HMAC>``."""
-    if not ticket_number:
-        raise ValueError("ticket_number is empty")
-    return f"{QR_PREFIX}{ticket_number}:{_ticket_sig(ticket_number)}"
-
-
-def parse_ticket_qr(text: str) -> str | None:
-    """The ticket number a scanned QR code carries, or None when it is not a genuine ticket code."""
-    if not isinstance(text, str):
-        return None
-    text = text.strip()  # scanners in keyboard mode add a newline
-    if not text.startswith(QR_PREFIX):
-        return None
-    number, sep, sig = text[len(QR_PREFIX) :].rpartition(":")
-    if not sep or not number or len(sig) != SIG_HEX:
-        return None
-    return number if hmac.compare_digest(sig, _ticket_sig(number)) else None
+# QR code (payload and its check: dudao.exams.tickets)
 
 
 def ticket_qr_png(ticket_number: str, *, scale: int = 10) -> bytes:
@@ -298,7 +267,7 @@ def tickets_docx(registrations: Iterable[Registration]) -> bytes:
             )
         return {"tickets": tickets, "instructions": instructions()}
 
-    return _render_with_images(TICKET_TEMPLATE, context, variant=_variant(rows[0].plan))
+    return render_docx(TICKET_TEMPLATE, context, variant=_variant(rows[0].plan))
 
 
 def ticket_docx(registration: Registration) -> bytes:
@@ -311,31 +280,6 @@ def tickets_pdf(registrations: Iterable[Registration]) -> bytes:
 
 def ticket_pdf(registration: Registration) -> bytes:
     return to_pdf(ticket_docx(registration))
-
-
-def _render_with_images(
-    template: str, build: Callable[[DocxTemplate], dict[str, Any]], *, variant: str | None
-) -> bytes:
-    """`render.render_docx` for a context with images: docxtpl's InlineImage needs the very template
-    object being rendered, which `render_docx` does not expose. Same lookup, environment, layout pass
-    and error messages."""
-    source = render.find_template(template, variant=variant)
-    try:
-        tpl = DocxTemplate(source.path)
-        tpl.render(build(tpl), jinja_env=render._environment(), autoescape=True)
-        render._apply_column_layout(tpl.docx)
-        out = io.BytesIO()
-        tpl.save(out)
-    except TemplateError as exc:
-        raise DocumentError(
-            f"文书模板「{source.name}」({source.origin})中的标签有误:{exc.message or exc.__class__.__name__}",
-            code="template_invalid",
-        ) from exc
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise DocumentError(
-            f"文书模板「{source.name}」不是有效的 Word 文档(.docx):{exc}", code="template_invalid"
-        ) from exc
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -6,21 +6,29 @@ from typing import Any
 
 from django import forms
 
-from .models import ExamPlan, ExamSession, Registration, QuestionSource
+from .models import ExamPlan, ExamSession, QuestionSource, Registration
 
 DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class PlanFilterForm(forms.Form):
-    q = forms.CharField(label="关键字", required=False, widget=forms.TextInput(attrs={"placeholder": "公告标题"}))
+    q = forms.CharField(
+        label="关键字", required=False, widget=forms.TextInput(attrs={"placeholder": "公告标题"})
+    )
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *ExamPlan.Status.choices])
 
 
 class RegistrationFilterForm(forms.Form):
-    q = forms.CharField(label="关键字", required=False, widget=forms.TextInput(attrs={"placeholder": "姓名或报名号"}))
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *Registration.Status.choices])
-    level = forms.ChoiceField(label="等级", required=False, choices=[("", "全部")] + [(str(n), f"{n}级") for n in (5, 4, 3, 2, 1)])
+    q = forms.CharField(
+        label="关键字", required=False, widget=forms.TextInput(attrs={"placeholder": "姓名或报名号"})
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), *Registration.Status.choices]
+    )
+    level = forms.ChoiceField(
+        label="等级", required=False, choices=[("", "全部")] + [(str(n), f"{n}级") for n in (5, 4, 3, 2, 1)]
+    )
     precheck = forms.ChoiceField(
         label="系统预审", required=False, choices=[("", "全部"), ("met", "满足申报条件"), ("unmet", "未满足")]
     )
@@ -64,7 +72,9 @@ class PlanForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(label="审核结论", choices=[("approve", "通过"), ("reject", "不通过")], widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label="审核结论", choices=[("approve", "通过"), ("reject", "不通过")], widget=forms.RadioSelect
+    )
     reason = forms.CharField(label="审核意见(不通过时必填,考生可见)", required=False, max_length=255)
     row_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -88,5 +98,7 @@ class SessionForm(forms.Form):
 class RoomForm(forms.Form):
     name = forms.CharField(label="考场名称", max_length=64)
     capacity = forms.IntegerField(label="座位数", min_value=1, max_value=1000)
-    ratio = forms.IntegerField(label="考评员与考生配比 1:N(操作技能)", required=False, min_value=1, max_value=100)
+    ratio = forms.IntegerField(
+        label="考评员与考生配比 1:N(操作技能)", required=False, min_value=1, max_value=100
+    )
     panel = forms.IntegerField(label="评审组人数(综合评审,奇数)", required=False, min_value=3, max_value=99)

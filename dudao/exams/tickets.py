@@ -1,5 +1,6 @@
 """Admission ticket QR codes: `DUDAO-TICKET:<ticket number>:<sig>`, sig = the first 16 hex digits of
-HMAC-SHA256(SECRET_KEY, ticket number), so a code typed up from a guessed number does not scan."""
+HMAC-SHA256(SECRET_KEY, ticket number), so a code made up from a guessed number does not scan, and another
+installation's tickets are refused."""
 
 from __future__ import annotations
 
@@ -8,24 +9,30 @@ import hmac
 
 from django.conf import settings
 
-PREFIX = "DUDAO-TICKET:"
+QR_PREFIX = "DUDAO-TICKET:"
+SIG_HEX = 16
 
 
-def _sig(ticket_number: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), ticket_number.encode(), hashlib.sha256).hexdigest()[:16]
+def _ticket_sig(ticket_number: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, ticket_number.encode(), hashlib.sha256).hexdigest()[:SIG_HEX]
 
 
 def ticket_qr_payload(ticket_number: str) -> str:
-    """The text the ticket's QR code holds."""
-    return f"{PREFIX}{ticket_number}:{_sig(ticket_number)}"
+    """What the ticket's QR code says: ``DUDAO-TICKET:<ticket number>:<16 hex of the HMAC>``."""
+    if not ticket_number:
+        raise ValueError("ticket_number is empty")
+    return f"{QR_PREFIX}{ticket_number}:{_ticket_sig(ticket_number)}"
 
 
 def parse_ticket_qr(text: str) -> str | None:
-    """The ticket number of a genuine QR text; None for anything else (constant-time signature check)."""
-    if not isinstance(text, str) or not text.startswith(PREFIX):
+    """The ticket number a scanned QR code carries, or None when it is not a genuine ticket code."""
+    if not isinstance(text, str):
         return None
-    body = text[len(PREFIX) :]
-    number, _, sig = body.rpartition(":")
-    if not number or len(sig) != 16:
+    text = text.strip()  # scanners in keyboard mode add a newline
+    if not text.startswith(QR_PREFIX):
         return None
-    return number if hmac.compare_digest(sig, _sig(number)) else None
+    number, sep, sig = text[len(QR_PREFIX) :].rpartition(":")
+    if not sep or not number or len(sig) != SIG_HEX:
+        return None
+    return number if hmac.compare_digest(sig, _ticket_sig(number)) else None

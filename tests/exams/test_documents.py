@@ -26,7 +26,7 @@ from docx.oxml.ns import qn
 from dudao.common.errors import IllegalTransition
 from dudao.common.files import store_upload
 from dudao.documents.render import PACKAGE_DIR, soffice_available, template_variables
-from dudao.exams import build_templates, documents
+from dudao.exams import build_templates, documents, tickets
 from dudao.exams.models import (
     CheckIn,
     ExamPlan,
@@ -190,25 +190,25 @@ def _store_photo(reg: Registration, data: bytes, name: str = "photo.png") -> Reg
 def test_qr_payload_is_the_ticket_number_signed_with_the_secret_key(settings):
     settings.SECRET_KEY = "k" * 50
     sig = hmac.new(b"k" * 50, b"ZK2026400001", hashlib.sha256).hexdigest()[:16]
-    payload = documents.ticket_qr_payload("ZK2026400001")
+    payload = tickets.ticket_qr_payload("ZK2026400001")
     assert payload == f"DUDAO-TICKET:ZK2026400001:{sig}"
-    assert documents.parse_ticket_qr(payload) == "ZK2026400001"
-    assert documents.parse_ticket_qr(payload + "\r\n") == "ZK2026400001"  # a scanner's line end
+    assert tickets.parse_ticket_qr(payload) == "ZK2026400001"
+    assert tickets.parse_ticket_qr(payload + "\r\n") == "ZK2026400001"  # a scanner's line end
     settings.SECRET_KEY = "j" * 50
-    assert documents.parse_ticket_qr(payload) is None  # another installation's ticket
+    assert tickets.parse_ticket_qr(payload) is None  # another installation's ticket
 
 
 def test_qr_payload_with_one_changed_character_is_refused():
-    payload = documents.ticket_qr_payload("ZK2026400001")
-    assert documents.parse_ticket_qr(payload) == "ZK2026400001"
+    payload = tickets.ticket_qr_payload("ZK2026400001")
+    assert tickets.parse_ticket_qr(payload) == "ZK2026400001"
     for i, char in enumerate(payload):
         for other in {"0", "a", "Z", ":"} - {char}:
             tampered = payload[:i] + other + payload[i + 1 :]
-            assert documents.parse_ticket_qr(tampered) is None, tampered
+            assert tickets.parse_ticket_qr(tampered) is None, tampered
 
 
 def test_qr_payload_shape_is_checked():
-    payload = documents.ticket_qr_payload("ZK2026400001")
+    payload = tickets.ticket_qr_payload("ZK2026400001")
     sig = payload.rsplit(":", 1)[1]
     assert re.fullmatch(r"[0-9a-f]{16}", sig)
     for text in (
@@ -222,11 +222,11 @@ def test_qr_payload_shape_is_checked():
         None,
         42,
     ):
-        assert documents.parse_ticket_qr(text) is None, text
+        assert tickets.parse_ticket_qr(text) is None, text
     # A ticket number with a colon still round-trips (the signature is after the last one).
-    assert documents.parse_ticket_qr(documents.ticket_qr_payload("A:1")) == "A:1"
+    assert tickets.parse_ticket_qr(tickets.ticket_qr_payload("A:1")) == "A:1"
     with pytest.raises(ValueError):
-        documents.ticket_qr_payload("")
+        tickets.ticket_qr_payload("")
 
 
 def test_qr_png_and_svg():

@@ -82,7 +82,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exams/staff/plan_list.html",
-        {"filters": filters, "page": list_page(request, qs), "colors": STATUS_COLORS, "can_create": plannable},
+        {
+            "filters": filters,
+            "page": list_page(request, qs),
+            "colors": STATUS_COLORS,
+            "can_create": plannable,
+        },
     )
 
 
@@ -100,12 +105,16 @@ def _plannable_batches(user: Any):
 @application_errors_as_http
 def plan_create(request: HttpRequest) -> HttpResponse:
     batches = [b for b in _plannable_batches(request.user) if may_run(request.user, b)]
-    chosen = next((b for b in batches if str(b.pk) == (request.POST.get("batch") or request.GET.get("batch"))), None)
+    chosen = next(
+        (b for b in batches if str(b.pk) == (request.POST.get("batch") or request.GET.get("batch"))), None
+    )
     if chosen is None:
         return render(request, "exams/staff/plan_pick.html", {"batches": batches})
     form = f.PlanForm(request.POST or None, levels=list(chosen.levels))
     if request.method == "POST" and form.is_valid():
-        ok, plan = run_form(form, lambda: services.plan_create(actor=request.user, batch=chosen, values=form.values()))
+        ok, plan = run_form(
+            form, lambda: services.plan_create(actor=request.user, batch=chosen, values=form.values())
+        )
         if ok:
             return redirect("exams:plan_detail", plan.pk)
     return render(request, "exams/staff/plan_form.html", {"form": form, "batch": chosen, "plan": None})
@@ -115,12 +124,17 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 @application_errors_as_http
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(request.user, pk)
-    form = f.PlanForm(request.POST or None, levels=list(plan.batch.levels), initial=f.PlanForm.initial_of(plan))
+    form = f.PlanForm(
+        request.POST or None, levels=list(plan.batch.levels), initial=f.PlanForm.initial_of(plan)
+    )
     if request.method == "POST" and form.is_valid():
         ok, _ = run_form(
             form,
             lambda: services.plan_update(
-                actor=request.user, plan=plan, row_version=request.POST.get("row_version"), values=form.values()
+                actor=request.user,
+                plan=plan,
+                row_version=request.POST.get("row_version"),
+                values=form.values(),
             ),
         )
         if ok:
@@ -145,7 +159,10 @@ def plan_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     service, success = PLAN_STEPS[step]
     to = reverse("exams:plan_detail", args=[plan.pk])
     return run_and_flash(
-        request, lambda: service(actor=request.user, plan=plan, row_version=request.POST.get("row_version")), success, to
+        request,
+        lambda: service(actor=request.user, plan=plan, row_version=request.POST.get("row_version")),
+        success,
+        to,
     )
 
 
@@ -155,7 +172,12 @@ def plan_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def _registrations(request: HttpRequest, plan: ExamPlan):
     filters = f.RegistrationFilterForm(request.GET or None)
     values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
-    qs = selectors.registrations_for(request.user).filter(plan=plan).select_related("person").order_by("level", "number")
+    qs = (
+        selectors.registrations_for(request.user)
+        .filter(plan=plan)
+        .select_related("person")
+        .order_by("level", "number")
+    )
     if values.get("q"):
         q = values["q"].strip()
         qs = qs.filter(Q(person__name__icontains=q) | Q(number=q.upper()))
@@ -175,7 +197,10 @@ def _registrations(request: HttpRequest, plan: ExamPlan):
 def registration_list(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(request.user, pk)
     filters, qs = _registrations(request, plan)
-    context = _plan_context(request, plan, "registrations") | {"filters": filters, "page": list_page(request, qs)}
+    context = _plan_context(request, plan, "registrations") | {
+        "filters": filters,
+        "page": list_page(request, qs),
+    }
     context["colors"] = STATUS_COLORS
     return render(request, "exams/staff/registration_list.html", context)
 
@@ -240,7 +265,12 @@ def registration_export(request: HttpRequest, pk: int) -> HttpResponse:
 def fee_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     """INST-6: the batch's separate fee ledger (amount by the standard, receipt, time), every registration."""
     plan = selectors.plan_get(request.user, pk)
-    qs = selectors.registrations_for(request.user).filter(plan=plan).select_related("person").order_by("number")
+    qs = (
+        selectors.registrations_for(request.user)
+        .filter(plan=plan)
+        .select_related("person")
+        .order_by("number")
+    )
     rows = (
         {
             "number": r.number,
@@ -270,7 +300,9 @@ def fee_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
 @application_errors_as_http
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = selectors.registration_get(request.user, pk)
-    return render(request, "exams/staff/registration_detail.html", _registration_context(request, registration))
+    return render(
+        request, "exams/staff/registration_detail.html", _registration_context(request, registration)
+    )
 
 
 def _registration_context(request: HttpRequest, registration: Registration, **forms: Any) -> dict[str, Any]:
@@ -287,7 +319,9 @@ def _registration_context(request: HttpRequest, registration: Registration, **fo
         "review_level": "机构初审" if registration.status == "submitted" else "认定中心确认",
         "fee_form": forms.get("fee_form")
         or (
-            f.FeeForm(initial={"row_version": registration.row_version, "receipt_no": registration.fee_receipt_no})
+            f.FeeForm(
+                initial={"row_version": registration.row_version, "receipt_no": registration.fee_receipt_no}
+            )
             if may_run(request.user, registration) and registration.status not in ("withdrawn", "rejected")
             else None
         ),
@@ -392,7 +426,9 @@ def session_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(request.user, pk)
     form = f.SessionForm(request.POST, levels=list(plan.batch.levels))
     if form.is_valid():
-        ok, _ = run_form(form, lambda: services.session_create(actor=request.user, plan=plan, values=form.cleaned_data))
+        ok, _ = run_form(
+            form, lambda: services.session_create(actor=request.user, plan=plan, values=form.cleaned_data)
+        )
         if ok:
             return redirect("exams:arrangement", plan.pk)
     return _arrangement(request, plan, session_form=form)
@@ -431,7 +467,9 @@ def _form_error(form: Any) -> None:
 def seats(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(request.user, pk)
     to = reverse("exams:arrangement", args=[plan.pk])
-    return run_and_flash(request, lambda: services.seats_assign(actor=request.user, plan=plan), "座位已编排", to)
+    return run_and_flash(
+        request, lambda: services.seats_assign(actor=request.user, plan=plan), "座位已编排", to
+    )
 
 
 @login_required
