@@ -60,7 +60,8 @@ class PlanForm(forms.Form):
             )
 
     def values(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("fee_")}
+        fee_fields = {f"fee_{level}" for level in self.levels}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in fee_fields}
         data["fees"] = {str(level): str(self.cleaned_data[f"fee_{level}"]) for level in self.levels}
         return data
 

@@ -99,6 +99,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("机构管理", "评价批次", "registry:batch_list", "calendar-event", authority_or_super),
     NavEntry("机构管理", "考核场所", "registry:venue_list", "map-pin", authority_or_super),
     NavEntry("机构管理", "延续备案", "renewals:application_list", "file-time", authority_or_super),
+    NavEntry("考务", "认定计划与报名", "exams:plan_list", "school", authority_or_super),
     NavEntry("人员管理", "督导员", "people:supervisor_list", "user-shield", authority_or_super),
     NavEntry("人员管理", "考评员", "people:examiner_list", "user-check", authority_or_super),
     NavEntry("人员管理", "人员信息", "people:person_list", "users", authority_or_super),
@@ -121,6 +122,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("本机构", "机构信息", "registry:institution_list", "building", is_institution_user),
     NavEntry("本机构", "备案", "registry:filing_list", "file-certificate", is_institution_user),
     NavEntry("本机构", "评价批次", "registry:batch_list", "calendar-event", is_institution_user),
+    NavEntry("考务", "认定计划与报名", "exams:plan_list", "school", is_institution_user),
     NavEntry("本机构", "考核场所", "registry:venue_list", "map-pin", is_institution_user),
     NavEntry("本机构", "内部督导员", "people:supervisor_list", "user-shield", is_institution_user),
     NavEntry("本机构", "延续备案", "renewals:application_list", "file-time", is_institution_user),
@@ -133,6 +135,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量督导", "内部督导员履职", "supervision:performance", "user-star", is_institution_admin),
     # supervisors and examiners
     NavEntry("我的", "我的任务", "supervision:task_mine", "clipboard-list", is_supervisor),
+    NavEntry("我的", "督导的认定考试", "exams:plan_list", "school", field_person),
     NavEntry("我的", "我的评估", "scorecards:evaluation_list", "clipboard-check", is_supervisor),
     NavEntry("我的", "督导信息公开", "supervision:public_draw_list", "world", field_person),
     NavEntry("我的", "我的信息", "web:profile", "id-badge-2", field_person),
