@@ -130,12 +130,13 @@ def test_publish_button_and_refusal_for_staff(batch, users, inst_admin):
     staff = client_for(users[Role.INSTITUTION_STAFF])
     assert "发布公告" not in staff.get(reverse("exams:plan_detail", args=[plan.pk])).content.decode()
     answer = staff.post(
-        reverse("exams:plan_step", args=[plan.pk, "publish"]), {"row_version": plan.row_version}
+        reverse("exams:plan_step", args=[plan.pk, "published"]), {"row_version": plan.row_version}
     )
     assert answer.status_code == 403
     admin = client_for(inst_admin)
     assert "发布公告" in admin.get(reverse("exams:plan_detail", args=[plan.pk])).content.decode()
-    admin.post(reverse("exams:plan_step", args=[plan.pk, "publish"]), {"row_version": plan.row_version})
+    assert admin.post(reverse("exams:plan_step", args=[plan.pk, "publish"]), {}).status_code == 404
+    admin.post(reverse("exams:plan_step", args=[plan.pk, "published"]), {"row_version": plan.row_version})
     plan.refresh_from_db()
     assert plan.status == "published"
 

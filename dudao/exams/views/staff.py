@@ -28,21 +28,11 @@ from ..models import ExamPlan, ExamRoom, ExamSession, Registration, Registration
 from ..permissions import may_administer, may_confirm, may_run
 from ..workflow import PLAN_TRANSITIONS, REGISTRATION_TRANSITIONS
 
-STATUS_COLORS = {
-    "draft": "secondary",
-    "published": "green",
-    "closed": "azure",
-    "cancelled": "secondary",
-    "submitted": "blue",
-    "institution_approved": "indigo",
-    "approved": "green",
-    "rejected": "red",
-    "withdrawn": "secondary",
-}
 PLAN_STEPS = {
-    "publish": (services.plan_publish, "认定公告已发布"),
-    "close": (services.plan_close, "报名已截止"),
-    "cancel": (services.plan_cancel, "认定公告已撤销"),
+    # keyed by the status the step leads to (the buttons come from the transition table)
+    ExamPlan.Status.PUBLISHED: (services.plan_publish, "认定公告已发布"),
+    ExamPlan.Status.CLOSED: (services.plan_close, "报名已截止"),
+    ExamPlan.Status.CANCELLED: (services.plan_cancel, "认定公告已撤销"),
 }
 
 
@@ -53,7 +43,6 @@ def _plan_context(request: HttpRequest, plan: ExamPlan, tab: str) -> dict[str, A
         "tab": tab,
         "counts": counts,
         "total": sum(counts.values()),
-        "status_color": STATUS_COLORS.get(plan.status, "secondary"),
         "may_run": may_run(request.user, plan),
         "steps": allowed_next(PLAN_TRANSITIONS, plan, request.user),
         "level_names": LEVEL_NAMES,
@@ -85,8 +74,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         {
             "filters": filters,
             "page": list_page(request, qs),
-            "colors": STATUS_COLORS,
-            "can_create": plannable,
+                "can_create": plannable,
         },
     )
 
@@ -201,7 +189,6 @@ def registration_list(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": filters,
         "page": list_page(request, qs),
     }
-    context["colors"] = STATUS_COLORS
     return render(request, "exams/staff/registration_list.html", context)
 
 
@@ -312,7 +299,6 @@ def _registration_context(request: HttpRequest, registration: Registration, **fo
         "r": registration,
         "plan": registration.plan,
         "files": list(registration.files.all()),
-        "colors": STATUS_COLORS,
         "level_names": LEVEL_NAMES,
         "review_form": forms.get("review_form")
         or (f.ReviewForm(initial={"row_version": registration.row_version}) if may_review else None),

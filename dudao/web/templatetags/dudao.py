@@ -44,6 +44,13 @@ STATUS_COLORS = {
     "rejected": "red",
     "failed": "red",
     "overdue": "red",
+    "published": "green",
+    "closed": "azure",
+    "institution_approved": "indigo",
+    "withdrawn": "secondary",
+    "present": "green",
+    "late": "yellow",
+    "absent": "red",
 }
 
 
