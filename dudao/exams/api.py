@@ -15,11 +15,12 @@ from ninja.files import UploadedFile
 
 from dudao.common.errors import NotFound, ValidationFailed
 from dudao.common.pagination import paginate
+from dudao.people.models import Examiner
 from dudao.registry.selectors import batches_for
 
 from . import schemas as s
 from . import selectors, services
-from .models import Registration, Seat, Violation
+from .models import Registration, RoomAssignment, RoomStaff, Seat, Violation
 
 router = Router(tags=["exams"])
 
@@ -332,4 +333,82 @@ def venue_check(request, pk: int, payload: s.VenueCheckIn):
         services.venue_check(
             actor=request.user, room=room, confirmed=payload.confirmed, reason=payload.reason
         ),
+    )
+
+
+# ------------------------------------------------------------------------------------------- assignment
+
+
+def _assignment_out(assignment: RoomAssignment) -> RoomAssignment:
+    if assignment.status == RoomAssignment.Status.FROZEN:
+        assignment.seed = None  # committed, not yet revealed
+    return assignment
+
+
+def _assignment(request, pk: int) -> RoomAssignment:
+    plan = selectors.plan_get(request.user, pk)
+    assignment = RoomAssignment.objects.filter(plan=plan).select_related("plan__batch").first()
+    if assignment is None:
+        raise NotFound("还没有生成考评安排")
+    return assignment
+
+
+@router.post(
+    "/plans/{int:pk}/assignment",
+    response={201: s.AssignmentOut},
+    summary="生成考评人员安排(冻结情形、承诺种子)",
+)
+def generate_assignment(request, pk: int):
+    plan = selectors.plan_get(request.user, pk)
+    return Status(201, _assignment_out(services.assignment_generate(actor=request.user, plan=plan)))
+
+
+@router.get(
+    "/plans/{int:pk}/assignment", response=s.AssignmentOut, summary="考评人员安排(公布后含种子,可离线核验)"
+)
+def get_assignment(request, pk: int):
+    return _assignment_out(_assignment(request, pk))
+
+
+@router.get(
+    "/plans/{int:pk}/assignment/scenario", response=dict[str, Any], summary="考评人员安排的输入情形(JSON)"
+)
+def get_assignment_scenario(request, pk: int):
+    return _assignment(request, pk).scenario
+
+
+@router.post("/plans/{int:pk}/assignment/publish", response=s.AssignmentOut, summary="公布考评人员安排")
+def publish_assignment(request, pk: int, payload: s.ExamVersionIn):
+    assignment = _assignment(request, pk)
+    return services.assignment_publish(
+        actor=request.user, assignment=assignment, row_version=payload.row_version
+    )
+
+
+@router.post(
+    "/plans/{int:pk}/assignment/lock", response=s.AssignmentOut, summary="锁定考评人员安排(考试开始前)"
+)
+def lock_assignment(request, pk: int, payload: s.ExamVersionIn):
+    assignment = _assignment(request, pk)
+    return services.assignment_lock(
+        actor=request.user, assignment=assignment, row_version=payload.row_version
+    )
+
+
+@router.post(
+    "/room-staff/{int:pk}/replace", response={201: s.RoomStaffOut}, summary="锁定后替换考评人员(写明原因)"
+)
+def replace_staff(request, pk: int, payload: s.ReplaceIn):
+    staff = (
+        RoomStaff.objects.filter(pk=pk, room__in=selectors.rooms_for(request.user))
+        .select_related("room")
+        .first()
+    )
+    if staff is None:
+        raise NotFound("考场考评人员不存在或无权查看")
+    examiner = Examiner.objects.filter(pk=payload.examiner).select_related("person").first()
+    if examiner is None:
+        raise ValidationFailed("考评员不存在", detail={"examiner": ["考评员不存在"]})
+    return Status(
+        201, services.staff_replace(actor=request.user, staff=staff, examiner=examiner, reason=payload.reason)
     )

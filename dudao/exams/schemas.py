@@ -270,3 +270,30 @@ class VenueCheckIn(Schema):
 
 class OkOut(Schema):
     id: int
+
+
+class AssignmentOut(Schema):
+    id: int
+    plan_id: int
+    status: str
+    status_label: str = Field(..., alias="get_status_display")
+    scenario_digest: str
+    seed_commitment: str
+    seed: str | None = Field(None, description="公布后才公开,发布前为 null")
+    result: dict[str, Any]
+    locked_at: dt.datetime | None
+    row_version: int
+
+
+class ReplaceIn(Schema):
+    examiner: int = Field(..., description="接替的考评员 ID")
+    reason: str = Field(..., max_length=255)
+
+
+class RoomStaffOut(Schema):
+    id: int
+    room_id: int
+    examiner_id: int
+    name: str = Field(..., alias="examiner.person.name")
+    replaced_by_id: int | None
+    replace_reason: str

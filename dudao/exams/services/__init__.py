@@ -1,6 +1,13 @@
 """Writers of evaluation operations (the only code that writes exams rows; each audits in its transaction)."""
 
 from .arrangement import room_create, seats_assign, session_create
+from .assignment import (
+    assignment_generate,
+    assignment_lock,
+    assignment_publish,
+    build_scenario,
+    staff_replace,
+)
 from .examday import (
     absences_mark,
     checkin_record,
@@ -24,6 +31,10 @@ from .registrations import (
 
 __all__ = [
     "absences_mark",
+    "assignment_generate",
+    "assignment_lock",
+    "assignment_publish",
+    "build_scenario",
     "candidate_may_act",
     "checkin_record",
     "find_own_registration",
@@ -44,6 +55,7 @@ __all__ = [
     "seat_swap",
     "seats_assign",
     "session_create",
+    "staff_replace",
     "venue_check",
     "violation_decide",
     "violation_record",

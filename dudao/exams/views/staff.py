@@ -17,6 +17,7 @@ from dudao.common.errors import NotFound
 from dudao.common.excel import Column
 from dudao.common.exports import export_list, mask_phone
 from dudao.common.transitions import allowed_next
+from dudao.people.models import Examiner
 from dudao.registry.models import Batch
 from dudao.registry.selectors import batches_for
 from dudao.web.kit import application_errors_as_http, export_response, list_page, run_and_flash, run_form
@@ -24,9 +25,17 @@ from dudao.web.kit import application_errors_as_http, export_response, list_page
 from .. import forms as f
 from .. import selectors, services
 from ..domain.eligibility import LEVEL_NAMES
-from ..models import ExamPlan, ExamRoom, ExamSession, Registration, RegistrationFile
+from ..models import (
+    ExamPlan,
+    ExamRoom,
+    ExamSession,
+    Registration,
+    RegistrationFile,
+    RoomAssignment,
+    RoomStaff,
+)
 from ..permissions import may_administer, may_confirm, may_run
-from ..workflow import PLAN_TRANSITIONS, REGISTRATION_TRANSITIONS
+from ..workflow import ASSIGNMENT_TRANSITIONS, PLAN_TRANSITIONS, REGISTRATION_TRANSITIONS
 
 PLAN_STEPS = {
     # keyed by the status the step leads to (the buttons come from the transition table)
@@ -74,7 +83,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         {
             "filters": filters,
             "page": list_page(request, qs),
-                "can_create": plannable,
+            "can_create": plannable,
         },
     )
 
@@ -395,6 +404,7 @@ def _arrangement(request: HttpRequest, plan: ExamPlan, **forms: Any) -> HttpResp
     context["sessions"] = _sessions(plan)
     context["session_form"] = forms.get("session_form") or f.SessionForm(levels=list(plan.batch.levels))
     context["approved"] = plan.registrations.filter(status="approved").count()
+    context |= _assignment_context(request, plan)
     status = 422 if forms else 200
     return render(request, "exams/staff/arrangement.html", context, status=status)
 
@@ -456,6 +466,118 @@ def seats(request: HttpRequest, pk: int) -> HttpResponse:
     return run_and_flash(
         request, lambda: services.seats_assign(actor=request.user, plan=plan), "座位已编排", to
     )
+
+
+def _assignment_context(request: HttpRequest, plan: ExamPlan) -> dict[str, Any]:
+    assignment = RoomAssignment.objects.filter(plan=plan).first()
+    if assignment is None:
+        return {"assignment": None, "may_assign": may_administer(request.user, plan)}
+    staff = list(
+        RoomStaff.objects.filter(room__session__plan=plan)
+        .select_related("examiner__person", "room__session", "replaced_by__examiner__person")
+        .order_by("room__session__starts_at", "room__name", "pk")
+    )
+    names = dict(
+        Examiner.objects.filter(pk__in=[int(e[1:]) for e in assignment.result["team"]]).values_list(
+            "pk", "person__name"
+        )
+    )
+    rooms = {
+        f"r{room.pk}": room for room in ExamRoom.objects.filter(session__plan=plan).select_related("session")
+    }
+    planned = [
+        (rooms.get(key), [names.get(int(e[1:]), e) for e in ids])
+        for key, ids in sorted(assignment.result["assignments"].items(), key=lambda kv: kv[0])
+    ]
+    unassigned = [(rooms.get(u["room"]), u) for u in assignment.result["unassigned"]]
+    replacements = []
+    if assignment.status == RoomAssignment.Status.LOCKED:
+        replacements = list(
+            Examiner.objects.filter(authority=plan.batch.filing.authority, is_active=True)
+            .select_related("person")
+            .order_by("person__name", "pk")[:500]
+        )
+    return {
+        "assignment": assignment,
+        "replacements": replacements,
+        "assignment_steps": allowed_next(ASSIGNMENT_TRANSITIONS, assignment, request.user),
+        "planned": planned,
+        "unassigned": unassigned,
+        "staff": staff,
+        "may_assign": may_administer(request.user, plan),
+    }
+
+
+ASSIGNMENT_STEPS = {
+    RoomAssignment.Status.PUBLISHED: (services.assignment_publish, "考评人员安排已公布"),
+    RoomAssignment.Status.LOCKED: (services.assignment_lock, "考评人员安排已锁定"),
+}
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def assignment_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    to = reverse("exams:arrangement", args=[plan.pk]) + "#assignment"
+    return run_and_flash(
+        request, lambda: services.assignment_generate(actor=request.user, plan=plan), "考评人员安排已生成", to
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def assignment_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    assignment = RoomAssignment.objects.filter(plan=plan).first()
+    if assignment is None or step not in ASSIGNMENT_STEPS:
+        raise NotFound()
+    service, success = ASSIGNMENT_STEPS[step]
+    to = reverse("exams:arrangement", args=[plan.pk]) + "#assignment"
+    return run_and_flash(
+        request,
+        lambda: service(
+            actor=request.user, assignment=assignment, row_version=request.POST.get("row_version")
+        ),
+        success,
+        to,
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def staff_replace(request: HttpRequest, pk: int, staff_pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    staff = RoomStaff.objects.filter(pk=staff_pk, room__session__plan=plan).select_related("room").first()
+    if staff is None:
+        raise NotFound()
+    to = reverse("exams:arrangement", args=[plan.pk]) + "#assignment"
+    examiner = Examiner.objects.filter(pk=_int(request.POST.get("examiner"))).first()
+    return run_and_flash(
+        request,
+        lambda: services.staff_replace(
+            actor=request.user, staff=staff, examiner=_required(examiner), reason=request.POST.get("reason")
+        ),
+        "已替换考评人员",
+        to,
+    )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _required(examiner: Examiner | None) -> Examiner:
+    if examiner is None:
+        from dudao.common.errors import ValidationFailed
+
+        raise ValidationFailed("请选择接替的考评员")
+    return examiner
 
 
 @login_required
