@@ -183,3 +183,39 @@ def seat_for_ticket(room: ExamRoom, ticket_number: str) -> Seat | None:
         .select_related("registration__person")
         .first()
     )
+
+
+def live_for_batch(user: Any, batch: Any) -> dict[str, Any] | None:
+    """What a supervisor's task shows of the batch's exam (逢考必督, issue 10 §7): roster counts, attendance
+    by room, violations and notes with a citation line each, and the room duties. None without a plan."""
+    if batch is None:
+        return None
+    plan = plans_for(user).filter(batch=batch).first()
+    if plan is None:
+        return None
+    counts = dict(plan.registrations.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    rows = attendance_by_room(plan)
+    violations = list(
+        Violation.objects.filter(room__session__plan=plan)
+        .select_related("room", "registration__person")
+        .order_by("created_at", "pk")
+    )
+    for v in violations:
+        who = f"考生 {v.registration.number} {v.registration.person.name}" if v.registration_id else "集体"
+        v.citation = f"考场记录:{v.room.name} · {who} · {v.get_measure_display()} · {v.facts}"
+    staff = list(
+        RoomStaff.objects.filter(room__session__plan=plan, replaced_by__isnull=True)
+        .select_related("room", "examiner__person")
+        .order_by("room__name", "pk")
+    )
+    duties: dict[str, list[str]] = {}
+    for row in staff:
+        duties.setdefault(row.room.name, []).append(row.examiner.person.name)
+    return {
+        "plan": plan,
+        "counts": counts,
+        "approved": counts.get("approved", 0),
+        "rooms": rows,
+        "violations": violations,
+        "duties": sorted(duties.items()),
+    }

@@ -326,10 +326,17 @@ class Coverage:
     batches: QuerySet[Batch]
     total: int
     covered: int
+    # 逢考必督 counts exam sessions too (issue 10 §7): the sessions of the batches' plans
+    sessions_total: int = 0
+    sessions_covered: int = 0
 
     @property
     def uncovered(self) -> int:
         return self.total - self.covered
+
+    @property
+    def sessions_uncovered(self) -> int:
+        return self.sessions_total - self.sessions_covered
 
     @property
     def rate(self) -> Decimal | None:
@@ -380,9 +387,21 @@ def coverage(
         qs = qs.filter(Q(code__icontains=q) | Q(institution__name__icontains=q))
     total = qs.count()
     covered_count = qs.filter(supervised=True).count()
+    from dudao.exams.models import ExamSession
+
+    sessions = ExamSession.objects.filter(plan__batch__in=qs.values("pk"))
+    sessions_total = sessions.count()
+    sessions_covered = sessions.filter(plan__batch__in=qs.filter(supervised=True).values("pk")).count()
+    qs = qs.annotate(session_count=Count("exam_plan__sessions", distinct=True))
     if covered is not None:
         qs = qs.filter(supervised=covered)
-    return Coverage(batches=qs.order_by("starts_at", "id"), total=total, covered=covered_count)
+    return Coverage(
+        batches=qs.order_by("starts_at", "id"),
+        total=total,
+        covered=covered_count,
+        sessions_total=sessions_total,
+        sessions_covered=sessions_covered,
+    )
 
 
 # ------------------------------------------------------------------------------------- penalties

@@ -298,3 +298,60 @@ def test_supervisor_of_the_batch_sees_it_live(arranged, users):
     assert list(selectors.plans_for(sup_user)) == [plan]
     assert selectors.rooms_for(sup_user).count() == 2
     assert ExamRoom.objects.count() == 2
+
+
+def test_supervisors_task_shows_the_exam_live_and_coverage_counts_sessions(
+    arranged, users, inst_admin, auth_staff
+):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from dudao.supervision.models import SupervisionTask, TaskMember
+    from dudao.supervision.selectors import coverage
+    from tests.conftest import client_for
+
+    plan = arranged["session"].plan
+    a, _ = arranged["rooms"]
+    seat = Seat.objects.filter(room=a).select_related("registration").first()
+    services.checkin_record(
+        actor=inst_admin, room=a, code=seat.registration.ticket_number, identity_checked=True
+    )
+    services.violation_record(actor=inst_admin, room=a, measure="warning", facts="偷看手机", seat=seat)
+    day = fx.EXAM_DAY
+    assert (
+        coverage(auth_staff, start=day, end=day).sessions_total,
+        coverage(auth_staff, start=day, end=day).sessions_covered,
+    ) == (1, 0)
+    sup_user = users[Role.EXTERNAL_SUPERVISOR]
+    task = SupervisionTask.objects.create(
+        number="T-2",
+        authority=plan.batch.filing.authority,
+        institution=plan.batch.institution,
+        batch=plan.batch,
+        kind="daily",
+        supervisor_kind="external",
+        starts_at=plan.batch.starts_at,
+        ends_at=plan.batch.ends_at,
+        report_due_on=fx.EXAM_DAY,
+        dispatched_at=timezone.now(),
+    )
+    TaskMember.objects.create(task=task, supervisor=sup_user.person.supervisor_roles.first())
+    result = coverage(auth_staff, start=day, end=day)
+    assert (result.sessions_total, result.sessions_covered, result.sessions_uncovered) == (1, 1, 0)
+    html = client_for(sup_user).get(reverse("supervision:task_detail", args=[task.pk])).content.decode()
+    assert 'id="exam-live"' in html
+    assert (
+        f"考场记录:第01考场 · 考生 {seat.registration.number} {seat.registration.person.name} · 警告 · 偷看手机"
+        in html
+    )
+    # the institution does not get the supervisors' panel on the task page
+    inst_html = (
+        client_for(inst_admin).get(reverse("supervision:task_detail", args=[task.pk])).content.decode()
+    )
+    assert 'id="exam-live"' not in inst_html
+    page = (
+        client_for(auth_staff)
+        .get(reverse("supervision:coverage") + f"?start={day}&end={day}")
+        .content.decode()
+    )
+    assert 'id="cov-sessions"' in page

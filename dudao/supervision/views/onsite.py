@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dudao.common.files import ACCEPT
+from dudao.exams import selectors as exam_selectors
 from dudao.web.kit import application_errors_as_http, error_of, is_partial_request, run_and_flash
 
 from .. import presenters, selectors, services, workflow
@@ -67,6 +68,8 @@ def _onsite_context(request: HttpRequest, task: SupervisionTask, **extra: Any) -
         "default_method": "covert_visit" if task.covert else "open_visit",
         "accept": ACCEPT,
         "me": request.user.pk,
+        # the exam's attendance and room records, for findings to cite (issue 10 §7)
+        "exam_live": exam_selectors.live_for_batch(request.user, task.batch),
         **extra,
     }
 

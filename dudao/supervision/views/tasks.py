@@ -22,6 +22,7 @@ from dudao.accounts.permissions import (
     is_superuser,
     is_supervisor,
 )
+from dudao.exams import selectors as exam_selectors
 from dudao.people.models import Supervisor
 from dudao.web.kit import application_errors_as_http, list_page, run_form
 
@@ -279,6 +280,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "institution_side": institution_side,
         "work_hidden": institution_side and task.status not in AFTER_REPORT,
         "report_days": selectors.policy_for(task.authority_id).report_days,
+        # 逢考必督: the batch's exam as it happens; the institution has its own exam pages
+        "exam_live": None if institution_side else exam_selectors.live_for_batch(user, task.batch),
     }
     return render(request, "supervision/task_detail.html", context)
 
