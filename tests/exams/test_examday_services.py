@@ -340,10 +340,8 @@ def test_supervisors_task_shows_the_exam_live_and_coverage_counts_sessions(
     assert (result.sessions_total, result.sessions_covered, result.sessions_uncovered) == (1, 1, 0)
     html = client_for(sup_user).get(reverse("supervision:task_detail", args=[task.pk])).content.decode()
     assert 'id="exam-live"' in html
-    assert (
-        f"考场记录:第01考场 · 考生 {seat.registration.number} {seat.registration.person.name} · 警告 · 偷看手机"
-        in html
-    )
+    who = f"{seat.registration.number} {seat.registration.person.name}"
+    assert f"考场记录:第01考场 · 考生 {who} · 警告 · 偷看手机" in html
     # the institution does not get the supervisors' panel on the task page
     inst_html = (
         client_for(inst_admin).get(reverse("supervision:task_detail", args=[task.pk])).content.decode()
