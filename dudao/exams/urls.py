@@ -2,9 +2,10 @@
 (notices, phone registration, a candidate's own registration) in urls_public, the exam-day room pages
 (check-in, room record) in urls_room."""
 
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from .views import staff
+from .views import papers, staff
 
 app_name = "exams"
 urlpatterns = [
@@ -28,6 +29,11 @@ urlpatterns = [
     path("registrations/<int:pk>/review/", staff.registration_review, name="registration_review"),
     path("registrations/<int:pk>/fee/", staff.registration_fee, name="registration_fee"),
     path("registrations/<int:pk>/files/<int:file_pk>/", staff.registration_file, name="registration_file"),
+    path("registrations/<int:pk>/ticket.<str:fmt>", login_required(papers.ticket), name="ticket"),
+    path("<int:pk>/tickets.<str:fmt>", login_required(papers.plan_tickets), name="plan_tickets"),
+    path("rooms/<int:pk>/seat-list.<str:fmt>", login_required(papers.seat_list), name="seat_list"),
+    path("rooms/<int:pk>/room-record.<str:fmt>", login_required(papers.room_record), name="room_record_doc"),
+    path("my/ticket.pdf", papers.my_ticket, name="my_ticket"),
     path("", include("dudao.exams.urls_public")),
     path("", include("dudao.exams.urls_room")),
 ]
