@@ -13,6 +13,7 @@ Scopes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -326,9 +327,30 @@ class Coverage:
     batches: QuerySet[Batch]
     total: int
     covered: int
-    # 逢考必督 counts exam sessions too (issue 10 §7): the sessions of the batches' plans
-    sessions_total: int = 0
-    sessions_covered: int = 0
+    # 逢考必督 counts exam sessions too (issue 10 §7): the batches whose plans' sessions are counted, read
+    # only when a page shows them (one aggregate query)
+    in_period: QuerySet[Batch] | None = None
+
+    @functools.cached_property
+    def _session_counts(self) -> dict[str, int]:
+        from dudao.exams.models import ExamSession
+
+        if self.in_period is None:
+            return {"total": 0, "covered": 0}
+        return ExamSession.objects.filter(plan__batch__in=self.in_period.values("pk")).aggregate(
+            total=Count("pk"),
+            covered=Count(
+                "pk", filter=Q(plan__batch__in=self.in_period.filter(supervised=True).values("pk"))
+            ),
+        )
+
+    @property
+    def sessions_total(self) -> int:
+        return self._session_counts["total"]
+
+    @property
+    def sessions_covered(self) -> int:
+        return self._session_counts["covered"]
 
     @property
     def uncovered(self) -> int:
@@ -387,11 +409,7 @@ def coverage(
         qs = qs.filter(Q(code__icontains=q) | Q(institution__name__icontains=q))
     total = qs.count()
     covered_count = qs.filter(supervised=True).count()
-    from dudao.exams.models import ExamSession
-
-    sessions = ExamSession.objects.filter(plan__batch__in=qs.values("pk"))
-    sessions_total = sessions.count()
-    sessions_covered = sessions.filter(plan__batch__in=qs.filter(supervised=True).values("pk")).count()
+    in_period = qs
     qs = qs.annotate(session_count=Count("exam_plan__sessions", distinct=True))
     if covered is not None:
         qs = qs.filter(supervised=covered)
@@ -399,8 +417,7 @@ def coverage(
         batches=qs.order_by("starts_at", "id"),
         total=total,
         covered=covered_count,
-        sessions_total=sessions_total,
-        sessions_covered=sessions_covered,
+        in_period=in_period,
     )
 
 

@@ -81,5 +81,5 @@ def my_ticket(request: HttpRequest) -> HttpResponse:
     if not registration.ticket_number or registration.status != Registration.Status.APPROVED:
         raise IllegalTransition("资格审核通过后才能打印准考证")
     return download(
-        request, lambda: _ticket(registration, "pdf"), reverse("exams:notice_list"), inline_pdf=False
+        request, lambda: _ticket(registration, "pdf"), reverse("exams:my_registration"), inline_pdf=False
     )
