@@ -151,7 +151,7 @@ def _plan_step(name: str, summary: str):
     return step
 
 
-_plan_step("publish", "发布认定公告(INST-5 题库政策核验)")
+_plan_step("publish", "发布认定公告(核验题库政策)")
 _plan_step("close", "报名截止")
 _plan_step("cancel", "撤销认定公告")
 

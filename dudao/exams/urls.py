@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/arrangement/room/<int:session_pk>/", staff.room_add, name="room_add"),
     path("<int:pk>/arrangement/seats/", staff.seats, name="seats"),
     path("<int:pk>/attendance/", staff.attendance, name="attendance"),
+    path("<int:pk>/violations/<int:violation_pk>/decide/", staff.violation_decide, name="violation_decide"),
     path("<int:pk>/assignment/", staff.assignment_generate, name="assignment_generate"),
     path("<int:pk>/assignment/step/<str:step>/", staff.assignment_step, name="assignment_step"),
     path("<int:pk>/assignment/staff/<int:staff_pk>/replace/", staff.staff_replace, name="staff_replace"),

@@ -12,6 +12,7 @@ KIND_LABELS: dict[str, str] = {
     "task.dispatched": "督导任务已派发",
     "task.report_overdue": "督导报告逾期",
     "opinion.issued": "督导意见已下达",
+    "exam.collective_violation": "集体违纪处理待审批",
 }
 PREFIX_LABELS: dict[str, str] = {
     "renewal": "延续备案",
@@ -22,6 +23,7 @@ PREFIX_LABELS: dict[str, str] = {
     "penalty": "处理决定",
     "draw": "双随机抽取",
     "complaint": "投诉举报",
+    "exam": "考务",
 }
 GENERIC_LABEL = "系统通知"
 

@@ -353,3 +353,27 @@ def test_supervisors_task_shows_the_exam_live_and_coverage_counts_sessions(
         .content.decode()
     )
     assert 'id="cov-sessions"' in page
+
+
+def test_collective_stop_is_routed_to_the_centre_and_decided_there(arranged, inst_admin, auth_staff, users):
+    from django.urls import reverse
+
+    from dudao.notifications.models import Message
+    from tests.conftest import client_for
+
+    a, _ = arranged["rooms"]
+    plan = arranged["session"].plan
+    violation = services.violation_record(
+        actor=inst_admin, room=a, measure="void", facts="集体传抄", collective=True
+    )
+    inbox = set(
+        Message.objects.filter(kind="exam.collective_violation").values_list("recipient__username", flat=True)
+    )
+    assert inbox == {users[Role.AUTHORITY_ADMIN].username, auth_staff.username}
+    url = reverse("exams:violation_decide", args=[plan.pk, violation.pk])
+    assert client_for(inst_admin).post(url, {"decision": "approve"}).status_code == 403
+    page = client_for(auth_staff).get(reverse("exams:attendance", args=[plan.pk])).content.decode()
+    assert 'id="pending-violations"' in page and "集体传抄" in page
+    client_for(auth_staff).post(url, {"decision": "approve"})
+    violation.refresh_from_db()
+    assert violation.approval == "approved" and violation.decided_by == auth_staff

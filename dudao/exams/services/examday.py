@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import Role, User
 from dudao.accounts.permissions import is_examiner
 from dudao.common import audit, pii
 from dudao.common.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from dudao.common.writes import checked_text, lock, parse_datetime, require, save_fields, save_new
+from dudao.notifications.services import notify
 from dudao.people import domain as people_domain
 
 from ..domain import rules
@@ -193,6 +196,21 @@ def violation_record(
     )
     save_new(violation)
     audit.record(actor=actor, action="exams.violation.record", obj=violation, after=audit.snapshot(violation))
+    if violation.approval == Violation.Approval.PENDING:
+        # EXAM-8: routed to the centre that holds the batch's filing
+        batch = room.session.plan.batch
+        notify(
+            recipients=User.objects.filter(
+                authority_id=batch.filing.authority_id,
+                role__in=(Role.AUTHORITY_ADMIN, Role.AUTHORITY_STAFF),
+                is_active=True,
+            ),
+            kind="exam.collective_violation",
+            title=f"{batch.institution.name} {room.name} 集体违纪:{violation.get_measure_display()}待审批",
+            body=facts[:200],
+            link=reverse("exams:attendance", args=[room.session.plan_id]),
+            obj=violation,
+        )
     return violation
 
 

@@ -33,6 +33,7 @@ from ..models import (
     RegistrationFile,
     RoomAssignment,
     RoomStaff,
+    Violation,
 )
 from ..permissions import may_administer, may_confirm, may_run
 from ..workflow import ASSIGNMENT_TRANSITIONS, PLAN_TRANSITIONS, REGISTRATION_TRANSITIONS
@@ -586,8 +587,37 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(request.user, pk)
     context = _plan_context(request, plan, "attendance")
     context["rows"] = selectors.attendance_by_room(plan)
+    context["pending"] = list(
+        Violation.objects.filter(room__session__plan=plan, approval=Violation.Approval.PENDING)
+        .select_related("room")
+        .order_by("created_at", "pk")
+    )
+    context["may_confirm"] = may_confirm(request.user, plan)
     context["totals"] = {
         key: sum(row[key] for row in context["rows"])
         for key in ("expected", "present", "late", "absent", "pending", "violations")
     }
     return render(request, "exams/staff/attendance.html", context)
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def violation_decide(request: HttpRequest, pk: int, violation_pk: int) -> HttpResponse:
+    """EXAM-8: the centre approves or refuses a collective stop/void from the attendance page."""
+    plan = selectors.plan_get(request.user, pk)
+    violation = (
+        Violation.objects.filter(pk=violation_pk, room__session__plan=plan).select_related("room").first()
+    )
+    if violation is None:
+        raise NotFound()
+    approve = request.POST.get("decision") == "approve"
+    to = reverse("exams:attendance", args=[plan.pk])
+    return run_and_flash(
+        request,
+        lambda: services.violation_decide(
+            actor=request.user, violation=violation, approve=approve, reason=request.POST.get("reason")
+        ),
+        "已批准" if approve else "已不予批准",
+        to,
+    )
