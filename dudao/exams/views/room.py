@@ -242,7 +242,7 @@ class SwapForm(forms.Form):
     )
     reason = forms.CharField(
         label="换座原因",
-        required=False,
+        error_messages={"required": "请填写换座原因"},
         max_length=255,
         widget=forms.TextInput({"placeholder": "如:3 号机位焊机故障"}),
     )
