@@ -1,3 +1,13 @@
 """Public pages (no login): notices, phone registration, a candidate's own registration."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import public
+
+urlpatterns = [
+    path("notices/", public.notice_list, name="notice_list"),
+    path("notices/<int:pk>/", public.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/register/", public.register, name="register"),
+    path("notices/<int:pk>/register/done/", public.register_done, name="register_done"),
+    path("my/", public.my_registration, name="my_registration"),
+]
