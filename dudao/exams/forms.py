@@ -6,10 +6,9 @@ from typing import Any
 
 from django import forms
 
-from .models import ExamPlan, ExamSession, QuestionSource, Registration
+from dudao.common.widgets import DATE, DATETIME
 
-DATE = forms.DateInput(attrs={"type": "date"})
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+from .models import ExamPlan, ExamSession, QuestionSource, Registration
 
 
 class PlanFilterForm(forms.Form):

@@ -6,13 +6,12 @@ from django import forms
 
 from dudao.accounts.permissions import is_authority_user, is_institution_admin, is_superuser, region_prefix
 from dudao.common.errors import ValidationFailed
+from dudao.common.widgets import DATE
 from dudao.registry.models import Authority, Institution
 
 from . import domain
 from .models import Relation, Supervisor
 from .services import QUALIFICATION_BASIS
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 CARD_STATE_FILTER = [
     ("", "全部"),

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
+from dudao.common.widgets import DATE, DATETIME
+
 from . import selectors
 from .domain import LEVEL_NAMES
 from .models import Batch, Filing, FilingScope, Institution, Occupation, Region
@@ -14,8 +16,6 @@ from .permissions import user_region_prefix
 
 ALL = [("", "全部")]
 LEVEL_CHOICES = [(str(level), name) for level, name in sorted(LEVEL_NAMES.items(), reverse=True)]
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 

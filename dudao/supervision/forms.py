@@ -13,13 +13,12 @@ from django import forms
 from django.utils import timezone
 
 from dudao.common.errors import ApplicationError
+from dudao.common.widgets import DATE, DATETIME
 from dudao.registry.models import Institution
 
 from . import workflow
 from .models import Draw, DrawWitness, Penalty, SupervisionPolicy, SupervisorAssessment, TaskKind
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 CONTENT_AREA_CHOICES = [(code, f"{code} {label}") for code, label in workflow.CONTENT_AREAS.items()]
 METHOD_CHOICES = list(workflow.METHODS.items())
 SEVERITY_CHOICES = list(workflow.SEVERITIES.items())
