@@ -123,6 +123,7 @@ def test_from_the_published_plan_to_the_supervisors_task(browser, live_server, w
     _submit(inst, "锁定")
     assignment = RoomAssignment.objects.get()
     assert assignment.status == "locked"
+    assert "添加场次" not in inst.content() and "编排座位" not in inst.content()  # locked: no more changes
     assert len(assignment.result["assignments"][f"r{Seat.objects.get().room_id}"]) == 2  # EXAM-13 minimum
     shot(inst, "exams-journey-assignment")
 

@@ -406,6 +406,12 @@ def _arrangement(request: HttpRequest, plan: ExamPlan, **forms: Any) -> HttpResp
     context["session_form"] = forms.get("session_form") or f.SessionForm(levels=list(plan.batch.levels))
     context["approved"] = plan.registrations.filter(status="approved").count()
     context |= _assignment_context(request, plan)
+    locked = (
+        context["assignment"] is not None and context["assignment"].status == RoomAssignment.Status.LOCKED
+    )
+    context["arrangement_open"] = (
+        plan.status in (ExamPlan.Status.PUBLISHED, ExamPlan.Status.CLOSED) and not locked
+    )
     status = 422 if forms else 200
     return render(request, "exams/staff/arrangement.html", context, status=status)
 

@@ -51,6 +51,8 @@ STATUS_COLORS = {
     "present": "green",
     "late": "yellow",
     "absent": "red",
+    "frozen": "blue",
+    "locked": "green",
 }
 
 
