@@ -507,3 +507,33 @@ class VenueCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room} {'确认' if self.confirmed else '拒绝'}"
+
+
+class EligibilityRuleSet(models.Model):
+    """An occupation's own 申报条件 (EXAM-15 as data), loaded by an administrator and linted; the active
+    set replaces the national template for that occupation's pre-checks. Older sets stay for the record."""
+
+    occupation = models.ForeignKey(
+        "registry.Occupation", verbose_name="职业", on_delete=models.PROTECT, related_name="eligibility_rules"
+    )
+    standard = models.CharField("依据标准与版本", max_length=255)
+    source = models.TextField("规则(YAML)")
+    original_name = models.CharField("上传文件名", max_length=255, blank=True)
+    is_active = models.BooleanField("生效", default=True)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
+    )
+    loaded_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申报条件规则"
+        verbose_name_plural = "申报条件规则"
+        ordering = ["occupation", "-loaded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occupation"], condition=models.Q(is_active=True), name="exams_rules_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation} {self.standard}"

@@ -5,12 +5,13 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from .views import papers, staff
+from .views import papers, rules, staff
 
 app_name = "exams"
 urlpatterns = [
     path("", staff.plan_list, name="plan_list"),
     path("new/", staff.plan_create, name="plan_create"),
+    path("eligibility-rules/", rules.eligibility_rules, name="eligibility_rules"),
     path("<int:pk>/", staff.plan_detail, name="plan_detail"),
     path("<int:pk>/edit/", staff.plan_edit, name="plan_edit"),
     path("<int:pk>/step/<str:step>/", staff.plan_step, name="plan_step"),

@@ -136,6 +136,7 @@ ACTION_LABELS: dict[str, str] = {
     "exams.violation.decide": "审批集体违纪处理",
     "exams.room.note": "填写考场记录",
     "exams.room.venue_check": "考评人员确认考场条件",
+    "exams.eligibility_rules.load": "导入申报条件规则",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",

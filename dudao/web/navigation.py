@@ -115,6 +115,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量评估", "评估表", "scorecards:form_list", "list-check", authority_or_super),
     NavEntry("基础数据", "评估表", "scorecards:form_list", "list-check", is_system_admin),
     NavEntry("基础数据", "职业目录", "registry:occupation_list", "list-details", reference_keeper),
+    NavEntry("基础数据", "申报条件规则", "exams:eligibility_rules", "checklist", reference_keeper),
     NavEntry("基础数据", "行政区划", "registry:region_list", "map-2", authority_or_super),
     NavEntry("基础数据", "工作日历", "workdays:calendar", "calendar", reference_keeper),
     NavEntry("基础数据", "委派机构", "registry:authority_list", "building-bank", authority_or_super),

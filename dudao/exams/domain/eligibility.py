@@ -293,6 +293,50 @@ def load_rules(source: str | Mapping[str, Any]) -> Rules:
     return Rules(standard.strip(), levels)
 
 
+RULE_SHEET_COLUMNS = ("标准", "等级", "路径", "条件")
+
+
+def rules_from_rows(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
+    """The rules document of a spreadsheet: one condition per row (等级, 路径, 条件 written as in the YAML,
+    e.g. `work_years: 6` or `certificate: {level: 5, years_after: 4}`), rows of one route together; the
+    标准 column is read from the first row that fills it. EligibilityError names the Excel row of each
+    problem."""
+    problems: list[str] = []
+    standard = ""
+    levels: dict[int, list[dict[str, Any]]] = {}
+    routes: dict[tuple[int, str], dict[str, Any]] = {}
+    for number, row in rows:
+        standard = standard or str(row.get("标准") or "").strip()
+        raw_level = row.get("等级")
+        if isinstance(raw_level, str) and raw_level.strip().isdigit():
+            raw_level = int(raw_level)  # a spreadsheet cell read as text
+        level = _level(raw_level, f"第 {number} 行「等级」", problems)
+        route = str(row.get("路径") or "").strip()
+        text = str(row.get("条件") or "").strip()
+        if not route:
+            problems.append(f"第 {number} 行缺少「路径」")
+        if not text:
+            problems.append(f"第 {number} 行缺少「条件」")
+            continue
+        try:
+            condition = yaml.safe_load(text)
+        except yaml.YAMLError:
+            problems.append(f"第 {number} 行「条件」写法有误:{text[:60]}")
+            continue
+        before = len(problems)
+        _lint_condition(condition, f"第 {number} 行的条件", problems)
+        if level is None or not route or len(problems) > before:
+            continue
+        entry = routes.get((level, route))
+        if entry is None:
+            entry = routes[(level, route)] = {"route": route, "all": []}
+            levels.setdefault(level, []).append(entry)
+        entry["all"].append(condition)
+    if problems:
+        raise EligibilityError("申报条件规则表", problems)
+    return {"standard": standard, "levels": levels}
+
+
 def default_rules() -> Rules:
     return load_rules(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
 

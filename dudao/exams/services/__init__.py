@@ -8,6 +8,7 @@ from .assignment import (
     build_scenario,
     staff_replace,
 )
+from .eligibility_rules import eligibility_rules_load, rules_for_occupation
 from .examday import (
     absences_mark,
     checkin_record,
@@ -37,6 +38,7 @@ __all__ = [
     "build_scenario",
     "candidate_may_act",
     "checkin_record",
+    "eligibility_rules_load",
     "find_own_registration",
     "plan_cancel",
     "plan_close",
@@ -51,6 +53,7 @@ __all__ = [
     "registration_withdraw",
     "room_create",
     "room_note_add",
+    "rules_for_occupation",
     "seat_for_code",
     "seat_swap",
     "seats_assign",

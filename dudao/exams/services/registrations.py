@@ -23,6 +23,7 @@ from ..domain import eligibility, rules
 from ..models import ExamPlan, Registration, RegistrationFile
 from ..permissions import may_run
 from ..workflow import REGISTRATION_TRANSITIONS
+from .eligibility_rules import rules_for_occupation
 
 R = Registration.Status
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -52,9 +53,9 @@ def facts_of(registration: Registration) -> dict[str, Any]:
 
 
 def precheck(registration: Registration) -> dict[str, Any]:
-    """EXAM-15 on the occupation's own rules when loaded, else the national template."""
+    """EXAM-15 on the occupation's own rules when loaded (or shipped), else the national template."""
     facts = eligibility.parse_facts(facts_of(registration))
-    return eligibility.check(facts, eligibility.rules_for(registration.plan.batch.occupation.code))
+    return eligibility.check(facts, rules_for_occupation(registration.plan.batch.occupation))
 
 
 def parse_fields(raw: Mapping[str, Any], plan: ExamPlan) -> tuple[dict[str, Any], dict[str, list[str]]]:
