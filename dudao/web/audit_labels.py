@@ -137,6 +137,7 @@ ACTION_LABELS: dict[str, str] = {
     "exams.room.note": "填写考场记录",
     "exams.room.venue_check": "考评人员确认考场条件",
     "exams.eligibility_rules.load": "导入申报条件规则",
+    "exams.question_policy.set": "设置题库政策",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",

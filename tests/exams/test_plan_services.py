@@ -150,3 +150,20 @@ def test_cancelled_plan_cannot_be_published(batch, inst_admin):
     plan = services.plan_cancel(actor=inst_admin, plan=plan, row_version=plan.row_version)
     with pytest.raises(IllegalTransition):
         services.plan_publish(actor=inst_admin, plan=plan, row_version=plan.row_version)
+
+
+def test_question_policy_is_set_by_the_authoritys_admin(authority, users, other_authority):
+    from tests.factories import UserFactory
+
+    with pytest.raises(PermissionDenied):
+        services.question_policy_set(actor=users[Role.AUTHORITY_STAFF], authority=authority, bank_only=True)
+    stranger = UserFactory(username="gd_admin", role=Role.AUTHORITY_ADMIN, authority=other_authority)
+    with pytest.raises(PermissionDenied):
+        services.question_policy_set(actor=stranger, authority=authority, bank_only=True)
+    policy = services.question_policy_set(
+        actor=users[Role.AUTHORITY_ADMIN], authority=authority, bank_only=True
+    )
+    policy = services.question_policy_set(
+        actor=users[Role.AUTHORITY_ADMIN], authority=authority, bank_only=False, note="渝人社发〔2021〕"
+    )
+    assert (QuestionSourcePolicy.objects.count(), policy.bank_only, policy.row_version) == (1, False, 2)

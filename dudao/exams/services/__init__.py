@@ -19,7 +19,15 @@ from .examday import (
     violation_decide,
     violation_record,
 )
-from .plans import plan_cancel, plan_close, plan_create, plan_publish, plan_update, question_policy_for
+from .plans import (
+    plan_cancel,
+    plan_close,
+    plan_create,
+    plan_publish,
+    plan_update,
+    question_policy_for,
+    question_policy_set,
+)
 from .registrations import (
     candidate_may_act,
     find_own_registration,
@@ -47,6 +55,7 @@ __all__ = [
     "plan_update",
     "precheck",
     "question_policy_for",
+    "question_policy_set",
     "registration_record_fee",
     "registration_review",
     "registration_submit",

@@ -206,3 +206,33 @@ def plan_cancel(*, actor: Any, plan: ExamPlan, row_version: Any) -> ExamPlan:
         action="exams.plan.cancel",
         noun="认定计划",
     )
+
+
+@transaction.atomic
+def question_policy_set(
+    *, actor: Any, authority: Authority, bank_only: bool, note: str = ""
+) -> QuestionSourcePolicy:
+    """INST-5: record the region's question-source policy (the authority's or the province's admin)."""
+    from dudao.accounts.permissions import is_authority_admin, is_superuser
+
+    require(
+        is_superuser(actor) or (is_authority_admin(actor) and actor.authority_id == authority.pk),
+        "只有该委派机构的管理员可以设置题库政策",
+    )
+    note = checked_text(note, "note", "政策依据", limit=255, required=False)
+    policy = QuestionSourcePolicy.objects.select_for_update().filter(authority=authority).first()
+    before = audit.snapshot(policy) if policy else None
+    if policy is None:
+        policy = QuestionSourcePolicy(authority=authority, bank_only=bank_only, note=note)
+        save_new(policy)
+    else:
+        policy.bank_only, policy.note = bank_only, note
+        save_fields(policy, ["bank_only", "note"])
+    audit.record(
+        actor=actor,
+        action="exams.question_policy.set",
+        obj=policy,
+        before=before,
+        after=audit.snapshot(policy),
+    )
+    return policy
