@@ -7,10 +7,11 @@
    127.0.0.1:5432, migrates it and builds one institution's published plan with one theory session of
    `devices` rooms × `scans-per-device` seats: approved registrations with ticket numbers (persons and
    registrations inserted in bulk with their audit events, like the bulk import path), seats through
-   `services.seats_assign`. One institution staff user per device; each run issues each a fresh
-   read-write API token (`token_create`), so every device has its own per-token rate budget (SEC-2,
-   120 a minute by default: a device sends about 33 requests in all, the limit is never reached and is
-   not raised).
+   `services.seats_assign`. One account of the institution per device, an institution admin (the role
+   that holds API tokens, `accounts.permissions.uses_api`; plain staff hold none); each run issues each a
+   fresh read-write API token (`token_create`), so every device has its own per-token rate budget (SEC-2,
+   120 a minute by default: a device sends about 34 requests in all, warm-up included, so the limit is
+   never reached and is not raised).
 2. Starts gunicorn (`dudao.wsgi`, DUDAO_ENV=production as `make serve-prod` runs it, TLS and the HTTPS
    redirect off, no access log) on a free local port with `--workers` sync workers.
 3. For each pace (seconds a device waits between scans, uniform ±50 %; 0 = back to back), with the
