@@ -416,16 +416,13 @@ def stop_server(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+def _cpu_of(pid: int) -> float | None:
+    """User + system CPU seconds of one process so far (None when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def _processes() -> dict[int, tuple[int, str]]:
@@ -442,12 +439,56 @@ def _processes() -> dict[int, tuple[int, str]]:
     return out
 
 
-def server_pids(master: int) -> list[int]:
-    return [master, *[pid for pid, (ppid, _n) in _processes().items() if ppid == master]]
+class CpuSampler(threading.Thread):
+    """CPU used during a run by the server's processes, the bench database's PostgreSQL backends (not the
+    server's shared background processes) and this process. Sampled twice a second:
+    a PostgreSQL backend may end and another start mid-run (Django reconnects after DUDAO_CONN_MAX_AGE),
+    so two snapshots alone would lose or misplace what such a backend used."""
 
+    def __init__(self, master: int, database: str):
+        super().__init__(daemon=True)
+        self.master = master
+        self.database = database
+        self.stop = threading.Event()
+        self.first: dict[str, dict[int, float]] = {"app": {}, "db": {}, "client": {}}
+        self.last: dict[str, dict[int, float]] = {"app": {}, "db": {}, "client": {}}
+        self._sample(initial=True)
 
-def postgres_pids() -> list[int]:
-    return [pid for pid, (_p, name) in _processes().items() if name.startswith("postgres")]
+    def _groups(self) -> dict[str, list[int]]:
+        processes = _processes()
+        return {
+            "app": [self.master, *[pid for pid, (ppid, _n) in processes.items() if ppid == self.master]],
+            "db": [pid for pid, (_p, name) in processes.items() if name == "postgres" and self._ours(pid)],
+            "client": [os.getpid()],
+        }
+
+    def _ours(self, pid: int) -> bool:
+        """A backend of the bench database (its title names it); the server is shared with other work."""
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            return False
+        return f" {self.database} " in title.replace("\0", " ")
+
+    def _sample(self, initial: bool = False) -> None:
+        for group, pids in self._groups().items():
+            for pid in pids:
+                value = _cpu_of(pid)
+                if value is None:
+                    continue
+                # A process started after the first sample counts from zero.
+                self.first[group].setdefault(pid, value if initial else 0.0)
+                self.last[group][pid] = value
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            self._sample()
+
+    def finish(self) -> dict[str, float]:
+        self.stop.set()
+        self.join()
+        self._sample()
+        return {g: sum(v - self.first[g][pid] for pid, v in self.last[g].items()) for g in self.last}
 
 
 # ------------------------------------------------------------------------------------------- devices
@@ -604,12 +645,10 @@ def verify(plan_id: int, devices: list[Device]) -> dict[str, Any]:
 def measure(url: str, plan_id: int, rooms: list[Room], port: int, master: int, pace: float, args) -> dict:
     tag = f"p{pace:g}-{int(time.time())}"
     load_before = os.getloadavg()
-    app_cpu, db_cpu = _cpu_seconds(server_pids(master)), _cpu_seconds(postgres_pids())
-    client_cpu = _cpu_seconds([os.getpid()])
+    sampler = CpuSampler(master, args.db)
+    sampler.start()
     outcome = run_devices(rooms, port, pace, args.max_seconds, tag)
-    app_cpu = _cpu_seconds(server_pids(master)) - app_cpu
-    db_cpu = _cpu_seconds(postgres_pids()) - db_cpu
-    client_cpu = _cpu_seconds([os.getpid()]) - client_cpu
+    cpu = sampler.finish()
     load_after = os.getloadavg()
     devices: list[Device] = outcome["devices"]
     results = [r for d in devices for r in d.results]
@@ -642,9 +681,9 @@ def measure(url: str, plan_id: int, rooms: list[Room], port: int, master: int, p
         "other_refusals": other,
         **checked,
         "duplicates": checked["unexpected"] + checked["client_id_mismatch"] + checked["resend_mismatch"],
-        "app_cpu_ms_per_request": round(app_cpu * 1000 / len(results), 1) if results else 0.0,
-        "db_cpu_ms_per_request": round(db_cpu * 1000 / len(results), 1) if results else 0.0,
-        "client_cpu_ms_per_request": round(client_cpu * 1000 / len(results), 1) if results else 0.0,
+        "app_cpu_ms_per_request": round(cpu["app"] * 1000 / len(results), 1) if results else 0.0,
+        "db_cpu_ms_per_request": round(cpu["db"] * 1000 / len(results), 1) if results else 0.0,
+        "client_cpu_ms_per_request": round(cpu["client"] * 1000 / len(results), 1) if results else 0.0,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
         "hung_devices": outcome["hung"],
