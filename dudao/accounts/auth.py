@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.utils import timezone
@@ -14,6 +15,8 @@ from .domain import token_allows
 from .models import ApiToken
 from .permissions import uses_api
 
+# "最近使用" is kept to the minute: one write per token per minute, not one per request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 READ_ONLY_REFUSAL = "该令牌为只读令牌,不能执行新增、修改或删除操作;请使用读写令牌"
 
 
@@ -36,6 +39,7 @@ class TokenAuth(HttpBearer):
         throttle.token_request(found.pk)
         if not token_allows(found.scope, request.method):
             raise PermissionDenied(READ_ONLY_REFUSAL, code="token_read_only")
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found.user

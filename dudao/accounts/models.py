@@ -165,3 +165,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ApiRateCounter(models.Model):
+    """Requests of one token in one minute (SEC-2 API budget): one upsert per request, old minutes pruned."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    minute = models.BigIntegerField("分钟序号")  # Unix time // 60
+    count = models.PositiveIntegerField("请求数", default=0)
+
+    class Meta:
+        verbose_name = "API 请求计数"
+        verbose_name_plural = "API 请求计数"
+        constraints = [models.UniqueConstraint(fields=["token", "minute"], name="accounts_rate_token_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.token_id}@{self.minute}: {self.count}"

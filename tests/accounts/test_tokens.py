@@ -135,3 +135,24 @@ def test_create_token_command_scope_days_list_and_revoke(users):
     assert run("create-token", "auth_staff", "--revoke", str(token.pk)).strip() == f"已吊销令牌 {token.pk}"
     token.refresh_from_db()
     assert token.revoked
+
+
+@pytest.mark.django_db
+def test_last_used_time_is_kept_to_the_minute_and_old_budget_minutes_are_pruned(users):
+    from dudao.accounts.models import ApiRateCounter
+
+    token, key = services.token_create(actor=users["authority_staff"], name="a")
+    with time_machine.travel(START, tick=False):
+        Client().get(ME, headers=bearer(key))
+    with time_machine.travel(START + dt.timedelta(seconds=59), tick=False):
+        Client().get(ME, headers=bearer(key))
+    token.refresh_from_db()
+    assert token.last_used_at == START  # within the minute: not rewritten
+    with time_machine.travel(START + dt.timedelta(seconds=60), tick=False):
+        Client().get(ME, headers=bearer(key))
+    token.refresh_from_db()
+    assert token.last_used_at == START + dt.timedelta(seconds=60)
+    with time_machine.travel(START + dt.timedelta(minutes=5), tick=False):
+        Client().get(ME, headers=bearer(key))
+    minutes = sorted(ApiRateCounter.objects.filter(token=token).values_list("minute", flat=True))
+    assert minutes == [int((START + dt.timedelta(minutes=5)).timestamp() // 60)]

@@ -136,3 +136,35 @@ def test_arrangement_and_checkin_over_the_api(plan, inst_admin, auth_staff):
     rows = admin.get(f"{API}/plans/{plan.pk}/attendance").json()
     assert [(r["present"], r["violations"]) for r in rows] == [(1, 1)]
     assert ExamPlan.objects.get().status == "published"
+
+
+def test_a_check_in_over_the_api_stays_cheap(plan, inst_admin, auth_staff, django_assert_max_num_queries):
+    """Issue 10 performance: one scan is a handful of queries (token, budget, room, seat, insert, audit)."""
+    from dudao.accounts import services as account_services
+    from dudao.exams import services as exam_services
+
+    regs = [fx.approve(fx.register(plan, n), inst_admin, auth_staff) for n in (1, 2)]
+    session = exam_services.session_create(
+        actor=inst_admin,
+        plan=plan,
+        values={
+            "subject": "theory",
+            "level": 4,
+            "starts_at": fx.at(fx.EXAM_DAY, 9),
+            "ends_at": fx.at(fx.EXAM_DAY, 11),
+        },
+    )
+    room = exam_services.room_create(actor=inst_admin, session=session, values={"name": "R1", "capacity": 30})
+    exam_services.seats_assign(actor=inst_admin, plan=plan)
+    _, key = account_services.token_create(
+        actor=inst_admin, name="签到平板", user=inst_admin, scope="read_write"
+    )
+    client = client_for(None)
+    url = f"{API}/rooms/{room.pk}/checkins"
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    first = {"code": ticket_qr_payload(regs[0].ticket_number), "identity_checked": True, "client_id": "p-1"}
+    client.post(url, json.dumps(first), content_type="application/json", **headers)
+    second = {"code": ticket_qr_payload(regs[1].ticket_number), "identity_checked": True, "client_id": "p-2"}
+    with django_assert_max_num_queries(16):
+        answer = client.post(url, json.dumps(second), content_type="application/json", **headers)
+    assert answer.status_code == 201 and answer.json()["name"] == regs[1].person.name

@@ -17,7 +17,7 @@ from dudao.accounts.models import Role, User
 from dudao.accounts.permissions import is_examiner
 from dudao.common import audit, pii
 from dudao.common.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
-from dudao.common.writes import checked_text, lock, parse_datetime, require, save_fields, save_new
+from dudao.common.writes import checked_text, clean, lock, parse_datetime, require, save_fields, save_new
 from dudao.notifications.services import notify
 from dudao.people import domain as people_domain
 
@@ -27,12 +27,15 @@ from ..permissions import may_confirm, may_keep_room, staffs_room
 from ..tickets import parse_ticket_qr
 
 
-def seat_for_code(room: ExamRoom, code: Any) -> Seat:
-    """The seat of the room whose candidate the scanned QR, ticket number or typed ID number names."""
+def seat_for_code(room: ExamRoom, code: Any, *, for_update: bool = False) -> Seat:
+    """The seat of the room whose candidate the scanned QR, ticket number or typed ID number names
+    (locked when `for_update`: concurrent scans of one candidate queue up)."""
     raw = str(code or "").strip()
     if not raw:
         raise ValidationFailed("请扫描准考证二维码或输入准考证号/身份证号", detail={"code": ["请输入"]})
-    seats = Seat.objects.filter(room=room).select_related("registration__person")
+    seats = Seat.objects.filter(room=room).select_related("registration__person", "room")
+    if for_update:
+        seats = seats.select_for_update(of=("self",))
     ticket = parse_ticket_qr(raw)
     if ticket is None and raw.upper().startswith("ZK"):
         ticket = raw.upper()
@@ -83,7 +86,7 @@ def checkin_record(
             "请先核对照片与身份证,确认是考生本人", detail={"identity_checked": ["请核验身份"]}
         )
     when = parse_datetime(at, "at", "签到时间") if at else timezone.now()
-    seat = lock(seat_for_code(room, code))
+    seat = seat_for_code(room, code, for_update=True)
     current = CheckIn.objects.filter(seat=seat).first()
     if current is not None:
         if current.status == CheckIn.Status.ABSENT and status == CheckIn.Status.LATE:
@@ -110,7 +113,10 @@ def checkin_record(
     )
     try:
         with transaction.atomic():
-            save_new(checkin)
+            # the seat and the actor were just read; the unique seat and client_id are the database's
+            # constraints (a race lands in IntegrityError below): no lookups to repeat them
+            clean(checkin, exclude=["seat", "by", "client_id"])
+            checkin.save(force_insert=True)
     except IntegrityError:  # the same record arrived twice at once
         return CheckIn.objects.get(seat=seat), False
     audit.record(actor=actor, action="exams.checkin.record", obj=checkin, after=audit.snapshot(checkin))
