@@ -22,6 +22,7 @@ from django.db import transaction
 from dudao.accounts.permissions import is_authority_user, is_institution_admin
 from dudao.common import audit, pii
 from dudao.common.bulk import BulkResult, Problems, chunks, existing, field_errors, insert
+from dudao.common.domain import canonical_json
 from dudao.common.errors import ApplicationError, PermissionDenied, ValidationFailed
 from dudao.common.writes import text
 from dudao.registry.models import Authority, Institution, Occupation
@@ -157,9 +158,9 @@ def _index_map(actor, numbers: Iterable[str]) -> tuple[dict[str, Person], set[st
 def save_persons(actor, persons: list[Person]) -> None:
     """Insert persons built with person_create's rules; one `people.person.create` event each."""
     insert(Person, persons)
-    audit.record_many(
-        actor=actor, action="people.person.create", objects=persons, after=[person_audit(p) for p in persons]
-    )
+    # person_audit's dict is canonical already (a snapshot and two plain values): no round trip needed
+    after = [canonical_json(person_audit(p)) for p in persons]
+    audit.record_many(actor=actor, action="people.person.create", objects=persons, after_json=after)
 
 
 class _Persons:
