@@ -260,6 +260,33 @@ def bench_backend(backend: str, path: Path, rows: int, existing: int) -> dict[st
     }
 
 
+def section(report: dict[str, Any]) -> str:
+    """The docs/performance.md section for one run (for bench/run.py to append; Chinese, then English)."""
+    if not report or not report.get("backends"):
+        return ""
+    lines = [
+        "## 考生名册导入基准 / Roster import benchmark (issue 10)",
+        "",
+        f"命令 command: `{report.get('command', '.venv/bin/python -m bench.roster_bench')}`。",
+        f"{report.get('date', '')}:{report['rows']:,} 名考生(模板列;10 % 的身份证号已登记为人员),"
+        f"文件 {report['file_mb']} MB / {report['rows']:,} candidates in the template's columns (10 % of the "
+        f"ID numbers already registered), {report['file_mb']} MB file; 目标 target ≥ "
+        f"{report['target_rows_per_s']:,.0f} 行/秒 rows/s.",
+        "",
+        "| 数据库 DB | python-calamine 单独读取 read alone | 导入全过程 import (wall) | 行/秒 rows/s (wall) "
+        "| 导入进程 CPU | 行/CPU 秒 rows per CPU s | 峰值内存 peak RSS | 负载 load | `audit verify` |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for b in report["backends"]:
+        verified = "通过 ok" if b["audit_verify_ok"] else "失败 FAILED"
+        lines.append(
+            f"| {'SQLite' if b['backend'] == 'sqlite' else 'PostgreSQL'} | {report['calamine_read_s']} s "
+            f"| {b['import_s']} s | {b['rows_per_s']:,} | {b['cpu_s']} s | {b['rows_per_cpu_s']:,} "
+            f"| {b['peak_rss_mb']} MB | {b['load_before']} | {verified} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
