@@ -158,18 +158,28 @@ def _snapshot_reader(model: type[models.Model]) -> tuple[tuple[str, ...], Any]:
 
 
 def record_many(
-    *, actor: Any, action: str, objects: list[models.Model], after: list[Any] | None = None
+    *,
+    actor: Any,
+    action: str,
+    objects: list[models.Model],
+    after: list[Any] | None = None,
+    after_json: list[str] | None = None,
 ) -> int:
     """Append one `action` event per object under one head lock, in one prepared insert (bulk services).
 
     The events are exactly those `record` would append one by one (same fields, same payload text, same
     HMAC chaining, ids following the head), so `dudao audit verify` checks them like any other. The
     payload's canonical JSON is built once per event and serves both the HMAC and the stored `after`.
+    `after_json`: each event's `after` as its canonical JSON text already (`canonical_json` of a dict with
+    text keys whose values JSON represents as themselves, Decimal and dates as canonical_json writes them):
+    the text is used as is, without the round trip that normalises `after`.
     """
     if not objects:
         return 0
     actor_id, actor_label = _actor_fields(actor)
-    if after is not None:
+    if after_json is not None:
+        texts = after_json
+    elif after is not None:
         texts = [canonical_json(json.loads(canonical_json(a))) for a in after]
     else:
         texts = [_snapshot_json(o) for o in objects]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -333,6 +334,27 @@ def _prepared(field: models.Field, connection: Any) -> Callable[[Any], Any]:
     return get
 
 
+def _json_text(field: models.JSONField) -> Callable[[Any], Any]:
+    """A JSON column's value as its JSON text (what Django's preparation sends SQLite; PostgreSQL's COPY
+    parses the same text into jsonb). One object shared by many rows (a pre-check result repeated across a
+    roster) is serialised once."""
+    attname, encoder = field.attname, field.encoder
+    texts: dict[int, tuple[Any, str]] = {}
+
+    def get(obj: Any) -> Any:
+        value = getattr(obj, attname)
+        if value is None:
+            return None
+        known = texts.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        text = json.dumps(value, cls=encoder)
+        texts[id(value)] = (value, text)  # the value is kept alive: its id is not reused meanwhile
+        return text
+
+    return get
+
+
 def _link_saved_parents(field: models.ForeignKey, rows: list[models.Model]) -> None:
     """A row built before its parent was inserted holds the parent object but no id yet (bulk_create's
     `_prepare_related_fields_for_save` does the same): take the id now, refuse an unsaved parent."""
@@ -345,6 +367,7 @@ def _link_saved_parents(field: models.ForeignKey, rows: list[models.Model]) -> N
             if parent.pk is None:
                 raise ValueError(f"{field.name}: the related row was not saved first")
             setattr(obj, attname, getattr(parent, field.target_field.attname))
+            field.set_cached_value(obj, parent)  # setting the id drops the cached parent: keep it
 
 
 def write_rows(
@@ -415,6 +438,8 @@ def insert(model: type[models.Model], rows: list[models.Model], batch_size: int 
             getters.append(operator.attrgetter(field.attname))
         elif type(field) is models.DateTimeField:
             getters.append(_prepared(field, connection))
+        elif type(field) is models.JSONField:
+            getters.append(_json_text(field))
         else:
             getters.append(
                 lambda obj, f=field: f.get_db_prep_save(getattr(obj, f.attname), connection=connection)

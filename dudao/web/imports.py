@@ -78,11 +78,13 @@ def import_view(
     example_rows: Sequence[Mapping[str, Any]] = (),
     extra_context: Mapping[str, Any] | None = None,
     kind: str | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """GET: the page (with `web/partials/import_form.html`); `?template=1`: the template; POST: import.
 
     `kind` (dudao.common.imports): the import runs the kind's bulk service (every error of every row, all
-    or nothing), the same as `dudao import KIND`; otherwise `row_service_factory` row by row.
+    or nothing), the same as `dudao import KIND`; otherwise `row_service_factory` row by row. `options`: the
+    kind's own (candidates: {"batch": code}); such an import runs in the request (ImportJob keeps no options).
     """
     context: dict[str, Any] = {"columns": columns, "sheet_name": sheet_name, **(extra_context or {})}
     if request.method == "GET" and request.GET.get("template"):
@@ -103,10 +105,13 @@ def import_view(
         failure = ImportFailed(message, errors=[RowError(0, "", message)])
     if failure is None:
         try:
-            if kind is not None and upload.size and upload.size > settings.DUDAO_IMPORT_BACKGROUND_BYTES:
+            background = upload.size and upload.size > settings.DUDAO_IMPORT_BACKGROUND_BYTES
+            if kind is not None and background and not options:
                 return _start_job(request, kind, upload, success_url)
             if kind is not None:
-                count = imports.run(kind, upload.read(), actor=request.user, filename=upload.name).rows
+                count = imports.run(
+                    kind, upload.read(), actor=request.user, filename=upload.name, options=options
+                ).rows
             else:
                 count = run_import(upload.read(), columns, row_service_factory(request.user))
         except ImportFailed as exc:

@@ -15,6 +15,7 @@ SUBJECTS = ("theory", "practical", "review")
 MEASURES = ("advice", "warning", "stop", "void")
 COLLECTIVE_NEEDS_APPROVAL = ("stop", "void")  # EXAM-8
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+assert len(NUMBER_ALPHABET) == 32  # new_number picks with 5 random bits
 MONEY = Decimal("0.01")
 
 
@@ -108,8 +109,11 @@ def violation_approval(collective: bool, measure: str) -> str:
 
 
 def new_number(prefix: str, length: int = 8) -> str:
-    """A registration or ticket number: the prefix and random characters nobody can guess or count."""
-    return prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(length))
+    """A registration or ticket number: the prefix and random characters nobody can guess or count.
+
+    The alphabet has 32 characters: the low 5 bits of each random byte pick one uniformly (one system call
+    per number instead of two per character: a roster import draws 100,000)."""
+    return prefix + "".join(NUMBER_ALPHABET[b & 31] for b in secrets.token_bytes(length))
 
 
 def seat_plan(capacities: list[int], candidates: list[str]) -> list[list[str]]:

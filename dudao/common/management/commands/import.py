@@ -1,7 +1,8 @@
-"""`dudao import KIND FILE --as USERNAME [--dry-run] [--json]`: the import pages' templates and rules, at the
-console, with the permissions of USERNAME.
+"""`dudao import KIND FILE --as USERNAME [--batch CODE] [--dry-run] [--json]`: the import pages' templates and
+rules, at the console, with the permissions of USERNAME.
 
-Kinds: regions, occupations, institutions, venues, persons, supervisors, examiners (dudao.common.imports).
+Kinds: regions, occupations, institutions, venues, persons, supervisors, examiners, candidates
+(dudao.common.imports). `--batch` names the batch of a candidates roster (required there, refused elsewhere).
 Exit 0 and `{"kind","rows","created","updated","seconds"}` (JSON with --json, a Chinese summary otherwise);
 exit 2 and `{"errors":[{"row","column","value","message"}…]}` with nothing written on any error (an unknown
 user, a refused or malformed file, any bad row). `--dry-run` checks everything and writes nothing.
@@ -26,13 +27,19 @@ class Command(BaseCommand):
     # Configuration is checked where it is deployed (`dudao check --deploy`, the server's start); importing
     # the URL configuration and every API module for the checks would cost each import 1.7 s of CPU.
     requires_system_checks: list[str] = []
-    help = "按导入模板导入数据(全部成功或全部不导入):行政区划、职业、评价机构、考核场所、人员、督导员、考评员"
+    help = (
+        "按导入模板导入数据(全部成功或全部不导入):行政区划、职业、评价机构、考核场所、人员、督导员、考评员、"
+        "考生(报名名册)"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(imports.KINDS), help="导入类型")
         parser.add_argument("file", help="按模板填写的 .xlsx 文件(行政区划也可为 CSV)")
         parser.add_argument(
             "--as", dest="as_user", required=True, metavar="USERNAME", help="以该用户的权限导入"
+        )
+        parser.add_argument(
+            "--batch", metavar="CODE", default=None, help="批次编号(仅导入考生 candidates 时使用,且必填)"
         )
         parser.add_argument("--dry-run", action="store_true", help="只校验,不写入")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果或错误列表")
@@ -52,6 +59,7 @@ class Command(BaseCommand):
                 filename=path.name,
                 limits=imports.CONSOLE_LIMITS,
                 max_bytes=imports.CONSOLE_MAX_BYTES,
+                options={"batch": options["batch"]},
             )
         except ImportFailed as exc:
             self._refuse(exc.message, exc.errors, as_json)
