@@ -37,6 +37,7 @@ from dudao.registry.selectors import batches_for
 from .domain import eligibility, rules
 from .models import ExamPlan, Registration
 from .permissions import may_run
+from .services.eligibility_rules import rules_for_occupation
 from .services.registrations import NUMBER_PREFIX, facts_of, parse_fields
 
 Rows = Sequence[tuple[int, Mapping[str, Any]]]
@@ -114,8 +115,8 @@ class _Prechecks:
     """EXAM-15 pre-checks of many rows: the rules read once (precheck reads them per call), the result of
     `eligibility.check` kept per distinct facts (a roster repeats few combinations)."""
 
-    def __init__(self, occupation_code: str):
-        self.rules = eligibility.rules_for(occupation_code)
+    def __init__(self, occupation):
+        self.rules = rules_for_occupation(occupation)  # the loaded set, the shipped file or the template
         self.results: dict[tuple, dict[str, Any]] = {}
 
     def __call__(self, registration: Registration) -> dict[str, Any]:
@@ -202,7 +203,7 @@ def candidates_create(*, actor: Any, rows: Rows, batch: Any, dry_run: bool = Fal
     Keys: the roster columns (exams.imports.CANDIDATE_COLUMNS). `batch` is the batch's code."""
     plan = plan_for_roster(actor, batch)
     batch_row: Batch = plan.batch
-    prechecks = _Prechecks(batch_row.occupation.code)
+    prechecks = _Prechecks(batch_row.occupation)
     problems = Problems()
     persons = _Persons(
         [n for n in (_full_number(row.get("id_number")) for _n, row in rows) if n],

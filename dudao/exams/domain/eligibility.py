@@ -18,6 +18,7 @@ satisfies a requirement for a lower one; a 预备技师 certificate has no level
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,8 +338,15 @@ def rules_from_rows(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
     return {"standard": standard, "levels": levels}
 
 
+@functools.lru_cache(maxsize=64)
+def rules_of_text(text: str) -> Rules:
+    """`load_rules` of a YAML text, kept per text: every pre-check of an occupation reads the same rules
+    (a loaded set's text never changes; an edited file is another text)."""
+    return load_rules(text)
+
+
 def default_rules() -> Rules:
-    return load_rules(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    return rules_of_text(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
 
 
 def rules_for(occupation: str | None) -> Rules:
@@ -346,7 +354,7 @@ def rules_for(occupation: str | None) -> Rules:
     if occupation:
         path = OCCUPATION_RULES_DIR / f"{occupation}.yaml"
         if path.is_file():
-            return load_rules(path.read_text(encoding="utf-8"))
+            return rules_of_text(path.read_text(encoding="utf-8"))
     return default_rules()
 
 

@@ -29,7 +29,7 @@ def rules_for_occupation(occupation: Occupation | None) -> eligibility.Rules:
     if occupation is not None:
         loaded = EligibilityRuleSet.objects.filter(occupation=occupation, is_active=True).first()
         if loaded is not None:
-            return eligibility.load_rules(loaded.source)
+            return eligibility.rules_of_text(loaded.source)
     return eligibility.rules_for(occupation.code if occupation is not None else None)
 
 
