@@ -398,7 +398,7 @@ def lock_assignment(request, pk: int, payload: s.ExamVersionIn):
 @router.post(
     "/room-staff/{int:pk}/replace", response={201: s.RoomStaffOut}, summary="锁定后替换考评人员(写明原因)"
 )
-def replace_staff(request, pk: int, payload: s.ReplaceIn):
+def replace_staff(request, pk: int, payload: s.StaffReplaceIn):
     staff = (
         RoomStaff.objects.filter(pk=pk, room__in=selectors.rooms_for(request.user))
         .select_related("room")

@@ -285,7 +285,7 @@ class AssignmentOut(Schema):
     row_version: int
 
 
-class ReplaceIn(Schema):
+class StaffReplaceIn(Schema):
     examiner: int = Field(..., description="接替的考评员 ID")
     reason: str = Field(..., max_length=255)
 
