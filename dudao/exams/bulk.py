@@ -13,8 +13,6 @@ batches with one audit event per row (`audit.record_many`) under the one-row act
 
 from __future__ import annotations
 
-import functools
-import operator
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -38,7 +36,7 @@ from .domain import eligibility, rules
 from .models import ExamPlan, Registration
 from .permissions import may_run
 from .services.eligibility_rules import rules_for_occupation
-from .services.registrations import NUMBER_PREFIX, facts_of, parse_fields
+from .services.registrations import NUMBER_PREFIX, facts_of, parse_fields, registration_audit
 
 Rows = Sequence[tuple[int, Mapping[str, Any]]]
 AUDIT_CHUNK = 20_000
@@ -295,34 +293,9 @@ def candidates_create(*, actor: Any, rows: Rows, batch: Any, dry_run: bool = Fal
     return BulkResult(rows=len(rows), created=len(built), objects=built)
 
 
-@functools.cache
-def _audit_fields() -> tuple[str, ...]:
-    return tuple(f.attname for f in Registration._meta.concrete_fields if f.attname != "phone")
-
-
-# Stands for the pre-check in an audit text whose pre-check part is spliced in (JSON escapes the NULs, and
-# no stored text holds a NUL: cells with control characters are refused), as audit.record_many does.
-_PRECHECK_SLOT = "\x00precheck\x00"
-_PRECHECK_TOKEN = canonical_json(_PRECHECK_SLOT)
-
-
 def _audit_texts(registrations: Sequence[Registration]) -> list[str]:
-    """`canonical_json(registration_audit(r))` of each row, built in one step: the snapshot's fields but the
-    phone, and the person's masked ID; each distinct pre-check result is written once (tests compare the
-    events with the one-row path's)."""
-    names = _audit_fields()
-    values = operator.attrgetter(*names)
-    prechecks: dict[int, str] = {}
-    texts = []
-    for r in registrations:
-        data = dict(zip(names, values(r), strict=True))
-        data["person"] = r.person.id_number_masked
-        precheck = data["precheck"]
-        if id(precheck) not in prechecks:  # the objects live in the rows meanwhile: ids are not reused
-            prechecks[id(precheck)] = canonical_json(precheck)
-        data["precheck"] = _PRECHECK_SLOT
-        texts.append(canonical_json(data).replace(_PRECHECK_TOKEN, prechecks[id(precheck)], 1))
-    return texts
+    """The one-row path's audit image of each row (services.registrations.registration_audit), as text."""
+    return [canonical_json(registration_audit(r)) for r in registrations]
 
 
 def _full_number(value: Any) -> str | None:

@@ -103,6 +103,13 @@ def _region_in_use(region: str, year: int) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=65536)
+def _birth_date(digits: str) -> dt.date:
+    """stdnum's birth-date rule (cn.ric.get_birth_date) on the 8 digits YYYYMMDD, kept per date: the rule
+    reads only these digits, and a roster repeats birth dates (stdnum re-cleans the number on each call)."""
+    return ric.get_birth_date(f"000000{digits}0000")
+
+
 def _id_error(message: str, field: str) -> ValidationFailed:
     return ValidationFailed(message, code="invalid_id_number", detail={field: [message]})
 
@@ -125,7 +132,7 @@ def parse_resident_id(
     if ric.calc_check_digit(number) != number[17]:
         raise _id_error("身份证号校验码错误,请核对后重新输入", field)
     try:
-        birth = ric.get_birth_date(number)
+        birth = _birth_date(number[6:14])
     except stdnum_errors.InvalidComponent:
         raise _id_error("身份证号中的出生日期无效", field) from None
     if not _region_in_use(number[:6], birth.year):

@@ -23,7 +23,6 @@ from dudao.people.models import CardStatus, Examiner, ExaminerCard, Relation
 from dudao.registry.models import Batch
 from dudao.supervision.models import TaskMember
 
-from ..domain import assignment as solver
 from ..domain.assignment_check import check
 from ..domain.assignment_scenario import parse_scenario
 from ..models import ExamPlan, ExamRoom, ExamSession, RoomAssignment, RoomStaff, Seat
@@ -154,6 +153,8 @@ def assignment_generate(*, actor: Any, plan: ExamPlan) -> RoomAssignment:
     _require_before_lock(plan)
     scenario = build_scenario(plan)
     seed = secrets.token_hex(16)
+    from ..domain import assignment as solver  # OR-Tools loads here, not with every command and request
+
     result = solver.solve(scenario, seed)
     existing = RoomAssignment.objects.filter(plan=plan).first()
     before = audit.snapshot(existing) if existing else None

@@ -4,6 +4,8 @@ eligibility pre-check (EXAM-15), the two-level review (seed 003), fees (INST-6) 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,6 +31,7 @@ R = Registration.Status
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 NUMBER_PREFIX = "BM"
 TICKET_PREFIX = "ZK"
+EDUCATION_VALUES = frozenset(Registration.Education.values)  # the enum rebuilds its list on every read
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -71,7 +74,7 @@ def parse_fields(raw: Mapping[str, Any], plan: ExamPlan) -> tuple[dict[str, Any]
         errors["level"] = [f"申报等级应为本批次的等级之一:{levels}"]
     values["level"] = level
     education = str(raw.get("education") or "none")
-    if education not in Registration.Education.values:
+    if education not in EDUCATION_VALUES:
         errors["education"] = ["学历选项无效"]
     values["education"] = education
     values["education_related"] = _flag(raw.get("education_related"))
@@ -84,6 +87,15 @@ def parse_fields(raw: Mapping[str, Any], plan: ExamPlan) -> tuple[dict[str, Any]
     except InvalidOperation:
         errors["work_years"] = ["工作年限应为 0 至 60 之间的数,最多一位小数"]
     certificates = raw.get("certificates") or []
+    if not certificates:  # nothing to check (most rows of a roster)
+        values["certificates"] = []
+    else:
+        _check_certificates(certificates, level, values, errors)
+    values["work_history"] = str(raw.get("work_history") or "").strip()[:2000]
+    return values, errors
+
+
+def _check_certificates(certificates: Any, level: int | None, values: dict, errors: dict) -> None:
     try:
         # the same checks as `dudao eligibility check` (one parser for the facts)
         eligibility.parse_facts(
@@ -98,8 +110,6 @@ def parse_fields(raw: Mapping[str, Any], plan: ExamPlan) -> tuple[dict[str, Any]
         values["certificates"] = certificates
     except eligibility.EligibilityError as exc:
         errors["certificates"] = [str(exc)]
-    values["work_history"] = str(raw.get("work_history") or "").strip()[:2000]
-    return values, errors
 
 
 def _new_number(prefix: str, field: str) -> str:
@@ -197,7 +207,10 @@ def registration_submit(
             raise ValidationFailed("材料类别无效", detail={"files": [f"材料类别无效:{material}"]})
         _attach(registration, material, upload, uploader, kinds=PAPER_KINDS)
     audit.record(
-        actor=actor, action="exams.registration.submit", obj=registration, after=_audit(registration)
+        actor=actor,
+        action="exams.registration.submit",
+        obj=registration,
+        after=registration_audit(registration),
     )
     return registration
 
@@ -213,11 +226,26 @@ def _attach(
     return row
 
 
-def _audit(registration: Registration) -> dict[str, Any]:
-    """The audit image: no phone number (encrypted field) and only the masked ID of the person."""
-    data = audit.snapshot(registration)
-    data.pop("phone", None)
+@functools.cache
+def _audit_fields() -> tuple[str, ...]:
+    # not the phone (personal data) nor the pre-check's wording (derived from the facts: its route is kept)
+    return tuple(
+        f.attname for f in Registration._meta.concrete_fields if f.attname not in ("phone", "precheck")
+    )
+
+
+def registration_audit(registration: Registration) -> dict[str, Any]:
+    """The audit image of a new registration: its fields that hold a value (a new row's empty fields say
+    nothing), the person's masked ID and whether the pre-check found a route. The roster import writes the
+    same image (exams.bulk)."""
+    values = operator.attrgetter(*_audit_fields())(registration)
+    data = {
+        name: value
+        for name, value in zip(_audit_fields(), values, strict=True)
+        if value is not None and value != "" and value != []
+    }
     data["person"] = registration.person.id_number_masked
+    data["eligible"] = bool((registration.precheck or {}).get("eligible"))
     return data
 
 
