@@ -682,6 +682,36 @@ def imports(quick: bool, no_pg: bool) -> dict[str, Any]:
         return {"error": f"import bench exited {done.returncode}: {done.stderr.strip()[-300:]}"}
 
 
+def _bench_json(module: str, args: list[str], timeout: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--json", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(""),
+    )
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return {"error": f"{module} exited {done.returncode}: {done.stderr.strip()[-300:]}"}
+
+
+def roster(quick: bool, no_pg: bool) -> dict[str, Any]:
+    """`dudao import candidates` of 100,000 rows on both databases (bench/roster_bench.py)."""
+    args = (
+        ["--rows", "2000", "--backend", "sqlite"] if quick else ["--backend", "sqlite" if no_pg else "both"]
+    )
+    return _bench_json("bench.roster_bench", args, 3600)
+
+
+def checkin(quick: bool, no_pg: bool) -> dict[str, Any]:
+    """50 devices checking in against the running server on PostgreSQL (bench/checkin_bench.py)."""
+    if quick or no_pg:
+        return {}
+    return _bench_json("bench.checkin_bench", [], 900)
+
+
 def assignment(quick: bool) -> dict[str, Any]:
     """The examiner-assignment solver on one station-day (bench/assign_bench.py, pure: no database)."""
     if quick:
@@ -794,11 +824,13 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         + "\n".join(_history_lines(history or [history_entry(report)]))
         + "\n"
     )
-    from bench import assign_bench, import_bench
+    from bench import assign_bench, checkin_bench, import_bench, roster_bench
 
     for section in (
         import_bench.section(report.get("imports") or {}),
+        roster_bench.section(report.get("roster") or {}),
         assign_bench.section(report.get("assignment") or {}),
+        checkin_bench.section(report.get("checkin") or {}),
     ):
         if section:
             text += "\n" + section
@@ -870,7 +902,9 @@ def main(argv: list[str] | None = None) -> int:
     report["draw"] = draw(args.quick)
     report["evaluation_document"] = evaluation_document(args.quick)
     report["imports"] = imports(args.quick, args.no_pg)
+    report["roster"] = roster(args.quick, args.no_pg)
     report["assignment"] = assignment(args.quick)
+    report["checkin"] = checkin(args.quick, args.no_pg)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = table(report)
     if args.json:
