@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/step/<str:step>/", staff.plan_step, name="plan_step"),
     path("<int:pk>/registrations/", staff.registration_list, name="registration_list"),
     path("<int:pk>/registrations/export/", staff.registration_export, name="registration_export"),
+    path("<int:pk>/registrations/import/", staff.roster_import, name="roster_import"),
     path("<int:pk>/fees/export/", staff.fee_ledger_export, name="fee_ledger_export"),
     path("<int:pk>/arrangement/", staff.arrangement, name="arrangement"),
     path("<int:pk>/arrangement/session/", staff.session_add, name="session_add"),

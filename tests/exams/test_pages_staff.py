@@ -180,3 +180,38 @@ def test_exports_are_audited_and_masked(arranged, plan, inst_admin):
     event = AuditEvent.objects.filter(action="exams.registration.exported").get()
     assert event.after["rows"] == 1 and event.after["filters"] == {"status": "approved"}
     assert Registration.objects.count() == 2
+
+
+def test_roster_import_page(plan, inst_admin, users):
+    import io
+
+    import xlsxwriter
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dudao.exams.imports import CANDIDATE_COLUMNS, CANDIDATE_EXAMPLES
+    from tests.factories.rows import make_resident_id
+
+    url = reverse("exams:roster_import", args=[plan.pk])
+    assert client_for(users[Role.AUTHORITY_STAFF]).get(url).status_code == 403
+    client = client_for(inst_admin)
+    assert "导入考生名册" in client.get(url).content.decode()
+    assert client.get(url + "?template=1").status_code == 200
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("考生名册")
+    for c, column in enumerate(CANDIDATE_COLUMNS):
+        sheet.write(0, c, column.header)
+    for r, n in enumerate((11, 12), start=1):
+        row = {
+            **CANDIDATE_EXAMPLES[0],
+            "name": f"名册考生{n}",
+            "id_number": make_resident_id(n),
+            "level": "4",
+        }
+        for c, column in enumerate(CANDIDATE_COLUMNS):
+            value = row.get(column.key)
+            sheet.write_string(r, c, "" if value is None else str(value))
+    book.close()
+    answer = client.post(url, {"file": SimpleUploadedFile("名册.xlsx", buffer.getvalue())})
+    assert answer.status_code in (200, 302), answer.content[:300]
+    assert Registration.objects.filter(plan=plan, source="roster").count() == 2

@@ -17,6 +17,7 @@ from dudao.common.errors import NotFound
 from dudao.common.excel import Column
 from dudao.common.exports import export_list, mask_phone
 from dudao.common.transitions import allowed_next
+from dudao.common.writes import require
 from dudao.people.models import Examiner
 from dudao.registry.models import Batch
 from dudao.registry.selectors import batches_for
@@ -291,6 +292,35 @@ def fee_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
         revealed=False,
     )
     return export_response(f"{plan.batch.code}-收费台账.xlsx", data)
+
+
+@login_required
+@application_errors_as_http
+def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roster import of a plan's batch: the same rules and all-or-nothing report as
+    `dudao import candidates FILE --as USER --batch CODE`."""
+    from dudao.web.imports import import_view
+
+    from ..imports import CANDIDATE_COLUMNS, CANDIDATE_EXAMPLES
+
+    plan = selectors.plan_get(request.user, pk)
+    require(may_run(request.user, plan), "只有本机构的工作人员可以导入考生名册")
+    back = reverse("exams:registration_list", args=[plan.pk])
+    return import_view(
+        request,
+        columns=CANDIDATE_COLUMNS,
+        kind="candidates",
+        options={"batch": plan.batch.code},
+        template_name="web/import_page.html",
+        success_url=back,
+        sheet_name="考生名册",
+        example_rows=CANDIDATE_EXAMPLES,
+        extra_context={
+            "import_title": f"导入考生名册 · {plan.title}",
+            "back_url": back,
+            "back_label": "报名名单",
+        },
+    )
 
 
 @login_required
