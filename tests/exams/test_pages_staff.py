@@ -207,6 +207,7 @@ def test_roster_import_page(plan, inst_admin, users):
             "name": f"名册考生{n}",
             "id_number": make_resident_id(n),
             "level": "4",
+            "receipt_no": f"SJ-{n}",
         }
         for c, column in enumerate(CANDIDATE_COLUMNS):
             value = row.get(column.key)
