@@ -386,3 +386,34 @@ def test_cli_bad_input_exits_2_with_nothing_on_stdout(tmp_path):
         assert "错误" in done.stderr
     done = _cli("assign", "--scenario", "-", "--seed", "1", stdin="[]")
     assert done.returncode == 2 and "情景必须是 JSON 对象" in done.stderr
+
+
+@pytest.mark.parametrize(("level", "ok"), [(1, True), (2, True), (3, False), (5, False)])
+def test_review_sessions_only_for_levels_two_and_one(level, ok):
+    """EXAM-7/14: the comprehensive review is for 二级 and 一级; another level is malformed input."""
+    from dudao.exams.domain.assignment_scenario import parse_scenario
+
+    raw = {
+        "station": "S",
+        "sessions": [
+            {
+                "id": "V",
+                "subject": "review",
+                "occupation": "6-18-02-04",
+                "level": level,
+                "start": "2026-12-20T09:00:00+08:00",
+                "end": "2026-12-20T11:00:00+08:00",
+                "rooms": [{"id": "R", "candidates": ["c1"]}],
+            }
+        ],
+        "examiners": [],
+        "relations": [],
+        "supervisors": [],
+        "previous_teams": [],
+    }
+    if ok:
+        assert parse_scenario(raw).sessions[0].level == level
+    else:
+        with pytest.raises(ValidationFailed) as exc:
+            parse_scenario(raw)
+        assert "综合评审只适用于二级" in str(exc.value.detail)

@@ -56,7 +56,7 @@ def scenarios(draw):
                 "id": f"S{s}",
                 "subject": subject,
                 "occupation": draw(st.sampled_from(OCCS)),
-                "level": draw(st.integers(1, 5)),
+                "level": draw(st.integers(1, 2 if subject == "review" else 5)),
                 "start": f"2025-06-07T{start}:00+08:00",
                 "end": f"2025-06-07T{end}:00+08:00",
                 "rooms": rooms,

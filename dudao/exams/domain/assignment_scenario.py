@@ -29,6 +29,7 @@ from dudao.supervision.draw.scenario import CST, parse_datetime
 
 SUBJECTS = ("theory", "practical", "review")
 SUBJECT_NAMES = {"theory": "理论知识考试", "practical": "操作技能考核", "review": "综合评审"}
+REVIEW_LEVELS = (1, 2)  # EXAM-14: levels 2 and 1 also need the comprehensive review
 DEFAULT_PRACTICAL_RATIO = 5  # EXAM-13: 1:5 unless the occupation standard says otherwise
 THEORY_PER_INVIGILATOR = 15  # EXAM-13: >= 1 invigilator per 15 candidates
 THEORY_MIN = 2  # EXAM-13: >= 2 per room
@@ -279,6 +280,10 @@ def _parse_sessions(errors: _Errors, raw: Any) -> tuple[list[Session], list[Room
             errors.add(f"{path}.occupation", "职业编码格式应为 d-dd-dd-dd(如 4-01-02-01)")
         if "level" in entry and not _level_ok(entry["level"]):
             errors.add(f"{path}.level", "必须是 1 到 5 的整数")
+        elif subject == "review" and entry.get("level") not in REVIEW_LEVELS:
+            errors.add(
+                f"{path}.level", "综合评审只适用于二级(技师)和一级(高级技师):level 应为 2 或 1"
+            )  # EXAM-7/14
         times: dict[str, dt.datetime] = {}
         for key in ("start", "end"):
             if key in entry:
