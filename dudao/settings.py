@@ -210,6 +210,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # One uploaded file (evidence, attachment, import) at most:
 # Excel imports of files above this size run as a background task with a progress page (django-tasks).
 DUDAO_IMPORT_BACKGROUND_BYTES = int(os.environ.get("DUDAO_IMPORT_BACKGROUND_BYTES", str(512 * 1024)))
+# 考务: minutes after a session starts until which a candidate is still admitted (late); after them the
+# room may record the others absent. Local practice (15 for theory exams is usual), not a national rule.
+DUDAO_EXAM_LATE_ADMISSION_MINUTES = int(os.environ.get("DUDAO_EXAM_LATE_ADMISSION_MINUTES", "15"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # A whole request body at most (all files and fields of one submission): larger bodies are refused with
 # 413 from their Content-Length before they are read (dudao.common.request_limits).

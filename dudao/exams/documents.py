@@ -50,13 +50,13 @@ SEAT_LIST_TEMPLATE = "exam_seat_list"
 ROOM_RECORD_TEMPLATE = "exam_room_record"
 
 
-# 考生须知. The 15-minute cut-off for theory is the usual local practice, not a rule of DOMAIN.md: a
-# deployment sets its own list in settings.DUDAO_EXAM_TICKET_INSTRUCTIONS (or edits the template).
-LATE_ADMISSION_MINUTES = 15
+# 考生须知. The late-admission cut-off is local practice (settings.DUDAO_EXAM_LATE_ADMISSION_MINUTES, the
+# same the check-in page applies), not a rule of DOMAIN.md; a deployment sets its own list in
+# settings.DUDAO_EXAM_TICKET_INSTRUCTIONS (or edits the template). "{late}" stands for the minutes.
 DEFAULT_INSTRUCTIONS = (
     "考生须凭本准考证和本人有效居民身份证参加考试，二者缺一不可。",
     "请于每场考试开始前30分钟到达考场，核验身份后按座位号就座。",
-    f"理论知识考试开考{LATE_ADMISSION_MINUTES}分钟后迟到的考生不得进入考场。",
+    "开考{late}分钟后迟到的考生不得进入考场。",
     "考生不得携带通讯工具、电子存储设备和规定以外的资料进入考场；服从考评人员安排，遵守考场纪律。",
     "违反考场纪律的，按规定给予劝告、警告、终止考试或成绩无效的处理。",
     "请妥善保管本准考证，签到时出示二维码。",
@@ -124,7 +124,9 @@ def _variant(plan: ExamPlan) -> str | None:
 
 
 def instructions() -> list[str]:
-    return list(getattr(settings, "DUDAO_EXAM_TICKET_INSTRUCTIONS", None) or DEFAULT_INSTRUCTIONS)
+    late = settings.DUDAO_EXAM_LATE_ADMISSION_MINUTES
+    items = getattr(settings, "DUDAO_EXAM_TICKET_INSTRUCTIONS", None) or DEFAULT_INSTRUCTIONS
+    return [item.replace("{late}", str(late)) for item in items]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -258,7 +258,7 @@ def test_ticket_docx_text(world):
         f"操作技能考核 | {PRACTICAL_TIME} | 待安排 | — | {VENUE}",  # no seat in that session yet
         "1．考生须凭本准考证和本人有效居民身份证参加考试，二者缺一不可。",
         "2．请于每场考试开始前30分钟到达考场，核验身份后按座位号就座。",
-        "3．理论知识考试开考15分钟后迟到的考生不得进入考场。",
+        "3．开考15分钟后迟到的考生不得进入考场。",
     ):
         assert expected in lines, expected
     assert reg.person.id_number_masked == "360102********" + world.ids["张三"][-4:]

@@ -3,6 +3,8 @@ with violations (EXAM-8) and the examiners' venue check (EXAM-19)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from dudao.accounts.models import Role
@@ -170,8 +172,19 @@ def test_offline_resend_is_idempotent(arranged, inst_admin):
     assert (created_other, other.pk, CheckIn.objects.count()) == (False, first.pk, 1)
 
 
-def test_absent_then_late_but_not_present_then_absent(arranged, inst_admin):
+def test_absences_only_after_the_late_admission_cutoff(arranged, inst_admin, time_machine, settings):
+    a, _ = arranged["rooms"]  # the session starts at 09:00; late admission 15 minutes by default
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 9, 15) - dt.timedelta(seconds=1))
+    with pytest.raises(IllegalTransition) as exc:
+        services.absences_mark(actor=inst_admin, room=a)
+    assert exc.value.message == "开考 15 分钟后(09:15)才能标记缺考,之前到场的按迟到签到"
+    settings.DUDAO_EXAM_LATE_ADMISSION_MINUTES = 10  # a province's own practice
+    assert services.absences_mark(actor=inst_admin, room=a) == 2
+
+
+def test_absent_then_late_but_not_present_then_absent(arranged, inst_admin, time_machine):
     a, _ = arranged["rooms"]
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 9, 15))
     assert services.absences_mark(actor=inst_admin, room=a) == 2
     seat = Seat.objects.filter(room=a).first()
     late, _ = services.checkin_record(

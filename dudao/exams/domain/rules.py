@@ -100,6 +100,11 @@ def session_problems(subject: str, level: int, batch_levels: list[int]) -> dict:
     return {}
 
 
+def admission_cutoff(starts_at: dt.datetime, late_minutes: int) -> dt.datetime:
+    """The moment after which a candidate is no longer admitted and the absent may be recorded."""
+    return starts_at + dt.timedelta(minutes=late_minutes)
+
+
 def violation_approval(collective: bool, measure: str) -> str:
     """EXAM-8: an individual's measure needs nobody's approval; a collective violation is stopped or voided
     only with the centre's approval (advice and warning stand at once)."""

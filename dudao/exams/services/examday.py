@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -125,9 +126,16 @@ def checkin_record(
 
 @transaction.atomic
 def absences_mark(*, actor: Any, room: ExamRoom) -> int:
-    """After the admission cut-off: every seat without a check-in is recorded absent."""
+    """After the admission cut-off: every seat without a check-in is recorded absent (before it, a candidate
+    who arrives is checked in late)."""
     require(may_keep_room(actor, room), "只有本机构工作人员或本考场的考评人员可以登记缺考")
     now = timezone.now()
+    minutes = settings.DUDAO_EXAM_LATE_ADMISSION_MINUTES
+    cutoff = rules.admission_cutoff(room.session.starts_at, minutes)
+    if now < cutoff:
+        raise IllegalTransition(
+            f"开考 {minutes} 分钟后({timezone.localtime(cutoff):%H:%M})才能标记缺考,之前到场的按迟到签到"
+        )
     missing = list(Seat.objects.filter(room=room, checkin__isnull=True))
     CheckIn.objects.bulk_create(
         CheckIn(seat=s, status=CheckIn.Status.ABSENT, at=now, by=actor) for s in missing

@@ -33,12 +33,12 @@ from dudao.common.errors import ApplicationError, NotFound, PermissionDenied
 from dudao.web.kit import application_errors_as_http, run_and_flash, run_form
 
 from .. import selectors, services
+from ..domain import rules
 from ..models import CheckIn, ExamRoom, RegistrationFile, RoomStaff, Seat, SeatSwap, VenueCheck, Violation
 from ..permissions import may_keep_room, staffs_room
 
 # Admission closes this long after a session starts (late arrivals are recorded until then); only after
 # it may the seats without a check-in be marked absent in one step.
-ADMISSION_CUTOFF = dt.timedelta(minutes=15)
 # The check-in page uses the camera for the QR scan: the site-wide policy forbids it everywhere else.
 CAMERA_ALLOWED = "camera=(self)"
 
@@ -52,7 +52,7 @@ def _room(request: HttpRequest, pk: Any) -> ExamRoom:
 
 
 def cutoff_of(room: ExamRoom) -> dt.datetime:
-    return room.session.starts_at + ADMISSION_CUTOFF
+    return rules.admission_cutoff(room.session.starts_at, settings.DUDAO_EXAM_LATE_ADMISSION_MINUTES)
 
 
 def seat_rows(room: ExamRoom) -> list[dict[str, Any]]:
@@ -185,12 +185,6 @@ def room_absences(request: HttpRequest, pk: int) -> HttpResponse:
     """标记缺考: every seat without a check-in is recorded absent, only after the admission cut-off."""
     room = _room(request, pk)
     to = reverse("exams:room_checkin", args=[room.pk])
-    cutoff = cutoff_of(room)
-    if timezone.now() < cutoff:
-        messages.error(
-            request, f"开考 15 分钟后({timezone.localtime(cutoff):%H:%M})才能标记缺考,之前到场的按迟到签到"
-        )
-        return redirect(to)
     return run_and_flash(
         request,
         lambda: services.absences_mark(actor=request.user, room=room),
