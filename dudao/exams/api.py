@@ -412,3 +412,31 @@ def replace_staff(request, pk: int, payload: s.StaffReplaceIn):
     return Status(
         201, services.staff_replace(actor=request.user, staff=staff, examiner=examiner, reason=payload.reason)
     )
+
+
+@router.post("/rooms/{int:pk}/absences", response=s.AbsencesOut, summary="开考后登记未签到的考生为缺考")
+def mark_absences(request, pk: int):
+    room = selectors.room_get(request.user, pk)
+    return {"absent": services.absences_mark(actor=request.user, room=room)}
+
+
+@router.post("/rooms/{int:pk}/seat-swaps", response={201: s.SeatOut}, summary="考生换座(同一场次,写明原因)")
+def swap_seat(request, pk: int, payload: s.SeatSwapIn):
+    room = selectors.room_get(request.user, pk)
+    seat = _seat(room, payload.seat)
+    to_room = selectors.rooms_for(request.user).filter(pk=payload.to_room).first()
+    if to_room is None:
+        raise ValidationFailed("新考场不存在", detail={"to_room": ["考场不存在"]})
+    moved = services.seat_swap(
+        actor=request.user, seat=seat, to_room=to_room, to_number=payload.to_number, reason=payload.reason
+    )
+    return Status(
+        201,
+        {
+            "number": moved.number,
+            "name": moved.registration.person.name,
+            "id_number_masked": moved.registration.person.id_number_masked,
+            "ticket_number": moved.registration.ticket_number,
+            "checkin": getattr(getattr(moved, "checkin", None), "status", None),
+        },
+    )

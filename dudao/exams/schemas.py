@@ -297,3 +297,14 @@ class RoomStaffOut(Schema):
     name: str = Field(..., alias="examiner.person.name")
     replaced_by_id: int | None
     replace_reason: str
+
+
+class SeatSwapIn(Schema):
+    seat: int = Field(..., description="考生当前的座位号(本考场)")
+    to_room: int = Field(..., description="新考场 ID(同一场次)")
+    to_number: int = Field(..., ge=1, le=1000, description="新座位号")
+    reason: str = Field(..., max_length=255)
+
+
+class AbsencesOut(Schema):
+    absent: int

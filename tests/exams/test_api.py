@@ -168,3 +168,32 @@ def test_a_check_in_over_the_api_stays_cheap(plan, inst_admin, auth_staff, djang
     with django_assert_max_num_queries(16):
         answer = client.post(url, json.dumps(second), content_type="application/json", **headers)
     assert answer.status_code == 201 and answer.json()["name"] == regs[1].person.name
+
+
+def test_absences_and_seat_swap_over_the_api(plan, inst_admin, auth_staff, time_machine):
+    from dudao.exams import services as exam_services
+    from dudao.exams.models import SeatSwap
+
+    fx.approve(fx.register(plan, 1), inst_admin, auth_staff)
+    session = exam_services.session_create(
+        actor=inst_admin,
+        plan=plan,
+        values={
+            "subject": "theory",
+            "level": 4,
+            "starts_at": fx.at(fx.EXAM_DAY, 9),
+            "ends_at": fx.at(fx.EXAM_DAY, 11),
+        },
+    )
+    a = exam_services.room_create(actor=inst_admin, session=session, values={"name": "A", "capacity": 30})
+    b = exam_services.room_create(actor=inst_admin, session=session, values={"name": "B", "capacity": 30})
+    exam_services.seats_assign(actor=inst_admin, plan=plan)
+    admin = client_for(inst_admin)
+    swap = {"seat": 1, "to_room": b.pk, "to_number": 7, "reason": "机位故障"}
+    answer = post(admin, f"{API}/rooms/{a.pk}/seat-swaps", swap)
+    assert answer.status_code == 201 and answer.json()["number"] == 7
+    assert SeatSwap.objects.get().to_label == "B 7号"
+    assert post(admin, f"{API}/rooms/{b.pk}/absences", {}).status_code == 409  # before 09:15
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 9, 15))
+    admin = client_for(inst_admin)
+    assert post(admin, f"{API}/rooms/{b.pk}/absences", {}).json() == {"absent": 1}
