@@ -258,3 +258,17 @@ def test_assignment_pages_and_api(world, inst_admin, users, auth_staff):
     assert answer.status_code == (200 if serves else 404)  # an examiner sees the plan where he serves
     RoomStaff.objects.filter(examiner__person=examiner_user.person).delete()
     assert client_for(examiner_user).get(f"/api/v1/exams/plans/{plan.pk}/assignment").status_code == 404
+
+
+def test_arrangement_changes_drop_a_frozen_assignment_and_stop_at_publication(world, inst_admin):
+    plan = world["plan"]
+    session = plan.sessions.get(subject="theory")
+    services.assignment_generate(actor=inst_admin, plan=plan)
+    services.room_create(actor=inst_admin, session=session, values={"name": "理论2", "capacity": 30})
+    assert not RoomAssignment.objects.exists()  # it no longer fitted the rooms: generate again
+    assignment = services.assignment_generate(actor=inst_admin, plan=plan)
+    services.assignment_publish(actor=inst_admin, assignment=assignment, row_version=assignment.row_version)
+    with pytest.raises(IllegalTransition):
+        services.room_create(actor=inst_admin, session=session, values={"name": "理论3", "capacity": 30})
+    with pytest.raises(IllegalTransition):
+        services.seats_assign(actor=inst_admin, plan=plan)

@@ -390,3 +390,19 @@ def test_collective_stop_is_routed_to_the_centre_and_decided_there(arranged, ins
     client_for(auth_staff).post(url, {"decision": "approve"})
     violation.refresh_from_db()
     assert violation.approval == "approved" and violation.decided_by == auth_staff
+
+
+def test_no_reseating_after_a_check_in_and_withdrawal_frees_the_seat(arranged, inst_admin):
+    a, _ = arranged["rooms"]
+    seats = list(Seat.objects.filter(room=a).select_related("registration").order_by("number"))
+    reg = seats[1].registration
+    reg = services.registration_withdraw(
+        actor=inst_admin, registration=reg, row_version=reg.row_version, by_candidate=False
+    )
+    assert not Seat.objects.filter(registration=reg).exists()
+    services.checkin_record(
+        actor=inst_admin, room=a, code=seats[0].registration.ticket_number, identity_checked=True
+    )
+    with pytest.raises(IllegalTransition):
+        services.seats_assign(actor=inst_admin, plan=arranged["session"].plan)
+    assert Seat.objects.count() == 2

@@ -13,15 +13,21 @@ from dudao.common.errors import Conflict, IllegalTransition, ValidationFailed
 from dudao.common.writes import checked_text, parse_datetime, require, save_new
 
 from ..domain import rules
-from ..models import ExamPlan, ExamRoom, ExamSession, Registration, RoomAssignment, Seat
+from ..models import CheckIn, ExamPlan, ExamRoom, ExamSession, Registration, RoomAssignment, Seat
 from ..permissions import may_run
 
 
 def _require_open_arrangement(plan: ExamPlan) -> None:
+    """Sessions, rooms and seats change only before the examiner assignment is published; a generated but
+    unpublished assignment no longer fits them and is dropped (to be generated again)."""
     if plan.status not in (ExamPlan.Status.PUBLISHED, ExamPlan.Status.CLOSED):
         raise IllegalTransition("认定公告发布后才能安排场次与考场")
-    if RoomAssignment.objects.filter(plan=plan, status=RoomAssignment.Status.LOCKED).exists():
-        raise IllegalTransition("考评安排已锁定,场次、考场与座位不能再改")
+    assignment = RoomAssignment.objects.filter(plan=plan).first()
+    if assignment is None:
+        return
+    if assignment.status != RoomAssignment.Status.FROZEN:
+        raise IllegalTransition("考评人员安排已公布,场次、考场与座位不能再改")
+    assignment.delete()
 
 
 @transaction.atomic
@@ -118,6 +124,8 @@ def seats_assign(*, actor: Any, plan: ExamPlan) -> int:
         .values_list("id", "level")
     ):
         approved.setdefault(level, []).append(reg_id)
+    if CheckIn.objects.filter(seat__session__plan=plan).exists():
+        raise IllegalTransition("已有考生签到,不能重新编排座位")
     Seat.objects.filter(session__plan=plan).delete()
     seats: list[Seat] = []
     for session in sessions:

@@ -22,7 +22,7 @@ from dudao.people import domain as people_domain
 from dudao.people.services import person_for_candidate
 
 from ..domain import eligibility, rules
-from ..models import ExamPlan, Registration, RegistrationFile
+from ..models import ExamPlan, Registration, RegistrationFile, Seat
 from ..permissions import may_run
 from ..workflow import REGISTRATION_TRANSITIONS
 from .eligibility_rules import rules_for_occupation
@@ -301,6 +301,9 @@ def registration_withdraw(
     plan = registration.plan
     if not rules.may_withdraw(plan.withdraw_deadline, _today(today)):
         raise IllegalTransition(f"撤回截止日期为 {plan.withdraw_deadline:%Y-%m-%d},已过期,不能撤回")
+    # a withdrawn candidate keeps no seat (the deadline falls before the exam: nobody has checked in)
+    freed = [str(seat) for seat in Seat.objects.filter(registration=registration).select_related("room")]
+    Seat.objects.filter(registration=registration).delete()
     return transition(
         registration,
         R.WITHDRAWN,
@@ -309,6 +312,7 @@ def registration_withdraw(
         action="exams.registration.withdraw",
         noun="报名",
         changes={"withdrawn_at": timezone.now(), "ticket_number": None},
+        extra={"seats_freed": freed} if freed else None,
     )
 
 
