@@ -513,11 +513,18 @@ def _score_and_sign(leader, evaluation, deductions: dict[str, Any] | None = None
     scorecards.evaluation_sign(actor=leader, evaluation=evaluation)
 
 
+def create_exams(today: dt.date) -> dict[str, Any]:
+    from .exams import create_exams as create
+
+    return create(today)
+
+
 def create(today: dt.date) -> dict[str, dict]:
     return {
         "supervision": create_supervision(today),
         "renewals": create_renewals(today),
         "draws": create_draws(today),
+        "exams": create_exams(today),
     }
 
 
@@ -538,6 +545,9 @@ def delete_for(institution_ids: list[int], authority_ids: list[int] = ()) -> Non
         TaskMember,
     )
 
+    from .exams import delete_for as delete_exams
+
+    delete_exams(institution_ids)
     tasks = SupervisionTask.objects.filter(institution_id__in=institution_ids)
     Penalty.objects.filter(institution_id__in=institution_ids).delete()
     SupervisorRating.objects.filter(task__in=tasks).delete()

@@ -99,7 +99,8 @@ def test_counts_by_type(tiny):
     assert Counter(Supervisor.objects.values_list("kind", flat=True)) == {"external": 6, "internal": 6}
     assert SupervisorCard.objects.count() == 12 and SupervisorContract.objects.count() > 0
     assert Examiner.objects.count() == 40 and ExaminerCard.objects.count() == 40
-    assert Person.objects.count() == 54  # 40 examiners, 12 supervisors, 2 relatives declared by ID number
+    # 40 examiners, 12 supervisors, 2 relatives declared by ID number, 12 candidates of the demo 考务 roster
+    assert Person.objects.count() == 66
     assert Counter(Relation.objects.values_list("kind", flat=True)) == {
         "relative": 3,
         "employment": 1,
@@ -224,7 +225,7 @@ def test_reset_then_the_same_seed_gives_the_same_data(tiny):
     out = demo_data("--scale", "tiny", "--seed", "1", "--reset")
     assert out.startswith("已删除以前的演示数据")
     assert identity() == first
-    assert Institution.objects.count() == 12 and Person.objects.count() == 54
+    assert Institution.objects.count() == 12 and Person.objects.count() == 66
     reset = AuditEvent.objects.get(action="demo.data.reset")
     assert reset.after["评价机构 institutions"] == 12 and reset.after["评价批次 batches"] == 46
     assert verify_chain().ok

@@ -68,10 +68,16 @@ def _events(db) -> list[str]:
         snapshots = [json.loads(v) if v else None for v in (before, after)]
         # A draw's server seed is random (RAND-1): its publication, run, lock and the tasks it dispatches
         # differ from run to run by design; the demo workflows' other steps are compared.
-        if action.startswith("supervision.draw.") or any(
+        if action.startswith(("supervision.draw.", "exams.assignment.")) or any(
             isinstance(snap, dict) and snap.get("draw_id") for snap in snapshots
         ):
-            continue
+            continue  # the examiner assignment's server seed is random too (issue 10, like the draw)
+        if action.startswith("exams."):
+            for snap in snapshots:
+                if isinstance(snap, dict):
+                    # 报名号 and 准考证号 are random so that nobody can guess or count them (issue 10)
+                    snap.pop("number", None)
+                    snap.pop("ticket_number", None)
         for snap in snapshots:
             if isinstance(snap, dict):
                 # When a step ran (the demo workflows run on the machine's clock, issue 9 §3.11), not what.
