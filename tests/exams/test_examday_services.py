@@ -406,3 +406,32 @@ def test_no_reseating_after_a_check_in_and_withdrawal_frees_the_seat(arranged, i
     with pytest.raises(IllegalTransition):
         services.seats_assign(actor=inst_admin, plan=arranged["session"].plan)
     assert Seat.objects.count() == 2
+
+
+def test_session_level_must_be_the_batchs(plan, inst_admin):
+    times = {"starts_at": fx.at(fx.EXAM_DAY, 9), "ends_at": fx.at(fx.EXAM_DAY, 11)}
+    with pytest.raises(ValidationFailed) as exc:
+        services.session_create(
+            actor=inst_admin, plan=plan, values={"subject": "theory", "level": 3, **times}
+        )
+    assert exc.value.detail == {"level": ["本批次不含3级"]}
+
+
+@pytest.mark.parametrize(
+    ("collective", "measure", "approval"),
+    [
+        (False, "stop", "not_needed"),
+        (False, "void", "not_needed"),
+        (True, "advice", "not_needed"),
+        (True, "warning", "not_needed"),
+        (True, "stop", "pending"),
+        (True, "void", "pending"),
+    ],
+)
+def test_which_measures_wait_for_the_centre_exam8(arranged, inst_admin, collective, measure, approval):
+    a, _ = arranged["rooms"]
+    seat = None if collective else Seat.objects.filter(room=a).first()
+    violation = services.violation_record(
+        actor=inst_admin, room=a, measure=measure, facts="事实", seat=seat, collective=collective
+    )
+    assert violation.approval == approval

@@ -167,3 +167,33 @@ def test_question_policy_is_set_by_the_authoritys_admin(authority, users, other_
         actor=users[Role.AUTHORITY_ADMIN], authority=authority, bank_only=False, note="渝人社发〔2021〕"
     )
     assert (QuestionSourcePolicy.objects.count(), policy.bank_only, policy.row_version) == (1, False, 2)
+
+
+@pytest.mark.parametrize(
+    ("deadline", "ok"), [(fx.EXAM_DAY - dt.timedelta(days=1), True), (fx.EXAM_DAY, False)]
+)
+def test_withdrawal_deadline_before_the_exam_day(batch, inst_admin, deadline, ok):
+    values = fx.plan_values(batch, withdraw_deadline=deadline)
+    if ok:
+        assert (
+            services.plan_create(actor=inst_admin, batch=batch, values=values).withdraw_deadline == deadline
+        )
+    else:
+        with pytest.raises(ValidationFailed) as exc:
+            services.plan_create(actor=inst_admin, batch=batch, values=values)
+        assert exc.value.detail["withdraw_deadline"] == ["撤回截止日期须早于考试开始日期"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "ok"), [("99999.99", True), ("100000", False), ("0", True), ("-0.01", False)]
+)
+def test_fee_bounds(batch, inst_admin, amount, ok):
+    values = fx.plan_values(batch, fees={"4": amount, "2": "500"})
+    if ok:
+        assert (
+            services.plan_create(actor=inst_admin, batch=batch, values=values).fees["4"]
+            == f"{float(amount):.2f}"
+        )
+    else:
+        with pytest.raises(ValidationFailed):
+            services.plan_create(actor=inst_admin, batch=batch, values=values)
