@@ -12,6 +12,7 @@ urlpatterns = [
     path("", staff.plan_list, name="plan_list"),
     path("new/", staff.plan_create, name="plan_create"),
     path("eligibility-rules/", rules.eligibility_rules, name="eligibility_rules"),
+    path("question-policy/", rules.question_policy, name="question_policy"),
     path("<int:pk>/", staff.plan_detail, name="plan_detail"),
     path("<int:pk>/edit/", staff.plan_edit, name="plan_edit"),
     path("<int:pk>/step/<str:step>/", staff.plan_step, name="plan_step"),

@@ -100,6 +100,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("机构管理", "考核场所", "registry:venue_list", "map-pin", authority_or_super),
     NavEntry("机构管理", "延续备案", "renewals:application_list", "file-time", authority_or_super),
     NavEntry("考务", "认定计划与报名", "exams:plan_list", "school", authority_or_super),
+    NavEntry("考务", "题库政策", "exams:question_policy", "books", is_authority_user),
     NavEntry("人员管理", "督导员", "people:supervisor_list", "user-shield", authority_or_super),
     NavEntry("人员管理", "考评员", "people:examiner_list", "user-check", authority_or_super),
     NavEntry("人员管理", "人员信息", "people:person_list", "users", authority_or_super),

@@ -78,6 +78,12 @@ def test_staff_journey_in_the_browser(browser, live_server, world):
     assert first.status == "institution_approved"
 
     authority_page = _as(browser, live_server, "staff1")
+    for path, name in (
+        ("/exams/question-policy/", "exams-question-policy"),
+        ("/exams/eligibility-rules/", "exams-rules"),
+    ):
+        authority_page.goto(path)
+        shot(authority_page, name)
     authority_page.goto(f"/exams/registrations/{first.pk}/")
     shot(authority_page, "exams-registration-confirm")
     authority_page.check("input[name=decision][value=approve]")

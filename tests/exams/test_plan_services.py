@@ -197,3 +197,22 @@ def test_fee_bounds(batch, inst_admin, amount, ok):
     else:
         with pytest.raises(ValidationFailed):
             services.plan_create(actor=inst_admin, batch=batch, values=values)
+
+
+def test_question_policy_page(users, authority):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    url = reverse("exams:question_policy")
+    assert client_for(users[Role.INSTITUTION_ADMIN]).get(url).status_code == 403
+    staff_page = client_for(users[Role.AUTHORITY_STAFF]).get(url).content.decode()
+    assert (
+        "本地区尚未设置题库政策" in staff_page and "<form" not in staff_page.split('id="policy-current"')[1]
+    )
+    assert client_for(users[Role.AUTHORITY_STAFF]).post(url, {"bank_only": "1"}).status_code == 403
+    admin = client_for(users[Role.AUTHORITY_ADMIN])
+    admin.post(url, {"bank_only": "1", "note": "粤人社规〔2020〕"})
+    policy = QuestionSourcePolicy.objects.get(authority=authority)
+    assert (policy.bank_only, policy.note) == (True, "粤人社规〔2020〕")
+    assert "仅限使用省级题库" in admin.get(url).content.decode()

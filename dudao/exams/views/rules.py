@@ -66,3 +66,53 @@ def eligibility_rules(request: HttpRequest) -> HttpResponse:
         "exams/staff/eligibility_rules.html",
         {"page": list_page(request, qs), "form": form, "problems": problems, "columns": RULE_SHEET_COLUMNS},
     )
+
+
+class QuestionPolicyForm(forms.Form):
+    bank_only = forms.TypedChoiceField(
+        label="题库政策",
+        choices=[("1", "仅限使用省级题库"), ("0", "允许自建题库(须有编制说明和专家审定材料)")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="政策依据(文件名称、文号)", required=False, max_length=255)
+
+
+@login_required
+@application_errors_as_http
+def question_policy(request: HttpRequest) -> HttpResponse:
+    """INST-5: the authority's question-source policy; its admin sets it, its staff read it."""
+    from dudao.accounts.permissions import is_authority_admin
+
+    from ..models import QuestionSourcePolicy
+    from ..services import question_policy_for, question_policy_set
+
+    user = request.user
+    require(is_authority_user(user))
+    authority = user.authority
+    own = QuestionSourcePolicy.objects.filter(authority=authority).first()
+    effective = question_policy_for(authority)
+    may_set = bool(is_authority_admin(user))
+    initial = {
+        "bank_only": "1" if (effective.bank_only if effective else False) else "0",
+        "note": own.note if own else "",
+    }
+    form = QuestionPolicyForm(request.POST or None, initial=initial) if may_set else None
+    if request.method == "POST":
+        require(may_set)
+        if form.is_valid():
+            question_policy_set(
+                actor=user,
+                authority=authority,
+                bank_only=form.cleaned_data["bank_only"],
+                note=form.cleaned_data["note"],
+            )
+            from django.contrib import messages
+
+            messages.success(request, "题库政策已保存,此后发布的认定公告按新政策核验")
+            return redirect("exams:question_policy")
+    return render(
+        request,
+        "exams/staff/question_policy.html",
+        {"form": form, "authority": authority, "own": own, "effective": effective},
+    )
