@@ -212,6 +212,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 DUDAO_IMPORT_BACKGROUND_BYTES = int(os.environ.get("DUDAO_IMPORT_BACKGROUND_BYTES", str(512 * 1024)))
 # 考务: minutes after a session starts until which a candidate is still admitted (late); after them the
 # room may record the others absent. Local practice (15 for theory exams is usual), not a national rule.
+# Public pages without accounts (online registration, the candidate's own lookup): requests per address
+# and hour, so that nobody floods the rosters or probes ID numbers.
+DUDAO_PUBLIC_REGISTRATIONS_PER_HOUR = int(os.environ.get("DUDAO_PUBLIC_REGISTRATIONS_PER_HOUR", "30"))
+DUDAO_PUBLIC_LOOKUPS_PER_HOUR = int(os.environ.get("DUDAO_PUBLIC_LOOKUPS_PER_HOUR", "60"))
 DUDAO_EXAM_LATE_ADMISSION_MINUTES = int(os.environ.get("DUDAO_EXAM_LATE_ADMISSION_MINUTES", "15"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # A whole request body at most (all files and fields of one submission): larger bodies are refused with

@@ -88,3 +88,20 @@ def token_request(token_id: int) -> None:
             f"该令牌请求过于频繁(每分钟最多 {limit} 次),请 {math.ceil((minute + 1) * 60 - now)} 秒后再试",
             retry_after=math.ceil((minute + 1) * 60 - now),
         )
+
+
+def address_request(ip: str | None, bucket: str, *, limit: int, window_seconds: int = 3600) -> None:
+    """Count one anonymous request of a kind (`bucket`) from an address in the current window; refuse
+    (429, Retry-After) beyond `limit`. For public writes and lookups that need no account."""
+    now = _now()
+    window = int(now // window_seconds)
+    key = f"dudao:public:{bucket}:{ip or 'unknown'}:{window}"
+    cache.add(key, 0, timeout=window_seconds * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_seconds * 2)
+        count = 1
+    if count > limit:
+        wait = math.ceil((window + 1) * window_seconds - now)
+        raise TooManyRequests(f"本网络提交过于频繁,请 {math.ceil(wait / 60)} 分钟后再试", retry_after=wait)

@@ -18,8 +18,8 @@ from dudao.common.pagination import paginate
 from dudao.people.models import Examiner
 from dudao.registry.selectors import batches_for
 
+from . import public_limits, selectors, services
 from . import schemas as s
-from . import selectors, services
 from .models import Registration, RoomAssignment, RoomStaff, Seat, Violation
 
 router = Router(tags=["exams"])
@@ -58,6 +58,7 @@ def register_online(
     work_history: Form[str] = "",
 ):
     """multipart/form-data; `certificates` is a JSON list as in `dudao eligibility check` facts."""
+    public_limits.registration(request)
     plan = selectors.public_plan_get(pk)
     try:
         parsed: Any = json.loads(certificates or "[]")
@@ -85,7 +86,8 @@ def register_online(
     return Status(201, registration)
 
 
-def _own(payload: s.OwnRegistrationIn) -> Registration:
+def _own(request, payload: s.OwnRegistrationIn) -> Registration:
+    public_limits.lookup(request)
     found = services.find_own_registration(payload.number, payload.id_number)
     if found is None:
         raise NotFound("报名号与身份证号不匹配,请核对")
@@ -96,7 +98,7 @@ def _own(payload: s.OwnRegistrationIn) -> Registration:
     "/my-registration", response=s.OwnRegistrationOut, auth=None, summary="考生查询本人报名与审核结果"
 )
 def own_registration(request, payload: s.OwnRegistrationIn):
-    return _own(payload)
+    return _own(request, payload)
 
 
 @router.post(
@@ -106,7 +108,7 @@ def own_registration(request, payload: s.OwnRegistrationIn):
     summary="考生撤回本人报名(截止日前)",
 )
 def own_withdraw(request, payload: s.OwnRegistrationIn):
-    registration = _own(payload)
+    registration = _own(request, payload)
     return services.registration_withdraw(
         actor=None, registration=registration, row_version=registration.row_version, by_candidate=True
     )

@@ -197,3 +197,27 @@ def test_absences_and_seat_swap_over_the_api(plan, inst_admin, auth_staff, time_
     time_machine.move_to(fx.at(fx.EXAM_DAY, 9, 15))
     admin = client_for(inst_admin)
     assert post(admin, f"{API}/rooms/{b.pk}/absences", {}).json() == {"absent": 1}
+
+
+def test_public_writes_and_lookups_have_an_hourly_budget_per_address(plan, settings):
+    settings.DUDAO_PUBLIC_LOOKUPS_PER_HOUR = 2
+    settings.DUDAO_PUBLIC_REGISTRATIONS_PER_HOUR = 1
+    anon = client_for(None)
+    body = {"number": "BMXXXXXXXX", "id_number": make_resident_id(1)}
+    assert [post(anon, f"{API}/my-registration", body).status_code for _ in range(3)] == [404, 404, 429]
+    page = anon.post("/exams/my/", body)
+    assert page.status_code == 429  # the page shares the address's budget
+    data = {
+        "name": "张三",
+        "id_number": make_resident_id(2),
+        "phone": "13800000000",
+        "level": "4",
+        "photo": fx.photo(),
+    }
+    assert anon.post(f"{API}/notices/{plan.pk}/registrations", data=data).status_code == 201
+    data["photo"] = fx.photo()
+    refused = anon.post(
+        f"{API}/notices/{plan.pk}/registrations", data={**data, "id_number": make_resident_id(3)}
+    )
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert Registration.objects.count() == 1

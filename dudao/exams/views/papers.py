@@ -11,7 +11,7 @@ from dudao.common.errors import IllegalTransition, NotFound
 from dudao.documents.responses import download
 from dudao.web.kit import application_errors_as_http
 
-from .. import documents, selectors, services
+from .. import documents, public_limits, selectors, services
 from ..models import Registration
 
 FORMATS = ("docx", "pdf")
@@ -75,6 +75,7 @@ def room_record(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @application_errors_as_http
 def my_ticket(request: HttpRequest) -> HttpResponse:
     """The candidate's own ticket (PDF): 报名号 + ID number in the POST body, never in the URL (ADR 0004)."""
+    public_limits.lookup(request)
     registration = services.find_own_registration(request.POST.get("number"), request.POST.get("id_number"))
     if registration is None:
         raise NotFound("报名号与身份证号不匹配,请核对")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dudao.common.errors import ApplicationError, Conflict
 from dudao.web.kit import application_errors_as_http, list_page, place_errors, raise_http
 
-from .. import selectors, services
+from .. import public_limits, selectors, services
 from ..domain import rules
 from ..domain.eligibility import LEVEL_NAMES
 from ..forms_public import NoticeFilterForm, OwnRegistrationForm, RegistrationForm
@@ -103,6 +103,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.public_plan_get(pk)
     is_open = window_open(plan)
     if request.method == "POST":
+        public_limits.registration(request)
         form = RegistrationForm(request.POST, request.FILES, plan=plan)
         if form.is_valid():
             try:
@@ -178,11 +179,14 @@ def _own_context(registration: Registration, today=None) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
+@application_errors_as_http
 def my_registration(request: HttpRequest) -> HttpResponse:
     """A candidate's own registration: 报名号 + 身份证号 in the POST body; a wrong pair gets one neutral
     message (which of the two is wrong is not told). `action=withdraw` withdraws before the deadline."""
     form = OwnRegistrationForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
+    if request.method == "POST":
+        public_limits.lookup(request)
     if request.method == "POST" and form.is_valid():
         found = services.find_own_registration(form.cleaned_data["number"], form.cleaned_data["id_number"])
         if found is None:
