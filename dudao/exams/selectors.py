@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
 from dudao.common.errors import NotFound
+from dudao.registry.domain import region_code_prefix
 from dudao.registry.permissions import user_region_prefix
 from dudao.supervision.models import TaskMember
 
@@ -119,7 +120,9 @@ def public_plans(*, region: str = "", occupation: str = "", q: str = "", today: 
         .order_by("registration_closes_on", "id")
     )
     if region:
-        qs = qs.filter(batch__institution__region__code__startswith=region.rstrip("0") or region)
+        # a full code means that region and all below it (500000 → "50", not every code starting with 5)
+        prefix = region_code_prefix(region) if len(region) == 6 and region.isdigit() else region
+        qs = qs.filter(batch__institution__region__code__startswith=prefix)
     if occupation:
         qs = qs.filter(
             Q(batch__occupation__code=occupation) | Q(batch__occupation__name__icontains=occupation)

@@ -221,3 +221,14 @@ def test_public_writes_and_lookups_have_an_hourly_budget_per_address(plan, setti
     )
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert Registration.objects.count() == 1
+
+
+def test_notice_region_filter_takes_a_region_and_what_lies_below(plan):
+    """A full code is that region and below: 360000 → 36xxxx; a city code stays inside the city."""
+    anon = client_for(None)
+    region = plan.batch.institution.region.code  # 360000, the province
+    assert anon.get(f"{API}/notices?region={region}").json()["count"] == 1
+    assert anon.get(f"{API}/notices?region=300000").json()["count"] == 0  # not every code starting with 3
+    assert (
+        anon.get(f"{API}/notices?region=360100").json()["count"] == 0
+    )  # a city: the province's own is not in it

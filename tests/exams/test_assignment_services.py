@@ -272,3 +272,14 @@ def test_arrangement_changes_drop_a_frozen_assignment_and_stop_at_publication(wo
         services.room_create(actor=inst_admin, session=session, values={"name": "理论3", "capacity": 30})
     with pytest.raises(IllegalTransition):
         services.seats_assign(actor=inst_admin, plan=plan)
+
+
+def test_a_published_assignment_is_not_drawn_again(world, inst_admin):
+    plan = world["plan"]
+    assignment = services.assignment_generate(actor=inst_admin, plan=plan)
+    again = services.assignment_generate(actor=inst_admin, plan=plan)  # unpublished: may be drawn again
+    assert again.seed_commitment != assignment.seed_commitment
+    services.assignment_publish(actor=inst_admin, assignment=again, row_version=again.row_version)
+    with pytest.raises(IllegalTransition):
+        services.assignment_generate(actor=inst_admin, plan=plan)
+    assert RoomAssignment.objects.get().seed_commitment == again.seed_commitment

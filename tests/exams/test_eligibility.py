@@ -256,3 +256,21 @@ def test_cli_refuses_malformed_facts_with_exit_2_in_chinese(tmp_path):
         assert "错误" in done.stderr
     wrong = _cli("--facts", "-", "--json", stdin='{"level": 9}')
     assert wrong.returncode == 2 and "1 到 5 的整数" in wrong.stderr
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_years_are_malformed_facts(value):
+    """JSON has no NaN or Infinity (Python's parser reads them): refused as malformed, exit 2 in the CLI."""
+    facts = {
+        "level": 4,
+        "work_years": 0,
+        "apprenticeship_completed": False,
+        "education": {"kind": "none", "related": False},
+        "certificates": [
+            {"level": 5, "related": True, "preparatory_technician": False, "work_years_after": value}
+        ],
+    }
+    with pytest.raises(EligibilityError):
+        parse_facts(facts)
+    with pytest.raises(EligibilityError):
+        parse_facts({**facts, "certificates": [], "work_years": value})

@@ -282,3 +282,20 @@ def test_clock(plan):
     assert FROZEN_NOW.date() == TODAY
     with time_machine.travel(FROZEN_NOW + dt.timedelta(days=30)), pytest.raises(IllegalTransition):
         fx.register(plan, 80)
+
+
+def test_the_phone_never_enters_the_audit_chain(plan, inst_admin, auth_staff):
+    from dudao.common.models import AuditEvent
+
+    reg = fx.register(plan, 90)  # phone 13800000090
+    reg = fx.approve(reg, inst_admin, auth_staff)
+    reg = services.registration_record_fee(
+        actor=inst_admin, registration=reg, row_version=reg.row_version, receipt_no="SJ-90"
+    )
+    services.registration_withdraw(
+        actor=inst_admin, registration=reg, row_version=reg.row_version, by_candidate=False
+    )
+    events = AuditEvent.objects.filter(object_type="exams.registration")
+    assert events.count() == 5
+    for event in events:
+        assert "13800000090" not in f"{event.before} {event.after}", event.action

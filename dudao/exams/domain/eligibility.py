@@ -19,6 +19,7 @@ satisfies a requirement for a lower one; a 预备技师 certificate has no level
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,8 @@ class Facts:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A JSON number: not a boolean, and finite (JSON has no NaN or Infinity; Python reads them)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _level(value: Any, where: str, problems: list[str]) -> int | None:

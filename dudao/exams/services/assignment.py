@@ -137,8 +137,13 @@ def build_scenario(plan: ExamPlan) -> dict[str, Any]:
 
 
 def _require_before_lock(plan: ExamPlan) -> None:
-    if RoomAssignment.objects.filter(plan=plan, status=RoomAssignment.Status.LOCKED).exists():
+    """Only a generated, unpublished assignment may be drawn again: once its seed is public, drawing anew
+    until a wanted team comes up would defeat the draw (after locking: replacement with a reason)."""
+    status = RoomAssignment.objects.filter(plan=plan).values_list("status", flat=True).first()
+    if status == RoomAssignment.Status.LOCKED:
         raise IllegalTransition("考评安排已锁定,只能逐人替换并写明原因")
+    if status == RoomAssignment.Status.PUBLISHED:
+        raise IllegalTransition("考评安排已公布,不能重新生成;锁定后可逐人替换并写明原因")
 
 
 @transaction.atomic
