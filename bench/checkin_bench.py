@@ -340,12 +340,20 @@ class Room:
 
 def prepare_run(plan_id: int, devices: int) -> list[Room]:
     """Clear the plan's check-ins and give each device user a fresh token (old ones revoked)."""
+    from django.utils import timezone
+
     from dudao.accounts.models import ApiToken, TokenScope, User
     from dudao.accounts.services import token_create
-    from dudao.exams.models import CheckIn, ExamRoom, Seat
+    from dudao.exams.models import CheckIn, ExamRoom, ExamSession, Seat
     from dudao.exams.tickets import ticket_qr_payload
 
     CheckIn.objects.filter(seat__session__plan_id=plan_id).delete()
+    # the morning of the exam: the session starts in half an hour, so check-in is open (the service accepts
+    # a scan only from DUDAO_EXAM_CHECKIN_OPENS_MINUTES before the start to the admission cut-off)
+    now = timezone.now()
+    ExamSession.objects.filter(plan_id=plan_id).update(
+        starts_at=now + dt.timedelta(minutes=30), ends_at=now + dt.timedelta(minutes=150)
+    )
     rooms = list(ExamRoom.objects.filter(session__plan_id=plan_id).order_by("name"))
     users = {u.username: u for u in User.objects.filter(username__startswith="bench_device_")}
     ApiToken.objects.filter(user__in=users.values(), revoked=False).update(revoked=True)

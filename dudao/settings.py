@@ -217,6 +217,10 @@ DUDAO_IMPORT_BACKGROUND_BYTES = int(os.environ.get("DUDAO_IMPORT_BACKGROUND_BYTE
 DUDAO_PUBLIC_REGISTRATIONS_PER_HOUR = int(os.environ.get("DUDAO_PUBLIC_REGISTRATIONS_PER_HOUR", "30"))
 DUDAO_PUBLIC_LOOKUPS_PER_HOUR = int(os.environ.get("DUDAO_PUBLIC_LOOKUPS_PER_HOUR", "60"))
 DUDAO_EXAM_LATE_ADMISSION_MINUTES = int(os.environ.get("DUDAO_EXAM_LATE_ADMISSION_MINUTES", "15"))
+# A candidate's own-registration page stays usable (withdraw, ticket) this long after the look-up.
+DUDAO_OWN_REGISTRATION_TOKEN_MINUTES = int(os.environ.get("DUDAO_OWN_REGISTRATION_TOKEN_MINUTES", "30"))
+# Check-in opens this many minutes before a session starts (local practice; an interpretation, configurable).
+DUDAO_EXAM_CHECKIN_OPENS_MINUTES = int(os.environ.get("DUDAO_EXAM_CHECKIN_OPENS_MINUTES", "60"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # A whole request body at most (all files and fields of one submission): larger bodies are refused with
 # 413 from their Content-Length before they are read (dudao.common.request_limits).

@@ -7,11 +7,12 @@ a missing version is refused like a stale one, so two editors never overwrite ea
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from . import audit
@@ -48,6 +49,17 @@ def save_new(obj: models.Model) -> None:
     """Validate and insert a new row."""
     clean(obj)
     obj.save(force_insert=True)
+
+
+@contextmanager
+def unique_or_conflict(message: str, field: str) -> Iterator[None]:
+    """Writes whose uniqueness the database decides (two requests at once): the loser gets a 409 with
+    `message`, never a 500; the savepoint keeps the surrounding transaction usable."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise Conflict(message, detail={field: [message]}) from None
 
 
 def save_fields(obj: models.Model, fields: Iterable[str]) -> None:

@@ -22,8 +22,9 @@ class QuestionSource(models.TextChoices):
 
 
 class QuestionSourcePolicy(BaseModel):
-    """An authority's question-source policy (INST-5: a regional policy). The nearest authority up the
-    chain that has one decides; without any, either source is allowed (self-built with its papers)."""
+    """An authority's question-source policy (INST-5: a regional policy). "Provincial bank only" anywhere up
+    the chain binds the authorities below; otherwise the nearest policy decides; without any, either source
+    is allowed (self-built with its papers)."""
 
     authority = models.OneToOneField(
         "registry.Authority",
@@ -187,6 +188,12 @@ class Registration(BaseModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(level__gte=1, level__lte=5), name="exams_registration_level"
+            ),
+            # INST-6: a receipt number belongs to one registration of the batch (two clerks at once)
+            models.UniqueConstraint(
+                fields=["plan", "fee_receipt_no"],
+                condition=~models.Q(fee_receipt_no=""),
+                name="exams_registration_receipt_unique",
             ),
         ]
         indexes = [models.Index(fields=["plan", "status"], name="exams_reg_plan_status")]

@@ -12,7 +12,7 @@ from dudao.accounts.permissions import is_authority_user, is_institution_user, i
 from dudao.common.errors import NotFound
 from dudao.registry.domain import region_code_prefix
 from dudao.registry.permissions import user_region_prefix
-from dudao.supervision.models import TaskMember
+from dudao.supervision.selectors import live_memberships
 
 from .models import CheckIn, ExamPlan, ExamRoom, ExamSession, Registration, RoomStaff, Seat, Violation
 
@@ -23,8 +23,17 @@ def localdate() -> dt.date:
     return timezone.localdate()
 
 
+def _active_member(path: str, person_id: int) -> Exists:
+    """A member of a live supervision task for the batch: not replaced, not declined, task not cancelled."""
+    return Exists(
+        live_memberships().filter(task__batch_id=OuterRef(f"{path}id"), supervisor__person_id=person_id)
+    )
+
+
 def batch_scope(user: Any, path: str) -> Q | None:
-    """Q over rows whose registry.Batch is at `path` (e.g. "plan__batch__"); None = everything."""
+    """Q over rows whose registry.Batch is at `path` (e.g. "plan__batch__") for the users who oversee the
+    batch as a whole: the institution, the authority by region, the batch's supervisors (逢考必督).
+    None = everything. Examiners are not in it: they see only their rooms (`_staffed`)."""
     if not getattr(user, "is_authenticated", False):
         return _NONE
     if is_superuser(user):
@@ -38,44 +47,66 @@ def batch_scope(user: Any, path: str) -> Q | None:
         q |= Q(**{f"{path}institution_id": user.institution_id})
     person_id = getattr(user, "person_id", None)
     if person_id:
-        # 逢考必督: a member of a supervision task for the batch watches it; an examiner sees where he serves.
-        q |= Q(
-            Exists(
-                TaskMember.objects.filter(
-                    task__batch_id=OuterRef(f"{path}id"), supervisor__person_id=person_id
-                ).exclude(task__status="cancelled")
-            )
-        )
-        q |= Q(
-            Exists(
-                RoomStaff.objects.filter(
-                    room__session__plan__batch_id=OuterRef(f"{path}id"),
-                    examiner__person_id=person_id,
-                    replaced_by__isnull=True,
-                )
-            )
-        )
+        q |= Q(_active_member(path, person_id))
     return q
 
 
-def _scoped(qs: QuerySet, q: Q | None) -> QuerySet:
-    return qs if q is None else qs.filter(q)
+def _staffed(user: Any, **room_lookup: Any) -> Q:
+    """Rows reached from a room the user's examiner currently staffs; `room_lookup` ties RoomStaff's room
+    to the outer row (e.g. room__seats__registration_id=OuterRef("id"))."""
+    person_id = getattr(user, "person_id", None)
+    if not (getattr(user, "is_authenticated", False) and person_id):
+        return _NONE
+    return Q(
+        Exists(
+            RoomStaff.objects.filter(examiner__person_id=person_id, replaced_by__isnull=True, **room_lookup)
+        )
+    )
+
+
+def _scoped(qs: QuerySet, q: Q | None, staffed: Q) -> QuerySet:
+    return qs if q is None else qs.filter(q | staffed)
 
 
 def plans_for(user: Any) -> QuerySet[ExamPlan]:
-    return _scoped(ExamPlan.objects.all(), batch_scope(user, "batch__"))
+    """Plans the user oversees, and the plans where his examiner staffs a room (plan pages show counts
+    and the published duties; candidates' records stay limited to his rooms)."""
+    return _scoped(
+        ExamPlan.objects.all(),
+        batch_scope(user, "batch__"),
+        _staffed(user, room__session__plan_id=OuterRef("id")),
+    )
 
 
 def registrations_for(user: Any) -> QuerySet[Registration]:
-    return _scoped(Registration.objects.all(), batch_scope(user, "plan__batch__"))
+    """An examiner reads only the candidates seated in the rooms he staffs."""
+    return _scoped(
+        Registration.objects.all(),
+        batch_scope(user, "plan__batch__"),
+        _staffed(user, room__seats__registration_id=OuterRef("id")),
+    )
 
 
 def sessions_for(user: Any) -> QuerySet[ExamSession]:
-    return _scoped(ExamSession.objects.all(), batch_scope(user, "plan__batch__"))
+    return _scoped(
+        ExamSession.objects.all(),
+        batch_scope(user, "plan__batch__"),
+        _staffed(user, room__session_id=OuterRef("id")),
+    )
 
 
 def rooms_for(user: Any) -> QuerySet[ExamRoom]:
-    return _scoped(ExamRoom.objects.all(), batch_scope(user, "session__plan__batch__"))
+    return _scoped(
+        ExamRoom.objects.all(),
+        batch_scope(user, "session__plan__batch__"),
+        _staffed(user, room_id=OuterRef("id")),
+    )
+
+
+def oversees(user: Any, plan: ExamPlan) -> bool:
+    """The plan as a whole (fee ledger, every ticket): its institution, authority or supervisors."""
+    q = batch_scope(user, "batch__")
+    return q is None or ExamPlan.objects.filter(q, pk=plan.pk).exists()
 
 
 def _get(qs: QuerySet, pk: Any, noun: str):

@@ -48,16 +48,23 @@ from .permissions import user_prefix
 from .transitions import AFTER_REPORT
 
 
+def live_memberships() -> QuerySet[TaskMember]:
+    """Members holding their place in a task that was not cancelled: not replaced, not declined. Who
+    supervises a batch (SUP-8, and who watches its exam live)."""
+    return (
+        TaskMember.objects.filter(active=True)
+        .exclude(response=TaskMember.Response.DECLINED)
+        .exclude(task__status=SupervisionTask.Status.CANCELLED)
+    )
+
+
 def committed_memberships(
     supervisor_ids: list[int] | None, starts_at: dt.datetime, ends_at: dt.datetime
 ) -> QuerySet[TaskMember]:
     """Memberships that keep a supervisor busy in [starts_at, ends_at): active, not declined, task still
     open. One rule for ad hoc staffing and for the draw snapshot (no two overlapping tasks per supervisor)."""
-    qs = (
-        TaskMember.objects.filter(active=True, task__starts_at__lt=ends_at, task__ends_at__gt=starts_at)
-        .exclude(response=TaskMember.Response.DECLINED)
-        .exclude(task__status__in=[SupervisionTask.Status.CANCELLED, SupervisionTask.Status.CLOSED])
-    )
+    qs = live_memberships().filter(task__starts_at__lt=ends_at, task__ends_at__gt=starts_at)
+    qs = qs.exclude(task__status=SupervisionTask.Status.CLOSED)
     return qs if supervisor_ids is None else qs.filter(supervisor_id__in=supervisor_ids)
 
 

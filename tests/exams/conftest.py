@@ -31,3 +31,15 @@ def inst_admin(users):
 @pytest.fixture
 def auth_staff(users):
     return users[Role.AUTHORITY_STAFF]
+
+
+@pytest.fixture
+def exam_morning(time_machine):
+    """The clock on EXAM_DAY at 08:50, before a 09:00 session: check-in is open and on time."""
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 8, 50))
+
+
+@pytest.fixture
+def exam_started(time_machine):
+    """The clock on EXAM_DAY at 09:05: a 09:00 session has begun, a candidate arriving now is late."""
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 9, 5))

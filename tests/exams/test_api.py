@@ -108,8 +108,9 @@ def test_review_roles_matrix_changes_nothing_on_refusal(plan, users, inst_admin,
     assert second.json()["id_number_masked"].count("*") >= 8
 
 
-def test_arrangement_and_checkin_over_the_api(plan, inst_admin, auth_staff):
+def test_arrangement_and_checkin_over_the_api(plan, inst_admin, auth_staff, time_machine):
     reg = fx.approve(fx.register(plan, 7), inst_admin, auth_staff)
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 8, 30))  # the exam morning: arranged at the last minute
     admin = client_for(inst_admin)
     session = post(
         admin,
@@ -138,7 +139,9 @@ def test_arrangement_and_checkin_over_the_api(plan, inst_admin, auth_staff):
     assert ExamPlan.objects.get().status == "published"
 
 
-def test_a_check_in_over_the_api_stays_cheap(plan, inst_admin, auth_staff, django_assert_max_num_queries):
+def test_a_check_in_over_the_api_stays_cheap(
+    time_machine, plan, inst_admin, auth_staff, django_assert_max_num_queries
+):
     """Issue 10 performance: one scan is a handful of queries (token, budget, room, seat, insert, audit)."""
     from dudao.accounts import services as account_services
     from dudao.exams import services as exam_services
@@ -159,6 +162,7 @@ def test_a_check_in_over_the_api_stays_cheap(plan, inst_admin, auth_staff, djang
     _, key = account_services.token_create(
         actor=inst_admin, name="签到平板", user=inst_admin, scope="read_write"
     )
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 8, 50))  # the exam morning: check-in is open
     client = client_for(None)
     url = f"{API}/rooms/{room.pk}/checkins"
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}

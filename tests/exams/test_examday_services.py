@@ -124,7 +124,7 @@ def test_seat_plan_refuses_too_few_seats(plan, inst_admin, auth_staff):
     assert not Seat.objects.exists()
 
 
-def test_checkin_by_qr_ticket_number_and_id_number(arranged, inst_admin):
+def test_checkin_by_qr_ticket_number_and_id_number(arranged, inst_admin, exam_morning, time_machine):
     a, _ = arranged["rooms"]
     first, second = Seat.objects.filter(room=a).select_related("registration").order_by("number")
     payload = ticket_qr_payload(first.registration.ticket_number)
@@ -133,12 +133,12 @@ def test_checkin_by_qr_ticket_number_and_id_number(arranged, inst_admin):
     c1, created = services.checkin_record(actor=inst_admin, room=a, code=payload, identity_checked=True)
     assert created and c1.seat == first
     person_n = {r.pk: n for n, r in zip((1, 2, 3), arranged["regs"], strict=False)}[second.registration_id]
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 9, 5))  # after the start: late, whatever the device asked
     c2, _ = services.checkin_record(
         actor=inst_admin,
         room=a,
         code=make_resident_id(person_n, birth="19900101"),
         identity_checked=True,
-        status="late",
     )
     assert c2.seat == second and c2.status == "late"
 
@@ -151,7 +151,7 @@ def test_checkin_needs_the_identity_check(arranged, inst_admin):
     assert not CheckIn.objects.exists()
 
 
-def test_candidate_of_another_room_is_not_found(arranged, inst_admin):
+def test_candidate_of_another_room_is_not_found(arranged, inst_admin, exam_morning):
     a, b = arranged["rooms"]
     seat = Seat.objects.get(room=b)
     with pytest.raises(NotFound):
@@ -160,7 +160,7 @@ def test_candidate_of_another_room_is_not_found(arranged, inst_admin):
         )
 
 
-def test_offline_resend_is_idempotent(arranged, inst_admin):
+def test_offline_resend_is_idempotent(arranged, inst_admin, exam_morning):
     a, _ = arranged["rooms"]
     seat = Seat.objects.filter(room=a).first()
     args = {"actor": inst_admin, "room": a, "code": seat.registration.ticket_number, "identity_checked": True}
@@ -187,8 +187,14 @@ def test_absent_then_late_but_not_present_then_absent(arranged, inst_admin, time
     time_machine.move_to(fx.at(fx.EXAM_DAY, 9, 15))
     assert services.absences_mark(actor=inst_admin, room=a) == 2
     seat = Seat.objects.filter(room=a).first()
+    # scanned at 09:10 on a device that was offline, synced after the absences were marked
     late, _ = services.checkin_record(
-        actor=inst_admin, room=a, code=seat.registration.ticket_number, status="late", identity_checked=True
+        actor=inst_admin,
+        room=a,
+        code=seat.registration.ticket_number,
+        status="late",
+        identity_checked=True,
+        at=fx.at(fx.EXAM_DAY, 9, 10).isoformat(),
     )
     assert late.status == "late"
     with pytest.raises(Conflict):
@@ -244,7 +250,7 @@ def test_individual_violation_names_a_candidate_of_the_room(arranged, inst_admin
     assert not Violation.objects.exists()
 
 
-def test_venue_check_by_the_rooms_examiner_exam19(arranged, users, inst_admin):
+def test_venue_check_by_the_rooms_examiner_exam19(arranged, users, inst_admin, exam_morning):
     a, b = arranged["rooms"]
     examiner_user = users[Role.EXAMINER]
     with pytest.raises(PermissionDenied):
@@ -265,7 +271,7 @@ def test_venue_check_by_the_rooms_examiner_exam19(arranged, users, inst_admin):
         services.absences_mark(actor=examiner_user, room=b)
 
 
-def test_attendance_by_room_counts(arranged, inst_admin):
+def test_attendance_by_room_counts(arranged, inst_admin, exam_morning):
     a, _b = arranged["rooms"]
     seat = Seat.objects.filter(room=a).first()
     services.checkin_record(
@@ -314,7 +320,7 @@ def test_supervisor_of_the_batch_sees_it_live(arranged, users):
 
 
 def test_supervisors_task_shows_the_exam_live_and_coverage_counts_sessions(
-    arranged, users, inst_admin, auth_staff
+    arranged, users, inst_admin, auth_staff, exam_morning
 ):
     from django.urls import reverse
     from django.utils import timezone
@@ -392,7 +398,7 @@ def test_collective_stop_is_routed_to_the_centre_and_decided_there(arranged, ins
     assert violation.approval == "approved" and violation.decided_by == auth_staff
 
 
-def test_no_reseating_after_a_check_in_and_withdrawal_frees_the_seat(arranged, inst_admin):
+def test_no_reseating_after_a_check_in_and_withdrawal_frees_the_seat(arranged, inst_admin, time_machine):
     a, _ = arranged["rooms"]
     seats = list(Seat.objects.filter(room=a).select_related("registration").order_by("number"))
     reg = seats[1].registration
@@ -400,6 +406,7 @@ def test_no_reseating_after_a_check_in_and_withdrawal_frees_the_seat(arranged, i
         actor=inst_admin, registration=reg, row_version=reg.row_version, by_candidate=False
     )
     assert not Seat.objects.filter(registration=reg).exists()
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 8, 50))
     services.checkin_record(
         actor=inst_admin, room=a, code=seats[0].registration.ticket_number, identity_checked=True
     )

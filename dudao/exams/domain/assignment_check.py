@@ -39,8 +39,12 @@ def _shape(result: Any) -> list[str]:
     return problems
 
 
-def check(scenario: Scenario, result: Any) -> list[str]:
-    """Every hard constraint the result breaks, in Chinese (empty: the result meets them all)."""
+def check(scenario: Scenario, result: Any, *, at_least: bool = False) -> list[str]:
+    """Every hard constraint the result breaks, in Chinese (empty: the result meets them all).
+
+    A solver's result staffs each room with exactly the number it needs. `at_least` is for the product's
+    changes after publishing (a replacement, a seat swap): a room may keep more than it needs, as long as
+    theory rooms have enough and practical rooms and review panels an odd number of at least that many."""
     problems = _shape(result)
     if problems:
         return problems
@@ -73,8 +77,12 @@ def check(scenario: Scenario, result: Any) -> list[str]:
         names = assignments[room_id]
         if len(set(names)) != len(names):
             problems.append(f"考场 {room_id}:同一考评人员重复安排")
-        if len(names) != room.need:
+        if not at_least and len(names) != room.need:
             problems.append(f"考场 {room_id}:安排了 {len(names)} 人,应为 {room.need} 人")  # EXAM-13, EXAM-7
+        elif at_least and len(names) < room.need:
+            problems.append(f"考场 {room_id}:安排了 {len(names)} 人,至少应为 {room.need} 人")  # EXAM-13
+        elif at_least and session.subject != "theory" and len(names) % 2 == 0:
+            problems.append(f"考场 {room_id}:安排了 {len(names)} 人,考评小组应为奇数")  # EXAM-7
         for name in sorted(set(names)):
             examiner = examiners.get(name)
             if examiner is None:

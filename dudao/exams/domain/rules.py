@@ -105,6 +105,22 @@ def admission_cutoff(starts_at: dt.datetime, late_minutes: int) -> dt.datetime:
     return starts_at + dt.timedelta(minutes=late_minutes)
 
 
+def attendance_status(
+    starts_at: dt.datetime, at: dt.datetime, late_minutes: int, opens_minutes: int
+) -> tuple[str | None, str]:
+    """Which attendance a scan at `at` records for a session starting at `starts_at`: ("present", "") up to
+    the start, ("late", "") after it and before the admission cut-off; (None, reason) outside that (check-in
+    opens `opens_minutes` before the start; from the cut-off on nobody is admitted and the seat is absent)."""
+    opens = starts_at - dt.timedelta(minutes=opens_minutes)
+    if at < opens:
+        return None, "签到尚未开始"
+    if at <= starts_at:
+        return "present", ""
+    if at < admission_cutoff(starts_at, late_minutes):
+        return "late", ""
+    return None, "已过入场截止时间,不能再签到入场"
+
+
 def violation_approval(collective: bool, measure: str) -> str:
     """EXAM-8: an individual's measure needs nobody's approval; a collective violation is stopped or voided
     only with the centre's approval (advice and warning stand at once)."""

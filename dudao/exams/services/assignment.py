@@ -21,7 +21,7 @@ from dudao.common.transitions import transition
 from dudao.common.writes import checked_text, lock, lock_version, require
 from dudao.people.models import CardStatus, Examiner, ExaminerCard, Relation
 from dudao.registry.models import Batch
-from dudao.supervision.models import TaskMember
+from dudao.supervision.selectors import live_memberships
 
 from ..domain.assignment_check import check
 from ..domain.assignment_scenario import parse_scenario
@@ -114,16 +114,17 @@ def build_scenario(plan: ExamPlan) -> dict[str, Any]:
             if examiner_person in examiner_by_person and candidate_person in candidates_by_person:
                 for candidate in candidates_by_person[candidate_person]:
                     relations.add((examiner_by_person[examiner_person], candidate))
-    supervising = set(
-        TaskMember.objects.filter(task__batch=batch)
-        .exclude(task__status="cancelled")
-        .values_list("supervisor__person_id", flat=True)
-    )
+    supervising = supervising_persons(batch)
     previous = [
         sorted(f"e{pk}" for pk in prior.examiners.values_list("pk", flat=True))
-        for prior in Batch.objects.filter(institution=batch.institution, starts_at__lt=batch.starts_at)
+        # EXAM-5 counts the station's last three teams: a batch that recorded none (run before this
+        # platform, or cancelled) is skipped, not counted as an empty team
+        for prior in Batch.objects.filter(
+            institution=batch.institution, starts_at__lt=batch.starts_at, examiners__isnull=False
+        )
         .exclude(status=Batch.Status.CANCELLED)
         .exclude(pk=batch.pk)
+        .distinct()
         .order_by("-starts_at", "-pk")[:PREVIOUS_TEAMS]
     ]
     return {
@@ -134,6 +135,28 @@ def build_scenario(plan: ExamPlan) -> dict[str, Any]:
         "supervisors": sorted(examiner_by_person[p] for p in supervising if p in examiner_by_person),
         "previous_teams": [team for team in previous if team],
     }
+
+
+def supervising_persons(batch: Batch) -> set[int]:
+    """People on a live supervision task for the batch (SUP-8): replaced or declined members and cancelled
+    tasks do not count."""
+    return set(live_memberships().filter(task__batch=batch).values_list("supervisor__person_id", flat=True))
+
+
+def _require_no_supervisor(plan: ExamPlan, examiner_keys: list[str]) -> None:
+    """SUP-8 again at publishing and locking: a supervisor added to the batch after the scenario was frozen
+    must not examine in it."""
+    examiners = Examiner.objects.filter(pk__in=[int(e[1:]) for e in examiner_keys])
+    clash = sorted(
+        e.person.name
+        for e in examiners.select_related("person")
+        if e.person_id in supervising_persons(plan.batch)
+    )
+    if clash:
+        raise ValidationFailed(
+            f"{'、'.join(clash)} 已是本批次的督导员,不能担任考评人员:请重新生成考评安排或替换",
+            detail={"examiner": clash},
+        )
 
 
 def _require_before_lock(plan: ExamPlan) -> None:
@@ -201,6 +224,7 @@ def assignment_publish(*, actor: Any, assignment: RoomAssignment, row_version: A
     if assignment.result["unassigned"]:
         rooms = "、".join(u["room"] for u in assignment.result["unassigned"])
         raise ValidationFailed(f"还有考场未能安排考评人员({rooms}),请补充考评人员或调整考场后重新生成")
+    _require_no_supervisor(assignment.plan, assignment.result["team"])
     assignment = transition(
         assignment,
         RoomAssignment.Status.PUBLISHED,
@@ -216,15 +240,21 @@ def assignment_publish(*, actor: Any, assignment: RoomAssignment, row_version: A
         for room, examiners in sorted(assignment.result["assignments"].items())
         for examiner in examiners
     )
+    # the published team is the batch's examiners from now on: supervision refuses them (SUP-8)
+    plan.batch.examiners.set([int(e[1:]) for e in assignment.result["team"]])
     return assignment
 
 
 @transaction.atomic
 def assignment_lock(*, actor: Any, assignment: RoomAssignment, row_version: Any) -> RoomAssignment:
-    """Lock before the exam starts; the team becomes the batch's examiner team (the next batch's EXAM-5)."""
+    """Lock before the exam starts (SUP-8 checked again); the team, the batch's examiners since publishing,
+    is what the station's next batch rotates against (EXAM-5)."""
     assignment = lock_version(assignment, row_version)
     if timezone.now() >= assignment.plan.batch.starts_at:
         raise IllegalTransition("考试已开始,不能再锁定考评安排")
+    _require_no_supervisor(
+        assignment.plan, sorted({e for ids in current_assignments(assignment.plan).values() for e in ids})
+    )
     assignment = transition(
         assignment,
         RoomAssignment.Status.LOCKED,
@@ -234,8 +264,6 @@ def assignment_lock(*, actor: Any, assignment: RoomAssignment, row_version: Any)
         noun="考评安排",
         changes={"locked_at": timezone.now()},
     )
-    team = [int(e[1:]) for e in assignment.result["team"]]
-    assignment.plan.batch.examiners.set(team)
     return assignment
 
 
@@ -247,6 +275,38 @@ def current_assignments(plan: ExamPlan) -> dict[str, list[str]]:
     ).values_list("room_id", "examiner_id"):
         current[f"r{room_id}"].append(f"e{examiner_id}")
     return {room: sorted(ids) for room, ids in current.items()}
+
+
+def staffing_problems(plan: ExamPlan, assignments: dict[str, list[str]] | None = None) -> list[str]:
+    """Every constraint the published staffing (or `assignments`, room → examiner ids) breaks on today's
+    records: the seats as they are now, cards, relations, the batch's supervisors, rotation. Rooms left
+    without candidates drop out; a room may keep more staff than it needs (check's `at_least`)."""
+    scenario = parse_scenario(build_scenario(plan))
+    rooms = {room.id for room in scenario.rooms}
+    assignments = {
+        room: ids
+        for room, ids in (current_assignments(plan) if assignments is None else assignments).items()
+        if room in rooms
+    }
+    team = sorted({e for ids in assignments.values() for e in ids})
+    previous = set(scenario.previous_teams[0]) if scenario.previous_teams else set()
+    loads: dict[str, int] = defaultdict(int)
+    for ids in assignments.values():
+        for e in ids:
+            loads[e] += 1
+    result = {
+        "scenario_digest": "",
+        "seed_commitment": "",
+        "assignments": assignments,
+        "unassigned": [],
+        "team": team,
+        "stats": {
+            "max_load": max(loads.values(), default=0),
+            "new_members": sum(1 for e in team if e not in previous),
+            "team_size": len(team),
+        },
+    }
+    return check(scenario, result, at_least=True)
 
 
 @transaction.atomic
@@ -262,32 +322,12 @@ def staff_replace(*, actor: Any, staff: RoomStaff, examiner: Examiner, reason: A
     if staff.replaced_by_id is not None:
         raise IllegalTransition("该考评人员已被替换")
     reason = checked_text(reason, "reason", "替换原因", limit=255)
-    scenario_raw = build_scenario(plan)
-    scenario = parse_scenario(scenario_raw)
     assignments = current_assignments(plan)
     room_key, old, new = f"r{staff.room_id}", f"e{staff.examiner_id}", f"e{examiner.pk}"
     if new in assignments.get(room_key, []):
         raise ValidationFailed("该考评人员已在本考场", detail={"examiner": ["已在本考场"]})
     assignments[room_key] = sorted([e for e in assignments[room_key] if e != old] + [new])
-    team = sorted({e for ids in assignments.values() for e in ids})
-    previous = set(scenario.previous_teams[0]) if scenario.previous_teams else set()
-    loads: dict[str, int] = defaultdict(int)
-    for ids in assignments.values():
-        for e in ids:
-            loads[e] += 1
-    candidate = {
-        "scenario_digest": assignment.scenario_digest,
-        "seed_commitment": assignment.seed_commitment,
-        "assignments": assignments,
-        "unassigned": [],
-        "team": team,
-        "stats": {
-            "max_load": max(loads.values(), default=0),
-            "new_members": sum(1 for e in team if e not in previous),
-            "team_size": len(team),
-        },
-    }
-    problems = check(scenario, candidate)
+    problems = staffing_problems(plan, assignments)
     if problems:
         raise ValidationFailed(
             "替换后不符合考评人员安排要求:" + ";".join(problems[:3]), detail={"examiner": problems}
@@ -297,6 +337,10 @@ def staff_replace(*, actor: Any, staff: RoomStaff, examiner: Examiner, reason: A
     staff.replace_reason = reason
     staff.save(update_fields=["replaced_by", "replace_reason"])
     plan.batch.examiners.add(examiner)
+    if not RoomStaff.objects.filter(
+        room__session__plan=plan, examiner_id=staff.examiner_id, replaced_by__isnull=True
+    ).exists():
+        plan.batch.examiners.remove(staff.examiner_id)  # serves nowhere else in the batch
     audit.record(
         actor=actor,
         action="exams.assignment.replace",

@@ -14,7 +14,7 @@ from dudao.common import audit
 from dudao.common.errors import ValidationFailed
 from dudao.common.excel import Column, read_rows
 from dudao.common.files import clean_name
-from dudao.common.writes import require, save_new
+from dudao.common.writes import lock, require, save_new
 from dudao.registry.models import Occupation
 
 from ..domain import eligibility
@@ -68,6 +68,7 @@ def eligibility_rules_load(
     require(can_manage_reference_data(actor), "只有系统管理员可以导入申报条件规则")
     name = clean_name(str(name or "rules.yaml"))
     rules, text = parse_rules_file(name, data)
+    lock(occupation)  # two loads at once queue here, also when no set is active yet
     previous = list(
         EligibilityRuleSet.objects.select_for_update().filter(occupation=occupation, is_active=True)
     )

@@ -7,6 +7,7 @@ Check-in is offline tolerant: each device numbers its records (`client_id`); a r
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -18,14 +19,24 @@ from dudao.accounts.models import Role, User
 from dudao.accounts.permissions import is_examiner
 from dudao.common import audit, pii
 from dudao.common.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
-from dudao.common.writes import checked_text, clean, lock, parse_datetime, require, save_fields, save_new
+from dudao.common.writes import (
+    checked_text,
+    clean,
+    lock,
+    parse_datetime,
+    require,
+    save_fields,
+    save_new,
+    unique_or_conflict,
+)
 from dudao.notifications.services import notify
 from dudao.people import domain as people_domain
 
 from ..domain import rules
-from ..models import CheckIn, ExamRoom, RoomNote, Seat, SeatSwap, VenueCheck, Violation
+from ..models import CheckIn, ExamRoom, RoomAssignment, RoomNote, Seat, SeatSwap, VenueCheck, Violation
 from ..permissions import may_confirm, may_keep_room, staffs_room
 from ..tickets import parse_ticket_qr
+from .assignment import staffing_problems
 
 
 def seat_for_code(room: ExamRoom, code: Any, *, for_update: bool = False) -> Seat:
@@ -57,6 +68,25 @@ def seat_for_code(room: ExamRoom, code: Any, *, for_update: bool = False) -> Sea
     return seat
 
 
+CLOCK_SKEW = dt.timedelta(minutes=5)  # a device's clock may run this much ahead of the server's
+
+
+def _checkin_time(at: Any) -> dt.datetime:
+    """When the scan happened: the device's time for a record synced after a dropped connection (then
+    judged by when the candidate arrived, not when the record reached the server), else now."""
+    now = timezone.now()
+    if not at:
+        return now
+    when = parse_datetime(at, "at", "签到时间")
+    if when > now + CLOCK_SKEW:
+        raise ValidationFailed("签到时间晚于当前时间,请校准设备时间", detail={"at": ["设备时间不正确"]})
+    return when
+
+
+def _late_minutes() -> int:
+    return settings.DUDAO_EXAM_LATE_ADMISSION_MINUTES
+
+
 @transaction.atomic
 def checkin_record(
     *,
@@ -68,10 +98,13 @@ def checkin_record(
     client_id: Any = None,
     at: Any = None,
 ) -> tuple[CheckIn, bool]:
-    """Record a candidate's attendance (present, late, absent); returns (check-in, created).
+    """Record a candidate's attendance; returns (check-in, created).
 
-    Idempotent on `client_id` (an offline device's resend). A second, different record for a seat that
-    already has one is refused unless it turns an absence into a late arrival."""
+    Present or late is decided by the time of the scan (`rules.attendance_status`): check-in opens
+    DUDAO_EXAM_CHECKIN_OPENS_MINUTES before the start and closes at the admission cut-off; asking for
+    "absent" records an absence, from the cut-off on. Idempotent on `client_id` (an offline device's
+    resend). A second, different record for a seat that already has one is refused unless a scan made
+    before the cut-off turns an absence into a late arrival."""
     require(may_keep_room(actor, room), "只有本机构工作人员或本考场的考评人员可以签到")
     client_id = str(client_id).strip()[:64] if client_id else None
     if client_id:
@@ -86,7 +119,20 @@ def checkin_record(
         raise ValidationFailed(
             "请先核对照片与身份证,确认是考生本人", detail={"identity_checked": ["请核验身份"]}
         )
-    when = parse_datetime(at, "at", "签到时间") if at else timezone.now()
+    when = _checkin_time(at)
+    starts_at = room.session.starts_at
+    if status == CheckIn.Status.ABSENT:
+        if when < rules.admission_cutoff(starts_at, _late_minutes()):
+            raise IllegalTransition("入场截止前不能登记缺考,到场的考生按迟到签到")
+    else:
+        status, refusal = rules.attendance_status(
+            starts_at, when, _late_minutes(), settings.DUDAO_EXAM_CHECKIN_OPENS_MINUTES
+        )
+        if status is None:
+            raise IllegalTransition(
+                f"{refusal}(本场 {timezone.localtime(starts_at):%m-%d %H:%M} 开考)",
+                detail={"at": [refusal]},
+            )
     seat = seat_for_code(room, code, for_update=True)
     current = CheckIn.objects.filter(seat=seat).first()
     if current is not None:
@@ -119,7 +165,10 @@ def checkin_record(
             clean(checkin, exclude=["seat", "by", "client_id"])
             checkin.save(force_insert=True)
     except IntegrityError:  # the same record arrived twice at once
-        return CheckIn.objects.get(seat=seat), False
+        stored = CheckIn.objects.filter(seat=seat).first()
+        if stored is None:  # the client id, not the seat, was taken: another device's record
+            raise Conflict("设备记录号重复,请刷新页面后重试", detail={"client_id": ["记录号重复"]}) from None
+        return stored, False
     audit.record(actor=actor, action="exams.checkin.record", obj=checkin, after=audit.snapshot(checkin))
     return checkin, True
 
@@ -136,6 +185,8 @@ def absences_mark(*, actor: Any, room: ExamRoom) -> int:
         raise IllegalTransition(
             f"开考 {minutes} 分钟后({timezone.localtime(cutoff):%H:%M})才能标记缺考,之前到场的按迟到签到"
         )
+    # the room's seats are locked first: a check-in racing this waits for it (or it for the check-in)
+    list(Seat.objects.select_for_update().filter(room=room).values_list("pk", flat=True))
     missing = list(Seat.objects.filter(room=room, checkin__isnull=True))
     CheckIn.objects.bulk_create(
         CheckIn(seat=s, status=CheckIn.Status.ABSENT, at=now, by=actor) for s in missing
@@ -162,7 +213,8 @@ def seat_swap(*, actor: Any, seat: Seat, to_room: ExamRoom, to_number: Any, reas
         raise Conflict("该座位已有考生", detail={"to_number": ["座位已占用"]})
     before = f"{seat.room.name} {seat.number}号"
     seat.room, seat.number = to_room, number
-    seat.save(update_fields=["room", "number"])
+    with unique_or_conflict("该座位已有考生", "to_number"):  # two swaps to one seat at once
+        seat.save(update_fields=["room", "number"])
     swap = SeatSwap(
         session_id=seat.session_id,
         registration_id=seat.registration_id,
@@ -172,8 +224,26 @@ def seat_swap(*, actor: Any, seat: Seat, to_room: ExamRoom, to_number: Any, reas
         by=actor,
     )
     save_new(swap)
+    _recheck_staffing(seat.room.session.plan)
     audit.record(actor=actor, action="exams.seat.swap", obj=swap, after=audit.snapshot(swap))
     return seat
+
+
+def _recheck_staffing(plan: Any) -> None:
+    """Once the examiners are published, a candidate moves only where the room's staff still meet every
+    rule: nobody related to him (EXAM-4), enough invigilators or an odd panel for the new count (EXAM-13,
+    EXAM-7). Before publishing, a frozen draw no longer matches the seats and is dropped."""
+    assignment = RoomAssignment.objects.select_for_update().filter(plan=plan).first()
+    if assignment is None:
+        return
+    if assignment.status == RoomAssignment.Status.FROZEN:
+        assignment.delete()
+        return
+    problems = staffing_problems(plan)
+    if problems:
+        raise ValidationFailed(
+            "换座后考场的考评人员不符合要求:" + ";".join(problems[:3]), detail={"to_room": problems}
+        )
 
 
 @transaction.atomic
@@ -274,6 +344,7 @@ def venue_check(*, actor: Any, room: ExamRoom, confirmed: bool, reason: Any = ""
     if VenueCheck.objects.filter(room=room, examiner=examiner).exists():
         raise Conflict("您已确认过本考场", detail={"confirmed": ["已确认"]})
     check = VenueCheck(room=room, examiner=examiner, confirmed=confirmed, reason="" if confirmed else reason)
-    save_new(check)
+    with unique_or_conflict("您已确认过本考场", "confirmed"):  # a double tap: the constraint decides
+        save_new(check)
     audit.record(actor=actor, action="exams.room.venue_check", obj=check, after=audit.snapshot(check))
     return check

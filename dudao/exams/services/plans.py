@@ -36,16 +36,23 @@ EDITABLE = (
 )
 
 
-def question_policy_for(authority: Authority | None) -> QuestionSourcePolicy | None:
-    """INST-5: the policy of the nearest authority up the chain that has one (None: no regional policy)."""
-    seen = set()
+def _chain_policies(authority: Authority | None) -> list[QuestionSourcePolicy]:
+    """The policies of the authority and those above it, nearest first."""
+    chain, seen = [], set()
     while authority is not None and authority.pk not in seen:
         seen.add(authority.pk)
-        policy = QuestionSourcePolicy.objects.filter(authority=authority).first()
-        if policy is not None:
-            return policy
+        chain.append(authority.pk)
         authority = authority.parent
-    return None
+    by_authority = {p.authority_id: p for p in QuestionSourcePolicy.objects.filter(authority_id__in=chain)}
+    return [by_authority[pk] for pk in chain if pk in by_authority]
+
+
+def question_policy_for(authority: Authority | None) -> QuestionSourcePolicy | None:
+    """INST-5: the policy in force for an authority. "Provincial bank only" set anywhere up the chain binds
+    every authority below (a city cannot loosen its province's rule); otherwise the nearest policy that
+    allows a self-built bank; None without any regional policy."""
+    policies = _chain_policies(authority)
+    return next((p for p in policies if p.bank_only), policies[0] if policies else None)
 
 
 def _values(raw: Mapping[str, Any], batch: Batch) -> dict[str, Any]:
@@ -220,6 +227,12 @@ def question_policy_set(
         "只有该委派机构的管理员可以设置题库政策",
     )
     note = checked_text(note, "note", "政策依据", limit=255, required=False)
+    binding = next((p for p in _chain_policies(authority.parent) if p.bank_only), None)
+    if binding is not None and not bank_only:
+        raise ValidationFailed(
+            f"上级「{binding.authority.name}」规定只能使用省级题库,本级不能放宽",
+            detail={"bank_only": ["上级规定只能使用省级题库"]},
+        )
     policy = QuestionSourcePolicy.objects.select_for_update().filter(authority=authority).first()
     before = audit.snapshot(policy) if policy else None
     if policy is None:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,7 +19,15 @@ from dudao.common import audit, pii
 from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
 from dudao.common.files import PAPER_KINDS, store_upload
 from dudao.common.transitions import check_transition, transition
-from dudao.common.writes import checked_text, lock_version, parse_datetime, require, save_fields, save_new
+from dudao.common.writes import (
+    checked_text,
+    lock_version,
+    parse_datetime,
+    require,
+    save_fields,
+    save_new,
+    unique_or_conflict,
+)
 from dudao.people import domain as people_domain
 from dudao.people.services import person_for_candidate
 
@@ -335,7 +345,8 @@ def registration_record_fee(
     before = audit.snapshot(registration)
     registration.fee_receipt_no = receipt
     registration.fee_paid_at = parse_datetime(paid_at, "paid_at", "缴费时间") if paid_at else timezone.now()
-    save_fields(registration, ["fee_receipt_no", "fee_paid_at"])
+    with unique_or_conflict("该收据号已用于本批次的其他考生", "receipt_no"):  # two at once: the constraint
+        save_fields(registration, ["fee_receipt_no", "fee_paid_at"])
     audit.record(
         actor=actor,
         action="exams.registration.fee",
@@ -363,6 +374,30 @@ def find_own_registration(number: Any, id_number: Any) -> Registration | None:
     if registration.person.id_number_index not in pii.blind_index_candidates(rid.number):
         return None
     return registration
+
+
+OWN_TOKEN_SALT = "dudao.exams.own-registration"  # noqa: S105 (a signing namespace, not a secret)
+
+
+def own_registration_token(registration: Registration) -> str:
+    """What the candidate's page carries in its forms (withdraw, ticket) after the 报名号 + ID number check,
+    instead of echoing the full ID number into the page: the registration signed with a timestamp,
+    good for DUDAO_OWN_REGISTRATION_TOKEN_MINUTES."""
+    return signing.TimestampSigner(salt=OWN_TOKEN_SALT).sign(str(registration.pk))
+
+
+def registration_from_token(token: Any) -> Registration | None:
+    """The registration a token names while it is fresh; None if forged, altered or expired."""
+    max_age = dt.timedelta(minutes=settings.DUDAO_OWN_REGISTRATION_TOKEN_MINUTES)
+    try:
+        pk = signing.TimestampSigner(salt=OWN_TOKEN_SALT).unsign(str(token or ""), max_age=max_age)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    return (
+        Registration.objects.filter(pk=int(pk))
+        .select_related("plan__batch__institution", "plan__batch__occupation", "person")
+        .first()
+    )
 
 
 def candidate_may_act(registration: Registration, number: Any, id_number: Any) -> None:

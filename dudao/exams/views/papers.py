@@ -74,11 +74,19 @@ def room_record(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_POST
 @application_errors_as_http
 def my_ticket(request: HttpRequest) -> HttpResponse:
-    """The candidate's own ticket (PDF): 报名号 + ID number in the POST body, never in the URL (ADR 0004)."""
+    """The candidate's own ticket (PDF): the own-registration page's signed token (or 报名号 + ID number) in
+    the POST body, never in the URL (ADR 0004)."""
     public_limits.lookup(request)
-    registration = services.find_own_registration(request.POST.get("number"), request.POST.get("id_number"))
-    if registration is None:
-        raise NotFound("报名号与身份证号不匹配,请核对")
+    if "token" in request.POST:
+        registration = services.registration_from_token(request.POST.get("token"))
+        if registration is None:
+            raise NotFound("页面已过期,请重新输入报名号和身份证号")
+    else:
+        registration = services.find_own_registration(
+            request.POST.get("number"), request.POST.get("id_number")
+        )
+        if registration is None:
+            raise NotFound("报名号与身份证号不匹配,请核对")
     if not registration.ticket_number or registration.status != Registration.Status.APPROVED:
         raise IllegalTransition("资格审核通过后才能打印准考证")
     return download(

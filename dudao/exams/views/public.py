@@ -183,23 +183,31 @@ def _own_context(registration: Registration, today=None) -> dict[str, Any]:
 def my_registration(request: HttpRequest) -> HttpResponse:
     """A candidate's own registration: 报名号 + 身份证号 in the POST body; a wrong pair gets one neutral
     message (which of the two is wrong is not told). `action=withdraw` withdraws before the deadline."""
-    form = OwnRegistrationForm(request.POST or None)
+    by_token = request.method == "POST" and "token" in request.POST
+    form = OwnRegistrationForm(None if by_token else request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST":
         public_limits.lookup(request)
-    if request.method == "POST" and form.is_valid():
+    found = None
+    if by_token:
+        # the page's own forms carry a signed, short-lived token, never the ID number (ADR 0004)
+        found = services.registration_from_token(request.POST.get("token"))
+        if found is None:
+            messages.error(request, "页面已过期,请重新输入报名号和身份证号")
+    elif request.method == "POST" and form.is_valid():
         found = services.find_own_registration(form.cleaned_data["number"], form.cleaned_data["id_number"])
         if found is None:
             form.add_error(None, "报名号与身份证号不匹配,请核对后重新输入")
-        else:
-            if request.POST.get("action") == "withdraw":
-                try:
-                    found = services.registration_withdraw(
-                        actor=None, registration=found, row_version=found.row_version, by_candidate=True
-                    )
-                except ApplicationError as exc:
-                    messages.error(request, exc.message)
-                else:
-                    messages.success(request, "报名已撤回")
-            context.update(_own_context(found))
+    if found is not None:
+        if request.POST.get("action") == "withdraw":
+            try:
+                found = services.registration_withdraw(
+                    actor=None, registration=found, row_version=found.row_version, by_candidate=True
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "报名已撤回")
+        context.update(_own_context(found))
+        context["token"] = services.own_registration_token(found)
     return render(request, "exams/public/my_registration.html", context)

@@ -55,6 +55,7 @@ def _plan_context(request: HttpRequest, plan: ExamPlan, tab: str) -> dict[str, A
         "counts": counts,
         "total": sum(counts.values()),
         "may_run": may_run(request.user, plan),
+        "may_oversee": selectors.oversees(request.user, plan),
         "steps": allowed_next(PLAN_TRANSITIONS, plan, request.user),
         "level_names": LEVEL_NAMES,
     }
@@ -263,6 +264,7 @@ def registration_export(request: HttpRequest, pk: int) -> HttpResponse:
 def fee_ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     """INST-6: the batch's separate fee ledger (amount by the standard, receipt, time), every registration."""
     plan = selectors.plan_get(request.user, pk)
+    require(selectors.oversees(request.user, plan), "收费台账只向本机构、认定中心和督导组提供")
     qs = (
         selectors.registrations_for(request.user)
         .filter(plan=plan)
