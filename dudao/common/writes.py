@@ -52,14 +52,14 @@ def save_new(obj: models.Model) -> None:
 
 
 @contextmanager
-def unique_or_conflict(message: str, field: str) -> Iterator[None]:
+def unique_or_conflict(message: str, field: str, hint: str = "") -> Iterator[None]:
     """Writes whose uniqueness the database decides (two requests at once): the loser gets a 409 with
     `message`, never a 500; the savepoint keeps the surrounding transaction usable."""
     try:
         with transaction.atomic():
             yield
     except IntegrityError:
-        raise Conflict(message, detail={field: [message]}) from None
+        raise Conflict(message, detail={field: [hint or message]}) from None
 
 
 def save_fields(obj: models.Model, fields: Iterable[str]) -> None:

@@ -79,7 +79,7 @@ def _submit(page, name: str) -> None:
         page.get_by_role("button", name=name).first.click()
 
 
-def test_from_the_published_plan_to_the_supervisors_task(browser, live_server, world):
+def test_from_the_published_plan_to_the_supervisors_task(browser, live_server, world, time_machine):
     plan, users = world["plan"], world["users"]
 
     # 1. the institution publishes the notice
@@ -149,7 +149,11 @@ def test_from_the_published_plan_to_the_supervisors_task(browser, live_server, w
 
     # 6. check-in on a phone by the ticket's QR
     room = Seat.objects.get().room
+    # the exam morning, on the server and in the phone (check-in opens an hour before the 09:00 start)
+    morning = fx.at(fx.EXAM_DAY, 8, 50)
+    time_machine.move_to(morning)
     staff_phone = _as(browser, live_server, "inst_staff", phone=True)
+    staff_phone.clock.install(time=morning)
     staff_phone.goto(f"/exams/rooms/{room.pk}/checkin/")
     staff_phone.fill("#code", ticket_qr_payload(reg.ticket_number))
     staff_phone.click("#lookup-btn")

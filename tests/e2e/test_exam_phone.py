@@ -126,8 +126,11 @@ def ticket(room, number: int) -> str:
     )
 
 
-def test_checkin_on_a_phone_through_a_dropped_connection(world, room, phone_page):
+def test_checkin_on_a_phone_through_a_dropped_connection(world, room, phone_page, time_machine):
     phone = phone_page
+    # the exam morning, on the server and in the phone: 08:50 before the 09:00 start
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 8, 50))
+    phone.clock.install(time=fx.at(fx.EXAM_DAY, 8, 50))
     login(phone, "inst_staff")
     phone.goto(f"/exams/rooms/{room.pk}/checkin/")
     phone.wait_for_function(SYNCED)
@@ -147,7 +150,10 @@ def test_checkin_on_a_phone_through_a_dropped_connection(world, room, phone_page
         (1, "present", True)
     ]
 
-    # Offline: typed code, no photo (warning), queued as 待同步 1 条, nothing on the server yet.
+    # Offline after the start (09:05): typed code, no photo (warning), queued as 待同步 1 条, nothing on the
+    # server yet; the scan's own time makes it a late arrival when it syncs.
+    time_machine.move_to(fx.at(fx.EXAM_DAY, 9, 5))
+    phone.clock.set_system_time(fx.at(fx.EXAM_DAY, 9, 5))
     phone.context.set_offline(True)
     phone.fill("#code", ticket(room, 2))
     phone.click("#lookup-btn")

@@ -209,11 +209,9 @@ def seat_swap(*, actor: Any, seat: Seat, to_room: ExamRoom, to_number: Any, reas
         number = 0
     if not 1 <= number <= to_room.capacity:
         raise ValidationFailed(f"座位号应为 1 至 {to_room.capacity}", detail={"to_number": ["座位号无效"]})
-    if Seat.objects.filter(room=to_room, number=number).exists():
-        raise Conflict("该座位已有考生", detail={"to_number": ["座位已占用"]})
     before = f"{seat.room.name} {seat.number}号"
     seat.room, seat.number = to_room, number
-    with unique_or_conflict("该座位已有考生", "to_number"):  # two swaps to one seat at once
+    with unique_or_conflict("该座位已有考生", "to_number", "座位已占用"):  # the constraint decides, also for two at once
         seat.save(update_fields=["room", "number"])
     swap = SeatSwap(
         session_id=seat.session_id,
@@ -344,7 +342,7 @@ def venue_check(*, actor: Any, room: ExamRoom, confirmed: bool, reason: Any = ""
     if VenueCheck.objects.filter(room=room, examiner=examiner).exists():
         raise Conflict("您已确认过本考场", detail={"confirmed": ["已确认"]})
     check = VenueCheck(room=room, examiner=examiner, confirmed=confirmed, reason="" if confirmed else reason)
-    with unique_or_conflict("您已确认过本考场", "confirmed"):  # a double tap: the constraint decides
+    with unique_or_conflict("您已确认过本考场", "confirmed"):  # a double tap at once: the constraint
         save_new(check)
     audit.record(actor=actor, action="exams.room.venue_check", obj=check, after=audit.snapshot(check))
     return check

@@ -209,5 +209,7 @@ def my_registration(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "报名已撤回")
         context.update(_own_context(found))
+        # the look-up form is shown empty again: the page never carries the full ID number (ADR 0004)
+        context["form"] = OwnRegistrationForm()
         context["token"] = services.own_registration_token(found)
     return render(request, "exams/public/my_registration.html", context)
