@@ -240,6 +240,14 @@ DUDAO_DOCUMENT_TEMPLATE_DIRS = [
 DUDAO_SOFFICE = os.environ.get("DUDAO_SOFFICE", "")
 DUDAO_PDF_TIMEOUT = int(os.environ.get("DUDAO_PDF_TIMEOUT", "60"))
 
+# Certificates (docs/certificates.md). EXAM-12: the first letter of a number is the institution kind, Y
+# employer / S social organisation; technical schools' letter is not documented, so the letters are a
+# setting ("Y,S,J" adds J), checked when a command or service reads them.
+DUDAO_CERT_KINDS = os.environ.get("DUDAO_CERT_KINDS", "Y,S")
+# The QR seal's Ed25519 private key: PEM text or the absolute path of a PEM file, read when a certificate
+# is sealed (dudao.exams.domain.certificate_seal.signing_key_from_setting; required in production then).
+DUDAO_CERT_SIGNING_KEY = os.environ.get("DUDAO_CERT_SIGNING_KEY", "")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- security headers (issue 8 §5): CSP and Permissions-Policy (dudao.web.middleware) -------------
