@@ -10,7 +10,6 @@ import json
 import re
 import shutil
 import subprocess
-import time
 
 import pytest
 from cryptography.exceptions import InvalidSignature
@@ -289,15 +288,6 @@ def test_signed_but_foreign_payloads_refused(payload, reason):
 @pytest.mark.parametrize("level", [1, 5])
 def test_signed_levels_inside_bounds_accepted(level):
     assert verify_seal(forge(canonical({**SHORT, "l": level})), PUBLIC).valid
-
-
-def test_verification_takes_well_under_a_millisecond():
-    text = seal(FACTS, KEY)
-    rounds = 500
-    start = time.perf_counter()
-    for _ in range(rounds):
-        assert verify_seal(text, PUBLIC).valid
-    assert (time.perf_counter() - start) / rounds < 0.001
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -211,7 +211,8 @@ def seat_swap(*, actor: Any, seat: Seat, to_room: ExamRoom, to_number: Any, reas
         raise ValidationFailed(f"座位号应为 1 至 {to_room.capacity}", detail={"to_number": ["座位号无效"]})
     before = f"{seat.room.name} {seat.number}号"
     seat.room, seat.number = to_room, number
-    with unique_or_conflict("该座位已有考生", "to_number", "座位已占用"):  # the constraint decides, also for two at once
+    # the constraint decides, also for two swaps to one seat at once
+    with unique_or_conflict("该座位已有考生", "to_number", "座位已占用"):
         seat.save(update_fields=["room", "number"])
     swap = SeatSwap(
         session_id=seat.session_id,
