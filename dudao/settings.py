@@ -221,6 +221,14 @@ DUDAO_EXAM_LATE_ADMISSION_MINUTES = int(os.environ.get("DUDAO_EXAM_LATE_ADMISSIO
 DUDAO_OWN_REGISTRATION_TOKEN_MINUTES = int(os.environ.get("DUDAO_OWN_REGISTRATION_TOKEN_MINUTES", "30"))
 # Check-in opens this many minutes before a session starts (local practice; an interpretation, configurable).
 DUDAO_EXAM_CHECKIN_OPENS_MINUTES = int(os.environ.get("DUDAO_EXAM_CHECKIN_OPENS_MINUTES", "60"))
+# EXAM-17 (configurable; defaults: the 公示 window 5 working days [interpretation], objections within 10
+# working days after publication as in Deyang's rule).
+DUDAO_RESULT_PUBLICITY_WORKDAYS = int(os.environ.get("DUDAO_RESULT_PUBLICITY_WORKDAYS", "5"))
+DUDAO_RESULT_OBJECTION_WORKDAYS = int(os.environ.get("DUDAO_RESULT_OBJECTION_WORKDAYS", "10"))
+# CERT-2: public certificate look-ups per address and hour.
+DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR = int(
+    os.environ.get("DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR", "120")
+)
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # A whole request body at most (all files and fields of one submission): larger bodies are refused with
 # 413 from their Content-Length before they are read (dudao.common.request_limits).

@@ -547,3 +547,14 @@ class EligibilityRuleSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occupation} {self.standard}"
+
+
+# Results, publication, objections and certificates (issue 11) live in their own module of this app.
+from .models_results import (  # noqa: E402, F401
+    Certificate,
+    CertificateIssuer,
+    CertificateSerial,
+    ExamResult,
+    Objection,
+    ResultPublication,
+)

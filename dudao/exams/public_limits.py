@@ -18,3 +18,10 @@ def registration(request: Any) -> None:
 def lookup(request: Any) -> None:
     """One look-up of an own registration (报名号 + ID number) from this address."""
     address_request(client_ip(request), "exam-lookup", limit=settings.DUDAO_PUBLIC_LOOKUPS_PER_HOUR)
+
+
+def certificate_lookup(request: Any) -> None:
+    """One public certificate look-up (CERT-2) from this address."""
+    address_request(
+        client_ip(request), "certificate-lookup", limit=settings.DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR
+    )

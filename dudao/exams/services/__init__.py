@@ -8,6 +8,15 @@ from .assignment import (
     build_scenario,
     staff_replace,
 )
+from .certificates import (
+    certificate_issuer_set,
+    certificate_void,
+    certificates_issue,
+    reserve_serials,
+)
+from .certificates import (
+    signing_key as certificate_signing_key,
+)
 from .eligibility_rules import eligibility_rules_load, rules_for_occupation
 from .examday import (
     absences_mark,
@@ -39,6 +48,13 @@ from .registrations import (
     registration_submit,
     registration_withdraw,
 )
+from .results import (
+    objection_file,
+    objection_handle,
+    published_result,
+    results_publish,
+    results_record,
+)
 
 __all__ = [
     "absences_mark",
@@ -47,9 +63,15 @@ __all__ = [
     "assignment_publish",
     "build_scenario",
     "candidate_may_act",
+    "certificate_issuer_set",
+    "certificate_signing_key",
+    "certificate_void",
+    "certificates_issue",
     "checkin_record",
     "eligibility_rules_load",
     "find_own_registration",
+    "objection_file",
+    "objection_handle",
     "own_registration_token",
     "plan_cancel",
     "plan_close",
@@ -57,6 +79,7 @@ __all__ = [
     "plan_publish",
     "plan_update",
     "precheck",
+    "published_result",
     "question_policy_for",
     "question_policy_set",
     "registration_from_token",
@@ -64,6 +87,9 @@ __all__ = [
     "registration_review",
     "registration_submit",
     "registration_withdraw",
+    "reserve_serials",
+    "results_publish",
+    "results_record",
     "room_create",
     "room_note_add",
     "rules_for_occupation",

@@ -1,0 +1,36 @@
+"""Publication of results, objections and when certificates may be issued (EXAM-9, EXAM-17, EXAM-12).
+Pure: dates in, verdicts out; the working-day counting is the caller's calendar (CAL-1..4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def results_visible(published: bool) -> bool:
+    """EXAM-9: nothing about a result reaches a candidate before the organising unit publishes."""
+    return published
+
+
+def objection_open(closes_on: dt.date, today: dt.date) -> bool:
+    """EXAM-17: a re-check may be asked for up to and including the window's last working day."""
+    return today <= closes_on
+
+
+def certificate_refusal(
+    publicity_ends_on: dt.date | None, today: dt.date, open_objections: int
+) -> str | None:
+    """EXAM-17: certificates only after the 公示 window has closed (its last day over) without an open
+    objection; the reason in Chinese, or None when issuing may go ahead."""
+    if publicity_ends_on is None:
+        return "成绩尚未公示,不能发证"
+    if today <= publicity_ends_on:
+        return f"公示期至 {publicity_ends_on:%Y-%m-%d},公示期满后方可发证"
+    if open_objections:
+        return f"尚有 {open_objections} 件复核申请未处理,处理完毕后方可发证"
+    return None
+
+
+def certificate_kind(institution_kind: str) -> str | None:
+    """EXAM-12's kind letter from the institution kind: Y employer, S social evaluation organisation; a
+    technical school's letter is not documented (None: the filing authority sets it)."""
+    return {"employer": "Y", "social_org": "S"}.get(institution_kind)

@@ -1,0 +1,75 @@
+"""Reads of results and certificates: scoped lists for staff, and the public look-up (CERT-2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
+from dudao.common import pii
+from dudao.common.errors import ValidationFailed
+from dudao.people import domain as people_domain
+from dudao.registry.permissions import user_region_prefix
+
+from .models import Certificate
+
+PUBLIC_LIMIT = 20
+LOOKUP_MESSAGE = "请至少填写姓名、身份证号、证书编号中的两项"
+
+
+def certificates_for(user: Any) -> QuerySet[Certificate]:
+    """The authority its region's institutions' certificates, an institution its own, superusers all."""
+    qs = Certificate.objects.select_related("institution")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if is_superuser(user):
+        return qs
+    if is_authority_user(user):
+        prefix = user_region_prefix(user)
+        return qs.filter(institution__region__code__startswith=prefix) if prefix else qs.none()
+    if is_institution_user(user):
+        return qs.filter(institution_id=user.institution_id)
+    return qs.none()
+
+
+def search_certificates(
+    qs: QuerySet[Certificate],
+    *,
+    q: str = "",
+    number: str = "",
+    name: str = "",
+    status: str = "",
+    plan: int | None = None,
+) -> QuerySet[Certificate]:
+    if number:
+        qs = qs.filter(number__startswith=number.strip().upper())
+    if name:
+        qs = qs.filter(name=name.strip())
+    if q:
+        q = q.strip()
+        qs = qs.filter(Q(number__startswith=q.upper()) | Q(name__startswith=q))
+    if status:
+        qs = qs.filter(status=status)
+    if plan:
+        qs = qs.filter(registration__plan_id=plan)
+    return qs
+
+
+def public_lookup(*, name: Any = "", id_number: Any = "", number: Any = "") -> list[Certificate]:
+    """CERT-2: certificates matching at least two of name, ID number and certificate number (all given ones
+    must match); voided certificates included (shown as voided). ValidationFailed with fewer than two."""
+    name = str(name or "").strip()
+    id_raw = str(id_number or "").strip()
+    number = str(number or "").strip().upper()
+    if sum(bool(v) for v in (name, id_raw, number)) < 2:
+        raise ValidationFailed(LOOKUP_MESSAGE, detail={"query": [LOOKUP_MESSAGE]})
+    qs = Certificate.objects.select_related("institution")
+    if name:
+        qs = qs.filter(name=name)
+    if number:
+        qs = qs.filter(number=number)
+    if id_raw:
+        rid = people_domain.parse_resident_id(id_raw)  # a malformed number: its Chinese message (400)
+        qs = qs.filter(person__id_number_index__in=pii.blind_index_candidates(rid.number))
+    return list(qs.order_by("-issued_on", "number")[:PUBLIC_LIMIT])

@@ -1,0 +1,245 @@
+"""Writers of certificates (EXAM-12, CERT-1..4): the issuer's number prefix, serials from a database
+sequence per prefix, issuing to passed candidates after the 公示 window, the signed QR seal, voiding,
+national upload."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dudao.accounts.permissions import is_authority_user, is_superuser
+from dudao.common import audit
+from dudao.common.errors import Conflict, IllegalTransition, ValidationFailed
+from dudao.common.writes import checked_text, lock, lock_version, require, save_fields
+from dudao.registry.models import Institution
+
+from ..domain import publication as rules
+from ..domain.certificate_numbers import (
+    CertificateNumberError,
+    format_number,
+    parse_kinds,
+)
+from ..domain.certificate_seal import CertificateFacts, seal, signing_key_from_setting
+from ..domain.results import LEVEL_NAMES
+from ..models import (
+    Certificate,
+    CertificateIssuer,
+    CertificateSerial,
+    ExamPlan,
+    ExamResult,
+    Objection,
+    ResultPublication,
+)
+from ..permissions import may_administer
+
+SERIAL_MAX = 999_999
+
+
+def kinds() -> tuple[str, ...]:
+    return parse_kinds(settings.DUDAO_CERT_KINDS)
+
+
+@functools.lru_cache(maxsize=4)
+def _signing_key(value: str, production: bool, secret_key: str):
+    return signing_key_from_setting(value, production=production, secret_key=secret_key)
+
+
+def signing_key():
+    """The platform's Ed25519 key for QR seals (DUDAO_CERT_SIGNING_KEY; a derived key in development)."""
+    return _signing_key(settings.DUDAO_CERT_SIGNING_KEY, settings.PRODUCTION, settings.SECRET_KEY)
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+# ------------------------------------------------------------------------------------------ issuer
+
+
+@transaction.atomic
+def certificate_issuer_set(
+    *, actor: Any, institution: Institution, kind: Any = None, ministry: Any = "0000", serial: Any
+) -> CertificateIssuer:
+    """EXAM-12: record an institution's kind letter, ministry code and 6-digit serial (the filing authority's
+    users). The kind defaults from the institution kind (Y employer, S social organisation); a technical
+    school's letter is not documented and must be given."""
+    require(
+        is_superuser(actor) or (is_authority_user(actor) and actor.authority_id == institution.authority_id),
+        "只有该机构的备案机关可以设置证书编码",
+    )
+    kind = str(kind or rules.certificate_kind(institution.kind) or "").strip()
+    if not kind:
+        raise ValidationFailed(
+            "技工院校的证书类别字母没有公开规定,请填写", detail={"kind": ["请填写类别字母"]}
+        )
+    ministry, serial = str(ministry or "").strip(), str(serial or "").strip()
+    province = institution.region_id[:2]
+    try:  # the same checks as a whole number: build one with serial 1
+        format_number(
+            kind=kind,
+            ministry=ministry,
+            province=province,
+            institution=serial,
+            year="2000",
+            level=5,
+            serial=1,
+            kinds=kinds(),
+        )
+    except CertificateNumberError as exc:
+        raise ValidationFailed(";".join(exc.errors), detail={"issuer": exc.errors}) from None
+    issuer = CertificateIssuer.objects.select_for_update().filter(institution=institution).first()
+    before = audit.snapshot(issuer) if issuer else None
+    if issuer is None:
+        issuer = CertificateIssuer(institution=institution)
+    clash = CertificateIssuer.objects.filter(
+        kind=kind, ministry=ministry, serial=serial, institution__region__code__startswith=province
+    ).exclude(institution=institution)
+    if clash.exists():
+        raise Conflict("该评价机构序号已分配给本省另一家机构", detail={"serial": ["序号已被占用"]})
+    issuer.kind, issuer.ministry, issuer.serial = kind, ministry, serial
+    if issuer.pk:
+        save_fields(issuer, ["kind", "ministry", "serial"])
+    else:
+        issuer.save()
+    audit.record(
+        actor=actor,
+        action="exams.certificate_issuer.set",
+        obj=issuer,
+        before=before,
+        after=audit.snapshot(issuer),
+    )
+    return issuer
+
+
+# ------------------------------------------------------------------------------------------ serials
+
+
+def reserve_serials(prefix: str, count: int) -> range:
+    """CERT-1: `count` consecutive serials of `prefix`, from its sequence row, in the caller's transaction.
+
+    The row is created on first use and then only incremented (UPDATE … SET last = last + n), which locks it
+    until the transaction ends: a concurrent issuer waits and continues after our block, so two issuers never
+    share a number, and nothing ever lowers `last` (never reused, never restarted)."""
+    if count < 1:
+        return range(0)
+    CertificateSerial.objects.get_or_create(prefix=prefix)
+    CertificateSerial.objects.filter(prefix=prefix).update(last=F("last") + count)
+    last = CertificateSerial.objects.values_list("last", flat=True).get(prefix=prefix)
+    if last > SERIAL_MAX:
+        raise Conflict(f"编号前缀 {prefix} 的证书序号已用尽(最大 {SERIAL_MAX}),请联系备案机关")
+    return range(last - count + 1, last + 1)
+
+
+# ------------------------------------------------------------------------------------------ issuing
+
+
+@transaction.atomic
+def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = None) -> list[Certificate]:
+    """EXAM-12, 17: issue a certificate to every passed candidate of `plan` who has none yet, once the 公示
+    window has closed without an open objection (the institution's admin). Numbers per EXAM-12 from the
+    sequence of each prefix; each certificate sealed with the platform's key (the QR payload)."""
+    require(may_administer(actor, plan), "只有本机构的管理员可以发证")
+    plan = lock(ExamPlan, plan.pk)
+    day = _today(today)
+    publication = ResultPublication.objects.filter(plan=plan).first()
+    open_objections = Objection.objects.filter(registration__plan=plan, status=Objection.Status.OPEN).count()
+    refusal = rules.certificate_refusal(publication and publication.publicity_ends_on, day, open_objections)
+    if refusal:
+        raise IllegalTransition(refusal)
+    batch = plan.batch
+    institution = batch.institution
+    issuer = CertificateIssuer.objects.filter(institution=institution).first()
+    if issuer is None:
+        raise IllegalTransition("本机构尚未设置证书编码(类别字母、评价机构序号),请联系备案机关设置")
+    results = list(
+        ExamResult.objects.filter(
+            registration__plan=plan, passed=True, registration__certificate__isnull=True
+        )
+        .select_related("registration__person")
+        .order_by("registration__level", "registration__number")
+    )
+    if not results:
+        raise IllegalTransition("没有待发证的合格考生")
+    key = signing_key()
+    letters = kinds()
+    by_level: dict[int, list[ExamResult]] = {}
+    for result in results:
+        by_level.setdefault(result.registration.level, []).append(result)
+    issued: list[Certificate] = []
+    for level, group in sorted(by_level.items()):
+        prefix = format_number(
+            kind=issuer.kind,
+            ministry=issuer.ministry,
+            province=institution.region_id[:2],
+            institution=issuer.serial,
+            year=day.year,
+            level=level,
+            serial=1,
+            kinds=letters,
+        )[:16]
+        for result, serial in zip(group, reserve_serials(prefix, len(group)), strict=True):
+            registration, person = result.registration, result.registration.person
+            number = f"{prefix}{serial:06d}"
+            facts = CertificateFacts(
+                number=number,
+                name=person.name,
+                masked_id=person.id_number_masked,
+                occupation=f"{batch.occupation.name}({batch.occupation.code})",
+                level=level,
+                institution=institution.name,
+                issue_date=day,
+            )
+            issued.append(
+                Certificate(
+                    number=number,
+                    registration=registration,
+                    person=person,
+                    name=person.name,
+                    id_number_masked=person.id_number_masked,
+                    occupation_code=batch.occupation.code,
+                    occupation_name=batch.occupation.name,
+                    level=level,
+                    institution=institution,
+                    institution_name=institution.name,
+                    issued_on=day,
+                    seal=seal(facts, key, kinds=letters),
+                )
+            )
+    Certificate.objects.bulk_create(issued)  # sets the primary keys on PostgreSQL and SQLite ≥ 3.35
+    audit.record_many(
+        actor=actor,
+        action="exams.certificate.issue",
+        objects=issued,
+        after=[{"number": c.number, "registration": c.registration_id, "level": c.level} for c in issued],
+    )
+    return issued
+
+
+@transaction.atomic
+def certificate_void(*, actor: Any, certificate: Certificate, reason: Any, row_version: Any) -> Certificate:
+    """CERT-4: only the issuing unit voids, with a reason; the certificate stays public as voided."""
+    certificate = lock_version(certificate, row_version)
+    require(may_administer(actor, certificate.registration), "只有发证机构的管理员可以注销证书")
+    if certificate.status == Certificate.Status.VOIDED:
+        raise IllegalTransition("该证书已注销")
+    certificate.void_reason = checked_text(reason, "reason", "注销原因", limit=255)
+    certificate.status = Certificate.Status.VOIDED
+    certificate.voided_at, certificate.voided_by = timezone.now(), actor
+    save_fields(certificate, ["status", "void_reason", "voided_at", "voided_by"])
+    audit.record(
+        actor=actor,
+        action="exams.certificate.void",
+        obj=certificate,
+        after={"number": certificate.number, "reason": certificate.void_reason},
+    )
+    return certificate
+
+
+def level_name(level: int) -> str:
+    return LEVEL_NAMES.get(level, str(level))
