@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
 from dudao.common import pii
-from dudao.common.errors import ValidationFailed
+from dudao.common.errors import ApplicationError, ValidationFailed
 from dudao.people import domain as people_domain
 from dudao.registry.permissions import user_region_prefix
 
@@ -16,6 +16,13 @@ from .models import Certificate
 
 PUBLIC_LIMIT = 20
 LOOKUP_MESSAGE = "请至少填写姓名、身份证号、证书编号中的两项"
+
+
+class BadLookup(ApplicationError):
+    """A public look-up the contract refuses with 400 (issue 11: any two of the three, else 400)."""
+
+    code = "bad_lookup"
+    status = 400
 
 
 def certificates_for(user: Any) -> QuerySet[Certificate]:
@@ -63,13 +70,16 @@ def public_lookup(*, name: Any = "", id_number: Any = "", number: Any = "") -> l
     id_raw = str(id_number or "").strip()
     number = str(number or "").strip().upper()
     if sum(bool(v) for v in (name, id_raw, number)) < 2:
-        raise ValidationFailed(LOOKUP_MESSAGE, detail={"query": [LOOKUP_MESSAGE]})
+        raise BadLookup(LOOKUP_MESSAGE, detail={"query": [LOOKUP_MESSAGE]})
     qs = Certificate.objects.select_related("institution")
     if name:
         qs = qs.filter(name=name)
     if number:
         qs = qs.filter(number=number)
     if id_raw:
-        rid = people_domain.parse_resident_id(id_raw)  # a malformed number: its Chinese message (400)
+        try:
+            rid = people_domain.parse_resident_id(id_raw)
+        except ValidationFailed as exc:  # a malformed number: its Chinese message, as a 400
+            raise BadLookup(exc.message, detail={"id_number": [exc.message]}) from None
         qs = qs.filter(person__id_number_index__in=pii.blind_index_candidates(rid.number))
     return list(qs.order_by("-issued_on", "number")[:PUBLIC_LIMIT])
