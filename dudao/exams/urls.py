@@ -5,7 +5,7 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from .views import papers, rules, staff
+from .views import papers, results, rules, staff
 
 app_name = "exams"
 urlpatterns = [
@@ -25,6 +25,12 @@ urlpatterns = [
     path("<int:pk>/arrangement/room/<int:session_pk>/", staff.room_add, name="room_add"),
     path("<int:pk>/arrangement/seats/", staff.seats, name="seats"),
     path("<int:pk>/attendance/", staff.attendance, name="attendance"),
+    path("<int:pk>/results/", results.results, name="results"),
+    path("<int:pk>/results/publish/", results.results_publish, name="results_publish"),
+    path("<int:pk>/certificates/issue/", results.certificates_issue, name="certificates_issue"),
+    path("<int:pk>/objections/<int:objection_pk>/", results.objection_handle, name="objection_handle"),
+    path("certificate/<str:number>/pdf/", results.certificate_download, name="certificate_pdf"),
+    path("certificate/<str:number>/void/", results.certificate_void, name="certificate_void"),
     path("<int:pk>/violations/<int:violation_pk>/decide/", staff.violation_decide, name="violation_decide"),
     path("<int:pk>/assignment/", staff.assignment_generate, name="assignment_generate"),
     path("<int:pk>/assignment/step/<str:step>/", staff.assignment_step, name="assignment_step"),

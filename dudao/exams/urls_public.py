@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import public
+from .views import certificates_public, public
 
 urlpatterns = [
     path("notices/", public.notice_list, name="notice_list"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("notices/<int:pk>/register/", public.register, name="register"),
     path("notices/<int:pk>/register/done/", public.register_done, name="register_done"),
     path("my/", public.my_registration, name="my_registration"),
+    path("certificates/", certificates_public.certificate_check, name="certificate_check"),
 ]

@@ -38,7 +38,7 @@ def issued(plan, inst_admin, auth_staff, institution, time_machine):
         plan=plan,
         entries=[
             {"registration": r.number, "subjects": s}
-            for r, s in zip(regs, [passing(), passing(), failing_theory()])
+            for r, s in zip(regs, [passing(), passing(), failing_theory()], strict=True)
         ],
     )
     services.results_publish(actor=inst_admin, plan=plan)

@@ -17,10 +17,12 @@ from dudao.common.errors import ApplicationError, Conflict
 from dudao.web.kit import application_errors_as_http, list_page, place_errors, raise_http
 
 from .. import public_limits, selectors, services
+from ..domain import publication as publication_rules
 from ..domain import rules
 from ..domain.eligibility import LEVEL_NAMES
+from ..domain.results import SUBJECT_NAMES
 from ..forms_public import NoticeFilterForm, OwnRegistrationForm, RegistrationForm
-from ..models import ExamPlan, Registration, Seat
+from ..models import Certificate, ExamPlan, Registration, Seat
 
 SESSION_KEY = "exams_registered"  # the pk of the registration this browser just submitted
 # Service detail keys → form fields (an upload refusal names the file in its message).
@@ -175,6 +177,31 @@ def _own_context(registration: Registration, today=None) -> dict[str, Any]:
         "may_withdraw": registration.status in WITHDRAWABLE
         and rules.may_withdraw(plan.withdraw_deadline, today),
         "deadline_passed": not rules.may_withdraw(plan.withdraw_deadline, today),
+        **_result_context(registration, today),
+    }
+
+
+def _result_context(registration: Registration, today) -> dict[str, Any]:
+    """The published result (EXAM-9: nothing before publication), the objections filed and whether one may
+    still be filed (EXAM-17), and the certificate once issued."""
+    result = services.published_result(registration)
+    if result is None:
+        return {"result": None}
+    publication = registration.plan.publication
+    objections = list(registration.objections.all())
+    asked = {o.subject for o in objections}
+    subjects = [
+        {**s, "label": SUBJECT_NAMES.get(s["subject"], s["subject"]), "objected": s["subject"] in asked}
+        for s in result.judged["subjects"]
+    ]
+    return {
+        "result": result,
+        "result_subjects": subjects,
+        "objections": objections,
+        "objection_open": publication_rules.objection_open(publication.objections_close_on, today)
+        and any(not s["objected"] for s in subjects),
+        "objections_close_on": publication.objections_close_on,
+        "certificate": Certificate.objects.filter(registration=registration).first(),
     }
 
 
@@ -199,7 +226,16 @@ def my_registration(request: HttpRequest) -> HttpResponse:
         if found is None:
             form.add_error(None, "报名号与身份证号不匹配,请核对后重新输入")
     if found is not None:
-        if request.POST.get("action") == "withdraw":
+        if request.POST.get("action") == "objection":
+            try:
+                services.objection_file(
+                    registration=found, subject=request.POST.get("subject"), reason=request.POST.get("reason")
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "复核申请已提交,评价机构将在规定时间内答复")
+        elif request.POST.get("action") == "withdraw":
             try:
                 found = services.registration_withdraw(
                     actor=None, registration=found, row_version=found.row_version, by_candidate=True
