@@ -10,8 +10,9 @@
    it was built (with that date); `--rebuild` measures again.
 2. Measures the registry list APIs and the INST-3 scope check on each database (`bench/registry_bench.py`,
    its own process per database, Django test Client in-process).
-3. Runs the scorecards bench (`bench/scorecards_bench.py`), when present the draw bench, and the import
-   bench (`bench/import_bench.py`: `dudao import institutions` of 100,000 rows on both databases).
+3. Runs the scorecards bench (`bench/scorecards_bench.py`), when present the draw bench, the import
+   bench (`bench/import_bench.py`: `dudao import institutions` of 100,000 rows on both databases) and
+   the results judge bench (`bench/results_bench.py`: 100,000 candidates, pure).
 4. Prints a table and (full runs, or `--docs PATH`) writes docs/performance.md.
 `--quick`: the small scale, 20 requests, no PostgreSQL, no draw bench, no docs: a smoke run for tests.
 """
@@ -730,6 +731,13 @@ def assignment(quick: bool) -> dict[str, Any]:
         return {"error": f"assignment bench exited {done.returncode}: {done.stderr.strip()[-300:]}"}
 
 
+def results_judge(quick: bool) -> dict[str, Any]:
+    """The results judge on 100,000 candidates (bench/results_bench.py, pure: no database)."""
+    if quick:
+        return {}
+    return _bench_json("bench.results_bench", [], 600)
+
+
 def render(report: dict[str, Any], rows) -> str:
     """docs/performance.md: Chinese first, then English; figures from `report`, explanations fixed."""
     m = report["machine"]
@@ -824,13 +832,14 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         + "\n".join(_history_lines(history or [history_entry(report)]))
         + "\n"
     )
-    from bench import assign_bench, checkin_bench, import_bench, roster_bench
+    from bench import assign_bench, checkin_bench, import_bench, results_bench, roster_bench
 
     for section in (
         import_bench.section(report.get("imports") or {}),
         roster_bench.section(report.get("roster") or {}),
         assign_bench.section(report.get("assignment") or {}),
         checkin_bench.section(report.get("checkin") or {}),
+        results_bench.section(report.get("results_judge") or {}),
     ):
         if section:
             text += "\n" + section
@@ -904,6 +913,7 @@ def main(argv: list[str] | None = None) -> int:
     report["imports"] = imports(args.quick, args.no_pg)
     report["roster"] = roster(args.quick, args.no_pg)
     report["assignment"] = assignment(args.quick)
+    report["results_judge"] = results_judge(args.quick)
     report["checkin"] = checkin(args.quick, args.no_pg)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = table(report)

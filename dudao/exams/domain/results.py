@@ -37,12 +37,16 @@ Decisions (the issue leaves them to us; documented in docs/results.md):
 - A mark is shown to one decimal, half up; pass decisions use the exact value (59.95 shows 60.0, fails).
 - Unknown keys, duplicate subjects, booleans or text where a number belongs, NaN/Infinity, marks outside
   0..full, a negative tolerance: malformed. Every problem is reported, in Chinese (ResultsInputError).
+
+Two paths, one result: `evaluate` is the reference (validation and the `marking` rules on Fractions,
+every problem collected); `judge` and `judge_many` (a batch) first try the fast path at the end of this
+module (the same rules on integers) and fall back to `evaluate` for anything it does not take.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -381,5 +385,286 @@ def evaluate(raw: Any, policy: Policy = DEFAULT_POLICY) -> Judgement:
 
 
 def judge(raw: Any, policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
-    """The `dudao results judge --json` output for `raw`; ResultsInputError when it is malformed."""
-    return evaluate(raw, policy).to_json()
+    """The `dudao results judge --json` output for `raw`; ResultsInputError when it is malformed.
+
+    Runs the fast path (below) and, for anything it does not take, the reference path
+    `evaluate(raw, policy).to_json()`: the output is the same either way."""
+    rules = _DEFAULT_RULES if policy is DEFAULT_POLICY else _rules(policy)
+    result = None if rules is None else _fast_judge(raw, rules)
+    return evaluate(raw, policy).to_json() if result is None else result
+
+
+def judge_many(raws: Iterable[Any], policy: Policy = DEFAULT_POLICY) -> list[dict[str, Any]]:
+    """`judge` for many candidates (a batch, e.g. every stored candidate of an exam): the policy is
+    prepared once. The first malformed candidate raises ResultsInputError, its problems prefixed with
+    the candidate's position (`index`, from 0, on the exception)."""
+    rules = _DEFAULT_RULES if policy is DEFAULT_POLICY else _rules(policy)
+    fast = _fast_judge
+    results: list[dict[str, Any]] = []
+    append = results.append
+    for index, raw in enumerate(raws):
+        result = None if rules is None else fast(raw, rules)
+        if result is None:
+            try:
+                result = evaluate(raw, policy).to_json()
+            except ResultsInputError as exc:
+                error = ResultsInputError(
+                    [f"第 {index + 1} 名考生 candidates[{index}]:{p}" for p in exc.problems]
+                )
+                error.index = index  # type: ignore[attr-defined]
+                raise error from exc
+        append(result)
+    return results
+
+
+# ------------------------------------------------------------------------------------------- fast path
+#
+# The same rules as `_subject_result` and `marking`, on integers: every mark is counted in UNITs
+# (millionths), so a JSON number with up to six decimals is an exact integer and the rules become integer
+# comparisons (a ≥ full × 3/5 is a·5 ≥ full·3, a mean of n marks is compared as its sum against n times
+# the bound). The shown mark is the same half-up rounding as `marking.display`, on the unreduced sum.
+# The fast path returns a result only for input the reference path accepts without a single problem;
+# for anything else (a malformed candidate, a number with more than six decimals, a Fraction, an
+# unusual Policy) it returns None and `judge` runs the reference path, which reports the problems in
+# Chinese or judges the candidate itself. tests/exams/test_results_fast.py holds both paths equal.
+
+UNIT = 10**6
+_FLOAT_LIMIT = 2**53  # shown tenths below this: r / 10 is the float nearest r/10, as float(Decimal) is
+_CACHE_LIMIT = 1 << 16
+_DECIMAL_UNITS: dict[Decimal, int] = {}  # marks repeat (0.0–100.0 in tenths): convert each value once
+_FLOAT_UNITS: dict[float, int] = {}  # a float is the decimal it prints as (marking.exact), kept apart
+_SUBJECT_KEYSET = frozenset(SUBJECT_KEYS)
+_SUBJECT_BITS = {"theory": 1, "practical": 2, "review": 4}
+_OPTIONAL_MARKS = ("third", "leader", "tolerance")
+_TAKES_MARK, _TAKES_MARKS, _TAKES_PANEL = (  # the subjects (as bits) each form is allowed for
+    sum(bit for name, bit in _SUBJECT_BITS.items() if form in FORMS_BY_SUBJECT[name]) for form in FORMS
+)
+_MISSING = {  # (levels 2 and 1?, subjects present as bits) → required subjects missing, in order
+    (review, seen): tuple(
+        name for name in (SUBJECTS if review else ("theory", "practical")) if not seen & _SUBJECT_BITS[name]
+    )
+    for review in (False, True)
+    for seen in range(8)
+}
+
+
+def _units(value: Any) -> int | None:
+    """An exact JSON number as a whole number of UNITs; None when it is not one (not a number, NaN, too
+    many digits, finer than a UNIT): the reference path then decides."""
+    kind = type(value)
+    if kind is int:
+        return value * UNIT
+    if kind is Decimal:
+        cache: dict = _DECIMAL_UNITS
+    elif kind is float:
+        cache = _FLOAT_UNITS
+    else:
+        return None  # bool, Fraction, text, …: the reference path
+    try:
+        units = cache.get(value)
+    except TypeError:  # a signalling NaN cannot be hashed
+        return None
+    if units is not None:
+        return units
+    try:
+        exact = marking.exact(value)
+    except (TypeError, ValueError):
+        return None
+    if UNIT % exact.denominator:
+        return None
+    units = exact.numerator * (UNIT // exact.denominator)
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[value] = units
+    return units
+
+
+class _Rules:
+    """A Policy's numbers as integer pairs, prepared once: a ≥ full·pass ⇔ a·pass_den ≥ full·pass_num."""
+
+    __slots__ = (
+        "full",
+        "min_review",
+        "pass_den",
+        "pass_num",
+        "quorum_den",
+        "quorum_num",
+        "tol_den",
+        "tol_num",
+    )
+
+    def __init__(self, policy: Policy, full: int | None):
+        self.pass_num, self.pass_den = policy.pass_ratio.numerator, policy.pass_ratio.denominator
+        self.tol_num, self.tol_den = policy.tolerance_ratio.numerator, policy.tolerance_ratio.denominator
+        self.quorum_num, self.quorum_den = policy.review_quorum.numerator, policy.review_quorum.denominator
+        self.min_review = policy.min_review_panel
+        self.full = full  # the default full marks in UNITs (None: not a whole number of UNITs)
+
+
+def _rules(policy: Policy) -> _Rules | None:
+    """The fast path's numbers for `policy`; None (reference path only) for numbers it does not take."""
+    ratios = (policy.pass_ratio, policy.tolerance_ratio, policy.review_quorum)
+    if not all(type(ratio) in (Fraction, int) for ratio in ratios):
+        return None
+    if type(policy.min_review_panel) is not int or type(policy.default_full) is not int:
+        return None
+    return _Rules(policy, policy.default_full * UNIT)
+
+
+def _fast_judge(raw: Any, rules: _Rules) -> dict[str, Any] | None:
+    """`judge(raw)` for a well-formed candidate; None when the reference path must look at it."""
+    if type(raw) is not dict or len(raw) != 2:
+        return None
+    level = raw.get("level")
+    entries = raw.get("subjects")
+    if type(level) is not int or not 1 <= level <= 5 or type(entries) is not list:
+        return None
+    review_level = level <= 2
+    units = _units
+    pass_num, pass_den = rules.pass_num, rules.pass_den
+    subjects: list[dict[str, Any]] = []
+    seen = 0
+    failed = pending = False
+    for entry in entries:
+        if type(entry) is not dict or not _SUBJECT_KEYSET.issuperset(entry):
+            return None
+        subject = entry.get("subject")
+        bit = _SUBJECT_BITS.get(subject) if type(subject) is str else None
+        if bit is None or seen & bit or (bit == 4 and not review_level):
+            return None
+        seen |= bit
+        full = entry.get("full")
+        if full is None:
+            full = rules.full
+        else:
+            full = units(full)
+            if full is None or full <= 0:
+                return None
+        get = entry.get
+        absent = get("absent")
+        mark, marks, panel = get("mark"), get("marks"), get("panel")
+        if absent is True:  # EXAM-8: absent or voided → fails
+            if mark is not None or marks is not None or panel is not None:
+                return None
+            for key in _OPTIONAL_MARKS:
+                if get(key) is not None:
+                    return None
+            subjects.append({"subject": subject, "mark": None, "status": ABSENT, "pass": False})
+            failed = True
+            continue
+        if absent is not None and absent is not False:
+            return None
+        bound = full * pass_num  # a mark passes iff mark · pass_den ≥ bound (EXAM-14)
+        if mark is not None:  # a single mark (not for the review)
+            if marks is not None or panel is not None or not bit & _TAKES_MARK:
+                return None
+            for key in _OPTIONAL_MARKS:
+                if get(key) is not None:
+                    return None
+            total = units(mark)
+            if total is None or total < 0 or total > full:
+                return None
+            count = 1
+        elif marks is not None:  # EXAM-16 double marking (not for the review)
+            if panel is not None or not bit & _TAKES_MARKS or type(marks) is not list or len(marks) != 2:
+                return None
+            a, b = units(marks[0]), units(marks[1])
+            if a is None or b is None or a < 0 or b < 0 or a > full or b > full:
+                return None
+            tolerance = get("tolerance")
+            if tolerance is None:  # default: full × tolerance ratio, |d| ≤ tol ⇔ |d| · tol_den ≤ limit
+                scale, limit = rules.tol_den, full * rules.tol_num
+            else:
+                limit = units(tolerance)
+                if limit is None or limit < 0:
+                    return None
+                scale = 1
+            third, leader = get("third"), get("leader")
+            if abs(a - b) * scale <= limit:  # within the tolerance: the mean of the two
+                if third is not None or leader is not None:
+                    return None
+                total, count = a + b, 2
+            elif third is None:
+                if leader is not None:
+                    return None
+                subjects.append({"subject": subject, "mark": None, "status": NEEDS_THIRD, "pass": None})
+                pending = True
+                continue
+            else:
+                c = units(third)
+                if c is None or c < 0 or c > full:
+                    return None
+                # the closest pair (difference, then the higher mean), as marking.closest_pair
+                spread, total = abs(a - b), a + b
+                for x, y in ((a, c), (b, c)):
+                    d, s = abs(x - y), x + y
+                    if d < spread or (d == spread and s > total):
+                        spread, total = d, s
+                if spread * scale <= limit:
+                    if leader is not None:
+                        return None
+                    count = 2
+                elif leader is None:
+                    subjects.append({"subject": subject, "mark": None, "status": NEEDS_LEADER, "pass": None})
+                    pending = True
+                    continue
+                else:
+                    total = units(leader)
+                    if total is None or total < 0 or total > full:
+                        return None
+                    count = 1
+        elif panel is not None:  # EXAM-18 panel mean; EXAM-7 the review's two thirds
+            if not bit & _TAKES_PANEL or type(panel) is not list:
+                return None
+            count = len(panel)
+            if count == 0 or count < (rules.min_review if bit == 4 else 1):
+                return None
+            for key in _OPTIONAL_MARKS:
+                if get(key) is not None:
+                    return None
+            total = reached = 0
+            for value in panel:
+                member = units(value)
+                if member is None or member < 0 or member > full:
+                    return None
+                total += member
+                if member * pass_den >= bound:
+                    reached += 1
+            if bit == 4:  # EXAM-7: at least two thirds reach the pass mark, and the mean too
+                passed = (
+                    reached * rules.quorum_den >= rules.quorum_num * count
+                    and total * pass_den >= bound * count
+                )
+                shown = (20 * total + count * UNIT) // (2 * count * UNIT)
+                subjects.append(
+                    {
+                        "subject": subject,
+                        "mark": shown / 10 if shown < _FLOAT_LIMIT else float(Decimal(shown).scaleb(-1)),
+                        "status": FINAL,
+                        "pass": passed,
+                    }
+                )
+                if not passed:
+                    failed = True
+                continue
+        else:
+            return None
+        # final: the mark is total / count UNITs (marking.display: one decimal, half up)
+        passed = total * pass_den >= bound * count
+        shown = (20 * total + count * UNIT) // (2 * count * UNIT)
+        subjects.append(
+            {
+                "subject": subject,
+                "mark": shown / 10 if shown < _FLOAT_LIMIT else float(Decimal(shown).scaleb(-1)),
+                "status": FINAL,
+                "pass": passed,
+            }
+        )
+        if not passed:
+            failed = True
+    missing = _MISSING[review_level, seen]
+    verdict = False if failed else None if pending or missing else True
+    return {"pass": verdict, "subjects": subjects, "missing": list(missing)}
+
+
+_DEFAULT_RULES = _rules(DEFAULT_POLICY)
