@@ -104,6 +104,14 @@ def own_objection(request, payload: s.ObjectionIn):
 # ------------------------------------------------------------------------------------- staff
 
 
+def _overseen(request, pk: int):
+    """A plan the user oversees as a whole (not an examiner who only staffs a room): else 404."""
+    plan = selectors.plan_get(request.user, pk)
+    if not selectors.oversees(request.user, plan):
+        raise NotFound()
+    return plan
+
+
 @router.post("/exams/plans/{int:pk}/results", response=s.RecordedOut, summary="登记成绩(按报名号)")
 def record_results(request, pk: int, payload: s.ResultsIn):
     plan = selectors.plan_get(request.user, pk)
@@ -112,7 +120,7 @@ def record_results(request, pk: int, payload: s.ResultsIn):
 
 @router.get("/exams/plans/{int:pk}/results", response=s.ResultPage, summary="成绩列表")
 def list_results(request, pk: int, page: int = 1, page_size: int = 50):
-    plan = selectors.plan_get(request.user, pk)
+    plan = _overseen(request, pk)
     qs = ExamResult.objects.filter(registration__plan=plan).select_related("registration__person")
     return paginate(qs.order_by("registration__level", "registration__number"), page, page_size).as_dict()
 
@@ -125,7 +133,7 @@ def publish_results(request, pk: int):
 
 @router.get("/exams/plans/{int:pk}/objections", response=list[s.ObjectionOut], summary="复核申请列表")
 def list_objections(request, pk: int):
-    plan = selectors.plan_get(request.user, pk)
+    plan = _overseen(request, pk)
     return list(Objection.objects.filter(registration__plan=plan).select_related("registration"))
 
 

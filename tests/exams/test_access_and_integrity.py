@@ -68,6 +68,11 @@ def test_an_examiner_reads_only_his_rooms_candidates(plan, rooms, users):
     assert names[mine] in page and names[theirs] not in page
     assert "收费台账" not in page
     assert client.get(reverse("exams:fee_ledger_export", args=[plan.pk])).status_code == 403
+    # results of the whole plan are not his to read (issue 11): no tab, 404 on the page and the API
+    assert "成绩与证书" not in page
+    assert client.get(reverse("exams:results", args=[plan.pk])).status_code == 404
+    assert client.get(f"/api/v1/exams/plans/{plan.pk}/results").status_code == 404
+    assert client.get(f"/api/v1/exams/plans/{plan.pk}/objections").status_code == 404
     # replaced: he no longer reads the room's candidates
     RoomStaff.objects.filter(room=b).update(
         replaced_by=RoomStaff.objects.create(room=b, examiner=fx_other(user))

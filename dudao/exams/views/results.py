@@ -29,6 +29,8 @@ PAGE_SIZE = 50
 @application_errors_as_http
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(request.user, pk)
+    if not selectors.oversees(request.user, plan):  # an examiner reads only his rooms' candidates
+        raise NotFound()
     context = _plan_context(request, plan, "results")
     rows = ExamResult.objects.filter(registration__plan=plan).select_related("registration__person")
     q = request.GET.get("q", "").strip()[:64]
