@@ -106,7 +106,7 @@ def test_from_marks_to_a_certificate_anyone_can_check(browser, live_server, worl
     assert objection.status == Objection.Status.DISMISSED
 
     # after the window: certificates
-    time_machine.move_to(fx.at(plan.publication.publicity_ends_on + dt.timedelta(days=1), 9))
+    time_machine.move_to(fx.at(plan.publication.objections_close_on + dt.timedelta(days=1), 9))
     inst = _page(browser, live_server, "inst1")
     inst.goto(f"/exams/{plan.pk}/results/")
     with inst.expect_navigation():

@@ -64,6 +64,9 @@ def test_lookup_by_any_two_of_name_id_and_number(issued):
         assert "*" in item["id_number_masked"] and id_number not in answer.content.decode()
         assert {"occupation_name", "level", "institution_name", "issued_on"} <= item.keys()
     assert anon.get(PUBLIC, {"name": "别人", "number": cert.number}).json() == {"count": 0, "items": []}
+    other_id = make_resident_id(2, birth="19900101")  # all three given: every one must match
+    all_three = {"name": cert.name, "number": cert.number, "id_number": other_id}
+    assert anon.get(PUBLIC, all_three).json()["count"] == 0
 
 
 @pytest.mark.parametrize(
@@ -78,6 +81,29 @@ def test_fewer_than_two_is_a_chinese_400(issued, query):
 def test_a_malformed_id_number_is_a_400_not_a_miss(issued):
     answer = client_for(None).get(PUBLIC, {"name": "考生1", "id_number": "123"})
     assert answer.status_code == 400 and answer.json()["message"]
+
+
+def test_only_the_issuing_institution_voids_over_the_api(issued, users, other_institution):
+    cert = issued["certificates"][0]
+    other_admin = f.UserFactory(role=Role.INSTITUTION_ADMIN, institution=other_institution)
+    body = {"row_version": 1, "reason": "错误"}
+    assert post(client_for(other_admin), f"/api/v1/certificates/{cert.number}/void", body).status_code == 404
+    assert (
+        post(
+            client_for(users[Role.AUTHORITY_STAFF]), f"/api/v1/certificates/{cert.number}/void", body
+        ).status_code
+        == 403
+    )
+    assert (
+        post(
+            client_for(users[Role.INSTITUTION_ADMIN]),
+            f"/api/v1/certificates/{cert.number}/void",
+            {"row_version": "x", "reason": "错误"},
+        ).status_code
+        == 422
+    )
+    cert.refresh_from_db()
+    assert cert.status == "valid"
 
 
 def test_a_voided_certificate_stays_public_as_voided(issued, inst_admin):
@@ -97,6 +123,8 @@ def test_lookups_are_rate_limited_per_address(issued, settings):
     anon = client_for(None)
     codes = [anon.get(PUBLIC, {"name": "a", "number": "b"}).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+    elsewhere = anon.get(PUBLIC, {"name": "a", "number": "b"}, REMOTE_ADDR="10.9.9.9")
+    assert elsewhere.status_code == 200  # the budget is per address
 
 
 def test_authority_list_is_paginated_and_scoped(issued, users, other_authority):

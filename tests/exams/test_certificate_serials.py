@@ -1,5 +1,6 @@
 """CERT-1 on PostgreSQL: two workers reserving serials of one prefix at the same time never share a number,
-and the sequence only grows (a rolled-back block leaves a gap, never a reuse)."""
+and the sequence only grows with what was issued (a rolled-back block was never issued: the next block
+takes its numbers, so no issued number is ever handed out twice)."""
 
 from __future__ import annotations
 
@@ -55,5 +56,5 @@ def test_a_rolled_back_block_is_not_handed_out_twice():
     except RuntimeError:
         pass
     with transaction.atomic():
-        assert list(reserve_serials(PREFIX, 1)) == [4]  # the rolled-back 4–5 were never issued
+        assert list(reserve_serials(PREFIX, 1)) == [4]  # 4–5 rolled back, never issued: 4 is next
     assert list(reserve_serials(PREFIX, 0)) == []

@@ -14,7 +14,14 @@ from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, V
 from dudao.exams import services
 from dudao.exams.domain.certificate_numbers import check_number
 from dudao.exams.domain.certificate_seal import verify_seal
-from dudao.exams.models import Certificate, CertificateSerial, ExamResult, Objection, ResultPublication
+from dudao.exams.models import (
+    Certificate,
+    CertificateSerial,
+    ExamPlan,
+    ExamResult,
+    Objection,
+    ResultPublication,
+)
 from tests import factories as f
 from tests.factories import exams as fx
 
@@ -216,21 +223,70 @@ def test_a_dismissed_objection_keeps_the_marks(cohort, inst_admin, published):
 
 
 def test_certificates_wait_for_the_window_to_close(plan, inst_admin, issuer, published):
+    closes = published.objections_close_on
+    assert closes > PUBLICITY_ENDS  # 10 against 5 working days (EXAM-17 defaults)
     with pytest.raises(IllegalTransition, match="公示期"):
         services.certificates_issue(actor=inst_admin, plan=plan, today=PUBLICITY_ENDS)  # last day: not yet
-    issued = services.certificates_issue(
-        actor=inst_admin, plan=plan, today=PUBLICITY_ENDS + dt.timedelta(days=1)
-    )
+    with pytest.raises(IllegalTransition, match="复核申请截止"):  # a re-check could still change a result
+        services.certificates_issue(actor=inst_admin, plan=plan, today=closes)
+    assert not Certificate.objects.exists()
+    issued = services.certificates_issue(actor=inst_admin, plan=plan, today=closes + dt.timedelta(days=1))
     assert len(issued) == 2  # EXAM-12: only the two passed candidates
 
 
 def test_an_open_objection_holds_certificates_back(plan, cohort, inst_admin, issuer, published):
     objection = services.objection_file(registration=cohort[0], subject="practical", reason="复核")
-    day = PUBLICITY_ENDS + dt.timedelta(days=1)
+    day = published.objections_close_on + dt.timedelta(days=1)
     with pytest.raises(IllegalTransition, match="复核申请未处理"):
         services.certificates_issue(actor=inst_admin, plan=plan, today=day)
     services.objection_handle(actor=inst_admin, objection=objection, outcome="维持")
     assert len(services.certificates_issue(actor=inst_admin, plan=plan, today=day)) == 2
+
+
+def test_a_correction_must_decide_the_result(cohort, inst_admin, published):
+    objection = services.objection_file(registration=cohort[2], subject="theory", reason="复核")
+    with pytest.raises(ValidationFailed, match="仍未确定"):
+        services.objection_handle(
+            actor=inst_admin,
+            objection=objection,
+            outcome="两评差距大",
+            subject_marks={"subject": "theory", "marks": [40, 80]},
+        )
+    assert ExamResult.objects.get(registration=cohort[2]).version == 1
+
+
+def test_a_certified_result_is_not_changed_without_voiding_first(plan, cohort, inst_admin, issuer, published):
+    services.certificates_issue(
+        actor=inst_admin, plan=plan, today=published.objections_close_on + dt.timedelta(days=1)
+    )
+    # an objection row that reached the institution another way (e.g. filed on paper before the deadline)
+    objection = Objection.objects.create(
+        registration=cohort[0], subject="theory", reason="复核", filed_at=cohort[0].created_at
+    )
+    with pytest.raises(Conflict, match="注销证书"):
+        services.objection_handle(
+            actor=inst_admin,
+            objection=objection,
+            outcome="更正",
+            subject_marks={"subject": "theory", "mark": 30},
+        )
+    assert ExamResult.objects.get(registration=cohort[0]).passed is True
+
+
+def test_a_name_too_long_for_the_qr_is_refused_and_nothing_is_issued(
+    plan, institution, inst_admin, issuer, published
+):
+    institution.name = "很" * 101
+    institution.save()
+    with pytest.raises(IllegalTransition, match="无法签名"):
+        services.certificates_issue(actor=inst_admin, plan=plan, today=dt.date(2027, 1, 15))
+    assert not Certificate.objects.exists() and not CertificateSerial.objects.exists()
+
+
+def test_a_cancelled_plan_issues_nothing(plan, inst_admin, issuer, published):
+    ExamPlan.objects.filter(pk=plan.pk).update(status=ExamPlan.Status.CANCELLED)
+    with pytest.raises(IllegalTransition, match="已撤销"):
+        services.certificates_issue(actor=inst_admin, plan=plan, today=dt.date(2027, 1, 15))
 
 
 def test_no_certificates_before_publication_or_without_an_issuer(
@@ -281,7 +337,8 @@ def test_only_the_issuing_admin_voids_with_a_reason(
 ):
     cert = services.certificates_issue(actor=inst_admin, plan=plan, today=dt.date(2027, 1, 15))[0]
     other_admin = f.UserFactory(role=Role.INSTITUTION_ADMIN, institution=other_institution)
-    for actor in (users[Role.INSTITUTION_STAFF], users[Role.AUTHORITY_STAFF], other_admin):
+    superuser = f.UserFactory(is_superuser=True, is_staff=True)
+    for actor in (users[Role.INSTITUTION_STAFF], users[Role.AUTHORITY_STAFF], other_admin, superuser):
         with pytest.raises(PermissionDenied):
             services.certificate_void(
                 actor=actor, certificate=cert, reason="错误", row_version=cert.row_version

@@ -17,14 +17,21 @@ def objection_open(closes_on: dt.date, today: dt.date) -> bool:
 
 
 def certificate_refusal(
-    publicity_ends_on: dt.date | None, today: dt.date, open_objections: int
+    publicity_ends_on: dt.date | None,
+    objections_close_on: dt.date | None,
+    today: dt.date,
+    open_objections: int,
 ) -> str | None:
     """EXAM-17: certificates only after the 公示 window has closed (its last day over) without an open
-    objection; the reason in Chinese, or None when issuing may go ahead."""
-    if publicity_ends_on is None:
+    objection. The objection window may be longer than the 公示 (10 against 5 working days by default):
+    issuing waits for its last day too, so no re-check can still change a result a certificate was issued
+    on. The reason in Chinese, or None when issuing may go ahead."""
+    if publicity_ends_on is None or objections_close_on is None:
         return "成绩尚未公示,不能发证"
     if today <= publicity_ends_on:
         return f"公示期至 {publicity_ends_on:%Y-%m-%d},公示期满后方可发证"
+    if today <= objections_close_on:
+        return f"复核申请截止 {objections_close_on:%Y-%m-%d},截止后方可发证"
     if open_objections:
         return f"尚有 {open_objections} 件复核申请未处理,处理完毕后方可发证"
     return None

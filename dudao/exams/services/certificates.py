@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dudao.accounts.permissions import is_authority_user, is_superuser
+from dudao.accounts.permissions import is_authority_user, is_institution_admin, is_superuser
 from dudao.common import audit
 from dudao.common.errors import Conflict, IllegalTransition, ValidationFailed
 from dudao.common.writes import checked_text, lock, lock_version, require, save_fields
@@ -25,7 +25,13 @@ from ..domain.certificate_numbers import (
     format_number,
     parse_kinds,
 )
-from ..domain.certificate_seal import CertificateFacts, seal, signing_key_from_setting
+from ..domain.certificate_seal import (
+    MAX_TEXT_CHARS,
+    CertificateFacts,
+    SealError,
+    seal,
+    signing_key_from_setting,
+)
 from ..domain.results import LEVEL_NAMES
 from ..models import (
     Certificate,
@@ -34,6 +40,7 @@ from ..models import (
     ExamPlan,
     ExamResult,
     Objection,
+    Registration,
     ResultPublication,
 )
 from ..permissions import may_administer
@@ -139,6 +146,19 @@ def reserve_serials(prefix: str, count: int) -> range:
 # ------------------------------------------------------------------------------------------ issuing
 
 
+def _occupation_text(occupation) -> str:
+    """The QR's occupation: name and code, or the name alone where both do not fit the QR's field."""
+    text = f"{occupation.name}({occupation.code})"
+    return text if len(text) <= MAX_TEXT_CHARS else occupation.name[:MAX_TEXT_CHARS]
+
+
+def _sealed(facts: CertificateFacts, key, letters, registration_number: str) -> str:
+    try:
+        return seal(facts, key, kinds=letters)
+    except SealError as exc:  # e.g. an institution name longer than the QR's field: nothing is issued
+        raise IllegalTransition(f"报名 {registration_number} 的证书信息无法签名:{exc}") from None
+
+
 @transaction.atomic
 def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = None) -> list[Certificate]:
     """EXAM-12, 17: issue a certificate to every passed candidate of `plan` who has none yet, once the 公示
@@ -146,10 +166,17 @@ def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = No
     sequence of each prefix; each certificate sealed with the platform's key (the QR payload)."""
     require(may_administer(actor, plan), "只有本机构的管理员可以发证")
     plan = lock(ExamPlan, plan.pk)
+    if plan.status == ExamPlan.Status.CANCELLED:
+        raise IllegalTransition("认定计划已撤销,不能发证")
     day = _today(today)
     publication = ResultPublication.objects.filter(plan=plan).first()
     open_objections = Objection.objects.filter(registration__plan=plan, status=Objection.Status.OPEN).count()
-    refusal = rules.certificate_refusal(publication and publication.publicity_ends_on, day, open_objections)
+    refusal = rules.certificate_refusal(
+        publication and publication.publicity_ends_on,
+        publication and publication.objections_close_on,
+        day,
+        open_objections,
+    )
     if refusal:
         raise IllegalTransition(refusal)
     batch = plan.batch
@@ -159,7 +186,10 @@ def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = No
         raise IllegalTransition("本机构尚未设置证书编码(类别字母、评价机构序号),请联系备案机关设置")
     results = list(
         ExamResult.objects.filter(
-            registration__plan=plan, passed=True, registration__certificate__isnull=True
+            registration__plan=plan,
+            registration__status=Registration.Status.APPROVED,
+            passed=True,
+            registration__certificate__isnull=True,
         )
         .select_related("registration__person")
         .order_by("registration__level", "registration__number")
@@ -173,16 +203,21 @@ def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = No
         by_level.setdefault(result.registration.level, []).append(result)
     issued: list[Certificate] = []
     for level, group in sorted(by_level.items()):
-        prefix = format_number(
-            kind=issuer.kind,
-            ministry=issuer.ministry,
-            province=institution.region_id[:2],
-            institution=issuer.serial,
-            year=day.year,
-            level=level,
-            serial=1,
-            kinds=letters,
-        )[:16]
+        try:
+            prefix = format_number(
+                kind=issuer.kind,
+                ministry=issuer.ministry,
+                province=institution.region_id[:2],
+                institution=issuer.serial,
+                year=day.year,
+                level=level,
+                serial=1,
+                kinds=letters,
+            )[:16]
+        except CertificateNumberError as exc:
+            raise IllegalTransition(
+                "证书编码设置有误:" + ";".join(exc.errors) + ",请联系备案机关更正"
+            ) from None
         for result, serial in zip(group, reserve_serials(prefix, len(group)), strict=True):
             registration, person = result.registration, result.registration.person
             number = f"{prefix}{serial:06d}"
@@ -190,7 +225,7 @@ def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = No
                 number=number,
                 name=person.name,
                 masked_id=person.id_number_masked,
-                occupation=f"{batch.occupation.name}({batch.occupation.code})",
+                occupation=_occupation_text(batch.occupation),
                 level=level,
                 institution=institution.name,
                 issue_date=day,
@@ -208,7 +243,7 @@ def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = No
                     institution=institution,
                     institution_name=institution.name,
                     issued_on=day,
-                    seal=seal(facts, key, kinds=letters),
+                    seal=_sealed(facts, key, letters, registration.number),
                 )
             )
     Certificate.objects.bulk_create(issued)  # sets the primary keys on PostgreSQL and SQLite ≥ 3.35
@@ -225,10 +260,15 @@ def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = No
 def certificate_void(*, actor: Any, certificate: Certificate, reason: Any, row_version: Any) -> Certificate:
     """CERT-4: only the issuing unit voids, with a reason; the certificate stays public as voided."""
     certificate = lock_version(certificate, row_version)
-    require(may_administer(actor, certificate.registration), "只有发证机构的管理员可以注销证书")
+    # CERT-4: the issuing unit only (谁发证、谁负责) — not a superuser, not the authority
+    require(
+        is_institution_admin(actor) and actor.institution_id == certificate.institution_id,
+        "只有发证机构的管理员可以注销证书",
+    )
     if certificate.status == Certificate.Status.VOIDED:
         raise IllegalTransition("该证书已注销")
     certificate.void_reason = checked_text(reason, "reason", "注销原因", limit=255)
+    before = {"status": certificate.status}
     certificate.status = Certificate.Status.VOIDED
     certificate.voided_at, certificate.voided_by = timezone.now(), actor
     save_fields(certificate, ["status", "void_reason", "voided_at", "voided_by"])
@@ -236,6 +276,7 @@ def certificate_void(*, actor: Any, certificate: Certificate, reason: Any, row_v
         actor=actor,
         action="exams.certificate.void",
         obj=certificate,
+        before=before,
         after={"number": certificate.number, "reason": certificate.void_reason},
     )
     return certificate

@@ -23,7 +23,7 @@ from dudao.workdays.selectors import calendar
 
 from ..domain import publication as rules
 from ..domain.results import SUBJECT_NAMES, ResultsInputError, judge
-from ..models import ExamPlan, ExamResult, Objection, Registration, ResultPublication
+from ..models import Certificate, ExamPlan, ExamResult, Objection, Registration, ResultPublication
 from ..permissions import may_administer, may_run
 
 MAX_ENTRIES = 200_000
@@ -44,6 +44,8 @@ def results_record(*, actor: Any, plan: ExamPlan, entries: Iterable[Mapping[str,
     with its registration number, and nothing is written while one remains."""
     require(may_run(actor, plan), "只有本机构的工作人员可以登记成绩")
     plan = lock(ExamPlan, plan.pk)
+    if plan.status == ExamPlan.Status.CANCELLED:
+        raise IllegalTransition("认定计划已撤销")
     if ResultPublication.objects.filter(plan=plan).exists():
         raise IllegalTransition("成绩已公示,更正成绩请通过复核申请办理")
     if timezone.now() < plan.batch.starts_at:
@@ -116,6 +118,8 @@ def results_publish(*, actor: Any, plan: ExamPlan, today: dt.date | None = None)
     decided result; the 公示 window and the objection window are counted in working days from today."""
     require(may_administer(actor, plan), "只有本机构的管理员可以公示成绩")
     plan = lock(ExamPlan, plan.pk)
+    if plan.status == ExamPlan.Status.CANCELLED:
+        raise IllegalTransition("认定计划已撤销")
     if ResultPublication.objects.filter(plan=plan).exists():
         raise IllegalTransition("本计划的成绩已公示")
     approved = Registration.objects.filter(plan=plan, status=Registration.Status.APPROVED)
@@ -166,7 +170,9 @@ def objection_file(
     *, registration: Registration, subject: Any, reason: Any, today: dt.date | None = None
 ) -> Objection:
     """EXAM-17: the candidate asks for a re-check of one subject within the window (once per subject). The
-    caller has proved the candidate (报名号 + ID number, or the signed token)."""
+    caller has proved the candidate (报名号 + ID number, or the signed token). The plan is locked first, as
+    issuing does: an objection filed while certificates are being issued waits and is then refused."""
+    lock(ExamPlan, registration.plan_id)
     registration = lock(Registration, registration.pk)
     publication = ResultPublication.objects.filter(plan_id=registration.plan_id).first()
     if publication is None:
@@ -215,6 +221,10 @@ def objection_handle(
             verdict = _judge(registration.level, subjects)
         except ResultsInputError as exc:
             raise ValidationFailed(str(exc), detail={"subject_marks": [str(exc)]}) from None
+        if verdict["pass"] is None:
+            raise ValidationFailed("更正后的成绩仍未确定(待三评、组长评定或缺科目),请填写确定的分数")
+        if Certificate.objects.filter(registration=registration, status=Certificate.Status.VALID).exists():
+            raise Conflict("该考生已发证,须先由发证机构注销证书,才能更正成绩")
         changes.update(status=Objection.Status.UPHELD, before=result.judged, after=verdict)
         result.marks, result.judged, result.passed = subjects, verdict, verdict["pass"]
         result.version += 1
@@ -235,6 +245,8 @@ def objection_handle(
             "status": objection.status,
             "outcome": outcome,
             "result_version": result.version,
+            "before": objection.before,
+            "after": objection.after,
             "pass": result.passed,
         },
     )
