@@ -225,6 +225,10 @@ DUDAO_EXAM_CHECKIN_OPENS_MINUTES = int(os.environ.get("DUDAO_EXAM_CHECKIN_OPENS_
 # working days after publication as in Deyang's rule).
 DUDAO_RESULT_PUBLICITY_WORKDAYS = int(os.environ.get("DUDAO_RESULT_PUBLICITY_WORKDAYS", "5"))
 DUDAO_RESULT_OBJECTION_WORKDAYS = int(os.environ.get("DUDAO_RESULT_OBJECTION_WORKDAYS", "10"))
+if not (1 <= DUDAO_RESULT_PUBLICITY_WORKDAYS <= 60 and 1 <= DUDAO_RESULT_OBJECTION_WORKDAYS <= 60):
+    raise ImproperlyConfigured(
+        "DUDAO_RESULT_PUBLICITY_WORKDAYS 和 DUDAO_RESULT_OBJECTION_WORKDAYS 应为 1 到 60 之间的工作日数"
+    )
 # CERT-2: public certificate look-ups per address and hour.
 DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR = int(
     os.environ.get("DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR", "120")

@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 
 from dudao.common.errors import NotFound
 from dudao.common.pagination import paginate
+from dudao.registry.selectors import institutions_for
 
 from . import public_limits, selectors, services
 from . import schemas_results as s
@@ -86,6 +87,7 @@ def own_result(request, payload: s.OwnResultIn):
         "subjects": result.judged["subjects"],
         "objections_close_on": registration.plan.publication.objections_close_on,
         "certificate_number": cert.number if cert else None,
+        "certificate_status": cert.status if cert else None,
     }
 
 
@@ -196,4 +198,18 @@ def void_certificate(request, number: str, payload: s.VoidIn):
     cert = _certificate(request, number)
     return services.certificate_void(
         actor=request.user, certificate=cert, reason=payload.reason, row_version=payload.row_version
+    )
+
+
+@router.post("/certificate-issuers", response=s.IssuerOut, summary="设置评价机构的证书编码(备案机关)")
+def set_issuer(request, payload: s.IssuerIn):
+    institution = institutions_for(request.user).filter(pk=payload.institution).first()
+    if institution is None:
+        raise NotFound("评价机构不存在或无权查看")
+    return services.certificate_issuer_set(
+        actor=request.user,
+        institution=institution,
+        kind=payload.kind or None,
+        ministry=payload.ministry,
+        serial=payload.serial,
     )

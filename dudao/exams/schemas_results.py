@@ -55,6 +55,7 @@ class OwnResultOut(Schema):
     subjects: list[dict[str, Any]] = []
     objections_close_on: dt.date | None = None
     certificate_number: str | None = None
+    certificate_status: str | None = Field(None, description="valid | voided")
 
 
 class ObjectionIn(OwnResultIn):
@@ -152,3 +153,19 @@ class SealOut(Schema):
     reason: str = ""
     facts: dict[str, Any] | None = None
     status: str | None = Field(None, description="平台登记的证书状态:valid、voided,或未登记时为空")
+
+
+class IssuerIn(Schema):
+    institution: int
+    kind: str = Field(
+        "", max_length=1, description="类别字母;用人单位默认 Y、社会培训评价组织默认 S,技工院校须填写"
+    )
+    ministry: str = Field("0000", max_length=4, description="部委机构代码,省级备案为 0000")
+    serial: str = Field(..., max_length=6, description="省里分配的 6 位评价机构序号")
+
+
+class IssuerOut(Schema):
+    institution_id: int
+    kind: str
+    ministry: str
+    serial: str

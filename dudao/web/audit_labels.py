@@ -138,6 +138,13 @@ ACTION_LABELS: dict[str, str] = {
     "exams.room.venue_check": "考评人员确认考场条件",
     "exams.eligibility_rules.load": "导入申报条件规则",
     "exams.question_policy.set": "设置题库政策",
+    "exams.result.record": "登记认定成绩",
+    "exams.results.publish": "公示认定成绩",
+    "exams.objection.file": "考生申请复核",
+    "exams.objection.handle": "处理复核申请",
+    "exams.certificate_issuer.set": "设置证书编码",
+    "exams.certificate.issue": "发放证书",
+    "exams.certificate.void": "注销证书",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",

@@ -171,6 +171,7 @@ def test_the_candidate_sees_results_only_after_publication_and_objects(
         "subjects": [],
         "objections_close_on": None,
         "certificate_number": None,
+        "certificate_status": None,
     }
     services.results_publish(actor=inst_admin, plan=plan)
     shown = post(anon, "/api/v1/exams/my-result", body).json()
@@ -189,3 +190,29 @@ def test_certificate_pdf_carries_the_facts(issued, inst_admin):
     cert = issued["certificates"][0]
     answer = client_for(inst_admin).get(f"/api/v1/certificates/{cert.number}/pdf")
     assert answer.status_code == 200 and answer.content[:4] == b"%PDF"
+
+
+def test_the_filing_authority_sets_the_issuer_prefix_over_the_api(institution, users, other_institution):
+    url = "/api/v1/certificate-issuers"
+    staff = client_for(users[Role.AUTHORITY_STAFF])
+    answer = post(staff, url, {"institution": institution.pk, "serial": "000456"})
+    assert answer.status_code == 200 and answer.json()["kind"] == "S" and answer.json()["serial"] == "000456"
+    assert post(staff, url, {"institution": institution.pk, "serial": "45"}).status_code == 422
+    assert post(staff, url, {"institution": other_institution.pk, "serial": "000457"}).status_code == 404
+    admin = client_for(users[Role.INSTITUTION_ADMIN])
+    assert post(admin, url, {"institution": institution.pk, "serial": "000999"}).status_code == 403
+    institution.certificate_issuer.refresh_from_db()
+    assert institution.certificate_issuer.serial == "000456"
+
+
+def test_the_candidate_sees_a_voided_certificate_as_voided(issued, inst_admin):
+    first = issued["registrations"][0]
+    cert = next(c for c in issued["certificates"] if c.registration_id == first.pk)
+    services.certificate_void(
+        actor=inst_admin, certificate=cert, reason="信息有误", row_version=cert.row_version
+    )
+    body = {"number": first.number, "id_number": make_resident_id(1, birth="19900101")}
+    mine = post(client_for(None), "/api/v1/exams/my-result", body).json()
+    assert (mine["certificate_number"], mine["certificate_status"]) == (cert.number, "voided")
+    page = client_for(None).post("/exams/my/", body).content.decode()
+    assert 'id="own-certificate-voided"' in page

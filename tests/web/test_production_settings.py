@@ -110,3 +110,19 @@ def test_deploy_check_is_clean_in_production(tmp_path):
 def test_development_runs_with_the_development_key(tmp_path):
     done = _run({"DUDAO_VAR_DIR": str(tmp_path)}, "-m", "dudao.cli", "check")
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refused"),
+    [
+        ("DUDAO_RESULT_PUBLICITY_WORKDAYS", "0", True),
+        ("DUDAO_RESULT_PUBLICITY_WORKDAYS", "1", False),
+        ("DUDAO_RESULT_OBJECTION_WORKDAYS", "60", False),
+        ("DUDAO_RESULT_OBJECTION_WORKDAYS", "61", True),
+    ],
+)
+def test_result_windows_must_be_whole_working_days(tmp_path, name, value, refused):
+    """EXAM-17: a 公示 or objection window of 0 days would let certificates go out at once."""
+    done = _run({name: value, "DUDAO_VAR_DIR": str(tmp_path)}, "-m", "dudao.cli", "check")
+    assert (done.returncode != 0) == refused
+    assert ("1 到 60" in done.stderr) == refused

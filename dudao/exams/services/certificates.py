@@ -16,7 +16,7 @@ from django.utils import timezone
 from dudao.accounts.permissions import is_authority_user, is_institution_admin, is_superuser
 from dudao.common import audit
 from dudao.common.errors import Conflict, IllegalTransition, ValidationFailed
-from dudao.common.writes import checked_text, lock, lock_version, require, save_fields
+from dudao.common.writes import checked_text, lock, lock_version, require, save_fields, unique_or_conflict
 from dudao.registry.models import Institution
 
 from ..domain import publication as rules
@@ -113,7 +113,8 @@ def certificate_issuer_set(
     if issuer.pk:
         save_fields(issuer, ["kind", "ministry", "serial"])
     else:
-        issuer.save()
+        with unique_or_conflict("该机构的证书编码刚被他人设置,请刷新后重试", "institution"):
+            issuer.save()
     audit.record(
         actor=actor,
         action="exams.certificate_issuer.set",
