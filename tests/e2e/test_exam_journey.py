@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from dudao.accounts.models import Role
@@ -66,10 +67,14 @@ def _as(browser, live_server, username, *, phone=False):
 
 
 def _until(page, condition, seconds: float = 15.0) -> None:
-    """Wait (in the page's event loop) until `condition()` holds on the server side."""
+    """Wait (in the page's event loop) until `condition()` holds on the server side. SQLite's shared in-memory
+    test database reports "table is locked" while the live server's thread writes that table: try again."""
     for _ in range(int(seconds * 10)):
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except OperationalError:
+            pass
         page.wait_for_timeout(100)
     raise AssertionError("the server never saw it")
 
