@@ -17,7 +17,7 @@ from .documents_certificate import certificate_pdf
 from .domain.certificate_seal import public_key_pem, verify_seal
 from .domain.results import LEVEL_NAMES
 from .models import Certificate, ExamResult, Objection
-from .selectors_certificates import certificates_for, public_lookup, search_certificates
+from .selectors_certificates import certificate_get, certificates_for, public_lookup, search_certificates
 
 router = Router(tags=["certificates"])
 
@@ -173,21 +173,14 @@ def list_certificates(request, filters: Query[s.CertificateFilters]):
     return paginate(qs.order_by("number"), filters.page, filters.page_size).as_dict()
 
 
-def _certificate(request, number: str) -> Certificate:
-    cert = certificates_for(request.user).filter(number=number.strip().upper()).first()
-    if cert is None:
-        raise NotFound("证书不存在或无权查看")
-    return cert
-
-
 @router.get("/certificates/{number}", response=s.CertificateOut, summary="证书详情")
 def get_certificate(request, number: str):
-    return _certificate(request, number)
+    return certificate_get(request.user, number)
 
 
 @router.get("/certificates/{number}/pdf", summary="证书 PDF(含签名二维码)")
 def get_certificate_pdf(request, number: str):
-    cert = _certificate(request, number)
+    cert = certificate_get(request.user, number)
     response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
     return response
@@ -195,7 +188,7 @@ def get_certificate_pdf(request, number: str):
 
 @router.post("/certificates/{number}/void", response=s.CertificateOut, summary="注销证书(发证机构,写明原因)")
 def void_certificate(request, number: str, payload: s.VoidIn):
-    cert = _certificate(request, number)
+    cert = certificate_get(request.user, number)
     return services.certificate_void(
         actor=request.user, certificate=cert, reason=payload.reason, row_version=payload.row_version
     )

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
 from dudao.common import pii
-from dudao.common.errors import ApplicationError, ValidationFailed
+from dudao.common.errors import ApplicationError, NotFound, ValidationFailed
 from dudao.people import domain as people_domain
 from dudao.registry.permissions import user_region_prefix
 
@@ -38,6 +38,19 @@ def certificates_for(user: Any) -> QuerySet[Certificate]:
     if is_institution_user(user):
         return qs.filter(institution_id=user.institution_id)
     return qs.none()
+
+
+def certificate_get(user: Any, number: Any) -> Certificate:
+    """One certificate in the user's scope by its number; out of scope and missing are the same 404."""
+    cert = (
+        certificates_for(user)
+        .filter(number=str(number or "").strip().upper())
+        .select_related("registration")
+        .first()
+    )
+    if cert is None:
+        raise NotFound("证书不存在或无权查看")
+    return cert
 
 
 def search_certificates(

@@ -17,9 +17,9 @@ from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
 from .. import selectors, services
 from ..documents_certificate import certificate_pdf
 from ..domain.results import SUBJECT_NAMES
-from ..models import Certificate, ExamResult, Objection, ResultPublication
+from ..models import ExamResult, Objection, ResultPublication
 from ..permissions import may_administer
-from ..selectors_certificates import certificates_for
+from ..selectors_certificates import certificate_get, certificates_for
 from .staff import _plan_context
 
 PAGE_SIZE = 50
@@ -106,17 +106,10 @@ def objection_handle(request: HttpRequest, pk: int, objection_pk: int) -> HttpRe
     )
 
 
-def _certificate(request: HttpRequest, number: str) -> Certificate:
-    cert = certificates_for(request.user).filter(number=number).select_related("registration").first()
-    if cert is None:
-        raise NotFound("证书不存在或无权查看")
-    return cert
-
-
 @login_required
 @application_errors_as_http
 def certificate_download(request: HttpRequest, number: str) -> HttpResponse:
-    cert = _certificate(request, number)
+    cert = certificate_get(request.user, number)
     response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
     return response
@@ -126,7 +119,7 @@ def certificate_download(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @application_errors_as_http
 def certificate_void(request: HttpRequest, number: str) -> HttpResponse:
-    cert = _certificate(request, number)
+    cert = certificate_get(request.user, number)
     return _done(
         request,
         cert.registration.plan_id,
