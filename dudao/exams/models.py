@@ -550,6 +550,7 @@ class EligibilityRuleSet(models.Model):
 
 
 # Results, publication, objections and certificates (issue 11) live in their own module of this app.
+from .models_marking import Mark, Marking, Paper, ScoreBook, ScoreBookSignature  # noqa: E402, F401
 from .models_results import (  # noqa: E402, F401
     Certificate,
     CertificateIssuer,

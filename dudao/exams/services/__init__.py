@@ -28,6 +28,7 @@ from .examday import (
     violation_decide,
     violation_record,
 )
+from .marking import mark_correct, mark_submit, marking_open, scorebook_sign
 from .plans import (
     plan_cancel,
     plan_close,
@@ -70,6 +71,9 @@ __all__ = [
     "checkin_record",
     "eligibility_rules_load",
     "find_own_registration",
+    "mark_correct",
+    "mark_submit",
+    "marking_open",
     "objection_file",
     "objection_handle",
     "own_registration_token",
@@ -93,6 +97,7 @@ __all__ = [
     "room_create",
     "room_note_add",
     "rules_for_occupation",
+    "scorebook_sign",
     "seat_for_code",
     "seat_swap",
     "seats_assign",

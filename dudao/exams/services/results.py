@@ -23,7 +23,15 @@ from dudao.workdays.selectors import calendar
 
 from ..domain import publication as rules
 from ..domain.results import SUBJECT_NAMES, ResultsInputError, judge
-from ..models import Certificate, ExamPlan, ExamResult, Objection, Registration, ResultPublication
+from ..models import (
+    Certificate,
+    ExamPlan,
+    ExamResult,
+    Marking,
+    Objection,
+    Registration,
+    ResultPublication,
+)
 from ..permissions import may_administer, may_run
 
 MAX_ENTRIES = 200_000
@@ -57,6 +65,7 @@ def results_record(*, actor: Any, plan: ExamPlan, entries: Iterable[Mapping[str,
         raise ValidationFailed("没有要登记的成绩", detail={"entries": ["至少一条"]})
     if len(entries) > MAX_ENTRIES:
         raise ValidationFailed(f"一次最多登记 {MAX_ENTRIES} 条成绩")
+    marked = set(Marking.objects.filter(session__plan=plan).values_list("session__subject", "session__level"))
     registrations = {
         r.number: r
         for r in Registration.objects.filter(
@@ -86,7 +95,20 @@ def results_record(*, actor: Any, plan: ExamPlan, entries: Iterable[Mapping[str,
         except ResultsInputError as exc:
             errors[f"{key}({number})"] = [str(exc)]
             continue
-        judged.append((registration, entry.get("subjects"), verdict))
+        online = [s["subject"] for s in verdict["subjects"] if (s["subject"], registration.level) in marked]
+        if online:  # EXAM-6: those marks come from the signed score book, not from a form
+            names = "、".join(SUBJECT_NAMES[s] for s in online)
+            errors[f"{key}({number})"] = [f"{names}已在线阅卷,成绩以签字的评分册为准,不能另行登记"]
+            continue
+        subjects = entry.get("subjects")
+        result = existing.get(registration.pk)
+        kept = [
+            s for s in (result.marks if result else []) if (s.get("subject"), registration.level) in marked
+        ]
+        if kept:  # the subjects marked online stay as the score book joined them
+            subjects = kept + list(subjects)
+            verdict = _judge(registration.level, subjects)
+        judged.append((registration, subjects, verdict))
     if errors:
         raise ValidationFailed("成绩有误,未登记任何一条", detail=errors)
     now = timezone.now()
@@ -122,6 +144,9 @@ def results_publish(*, actor: Any, plan: ExamPlan, today: dt.date | None = None)
         raise IllegalTransition("认定计划已撤销")
     if ResultPublication.objects.filter(plan=plan).exists():
         raise IllegalTransition("本计划的成绩已公示")
+    unsigned = Marking.objects.filter(session__plan=plan, status=Marking.Status.MARKING).count()
+    if unsigned:
+        raise IllegalTransition(f"还有 {unsigned} 个场次的评分册未签字合分,不能公示")
     approved = Registration.objects.filter(plan=plan, status=Registration.Status.APPROVED)
     if not approved.exists():
         raise IllegalTransition("本计划没有资格审核通过的考生,无成绩可公示")
