@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
 from dudao.common import pii
@@ -12,7 +14,8 @@ from dudao.common.errors import ApplicationError, NotFound, ValidationFailed
 from dudao.people import domain as people_domain
 from dudao.registry.permissions import user_region_prefix
 
-from .models import Certificate
+from .domain.publication import mask_name, publicity_live
+from .models import Certificate, ExamResult, ResultPublication
 
 PUBLIC_LIMIT = 20
 LOOKUP_MESSAGE = "请至少填写姓名、身份证号、证书编号中的两项"
@@ -96,3 +99,37 @@ def public_lookup(*, name: Any = "", id_number: Any = "", number: Any = "") -> l
             raise BadLookup(exc.message, detail={"id_number": [exc.message]}) from None
         qs = qs.filter(person__id_number_index__in=pii.blind_index_candidates(rid.number))
     return list(qs.order_by("-issued_on", "number")[:PUBLIC_LIMIT])
+
+
+def publicity_list(plan_pk: Any, today: dt.date | None = None) -> tuple[Any, list[dict[str, Any]]]:
+    """EXAM-9 公示: the published plan and its passed candidates, masked (name, ID number), while the 公示
+    window runs; (publication, []) after it closed; NotFound before publication or for an unknown plan."""
+    publication = (
+        ResultPublication.objects.filter(plan_id=_int_or_none(plan_id=plan_pk))
+        .select_related("plan__batch__institution", "plan__batch__occupation")
+        .first()
+    )
+    if publication is None:
+        raise NotFound("该计划的成绩尚未公示")
+    if not publicity_live(publication.publicity_ends_on, today or timezone.localdate()):
+        return publication, []
+    rows = (
+        ExamResult.objects.filter(registration__plan_id=publication.plan_id, passed=True)
+        .select_related("registration__person")
+        .order_by("registration__level", "registration__number")
+    )
+    return publication, [
+        {
+            "name": mask_name(r.registration.person.name),
+            "id_number_masked": r.registration.person.id_number_masked,
+            "level": r.registration.level,
+        }
+        for r in rows
+    ]
+
+
+def _int_or_none(*, plan_id: Any) -> int | None:
+    try:
+        return int(plan_id)
+    except (TypeError, ValueError):
+        return None

@@ -5,7 +5,7 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from .views import papers, results, rules, staff
+from .views import marking, papers, results, rules, staff
 
 app_name = "exams"
 urlpatterns = [
@@ -25,6 +25,12 @@ urlpatterns = [
     path("<int:pk>/arrangement/room/<int:session_pk>/", staff.room_add, name="room_add"),
     path("<int:pk>/arrangement/seats/", staff.seats, name="seats"),
     path("<int:pk>/attendance/", staff.attendance, name="attendance"),
+    path("<int:pk>/marking/", marking.plan_marking, name="plan_marking"),
+    path("<int:pk>/marking/open/<int:session_pk>/", marking.marking_open, name="marking_open"),
+    path("marking/<int:pk>/", marking.marking, name="marking"),
+    path("marking/<int:pk>/mark/", marking.mark_submit, name="mark_submit"),
+    path("marking/<int:pk>/correct/", marking.mark_correct, name="mark_correct"),
+    path("marking/<int:pk>/sign/", marking.book_sign, name="book_sign"),
     path("<int:pk>/results/", results.results, name="results"),
     path("<int:pk>/results/publish/", results.results_publish, name="results_publish"),
     path("<int:pk>/certificates/issue/", results.certificates_issue, name="certificates_issue"),

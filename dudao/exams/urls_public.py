@@ -7,6 +7,7 @@ from .views import certificates_public, public
 urlpatterns = [
     path("notices/", public.notice_list, name="notice_list"),
     path("notices/<int:pk>/", public.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/publicity/", public.publicity, name="publicity"),
     path("notices/<int:pk>/register/", public.register, name="register"),
     path("notices/<int:pk>/register/done/", public.register_done, name="register_done"),
     path("my/", public.my_registration, name="my_registration"),

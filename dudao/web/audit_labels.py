@@ -145,6 +145,12 @@ ACTION_LABELS: dict[str, str] = {
     "exams.certificate_issuer.set": "设置证书编码",
     "exams.certificate.issue": "发放证书",
     "exams.certificate.void": "注销证书",
+    "exams.marking.open": "开启阅卷(生成密号)",
+    "exams.mark.submit": "考评员评分",
+    "exams.mark.correct": "更正评分",
+    "exams.scorebook.sign": "评分册签字",
+    "exams.scorebook.supersede": "评分册因更正重签",
+    "exams.marking.join": "揭开密号并合成成绩",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",

@@ -2,7 +2,8 @@
 candidate's objection on a phone → the institution's answer → certificates after the 公示 window → the PDF's
 QR verifies with the published key → lookup by name + number on a phone. Screenshots for the manual.
 
-The marks enter through the service (the masked marking pages are not built yet)."""
+The theory papers are marked on the masked-marking pages by three examiners on phones (codes only), the
+score book signed by the markers and the tallier; the practical panel's marks enter through the service."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from dudao.accounts.models import Role
 from dudao.exams import services
 from dudao.exams.domain.certificate_seal import load_public_key, verify_seal
-from dudao.exams.models import Certificate, ExamResult, Objection
+from dudao.exams.models import Certificate, CheckIn, ExamResult, Marking, Objection, Paper, RoomStaff, Seat
 from tests import factories as f
 from tests.e2e.conftest import login, shot
 from tests.factories import exams as fx
@@ -39,7 +40,45 @@ def world():
         fx.approve(fx.register(plan, n, name=name), admin, staff) for n, name in ((1, "王小明"), (2, "陈丽"))
     ]
     services.certificate_issuer_set(actor=staff, institution=inst, serial="000123")
-    return {"plan": plan, "admin": admin, "registrations": regs}
+    session = services.session_create(
+        actor=admin,
+        plan=plan,
+        values={
+            "subject": "theory",
+            "level": 4,
+            "starts_at": fx.at(fx.EXAM_DAY, 9),
+            "ends_at": fx.at(fx.EXAM_DAY, 11),
+        },
+    )
+    room = services.room_create(actor=admin, session=session, values={"name": "第01考场", "capacity": 2})
+    services.seats_assign(actor=admin, plan=plan)
+    markers = []
+    for n, name in ((1, "赵考评"), (2, "钱考评"), (3, "孙考评")):
+        examiner = f.ExaminerFactory(authority=authority, person__name=name)
+        markers.append(
+            f.UserFactory(
+                username=f"marker{n}", role=Role.EXAMINER, person=examiner.person, display_name=name
+            )
+        )
+        RoomStaff.objects.create(room=room, examiner=examiner)
+    f.UserFactory(username="tally1", role=Role.INSTITUTION_STAFF, institution=inst, display_name="统分员")
+    for seat in Seat.objects.filter(session=session):
+        CheckIn.objects.create(seat=seat, status="present", at=fx.at(fx.EXAM_DAY, 8, 50), by=admin)
+    return {"plan": plan, "admin": admin, "registrations": regs, "session": session, "markers": markers}
+
+
+def _mark(page, marking, code, value, button="提交评分"):
+    page.goto(f"/exams/marking/{marking.pk}/")
+    item = page.locator(f"#paper-{code}")
+    item.locator("input[name=value]").fill(str(value))
+    with page.expect_navigation():
+        item.get_by_role("button", name=button).click()
+
+
+def _sign(page, marking, name):
+    page.goto(f"/exams/marking/{marking.pk}/")
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
 
 
 def _page(browser, live_server, username=None, phone=False):
@@ -59,25 +98,45 @@ def test_from_marks_to_a_certificate_anyone_can_check(browser, live_server, worl
     plan, admin = world["plan"], world["admin"]
     first, second = world["registrations"]
     time_machine.move_to(fx.at(fx.EXAM_DAY + dt.timedelta(days=1), 10))
+    e1, e2, e3 = world["markers"]
+
+    # the institution opens the marking: codes for the papers, 孙考评 leads the team
+    inst = _page(browser, live_server, "inst1")
+    inst.goto(f"/exams/{plan.pk}/marking/")
+    inst.select_option("select[name=leader]", label="孙考评")
+    with inst.expect_navigation():
+        inst.get_by_role("button", name="开启").click()
+    marking = Marking.objects.get()
+    code = {
+        p.seat.registration_id: p.code for p in Paper.objects.filter(marking=marking).select_related("seat")
+    }
+
+    # EXAM-16 on phones: 58 and 72 differ by 14 > 10 → a third marker, 70: the closest pair 72/70 → 71
+    m1, m2, m3 = (_page(browser, live_server, u.username, phone=True) for u in (e1, e2, e3))
+    _mark(m1, marking, code[first.pk], 58)
+    _mark(m1, marking, code[second.pk], 55)
+    _mark(m2, marking, code[first.pk], 72)
+    _mark(m2, marking, code[second.pk], 58)
+    m3.goto(f"/exams/marking/{marking.pk}/")
+    assert "58.00" not in m3.content()  # the third marker marks blind
+    assert first.person.name not in m3.content()  # codes only
+    _mark(m3, marking, code[first.pk], 70, button="提交第三评")
+    shot(m3, "exams-marking-phone")
+    for page in (m1, m2):
+        _sign(page, marking, "考评员签字")
+    tally = _page(browser, live_server, "tally1")
+    _sign(tally, marking, "统分员签字并合成成绩")
+    assert "王小明" in tally.content()  # joined after the tallier's signature
+    shot(tally, "exams-marking-signed")
+
     practical = {"subject": "practical", "panel": [78, 80, 76]}
     services.results_record(
         actor=admin,
         plan=plan,
-        entries=[
-            # EXAM-16: 58 and 72 differ by 14 > 10 → a third marker, 70: the closest pair 72/70 → 71
-            {
-                "registration": first.number,
-                "subjects": [{"subject": "theory", "marks": [58, 72], "third": 70}, practical],
-            },
-            {
-                "registration": second.number,
-                "subjects": [{"subject": "theory", "marks": [55, 58]}, practical],
-            },
-        ],
+        entries=[{"registration": r.number, "subjects": [practical]} for r in (first, second)],
     )
     assert ExamResult.objects.get(registration=first).judged["subjects"][0]["mark"] == 71
 
-    inst = _page(browser, live_server, "inst1")
     inst.goto(f"/exams/{plan.pk}/results/")
     with inst.expect_navigation():
         inst.get_by_role("button", name="公示成绩").click()

@@ -41,3 +41,19 @@ def certificate_kind(institution_kind: str) -> str | None:
     """EXAM-12's kind letter from the institution kind: Y employer, S social evaluation organisation; a
     technical school's letter is not documented (None: the filing authority sets it)."""
     return {"employer": "Y", "social_org": "S"}.get(institution_kind)
+
+
+def publicity_live(publicity_ends_on: dt.date, today: dt.date) -> bool:
+    """EXAM-9: the masked list of who passed is public up to and including the 公示 window's last day."""
+    return today <= publicity_ends_on
+
+
+def mask_name(name: str) -> str:
+    """A name on the public 公示 list: the first and last characters kept, the middle starred (王*明);
+    two characters keep the first (王*); one character stays."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

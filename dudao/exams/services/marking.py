@@ -96,7 +96,9 @@ def voided_registrations(session: ExamSession) -> set[int]:
 
 def paper_rows(marking: Marking) -> list[dict[str, Any]]:
     """Every paper of the marking with its current marks and standing (three queries)."""
-    papers = list(Paper.objects.filter(marking=marking).select_related("seat").order_by("code"))
+    papers = list(
+        Paper.objects.filter(marking=marking).select_related("seat__registration__person").order_by("code")
+    )
     marks: dict[int, list[Mark]] = defaultdict(list)
     for mark in Mark.objects.filter(paper__marking=marking, current=True).select_related("examiner__person"):
         marks[mark.paper_id].append(mark)

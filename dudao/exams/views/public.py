@@ -23,6 +23,7 @@ from ..domain.eligibility import LEVEL_NAMES
 from ..domain.results import SUBJECT_NAMES
 from ..forms_public import NoticeFilterForm, OwnRegistrationForm, RegistrationForm
 from ..models import Certificate, ExamPlan, Registration, Seat
+from ..selectors_certificates import publicity_list
 
 SESSION_KEY = "exams_registered"  # the pk of the registration this browser just submitted
 # Service detail keys → form fields (an upload refusal names the file in its message).
@@ -93,8 +94,23 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "exams/public/notice_detail.html",
-        {"plan": plan, "open": window_open(plan), "fees": fee_rows(plan), "sessions": sessions},
+        {
+            "plan": plan,
+            "open": window_open(plan),
+            "fees": fee_rows(plan),
+            "sessions": sessions,
+            "publication": getattr(plan, "publication", None),
+        },
     )
+
+
+@application_errors_as_http
+def publicity(request: HttpRequest, pk: int) -> HttpResponse:
+    """EXAM-9: the 公示 list of a plan's passed candidates, masked, while the window runs."""
+    publication, rows = publicity_list(pk)
+    live = publication_rules.publicity_live(publication.publicity_ends_on, timezone.localdate())
+    context = {"publication": publication, "plan": publication.plan, "live": live, "levels": LEVEL_NAMES}
+    return render(request, "exams/public/publicity.html", {**context, "page": list_page(request, rows)})
 
 
 @require_http_methods(["GET", "POST"])
