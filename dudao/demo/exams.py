@@ -15,15 +15,25 @@ from dudao.accounts.models import Role, User
 from dudao.common.errors import ApplicationError
 from dudao.exams import services
 from dudao.exams.models import (
+    Certificate,
+    CertificateIssuer,
     CheckIn,
     ExamPlan,
+    ExamResult,
     ExamRoom,
     ExamSession,
+    Mark,
+    Marking,
+    Objection,
+    Paper,
     Registration,
     RegistrationFile,
+    ResultPublication,
     RoomAssignment,
     RoomNote,
     RoomStaff,
+    ScoreBook,
+    ScoreBookSignature,
     Seat,
     SeatSwap,
     VenueCheck,
@@ -149,6 +159,17 @@ def delete_for(institution_ids: list[int]) -> None:
     """`demo-data --reset`: the 考务 rows of the demo institutions (their audit events stay)."""
     plans = ExamPlan.objects.filter(batch__institution_id__in=institution_ids)
     rooms = ExamRoom.objects.filter(session__plan__in=plans)
+    Certificate.objects.filter(registration__plan__in=plans).delete()
+    CertificateIssuer.objects.filter(institution_id__in=institution_ids).delete()
+    Objection.objects.filter(registration__plan__in=plans).delete()
+    ExamResult.objects.filter(registration__plan__in=plans).delete()
+    ResultPublication.objects.filter(plan__in=plans).delete()
+    Mark.objects.filter(paper__marking__session__plan__in=plans, supersedes__isnull=False).delete()
+    Mark.objects.filter(paper__marking__session__plan__in=plans).delete()
+    ScoreBookSignature.objects.filter(book__marking__session__plan__in=plans).delete()
+    ScoreBook.objects.filter(marking__session__plan__in=plans).delete()
+    Paper.objects.filter(marking__session__plan__in=plans).delete()
+    Marking.objects.filter(session__plan__in=plans).delete()
     for model, path in (
         (CheckIn, "seat__room__in"),
         (SeatSwap, "session__plan__in"),

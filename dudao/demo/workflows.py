@@ -514,9 +514,10 @@ def _score_and_sign(leader, evaluation, deductions: dict[str, Any] | None = None
 
 
 def create_exams(today: dt.date) -> dict[str, Any]:
+    from .exam_results import create_completed
     from .exams import create_exams as create
 
-    return create(today)
+    return {**create(today), "completed": create_completed(today)}
 
 
 def create(today: dt.date) -> dict[str, dict]:

@@ -83,7 +83,7 @@ def identity() -> dict[str, list[str]]:
 
 def test_counts_by_type(tiny):
     # 40 planned batches + 6 held in renewal periods (demo workflows, REN-5)
-    assert "评价机构 institutions: 12" in tiny and "评价批次 batches: 46" in tiny
+    assert "评价机构 institutions: 12" in tiny and "评价批次 batches: 47" in tiny  # + the completed one
     assert Counter(Institution.objects.values_list("kind", flat=True)) == {
         "social_org": 5,
         "employer": 4,
@@ -99,15 +99,16 @@ def test_counts_by_type(tiny):
     assert Counter(Supervisor.objects.values_list("kind", flat=True)) == {"external": 6, "internal": 6}
     assert SupervisorCard.objects.count() == 12 and SupervisorContract.objects.count() > 0
     assert Examiner.objects.count() == 40 and ExaminerCard.objects.count() == 40
-    # 40 examiners, 12 supervisors, 2 relatives declared by ID number, 12 candidates of the demo 考务 roster
-    assert Person.objects.count() == 66
+    # 40 examiners, 12 supervisors, 2 relatives declared by ID number, 12 candidates of the demo 考务 roster,
+    # 6 candidates of the completed evaluation
+    assert Person.objects.count() == 72
     assert Counter(Relation.objects.values_list("kind", flat=True)) == {
         "relative": 3,
         "employment": 1,
         "teacher_student": 1,
         "master_apprentice": 1,
     }
-    assert Batch.objects.count() == 46
+    assert Batch.objects.count() == 47
     authorities = Authority.objects.order_by("code")
     assert [(a.code, a.card_issuer_code, a.parent_id is None) for a in authorities] == [
         ("DEMO-36", "36", True),
@@ -121,7 +122,10 @@ def test_counts_by_type(tiny):
     assert demo_occupations.count() == len(names.DEMO_OCCUPATIONS) == 11
     assert set(demo_occupations.values_list("verified", "source")) == {(False, names.DEMO_OCCUPATION_SOURCE)}
     assert Occupation.objects.filter(verified=True).count() == 6
-    assert sorted(User.objects.values_list("username", flat=True)) == sorted(DEMO_USERS)
+    active = User.objects.filter(is_active=True).values_list("username", flat=True)
+    assert sorted(active) == sorted(DEMO_USERS)
+    markers = User.objects.filter(is_active=False)  # the completed evaluation's other two markers
+    assert markers.count() == 2 and all(u.username.startswith("demo_marker_") for u in markers)
 
 
 def test_every_batch_is_inside_an_active_filing_and_has_qualified_examiners(tiny):
@@ -158,9 +162,11 @@ def test_every_batch_is_inside_an_active_filing_and_has_qualified_examiners(tiny
         checked += 1
     assert checked == 34
     # The demo workflows: one batch held before today in each accepted renewal's period (REN-5), and the
-    # planned batches of the two filings in renewal rectification called off (REN-4): 34 + 6 + 6 = 46.
+    # planned batches of the two filings in renewal rectification called off (REN-4): 34 + 6 + 6 = 46;
+    # and the demo institution's completed evaluation six weeks ago (issue 11 item 8).
     held = Batch.objects.filter(starts_at__lt=timezone.make_aware(dt.datetime.combine(today, dt.time.min)))
-    assert held.count() == 6 and set(held.values_list("status", flat=True)) == {"planned"}
+    assert held.count() == 7 and set(held.values_list("status", flat=True)) == {"planned"}
+    assert held.filter(exam_plan__publication__isnull=False).count() == 1
     in_rectification = set(
         RenewalApplication.objects.filter(status__in=["rectifying", "re_evaluating"]).values_list(
             "filing_id", flat=True
@@ -225,9 +231,9 @@ def test_reset_then_the_same_seed_gives_the_same_data(tiny):
     out = demo_data("--scale", "tiny", "--seed", "1", "--reset")
     assert out.startswith("已删除以前的演示数据")
     assert identity() == first
-    assert Institution.objects.count() == 12 and Person.objects.count() == 66
+    assert Institution.objects.count() == 12 and Person.objects.count() == 72
     reset = AuditEvent.objects.get(action="demo.data.reset")
-    assert reset.after["评价机构 institutions"] == 12 and reset.after["评价批次 batches"] == 46
+    assert reset.after["评价机构 institutions"] == 12 and reset.after["评价批次 batches"] == 47
     assert verify_chain().ok
 
 
@@ -267,7 +273,7 @@ def test_today_sets_the_reference_day_of_every_generated_date():
     later = sorted(timezone.localtime(b.starts_at).date() for b in Batch.objects.all())
     demo_data("--scale", "tiny", "--seed", "1", "--reset", "--today", "2026-06-01")
     earlier = sorted(timezone.localtime(b.starts_at).date() for b in Batch.objects.all())
-    assert len(later) == len(earlier) == 46  # 40 planned, 6 held by the demo workflows
+    assert len(later) == len(earlier) == 47  # 40 planned, 6 held by the demo workflows, 1 completed
     shifts = [(a - b).days for a, b in zip(later, earlier, strict=True)]
     assert min(shifts) >= 0 and max(shifts) > 0  # a day later, or the next working day after it
     assert min(later) > dt.date(2026, 3, 1) and max(later) < dt.date(2026, 9, 1)
