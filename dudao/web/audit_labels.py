@@ -145,6 +145,12 @@ ACTION_LABELS: dict[str, str] = {
     "exams.certificate_issuer.set": "设置证书编码",
     "exams.certificate.issue": "发放证书",
     "exams.certificate.void": "注销证书",
+    "exams.examiner_attendance.record": "登记考评员到岗情况",
+    "exams.examiner_attendance.excuse": "认可考评员缺席或迟到理由",
+    "exams.sanction_proposal.raise": "提出考评人员处理建议",
+    "exams.sanction_proposal.confirm": "决定考评人员处理",
+    "exams.sanction_proposal.dismiss": "考评人员处理建议不予处理",
+    "exams.sanction_appeal.file": "考评员提出申诉",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",
