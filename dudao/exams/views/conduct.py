@@ -304,6 +304,8 @@ class RaiseForm(forms.Form):
             grounds.append(P.Ground.DISQUALIFICATION)
         if institution:
             grounds.append(P.Ground.OTHER)
+        else:
+            del self.fields["sanction"]  # only "other" takes a sanction, and only the institution raises it
         self.fields["ground"].choices = [("", "请选择")] + [(g.value, g.label) for g in grounds]
 
 
@@ -328,7 +330,7 @@ def proposal_new(request: HttpRequest) -> HttpResponse:
                 batch=batch,
                 ground=data["ground"],
                 facts=data["facts"],
-                sanction=data["sanction"] or None,
+                sanction=data.get("sanction") or None,
             ),
         )
         if done:
