@@ -111,7 +111,7 @@ def test_list_filters_and_pages(proposal, auth_staff):
     assert auth.get(f"{BASE}/proposals", {"page_size": 101}).status_code == 422
 
 
-def test_the_examiner_sees_his_own_and_appeals(proposal, subject, users):
+def test_the_examiner_sees_his_own_and_appeals(proposal, subject, users):  # noqa: F811
     mine = client_for(subject)
     assert mine.get(f"{BASE}/mine").json()["count"] == 1
     assert client_for(users[Role.INSTITUTION_STAFF]).get(f"{BASE}/mine").json()["count"] == 0

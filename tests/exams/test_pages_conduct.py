@@ -84,7 +84,7 @@ def test_list_with_filters(proposal, auth_staff, other_authority, users):
     assert proposal.examiner.person.name not in client_for(gd).get(url).content.decode()
 
 
-def test_detail_shows_evidence_and_the_forms_only_to_those_who_may(proposal, auth_staff, inst_admin, subject):
+def test_detail_shows_evidence_and_the_forms_only_to_those_who_may(proposal, auth_staff, inst_admin, subject):  # noqa: F811
     url = reverse("exams:conduct_detail", args=[proposal.pk])
     deciders = client_for(auth_staff).get(url).content.decode()
     assert "第01考场" in deciders and "第03考场" in deciders and "作出处理决定" in deciders
@@ -95,7 +95,7 @@ def test_detail_shows_evidence_and_the_forms_only_to_those_who_may(proposal, aut
     assert "提交申诉" in own and "作出处理决定" not in own
 
 
-def test_decide_dismiss_and_appeal_through_the_pages(proposal, auth_staff, inst_admin, subject):
+def test_decide_dismiss_and_appeal_through_the_pages(proposal, auth_staff, inst_admin, subject):  # noqa: F811
     pk = proposal.pk
     client_for(inst_admin).post(
         reverse("exams:conduct_confirm", args=[pk]),
@@ -119,7 +119,7 @@ def test_decide_dismiss_and_appeal_through_the_pages(proposal, auth_staff, inst_
     assert SanctionProposal.objects.get().status == "confirmed" and "不能变更" in answer.content.decode()
 
 
-def test_the_examiners_own_page(proposal, subject, users):
+def test_the_examiners_own_page(proposal, subject, users):  # noqa: F811
     page = client_for(subject).get(reverse("exams:conduct_mine")).content.decode()
     assert "连续三次无故不参加考评任务" in page and "第01考场" in page and "缺席" in page
     assert client_for(users[Role.INSTITUTION_STAFF]).get(reverse("exams:conduct_mine")).status_code == 403
