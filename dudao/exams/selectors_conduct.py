@@ -1,7 +1,8 @@
 """Reads of examiner conduct, scoped by user (permissions_conduct for who may act).
 
 Proposals: superusers all; authority users those of institutions in their region (or below); institution
-users their own institution's; an examiner his own; a supervisor those he raised. Anyone else: none.
+users their own institution's; an examiner his own; a supervisor those he raised by hand. Anyone else:
+none.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ def proposals_for(user: Any) -> QuerySet[SanctionProposal]:
         q |= Q(institution_id=user.institution_id)
     person_id = getattr(user, "person_id", None)
     if person_id:
-        q |= Q(examiner__person_id=person_id) | Q(proposed_by=user)
+        # his own; and what he raised by hand (a team leader recording attendance does not see the
+        # proposals it raises about colleagues)
+        q |= Q(examiner__person_id=person_id)
+        q |= Q(proposed_by=user) & ~Q(source=SanctionProposal.Source.ATTENDANCE)
     return qs.filter(q)
 
 

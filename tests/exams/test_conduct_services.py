@@ -600,3 +600,13 @@ def test_not_found_outside_scope_is_the_selectors_job(proposal, other_authority)
     gd = f.UserFactory(username="gd_auth", role=Role.AUTHORITY_STAFF, authority=other_authority)
     with pytest.raises(NotFound):
         proposal_get(gd, proposal.pk)
+
+
+def test_a_team_leader_does_not_read_the_proposals_his_recording_raised(duties, leader, subject, on_exam_day):
+    from dudao.exams.selectors_conduct import proposals_for
+
+    absent(leader, *duties[:3])
+    proposal = P.objects.get()
+    assert proposal.proposed_by == leader
+    assert not proposals_for(leader).exists()
+    assert list(proposals_for(subject)) == [proposal]

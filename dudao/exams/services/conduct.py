@@ -114,8 +114,9 @@ def raise_attendance_grounds(*, actor: Any, examiner: Examiner) -> list[Sanction
     for ground in grounds:
         if ground.key in existing:
             continue
-        first = RoomStaff.objects.select_related("room__session__plan__batch").get(pk=ground.duty_ids[-1])
-        batch = first.room.session.plan.batch
+        # the batch (and institution) of the duty that completed the ground
+        last = RoomStaff.objects.select_related("room__session__plan__batch").get(pk=ground.duty_ids[-1])
+        batch = last.room.session.plan.batch
         proposal = SanctionProposal(
             examiner=examiner,
             institution_id=batch.institution_id,
@@ -211,7 +212,10 @@ def duty_replaced(*, actor: Any, duty: RoomStaff) -> ExaminerAttendance:
     attendance.source = ExaminerAttendance.Source.REPLACEMENT
     attendance.recorded_at, attendance.recorded_by = timezone.now(), actor
     attendance.excused = False
-    attendance.save()
+    if attendance.pk:
+        save_fields(attendance, ["status", "late_minutes", "source", "recorded_at", "recorded_by", "excused"])
+    else:
+        attendance.save()
     audit.record(
         actor=actor,
         action="exams.examiner_attendance.record",
