@@ -35,6 +35,7 @@ from dudao.common.openapi import document_errors
 from dudao.common.request_limits import CONTROL_MESSAGE, has_control_character
 from dudao.exams.api import router as exams_router
 from dudao.exams.api_certificates import router as certificates_router
+from dudao.exams.api_conduct import router as conduct_router
 from dudao.exams.api_marking import router as marking_router
 from dudao.notifications.api import router as notifications_router
 from dudao.people.api import router as people_router
@@ -325,6 +326,7 @@ api.add_router("/scorecards", scorecards_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/renewals", renewals_router)
 api.add_router("/supervision", supervision_router)
+api.add_router("/exams/conduct", conduct_router)
 api.add_router("/exams", exams_router)
 api.add_router("/exams", marking_router)
 api.add_router("", certificates_router)

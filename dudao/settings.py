@@ -229,6 +229,16 @@ if not (1 <= DUDAO_RESULT_PUBLICITY_WORKDAYS <= 60 and 1 <= DUDAO_RESULT_OBJECTI
     raise ImproperlyConfigured(
         "DUDAO_RESULT_PUBLICITY_WORKDAYS 和 DUDAO_RESULT_OBJECTION_WORKDAYS 应为 1 到 60 之间的工作日数"
     )
+# EXAM-10 (三) "经常迟到、早退或无故不到" [interpretation, configurable]: at least TIMES unexcused lateness or
+# absences within MONTHS calendar months raise a sanction proposal (dudao.exams.domain.conduct).
+DUDAO_EXAMINER_OFTEN_LATE_ABSENT_TIMES = os.environ.get("DUDAO_EXAMINER_OFTEN_LATE_ABSENT_TIMES", "4")
+DUDAO_EXAMINER_OFTEN_LATE_ABSENT_MONTHS = os.environ.get("DUDAO_EXAMINER_OFTEN_LATE_ABSENT_MONTHS", "12")
+try:
+    from dudao.exams.domain.conduct import often_rule as _often_rule
+
+    _often_rule(DUDAO_EXAMINER_OFTEN_LATE_ABSENT_TIMES, DUDAO_EXAMINER_OFTEN_LATE_ABSENT_MONTHS)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"DUDAO_EXAMINER_OFTEN_LATE_ABSENT_TIMES/_MONTHS 配置无效:{_exc}") from None
 # CERT-2: public certificate look-ups per address and hour.
 DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR = int(
     os.environ.get("DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR", "120")

@@ -550,6 +550,12 @@ class EligibilityRuleSet(models.Model):
 
 
 # Results, publication, objections and certificates (issue 11) live in their own module of this app.
+# Examiner conduct: attendance, sanction proposals and appeals (issue 11 point 5).
+from .models_conduct import (  # noqa: E402, F401
+    ExaminerAttendance,
+    SanctionAppeal,
+    SanctionProposal,
+)
 from .models_marking import Mark, Marking, Paper, ScoreBook, ScoreBookSignature  # noqa: E402, F401
 from .models_results import (  # noqa: E402, F401
     Certificate,

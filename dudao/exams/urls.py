@@ -5,7 +5,7 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from .views import marking, papers, results, rules, staff
+from .views import conduct, marking, papers, results, rules, staff
 
 app_name = "exams"
 urlpatterns = [
@@ -50,6 +50,13 @@ urlpatterns = [
     path("rooms/<int:pk>/seat-list.<str:fmt>", login_required(papers.seat_list), name="seat_list"),
     path("rooms/<int:pk>/room-record.<str:fmt>", login_required(papers.room_record), name="room_record_doc"),
     path("my/ticket.pdf", papers.my_ticket, name="my_ticket"),
+    path("conduct/", conduct.proposal_list, name="conduct_list"),
+    path("conduct/new/", conduct.proposal_new, name="conduct_new"),
+    path("conduct/mine/", conduct.my_conduct, name="conduct_mine"),
+    path("conduct/<int:pk>/", conduct.proposal_detail, name="conduct_detail"),
+    path("conduct/<int:pk>/confirm/", conduct.proposal_confirm, name="conduct_confirm"),
+    path("conduct/<int:pk>/dismiss/", conduct.proposal_dismiss, name="conduct_dismiss"),
+    path("conduct/<int:pk>/appeal/", conduct.proposal_appeal, name="conduct_appeal"),
     path("", include("dudao.exams.urls_public")),
     path("", include("dudao.exams.urls_room")),
 ]

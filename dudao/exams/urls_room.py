@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import room
+from .views import conduct, room
 
 urlpatterns = [
     path("rooms/<int:pk>/checkin/", room.room_checkin, name="room_checkin"),
@@ -11,4 +11,7 @@ urlpatterns = [
     path("rooms/<int:pk>/absences/", room.room_absences, name="room_absences"),
     path("rooms/<int:pk>/photo/<int:seat_pk>/", room.room_photo, name="room_photo"),
     path("rooms/<int:pk>/record/", room.room_record, name="room_record"),
+    path("rooms/<int:pk>/examiners/", conduct.room_examiners, name="room_examiners"),
+    path("duties/<int:pk>/attendance/", conduct.duty_attendance, name="duty_attendance"),
+    path("duties/<int:pk>/excuse/", conduct.duty_excuse, name="duty_excuse"),
 ]

@@ -5,14 +5,16 @@ Registration:  submitted ──institution review──▶ institution_approved 
                submitted | institution_approved ──reject──▶ rejected   (seed 003: two levels, a reason)
                submitted | institution_approved | approved ──withdraw (until the deadline)──▶ withdrawn
 Assignment:    frozen ──publish──▶ published ──lock──▶ locked
+Sanction:      proposed ──authority confirms (a sanction) | dismisses (a reason)──▶ confirmed | dismissed
 """
 
 from __future__ import annotations
 
 from dudao.common.transitions import anyone
 
-from .models import ExamPlan, Registration, RoomAssignment
+from .models import ExamPlan, Registration, RoomAssignment, SanctionProposal
 from .permissions import may_administer, may_confirm, may_run
+from .permissions_conduct import may_decide
 
 P = ExamPlan.Status
 R = Registration.Status
@@ -38,4 +40,15 @@ ASSIGNMENT_TRANSITIONS = {
     A.FROZEN: {A.PUBLISHED: may_administer},
     A.PUBLISHED: {A.LOCKED: may_administer},
     A.LOCKED: {},
+}
+
+
+# Examiner conduct (EXAM-10): proposed ──authority confirms with a sanction──▶ confirmed
+#                            proposed ──authority dismisses with a reason──▶ dismissed   (both final)
+S = SanctionProposal.Status
+
+SANCTION_TRANSITIONS = {
+    S.PROPOSED: {S.CONFIRMED: may_decide, S.DISMISSED: may_decide},
+    S.CONFIRMED: {},
+    S.DISMISSED: {},
 }

@@ -151,6 +151,12 @@ ACTION_LABELS: dict[str, str] = {
     "exams.scorebook.sign": "评分册签字",
     "exams.scorebook.supersede": "评分册因更正重签",
     "exams.marking.join": "揭开密号并合成成绩",
+    "exams.examiner_attendance.record": "登记考评员到岗情况",
+    "exams.examiner_attendance.excuse": "认可考评员缺席或迟到理由",
+    "exams.sanction_proposal.raise": "提出考评人员处理建议",
+    "exams.sanction_proposal.confirm": "决定考评人员处理",
+    "exams.sanction_proposal.dismiss": "考评人员处理建议不予处理",
+    "exams.sanction_appeal.file": "考评员提出申诉",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",

@@ -28,6 +28,7 @@ from ..domain.assignment_scenario import parse_scenario
 from ..models import ExamPlan, ExamRoom, ExamSession, RoomAssignment, RoomStaff, Seat
 from ..permissions import may_administer
 from ..workflow import ASSIGNMENT_TRANSITIONS
+from .conduct import duty_replaced
 
 PREVIOUS_TEAMS = 3  # EXAM-5 looks back three batches at the station
 
@@ -336,6 +337,7 @@ def staff_replace(*, actor: Any, staff: RoomStaff, examiner: Examiner, reason: A
     staff.replaced_by = replacement
     staff.replace_reason = reason
     staff.save(update_fields=["replaced_by", "replace_reason"])
+    duty_replaced(actor=actor, duty=staff)  # EXAM-10: counts as an absence unless excused
     plan.batch.examiners.add(examiner)
     if not RoomStaff.objects.filter(
         room__session__plan=plan, examiner_id=staff.examiner_id, replaced_by__isnull=True

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0004_results_certificates'),
+        ('exams', '0005_examiner_conduct'),
         ('people', '0006_labels_without_rule_ids'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
