@@ -145,6 +145,13 @@ ACTION_LABELS: dict[str, str] = {
     "exams.certificate_issuer.set": "设置证书编码",
     "exams.certificate.issue": "发放证书",
     "exams.certificate.void": "注销证书",
+    # archives
+    "archives.package.seal": "认定计划归档(生成归档包)",
+    "archives.package.download": "下载归档包",
+    "archives.package.prune": "从归档包中销毁保存期满的档案",
+    "archives.destruction_plan.create": "编制档案销毁计划",
+    "archives.destruction_plan.approve": "审批档案销毁计划",
+    "archives.destruction_receipt.record": "登记档案销毁回单",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",
