@@ -41,7 +41,7 @@ class ArchivePackage(StoredFileFields):
 
 
 class DestructionPlan(BaseModel):
-    """档案销毁计划 (FORM-B B8.4): kinds of packages to destroy and when; approved by the institution's admin."""
+    """档案销毁计划 (FORM-B B8.4): kinds of packages to destroy and when, approved by the admin."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "待审批"

@@ -75,3 +75,17 @@ def over(plan, inst_admin, published, issue_day, time_machine):
     time_machine.move_to(fx.at(issue_day, 10))
     exams.certificates_issue(actor=inst_admin, plan=plan, today=issue_day)
     return issue_day
+
+
+@pytest.fixture
+def other_admin(other_institution):
+    from tests import factories as f
+
+    return f.UserFactory(username="other_admin", role=Role.INSTITUTION_ADMIN, institution=other_institution)
+
+
+@pytest.fixture
+def package(plan, inst_admin, over):
+    from dudao.archives import services
+
+    return services.archive_seal(actor=inst_admin, plan=plan)
