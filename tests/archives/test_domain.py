@@ -58,7 +58,7 @@ def test_a_missing_and_an_extra_file_are_found():
 
 
 def test_no_manifest_or_a_broken_one_is_not_a_package():
-    with pytest.raises(d.NotAPackage, match="没有 manifest.json"):
+    with pytest.raises(d.NotAPackage, match=r"没有 manifest\.json"):
         d.verify_entries(dict(FILES))
     with pytest.raises(d.NotAPackage, match="不是有效的 JSON"):
         d.verify_entries({**FILES, d.MANIFEST: b"{"})
