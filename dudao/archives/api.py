@@ -20,8 +20,27 @@ from .permissions import may_download
 router = Router(tags=["archives"])
 
 
+def _row(package) -> dict:
+    return {
+        "id": package.pk,
+        "plan": package.plan_id,
+        "institution": package.institution_id,
+        "institution_name": package.institution.name,
+        "batch_code": package.batch_code,
+        "title": package.title,
+        "sealed_on": package.sealed_on,
+        "sealed_at": package.uploaded_at,
+        "certificates_on": package.certificates_on,
+        "algorithm": package.algorithm,
+        "manifest_sm3": package.manifest_digest,
+        "size": package.size,
+        "kinds": package.kinds,
+        "destroyed": package.destroyed,
+    }
+
+
 def _detail(package) -> dict:
-    data = s.PackageOut.from_orm(package).dict()
+    data = _row(package)
     data["manifest"] = package.manifest
     data["retention"] = [row.__dict__ for row in services.retention_of(package)]
     return data
@@ -34,7 +53,9 @@ def package_list(request, filters: Query[s.PackageFilters]):
         qs = qs.filter(institution_id=filters.institution)
     if filters.q:
         qs = qs.filter(Q(batch_code__icontains=filters.q) | Q(title__icontains=filters.q))
-    return paginate(qs.order_by("-uploaded_at", "-id"), filters.page, filters.page_size).as_dict()
+    page = paginate(qs.order_by("-uploaded_at", "-id"), filters.page, filters.page_size)
+    page.items = [_row(p) for p in page.items]
+    return page.as_dict()
 
 
 @router.get("/packages/{int:pk}", response=s.PackageDetailOut, summary="归档包详情(清单、各类别保存期限)")
@@ -70,7 +91,14 @@ def upload_verify(request, file: File[UploadedFile]):
 
 
 def _plan_out(plan: DestructionPlan) -> dict:
-    data = s.DestructionPlanOut.from_orm(plan).dict(exclude={"items", "receipt"})
+    data = {
+        "id": plan.pk,
+        "institution": plan.institution_id,
+        "planned_on": plan.planned_on,
+        "reason": plan.reason,
+        "status": plan.status,
+        "row_version": plan.row_version,
+    }
     data["items"] = [
         {"package": i.package_id, "batch_code": i.package.batch_code, "kind": i.kind}
         for i in plan.items.select_related("package")

@@ -28,16 +28,16 @@ class KindRetentionOut(Schema):
 
 class PackageOut(Schema):
     id: int
-    plan: int = Field(..., alias="plan_id")
-    institution: int = Field(..., alias="institution_id")
-    institution_name: str = Field(..., alias="institution.name")
+    plan: int
+    institution: int
+    institution_name: str
     batch_code: str
     title: str
     sealed_on: dt.date
-    sealed_at: dt.datetime = Field(..., alias="uploaded_at")
+    sealed_at: dt.datetime
     certificates_on: dt.date | None
     algorithm: str
-    manifest_sm3: str = Field(..., alias="manifest_digest")
+    manifest_sm3: str
     size: int
     kinds: list[str]
     destroyed: list[str]
@@ -88,8 +88,8 @@ class ReceiptIn(Schema):
 
 
 class DestructionItemOut(Schema):
-    package: int = Field(..., alias="package_id")
-    batch_code: str = Field(..., alias="package.batch_code")
+    package: int
+    batch_code: str
     kind: str
 
 
@@ -103,7 +103,7 @@ class ReceiptOut(Schema):
 
 class DestructionPlanOut(Schema):
     id: int
-    institution: int = Field(..., alias="institution_id")
+    institution: int
     planned_on: dt.date
     reason: str
     status: str
