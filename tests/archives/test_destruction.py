@@ -163,3 +163,17 @@ def test_due_items_list_the_kinds_past_retention(package, due_day):
         "eligibility",
         "results",
     ]
+
+
+def test_the_retention_setting_moves_the_dates(package, due_day, settings):
+    from dudao.archives.domain import parse_retention
+
+    settings.DUDAO_ARCHIVE_RETENTION = parse_retention('{"results": 2, "certificate_roster": 30}')
+    assert services.due_items([package], today=due_day) == [
+        (package, next(r for r in services.retention_of(package, today=due_day) if r.kind == "eligibility"))
+    ]
+    rows = {r.kind: r for r in services.retention_of(package, today=due_day)}
+    assert rows["results"].keep_until == package.certificates_on.replace(
+        year=package.certificates_on.year + 2
+    )
+    assert rows["certificate_roster"].permanent is False
