@@ -23,6 +23,7 @@ from ninja.security import SessionAuth
 
 from dudao.accounts.api import router as accounts_router
 from dudao.accounts.auth import TokenAuth
+from dudao.archives.api import router as archives_router
 from dudao.common.errors import (
     ApplicationError,
     NotAuthenticated,
@@ -330,6 +331,7 @@ api.add_router("/exams/conduct", conduct_router)
 api.add_router("/exams", exams_router)
 api.add_router("/exams", marking_router)
 api.add_router("", certificates_router)
+api.add_router("/archives", archives_router)
 
 # Last, so that it matches only what no router does: unknown paths and ids that fail a path
 # converter (`/registry/institutions/abc` against `{int:pk}`) answer in our JSON format instead of

@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dudao.archives.domain import RetentionSettingError, parse_retention
 from dudao.common.pii_keys import pii_keys_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "dudao.supervision",
     "dudao.renewals",
     "dudao.exams",
+    "dudao.archives",
     "dudao.documents",
     "dudao.notifications",
     "dudao.web",
@@ -269,6 +271,13 @@ DUDAO_CERT_KINDS = os.environ.get("DUDAO_CERT_KINDS", "Y,S")
 # The QR seal's Ed25519 private key: PEM text or the absolute path of a PEM file, read when a certificate
 # is sealed (dudao.exams.domain.certificate_seal.signing_key_from_setting; required in production then).
 DUDAO_CERT_SIGNING_KEY = os.environ.get("DUDAO_CERT_SIGNING_KEY", "")
+
+# Archives (docs/archives.md). ARCH-2: retention per record kind, JSON over the defaults, e.g.
+# {"seat_plans": 3, "results": {"years": 2, "from": "certificates"}, "video_index": "permanent"}.
+try:
+    DUDAO_ARCHIVE_RETENTION = parse_retention(os.environ.get("DUDAO_ARCHIVE_RETENTION", ""))
+except RetentionSettingError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("renewals/", include("dudao.renewals.urls")),
     path("supervision/", include("dudao.supervision.urls")),
     path("exams/", include("dudao.exams.urls")),
+    path("archives/", include("dudao.archives.urls")),
     path("", include("dudao.accounts.urls")),
     path("", include("dudao.web.urls")),
 ]

@@ -157,6 +157,13 @@ ACTION_LABELS: dict[str, str] = {
     "exams.sanction_proposal.confirm": "决定考评人员处理",
     "exams.sanction_proposal.dismiss": "考评人员处理建议不予处理",
     "exams.sanction_appeal.file": "考评员提出申诉",
+    # archives
+    "archives.package.seal": "认定计划归档(生成归档包)",
+    "archives.package.download": "下载归档包",
+    "archives.package.prune": "从归档包中销毁保存期满的档案",
+    "archives.destruction_plan.create": "编制档案销毁计划",
+    "archives.destruction_plan.approve": "审批档案销毁计划",
+    "archives.destruction_receipt.record": "登记档案销毁回单",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",
