@@ -70,7 +70,7 @@ class Kind:
 # permanently; papers and registration records at least 1 year after certificates are issued"; another body
 # keeps "paper records ≥ 3 years, electronic ≥ 5 years". How each kind below maps onto those words is our
 # interpretation, marked per row. Everything in a package is electronic, so "other records" take 5 years.
-# A new kind (e.g. score books) is added here and with an exporter in dudao/archives/exporters.py.
+# A new kind is added here and with an exporter in dudao/archives/exporters.py.
 KINDS: dict[str, Kind] = {
     k.key: k
     for k in (
@@ -86,6 +86,9 @@ KINDS: dict[str, Kind] = {
         Kind("violations", "违纪记录", Retention(5)),  # other records, electronic
         # interpretation: the marks as entered are the score books (评分记录) → 1 year after certificates
         Kind("results", "成绩与评分记录", Retention(1, ANCHOR_CERTIFICATES)),
+        # the signed score books (every version, marks by code, signatures, the code → seat key): papers and
+        # score books → 1 year after certificates (interpretation, as the results)
+        Kind("score_books", "评分册与签字", Retention(1, ANCHOR_CERTIFICATES)),
         Kind("objections", "复核申请", Retention(5)),  # other records, electronic
         # the certificate roster of the passed candidates is the pass list (合格人员名单) → permanent
         Kind("certificate_roster", "证书名册(合格人员名单)", Retention(None)),

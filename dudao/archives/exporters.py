@@ -22,7 +22,10 @@ from dudao.exams.models import (
     ExamResult,
     ExamRoom,
     ExamSession,
+    Mark,
+    Marking,
     Objection,
+    Paper,
     Registration,
     RoomNote,
     RoomStaff,
@@ -383,6 +386,77 @@ def results(plan: ExamPlan) -> dict[str, bytes]:
             }
         )
     }
+
+
+@exporter("score_books")
+def score_books(plan: ExamPlan) -> dict[str, bytes]:
+    """EXAM-6: each session's marking — every score book version with its digest and signatures, every mark
+    (superseded ones too, with the correction reasons) by paper code, and the key joining codes to seats."""
+    markings = (
+        Marking.objects.filter(session__plan=plan)
+        .select_related("session", "leader__person")
+        .order_by("session__starts_at", "pk")
+    )
+    data = []
+    for marking in markings:
+        books = marking.books.order_by("version").prefetch_related("signatures__user")
+        papers = Paper.objects.filter(marking=marking).select_related("seat__registration", "seat__room")
+        marks = Mark.objects.filter(paper__marking=marking).select_related("paper", "examiner__person")
+        data.append(
+            {
+                "session": marking.session.get_subject_display(),
+                "level": marking.session.level,
+                "mode": marking.get_mode_display(),
+                "full": marking.full,
+                "tolerance": str(marking.tolerance),
+                "leader": marking.leader.person.name,
+                "status": marking.get_status_display(),
+                "joined_at": _time(marking.joined_at),
+                "books": [
+                    {
+                        "version": b.version,
+                        "status": b.get_status_display(),
+                        "algorithm": b.algorithm,
+                        "digest": b.digest,
+                        "reason": _text(b.reason),
+                        "content": b.content,
+                        "signatures": [
+                            {
+                                "role": s.get_role_display(),
+                                "by": _user(s.user),
+                                "digest": s.digest,
+                                "at": _time(s.signed_at),
+                            }
+                            for s in b.signatures.all()
+                        ],
+                    }
+                    for b in books
+                ],
+                "marks": [
+                    {
+                        "code": m.paper.code,
+                        "examiner": m.examiner.person.name,
+                        "role": m.get_role_display(),
+                        "value": str(m.value),
+                        "reason": _text(m.reason),
+                        "current": m.current,
+                        "at": _time(m.at),
+                    }
+                    for m in marks.order_by("paper__code", "at", "pk")
+                ],
+                "key": [
+                    {
+                        "code": p.code,
+                        "registration": p.seat.registration.number,
+                        "room": p.seat.room.name,
+                        "seat": p.seat.number,
+                        "absent": p.absent,
+                    }
+                    for p in papers.order_by("code")
+                ],
+            }
+        )
+    return {"score_books.json": json_bytes({"markings": data})}
 
 
 @exporter("objections")

@@ -1,7 +1,8 @@
 """Demo of a completed evaluation (issue 11 item 8): the demo institution's batch of six weeks ago, run
 through the services from registration to certificates — two sessions, check-ins (one absent), masked
 double marking of the theory papers with one third mark and signed score books, the practical panel's
-marks, results published with their windows, an objection answered, certificates issued and one voided.
+marks, results published with their windows, an objection answered, certificates issued and one voided,
+and the batch's records sealed into an archive package.
 
 Exam-day rows whose services check the wall clock (check-ins, room staff) are written directly; everything
 that carries a rule goes through its service."""
@@ -18,6 +19,7 @@ from django.utils import timezone
 from dudao.accounts import services as account_services
 from dudao.accounts import user_services
 from dudao.accounts.models import Role, User
+from dudao.archives import services as archive_services
 from dudao.exams import services
 from dudao.exams.domain.publication import certificate_kind
 from dudao.exams.models import Certificate, CheckIn, Paper, RoomStaff, Seat
@@ -223,8 +225,10 @@ def create_completed(today: dt.date) -> dict[str, Any]:
             reason="考生信息登记有误,注销后重新办理(演示)",
             row_version=cert.row_version,
         )
+    package = archive_services.archive_seal(actor=inst_admin, plan=plan)  # ARCH-1: the batch is over
     return {
         "plan": plan.pk,
+        "archive": package.pk,
         "publicity_ends_on": str(publication.publicity_ends_on),
         "certificates": len(issued),
         "voided": voided.number if voided else None,

@@ -157,8 +157,15 @@ def create_exams(today: dt.date) -> dict[str, Any]:
 
 def delete_for(institution_ids: list[int]) -> None:
     """`demo-data --reset`: the 考务 rows of the demo institutions (their audit events stay)."""
+    from dudao.archives.models import ArchivePackage, DestructionItem, DestructionPlan, DestructionReceipt
+
     plans = ExamPlan.objects.filter(batch__institution_id__in=institution_ids)
     rooms = ExamRoom.objects.filter(session__plan__in=plans)
+    destructions = DestructionPlan.objects.filter(institution_id__in=institution_ids)
+    DestructionReceipt.objects.filter(plan__in=destructions).delete()
+    DestructionItem.objects.filter(plan__in=destructions).delete()
+    destructions.delete()
+    ArchivePackage.objects.filter(plan__in=plans).delete()  # the stored ZIPs stay (content-addressed)
     Certificate.objects.filter(registration__plan__in=plans).delete()
     CertificateIssuer.objects.filter(institution_id__in=institution_ids).delete()
     Objection.objects.filter(registration__plan__in=plans).delete()

@@ -33,7 +33,8 @@ def test_the_admin_seals_every_kind_with_a_verifiable_manifest(plan, inst_admin,
     manifest = json.loads(files["manifest.json"])
     assert [k["kind"] for k in manifest["kinds"]] == [
         "registrations", "eligibility", "seat_plans", "examiners", "attendance", "room_records",
-        "violations", "results", "objections", "certificate_roster", "supervision", "video_index",
+        "violations", "results", "score_books", "objections", "certificate_roster", "supervision",
+        "video_index",
     ]  # fmt: skip
     assert sorted(files) == sorted([f["path"] for f in manifest["files"]] + ["manifest.json"])
     assert package.manifest_digest == hashlib.new("sm3", files["manifest.json"]).hexdigest()
@@ -162,4 +163,5 @@ def test_the_retention_dates_of_a_package(package, over):
     assert rows["results"].keep_until == over.replace(year=over.year + 1)
     assert rows["seat_plans"].keep_until == over.replace(year=over.year + 5)
     late = over.replace(year=over.year + 1) + dt.timedelta(days=1)
-    assert {r.kind for r in services.retention_of(package, today=late) if r.due} == {"results", "eligibility"}
+    due = {r.kind for r in services.retention_of(package, today=late) if r.due}
+    assert due == {"results", "eligibility", "score_books"}

@@ -329,3 +329,26 @@ def test_demo_home_pages_show_waiting_items(tiny):
     assert {"renewal_submitted", "renewal_deciding"} <= keys("demo_authority_staff")
     assert "renewal_steps" in keys("demo_institution_admin")
     assert "evaluation_fill" in keys("demo_authority_admin")  # the re-evaluation's leader
+
+
+def test_the_completed_evaluation_shows_every_step_issue_11(tiny):
+    """Item 8: a completed batch with signed marking, results, a publication, an objection, certificates
+    (one voided) and an archive whose package verifies and holds the score books."""
+    import json
+    import zipfile
+    from io import BytesIO
+
+    from dudao.archives import services as archive_services
+    from dudao.archives.models import ArchivePackage
+    from dudao.exams.models import Certificate, ExamPlan, Marking, Objection
+
+    plan = ExamPlan.objects.get(publication__isnull=False)
+    assert list(Marking.objects.filter(session__plan=plan).values_list("status", flat=True)) == ["signed"] * 2
+    assert Objection.objects.get(registration__plan=plan).status == "dismissed"
+    certificates = Certificate.objects.filter(registration__plan=plan)
+    assert certificates.count() == 4 and certificates.filter(status="voided").count() == 1
+    package = ArchivePackage.objects.get(plan=plan)
+    assert archive_services.package_verify(package).valid
+    with zipfile.ZipFile(BytesIO(archive_services.package_bytes(package))) as archive:
+        books = json.loads(archive.read("score_books.json"))
+    assert [len(m["books"][0]["signatures"]) for m in books["markings"]] == [4, 4]  # 3 markers + the tallier
