@@ -35,6 +35,7 @@ from dudao.common.openapi import document_errors
 from dudao.common.request_limits import CONTROL_MESSAGE, has_control_character
 from dudao.exams.api import router as exams_router
 from dudao.exams.api_certificates import router as certificates_router
+from dudao.exams.api_uploads import router as certificate_uploads_router
 from dudao.notifications.api import router as notifications_router
 from dudao.people.api import router as people_router
 from dudao.registry.api import router as registry_router
@@ -326,6 +327,7 @@ api.add_router("/renewals", renewals_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/exams", exams_router)
 api.add_router("", certificates_router)
+api.add_router("", certificate_uploads_router)
 
 # Last, so that it matches only what no router does: unknown paths and ids that fail a path
 # converter (`/registry/institutions/abc` against `{int:pk}`) answer in our JSON format instead of

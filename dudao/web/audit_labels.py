@@ -145,6 +145,10 @@ ACTION_LABELS: dict[str, str] = {
     "exams.certificate_issuer.set": "设置证书编码",
     "exams.certificate.issue": "发放证书",
     "exams.certificate.void": "注销证书",
+    "exams.certificate_upload.export": "导出证书上报文件",
+    "exams.certificate_upload.download": "下载证书上报文件",
+    "exams.certificate_upload.confirm": "确认证书信息已上报",
+    "exams.certificate_upload.reject": "登记证书上报被退回",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",
