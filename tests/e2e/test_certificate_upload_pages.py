@@ -12,7 +12,7 @@ from dudao.accounts.models import Role
 from dudao.exams import services
 from dudao.exams.models import Certificate, CertificateUpload
 from tests import factories as f
-from tests.e2e.conftest import login, shot
+from tests.e2e.conftest import SHOTS, login, shot
 from tests.exams.test_results_certificates import failing_theory, passing
 from tests.factories import exams as fx
 
@@ -51,7 +51,12 @@ def world(time_machine):
     time_machine.move_to(fx.at(ISSUE_DAY, 10))
     for plan, _ in plans:
         services.certificates_issue(actor=admin, plan=plan, today=ISSUE_DAY)
-    return {"plans": [p for p, _ in plans]}
+    return {"plans": [p for p, _ in plans], "authority": authority, "institution": inst, "staff": staff}
+
+
+def shot_path(name: str):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS / f"{name}.png"
 
 
 def _page(browser, live_server, username):
@@ -101,3 +106,15 @@ def test_export_confirm_and_the_six_month_warning(browser, live_server, world, t
     assert "超过 6 个月未上报" in authority.inner_text("#upload-batches")
     assert second.batch.code in authority.inner_text("#upload-batches")
     shot(authority, "exams-certificate-upload-list")
+
+    # FORM-B: an evaluation of the institution shows the C4.2 hint with links to the batches
+    from dudao.scorecards.services import form_versions_load_shipped
+
+    form_versions_load_shipped(actor=None)
+    admin = f.UserFactory(username="auth_admin1", role=Role.AUTHORITY_ADMIN, authority=world["authority"])
+    evaluation = f.evaluation("open", actor=admin, institution=world["institution"], leader=world["staff"])
+    authority.goto(f"/scorecards/{evaluation.pk}/#item-C4_2")
+    hint = authority.locator("[data-prefill='C4.2']")
+    assert "2 个批次" in hint.inner_text()
+    hint.scroll_into_view_if_needed()
+    authority.screenshot(path=str(shot_path("scorecards-prefill-c42")))
