@@ -307,3 +307,48 @@ def test_an_upload_on_the_deadline_day_is_in_time(issued, plan, inst_admin, time
         actor=inst_admin, upload=upload, receipt_number="R", receipt_date=DEADLINE
     )
     assert plan_compliance(plan, dt.date(2028, 1, 1)).status == "uploaded"
+
+
+def test_the_export_command(issued, plan, inst_admin, users, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "upload.csv"
+    stdout = io.StringIO()
+    call_command(
+        "certificates",
+        "export",
+        "--plan",
+        str(plan.pk),
+        "--as",
+        "inst_admin",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+        "--json",
+        stdout=stdout,
+    )
+    summary = json.loads(stdout.getvalue())
+    assert (summary["count"], summary["voided"], summary["format"]) == (2, 0, "csv")
+    assert read_csv(out.read_bytes())[0] == HEADERS
+    assert CertificateUpload.objects.get().pk == summary["upload"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as", "auth_staff"], "只有发证机构的管理员"),
+        (["--as", "nobody"], "不存在或已停用"),
+        (["--as", "inst_admin", "--format", "pdf"], "无效"),
+        (["--as", "inst_admin", "--out", "/nonexistent/dir/x.csv"], "无法写入文件"),
+    ],
+)
+def test_the_export_command_refuses_and_writes_nothing(issued, plan, users, tmp_path, capsys, args, message):
+    from django.core.management import call_command
+
+    argv = ["certificates", "export", "--plan", str(plan.pk), "--out", str(tmp_path / "x.csv"), *args]
+    with pytest.raises(SystemExit) as caught:
+        call_command(*argv)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not CertificateUpload.objects.exists()
