@@ -42,6 +42,8 @@ class CertificateUpload(BaseModel):
     exported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="导出人", on_delete=models.PROTECT, related_name="+"
     )
+    # FORM-B C4.2: how many certificates this confirmation marked uploaded after their six-month deadline.
+    late_count = models.PositiveIntegerField("逾期上报证书数", default=0)
     receipt_number = models.CharField("国家平台回执号", max_length=64, blank=True)
     receipt_date = models.DateField("上报日期", null=True, blank=True)
     receipt_file = models.CharField("回执文件存储名", max_length=255, blank=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -73,7 +73,7 @@ def plan_compliance(plan: ExamPlan, today: dt.date | None = None) -> rules.Batch
 
 @dataclass
 class BatchUploadRow:
-    """One batch (plan) with certificates on the authority's or institution's upload list."""
+    """One batch (plan) with certificates on the upload list."""
 
     plan: ExamPlan
     compliance: rules.BatchCompliance
@@ -81,18 +81,54 @@ class BatchUploadRow:
     rejected_wrong_data: int
 
 
-def batches(
+def batch_plans(
     user: Any, *, status: str = "", q: str = "", today: dt.date | None = None
-) -> list[BatchUploadRow]:
-    """The plans with certificates the user oversees, each with its C4.2 state, its latest upload and its
-    rejections for wrong information (C4.3); non-compliant first. `status` filters by the C4.2 state
-    ("noncompliant" = overdue or late)."""
+) -> QuerySet[ExamPlan]:
+    """The plans with certificates the user oversees, annotated with their C4.2 state in SQL (`is_overdue`,
+    `is_late`, `is_pending`), non-compliant first then newest; `status` filters ("noncompliant" = overdue or
+    late, or one of overdue / late / pending / uploaded). Paginate it, then `batch_rows` for the page."""
     today = today or timezone.localdate()
-    plans = overseen_plans(user).filter(registrations__certificate__isnull=False).distinct()
+    plan_certs = Certificate.objects.filter(registration__plan=OuterRef("pk"))
+    pending = plan_certs.filter(upload=Certificate.Upload.PENDING)
+    plans = (
+        overseen_plans(user)
+        .filter(Exists(plan_certs))
+        .annotate(
+            is_overdue=Exists(pending.filter(issued_on__lt=rules.overdue_cutoff(today))),
+            is_late=Exists(
+                CertificateUpload.objects.filter(
+                    plan=OuterRef("pk"), status=CertificateUpload.Status.UPLOADED, late_count__gt=0
+                )
+            ),
+            is_pending=Exists(pending),
+        )
+    )
     if q:
         plans = plans.filter(Q(batch__code__startswith=q) | Q(batch__institution__name__contains=q))
-    plans = plans.select_related("batch__institution", "batch__occupation")
-    plan_list = list(plans.order_by("-id")[:1000])
+    noncompliant = Q(is_overdue=True) | Q(is_late=True)
+    plans = {
+        "noncompliant": lambda: plans.filter(noncompliant),
+        "overdue": lambda: plans.filter(is_overdue=True),
+        "late": lambda: plans.filter(is_overdue=False, is_late=True),
+        "pending": lambda: plans.filter(is_overdue=False, is_late=False, is_pending=True),
+        "uploaded": lambda: plans.filter(is_late=False, is_pending=False),
+    }.get(status, lambda: plans)()
+    order = Case(When(noncompliant, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return plans.select_related("batch__institution", "batch__occupation").order_by(order, "-id")
+
+
+def batch_counts(user: Any, today: dt.date | None = None) -> dict[str, int]:
+    """How many of the user's batches fail C4.2 today and how many are pending (the list's badges)."""
+    return {
+        "noncompliant": batch_plans(user, status="noncompliant", today=today).count(),
+        "pending": batch_plans(user, status="pending", today=today).count(),
+    }
+
+
+def batch_rows(plans: Any, today: dt.date | None = None) -> list[BatchUploadRow]:
+    """The page's plans with their full C4.2 state, latest upload and rejections for wrong information."""
+    today = today or timezone.localdate()
+    plan_list = list(plans)
     ids = [p.pk for p in plan_list]
     compliance = compliance_by_plan(ids, today)
     latest: dict[int, CertificateUpload] = {}
@@ -108,23 +144,18 @@ def batches(
         .annotate(n=Count("id"))
         .order_by()
     )
-    rows = [
-        BatchUploadRow(
-            p, compliance.get(p.pk) or rules.batch_compliance([], today), latest.get(p.pk), wrong.get(p.pk, 0)
-        )
+    empty = rules.batch_compliance([], today)
+    return [
+        BatchUploadRow(p, compliance.get(p.pk, empty), latest.get(p.pk), wrong.get(p.pk, 0))
         for p in plan_list
     ]
-    if status == "noncompliant":
-        rows = [r for r in rows if not r.compliance.compliant]
-    elif status:
-        rows = [r for r in rows if r.compliance.status == status]
-    rows.sort(key=lambda r: (r.compliance.compliant, r.compliance.deadline or dt.date.max, -r.plan.pk))
-    return rows
 
 
-def noncompliant_count(user: Any, today: dt.date | None = None) -> int:
-    """How many batches the user oversees fail C4.2 today (the badge on the lists)."""
-    return sum(not r.compliance.compliant for r in batches(user, today=today))
+def batches(
+    user: Any, *, status: str = "", q: str = "", today: dt.date | None = None
+) -> list[BatchUploadRow]:
+    """All rows of `batch_plans` (tests and small scopes; pages paginate `batch_plans` first)."""
+    return batch_rows(batch_plans(user, status=status, q=q, today=today), today)
 
 
 def institution_noncompliant_plans(

@@ -352,3 +352,44 @@ def test_the_export_command_refuses_and_writes_nothing(issued, plan, users, tmp_
     assert caught.value.code == 2
     assert message in capsys.readouterr().err
     assert not CertificateUpload.objects.exists()
+
+
+def test_the_list_filters_in_the_database_agree_with_the_rule(
+    issued, plan, inst_admin, auth_staff, time_machine, django_assert_max_num_queries
+):
+    from dudao.exams.selectors_uploads import batch_counts, batch_plans, batch_rows
+
+    def codes(status, today):
+        return [r.compliance.status for r in batches(auth_staff, status=status, today=today)]
+
+    assert codes("pending", DEADLINE) == ["pending"] and codes("noncompliant", DEADLINE) == []
+    after = DEADLINE + dt.timedelta(days=1)
+    assert codes("overdue", after) == ["overdue"] and codes("pending", after) == []
+    assert batch_counts(auth_staff, after) == {"noncompliant": 1, "pending": 0}
+    assert batch_counts(auth_staff, DEADLINE) == {"noncompliant": 0, "pending": 1}
+    time_machine.move_to(fx.at(after, 10))
+    upload = services.certificate_upload_export(actor=inst_admin, plan=plan)
+    upload = services.certificate_upload_confirm(
+        actor=inst_admin, upload=upload, receipt_number="R", receipt_date=after, today=after
+    )
+    assert upload.late_count == 2
+    assert codes("late", after) == ["late"] and codes("noncompliant", after) == ["late"]
+    assert codes("uploaded", after) == [] and codes("overdue", after) == []
+    with django_assert_max_num_queries(4):
+        rows = batch_rows(batch_plans(auth_staff, today=after)[:20], after)
+    assert [(r.compliance.status, r.latest.pk, r.rejected_wrong_data) for r in rows] == [
+        ("late", upload.pk, 0)
+    ]
+
+
+def test_an_upload_on_the_deadline_has_no_late_certificates(
+    issued, plan, inst_admin, auth_staff, time_machine
+):
+    time_machine.move_to(fx.at(DEADLINE, 10))
+    upload = services.certificate_upload_export(actor=inst_admin, plan=plan)
+    upload = services.certificate_upload_confirm(
+        actor=inst_admin, upload=upload, receipt_number="R", receipt_date=DEADLINE
+    )
+    assert upload.late_count == 0
+    later = dt.date(2028, 1, 1)
+    assert [r.compliance.status for r in batches(auth_staff, status="uploaded", today=later)] == ["uploaded"]

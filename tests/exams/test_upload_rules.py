@@ -73,6 +73,35 @@ def test_batch_compliance_states():
     assert (state.status, state.compliant, state.late, state.deadline) == ("late", False, 1, None)
 
 
+def test_a_late_upload_is_non_compliant_even_with_others_pending_in_time():
+    issued = D(2027, 1, 15)
+    state = rules.batch_compliance([C(issued, D(2027, 7, 16)), C(D(2027, 6, 1), None)], D(2027, 7, 20))
+    assert (state.status, state.compliant, state.pending, state.late) == ("late", False, 1, 1)
+
+
+def test_the_overdue_cutoff_agrees_with_the_rule_every_day():
+    start = D(2026, 1, 1)
+    issue_days = [start + dt.timedelta(days=n) for n in range(0, 800)]
+    for today in (start + dt.timedelta(days=n) for n in range(180, 800, 1)):
+        cutoff = rules.overdue_cutoff(today)
+        near = [d for d in issue_days if abs((d - cutoff).days) <= 40]
+        assert all(rules.is_overdue(d, today) == (d < cutoff) for d in near), today
+
+
+@pytest.mark.parametrize(
+    ("today", "cutoff"),
+    [
+        (D(2027, 7, 16), D(2027, 1, 16)),
+        (D(2027, 7, 15), D(2027, 1, 15)),
+        (D(2027, 3, 31), D(2026, 10, 1)),  # 09-30 is due 03-30: overdue on 03-31
+        (D(2027, 3, 1), D(2026, 9, 1)),  # 08-29..08-31 are due 02-28
+        (D(2027, 2, 28), D(2026, 8, 28)),
+    ],
+)
+def test_overdue_cutoff_examples(today, cutoff):
+    assert rules.overdue_cutoff(today) == cutoff
+
+
 def test_the_earliest_pending_deadline_is_the_batchs():
     state = rules.batch_compliance([C(D(2027, 3, 1), None), C(D(2027, 1, 15), None)], D(2027, 2, 1))
     assert state.deadline == D(2027, 7, 15)

@@ -85,6 +85,16 @@ def is_overdue(issued_on: dt.date, today: dt.date) -> bool:
     return today > upload_deadline(issued_on)
 
 
+def overdue_cutoff(today: dt.date) -> dt.date:
+    """The first issue date still in time on `today`: a certificate issued before it and not uploaded is
+    overdue (`is_overdue(d, today) == (d < overdue_cutoff(today))`), so a database can filter on it. Not
+    simply today minus six months: month ends clamp (issued 09-30 is due 03-30, so on 03-31 it is late)."""
+    day = add_months(today, -SIX_MONTHS) - dt.timedelta(days=4)
+    while upload_deadline(day) < today:
+        day += dt.timedelta(days=1)
+    return day
+
+
 def next_due(today: dt.date, days: Sequence[int] = DEFAULT_DAYS) -> dt.date:
     """CERT-3: the next cadence day on or after `today` (a day the month lacks is its last day)."""
     for offset in range(3):
@@ -109,8 +119,9 @@ class CertificateState:
 class BatchCompliance:
     """C4.2 of one batch (plan) on `today`.
 
-    status: "none" (no certificates), "uploaded" (all in time), "pending" (some not uploaded, none overdue),
-    "overdue" (some not uploaded past the deadline), "late" (all uploaded, some after the deadline).
+    status: "none" (no certificates), "uploaded" (all in time), "pending" (some not uploaded, none overdue
+    nor late), "overdue" (some not uploaded past the deadline), "late" (none overdue, some uploaded after
+    the deadline).
     `deadline` is the earliest deadline of the certificates not uploaded (None when all are)."""
 
     status: str
@@ -156,10 +167,10 @@ def batch_compliance(certificates: Iterable[CertificateState], today: dt.date) -
         status = "none"
     elif overdue:
         status = "overdue"
+    elif late:  # late uploads stay non-compliant even while other certificates are pending in time
+        status = "late"
     elif pending:
         status = "pending"
-    elif late:
-        status = "late"
     else:
         status = "uploaded"
     return BatchCompliance(status, total, pending, overdue, late, deadline)

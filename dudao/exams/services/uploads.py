@@ -208,6 +208,9 @@ def certificate_upload_confirm(
         upload.receipt_file, upload.receipt_name = stored.name, stored.original_name
         upload.receipt_content_type, upload.receipt_sha256 = stored.content_type, stored.sha256
     upload.receipt_number, upload.receipt_date = number, day
+    # first uploads only: a certificate uploaded before keeps its first upload time (and its C4.2 state)
+    newly = Certificate.objects.filter(upload_items__upload=upload, upload=Certificate.Upload.PENDING)
+    upload.late_count = newly.filter(issued_on__lt=rules.overdue_cutoff(day)).count()
     upload.status, upload.decided_at, upload.decided_by = U.UPLOADED, timezone.now(), actor
     save_fields(
         upload,
@@ -219,14 +222,15 @@ def certificate_upload_confirm(
             "receipt_name",
             "receipt_content_type",
             "receipt_sha256",
+            "late_count",
             "decided_at",
             "decided_by",
         ],
     )
     uploaded_at = timezone.make_aware(dt.datetime.combine(day, dt.time()))
-    marked = Certificate.objects.filter(
-        upload_items__upload=upload, upload=Certificate.Upload.PENDING
-    ).update(upload=Certificate.Upload.UPLOADED, uploaded_at=uploaded_at, updated_at=timezone.now())
+    marked = newly.update(
+        upload=Certificate.Upload.UPLOADED, uploaded_at=uploaded_at, updated_at=timezone.now()
+    )
     audit.record(
         actor=actor,
         action="exams.certificate_upload.confirm",
@@ -238,6 +242,7 @@ def certificate_upload_confirm(
             "receipt_date": day.isoformat(),
             "receipt_file": upload.receipt_sha256,
             "certificates_marked": marked,
+            "late": upload.late_count,
         },
     )
     return upload

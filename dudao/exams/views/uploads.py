@@ -24,7 +24,15 @@ from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
 from .. import services
 from ..domain import upload as rules
 from ..models import ExamPlan
-from ..selectors_uploads import batches, overseen_plans, plan_compliance, upload_get, uploads_for
+from ..selectors_uploads import (
+    batch_counts,
+    batch_plans,
+    batch_rows,
+    overseen_plans,
+    plan_compliance,
+    upload_get,
+    uploads_for,
+)
 from ..services.uploads import configured_days, configured_format, may_upload
 from ..upload_files import CONTENT_TYPES
 
@@ -152,16 +160,16 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     filters = BatchFilterForm(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
     today = timezone.localdate()
-    everything = batches(user, today=today)
-    rows = batches(user, status=data.get("status", ""), q=(data.get("q") or "").strip(), today=today)
+    plans = batch_plans(user, status=data.get("status", ""), q=(data.get("q") or "").strip(), today=today)
+    page = list_page(request, plans)
+    page.items = batch_rows(page.items, today)
     return render(
         request,
         "exams/staff/certificate_uploads.html",
         {
             "filters": filters,
-            "page": list_page(request, rows),
-            "noncompliant": sum(not r.compliance.compliant for r in everything),
-            "pending": sum(r.compliance.status == "pending" for r in everything),
+            "page": page,
+            **batch_counts(user, today),
             "next_due": rules.next_due(today, configured_days()),
             "cadence": "、".join(f"{d} 日" for d in configured_days()),
             "today": today,
