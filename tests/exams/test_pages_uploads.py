@@ -156,3 +156,19 @@ def test_another_regions_authority_sees_no_batch(issued, plan, other_authority):
     user = f.UserFactory(role=Role.AUTHORITY_STAFF, authority=other_authority)
     page = client_for(user).get("/exams/certificate-uploads/").content.decode()
     assert plan.batch.code not in page
+
+
+def test_the_home_page_todo_lists_batches_to_upload(issued, plan, users, time_machine):  # noqa: F811
+    from dudao.web.todo import todo_for
+
+    def groups(user, today):
+        return {g.key: (g.total, g.items[0].detail) for g in todo_for(user, today=today)}
+
+    inst, authority = users[Role.INSTITUTION_ADMIN], users[Role.AUTHORITY_STAFF]
+    assert groups(inst, DEADLINE)["certificate_upload"] == (1, "证书待上报国家查询系统")
+    assert "certificate_upload_overdue" not in groups(authority, DEADLINE)
+    after = DEADLINE + dt.timedelta(days=1)
+    assert groups(inst, after)["certificate_upload"] == (1, "证书编号生成超过 6 个月未上报")
+    assert groups(authority, after)["certificate_upload_overdue"] == (1, "证书编号生成超过 6 个月未上报")
+    time_machine.move_to(fx.at(after, 10))
+    assert "证书超期未上报的批次" in client_for(authority).get("/").content.decode()
