@@ -38,6 +38,7 @@ from dudao.exams.api import router as exams_router
 from dudao.exams.api_certificates import router as certificates_router
 from dudao.exams.api_conduct import router as conduct_router
 from dudao.exams.api_marking import router as marking_router
+from dudao.exams.api_uploads import router as certificate_uploads_router
 from dudao.notifications.api import router as notifications_router
 from dudao.people.api import router as people_router
 from dudao.registry.api import router as registry_router
@@ -332,6 +333,7 @@ api.add_router("/exams", exams_router)
 api.add_router("/exams", marking_router)
 api.add_router("", certificates_router)
 api.add_router("/archives", archives_router)
+api.add_router("", certificate_uploads_router)
 
 # Last, so that it matches only what no router does: unknown paths and ids that fail a path
 # converter (`/registry/institutions/abc` against `{int:pk}`) answer in our JSON format instead of

@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from dudao.archives.domain import RetentionSettingError, parse_retention
 from dudao.common.pii_keys import pii_keys_from_env
+from dudao.exams.domain import upload as _upload_rules
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DUDAO_VAR_DIR", BASE_DIR / "var"))
@@ -271,6 +272,15 @@ DUDAO_CERT_KINDS = os.environ.get("DUDAO_CERT_KINDS", "Y,S")
 # The QR seal's Ed25519 private key: PEM text or the absolute path of a PEM file, read when a certificate
 # is sealed (dudao.exams.domain.certificate_seal.signing_key_from_setting; required in production then).
 DUDAO_CERT_SIGNING_KEY = os.environ.get("DUDAO_CERT_SIGNING_KEY", "")
+# National upload of certificate information (CERT-3, docs/certificates.md): the export's format (xlsx, csv or
+# json) and the cadence days of the month (the 10th and 25th in the older national rule), checked here.
+DUDAO_CERTIFICATE_UPLOAD_FORMAT = os.environ.get("DUDAO_CERTIFICATE_UPLOAD_FORMAT", "xlsx")
+DUDAO_CERTIFICATE_UPLOAD_DAYS = os.environ.get("DUDAO_CERTIFICATE_UPLOAD_DAYS", "10,25")
+try:
+    DUDAO_CERTIFICATE_UPLOAD_FORMAT = _upload_rules.parse_format(DUDAO_CERTIFICATE_UPLOAD_FORMAT)
+    _upload_rules.parse_days(DUDAO_CERTIFICATE_UPLOAD_DAYS)
+except _upload_rules.UploadSettingError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 # Archives (docs/archives.md). ARCH-2: retention per record kind, JSON over the defaults, e.g.
 # {"seat_plans": 3, "results": {"years": 2, "from": "certificates"}, "video_index": "permanent"}.

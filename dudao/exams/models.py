@@ -565,3 +565,6 @@ from .models_results import (  # noqa: E402, F401
     Objection,
     ResultPublication,
 )
+
+# The national upload of certificate information (CERT-3) lives in its own module of this app.
+from .models_upload import CertificateUpload, CertificateUploadItem  # noqa: E402, F401

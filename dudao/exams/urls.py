@@ -5,7 +5,7 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from .views import conduct, marking, papers, results, rules, staff
+from .views import conduct, marking, papers, results, rules, staff, uploads
 
 app_name = "exams"
 urlpatterns = [
@@ -37,6 +37,12 @@ urlpatterns = [
     path("<int:pk>/objections/<int:objection_pk>/", results.objection_handle, name="objection_handle"),
     path("certificate/<str:number>/pdf/", results.certificate_download, name="certificate_pdf"),
     path("certificate/<str:number>/void/", results.certificate_void, name="certificate_void"),
+    path("certificate-uploads/", uploads.batch_list, name="upload_list"),
+    path("<int:pk>/certificate-uploads/export/", uploads.upload_export, name="upload_export"),
+    path("certificate-uploads/<int:pk>/file/", uploads.upload_file, name="upload_file"),
+    path("certificate-uploads/<int:pk>/receipt/", uploads.upload_receipt, name="upload_receipt"),
+    path("certificate-uploads/<int:pk>/confirm/", uploads.upload_confirm, name="upload_confirm"),
+    path("certificate-uploads/<int:pk>/reject/", uploads.upload_reject, name="upload_reject"),
     path("<int:pk>/violations/<int:violation_pk>/decide/", staff.violation_decide, name="violation_decide"),
     path("<int:pk>/assignment/", staff.assignment_generate, name="assignment_generate"),
     path("<int:pk>/assignment/step/<str:step>/", staff.assignment_step, name="assignment_step"),

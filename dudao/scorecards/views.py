@@ -27,12 +27,13 @@ from dudao.web.kit import (
 )
 from dudao.web.sorting import sort_list
 
-from . import documents, domain, presenters, selectors, services
+from . import documents, domain, prefill, presenters, selectors, services
 from .forms import EvaluationFilterForm, EvaluationOpenForm, FormLoadForm, ReasonForm
 from .models import Evaluation, ScoreFormVersion
 from .permissions import can_load_form, can_open_evaluation
 
 ITEM_TEMPLATE = "scorecards/partials/item.html"
+OPEN_STATUSES = (Evaluation.Status.DRAFT, Evaluation.Status.SUBMITTED)
 # Sortable columns of the list (dudao.web.sorting).
 EVALUATION_SORTS = {
     "id": "id",
@@ -61,10 +62,13 @@ def _dom_id(item_id: str) -> str:
 
 def _sheet(request: HttpRequest, evaluation: Evaluation) -> dict[str, Any]:
     sheet = presenters.evaluation_sheet(request.user, evaluation)
+    # Platform data hints (prefill registry) while the evaluation is open; the evaluators still decide.
+    hints = prefill.suggestions(evaluation) if evaluation.status in OPEN_STATUSES else {}
     for section in sheet["sections"]:
         section["dom"] = "sec-" + re.sub(r"[^A-Za-z0-9_-]", "_", section["id"])
         for item in section["items"]:
             item["dom"] = _dom_id(item["id"])
+            item["suggestion"] = hints.get(item["id"])
     return sheet
 
 

@@ -164,6 +164,10 @@ ACTION_LABELS: dict[str, str] = {
     "archives.destruction_plan.create": "编制档案销毁计划",
     "archives.destruction_plan.approve": "审批档案销毁计划",
     "archives.destruction_receipt.record": "登记档案销毁回单",
+    "exams.certificate_upload.export": "导出证书上报文件",
+    "exams.certificate_upload.download": "下载证书上报文件",
+    "exams.certificate_upload.confirm": "确认证书信息已上报",
+    "exams.certificate_upload.reject": "登记证书上报被退回",
     # supervision
     "supervision.policy.update": "修改督导工作设置",
     "supervision.draw.define": "新建双随机抽取",

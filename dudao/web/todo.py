@@ -25,6 +25,7 @@ from dudao.accounts.permissions import (
     is_superuser,
     is_supervisor,
 )
+from dudao.exams.selectors_uploads import batch_plans
 from dudao.people.models import Examiner
 from dudao.registry.models import Batch
 from dudao.renewals.models import RenewalApplication
@@ -153,6 +154,18 @@ def _my_evaluations(user: Any, status: str, *, unsigned: bool = False) -> QueryS
     )
 
 
+def _upload_item(d: _Deadlines, plan: Any) -> TodoItem:
+    """A batch on the certificate-upload list (CERT-3; FORM-B C4.2)."""
+    if plan.is_overdue:
+        detail = "证书编号生成超过 6 个月未上报"
+    elif plan.is_late:
+        detail = "证书逾期上报"
+    else:
+        detail = "证书待上报国家查询系统"
+    url = reverse("exams:results", args=[plan.pk]) + "#uploads"
+    return d.item(f"{plan.batch.institution.name} · {plan.batch.code}", detail, url, None)
+
+
 def _authority_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
     renewal_list = "renewals:application_list"
     yield _group(
@@ -210,6 +223,14 @@ def _authority_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
         "clipboard-check",
         _tasks(user, Task.RECTIFICATION_SUBMITTED).order_by("id"),
         lambda t: d.item(t.institution.name, f"任务 {t.number}", _task_url(t), None),
+    )
+    yield _group(
+        "certificate_upload_overdue",
+        "证书超期未上报的批次",
+        "cloud-upload",
+        batch_plans(user, status="overdue", today=d.today),
+        lambda p: _upload_item(d, p),
+        "exams:upload_list",
     )
 
 
@@ -300,6 +321,14 @@ def _institution_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
             a.rectification_deadline if a.status == Renewal.RECTIFYING else None,
         ),
         "renewals:application_list",
+    )
+    yield _group(
+        "certificate_upload",
+        "证书待上报",
+        "cloud-upload",
+        batch_plans(user, today=d.today).filter(is_pending=True),
+        lambda p: _upload_item(d, p),
+        "exams:upload_list",
     )
 
 

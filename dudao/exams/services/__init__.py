@@ -56,6 +56,12 @@ from .results import (
     results_publish,
     results_record,
 )
+from .uploads import (
+    certificate_upload_confirm,
+    certificate_upload_export,
+    certificate_upload_file,
+    certificate_upload_reject,
+)
 
 __all__ = [
     "absences_mark",
@@ -66,6 +72,10 @@ __all__ = [
     "candidate_may_act",
     "certificate_issuer_set",
     "certificate_signing_key",
+    "certificate_upload_confirm",
+    "certificate_upload_export",
+    "certificate_upload_file",
+    "certificate_upload_reject",
     "certificate_void",
     "certificates_issue",
     "checkin_record",

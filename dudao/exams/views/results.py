@@ -21,6 +21,7 @@ from ..models import ExamResult, Objection, ResultPublication
 from ..permissions import may_administer
 from ..selectors_certificates import certificate_get, certificates_for
 from .staff import _plan_context
+from .uploads import upload_context
 
 PAGE_SIZE = 50
 
@@ -54,6 +55,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         may_administer=may_administer(request.user, plan),
         passed=ExamResult.objects.filter(registration__plan=plan, passed=True).count(),
         failed=ExamResult.objects.filter(registration__plan=plan, passed=False).count(),
+        **upload_context(request, plan),
     )
     return render(request, "exams/staff/results.html", context)
 

@@ -13,6 +13,12 @@ verify-qr PAYLOAD --public-key FILE [--json]
     valid, 1 invalid (any problem of the QR text itself), 2 when the public key file is missing or not an
     Ed25519 key.
 
+export --plan PK --as USERNAME [--format xlsx|csv|json] --out FILE
+    the national-upload export of the plan's certificates not yet known to the national system (CERT-3), as
+    USERNAME (the issuing institution's admin: the file holds full ID numbers; audited like the page). Uses
+    the database. Exit 0 and a one-line summary (or JSON with --json); 2 with the reason in Chinese, nothing
+    exported (the export is rolled back when the file cannot be written).
+
 The kind letters come from the setting DUDAO_CERT_KINDS (default `Y,S`), read when the command runs.
 """
 
@@ -41,7 +47,8 @@ USAGE = (
     "dudao certificates number --kind Y|S --ministry NNNN --province NN --institution NNNNNN "
     "--year YYYY --level L --serial N\n"
     "       dudao certificates check NUMBER [--json]\n"
-    "       dudao certificates verify-qr PAYLOAD --public-key FILE [--json]"
+    "       dudao certificates verify-qr PAYLOAD --public-key FILE [--json]\n"
+    "       dudao certificates export --plan PK --as USERNAME [--format xlsx|csv|json] --out FILE [--json]"
 )
 EXIT_INVALID = 1
 KIND_NAMES = {"Y": "用人单位", "S": "社会培训评价组织"}
@@ -62,7 +69,7 @@ class Command(BaseCommand):
         return chinese_errors(super().create_parser(prog_name, subcommand, **kwargs), USAGE)
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="number|check|verify-qr")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="number|check|verify-qr|export")
         number = chinese_errors(sub.add_parser("number", help="由各组成部分生成 22 位证书编号"), USAGE)
         for option, metavar, text in (
             ("--kind", "Y|S", "机构类别字母(Y 用人单位,S 社会培训评价组织)"),
@@ -83,6 +90,18 @@ class Command(BaseCommand):
         qr.add_argument("payload", metavar="PAYLOAD", help="二维码内容(- 为标准输入)")
         qr.add_argument("--public-key", required=True, metavar="FILE", help="发证机构公布的公钥文件(PEM)")
         qr.add_argument("--json", action="store_true", help='输出 JSON:{"valid", "certificate", "reason"}')
+        export = chinese_errors(
+            sub.add_parser("export", help="导出认定计划的证书上报文件(国家查询系统)"), USAGE
+        )
+        export.add_argument("--plan", required=True, type=int, metavar="PK", help="认定计划编号")
+        export.add_argument(
+            "--as", dest="as_user", required=True, metavar="USERNAME", help="发证机构管理员的用户名"
+        )
+        export.add_argument("--format", default="", metavar="xlsx|csv|json", help="导出格式(默认按系统设置)")
+        export.add_argument("--out", required=True, metavar="FILE", help="写出的文件")
+        export.add_argument(
+            "--json", action="store_true", help='输出 JSON:{"upload", "count", "voided", "format", "sha256"}'
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -90,6 +109,8 @@ class Command(BaseCommand):
                 self._number(options)
             elif options["action"] == "check":
                 self._check(options)
+            elif options["action"] == "export":
+                self._export(options)
             else:
                 self._verify_qr(options)
         except BadInput as exc:
@@ -177,3 +198,44 @@ class Command(BaseCommand):
             self.stdout.write(f"证书二维码核验未通过:{verdict.reason}")
         if not verdict.valid:
             raise SystemExit(EXIT_INVALID)
+
+    def _export(self, options: dict[str, Any]) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db import transaction
+
+        from dudao.common.errors import ApplicationError
+        from dudao.exams import services
+        from dudao.exams.models import ExamPlan
+
+        user = get_user_model().objects.filter(username=options["as_user"], is_active=True).first()
+        if user is None:
+            raise BadInput(f"用户「{options['as_user'][:50]}」不存在或已停用")
+        plan = ExamPlan.objects.select_related("batch").filter(pk=options["plan"]).first()
+        if plan is None:
+            raise BadInput(f"认定计划 {options['plan']} 不存在")
+        out = Path(options["out"])
+        try:
+            with transaction.atomic():  # a file that cannot be written leaves no export behind
+                upload = services.certificate_upload_export(
+                    actor=user, plan=plan, file_format=options["format"] or None
+                )
+                content = services.certificate_upload_file(actor=user, upload=upload)
+                out.write_bytes(content)
+        except ApplicationError as exc:
+            raise BadInput(exc.message) from None
+        except OSError as exc:
+            raise BadInput(f"无法写入文件「{out}」:{exc.strerror or exc}") from None
+        summary = {
+            "upload": upload.pk,
+            "count": upload.count,
+            "voided": upload.voided_count,
+            "format": upload.format,
+            "sha256": upload.sha256,
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+        else:
+            self.stdout.write(
+                f"已导出证书上报文件「{out}」:{upload.count} 本证书(其中已注销 {upload.voided_count} 本),"
+                f"格式 {upload.format};上传国家平台后请在平台确认回执或登记退回"
+            )
