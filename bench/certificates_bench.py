@@ -571,6 +571,141 @@ def issue(url: str, total: int) -> dict[str, Any]:
     }
 
 
+def issue_breakdown(total: int, count: int) -> dict[str, Any]:
+    """Where `certificates_issue`'s time goes, stage by stage, in one process and one transaction that is
+    rolled back: the service's read of the passed results (select_related) against a read of the needed
+    columns only; sealing; the insert by `bulk_create` (the service) against `common.bulk.insert` (COPY);
+    the audit events (`audit.record_many`). Each stage timed alone (ms per certificate)."""
+    from django.db import transaction
+
+    from dudao.common import audit
+    from dudao.common.bulk import insert
+    from dudao.exams.domain.certificate_seal import CertificateFacts, seal
+    from dudao.exams.models import Certificate, ExamResult, Registration
+    from dudao.exams.services.certificates import signing_key
+
+    inst, admin = institution(90, "900001")
+    _region, authority = _authority()
+    persons = _issue_persons(1, total // 2, authority.pk)[:count]  # the issuing bench's persons
+    count = len(persons)
+    stamp = dt.datetime.now(CST).strftime("%Y%m%d%H%M%S")
+    plan = new_plan(inst, admin, f"PC-CERTS-STAGES-{stamp}")
+    _issue_rows(plan, admin, persons, (5, 4, 3))
+    key = signing_key()
+    stages: dict[str, float] = {}
+
+    def timed(name: str, call):
+        started = time.perf_counter()
+        value = call()
+        stages[name] = round((time.perf_counter() - started) / count * 1000, 4)
+        return value
+
+    base = ExamResult.objects.filter(
+        registration__plan=plan,
+        registration__status=Registration.Status.APPROVED,
+        passed=True,
+        registration__certificate__isnull=True,
+    ).order_by("registration__level", "registration__number")
+    load = _load()
+    with transaction.atomic():
+        list(base.select_related("registration__person"))  # warm-up: the pages in memory for both reads
+        results = timed("read_service", lambda: list(base.select_related("registration__person")))
+        timed(
+            "read_columns",
+            lambda: list(
+                base.values_list(
+                    "registration_id",
+                    "registration__number",
+                    "registration__level",
+                    "registration__person_id",
+                    "registration__person__name",
+                    "registration__person__id_number_masked",
+                )
+            ),
+        )
+        today = dt.date.today()
+
+        def build() -> list:
+            out = []
+            for i, result in enumerate(results):
+                registration, person = result.registration, result.registration.person
+                number = f"S00003690000198{registration.level}{i + 1:06d}"  # year 98: clashes with nothing
+                out.append(
+                    Certificate(
+                        number=number,
+                        registration=registration,
+                        person=person,
+                        name=person.name,
+                        id_number_masked=person.id_number_masked,
+                        occupation_code=OCCUPATION[0],
+                        occupation_name=OCCUPATION[1],
+                        level=registration.level,
+                        institution=inst,
+                        institution_name=inst.name,
+                        issued_on=today,
+                        seal="",
+                    )
+                )
+            return out
+
+        certs = timed("build_objects", build)
+
+        def sealing() -> None:
+            for cert in certs:
+                cert.seal = seal(
+                    CertificateFacts(
+                        number=cert.number,
+                        name=cert.name,
+                        masked_id=cert.id_number_masked,
+                        occupation=f"{OCCUPATION[1]}({OCCUPATION[0]})",
+                        level=cert.level,
+                        institution=inst.name,
+                        issue_date=today,
+                    ),
+                    key,
+                )
+
+        timed("seal", sealing)
+        copies = [
+            Certificate(**{f.attname: getattr(c, f.attname) for f in Certificate._meta.concrete_fields})
+            for c in certs
+        ]
+        with transaction.atomic():
+            timed("insert_bulk_create", lambda: Certificate.objects.bulk_create(certs))
+            transaction.set_rollback(True)
+        for c in copies:
+            c.pk = None
+        with transaction.atomic():
+            timed("insert_copy", lambda: insert(Certificate, copies))
+            timed(
+                "audit_record_many",
+                lambda: audit.record_many(
+                    actor=admin,
+                    action="exams.certificate.issue",
+                    objects=copies,
+                    after=[
+                        {"number": c.number, "registration": c.registration_id, "level": c.level}
+                        for c in copies
+                    ],
+                ),
+            )
+            transaction.set_rollback(True)
+        transaction.set_rollback(True)
+    service = (
+        stages["read_service"] + stages["seal"] + stages["insert_bulk_create"] + stages["audit_record_many"]
+    )
+    leaner = stages["read_columns"] + stages["seal"] + stages["insert_copy"] + stages["audit_record_many"]
+    return {
+        "certificates": count,
+        "ms_per_certificate": stages,
+        "service_stages_ms": round(service, 4),
+        "service_stages_per_s": round(1000 / service),
+        "leaner_stages_ms": round(leaner, 4),
+        "leaner_stages_per_s": round(1000 / leaner),
+        "loadavg": [load, _load()],
+    }
+
+
 # ------------------------------------------------------------------------------------------- 3. look-up data
 
 
@@ -1321,6 +1456,8 @@ def main(argv: list[str] | None = None) -> int:
     if "issue" in parts:
         out["issue"] = issue(url, args.numbers)
         say(f"issue: {out['issue']}")
+        out["issue_stages"] = issue_breakdown(args.numbers, min(10_000, args.numbers // 2))
+        say(f"issue stages: {out['issue_stages']}")
     if "lookup" in parts:
         keys = lookup_keys(args.queries, args.persons)
         out["lookup"] = lookup_inprocess(keys)
