@@ -1428,7 +1428,8 @@ NOTES = """
   lock and the audit chain head serialise them in practice. Rows built in bulk first (untimed).
 - 查询数据 look-up data:人员用 COPY 写入(身份证号加密、盲索引与服务相同);报名和证书用
   INSERT … SELECT generate_series 写入,两表的二级索引和约束装载前删除、装载后按原定义重建(并核对
-  定义一致,删除、写入、重建在同一事务中,中断时全部回滚);未写审计事件。每张证书的 seal 列为真实长度(349 字符)的签名文本(查询不验签)。
+  定义一致,删除、写入、重建在同一事务中,中断时全部回滚);未写审计事件。每张证书的 seal 列为
+  真实长度(349 字符)的签名文本(查询不验签)。
   Persons by COPY (encrypted ID, blind index as the services compute them); registrations and certificates
   by INSERT … SELECT over generate_series, the two tables' secondary indexes and constraints dropped for the
   load and recreated from the same definitions (checked; dropping, loading and recreating are one
