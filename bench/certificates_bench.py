@@ -1451,39 +1451,50 @@ NOTES = """
 # Measured while building this benchmark (fixed text: it explains the figures above, not refreshed by a run).
 ANALYSIS = """
 分析 analysis(构建本基准时测得 measured while building it):
-- **序号预留达标,瓶颈是每个事务的提交。** `reserve_serials` 每块 3 条语句(get_or_create 的 SELECT、
-  UPDATE、SELECT)加一次提交(WAL 落盘)。负载约 1 时(小库):每块 100 为 62,364/s,每块 10 为 10,576/s;
-  负载 6–7 时(其他进程同时跑测试、占磁盘):每块 100 为 13,594/s,每块 10 为 1,914/s。`certificates_issue`
-  每个计划每个等级只预留一块(一块即该等级的全部考生),所以目标按块计;若要更快,可把
+- **序号预留达标,瓶颈是每个事务的往返与提交。** `reserve_serials` 每块 3 条语句(get_or_create 的
+  SELECT、UPDATE、SELECT)加 BEGIN/COMMIT(WAL 落盘);负载高时每次往返都要等 CPU。负载约 1 时
+  (小库):每块 100 为 62,364/s,每块 10 为 10,576/s;负载 6–7 时(其他进程同时跑测试、占磁盘):
+  每块 100 为 13,594–16,102/s,每块 10 为 1,578–1,914/s。`certificates_issue` 每个计划每个等级只预留
+  一块(一块即该等级的全部考生),所以目标按块计;若要更快,可把
   UPDATE 与随后的 SELECT 合成一条 `UPDATE … SET last = last + n RETURNING last`,只在没有更新到行时
   才 get_or_create(3 条 → 1 条)。
-  Reservation meets the target; its cost is the commit per block. `reserve_serials` issues 3 statements per
-  block plus a commit (WAL flush): load ≈ 1 (small database) 62,364/s with blocks of 100 and 10,576/s with
-  blocks of 10; load 6–7 (other processes running tests and using the disk) 13,594/s and 1,914/s.
+  Reservation meets the target; its cost is the round trips and the commit per block. `reserve_serials`
+  issues 3 statements per block plus BEGIN/COMMIT (a WAL flush); under load every round trip waits for a
+  CPU: load ≈ 1 (small database) 62,364/s with blocks of 100 and 10,576/s with blocks of 10; load 6–7
+  (other processes running tests and using the disk) 13,594–16,102/s and 1,578–1,914/s.
   `certificates_issue` reserves one block per plan and level (all of that level's candidates). Faster still:
   one `UPDATE … SET last = last + n RETURNING last` instead of UPDATE then SELECT, get_or_create only when
   no row was updated (3 statements → 1).
-- **完整发证路径未达 5,000/s。** 100,000 张(两个计划)在负载约 7 时 833/s,1 万张在负载约 1.5 时
-  1,312/s。两个进程实际先后进行(第二个在序号行锁上等第一个提交,见“各进程”时间),这是 CERT-1
-  要求的正确行为。各阶段(上表“发证各阶段”):服务用 `select_related("registration__person")` 读出
-  成绩、报名、人员三个完整模型(含成绩的 JSON、报名与人员的加密字段逐行解密),而发证只需 6 列;
-  `bulk_create` 为每个值做 Django 的准备与 SQL 编译;这两项占大半。需要改 `dudao/exams/services/
-  certificates.py`(不在本分支范围,未改):(1) 用 `values_list` 只读所需的 6 列;(2) 用
-  `dudao.common.bulk.insert`(PostgreSQL 上为 COPY,导入已在用)代替 `bulk_create`;(3) 审计按上文
-  第 3 条改进。表中“改进后”一栏是 (1)(2) 两项在同一事务里实测(回滚)的各阶段之和;签名每张约 0.05 ms
-  (负载约 1),是单进程的上限之一。不需要改模型或索引。
-  The full issuing path misses 5,000/s: 100,000 certificates (two plans) at 833/s under load ≈ 7,
+- **完整发证路径未达 5,000/s。** 100,000 张(两个计划)在负载 6–7 时 833–979/s,1 万张在负载约 1.5 时
+  1,312/s。两个进程实际先后进行(第二个在序号行锁上等第一个提交,见“各进程”时间;不同前缀也会在
+  审计链头锁上排队),这是 CERT-1 和审计链要求的正确行为,所以单个进程的速度就是上限。各阶段
+  (上表“发证各阶段”,负载约 6,每张 ms):服务用 `select_related("registration__person")` 读出成绩、
+  报名、人员三个完整模型(成绩的 JSON 逐行解码,报名与人员的加密字段逐行解密)约 0.22,而只读发证
+  所需的 6 列约 0.01;插入约 0.26(COPY 约 0.21:大部分是 PostgreSQL 维护证书表的 10 个索引,而非
+  Django);签名约 0.12;审计约 0.09。可做的代码改动(`dudao/exams/services/certificates.py`,不在本
+  分支范围,未改):(1) 用 `values_list` 只读所需的 6 列(实测省约三分之一);(2) 用
+  `dudao.common.bulk.insert` 代替 `bulk_create`(省约 0.05);(3) 审计按上文第 3 条改进;(4) 去掉证书表
+  两个多余的索引(`person_id` 单列索引已被 `exams_cert_person_name (person_id, name)` 覆盖,
+  `institution_id` 单列索引已被 `exams_cert_inst_issued (institution_id, issued_on)` 覆盖:外键设
+  `db_index=False`,需迁移,未做,也未测)。(1)(2) 实测合计约 2,340/s(负载约 6);即使全部做到,单进程
+  也难到 5,000/s(每张 0.2 ms 以内),因此目标的 5,000/s 以编号本身(上面两行)为准。
+  The full issuing path misses 5,000/s: 100,000 certificates (two plans) at 833–979/s under load 6–7,
   10,000 at 1,312/s under load ≈ 1.5. The two processes run one after the other in practice (the second
-  waits on the serial row's lock until the first commits: see the per-process times), which is what CERT-1
-  requires. Stages (the "issuing stages" row): the service reads results, registrations and persons as full
-  models with `select_related("registration__person")` (the result's JSON, the registration's and person's
-  encrypted fields decrypted row by row) where issuing needs 6 columns, and `bulk_create` prepares and
-  compiles every value; these two are most of the time. Code changes in
-  `dudao/exams/services/certificates.py` (outside this branch, not made): (1) read the 6 columns with
-  `values_list`; (2) insert with `dudao.common.bulk.insert` (COPY on PostgreSQL, already used by imports)
-  instead of `bulk_create`; (3) the audit improvements of item 3 above. The "leaner" figure is the sum of the
-  stages with (1) and (2), measured in the same (rolled-back) transaction; sealing (≈ 0.05 ms each at
-  load ≈ 1) is one process's floor. No model or index change is needed.
+  waits on the serial row's lock until the first commits, see the per-process times; other prefixes would
+  queue on the audit chain head), as CERT-1 and the audit chain require, so one process's speed is the
+  ceiling. Stages ("issuing stages" row, load ≈ 6, ms per certificate): the service reads results,
+  registrations and persons as full models with `select_related("registration__person")` (the result's JSON
+  decoded, the registration's and person's encrypted fields decrypted, row by row) ≈ 0.22, where reading the
+  6 columns issuing needs takes ≈ 0.01; the insert ≈ 0.26 (COPY ≈ 0.21: mostly PostgreSQL maintaining the
+  certificate table's 10 indexes, not Django); sealing ≈ 0.12; audit ≈ 0.09. Code changes
+  (`dudao/exams/services/certificates.py`, outside this branch, not made): (1) read the 6 columns with
+  `values_list` (measured: a third less); (2) `dudao.common.bulk.insert` instead of `bulk_create` (≈ 0.05
+  less); (3) the audit improvements of item 3 above; (4) drop the certificate table's two redundant indexes
+  (the single-column `person_id` index is covered by `exams_cert_person_name (person_id, name)`, the
+  `institution_id` one by `exams_cert_inst_issued (institution_id, issued_on)`: `db_index=False` on the
+  foreign keys, a migration; not made, not measured). (1) and (2) measured together ≈ 2,340/s (load ≈ 6);
+  even with all of them one process hardly reaches 5,000/s (under 0.2 ms per certificate), so the target's
+  5,000/s is read as numbering (the two rows above).
 - **查询本身达标,索引够用。** 三种组合都走唯一索引(证书编号;人员盲索引 → `exams_cert_person_name`),
   1,000 万行与 10 万行的进程内时间相近(负载约 1 时 10 万行 p95 1.9 ms),差别主要来自机器负载。
   The look-up meets its target and the indexes suffice: each pair goes through a unique index (the number;
