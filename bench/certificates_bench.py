@@ -1093,7 +1093,7 @@ def start_server(url: str, workers: int, port: int, log_path: Path, counter: str
             raise SystemExit(f"gunicorn 启动失败,见 {log_path}:\n{log_path.read_text()[-3000:]}")
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=5)
-            conn.request("GET", "/api/v1/public/certificates/public-key", headers={"Host": HOST})
+            conn.request("GET", "/api/v1/public/certificates", headers={"Host": HOST})  # 400: no keys
             conn.getresponse().read()
             conn.close()
             if log_path.read_text().count("Booting worker") >= workers:
@@ -1130,6 +1130,15 @@ def lookup_http(
     paths = [
         (exists, "/api/v1/public/certificates?" + urllib.parse.urlencode(query)) for _k, exists, query in keys
     ]
+    if counter == "upsert":  # the experiment's table, made before the workers start (they only use it)
+        from django.db import connection
+
+        from bench.counter_experiment import TABLE
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE UNLOGGED TABLE IF NOT EXISTS {TABLE} (key text PRIMARY KEY, count integer NOT NULL)"
+            )
     port = free_port()
     process = start_server(url, workers, port, ROOT / "var" / "bench" / "certs-gunicorn.log", counter)
     try:

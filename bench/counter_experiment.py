@@ -3,7 +3,8 @@ production: each worker replaces the public look-up's per-address counter before
 
     DUDAO_BENCH_COUNTER=upsert  the same hourly budget counted by ONE autocommitted statement (INSERT …
                                 ON CONFLICT DO UPDATE … RETURNING, as `accounts.throttle.token_request`
-                                counts API tokens) in an unlogged table of the bench database;
+                                counts API tokens) in an unlogged table of the bench database (the
+                                bench makes it);
     DUDAO_BENCH_COUNTER=off     no counting at all (the ceiling the counter is measured against).
 
 It shows what the counter costs per request on top of the look-up; the product's code is unchanged.
@@ -28,10 +29,7 @@ def post_worker_init(worker) -> None:
     if mode == "off":
         public_limits.certificate_lookup = lambda request: None
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE UNLOGGED TABLE IF NOT EXISTS {TABLE} (key text PRIMARY KEY, count integer NOT NULL)"
-        )
+    # the table (key text PRIMARY KEY, count integer) is created by the bench before the server starts
 
     def certificate_lookup(request) -> None:
         import math
