@@ -1505,39 +1505,51 @@ ANALYSIS = """
   even with all of them one process hardly reaches 5,000/s (under 0.2 ms per certificate), so the target's
   5,000/s is read as numbering (the two rows above).
 - **查询本身达标,索引够用。** 三种组合都走唯一索引(证书编号;人员盲索引 → `exams_cert_person_name`),
-  1,000 万行与 10 万行的进程内时间相近(负载约 1 时 10 万行 p95 1.9 ms),差别主要来自机器负载。
+  1,000 万行与 10 万行的进程内时间相近(负载约 1 时 10 万行 p95 1.9 ms),差别主要来自机器负载
+  (1,000 万行:负载约 3 时 p95 7.9 ms,负载约 7 时 11.8 ms)。
   The look-up meets its target and the indexes suffice: each pair goes through a unique index (the number;
   the person's blind index, then `exams_cert_person_name`); 10 million rows cost about what 100,000 do
-  (p95 1.9 ms at 100,000 rows, load ≈ 1): the spread comes from the machine's load.
-- **API 吞吐量未达 500 次/s:每次请求的 CPU 主要不在查询。** 一次请求 12 条 SQL,其中 1 条是查询,
-  7 条是每地址计数器(Django 数据库缓存:`add` 和 `incr` 各做一次全表 `SELECT COUNT(*)` 检查是否需要
-  清理、一次 SELECT、一次 INSERT/UPDATE)和 4 条事务控制,两次提交(各一次 WAL 落盘)。上表“一次请求”
-  一行给出计数器单独的耗时;“试验”两行是同一服务器把计数器换成一条自动提交的 upsert(与
-  `accounts.throttle.token_request` 对 API 令牌的计数相同)和完全不计数时的吞吐量。2 核上 500 次/s
-  意味着每次请求(应用 + 数据库 + 压测客户端)总 CPU 不超过约 4 ms;需要的代码改动
-  (`dudao/exams/public_limits.py` / `dudao/accounts/throttle.py`,未改):`address_request` 改为一条
-  upsert(表与 `ApiRateCounter` 同类,按地址、桶、窗口为键),不再用数据库缓存;缓存表的条目越多,
-  `COUNT(*)` 越慢,真实流量(很多地址)下问题更大。其余 CPU 在 Django/ninja 本身(URL 解析要试约
-  200 个模式、中间件 14 层、ORM 编译查询)。
-  API throughput misses 500/s: most of a request's CPU is not the look-up. One request issues 12 SQL
-  statements: 1 look-up, 7 for the per-address counter (Django's database cache: `add` and `incr` each count
-  the whole table with `SELECT COUNT(*)` to decide on culling, then SELECT and INSERT/UPDATE) and 4
-  transaction statements, with two commits (two WAL flushes). The "one request" row gives the counter's
-  own time; the two "experiment" rows run the same server with the counter replaced by one autocommitted
-  upsert (as `accounts.throttle.token_request` counts API tokens) and with no counting at all. 500/s on two
-  cores means at most ≈ 4 ms of CPU per request for the application, the database and the load generator
-  together. Code change needed (`dudao/exams/public_limits.py` / `dudao/accounts/throttle.py`, not made):
-  `address_request` as one upsert (a table like `ApiRateCounter`, keyed by address, bucket and window)
-  instead of the database cache, whose `COUNT(*)` also grows with the number of addresses (real traffic).
-  The rest of the CPU is Django/ninja itself (URL resolution tries ≈ 200 patterns, 14 middlewares, the ORM
-  compiling the query).
+  (p95 1.9 ms at 100,000 rows, load ≈ 1): the spread comes from the machine's load (10 million rows: p95
+  7.9 ms at load ≈ 3, 11.8 ms at load ≈ 7).
+- **API 吞吐量未达 500 次/s:约一半的 CPU 花在每地址计数器上,其余主要是 Django 本身。** 一次请求
+  12 条 SQL,其中 1 条是查询,7 条是每地址计数器(Django 数据库缓存:`add` 和 `incr` 各做一次全表
+  `SELECT COUNT(*)` 检查是否需要清理、一次 SELECT、一次 INSERT/UPDATE)和 4 条事务控制,两次提交(各一次
+  WAL 落盘)。进程内一次请求 20.6 ms,其中计数器 9.4 ms、查询 3.3 ms(负载约 3)。同一服务器、同样的
+  请求(负载 3.5–5):产品计数器 76 次/s(每次 CPU:应用 6.2 + 数据库 2.5 ms);计数器换成一条自动提交
+  的 upsert(与 `accounts.throttle.token_request` 对 API 令牌的计数相同)162 次/s(应用 3.6 + 数据库
+  0.7 ms);完全不计数 141 次/s(应用 4.1 + 数据库 0.6 ms,与 upsert 相同,差别是负载波动)。第一次完整
+  运行时负载约 7,只有 38 次/s。2 核上 500 次/s 意味着每次请求(应用 + 数据库 + 压测客户端)总 CPU 不超过
+  约 4 ms,而去掉计数器开销后仍约 4.8 ms,所以需要两处代码改动(未改):(1) `dudao/accounts/throttle.py`
+  的 `address_request` 改为一条 upsert(表与 `ApiRateCounter` 同类,按地址、桶、窗口为键),不再用数据库
+  缓存——缓存表条目越多,`COUNT(*)` 越慢,真实流量(很多地址)下更糟;(2) 减少 API 请求的固定开销
+  (URL 解析要试约 200 个模式才到 /api/v1/,14 层中间件,ORM 每次编译查询):例如把 `/api/` 路由放在
+  URL 配置最前面、公开查询跳过会话与消息中间件。没有在本分支改这些,也没有测 (2) 的效果;在空闲的
+  2 核机器上 (1) 之后的理论上限约 2,000 ms ÷ 4.8 ms ≈ 420 次/s。
+  API throughput misses 500/s: about half the CPU goes to the per-address counter, most of the rest to
+  Django itself. One request issues 12 SQL statements: 1 look-up, 7 for the counter (Django's database
+  cache: `add` and `incr` each count the whole table with `SELECT COUNT(*)` to decide on culling, then
+  SELECT and INSERT/UPDATE) and 4 transaction statements, with two commits (two WAL flushes). In-process one
+  request takes 20.6 ms, of which the counter 9.4 ms and the look-up 3.3 ms (load ≈ 3). Same server, same
+  requests (load 3.5–5): the product's counter 76/s (CPU per request: application 6.2 + database 2.5 ms);
+  the counter as one autocommitted upsert (as `accounts.throttle.token_request` counts API tokens) 162/s
+  (3.6 + 0.7 ms); no counting at all 141/s (4.1 + 0.6 ms: the same as the upsert, the gap is the load).
+  The first full run, at load ≈ 7, got 38/s. 500/s on two cores means at most ≈ 4 ms of CPU per request for
+  the application, the database and the load generator together; without the counter's overhead it is still
+  ≈ 4.8 ms, so two code changes are needed (not made): (1) `address_request` in `dudao/accounts/throttle.py`
+  as one upsert (a table like `ApiRateCounter`, keyed by address, bucket and window) instead of the database
+  cache, whose `COUNT(*)` also grows with the number of addresses (worse with real traffic); (2) less fixed
+  cost per API request (URL resolution tries ≈ 200 patterns before /api/v1/, 14 middlewares, the ORM
+  compiling the query each time): e.g. the `/api/` routes first in the URL configuration, the public look-up
+  without the session and messages middlewares. Not changed on this branch and (2) not measured; after (1)
+  the ceiling on two idle cores is ≈ 2,000 ms ÷ 4.8 ms ≈ 420/s.
 - **证书 PDF 未达 1 s。** DOCX 约 0.05 s,其余是每次启动一个 LibreOffice 进程(负载约 1.8 时中位数
-  1.04 s,负载约 7 时 4.1 s)。要稳定低于 1 s,需要常驻的 LibreOffice(监听进程,例如 unoserver,省去
-  每次启动)或直接用 PDF 库生成证书(如 reportlab;证书只有一页固定版式),两者都是新依赖,未做。
+  1.04 s,负载约 5 时 2.1 s,负载约 7 时 4.1 s)。要稳定低于 1 s,需要常驻的 LibreOffice(监听进程,
+  例如 unoserver,省去每次启动)或直接用 PDF 库生成证书(如 reportlab;证书只有一页固定版式),两者都是
+  新依赖,未做。
   The certificate PDF misses 1 s: the DOCX takes ≈ 0.05 s, the rest is starting one LibreOffice process per
-  PDF (median 1.04 s at load ≈ 1.8, 4.1 s at load ≈ 7). Staying under 1 s needs a resident LibreOffice (a
-  listener such as unoserver: no start-up per PDF) or drawing the one-page certificate with a PDF library
-  (e.g. reportlab); both are new dependencies, not added.
+  PDF (median 1.04 s at load ≈ 1.8, 2.1 s at load ≈ 5, 4.1 s at load ≈ 7). Staying under 1 s needs a
+  resident LibreOffice (a listener such as unoserver: no start-up per PDF) or drawing the one-page
+  certificate with a PDF library (e.g. reportlab); both are new dependencies, not added.
 - 二维码离线验签达标:Ed25519 验签约 0.12 ms(负载约 1),每次都重新加载 PEM 公钥也只多约 0.03 ms。
   Offline QR verification meets its target: ≈ 0.12 ms per Ed25519 verification (load ≈ 1), ≈ 0.03 ms more
   when the PEM public key is loaded for every payload.
