@@ -1462,14 +1462,16 @@ ANALYSIS = """
 分析 analysis(构建本基准时测得 measured while building it):
 - **序号预留达标,瓶颈是每个事务的往返与提交。** `reserve_serials` 每块 3 条语句(get_or_create 的
   SELECT、UPDATE、SELECT)加 BEGIN/COMMIT(WAL 落盘);负载高时每次往返都要等 CPU。负载约 1 时
-  (小库):每块 100 为 62,364/s,每块 10 为 10,576/s;负载 6–7 时(其他进程同时跑测试、占磁盘):
+  (小库):每块 100 为 62,364/s,每块 10 为 10,576/s;1,000 万证书的库上负载约 2 时每块 100 为
+  70,215/s;负载 6–7 时(其他进程同时跑测试、占磁盘):
   每块 100 为 13,594–16,102/s,每块 10 为 1,578–1,914/s。`certificates_issue` 每个计划每个等级只预留
   一块(一块即该等级的全部考生),所以目标按块计;若要更快,可把
   UPDATE 与随后的 SELECT 合成一条 `UPDATE … SET last = last + n RETURNING last`,只在没有更新到行时
   才 get_or_create(3 条 → 1 条)。
   Reservation meets the target; its cost is the round trips and the commit per block. `reserve_serials`
   issues 3 statements per block plus BEGIN/COMMIT (a WAL flush); under load every round trip waits for a
-  CPU: load ≈ 1 (small database) 62,364/s with blocks of 100 and 10,576/s with blocks of 10; load 6–7
+  CPU: load ≈ 1 (small database) 62,364/s with blocks of 100 and 10,576/s with blocks of 10 (70,215/s with
+  blocks of 100 on the 10-million database at load ≈ 2); load 6–7
   (other processes running tests and using the disk) 13,594–16,102/s and 1,578–1,914/s.
   `certificates_issue` reserves one block per plan and level (all of that level's candidates). Faster still:
   one `UPDATE … SET last = last + n RETURNING last` instead of UPDATE then SELECT, get_or_create only when
@@ -1506,19 +1508,21 @@ ANALYSIS = """
   5,000/s is read as numbering (the two rows above).
 - **查询本身达标,索引够用。** 三种组合都走唯一索引(证书编号;人员盲索引 → `exams_cert_person_name`),
   1,000 万行与 10 万行的进程内时间相近(负载约 1 时 10 万行 p95 1.9 ms),差别主要来自机器负载
-  (1,000 万行:负载约 3 时 p95 7.9 ms,负载约 7 时 11.8 ms)。
+  (1,000 万行:负载约 1.2 时 p95 2.8 ms,约 3 时 7.9 ms,约 7 时 11.8 ms)。
   The look-up meets its target and the indexes suffice: each pair goes through a unique index (the number;
   the person's blind index, then `exams_cert_person_name`); 10 million rows cost about what 100,000 do
   (p95 1.9 ms at 100,000 rows, load ≈ 1): the spread comes from the machine's load (10 million rows: p95
-  7.9 ms at load ≈ 3, 11.8 ms at load ≈ 7).
+  2.8 ms at load ≈ 1.2, 7.9 ms at load ≈ 3, 11.8 ms at load ≈ 7).
 - **API 吞吐量未达 500 次/s:约一半的 CPU 花在每地址计数器上,其余主要是 Django 本身。** 一次请求
   12 条 SQL,其中 1 条是查询,7 条是每地址计数器(Django 数据库缓存:`add` 和 `incr` 各做一次全表
   `SELECT COUNT(*)` 检查是否需要清理、一次 SELECT、一次 INSERT/UPDATE)和 4 条事务控制,两次提交(各一次
-  WAL 落盘)。进程内一次请求 20.6 ms,其中计数器 9.4 ms、查询 3.3 ms(负载约 3)。同一服务器、同样的
-  请求(负载 3.5–5):产品计数器 76 次/s(每次 CPU:应用 6.2 + 数据库 2.5 ms);计数器换成一条自动提交
-  的 upsert(与 `accounts.throttle.token_request` 对 API 令牌的计数相同)162 次/s(应用 3.6 + 数据库
-  0.7 ms);完全不计数 141 次/s(应用 4.1 + 数据库 0.6 ms,与 upsert 相同,差别是负载波动)。第一次完整
-  运行时负载约 7,只有 38 次/s。2 核上 500 次/s 意味着每次请求(应用 + 数据库 + 压测客户端)总 CPU 不超过
+  WAL 落盘)。进程内一次请求 8.5 ms,其中计数器 3.5 ms、查询 1.9 ms(负载约 1.2;负载约 3 时 20.6、
+  9.4、3.3 ms)。同一服务器、同样的请求:产品计数器 96 次/s(负载 1.6–4,每次 CPU:应用 5.9 + 数据库
+  2.5 ms;另一次负载 3.5–4.5 时 76 次/s);计数器换成一条自动提交的 upsert(与
+  `accounts.throttle.token_request` 对 API 令牌的计数相同)137–162 次/s(应用 3.6–4.2 + 数据库
+  0.7–0.8 ms);完全不计数 141 次/s(应用 4.1 + 数据库 0.6 ms,与 upsert 相同,差别是负载波动)。第一次
+  完整运行时负载约 7,只有 38 次/s。吞吐量低于 CPU 所允许的值,是因为同时还有其他进程占用 CPU。
+  2 核上 500 次/s 意味着每次请求(应用 + 数据库 + 压测客户端)总 CPU 不超过
   约 4 ms,而去掉计数器开销后仍约 4.8 ms,所以需要两处代码改动(未改):(1) `dudao/accounts/throttle.py`
   的 `address_request` 改为一条 upsert(表与 `ApiRateCounter` 同类,按地址、桶、窗口为键),不再用数据库
   缓存——缓存表条目越多,`COUNT(*)` 越慢,真实流量(很多地址)下更糟;(2) 减少 API 请求的固定开销
@@ -1529,11 +1533,13 @@ ANALYSIS = """
   Django itself. One request issues 12 SQL statements: 1 look-up, 7 for the counter (Django's database
   cache: `add` and `incr` each count the whole table with `SELECT COUNT(*)` to decide on culling, then
   SELECT and INSERT/UPDATE) and 4 transaction statements, with two commits (two WAL flushes). In-process one
-  request takes 20.6 ms, of which the counter 9.4 ms and the look-up 3.3 ms (load ≈ 3). Same server, same
-  requests (load 3.5–5): the product's counter 76/s (CPU per request: application 6.2 + database 2.5 ms);
-  the counter as one autocommitted upsert (as `accounts.throttle.token_request` counts API tokens) 162/s
-  (3.6 + 0.7 ms); no counting at all 141/s (4.1 + 0.6 ms: the same as the upsert, the gap is the load).
-  The first full run, at load ≈ 7, got 38/s. 500/s on two cores means at most ≈ 4 ms of CPU per request for
+  request takes 8.5 ms, of which the counter 3.5 ms and the look-up 1.9 ms (load ≈ 1.2; 20.6, 9.4 and
+  3.3 ms at load ≈ 3). Same server, same requests: the product's counter 96/s (load 1.6–4, CPU per request:
+  application 5.9 + database 2.5 ms; 76/s in another run at load 3.5–4.5); the counter as one
+  autocommitted upsert (as `accounts.throttle.token_request` counts API tokens) 137–162/s (3.6–4.2 +
+  0.7–0.8 ms); no counting at all 141/s (4.1 + 0.6 ms: the same as the upsert, the gap is the load). The
+  first full run, at load ≈ 7, got 38/s. Throughput stays below what the CPU figures allow because other
+  processes used the CPU meanwhile. 500/s on two cores means at most ≈ 4 ms of CPU per request for
   the application, the database and the load generator together; without the counter's overhead it is still
   ≈ 4.8 ms, so two code changes are needed (not made): (1) `address_request` in `dudao/accounts/throttle.py`
   as one upsert (a table like `ApiRateCounter`, keyed by address, bucket and window) instead of the database
