@@ -1500,7 +1500,8 @@ ANALYSIS = """
   certificate table's 10 indexes, not Django); sealing ≈ 0.12; audit ≈ 0.09. Code changes
   (`dudao/exams/services/certificates.py`, outside this branch, not made): (1) read the 6 columns with
   `values_list` (measured: a third less); (2) `dudao.common.bulk.insert` instead of `bulk_create` (≈ 0.05
-  less); (3) the audit improvements of item 3 of this document's first analysis; (4) drop the certificate table's two redundant indexes
+  less); (3) the audit improvements of item 3 of this document's first analysis; (4) drop the certificate
+  table's two redundant indexes
   (the single-column `person_id` index is covered by `exams_cert_person_name (person_id, name)`, the
   `institution_id` one by `exams_cert_inst_issued (institution_id, issued_on)`: `db_index=False` on the
   foreign keys, a migration; not made, not measured). (1) and (2) measured together ≈ 2,340/s (load ≈ 6);
