@@ -12,7 +12,8 @@
    its own process per database, Django test Client in-process).
 3. Runs the scorecards bench (`bench/scorecards_bench.py`), when present the draw bench, the import
    bench (`bench/import_bench.py`: `dudao import institutions` of 100,000 rows on both databases) and
-   the results judge bench (`bench/results_bench.py`: 100,000 candidates, pure).
+   the results judge bench (`bench/results_bench.py`: 100,000 candidates, pure) and the certificates bench
+   (`bench/certificates_bench.py`: numbering, public look-up at 10 million certificates, QR, PDF).
 4. Prints a table and (full runs, or `--docs PATH`) writes docs/performance.md.
 `--quick`: the small scale, 20 requests, no PostgreSQL, no draw bench, no docs: a smoke run for tests.
 """
@@ -731,6 +732,14 @@ def assignment(quick: bool) -> dict[str, Any]:
         return {"error": f"assignment bench exited {done.returncode}: {done.stderr.strip()[-300:]}"}
 
 
+def certificates(quick: bool, no_pg: bool) -> dict[str, Any]:
+    """Certificate numbering, public look-up at 10 million certificates, QR verification, PDF on PostgreSQL
+    (bench/certificates_bench.py; its look-up database is loaded once and reused)."""
+    if quick or no_pg:
+        return {}
+    return _bench_json("bench.certificates_bench", [], 5400)
+
+
 def results_judge(quick: bool) -> dict[str, Any]:
     """The results judge on 100,000 candidates (bench/results_bench.py, pure: no database)."""
     if quick:
@@ -832,7 +841,14 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         + "\n".join(_history_lines(history or [history_entry(report)]))
         + "\n"
     )
-    from bench import assign_bench, checkin_bench, import_bench, results_bench, roster_bench
+    from bench import (
+        assign_bench,
+        certificates_bench,
+        checkin_bench,
+        import_bench,
+        results_bench,
+        roster_bench,
+    )
 
     for section in (
         import_bench.section(report.get("imports") or {}),
@@ -840,6 +856,7 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         assign_bench.section(report.get("assignment") or {}),
         checkin_bench.section(report.get("checkin") or {}),
         results_bench.section(report.get("results_judge") or {}),
+        certificates_bench.section(report.get("certificates") or {}),
     ):
         if section:
             text += "\n" + section
@@ -915,6 +932,7 @@ def main(argv: list[str] | None = None) -> int:
     report["assignment"] = assignment(args.quick)
     report["results_judge"] = results_judge(args.quick)
     report["checkin"] = checkin(args.quick, args.no_pg)
+    report["certificates"] = certificates(args.quick, args.no_pg)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = table(report)
     if args.json:
