@@ -216,3 +216,16 @@ def test_the_candidate_sees_a_voided_certificate_as_voided(issued, inst_admin):
     assert (mine["certificate_number"], mine["certificate_status"]) == (cert.number, "voided")
     page = client_for(None).post("/exams/my/", body).content.decode()
     assert 'id="own-certificate-voided"' in page
+
+
+def test_a_missing_signing_key_in_production_is_a_503_not_a_500(settings):
+    from dudao.exams.services import certificates
+
+    settings.PRODUCTION, settings.DUDAO_CERT_SIGNING_KEY = True, ""
+    certificates._signing_key.cache_clear()
+    try:
+        answer = client_for(None).get("/api/v1/public/certificates/public-key")
+    finally:
+        certificates._signing_key.cache_clear()
+    assert answer.status_code == 503
+    assert answer.json()["message"] == "证书签名服务暂不可用,请联系平台管理员"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from dudao.accounts.permissions import is_authority_user, is_institution_admin, is_superuser
 from dudao.common import audit
-from dudao.common.errors import Conflict, IllegalTransition, ValidationFailed
+from dudao.common.errors import ApplicationError, Conflict, IllegalTransition, ValidationFailed
 from dudao.common.writes import checked_text, lock, lock_version, require, save_fields, unique_or_conflict
 from dudao.registry.models import Institution
 
@@ -29,6 +30,7 @@ from ..domain.certificate_seal import (
     MAX_TEXT_CHARS,
     CertificateFacts,
     SealError,
+    SealKeyError,
     seal,
     signing_key_from_setting,
 )
@@ -48,6 +50,9 @@ from ..permissions import may_administer
 SERIAL_MAX = 999_999
 
 
+logger = logging.getLogger(__name__)
+
+
 def kinds() -> tuple[str, ...]:
     return parse_kinds(settings.DUDAO_CERT_KINDS)
 
@@ -57,9 +62,21 @@ def _signing_key(value: str, production: bool, secret_key: str):
     return signing_key_from_setting(value, production=production, secret_key=secret_key)
 
 
+class SigningKeyUnavailable(ApplicationError):
+    """The seal key is not configured or unreadable (production without DUDAO_CERT_SIGNING_KEY): a 503 with
+    the reason for the operator, never a 500."""
+
+    code = "signing_key_unavailable"
+    status = 503
+
+
 def signing_key():
     """The platform's Ed25519 key for QR seals (DUDAO_CERT_SIGNING_KEY; a derived key in development)."""
-    return _signing_key(settings.DUDAO_CERT_SIGNING_KEY, settings.PRODUCTION, settings.SECRET_KEY)
+    try:
+        return _signing_key(settings.DUDAO_CERT_SIGNING_KEY, settings.PRODUCTION, settings.SECRET_KEY)
+    except SealKeyError as exc:
+        logger.error("certificate signing key unavailable: %s", exc)  # the operator's reason, in the log
+        raise SigningKeyUnavailable("证书签名服务暂不可用,请联系平台管理员") from None
 
 
 def _today(today: dt.date | None) -> dt.date:
