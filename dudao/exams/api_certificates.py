@@ -133,6 +133,36 @@ def publish_results(request, pk: int):
     return services.results_publish(actor=request.user, plan=plan)
 
 
+@router.post(
+    "/exams/plans/{int:pk}/results/submit", response=s.ConfirmationOut, summary="提交认定中心确认成绩"
+)
+def submit_results(request, pk: int):
+    plan = selectors.plan_get(request.user, pk)
+    return services.results_submit(actor=request.user, plan=plan)
+
+
+@router.post(
+    "/exams/plans/{int:pk}/results/confirm", response=s.ConfirmationOut, summary="认定中心确认或退回成绩"
+)
+def confirm_results(request, pk: int, payload: s.ConfirmIn):
+    plan = selectors.plan_get(request.user, pk)
+    return services.results_confirm(
+        actor=request.user, plan=plan, approve=payload.approve, reason=payload.reason
+    )
+
+
+@router.post("/exams/results-policy", response=s.ResultsPolicyOut, summary="设置本委派机构的成绩确认政策")
+def set_results_policy(request, payload: s.ResultsPolicyIn):
+    from dudao.common.errors import PermissionDenied
+
+    authority = getattr(request.user, "authority", None)
+    if authority is None:
+        raise PermissionDenied("只有委派机构的管理员可以设置成绩确认政策")
+    return services.results_policy_set(
+        actor=request.user, authority=authority, confirm_required=payload.confirm_required, note=payload.note
+    )
+
+
 @router.get("/exams/plans/{int:pk}/objections", response=list[s.ObjectionOut], summary="复核申请列表")
 def list_objections(request, pk: int):
     plan = _overseen(request, pk)

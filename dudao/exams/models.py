@@ -563,7 +563,9 @@ from .models_results import (  # noqa: E402, F401
     CertificateSerial,
     ExamResult,
     Objection,
+    ResultConfirmation,
     ResultPublication,
+    ResultsPolicy,
 )
 
 # The national upload of certificate information (CERT-3) lives in its own module of this app.

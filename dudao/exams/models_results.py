@@ -206,3 +206,62 @@ class Certificate(BaseModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ResultsPolicy(BaseModel):
+    """An authority's policy on results (issue 11 item 2): whether the institutions it oversees publish only
+    after the authority confirms the results. Required anywhere up the chain binds the authorities below."""
+
+    authority = models.OneToOneField(
+        "registry.Authority", verbose_name="委派机构", on_delete=models.PROTECT, related_name="results_policy"
+    )
+    confirm_required = models.BooleanField("成绩须经认定中心确认后公示", default=True)
+    note = models.CharField("政策依据", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "成绩确认政策"
+        verbose_name_plural = "成绩确认政策"
+
+    def __str__(self) -> str:
+        return f"{self.authority}:{'须确认' if self.confirm_required else '无需确认'}"
+
+
+class ResultConfirmation(models.Model):
+    """认定中心确认成绩: the institution submits the plan's decided results; the authority holding the filing
+    confirms them or returns them with a reason. The confirmed results are pinned by their digest: a result
+    changed after confirmation needs a new confirmation before publication."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "待认定中心确认"
+        CONFIRMED = "confirmed", "认定中心已确认"
+        RETURNED = "returned", "认定中心退回"
+
+    plan = models.OneToOneField(
+        "exams.ExamPlan",
+        verbose_name="认定计划",
+        on_delete=models.PROTECT,
+        related_name="result_confirmation",
+    )
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    results_digest = models.CharField("成绩摘要", max_length=64)
+    requested_at = models.DateTimeField("提交时间")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField("退回原因", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "成绩确认"
+        verbose_name_plural = "成绩确认"
+
+    def __str__(self) -> str:
+        return f"{self.plan} 成绩确认"

@@ -44,6 +44,31 @@ class PublicationOut(Schema):
     objections_close_on: dt.date
 
 
+class ConfirmationOut(Schema):
+    plan_id: int
+    status: str
+    results_digest: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    reason: str
+
+
+class ConfirmIn(Schema):
+    approve: bool
+    reason: str = Field("", max_length=255, description="退回原因(退回时必填)")
+
+
+class ResultsPolicyIn(Schema):
+    confirm_required: bool
+    note: str = Field("", max_length=255)
+
+
+class ResultsPolicyOut(Schema):
+    authority_id: int
+    confirm_required: bool
+    note: str
+
+
 class OwnResultIn(Schema):
     number: str = Field(..., max_length=32, description="报名号")
     id_number: str = Field(..., max_length=32, description="身份证号(完整)")

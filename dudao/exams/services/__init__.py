@@ -49,6 +49,7 @@ from .registrations import (
     registration_submit,
     registration_withdraw,
 )
+from .result_confirmation import results_confirm, results_policy_set, results_submit
 from .results import (
     objection_file,
     objection_handle,
@@ -102,8 +103,11 @@ __all__ = [
     "registration_submit",
     "registration_withdraw",
     "reserve_serials",
+    "results_confirm",
+    "results_policy_set",
     "results_publish",
     "results_record",
+    "results_submit",
     "room_create",
     "room_note_add",
     "rules_for_occupation",

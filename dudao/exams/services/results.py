@@ -33,6 +33,7 @@ from ..models import (
     ResultPublication,
 )
 from ..permissions import may_administer, may_run
+from .result_confirmation import publication_confirmation_refusal
 
 MAX_ENTRIES = 200_000
 
@@ -144,20 +145,11 @@ def results_publish(*, actor: Any, plan: ExamPlan, today: dt.date | None = None)
         raise IllegalTransition("认定计划已撤销")
     if ResultPublication.objects.filter(plan=plan).exists():
         raise IllegalTransition("本计划的成绩已公示")
-    unsigned = Marking.objects.filter(session__plan=plan, status=Marking.Status.MARKING).count()
-    if unsigned:
-        raise IllegalTransition(f"还有 {unsigned} 个场次的评分册未签字合分,不能公示")
+    results_ready(plan)
+    confirmation_refusal = publication_confirmation_refusal(plan)
+    if confirmation_refusal:
+        raise IllegalTransition(confirmation_refusal)
     approved = Registration.objects.filter(plan=plan, status=Registration.Status.APPROVED)
-    if not approved.exists():
-        raise IllegalTransition("本计划没有资格审核通过的考生,无成绩可公示")
-    without = approved.exclude(result__isnull=False).count()
-    pending = ExamResult.objects.filter(registration__in=approved, passed__isnull=True).count()
-    if without or pending:
-        parts = [
-            f"{without} 名考生未登记成绩" if without else "",
-            f"{pending} 名考生成绩待定(待三评或组长裁定、缺科目)" if pending else "",
-        ]
-        raise IllegalTransition(",".join(p for p in parts if p) + ",不能公示")
     day = _today(today)
     cal = calendar()
     publication = ResultPublication(
@@ -181,6 +173,25 @@ def results_publish(*, actor: Any, plan: ExamPlan, today: dt.date | None = None)
         },
     )
     return publication
+
+
+def results_ready(plan: ExamPlan) -> None:
+    """IllegalTransition unless every approved candidate of `plan` has a decided result and every marking
+    is signed (what publication, and the authority's confirmation before it, need)."""
+    unsigned = Marking.objects.filter(session__plan=plan, status=Marking.Status.MARKING).count()
+    if unsigned:
+        raise IllegalTransition(f"还有 {unsigned} 个场次的评分册未签字合分")
+    approved = Registration.objects.filter(plan=plan, status=Registration.Status.APPROVED)
+    if not approved.exists():
+        raise IllegalTransition("本计划没有资格审核通过的考生,没有成绩")
+    without = approved.exclude(result__isnull=False).count()
+    pending = ExamResult.objects.filter(registration__in=approved, passed__isnull=True).count()
+    if without or pending:
+        parts = [
+            f"{without} 名考生未登记成绩" if without else "",
+            f"{pending} 名考生成绩待定(待三评或组长裁定、缺科目)" if pending else "",
+        ]
+        raise IllegalTransition(",".join(p for p in parts if p) + ",成绩尚未确定")
 
 
 def published_result(registration: Registration) -> ExamResult | None:

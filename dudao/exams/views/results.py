@@ -17,9 +17,10 @@ from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
 from .. import selectors, services
 from ..documents_certificate import certificate_pdf
 from ..domain.results import SUBJECT_NAMES
-from ..models import ExamResult, Objection, ResultPublication
-from ..permissions import may_administer
+from ..models import ExamResult, Objection, ResultConfirmation, ResultPublication
+from ..permissions import may_administer, may_confirm
 from ..selectors_certificates import certificate_get, certificates_for
+from ..services.result_confirmation import confirmation_required, publication_confirmation_refusal
 from .staff import _plan_context
 from .uploads import upload_context
 
@@ -53,6 +54,10 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         certificate_count=certificates_for(request.user).filter(registration__plan=plan).count(),
         may_administer=may_administer(request.user, plan),
+        may_confirm=may_confirm(request.user, plan),
+        confirmation=ResultConfirmation.objects.filter(plan=plan).first(),
+        confirmation_policy=confirmation_required(plan.batch.filing.authority),
+        confirmation_refusal=publication_confirmation_refusal(plan),
         passed=ExamResult.objects.filter(registration__plan=plan, passed=True).count(),
         failed=ExamResult.objects.filter(registration__plan=plan, passed=False).count(),
         **upload_context(request, plan),
@@ -70,6 +75,32 @@ def _done(request: HttpRequest, pk: int, call, success: str) -> HttpResponse:
 def results_publish(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(request.user, pk)
     return _done(request, pk, lambda: services.results_publish(actor=request.user, plan=plan), "成绩已公示")
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def results_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    return _done(
+        request, pk, lambda: services.results_submit(actor=request.user, plan=plan), "成绩已提交认定中心确认"
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def results_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(request.user, pk)
+    approve = request.POST.get("decision") == "confirm"
+    return _done(
+        request,
+        pk,
+        lambda: services.results_confirm(
+            actor=request.user, plan=plan, approve=approve, reason=request.POST.get("reason", "")
+        ),
+        "已确认成绩" if approve else "已退回成绩",
+    )
 
 
 @login_required

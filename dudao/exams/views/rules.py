@@ -7,12 +7,14 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from dudao.accounts.permissions import can_manage_reference_data, is_authority_user, is_superuser
 from dudao.common.errors import ApplicationError
 from dudao.common.writes import require
 from dudao.registry.models import Occupation
-from dudao.web.kit import application_errors_as_http, list_page
+from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
 
 from ..domain.eligibility import RULE_SHEET_COLUMNS
 from ..models import EligibilityRuleSet
@@ -111,8 +113,36 @@ def question_policy(request: HttpRequest) -> HttpResponse:
 
             messages.success(request, "题库政策已保存,此后发布的认定公告按新政策核验")
             return redirect("exams:question_policy")
-    return render(
+    from ..models import ResultsPolicy
+    from ..services.result_confirmation import confirmation_required
+
+    context = {
+        "form": form,
+        "authority": authority,
+        "own": own,
+        "effective": effective,
+        "results_binding": confirmation_required(authority),
+        "results_own": ResultsPolicy.objects.filter(authority=authority).first(),
+    }
+    return render(request, "exams/staff/question_policy.html", context)
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def results_policy(request: HttpRequest) -> HttpResponse:
+    """Whether the authority's institutions publish results only after its confirmation (its admin)."""
+    from ..services import results_policy_set
+
+    require(is_authority_user(request.user))
+    return run_and_flash(
         request,
-        "exams/staff/question_policy.html",
-        {"form": form, "authority": authority, "own": own, "effective": effective},
+        lambda: results_policy_set(
+            actor=request.user,
+            authority=request.user.authority,
+            confirm_required=request.POST.get("confirm_required") == "1",
+            note=request.POST.get("note", ""),
+        ),
+        "成绩确认政策已保存",
+        reverse("exams:question_policy") + "#results-policy",
     )
