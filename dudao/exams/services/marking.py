@@ -506,8 +506,8 @@ def _join(actor: Any, marking: Marking, rows: list[dict[str, Any]], book: ScoreB
     }
     now = timezone.now()
     saved = []
-    for seat_id, row in seats.items():
-        registration = registrations[seat_id]
+    for seat_id, row in sorted(seats.items(), key=lambda item: registrations[item[0]].pk):
+        registration = registrations[seat_id]  # in registration order: codes are random, results are not
         entry = book_rules.subject_entry(subject, row["state"])
         result = existing.get(registration.pk)
         subjects = [s for s in (result.marks if result else []) if s.get("subject") != subject] + [entry]
