@@ -45,6 +45,7 @@ from ..models import (
     Violation,
 )
 from ..permissions import may_run
+from .results import result_save
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are read aloud and typed
 CODE_LENGTH = 8
@@ -515,16 +516,9 @@ def _join(actor: Any, marking: Marking, rows: list[dict[str, Any]], book: ScoreB
             verdict = judge({"level": registration.level, "subjects": subjects})
         except ResultsInputError as exc:  # a level without a review given a review session: say which
             raise IllegalTransition(f"报名号 {registration.number}:{exc}") from None
-        if result is None:
-            result = ExamResult(registration=registration, version=1)
-        elif result.marks == subjects:
-            continue
-        else:
-            result.version += 1
-        result.marks, result.judged, result.passed = subjects, verdict, verdict["pass"]
-        result.recorded_at, result.recorded_by = now, actor
-        result.save()
-        saved.append(result)
+        saved_result = result_save(result, registration, subjects, verdict, actor, now)
+        if saved_result is not None:
+            saved.append(saved_result)
     marking.status, marking.joined_at = Marking.Status.SIGNED, now
     marking.row_version += 1
     marking.save(update_fields=["status", "joined_at", "row_version", "updated_at"])

@@ -115,17 +115,9 @@ def results_record(*, actor: Any, plan: ExamPlan, entries: Iterable[Mapping[str,
     now = timezone.now()
     saved: list[ExamResult] = []
     for registration, subjects, verdict in judged:
-        result = existing.get(registration.pk)
-        if result is None:
-            result = ExamResult(registration=registration, version=1)
-        elif result.marks == subjects:
-            continue
-        else:
-            result.version += 1
-        result.marks, result.judged, result.passed = subjects, verdict, verdict["pass"]
-        result.recorded_at, result.recorded_by = now, actor
-        result.save()
-        saved.append(result)
+        result = result_save(existing.get(registration.pk), registration, subjects, verdict, actor, now)
+        if result is not None:
+            saved.append(result)
     audit.record_many(
         actor=actor,
         action="exams.result.record",
@@ -133,6 +125,28 @@ def results_record(*, actor: Any, plan: ExamPlan, entries: Iterable[Mapping[str,
         after=[{"registration": r.registration.number, "version": r.version, **r.judged} for r in saved],
     )
     return saved
+
+
+def result_save(
+    result: ExamResult | None,
+    registration: Registration,
+    subjects: list[Any],
+    verdict: dict[str, Any],
+    actor: Any,
+    now: dt.datetime,
+) -> ExamResult | None:
+    """Write a registration's judged marks as its result (a new version when they changed); None when the
+    marks are those already recorded. Callers hold the transaction and write the audit events."""
+    if result is None:
+        result = ExamResult(registration=registration, version=1)
+    elif result.marks == subjects:
+        return None
+    else:
+        result.version += 1
+    result.marks, result.judged, result.passed = subjects, verdict, verdict["pass"]
+    result.recorded_at, result.recorded_by = now, actor
+    result.save()
+    return result
 
 
 @transaction.atomic

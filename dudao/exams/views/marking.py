@@ -99,44 +99,36 @@ def _back(pk: int, code: str = "") -> str:
     return reverse("exams:marking", args=[pk]) + (f"#paper-{code}" if code else "")
 
 
-@login_required
-@require_POST
-@application_errors_as_http
-def mark_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def _mark_post(request: HttpRequest, pk: int, service: Any, success: str) -> HttpResponse:
+    """A mark or a correction POSTed from a paper's form: the service's flash message, back to the paper."""
     found = marking_get(request.user, pk)
     code = request.POST.get("code", "")[:16]
     return run_and_flash(
         request,
-        lambda: services.mark_submit(
+        lambda: service(
             actor=request.user,
             marking=found,
             code=code,
             value=request.POST.get("value", ""),
             reason=request.POST.get("reason", ""),
         ),
-        f"已评分:{code}",
+        success.format(code=code),
         _back(found.pk, code),
     )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def mark_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _mark_post(request, pk, services.mark_submit, "已评分:{code}")
 
 
 @login_required
 @require_POST
 @application_errors_as_http
 def mark_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    found = marking_get(request.user, pk)
-    code = request.POST.get("code", "")[:16]
-    return run_and_flash(
-        request,
-        lambda: services.mark_correct(
-            actor=request.user,
-            marking=found,
-            code=code,
-            value=request.POST.get("value", ""),
-            reason=request.POST.get("reason", ""),
-        ),
-        f"已更正评分:{code}(评分册需重新签字)",
-        _back(found.pk, code),
-    )
+    return _mark_post(request, pk, services.mark_correct, "已更正评分:{code}(评分册需重新签字)")
 
 
 @login_required
