@@ -48,3 +48,29 @@ def test_the_public_list_shows_the_passed_masked(plan, cohort, inst_admin, time_
     page = anonymous.get(f"/exams/notices/{plan.pk}/publicity/").content.decode()
     assert "公示期已结束" in page and a.person.id_number_masked not in page
     assert anonymous.get("/exams/notices/999999/publicity/").status_code == 404
+
+
+def test_windows_counted_through_an_unconfirmed_year_are_marked_provisional(
+    plan,
+    cohort,  # noqa: F811
+    inst_admin,
+    time_machine,
+):
+    from dudao.exams import services
+    from dudao.workdays.selectors import calendar
+
+    time_machine.move_to(fx.at(fx.EXAM_DAY + dt.timedelta(days=1), 10))  # 2026-12-21: closes in 2027
+    a, b, c = cohort
+    record(plan, inst_admin, {a: passing(), b: passing(), c: failing_theory()})
+    publication = services.results_publish(actor=inst_admin, plan=plan)
+    assert publication.objections_close_on.year == 2027
+    expected = not calendar().is_confirmed(2027)
+    assert services.windows_provisional(publication) is expected
+    page = client_for(inst_admin).get(f"/exams/{plan.pk}/results/").content.decode()
+    assert ("临时日期" in page) is expected
+    public = client_for(None).get(f"/exams/notices/{plan.pk}/publicity/").content.decode()
+    assert ("临时日期" in public) is expected
+    # within a confirmed year: never provisional
+    publication.published_at = fx.at(dt.date(2026, 12, 4), 10)
+    publication.objections_close_on = dt.date(2026, 12, 18)
+    assert services.windows_provisional(publication) is False

@@ -56,6 +56,7 @@ from .results import (
     published_result,
     results_publish,
     results_record,
+    windows_provisional,
 )
 from .uploads import (
     certificate_upload_confirm,
@@ -120,4 +121,5 @@ __all__ = [
     "venue_check",
     "violation_decide",
     "violation_record",
+    "windows_provisional",
 ]

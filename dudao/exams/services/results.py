@@ -208,6 +208,13 @@ def results_ready(plan: ExamPlan) -> None:
         raise IllegalTransition(",".join(p for p in parts if p) + ",成绩尚未确定")
 
 
+def windows_provisional(publication: ResultPublication) -> bool:
+    """CAL-3: the 公示 and objection windows were counted through a year whose holiday arrangement is not
+    confirmed yet, so their last days may still move (shown as 临时 next to the dates)."""
+    start = timezone.localtime(publication.published_at).date()
+    return calendar().is_provisional_span(start, publication.objections_close_on)
+
+
 def published_result(registration: Registration) -> ExamResult | None:
     """A candidate's result once published (EXAM-9): None before publication or without a result."""
     if not rules.results_visible(ResultPublication.objects.filter(plan_id=registration.plan_id).exists()):

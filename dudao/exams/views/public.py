@@ -109,7 +109,13 @@ def publicity(request: HttpRequest, pk: int) -> HttpResponse:
     """EXAM-9: the 公示 list of a plan's passed candidates, masked, while the window runs."""
     publication, rows = publicity_list(pk)
     live = publication_rules.publicity_live(publication.publicity_ends_on, timezone.localdate())
-    context = {"publication": publication, "plan": publication.plan, "live": live, "levels": LEVEL_NAMES}
+    context = {
+        "publication": publication,
+        "plan": publication.plan,
+        "live": live,
+        "levels": LEVEL_NAMES,
+        "provisional": services.windows_provisional(publication),
+    }
     return render(request, "exams/public/publicity.html", {**context, "page": list_page(request, rows)})
 
 

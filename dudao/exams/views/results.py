@@ -21,6 +21,7 @@ from ..models import ExamResult, Objection, ResultConfirmation, ResultPublicatio
 from ..permissions import may_administer, may_confirm
 from ..selectors_certificates import certificate_get, certificates_for
 from ..services.result_confirmation import confirmation_required, publication_confirmation_refusal
+from ..services.results import windows_provisional
 from .staff import _plan_context
 from .uploads import upload_context
 
@@ -41,11 +42,13 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             registration__person__name__startswith=q
         )
     page = list_page(request, rows.order_by("registration__level", "registration__number"))
+    publication = ResultPublication.objects.filter(plan=plan).first()
     context.update(
         page=page,
         q=q,
         subject_names=SUBJECT_NAMES,
-        publication=ResultPublication.objects.filter(plan=plan).first(),
+        publication=publication,
+        windows_provisional=bool(publication and windows_provisional(publication)),
         objections=list(
             Objection.objects.filter(registration__plan=plan).select_related("registration__person")
         ),
