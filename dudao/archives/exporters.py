@@ -190,8 +190,8 @@ def seat_plans(plan: ExamPlan) -> dict[str, bytes]:
         for r in rooms
     )
     return {
-        "seat_plans/seats.csv": csv_bytes(header, rows),
-        "seat_plans/rooms.csv": csv_bytes(
+        "seat-plans/seats.csv": csv_bytes(header, rows),
+        "seat-plans/rooms.csv": csv_bytes(
             ["科目", "等级", "开始时间", "考场", "座位数", "考评员与考生配比(1:N)", "评审组人数"], room_rows
         ),
     }
@@ -263,7 +263,7 @@ def attendance(plan: ExamPlan) -> dict[str, bytes]:
         "attendance/checkins.csv": csv_bytes(
             ["科目", "考场", "座位号", "报名号", "姓名", "签到状态", "时间", "已核验身份"], rows
         ),
-        "attendance/seat_swaps.csv": csv_bytes(
+        "attendance/seat-swaps.csv": csv_bytes(
             ["科目", "报名号", "原座位", "新座位", "原因", "时间", "登记人"], swap_rows
         ),
     }
@@ -283,14 +283,14 @@ def room_records(plan: ExamPlan) -> dict[str, bytes]:
         .order_by("room__session__starts_at", "room__name", "at", "id")
     )
     return {
-        "room_records/notes.csv": csv_bytes(
+        "room-records/notes.csv": csv_bytes(
             ["科目", "考场", "时间", "记录", "记录人"],
             (
                 [n.room.session.get_subject_display(), n.room.name, _time(n.at), _text(n.text), _user(n.by)]
                 for n in notes
             ),
         ),
-        "room_records/venue_checks.csv": csv_bytes(
+        "room-records/venue-checks.csv": csv_bytes(
             ["科目", "考场", "考评员", "确认符合要求", "拒绝原因", "时间"],
             (
                 [
@@ -456,7 +456,7 @@ def score_books(plan: ExamPlan) -> dict[str, bytes]:
                 ],
             }
         )
-    return {"score_books.json": json_bytes({"markings": data})}
+    return {"score-books.json": json_bytes({"markings": data})}
 
 
 @exporter("objections")
@@ -506,7 +506,7 @@ def certificate_roster(plan: ExamPlan) -> dict[str, bytes]:
         "注销时间",
     ]
     return {
-        "certificate_roster.csv": csv_bytes(
+        "certificate-roster.csv": csv_bytes(
             header,
             (
                 [
@@ -575,7 +575,7 @@ def video_index(plan: ExamPlan) -> dict[str, bytes]:
     and the file says so, so that the package records that no video was archived here."""
     sessions = ExamSession.objects.filter(plan=plan).order_by("starts_at", "id")
     return {
-        "video_index.json": json_bytes(
+        "video-index.json": json_bytes(
             {
                 "videos": [],
                 "note": "平台未保存考场监控视频,本索引为空;视频由评价机构按规定另行存档",

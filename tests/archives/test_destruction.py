@@ -111,7 +111,7 @@ def test_approval_then_receipt_prunes_the_package(inst_admin, users, package, du
     with zipfile.ZipFile(io.BytesIO(services.package_bytes(package))) as archive:
         names = set(archive.namelist())
     assert (
-        "results.json" not in names and "eligibility.csv" not in names and "certificate_roster.csv" in names
+        "results.json" not in names and "eligibility.csv" not in names and "certificate-roster.csv" in names
     )
     check = services.package_verify(package)
     assert check.valid

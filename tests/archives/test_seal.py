@@ -43,9 +43,9 @@ def test_the_admin_seals_every_kind_with_a_verifiable_manifest(plan, inst_admin,
     assert manifest["package"]["batch"] == plan.batch.code
     check = services.package_verify(package)
     assert check.valid and check.matches_record
-    roster = files["certificate_roster.csv"].decode("utf-8-sig").splitlines()
+    roster = files["certificate-roster.csv"].decode("utf-8-sig").splitlines()
     assert len(roster) == 3  # header + the two passed candidates
-    video = json.loads(files["video_index.json"])
+    video = json.loads(files["video-index.json"])
     assert video["videos"] == [] and "本索引为空" in video["note"]
 
 

@@ -37,8 +37,8 @@ def test_quick_bench_measures_and_writes_the_report(tmp_path):
     assert "PostgreSQL: 跳过 skipped — --quick / --no-pg" in done.stdout
     report = json.loads((tmp_path / "last-report.json").read_text())
     sqlite = report["backends"][0]
-    assert sqlite["rows"] == {"institutions": 12, "batches": 46}  # 40 planned, 6 held (demo workflows)
-    assert sqlite["demo_data"]["counts"]["评价批次 batches"] == 46 and not sqlite["demo_data"]["reused"]
+    assert sqlite["rows"] == {"institutions": 12, "batches": 47}  # 40 planned, 6 held, 1 completed (demo)
+    assert sqlite["demo_data"]["counts"]["评价批次 batches"] == 47 and not sqlite["demo_data"]["reused"]
     assert [r["name"] for r in sqlite["api"]["requests"]] == [
         "institutions",
         "institutions q+filter",

@@ -350,5 +350,5 @@ def test_the_completed_evaluation_shows_every_step_issue_11(tiny):
     package = ArchivePackage.objects.get(plan=plan)
     assert archive_services.package_verify(package).valid
     with zipfile.ZipFile(BytesIO(archive_services.package_bytes(package))) as archive:
-        books = json.loads(archive.read("score_books.json"))
+        books = json.loads(archive.read("score-books.json"))
     assert [len(m["books"][0]["signatures"]) for m in books["markings"]] == [4, 4]  # 3 markers + the tallier
