@@ -86,6 +86,36 @@ def register_online(
     return Status(201, registration)
 
 
+@router.post(
+    "/notices/{int:pk}/retakes",
+    response={201: s.SubmittedOut},
+    auth=None,
+    summary="补考报名(考生本人,凭原报名号与身份证号)",
+)
+def retake_online(
+    request,
+    pk: int,
+    original_number: Form[str],
+    id_number: Form[str],
+    phone: Form[str],
+    subject: Form[str] = "",
+    photo: File[UploadedFile] | None = None,
+):
+    """multipart/form-data; without a photo the original registration's photo is used."""
+    public_limits.registration(request)
+    plan = selectors.public_plan_get(pk)
+    registration = services.registration_retake(
+        actor=None,
+        plan=plan,
+        original_number=original_number,
+        id_number=id_number,
+        phone=phone,
+        subject=subject,
+        photo=photo,
+    )
+    return Status(201, registration)
+
+
 def _own(request, payload: s.OwnRegistrationIn) -> Registration:
     public_limits.lookup(request)
     found = services.find_own_registration(payload.number, payload.id_number)
@@ -161,7 +191,7 @@ _plan_step("cancel", "撤销认定公告")
 @router.get("/plans/{int:pk}/registrations", response=s.RegistrationPage, summary="报名名单")
 def list_registrations(request, pk: int, filters: Query[s.RegistrationFilters]):
     plan = selectors.plan_get(request.user, pk)
-    qs = selectors.registrations_for(request.user).filter(plan=plan).select_related("person")
+    qs = selectors.registrations_for(request.user).filter(plan=plan).select_related("person", "retake_of")
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.level:
@@ -183,6 +213,21 @@ def review_registration(request, pk: int, payload: s.EligibilityReviewIn):
         approve=payload.approve,
         reason=payload.reason,
     )
+
+
+@router.post("/plans/{int:pk}/retakes", response={201: s.RegistrationOut}, summary="代考生补考报名")
+def create_retake(request, pk: int, payload: s.RetakeIn):
+    plan = selectors.plan_get(request.user, pk)
+    registration = services.registration_retake(
+        actor=request.user,
+        on_behalf=True,
+        plan=plan,
+        original_number=payload.original_number,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        subject=payload.subject,
+    )
+    return Status(201, registration)
 
 
 @router.post("/registrations/{int:pk}/fee", response=s.RegistrationOut, summary="登记缴费收据")

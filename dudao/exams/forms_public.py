@@ -231,6 +231,42 @@ class RegistrationForm(forms.Form):
         ]
 
 
+class RetakeForm(forms.Form):
+    """补考报名 on a phone: the original 报名号 and ID number prove the candidate; the subject is the one
+    he failed (the service finds it); a new photo is optional (the original's is used)."""
+
+    original_number = forms.CharField(
+        label="原报名号",
+        required=False,
+        max_length=32,
+        help_text="未通过的那次认定的报名号",
+        widget=forms.TextInput(
+            _big({"autocomplete": "off", "autocapitalize": "characters", "placeholder": "BM 开头"})
+        ),
+    )
+    id_number = forms.CharField(
+        label="身份证号",
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(
+            _big({"autocomplete": "off", "maxlength": "18", "autocapitalize": "characters"})
+        ),
+    )
+    phone = forms.CharField(
+        label="手机号",
+        required=False,
+        max_length=32,
+        help_text="不填则沿用原报名的手机号",
+        widget=forms.TextInput(_big({"type": "tel", "inputmode": "tel", "autocomplete": "tel"})),
+    )
+    photo = forms.FileField(
+        label="本人照片(可不传)",
+        required=False,
+        help_text="不上传则沿用原报名的照片",
+        widget=forms.ClearableFileInput({"accept": PHOTO_ACCEPT, "capture": "user"}),
+    )
+
+
 class OwnRegistrationForm(forms.Form):
     """报名号 + 身份证号 (always POSTed, never in a URL: ADR 0004)."""
 

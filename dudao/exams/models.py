@@ -13,6 +13,10 @@ from dudao.common import pii
 from dudao.common.files import StoredFileFields
 from dudao.common.models import BaseModel
 
+from .domain.results import SUBJECT_NAMES
+
+SUBJECT_CHOICES = list(SUBJECT_NAMES.items())
+
 
 class QuestionSource(models.TextChoices):
     """Where a batch's questions come from (INST-5)."""
@@ -173,6 +177,17 @@ class Registration(BaseModel):
     fee_paid_at = models.DateTimeField("缴费时间", null=True, blank=True)
     withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
     ticket_number = models.CharField("准考证号", max_length=32, null=True, blank=True, unique=True)
+    # EXAM-11 补考: the original registration whose single failed subject this one retakes in a later batch
+    # (its passed subjects are carried into this result); a retake is not retaken again.
+    retake_of = models.ForeignKey(
+        "self",
+        verbose_name="补考原报名",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retakes",
+    )
+    retake_subject = models.CharField("补考科目", max_length=16, blank=True, choices=SUBJECT_CHOICES)
 
     class Meta:
         verbose_name = "报名"
@@ -194,6 +209,18 @@ class Registration(BaseModel):
                 fields=["plan", "fee_receipt_no"],
                 condition=~models.Q(fee_receipt_no=""),
                 name="exams_registration_receipt_unique",
+            ),
+            # EXAM-11: one live retake of an original registration (a withdrawn or refused one does not
+            # count); two submitted at once meet this constraint.
+            models.UniqueConstraint(
+                fields=["retake_of"],
+                condition=models.Q(retake_of__isnull=False) & ~models.Q(status__in=["withdrawn", "rejected"]),
+                name="exams_registration_retake_once",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(retake_of__isnull=True) & models.Q(retake_subject=""))
+                | (models.Q(retake_of__isnull=False) & ~models.Q(retake_subject="")),
+                name="exams_registration_retake_subject",
             ),
         ]
         indexes = [models.Index(fields=["plan", "status"], name="exams_reg_plan_status")]

@@ -114,7 +114,13 @@ class RegistrationOut(Schema):
     fee_receipt_no: str
     fee_paid_at: dt.datetime | None
     ticket_number: str | None
+    retake_subject: str = Field("", description="补考科目 theory | practical | review;非补考为空")
+    retake_of_number: str | None = Field(None, description="补考的原报名号")
     row_version: int
+
+    @staticmethod
+    def resolve_retake_of_number(obj) -> str | None:
+        return obj.retake_of.number if obj.retake_of_id else None
 
 
 class RegistrationPage(Schema):
@@ -141,12 +147,23 @@ class OwnRegistrationOut(Schema):
     fee_amount: Decimal
     ticket_number: str | None
     withdraw_deadline: dt.date = Field(..., alias="plan.withdraw_deadline")
+    retake_subject: str = ""
 
 
 class SubmittedOut(Schema):
     number: str
     status: str
     precheck: PrecheckOut
+    retake_subject: str = ""
+
+
+class RetakeIn(Schema):
+    """补考报名 by the institution's staff: the candidate's original 报名号 and ID number."""
+
+    original_number: str = Field(..., max_length=32)
+    id_number: str = Field(..., max_length=32)
+    phone: str = Field("", max_length=20)
+    subject: str = Field("", max_length=16, description="补考科目;默认为原成绩中唯一不合格的科目")
 
 
 class EligibilityReviewIn(Schema):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/registrations/", staff.registration_list, name="registration_list"),
     path("<int:pk>/registrations/export/", staff.registration_export, name="registration_export"),
     path("<int:pk>/registrations/import/", staff.roster_import, name="roster_import"),
+    path("<int:pk>/registrations/retake/", staff.registration_retake, name="registration_retake"),
     path("<int:pk>/fees/export/", staff.fee_ledger_export, name="fee_ledger_export"),
     path("<int:pk>/arrangement/", staff.arrangement, name="arrangement"),
     path("<int:pk>/arrangement/session/", staff.session_add, name="session_add"),

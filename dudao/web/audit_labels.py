@@ -119,6 +119,7 @@ ACTION_LABELS: dict[str, str] = {
     "exams.plan.cancel": "撤销认定公告",
     "exams.plan.seat": "编排座位",
     "exams.registration.submit": "报名",
+    "exams.registration.retake": "补考报名",
     "exams.registration.review": "资格审核",
     "exams.registration.withdraw": "撤回报名",
     "exams.registration.fee": "登记缴费收据",

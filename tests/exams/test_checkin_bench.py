@@ -49,7 +49,7 @@ def test_tiny_run_builds_the_plan_and_records_one_checkin_per_seat():
     finally:
         with psycopg.connect(cb.PG_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    assert done.returncode in (0, 1), done.stderr[-3000:]  # 1: only when p95 > 100 ms on a busy machine
+    assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout)
     assert report["build"]["reused"] is False
     assert (report["devices"], report["seats_per_room"], report["workers"]) == (2, 3, 2)
@@ -62,7 +62,8 @@ def test_tiny_run_builds_the_plan_and_records_one_checkin_per_seat():
     assert run["server_errors"] == 0 and run["other_refusals"] == 0
     assert (run["checkins"], run["seats_scanned"], run["missing"], run["unexpected"]) == (6, 6, 0, 0)
     assert (run["client_id_mismatch"], run["resend_mismatch"], run["duplicates"]) == (0, 0, 0)
-    assert run["ok"] is (run["p95_ms"] <= 100.0)
+    # back to back (pace 0) is the machine's ceiling: judged on correctness only, never on a noisy p95
+    assert run["latency_judged"] is False and run["ok"] is True
     assert "| 0 s | 8 (6/2) |" in cb.section(report)
 
 

@@ -31,6 +31,7 @@ def refusal(marks=THEORY_FAILED, *, level=4, subject="theory", day=dt.date(2027,
 def test_the_failed_subject_may_be_retaken_once():
     assert refusal() is None
     assert "补考过一次" in refusal(already_retaken=True)
+    assert "补考过一次" in refusal(already_retaken=True, published=False)  # said before anything else
     assert "应为不合格的理论知识考试" in refusal(subject="practical")
 
 

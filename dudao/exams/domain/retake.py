@@ -30,10 +30,10 @@ def retake_refusal(
 ) -> str | None:
     """Why this retake is refused (Chinese), or None. `judged` is the original result's judge output
     (`{"pass", "subjects": [{"subject", "pass", ...}], "missing": [...]}`)."""
+    if already_retaken:  # first: whatever the result says, a second retake is never allowed
+        return "该科目已补考过一次,不能再次补考"
     if not published or judged is None:
         return "原批次成绩尚未公示,不能报名补考"
-    if already_retaken:
-        return "该科目已补考过一次,不能再次补考"
     if judged.get("missing"):
         return "原成绩缺少科目,不能按补考报名"
     failed = [s["subject"] for s in judged.get("subjects", ()) if s.get("pass") is False]

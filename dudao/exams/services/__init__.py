@@ -58,6 +58,7 @@ from .results import (
     results_record,
     windows_provisional,
 )
+from .retakes import registration_retake, retake_check
 from .uploads import (
     certificate_upload_confirm,
     certificate_upload_export,
@@ -100,6 +101,7 @@ __all__ = [
     "question_policy_set",
     "registration_from_token",
     "registration_record_fee",
+    "registration_retake",
     "registration_review",
     "registration_submit",
     "registration_withdraw",
@@ -109,6 +111,7 @@ __all__ = [
     "results_publish",
     "results_record",
     "results_submit",
+    "retake_check",
     "room_create",
     "room_note_add",
     "rules_for_occupation",

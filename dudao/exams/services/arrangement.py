@@ -107,8 +107,9 @@ def room_create(*, actor: Any, session: ExamSession, values: Mapping[str, Any]) 
 
 @transaction.atomic
 def seats_assign(*, actor: Any, plan: ExamPlan) -> int:
-    """The seat plan: each session's approved candidates of its level, ordered by ticket number, fill its
-    rooms in name order (one occupation and level together). Re-running replaces the plan until the
+    """The seat plan: each session's approved candidates of its level (a retake only in his retaken
+    subject's session), ordered by ticket number, fill its rooms in name order (one occupation and level
+    together). Re-running replaces the plan until the
     assignment is locked. Returns the number of seats."""
     require(may_run(actor, plan), "只有本机构的工作人员可以编排座位")
     _require_open_arrangement(plan)
@@ -117,20 +118,23 @@ def seats_assign(*, actor: Any, plan: ExamPlan) -> int:
     )
     if not sessions:
         raise ValidationFailed("请先安排场次与考场")
-    approved: dict[int, list[int]] = {}
-    for reg_id, level in (
+    approved: dict[int, list[tuple[int, str]]] = {}
+    for reg_id, level, retake_subject in (
         Registration.objects.filter(plan=plan, status=Registration.Status.APPROVED)
         .order_by("ticket_number")
-        .values_list("id", "level")
+        .values_list("id", "level", "retake_subject")
     ):
-        approved.setdefault(level, []).append(reg_id)
+        approved.setdefault(level, []).append((reg_id, retake_subject))
     if CheckIn.objects.filter(seat__session__plan=plan).exists():
         raise IllegalTransition("已有考生签到,不能重新编排座位")
     Seat.objects.filter(session__plan=plan).delete()
     seats: list[Seat] = []
     for session in sessions:
         rooms = sorted(session.rooms.all(), key=lambda r: (r.name, r.pk))
-        candidates = approved.get(session.level, [])
+        # EXAM-11: a retake sits only the session of the subject he retakes
+        candidates = [
+            reg for reg, retaken in approved.get(session.level, []) if retaken in ("", session.subject)
+        ]
         if candidates and not rooms:
             raise ValidationFailed(f"场次「{session}」还没有考场")
         try:

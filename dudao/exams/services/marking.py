@@ -46,6 +46,7 @@ from ..models import (
 )
 from ..permissions import may_run
 from .results import result_save
+from .retakes import retake_subjects
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are read aloud and typed
 CODE_LENGTH = 8
@@ -511,7 +512,8 @@ def _join(actor: Any, marking: Marking, rows: list[dict[str, Any]], book: ScoreB
         registration = registrations[seat_id]  # in registration order: codes are random, results are not
         entry = book_rules.subject_entry(subject, row["state"])
         result = existing.get(registration.pk)
-        subjects = [s for s in (result.marks if result else []) if s.get("subject") != subject] + [entry]
+        own = [s for s in (result.marks if result else []) if s.get("subject") != subject] + [entry]
+        subjects = retake_subjects(registration, own)  # EXAM-11: a retake carries its passed subjects
         try:
             verdict = judge({"level": registration.level, "subjects": subjects})
         except ResultsInputError as exc:  # a level without a review given a review session: say which

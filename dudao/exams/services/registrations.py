@@ -129,6 +129,24 @@ def _new_number(prefix: str, field: str) -> str:
             return number
 
 
+def registration_channel(actor: Any, plan: ExamPlan, today: dt.date) -> bool:
+    """Whether the institution's staff registers (True: while the plan is published or closed) or the
+    candidate online (False: only while the published window is open, INST-6); refused otherwise."""
+    by_institution = actor is not None and getattr(actor, "is_authenticated", False) and may_run(actor, plan)
+    if by_institution:
+        if plan.status not in (ExamPlan.Status.PUBLISHED, ExamPlan.Status.CLOSED):
+            raise IllegalTransition("认定公告尚未发布或已撤销,不能报名")
+    else:
+        if plan.status != ExamPlan.Status.PUBLISHED:
+            raise IllegalTransition("该认定公告不在报名阶段")
+        if not rules.registration_open(plan.registration_opens_on, plan.registration_closes_on, today):
+            raise IllegalTransition(
+                f"报名时间为 {plan.registration_opens_on:%Y-%m-%d} 至 "
+                f"{plan.registration_closes_on:%Y-%m-%d},当前不在报名期内"
+            )
+    return bool(by_institution)
+
+
 @transaction.atomic
 def registration_submit(
     *,
@@ -146,18 +164,7 @@ def registration_submit(
     open (INST-6), or by the institution's staff while the plan is published or closed. The pre-check result
     is stored; the fee comes from the published standard. One live registration per person and level."""
     today = _today(today)
-    by_institution = actor is not None and getattr(actor, "is_authenticated", False) and may_run(actor, plan)
-    if by_institution:
-        if plan.status not in (ExamPlan.Status.PUBLISHED, ExamPlan.Status.CLOSED):
-            raise IllegalTransition("认定公告尚未发布或已撤销,不能报名")
-    else:
-        if plan.status != ExamPlan.Status.PUBLISHED:
-            raise IllegalTransition("该认定公告不在报名阶段")
-        if not rules.registration_open(plan.registration_opens_on, plan.registration_closes_on, today):
-            raise IllegalTransition(
-                f"报名时间为 {plan.registration_opens_on:%Y-%m-%d} 至 "
-                f"{plan.registration_closes_on:%Y-%m-%d},当前不在报名期内"
-            )
+    by_institution = registration_channel(actor, plan, today)
     errors: dict[str, list[str]] = {}
     name = str(name or "").strip()
     if not name:

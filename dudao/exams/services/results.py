@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..permissions import may_administer, may_run
 from .result_confirmation import publication_confirmation_refusal
+from .retakes import retake_subjects
 
 MAX_ENTRIES = 200_000
 
@@ -102,12 +103,22 @@ def results_record(*, actor: Any, plan: ExamPlan, entries: Iterable[Mapping[str,
             errors[f"{key}({number})"] = [f"{names}已在线阅卷,成绩以签字的评分册为准,不能另行登记"]
             continue
         subjects = entry.get("subjects")
+        if registration.retake_of_id is not None:  # EXAM-11: only the retaken subject is examined
+            retaken = registration.retake_subject
+            others = [s["subject"] for s in verdict["subjects"] if s["subject"] != retaken]
+            if others:
+                names = "、".join(SUBJECT_NAMES[s] for s in others)
+                errors[f"{key}({number})"] = [
+                    f"补考考生只考{SUBJECT_NAMES[retaken]},{names}沿用原成绩,不能另行登记"
+                ]
+                continue
         result = existing.get(registration.pk)
         kept = [
             s for s in (result.marks if result else []) if (s.get("subject"), registration.level) in marked
         ]
-        if kept:  # the subjects marked online stay as the score book joined them
-            subjects = kept + list(subjects)
+        if kept or registration.retake_of_id is not None:
+            # the subjects marked online stay as the score book joined them; a retake carries the others
+            subjects = retake_subjects(registration, kept + list(subjects))
             verdict = _judge(registration.level, subjects)
         judged.append((registration, subjects, verdict))
     if errors:

@@ -21,7 +21,7 @@ from ..domain import publication as publication_rules
 from ..domain import rules
 from ..domain.eligibility import LEVEL_NAMES
 from ..domain.results import SUBJECT_NAMES
-from ..forms_public import NoticeFilterForm, OwnRegistrationForm, RegistrationForm
+from ..forms_public import NoticeFilterForm, OwnRegistrationForm, RegistrationForm, RetakeForm
 from ..models import Certificate, ExamPlan, Registration, Seat
 from ..selectors_certificates import publicity_list
 
@@ -158,6 +158,39 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@application_errors_as_http
+def retake(request: HttpRequest, pk: int) -> HttpResponse:
+    """补考报名 (EXAM-11): a candidate who failed one subject of an earlier batch of this occupation and
+    level registers for that subject with his original 报名号 and ID number."""
+    plan = selectors.public_plan_get(pk)
+    is_open = window_open(plan)
+    if request.method == "POST":
+        public_limits.registration(request)
+        form = RetakeForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                registration = services.registration_retake(
+                    actor=None,
+                    plan=plan,
+                    original_number=form.cleaned_data["original_number"],
+                    id_number=form.cleaned_data["id_number"],
+                    phone=form.cleaned_data["phone"],
+                    photo=form.cleaned_data.get("photo"),
+                )
+            except ApplicationError as exc:
+                raise_http(exc)
+                place_errors(form, exc, {"file": "photo"})
+                if isinstance(exc, Conflict):
+                    form.add_error(None, exc.message)
+            else:
+                request.session[SESSION_KEY] = registration.pk
+                return redirect("exams:register_done", pk=plan.pk)
+    else:
+        form = RetakeForm()
+    return render(request, "exams/public/retake.html", {"plan": plan, "open": is_open, "form": form})
+
+
 @require_GET
 @application_errors_as_http
 def register_done(request: HttpRequest, pk: int) -> HttpResponse:
@@ -178,6 +211,7 @@ def register_done(request: HttpRequest, pk: int) -> HttpResponse:
             "registration": registration,
             "level": LEVEL_NAMES.get(registration.level, ""),
             "precheck": precheck_view(registration.precheck),
+            "retake_subject": SUBJECT_NAMES.get(registration.retake_subject, ""),
         },
     )
 

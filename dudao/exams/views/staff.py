@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -175,7 +176,7 @@ def _registrations(request: HttpRequest, plan: ExamPlan):
     qs = (
         selectors.registrations_for(request.user)
         .filter(plan=plan)
-        .select_related("person")
+        .select_related("person", "retake_of")
         .order_by("level", "number")
     )
     if values.get("q"):
@@ -323,6 +324,36 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
             "back_label": "报名名单",
         },
     )
+
+
+@login_required
+@application_errors_as_http
+def registration_retake(request: HttpRequest, pk: int) -> HttpResponse:
+    """代考生补考报名 (EXAM-11): the candidate's original 报名号 and ID number, as on the public page."""
+    from ..forms_public import RetakeForm
+
+    plan = selectors.plan_get(request.user, pk)
+    require(may_run(request.user, plan), "只有本机构的工作人员可以代考生补考报名")
+    form = RetakeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        done, registration = run_form(
+            form,
+            lambda: services.registration_retake(
+                actor=request.user,
+                on_behalf=True,
+                plan=plan,
+                original_number=form.cleaned_data["original_number"],
+                id_number=form.cleaned_data["id_number"],
+                phone=form.cleaned_data["phone"],
+                photo=form.cleaned_data.get("photo"),
+            ),
+            {"file": "photo"},
+        )
+        if done:
+            messages.success(request, f"补考报名已登记,报名号 {registration.number}")
+            return redirect("exams:registration_detail", pk=registration.pk)
+    context = _plan_context(request, plan, "registrations") | {"form": form}
+    return render(request, "exams/staff/retake_form.html", context)
 
 
 @login_required
