@@ -300,8 +300,7 @@ def mark_submit(*, actor: Any, marking: Marking, code: Any, value: Any, reason: 
     mark = Mark(
         paper=paper, examiner=examiner, role=role, value=number, reason=reason, at=timezone.now(), by=actor
     )
-    mark.save()
-    _void_signatures(marking, actor)
+    mark.save()  # no book is being signed here: signing starts only when no paper waits for a mark
     audit.record(
         actor=actor,
         action="exams.mark.submit",
