@@ -242,8 +242,8 @@ try:
     _often_rule(DUDAO_EXAMINER_OFTEN_LATE_ABSENT_TIMES, DUDAO_EXAMINER_OFTEN_LATE_ABSENT_MONTHS)
 except ValueError as _exc:
     raise ImproperlyConfigured(f"DUDAO_EXAMINER_OFTEN_LATE_ABSENT_TIMES/_MONTHS 配置无效:{_exc}") from None
-# EXAM-11 补考 "within the next unified round" [interpretation, configurable]: a retake's exam must fall within
-# this many calendar months after the original exam (last day included).
+# EXAM-11 补考 "within the next unified round" [interpretation, configurable]: a retake's exam must fall
+# within this many calendar months after the original exam (last day included).
 DUDAO_RETAKE_WINDOW_MONTHS = int(os.environ.get("DUDAO_RETAKE_WINDOW_MONTHS", "12"))
 if not 1 <= DUDAO_RETAKE_WINDOW_MONTHS <= 60:
     raise ImproperlyConfigured("DUDAO_RETAKE_WINDOW_MONTHS 应为 1 到 60 之间的月数")

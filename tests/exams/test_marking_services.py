@@ -17,6 +17,7 @@ from dudao.exams.models import (
     ExamResult,
     Mark,
     Marking,
+    Objection,
     Paper,
     RoomStaff,
     ScoreBook,
@@ -319,6 +320,91 @@ def test_marking_is_refused_after_publication(setup, inst_admin, users, after_ex
             value=60,
             reason="改分",
         )
+
+
+def test_an_objection_on_an_online_subject_is_a_signed_correction_exam17(
+    setup, inst_admin, users, after_exam
+):
+    marking = open_double(setup, inst_admin)
+    mark_all(marking, setup)
+    tallier = users[Role.INSTITUTION_STAFF]
+    for user in (*setup["markers"][:2], tallier):
+        services.scorebook_sign(actor=user, marking=marking)
+    first, second, _ = setup["regs"]
+    plan = marking.session.plan
+    services.results_record(
+        actor=inst_admin,
+        plan=plan,
+        entries=[
+            {"registration": r.number, "subjects": [{"subject": "practical", "mark": 80}]}
+            for r in (first, second)
+        ],
+    )
+    services.results_publish(actor=inst_admin, plan=plan)
+    e1, e2 = setup["markers"][:2]
+    objection = services.objection_file(registration=second, subject="theory", reason="理论成绩偏低")
+    kept = services.objection_file(registration=first, subject="theory", reason="核对分数")
+    assert objection.before["pass"] is False  # the result as it stood when filed
+    with pytest.raises(ValidationFailed, match="在线阅卷"):  # a typed mark would bypass the signed book
+        services.objection_handle(
+            actor=inst_admin,
+            objection=objection,
+            outcome="更正",
+            subject_marks={"subject": "theory", "mark": 70},
+        )
+    services.mark_correct(
+        actor=e1, marking=marking, code=code_of(marking, second), value=66, reason="复核漏计一题"
+    )
+    with pytest.raises(Conflict, match="重新签字"):
+        services.objection_handle(actor=inst_admin, objection=objection, outcome="更正")
+    for user in (e1, e2, tallier):
+        services.scorebook_sign(actor=user, marking=marking)
+    result = ExamResult.objects.get(registration=second)
+    assert result.passed is True and result.version == 3  # 66 and 56 differ by exactly the tolerance: 61
+    handled = services.objection_handle(
+        actor=inst_admin, objection=objection, outcome="漏计一题,更正为 61 分"
+    )
+    assert handled.status == Objection.Status.UPHELD
+    assert (handled.before["pass"], handled.after["pass"]) == (False, True)
+    dismissed = services.objection_handle(actor=inst_admin, objection=kept, outcome="核对无误,维持原成绩")
+    assert dismissed.status == Objection.Status.DISMISSED and dismissed.after is None
+    # no objection open any more: marks are closed again
+    with pytest.raises(IllegalTransition):
+        services.mark_correct(
+            actor=e1, marking=marking, code=code_of(marking, second), value=70, reason="再改"
+        )
+    with pytest.raises(IllegalTransition):
+        services.scorebook_sign(actor=e1, marking=marking)
+
+
+def test_only_the_objecting_candidates_paper_may_change_after_publication(
+    setup, inst_admin, users, after_exam
+):
+    marking = open_double(setup, inst_admin)
+    mark_all(marking, setup)
+    for user in (*setup["markers"][:2], users[Role.INSTITUTION_STAFF]):
+        services.scorebook_sign(actor=user, marking=marking)
+    first, second, _ = setup["regs"]
+    plan = marking.session.plan
+    services.results_record(
+        actor=inst_admin,
+        plan=plan,
+        entries=[
+            {"registration": r.number, "subjects": [{"subject": "practical", "mark": 80}]}
+            for r in (first, second)
+        ],
+    )
+    services.results_publish(actor=inst_admin, plan=plan)
+    services.objection_file(registration=second, subject="theory", reason="理论成绩偏低")
+    with pytest.raises(IllegalTransition, match="复核申请中的试卷"):
+        services.mark_correct(
+            actor=setup["markers"][0],
+            marking=marking,
+            code=code_of(marking, first),
+            value=60,
+            reason="顺便改分",
+        )
+    assert Mark.objects.filter(supersedes__isnull=False).count() == 0
 
 
 # ------------------------------------------------------------------------------------------- panels

@@ -31,11 +31,13 @@ from ..domain import marking as rules
 from ..domain import score_book as book_rules
 from ..domain.results import ResultsInputError, judge
 from ..models import (
+    Certificate,
     CheckIn,
     ExamResult,
     ExamSession,
     Mark,
     Marking,
+    Objection,
     Paper,
     ResultPublication,
     RoomStaff,
@@ -136,10 +138,31 @@ def state_of(marking: Marking, paper: Paper, marks: list[Mark], panel_size: int)
 # ------------------------------------------------------------------------------------------ writing
 
 
-def _refuse_after_publication(marking_or_session: Any) -> None:
+def _refuse_after_publication(
+    marking_or_session: Any, *, paper: Paper | None = None, for_objection: bool = False
+) -> None:
+    """After publication nothing is marked any more (EXAM-9), except for an open objection (EXAM-17): a
+    paper of the re-checked subject may be corrected (`paper`) and the book signed again (`for_objection`:
+    any paper of this session under an open objection)."""
     session = getattr(marking_or_session, "session", marking_or_session)
-    if ResultPublication.objects.filter(plan_id=session.plan_id).exists():
-        raise IllegalTransition("成绩已公示,更正成绩请通过复核申请办理")
+    if not ResultPublication.objects.filter(plan_id=session.plan_id).exists():
+        return
+    if paper is not None or for_objection:
+        open_ = Objection.objects.filter(
+            status=Objection.Status.OPEN, subject=session.subject, registration__seats__session=session
+        )
+        if paper is not None:
+            open_ = open_.filter(registration_id=paper.seat.registration_id)
+        if open_.exists():
+            if (
+                paper is not None
+                and Certificate.objects.filter(
+                    registration_id=paper.seat.registration_id, status=Certificate.Status.VALID
+                ).exists()
+            ):
+                raise Conflict("该考生已发证,须先由发证机构注销证书,才能更正成绩")
+            return
+    raise IllegalTransition("成绩已公示,只有复核申请中的试卷可以更正,请先受理考生的复核申请")
 
 
 def _decimal(value: Any, field: str, label: str, *, limit: Decimal | None) -> Decimal:
@@ -257,7 +280,6 @@ def _locked_marking(actor: Any, marking: Marking):
     examiner = examiner_of(actor, marking)
     if examiner is None:
         raise PermissionDenied("只有本场次的考评人员可以评分")
-    _refuse_after_publication(marking)
     return marking, examiner
 
 
@@ -273,6 +295,7 @@ def mark_submit(*, actor: Any, marking: Marking, code: Any, value: Any, reason: 
     third mark from an examiner who has not marked it, or the team leader's mark with a reason."""
     marking, examiner = _locked_marking(actor, marking)
     paper = _paper(marking, code)
+    _refuse_after_publication(marking, paper=paper)
     if paper.absent:
         raise IllegalTransition("该考生缺考或成绩无效,试卷不评分")
     marks, state = _standing_of(marking, paper)
@@ -317,6 +340,7 @@ def mark_correct(*, actor: Any, marking: Marking, code: Any, value: Any, reason:
     the correction makes unneeded is withdrawn with it."""
     marking, examiner = _locked_marking(actor, marking)
     paper = _paper(marking, code)
+    _refuse_after_publication(marking, paper=paper)
     reason = checked_text(reason, "reason", "更正理由", limit=500)
     old = (
         Mark.objects.select_for_update()
@@ -398,7 +422,7 @@ def scorebook_sign(*, actor: Any, marking: Marking) -> ScoreBookSignature:
     Every examiner who marked signs first, then the tallier (an institution user who did not mark); the
     tallier's signature seals the version and joins the papers to the candidates' results."""
     marking = lock(Marking, marking.pk)
-    _refuse_after_publication(marking)
+    _refuse_after_publication(marking, for_objection=True)
     if marking.status == Marking.Status.SIGNED:
         raise IllegalTransition("评分册已签字,成绩已合成")
     examiner = examiner_of(actor, marking)
@@ -511,7 +535,14 @@ def _join(actor: Any, marking: Marking, rows: list[dict[str, Any]], book: ScoreB
         registration = registrations[seat_id]  # in registration order: codes are random, results are not
         entry = book_rules.subject_entry(subject, row["state"])
         result = existing.get(registration.pk)
-        own = [s for s in (result.marks if result else []) if s.get("subject") != subject] + [entry]
+        # the subject keeps its place: a book signed again leaves an unchanged result as it was
+        marks = list(result.marks) if result else []
+        places = [i for i, s in enumerate(marks) if s.get("subject") == subject]
+        own = (
+            [entry if i == places[0] else s for i, s in enumerate(marks) if i not in places[1:]]
+            if places
+            else [*marks, entry]
+        )
         subjects = retake_subjects(registration, own)  # EXAM-11: a retake carries its passed subjects
         try:
             verdict = judge({"level": registration.level, "subjects": subjects})

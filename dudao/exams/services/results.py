@@ -253,7 +253,14 @@ def objection_file(
     if subject not in subjects:
         raise ValidationFailed("请选择有成绩的科目", detail={"subject": ["科目无效"]})
     reason = checked_text(reason, "reason", "申请理由", limit=1000)
-    objection = Objection(registration=registration, subject=subject, reason=reason, filed_at=timezone.now())
+    # the result as it stood when filed: a correction marked online is compared with it when handled
+    objection = Objection(
+        registration=registration,
+        subject=subject,
+        reason=reason,
+        filed_at=timezone.now(),
+        before=result.judged if result else None,
+    )
     with unique_or_conflict(f"{SUBJECT_NAMES[subject]}已申请过复核,每科只能申请一次", "subject"):
         objection.save()
     audit.record(
@@ -281,7 +288,20 @@ def objection_handle(
     if result is None:
         raise NotFound("该考生没有成绩记录")
     changes: dict[str, Any] = {"outcome": outcome, "handled_at": timezone.now(), "handled_by": actor}
-    if subject_marks is not None:
+    marking = Marking.objects.filter(
+        session__subject=objection.subject, papers__seat__registration=registration
+    ).first()
+    if marking is not None:  # EXAM-6/17: an online-marked subject changes only through a signed correction
+        if subject_marks is not None:
+            message = "该科目为在线阅卷:请由评分人在阅卷页更正分数、重新签字后,再办结复核"
+            raise ValidationFailed(message, detail={"subject_marks": [message]})
+        if marking.status != Marking.Status.SIGNED:
+            raise Conflict("阅卷更正尚未重新签字,评分人和统分员签字后才能办结复核")
+        if result.judged != objection.before:
+            changes.update(status=Objection.Status.UPHELD, after=result.judged)
+        else:
+            changes["status"] = Objection.Status.DISMISSED
+    elif subject_marks is not None:
         if not isinstance(subject_marks, Mapping) or subject_marks.get("subject") != objection.subject:
             raise ValidationFailed("更正的成绩应为复核科目的分数", detail={"subject_marks": ["科目不符"]})
         subjects = [s for s in result.marks if s.get("subject") != objection.subject] + [dict(subject_marks)]

@@ -17,7 +17,7 @@ from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
 from .. import selectors, services
 from ..documents_certificate import certificate_pdf
 from ..domain.results import SUBJECT_NAMES
-from ..models import ExamResult, Objection, ResultConfirmation, ResultPublication
+from ..models import ExamResult, Marking, Objection, ResultConfirmation, ResultPublication
 from ..permissions import may_administer, may_confirm
 from ..selectors_certificates import certificate_get, certificates_for
 from ..services.result_confirmation import confirmation_required, publication_confirmation_refusal
@@ -49,9 +49,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         subject_names=SUBJECT_NAMES,
         publication=publication,
         windows_provisional=bool(publication and windows_provisional(publication)),
-        objections=list(
-            Objection.objects.filter(registration__plan=plan).select_related("registration__person")
-        ),
+        objections=_objections(plan),
         certificates=list(
             certificates_for(request.user).filter(registration__plan=plan).order_by("number")[:PAGE_SIZE]
         ),
@@ -66,6 +64,21 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         **upload_context(request, plan),
     )
     return render(request, "exams/staff/results.html", context)
+
+
+def _objections(plan) -> list[Objection]:
+    """The plan's objections; `marking_pk` on those whose subject was marked online (corrected on the
+    marking page and signed again, not typed here)."""
+    online = {
+        (subject, level): pk
+        for pk, subject, level in Marking.objects.filter(session__plan=plan).values_list(
+            "pk", "session__subject", "session__level"
+        )
+    }
+    rows = list(Objection.objects.filter(registration__plan=plan).select_related("registration__person"))
+    for row in rows:
+        row.marking_pk = online.get((row.subject, row.registration.level))
+    return rows
 
 
 def _done(request: HttpRequest, pk: int, call, success: str) -> HttpResponse:
