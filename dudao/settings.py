@@ -228,9 +228,20 @@ DUDAO_EXAM_CHECKIN_OPENS_MINUTES = int(os.environ.get("DUDAO_EXAM_CHECKIN_OPENS_
 # working days after publication as in Deyang's rule).
 DUDAO_RESULT_PUBLICITY_WORKDAYS = int(os.environ.get("DUDAO_RESULT_PUBLICITY_WORKDAYS", "5"))
 DUDAO_RESULT_OBJECTION_WORKDAYS = int(os.environ.get("DUDAO_RESULT_OBJECTION_WORKDAYS", "10"))
-if not (1 <= DUDAO_RESULT_PUBLICITY_WORKDAYS <= 60 and 1 <= DUDAO_RESULT_OBJECTION_WORKDAYS <= 60):
+# An objection (查分/复核) is handled within this many working days after it is filed (EXAM-17: Shenzhen's
+# corrections within 5 working days [interpretation]); `dudao notify-due` reminds before and after.
+DUDAO_OBJECTION_HANDLING_WORKDAYS = int(os.environ.get("DUDAO_OBJECTION_HANDLING_WORKDAYS", "5"))
+if not all(
+    1 <= days <= 60
+    for days in (
+        DUDAO_RESULT_PUBLICITY_WORKDAYS,
+        DUDAO_RESULT_OBJECTION_WORKDAYS,
+        DUDAO_OBJECTION_HANDLING_WORKDAYS,
+    )
+):
     raise ImproperlyConfigured(
-        "DUDAO_RESULT_PUBLICITY_WORKDAYS 和 DUDAO_RESULT_OBJECTION_WORKDAYS 应为 1 到 60 之间的工作日数"
+        "DUDAO_RESULT_PUBLICITY_WORKDAYS、DUDAO_RESULT_OBJECTION_WORKDAYS 和"
+        " DUDAO_OBJECTION_HANDLING_WORKDAYS 应为 1 到 60 之间的工作日数"
     )
 # EXAM-10 (三) "经常迟到、早退或无故不到" [interpretation, configurable]: at least TIMES unexcused lateness or
 # absences within MONTHS calendar months raise a sanction proposal (dudao.exams.domain.conduct).

@@ -13,6 +13,13 @@ KIND_LABELS: dict[str, str] = {
     "task.report_overdue": "督导报告逾期",
     "opinion.issued": "督导意见已下达",
     "exam.collective_violation": "集体违纪处理待审批",
+    "exam.objection_due_soon": "复核申请即将到期",
+    "exam.objection_overdue": "复核申请处理逾期",
+    "exam.objection_window_closing": "复核申请期即将截止",
+    "exam.certificates_ready": "公示期满待发证",
+    "exam.results_to_confirm": "成绩待确认",
+    "exam.upload_due_soon": "证书信息即将到期上报",
+    "exam.upload_overdue": "证书信息超期未上报",
 }
 PREFIX_LABELS: dict[str, str] = {
     "renewal": "延续备案",

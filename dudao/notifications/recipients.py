@@ -33,14 +33,25 @@ def authority_staff_for_region(region_code: str, *, roles: set[str] | None = Non
     )
 
 
+def _members(field: str, owner: Any, roles: set[str] | None, allowed: set[str]) -> QuerySet:
+    """Active users of `owner` (a model instance or its id) through `field`, with roles among `allowed`."""
+    User = get_user_model()
+    roles = set(roles) if roles is not None else set(allowed)
+    if owner is None or not roles <= set(allowed):
+        return User.objects.none()
+    owner_id = getattr(owner, "pk", owner)
+    return User.objects.filter(is_active=True, role__in=roles, **{field: owner_id}).order_by("pk")
+
+
+def authority_users(authority: Any, *, roles: set[str] | None = None) -> QuerySet:
+    """Active admins and staff of one authority (a model instance or its id), e.g. the one holding a filing
+    (谁备案、谁负责), whatever region it covers."""
+    return _members("authority_id", authority, roles, AUTHORITY_ROLES)
+
+
 def institution_users(institution: Any, *, roles: set[str] | None = None) -> QuerySet:
     """Active institution admins and staff of `institution` (a model instance or its id)."""
-    User = get_user_model()
-    roles = set(roles) if roles is not None else set(INSTITUTION_ROLES)
-    if institution is None or not roles <= set(INSTITUTION_ROLES):
-        return User.objects.none()
-    institution_id = getattr(institution, "pk", institution)
-    return User.objects.filter(is_active=True, role__in=roles, institution_id=institution_id).order_by("pk")
+    return _members("institution_id", institution, roles, INSTITUTION_ROLES)
 
 
 def institution_admins(institution: Any) -> QuerySet:

@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from dudao.accounts.permissions import AUTHORITY_ROLES, is_authority_user, is_institution_user, is_superuser
+from dudao.accounts.permissions import is_authority_user, is_institution_user, is_superuser
 from dudao.common.errors import NotFound
 from dudao.common.models import AuditEvent
+from dudao.notifications import recipients
 from dudao.registry import selectors as registry_selectors
 from dudao.registry.models import Batch, Filing, FilingScope
 from dudao.workdays import selectors as workdays_selectors
@@ -123,10 +124,7 @@ def config_for(authority: Any) -> RenewalConfig:
 
 def authority_users(authority_id: int) -> QuerySet:
     """Active users of one authority (REN-7: the deciding authority's staff get its renewal messages)."""
-    User = get_user_model()
-    return User.objects.filter(is_active=True, role__in=AUTHORITY_ROLES, authority_id=authority_id).order_by(
-        "pk"
-    )
+    return recipients.authority_users(authority_id)
 
 
 def evaluator_candidates(application: RenewalApplication) -> QuerySet:

@@ -1,4 +1,5 @@
-"""Recipient groups: authority staff whose region covers a code, an institution's own users."""
+"""Recipient groups: authority staff whose region covers a code, one authority's own users, an institution's
+own users."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import pytest
 
 from dudao.accounts.models import Role, User
 from dudao.accounts.permissions import region_prefix_covers
-from dudao.notifications.recipients import authority_staff_for_region, institution_admins, institution_users
+from dudao.notifications.recipients import (
+    authority_staff_for_region,
+    authority_users,
+    institution_admins,
+    institution_users,
+)
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +66,17 @@ def test_authority_staff_for_region_by_role(users, regional_staff):
     admins = authority_staff_for_region("360102", roles={Role.AUTHORITY_ADMIN})
     assert [u.username for u in admins] == ["auth_admin"]
     assert list(authority_staff_for_region("360102", roles={Role.INSTITUTION_ADMIN})) == []
+
+
+def test_authority_users_are_that_authority_only_not_the_region(users, authority, regional_staff):
+    # the city and district authorities below it cover the same codes but are other authorities
+    assert {u.username for u in authority_users(authority)} == {"auth_admin", "auth_staff"}
+    assert {u.username for u in authority_users(authority.pk)} == {"auth_admin", "auth_staff"}
+    city = regional_staff["city"].authority
+    assert [u.username for u in authority_users(city)] == ["staff_city"]
+    assert [u.username for u in authority_users(authority, roles={Role.AUTHORITY_ADMIN})] == ["auth_admin"]
+    assert list(authority_users(authority, roles={Role.INSTITUTION_ADMIN})) == []
+    assert list(authority_users(None)) == []
 
 
 def test_institution_users_are_its_admins_and_staff_only(users, institution, other_institution):

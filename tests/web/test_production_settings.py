@@ -119,10 +119,14 @@ def test_development_runs_with_the_development_key(tmp_path):
         ("DUDAO_RESULT_PUBLICITY_WORKDAYS", "1", False),
         ("DUDAO_RESULT_OBJECTION_WORKDAYS", "60", False),
         ("DUDAO_RESULT_OBJECTION_WORKDAYS", "61", True),
+        ("DUDAO_OBJECTION_HANDLING_WORKDAYS", "0", True),
+        ("DUDAO_OBJECTION_HANDLING_WORKDAYS", "1", False),
+        ("DUDAO_OBJECTION_HANDLING_WORKDAYS", "61", True),
     ],
 )
 def test_result_windows_must_be_whole_working_days(tmp_path, name, value, refused):
-    """EXAM-17: a 公示 or objection window of 0 days would let certificates go out at once."""
+    """EXAM-17: a 公示 or objection window of 0 days would let certificates go out at once; an objection
+    due the day it is filed could not be handled in time."""
     done = _run({name: value, "DUDAO_VAR_DIR": str(tmp_path)}, "-m", "dudao.cli", "check")
     assert (done.returncode != 0) == refused
     assert ("1 到 60" in done.stderr) == refused

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from dudao.accounts.permissions import is_authority_user, is_institution_admin, is_superuser
@@ -177,6 +177,13 @@ def _sealed(facts: CertificateFacts, key, letters, registration_number: str) -> 
         raise IllegalTransition(f"报名 {registration_number} 的证书信息无法签名:{exc}") from None
 
 
+def awaiting_certificate() -> QuerySet[ExamResult]:
+    """EXAM-12: the results that get a certificate and have none yet (passed, registration approved)."""
+    return ExamResult.objects.filter(
+        registration__status=Registration.Status.APPROVED, passed=True, registration__certificate__isnull=True
+    )
+
+
 @transaction.atomic
 def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = None) -> list[Certificate]:
     """EXAM-12, 17: issue a certificate to every passed candidate of `plan` who has none yet, once the 公示
@@ -203,12 +210,8 @@ def certificates_issue(*, actor: Any, plan: ExamPlan, today: dt.date | None = No
     if issuer is None:
         raise IllegalTransition("本机构尚未设置证书编码(类别字母、评价机构序号),请联系备案机关设置")
     results = list(
-        ExamResult.objects.filter(
-            registration__plan=plan,
-            registration__status=Registration.Status.APPROVED,
-            passed=True,
-            registration__certificate__isnull=True,
-        )
+        awaiting_certificate()
+        .filter(registration__plan=plan)
         .select_related("registration__person")
         .order_by("registration__level", "registration__number")
     )
