@@ -11,6 +11,8 @@ import pytest
 from dudao.accounts.models import Role
 from dudao.exams import services
 from dudao.exams.models import Certificate, Objection, ResultPublication
+from dudao.exams.reminders import objection_due_on
+from dudao.workdays.selectors import calendar
 from tests.conftest import client_for
 from tests.factories import exams as fx
 from tests.factories.rows import make_resident_id
@@ -94,9 +96,12 @@ def test_candidate_sees_the_result_and_objects_then_the_institution_answers(plan
     anon.post("/exams/my/", {"token": token, "action": "objection", "subject": "theory", "reason": "请复核"})
     objection = Objection.objects.get()
     admin = client_for(inst_admin)
+    due = objection_due_on(objection.filed_at, calendar()).date  # EXAM-17: 5 working days by default
+    assert f"处理期限 {due:%Y-%m-%d}(含)" in admin.get(f"/exams/{plan.pk}/results/").content.decode()
     admin.post(f"/exams/{plan.pk}/objections/{objection.pk}/", {"outcome": "漏计分数", "mark": "61"})
     objection.refresh_from_db()
     assert objection.status == Objection.Status.UPHELD
+    assert "处理期限" not in admin.get(f"/exams/{plan.pk}/results/").content.decode()
     assert "复核后更正成绩" in anon.post("/exams/my/", body).content.decode()
 
 

@@ -13,12 +13,14 @@ from django.views.decorators.http import require_POST
 
 from dudao.common.errors import NotFound
 from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
+from dudao.workdays.selectors import calendar
 
 from .. import selectors, services
 from ..documents_certificate import certificate_pdf
 from ..domain.results import SUBJECT_NAMES
 from ..models import ExamResult, Marking, Objection, ResultConfirmation, ResultPublication
 from ..permissions import may_administer, may_confirm
+from ..reminders import objection_due_on
 from ..selectors_certificates import certificate_get, certificates_for
 from ..services.result_confirmation import confirmation_required, publication_confirmation_refusal
 from ..services.results import windows_provisional
@@ -76,8 +78,11 @@ def _objections(plan) -> list[Objection]:
         )
     }
     rows = list(Objection.objects.filter(registration__plan=plan).select_related("registration__person"))
+    days = calendar()
     for row in rows:
         row.marking_pk = online.get((row.subject, row.registration.level))
+        if row.status == Objection.Status.OPEN:  # EXAM-17: handled within the configured working days
+            row.due_on = objection_due_on(row.filed_at, days).date
     return rows
 
 
