@@ -13,6 +13,7 @@ KIND_LABELS: dict[str, str] = {
     "task.report_overdue": "督导报告逾期",
     "opinion.issued": "督导意见已下达",
     "exam.collective_violation": "集体违纪处理待审批",
+    "exam.objection_filed": "新的复核申请",
     "exam.objection_due_soon": "复核申请即将到期",
     "exam.objection_overdue": "复核申请处理逾期",
     "exam.objection_window_closing": "复核申请期即将截止",

@@ -12,6 +12,7 @@ from dudao.accounts.models import Role
 from dudao.exams import services
 from dudao.exams.models import Certificate, Objection, ResultPublication
 from dudao.exams.reminders import objection_due_on
+from dudao.notifications.models import Message
 from dudao.workdays.selectors import calendar
 from tests.conftest import client_for
 from tests.factories import exams as fx
@@ -95,6 +96,10 @@ def test_candidate_sees_the_result_and_objects_then_the_institution_answers(plan
     token = page.split('name="token" value="')[1].split('"')[0]
     anon.post("/exams/my/", {"token": token, "action": "objection", "subject": "theory", "reason": "请复核"})
     objection = Objection.objects.get()
+    # the institution's users hear of it at once (no one else)
+    told = Message.objects.filter(kind="exam.objection_filed", object_id=str(objection.pk))
+    assert {m.recipient.institution_id for m in told} == {plan.batch.institution_id} and told.exists()
+    assert recorded[1].number in told.first().title
     admin = client_for(inst_admin)
     due = objection_due_on(objection.filed_at, calendar()).date  # EXAM-17: 5 working days by default
     assert f"处理期限 {due:%Y-%m-%d}(含)" in admin.get(f"/exams/{plan.pk}/results/").content.decode()

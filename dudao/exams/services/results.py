@@ -14,11 +14,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao.common import audit
 from dudao.common.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from dudao.common.writes import checked_text, lock, require, unique_or_conflict
+from dudao.notifications.recipients import institution_users
+from dudao.notifications.services import notify
 from dudao.workdays.selectors import calendar
 
 from ..domain import publication as rules
@@ -268,6 +271,15 @@ def objection_file(
         action="exams.objection.file",
         obj=objection,
         after={"registration": registration.number, "subject": subject, "reason": reason},
+    )
+    plan = registration.plan
+    notify(  # the institution learns at once; the due-soon and overdue reminders follow (exams.reminders)
+        recipients=institution_users(plan.batch.institution_id),
+        kind="exam.objection_filed",
+        title=f"新的复核申请:{plan.title} 报名号 {registration.number}",
+        body=f"{SUBJECT_NAMES[subject]}复核申请,请在处理期限内写明复核结论。",
+        link=reverse("exams:results", args=[plan.pk]) + "#objections",
+        obj=objection,
     )
     return objection
 
