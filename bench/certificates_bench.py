@@ -1009,31 +1009,37 @@ def lookup_inprocess(keys) -> dict[str, Any]:
 
 
 def request_breakdown(keys, runs: int = 600) -> dict[str, Any]:
-    """Where one API request's time goes, in-process (Django's test client, no HTTP server): the whole
-    request, the per-address counter alone (`public_limits.certificate_lookup`), the look-up alone; and the
-    SQL statements one request issues, by kind."""
+    """Where one API request's time goes, in-process (the WSGI application gunicorn serves, `dudao.wsgi`,
+    called directly: no HTTP server): the whole request, the per-address counter alone
+    (`public_limits.certificate_lookup`), the look-up alone; and the SQL statements one request issues, by
+    kind."""
     from django.conf import settings
     from django.db import connection
-    from django.test import Client, RequestFactory
+    from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
     from dudao.exams import public_limits
     from dudao.exams.selectors_certificates import public_lookup
+    from dudao.wsgi import application
 
     settings.DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR = int(LOOKUP_LIMIT)
-    client = Client(HTTP_HOST=HOST)
+    factory = RequestFactory(HTTP_HOST=HOST)
     paths = ["/api/v1/public/certificates?" + urllib.parse.urlencode(q) for _k, _e, q in keys]
+
+    def get(path: str) -> bytes:
+        return b"".join(application(factory.get(path).environ, lambda status, headers, exc_info=None: None))
+
     for path in paths[:100]:
-        client.get(path)
+        get(path)
     with CaptureQueriesContext(connection) as captured:
-        client.get(paths[0])
+        get(paths[0])
     statements = len(captured.captured_queries)
     kinds: dict[str, int] = {}
     for query in captured.captured_queries:
         sql = query["sql"]
         kind = (
-            "dudao_cache"
-            if "dudao_cache" in sql
+            "counter"
+            if "accounts_addressratecounter" in sql
             else "exams_certificate"
             if "exams_certificate" in sql
             else "other"
@@ -1048,7 +1054,7 @@ def request_breakdown(keys, runs: int = 600) -> dict[str, Any]:
         return round((time.perf_counter() - started) / runs * 1000, 3)
 
     load = _load()
-    whole = timed(lambda i: client.get(paths[i % len(paths)]))
+    whole = timed(lambda i: get(paths[i % len(paths)]))
     counter = timed(lambda i: public_limits.certificate_lookup(request))
     lookup = timed(lambda i: public_lookup(**keys[i % len(keys)][2]))
     return {
@@ -1459,11 +1465,13 @@ NOTES = """
   name); every answer checked. The data sits in the OS page cache (23 GiB RAM); cold reads are slower.
 - HTTP:gunicorn 同步 worker(`make serve-prod` 的方式,DUDAO_ENV=production,回环地址不启用 TLS),
   客户端线程在本进程中,每个请求新建连接;为基准把 `DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR` 提高到
-  10,000,000(所有请求都来自 127.0.0.1),每个请求仍照常计数(数据库缓存表)。
+  10,000,000(所有请求都来自 127.0.0.1),每个请求仍照常计数(2026-12-08 前为数据库缓存表,此后为
+  `accounts_addressratecounter` 表上的一条 upsert)。
   gunicorn sync workers as `make serve-prod` runs them (production settings, no TLS on the loopback), the
   client's threads in the bench process, one connection per request. For the bench the per-address budget
   `DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR` is raised to 10,000,000 (every request comes from
-  127.0.0.1); each request is still counted (database cache table).
+  127.0.0.1); each request is still counted (the database cache table before 2026-12-08, one upsert on
+  `accounts_addressratecounter` since).
 - 重建查询数据 recreate the data: `.venv/bin/python -m bench.certificates_bench --parts lookup --rebuild`
   (`make bench` 在数据库缺失或证书数不符时自动重建 / rebuilds it when missing or of another size)。
 """
@@ -1526,49 +1534,61 @@ ANALYSIS = """
   the person's blind index, then `exams_cert_person_name`); 10 million rows cost about what 100,000 do
   (p95 1.9 ms at 100,000 rows, load ≈ 1): the spread comes from the machine's load (10 million rows: p95
   2.8 ms at load ≈ 1.2, 7.9 ms at load ≈ 3, 11.8 ms at load ≈ 7).
-- **API 吞吐量未达 500 次/s:约一半的 CPU 花在每地址计数器上,其余主要是 Django 本身。** 一次请求
-  12 条 SQL,其中 1 条是查询,7 条是每地址计数器(Django 数据库缓存:`add` 和 `incr` 各做一次全表
-  `SELECT COUNT(*)` 检查是否需要清理、一次 SELECT、一次 INSERT/UPDATE)和 4 条事务控制,两次提交(各一次
-  WAL 落盘)。进程内一次请求 8.5 ms,其中计数器 3.5 ms、查询 1.9 ms(负载约 1.2;负载约 3 时 20.6、
-  9.4、3.3 ms)。同一服务器、同样的请求:产品计数器 96 次/s(负载 1.6–4,每次 CPU:应用 5.9 + 数据库
-  2.5 ms;另一次负载 3.5–4.5 时 76 次/s);计数器换成一条自动提交的 upsert(与
-  `accounts.throttle.token_request` 对 API 令牌的计数相同)137–162 次/s(应用 3.6–4.2 + 数据库
-  0.7–0.8 ms);完全不计数 141 次/s(应用 4.1 + 数据库 0.6 ms,与 upsert 相同,差别是负载波动)。第一次
-  完整运行时负载约 7,只有 38 次/s。吞吐量低于 CPU 所允许的值,是因为同时还有其他进程占用 CPU。
-  2 核上 500 次/s 意味着每次请求(应用 + 数据库 + 压测客户端)总 CPU 不超过
-  约 4 ms,而去掉计数器开销后仍约 4.8 ms,所以需要两处代码改动(未改):(1) `dudao/accounts/throttle.py`
-  的 `address_request` 改为一条 upsert(表与 `ApiRateCounter` 同类,按地址、桶、窗口为键),不再用数据库
-  缓存——缓存表条目越多,`COUNT(*)` 越慢,真实流量(很多地址)下更糟;(2) 减少 API 请求的固定开销
-  (URL 解析要试约 200 个模式才到 /api/v1/,14 层中间件,ORM 每次编译查询):例如把 `/api/` 路由放在
-  URL 配置最前面、公开查询跳过会话与消息中间件。没有在本分支改这些,也没有测 (2) 的效果;在空闲的
-  2 核机器上 (1) 之后的理论上限约 2,000 ms ÷ 4.8 ms ≈ 420 次/s。
-  API throughput misses 500/s: about half the CPU goes to the per-address counter, most of the rest to
-  Django itself. One request issues 12 SQL statements: 1 look-up, 7 for the counter (Django's database
-  cache: `add` and `incr` each count the whole table with `SELECT COUNT(*)` to decide on culling, then
-  SELECT and INSERT/UPDATE) and 4 transaction statements, with two commits (two WAL flushes). In-process one
-  request takes 8.5 ms, of which the counter 3.5 ms and the look-up 1.9 ms (load ≈ 1.2; 20.6, 9.4 and
-  3.3 ms at load ≈ 3). Same server, same requests: the product's counter 96/s (load 1.6–4, CPU per request:
-  application 5.9 + database 2.5 ms; 76/s in another run at load 3.5–4.5); the counter as one
-  autocommitted upsert (as `accounts.throttle.token_request` counts API tokens) 137–162/s (3.6–4.2 +
-  0.7–0.8 ms); no counting at all 141/s (4.1 + 0.6 ms: the same as the upsert, the gap is the load). The
-  first full run, at load ≈ 7, got 38/s. Throughput stays below what the CPU figures allow because other
-  processes used the CPU meanwhile. 500/s on two cores means at most ≈ 4 ms of CPU per request for
-  the application, the database and the load generator together; without the counter's overhead it is still
-  ≈ 4.8 ms, so two code changes are needed (not made): (1) `address_request` in `dudao/accounts/throttle.py`
-  as one upsert (a table like `ApiRateCounter`, keyed by address, bucket and window) instead of the database
-  cache, whose `COUNT(*)` also grows with the number of addresses (worse with real traffic); (2) less fixed
-  cost per API request (URL resolution tries ≈ 200 patterns before /api/v1/, 14 middlewares, the ORM
-  compiling the query each time): e.g. the `/api/` routes first in the URL configuration, the public look-up
-  without the session and messages middlewares. Not changed on this branch and (2) not measured; after (1)
-  the ceiling on two idle cores is ≈ 2,000 ms ÷ 4.8 ms ≈ 420/s.
+- **API 吞吐量达标(改动后)。** 改动前一次请求 12 条 SQL,其中 7 条是每地址计数器(Django 数据库缓存:
+  `add` 和 `incr` 各做一次全表 `SELECT COUNT(*)` 检查是否需要清理、一次 SELECT、一次 INSERT/UPDATE)和
+  4 条事务控制,两次提交各等一次 WAL 落盘(本机一次约 3.5–5 ms,同步 worker 在此期间空等);进程内一次请求
+  8.5 ms,gunicorn 上 96 次/s(负载 1.6–4)。2026-12-08 的改动:(1) `accounts.throttle.address_request`
+  改为自己的表 `accounts_addressratecounter` 上一条 `INSERT … ON CONFLICT DO UPDATE … RETURNING`,
+  PostgreSQL 上在事务之外与 `SET LOCAL synchronous_commit TO OFF` 放在同一条查询文本中执行(服务器把它们
+  当作一个事务),提交不等落盘:崩溃时最多丢失最后不到一秒的计数,数据仍一致;每个地址每个窗口的第一次
+  请求顺便删除已结束的窗口;限额、窗口、Retry-After 的两侧边界有测试。API 令牌的每分钟计数同样处理。
+  (2) `selectors_certificates.public_lookup`:每种查询形状(给了哪几项、盲索引候选几个)的 SQL 由 ORM
+  在每个进程中只编译一次,之后只代入参数执行;只取公开字段,不再连接机构表(进程内查询 1.4 → 0.16 ms
+  CPU;每种形状与查询集结果一致的测试,含已注销、密钥轮换一半)。(3) `/api/v1/public/…` 走较短的中间件链
+  (`dudao/common/public_api.py`,由 `dudao.wsgi` 分派):去掉会话、用户、CSRF、消息、登录策略、超级管理员
+  审计、htmx、静态文件、页面错误页,保留安全响应头、CSP、请求编号、输入检查、语言与 no-store(约 0.13 ms;
+  响应头除 `Vary: Cookie` 外与完整链相同,有测试)。(4) URL 配置中 API 的公开路由排在最前(原来要先试约
+  230 个模式;顺序不改变任何路径的结果,逐条测试)。结果:每次请求 2 条 SQL;进程内约 1.0 ms CPU;
+  gunicorn 2 个同步 worker 541–558 次/s(另一会话同时在跑测试,开始时负载 0.6–4;开始时负载 3.6 的一次为
+  464 次/s),每次 CPU 应用 1.27 + 数据库 0.49 + 压测客户端 0.34 ms,即空闲的 2 核上约 900 次/s 的上限。
+  试过:gthread(2 × 4 线程)每次应用 CPU 更多(2.1 ms)、吞吐更低(403 次/s);3 个同步 worker 569–600
+  次/s,与 2 个相近,所以仍用 2 个。`CONN_MAX_AGE` 在生产设置中已是 60 s(持久连接)。
+  API throughput meets the target now. Before: 12 SQL statements per request, 7 of them for the per-address
+  counter (Django's database cache: `add` and `incr` each counting the whole table to decide on culling,
+  then SELECT and INSERT/UPDATE) and 4 transaction statements, two commits each waiting for a WAL flush
+  (≈ 3.5–5 ms here, a sync worker idle meanwhile); 8.5 ms in-process, 96/s through gunicorn (load 1.6–4).
+  Changes of 2026-12-08: (1) `accounts.throttle.address_request` is one `INSERT … ON CONFLICT DO UPDATE …
+  RETURNING` on its own table `accounts_addressratecounter`; on PostgreSQL outside a transaction it goes in
+  one query text with `SET LOCAL synchronous_commit TO OFF` (the server runs them as one transaction), so
+  its commit waits for no flush: a crash may lose the last fraction of a second of counts, the data stays
+  consistent; an address's first request of a window deletes the windows that have ended; both sides of the
+  budget, the window and Retry-After are tested. The API tokens' per-minute counter is handled the same way.
+  (2) `selectors_certificates.public_lookup`: the SQL of each shape of query (which keys, how many
+  blind-index candidates) is compiled by the ORM once per process, then run with the inputs; the public
+  fields only, no join to the institution (in-process look-up 1.4 → 0.16 ms of CPU; tests hold every shape
+  to the queryset's answer, voided and a half-done key rotation included). (3) `/api/v1/public/…` goes
+  through a shorter middleware chain (`dudao/common/public_api.py`, dispatched by `dudao.wsgi`): no session,
+  user, CSRF, messages, login policy, superuser trail, htmx, static files or page error pages; the security
+  headers, CSP, request id, input checks, language and no-store stay (≈ 0.13 ms; the headers equal the full
+  chain's but `Vary: Cookie`, tested). (4) The API's public routes come first in the URL configuration
+  (≈ 230 patterns were tried before; the order changes no path's answer, tested path by path). Result: 2 SQL
+  statements per request; ≈ 1.0 ms of CPU in-process; 541–558/s through 2 gunicorn sync workers (another
+  session running tests meanwhile, load 0.6–4 at the start; 464/s in a run that started at load 3.6), CPU per
+  request application 1.27 + database 0.49 + load generator 0.34 ms, a ceiling of ≈ 900/s on two idle
+  cores. Tried: gthread (2 × 4 threads) costs more application CPU per request (2.1 ms) and gave less
+  (403/s); 3 sync workers 569–600/s, about the same as 2, so 2 stay. `CONN_MAX_AGE` is already 60 s in
+  production (persistent connections).
 - **证书 PDF 未达 1 s。** DOCX 约 0.05 s,其余是每次启动一个 LibreOffice 进程(负载约 1.8 时中位数
   1.04 s,负载约 5 时 2.1 s,负载约 7 时 4.1 s)。要稳定低于 1 s,需要常驻的 LibreOffice(监听进程,
   例如 unoserver,省去每次启动)或直接用 PDF 库生成证书(如 reportlab;证书只有一页固定版式),两者都是
-  新依赖,未做。
+  新依赖,未做(2026-12-08 仍未做,也未重测:常驻转换进程需要 Debian 的 python3-uno、进程的启动与重启、
+  并发与超时处理,以及偏离 DESIGN.md 的 ADR)。
   The certificate PDF misses 1 s: the DOCX takes ≈ 0.05 s, the rest is starting one LibreOffice process per
   PDF (median 1.04 s at load ≈ 1.8, 2.1 s at load ≈ 5, 4.1 s at load ≈ 7). Staying under 1 s needs a
   resident LibreOffice (a listener such as unoserver: no start-up per PDF) or drawing the one-page
-  certificate with a PDF library (e.g. reportlab); both are new dependencies, not added.
+  certificate with a PDF library (e.g. reportlab); both are new dependencies, not added (still not on
+  2026-12-08, not re-measured: a resident converter needs Debian's python3-uno, starting and restarting the
+  process, concurrency and timeouts, and an ADR for leaving DESIGN.md's way).
 - 二维码离线验签达标:Ed25519 验签约 0.12 ms(负载约 1),每次都重新加载 PEM 公钥也只多约 0.03 ms。
   Offline QR verification meets its target: ≈ 0.12 ms per Ed25519 verification (load ≈ 1), ≈ 0.03 ms more
   when the PEM public key is loaded for every payload.
@@ -1589,7 +1609,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=PG_DB)
     parser.add_argument(
         "--counter-experiment",
-        default="upsert,off",
+        default="off",
         help="also measure the API with the look-up counter replaced (bench/counter_experiment.py)",
     )
     parser.add_argument("--rebuild", action="store_true")
