@@ -14,7 +14,7 @@ certificates, offline QR verification, the certificate PDF. PostgreSQL for the f
    at n, every number valid under `check_number`.
 2. `issue`: the full `certificates_issue` path: two plans of one institution, `--numbers`/2 passed, approved
    registrations each (results published, 公示 and objection windows closed), issued by two processes at
-   once (each certificate sealed with Ed25519, bulk insert, one audit event per certificate). The plans,
+   once (each certificate sealed with Ed25519, bulk insert, one audit event for the batch). The plans,
    persons, registrations and results are inserted in bulk first (`common.bulk.insert`, not timed). Checked:
    every passed registration has one certificate, no number twice, each prefix's new serials contiguous and
    ending at the sequence row.
@@ -568,15 +568,18 @@ def issue(url: str, total: int) -> dict[str, Any]:
 
 
 def issue_breakdown(total: int, count: int) -> dict[str, Any]:
-    """Where `certificates_issue`'s time goes, stage by stage, in one process and one transaction that is
-    rolled back: the service's read of the passed results (select_related) against a read of the needed
-    columns only; sealing; the insert by `bulk_create` (the service) against `common.bulk.insert` (COPY);
-    the audit events (`audit.record_many`). Each stage timed alone (ms per certificate)."""
+    """Where issuing's time goes, stage by stage, in one process and one transaction that is rolled back:
+    the earlier service (full models by select_related, `seal` per certificate, `bulk_create`, one audit
+    event per certificate by `audit.record_many`) against the present one (the needed columns only, each
+    candidate's QR facts checked and encoded by `seal_template` before the serials are reserved, then only
+    `seal_number` and the insert by `common.bulk.insert` (COPY) while the serials' rows are locked, one audit
+    event for the batch). Each stage timed alone (ms per certificate); the present service overlaps the
+    signatures with the insert, so its locked part is at most their sum."""
     from django.db import transaction
 
     from dudao.common import audit
     from dudao.common.bulk import insert
-    from dudao.exams.domain.certificate_seal import CertificateFacts, seal
+    from dudao.exams.domain.certificate_seal import CertificateFacts, seal, seal_number, seal_template
     from dudao.exams.models import Certificate, ExamResult, Registration
     from dudao.exams.services.certificates import signing_key
 
@@ -603,10 +606,21 @@ def issue_breakdown(total: int, count: int) -> dict[str, Any]:
         registration__certificate__isnull=True,
     ).order_by("registration__level", "registration__number")
     load = _load()
+    today = dt.date.today()
+    qr_occupation = f"{OCCUPATION[1]}({OCCUPATION[0]})"
+
+    def number(i: int, level: int) -> str:
+        return f"S00003690000198{level}{i + 1:06d}"  # year 98: clashes with nothing
+
+    def facts(cert: Certificate, number: str) -> CertificateFacts:
+        return CertificateFacts(
+            number, cert.name, cert.id_number_masked, qr_occupation, cert.level, inst.name, today
+        )
+
     with transaction.atomic():
         list(base.select_related("registration__person"))  # warm-up: the pages in memory for both reads
-        results = timed("read_service", lambda: list(base.select_related("registration__person")))
-        timed(
+        results = timed("read_models", lambda: list(base.select_related("registration__person")))
+        rows = timed(
             "read_columns",
             lambda: list(
                 base.values_list(
@@ -619,85 +633,76 @@ def issue_breakdown(total: int, count: int) -> dict[str, Any]:
                 )
             ),
         )
-        today = dt.date.today()
 
         def build() -> list:
-            out = []
-            for i, result in enumerate(results):
-                registration, person = result.registration, result.registration.person
-                number = f"S00003690000198{registration.level}{i + 1:06d}"  # year 98: clashes with nothing
-                out.append(
-                    Certificate(
-                        number=number,
-                        registration=registration,
-                        person=person,
-                        name=person.name,
-                        id_number_masked=person.id_number_masked,
-                        occupation_code=OCCUPATION[0],
-                        occupation_name=OCCUPATION[1],
-                        level=registration.level,
-                        institution=inst,
-                        institution_name=inst.name,
-                        issued_on=today,
-                        seal="",
-                    )
+            return [
+                Certificate(
+                    number=number(i, level),
+                    registration_id=registration_id,
+                    person_id=person_id,
+                    name=name,
+                    id_number_masked=masked,
+                    occupation_code=OCCUPATION[0],
+                    occupation_name=OCCUPATION[1],
+                    level=level,
+                    institution_id=inst.pk,
+                    institution_name=inst.name,
+                    issued_on=today,
+                    seal="",
                 )
-            return out
+                for i, (registration_id, _n, level, person_id, name, masked) in enumerate(rows)
+            ]
 
         certs = timed("build_objects", build)
+        timed("seal", lambda: [seal(facts(c, c.number), key) for c in certs])
+        templates = timed(
+            "seal_template", lambda: [seal_template(facts(c, c.number[:16] + "000001")) for c in certs]
+        )
 
-        def sealing() -> None:
-            for cert in certs:
-                cert.seal = seal(
-                    CertificateFacts(
-                        number=cert.number,
-                        name=cert.name,
-                        masked_id=cert.id_number_masked,
-                        occupation=f"{OCCUPATION[1]}({OCCUPATION[0]})",
-                        level=cert.level,
-                        institution=inst.name,
-                        issue_date=today,
-                    ),
-                    key,
-                )
+        def sign() -> None:
+            for cert, template in zip(certs, templates, strict=True):
+                cert.seal = seal_number(template, cert.number, key)
 
-        timed("seal", sealing)
+        timed("seal_number", sign)
         copies = [
             Certificate(**{f.attname: getattr(c, f.attname) for f in Certificate._meta.concrete_fields})
             for c in certs
         ]
         with transaction.atomic():
             timed("insert_bulk_create", lambda: Certificate.objects.bulk_create(certs))
-            transaction.set_rollback(True)
-        for c in copies:
-            c.pk = None
-        with transaction.atomic():
-            timed("insert_copy", lambda: insert(Certificate, copies))
             timed(
                 "audit_record_many",
                 lambda: audit.record_many(
                     actor=admin,
                     action="exams.certificate.issue",
-                    objects=copies,
+                    objects=certs,
                     after=[
                         {"number": c.number, "registration": c.registration_id, "level": c.level}
-                        for c in copies
+                        for c in certs
                     ],
                 ),
             )
             transaction.set_rollback(True)
+        for c in copies:
+            c.pk = None
+        with transaction.atomic():
+            timed("insert_copy", lambda: insert(Certificate, copies))
+            transaction.set_rollback(True)
         transaction.set_rollback(True)
-    service = (
-        stages["read_service"] + stages["seal"] + stages["insert_bulk_create"] + stages["audit_record_many"]
+    del results
+    earlier = (
+        stages["read_models"] + stages["seal"] + stages["insert_bulk_create"] + stages["audit_record_many"]
     )
-    leaner = stages["read_columns"] + stages["seal"] + stages["insert_copy"] + stages["audit_record_many"]
+    unlocked = stages["read_columns"] + stages["build_objects"] + stages["seal_template"]
+    locked = stages["seal_number"] + stages["insert_copy"]
     return {
         "certificates": count,
         "ms_per_certificate": stages,
-        "service_stages_ms": round(service, 4),
-        "service_stages_per_s": round(1000 / service),
-        "leaner_stages_ms": round(leaner, 4),
-        "leaner_stages_per_s": round(1000 / leaner),
+        "earlier_ms": round(earlier, 4),
+        "earlier_per_s": round(1000 / earlier),
+        "present_unlocked_ms": round(unlocked, 4),
+        "present_locked_ms": round(locked, 4),
+        "present_locked_per_s": round(1000 / locked),
         "loadavg": [load, _load()],
     }
 
@@ -1004,31 +1009,37 @@ def lookup_inprocess(keys) -> dict[str, Any]:
 
 
 def request_breakdown(keys, runs: int = 600) -> dict[str, Any]:
-    """Where one API request's time goes, in-process (Django's test client, no HTTP server): the whole
-    request, the per-address counter alone (`public_limits.certificate_lookup`), the look-up alone; and the
-    SQL statements one request issues, by kind."""
+    """Where one API request's time goes, in-process (the WSGI application gunicorn serves, `dudao.wsgi`,
+    called directly: no HTTP server): the whole request, the per-address counter alone
+    (`public_limits.certificate_lookup`), the look-up alone; and the SQL statements one request issues, by
+    kind."""
     from django.conf import settings
     from django.db import connection
-    from django.test import Client, RequestFactory
+    from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
     from dudao.exams import public_limits
     from dudao.exams.selectors_certificates import public_lookup
+    from dudao.wsgi import application
 
     settings.DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR = int(LOOKUP_LIMIT)
-    client = Client(HTTP_HOST=HOST)
+    factory = RequestFactory(HTTP_HOST=HOST)
     paths = ["/api/v1/public/certificates?" + urllib.parse.urlencode(q) for _k, _e, q in keys]
+
+    def get(path: str) -> bytes:
+        return b"".join(application(factory.get(path).environ, lambda status, headers, exc_info=None: None))
+
     for path in paths[:100]:
-        client.get(path)
+        get(path)
     with CaptureQueriesContext(connection) as captured:
-        client.get(paths[0])
+        get(paths[0])
     statements = len(captured.captured_queries)
     kinds: dict[str, int] = {}
     for query in captured.captured_queries:
         sql = query["sql"]
         kind = (
-            "dudao_cache"
-            if "dudao_cache" in sql
+            "counter"
+            if "accounts_addressratecounter" in sql
             else "exams_certificate"
             if "exams_certificate" in sql
             else "other"
@@ -1043,7 +1054,7 @@ def request_breakdown(keys, runs: int = 600) -> dict[str, Any]:
         return round((time.perf_counter() - started) / runs * 1000, 3)
 
     load = _load()
-    whole = timed(lambda i: client.get(paths[i % len(paths)]))
+    whole = timed(lambda i: get(paths[i % len(paths)]))
     counter = timed(lambda i: public_limits.certificate_lookup(request))
     lookup = timed(lambda i: public_lookup(**keys[i % len(keys)][2]))
     return {
@@ -1342,11 +1353,14 @@ def section(figures: dict[str, Any]) -> str:
         ms = st["ms_per_certificate"]
         lines.append(
             f"| 发证各阶段 issuing stages(1 进程,{st['certificates']:,} 张,回滚 rolled back),ms/张 per "
-            f"certificate | 读成绩 read: 服务的 select_related {ms['read_service']} / 只读所需列 columns "
-            f"{ms['read_columns']};建对象 build {ms['build_objects']};签名 seal {ms['seal']};插入 insert: "
-            f"bulk_create {ms['insert_bulk_create']} / COPY {ms['insert_copy']};审计 audit "
-            f"{ms['audit_record_many']} → 服务的做法 as the service **{st['service_stages_per_s']:,}/s**,"
-            f"改进后 leaner **{st['leaner_stages_per_s']:,}/s** | (≥ 5,000/s) | {load(st)} | 分析 analysis |"
+            f"certificate | 改动前 earlier: 读完整模型 read models {ms['read_models']} + 逐张 seal "
+            f"{ms['seal']} + bulk_create {ms['insert_bulk_create']} + 逐张审计 audit per certificate "
+            f"{ms['audit_record_many']} = {st['earlier_ms']}(**{st['earlier_per_s']:,}/s**);现在 now: 锁外 "
+            f"before the lock 读所需列 columns {ms['read_columns']} + 建对象 build {ms['build_objects']} + "
+            f"seal_template {ms['seal_template']};锁内 under the lock seal_number {ms['seal_number']} + COPY "
+            f"{ms['insert_copy']} = {st['present_locked_ms']}(**{st['present_locked_per_s']:,}/s**,签名与"
+            f"插入重叠进行 signing overlaps the insert);审计一个事件 one audit event | (≥ 5,000/s) "
+            f"| {load(st)} | 分析 analysis |"
         )
     lk = figures.get("lookup")
     if lk:
@@ -1428,9 +1442,13 @@ NOTES = """
   chunk as `certificates_issue` reserves one block per plan and level; checked: no duplicates, each prefix's
   serials exactly 1..n, the row's `last` = n, every number valid under `check_number`.
 - 发证 certificates_issue:两个计划(同一机构,前缀相同)由两个进程同时发证;每张证书 Ed25519 签名、
-  批量插入、一个审计事件。同一前缀的序号行锁和审计链头锁使两次发证实际上先后进行。计划、人员、报名、
-  成绩先批量插入(不计时)。Two plans of one institution issued at once by two processes; the serial rows'
-  lock and the audit chain head serialise them in practice. Rows built in bulk first (untimed).
+  批量插入(COPY),整批一个审计事件。读取、建对象、核对并编码二维码内容在预留序号之前(两个进程同时
+  进行);序号行锁持有到提交,所以锁内的签名与插入两次发证先后进行。计划、人员、报名、成绩先批量插入
+  (不计时)。Two plans of one institution issued at once by two processes; each certificate sealed with
+  Ed25519, inserted by COPY, one audit event per batch. Reading, building and checking/encoding the QR facts
+  come before the serials are reserved (both processes at once); the serial rows stay locked until commit,
+  so the locked part (signing and inserting) runs one issue after the other. Rows built in bulk first
+  (untimed).
 - 查询数据 look-up data:人员用 COPY 写入(身份证号加密、盲索引与服务相同);报名和证书用
   INSERT … SELECT generate_series 写入,两表的二级索引和约束装载前删除、装载后按原定义重建(并核对
   定义一致,删除、写入、重建在同一事务中,中断时全部回滚);未写审计事件。每张证书的 seal 列为
@@ -1447,11 +1465,13 @@ NOTES = """
   name); every answer checked. The data sits in the OS page cache (23 GiB RAM); cold reads are slower.
 - HTTP:gunicorn 同步 worker(`make serve-prod` 的方式,DUDAO_ENV=production,回环地址不启用 TLS),
   客户端线程在本进程中,每个请求新建连接;为基准把 `DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR` 提高到
-  10,000,000(所有请求都来自 127.0.0.1),每个请求仍照常计数(数据库缓存表)。
+  10,000,000(所有请求都来自 127.0.0.1),每个请求仍照常计数(2026-12-08 前为数据库缓存表,此后为
+  `accounts_addressratecounter` 表上的一条 upsert)。
   gunicorn sync workers as `make serve-prod` runs them (production settings, no TLS on the loopback), the
   client's threads in the bench process, one connection per request. For the bench the per-address budget
   `DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR` is raised to 10,000,000 (every request comes from
-  127.0.0.1); each request is still counted (database cache table).
+  127.0.0.1); each request is still counted (the database cache table before 2026-12-08, one upsert on
+  `accounts_addressratecounter` since).
 - 重建查询数据 recreate the data: `.venv/bin/python -m bench.certificates_bench --parts lookup --rebuild`
   (`make bench` 在数据库缺失或证书数不符时自动重建 / rebuilds it when missing or of another size)。
 """
@@ -1465,48 +1485,48 @@ ANALYSIS = """
   (小库):每块 100 为 62,364/s,每块 10 为 10,576/s;1,000 万证书的库上负载约 2 时每块 100 为
   70,215/s;负载 6–7 时(其他进程同时跑测试、占磁盘):
   每块 100 为 13,594–16,102/s,每块 10 为 1,578–1,914/s。`certificates_issue` 每个计划每个等级只预留
-  一块(一块即该等级的全部考生),所以目标按块计;若要更快,可把
+  一块(一块即该等级的全部考生),所以目标按块计。以上数字测于改动前的 3 条语句;2026-12-08 起
   UPDATE 与随后的 SELECT 合成一条 `UPDATE … SET last = last + n RETURNING last`,只在没有更新到行时
-  才 get_or_create(3 条 → 1 条)。
+  才 get_or_create(3 条 → 1 条,未重测)。
   Reservation meets the target; its cost is the round trips and the commit per block. `reserve_serials`
   issues 3 statements per block plus BEGIN/COMMIT (a WAL flush); under load every round trip waits for a
   CPU: load ≈ 1 (small database) 62,364/s with blocks of 100 and 10,576/s with blocks of 10 (70,215/s with
   blocks of 100 on the 10-million database at load ≈ 2); load 6–7
   (other processes running tests and using the disk) 13,594–16,102/s and 1,578–1,914/s.
-  `certificates_issue` reserves one block per plan and level (all of that level's candidates). Faster still:
-  one `UPDATE … SET last = last + n RETURNING last` instead of UPDATE then SELECT, get_or_create only when
-  no row was updated (3 statements → 1).
-- **完整发证路径未达 5,000/s。** 100,000 张(两个计划)在负载 6–7 时 833–979/s,1 万张在负载约 1.5 时
-  1,312/s。两个进程实际先后进行(第二个在序号行锁上等第一个提交,见“各进程”时间;不同前缀也会在
-  审计链头锁上排队),这是 CERT-1 和审计链要求的正确行为,所以单个进程的速度就是上限。各阶段
-  (上表“发证各阶段”,负载约 6,每张 ms):服务用 `select_related("registration__person")` 读出成绩、
-  报名、人员三个完整模型(成绩的 JSON 逐行解码,报名与人员的加密字段逐行解密)约 0.22,而只读发证
-  所需的 6 列约 0.01;插入约 0.26(COPY 约 0.21:大部分是 PostgreSQL 维护证书表的 10 个索引,而非
-  Django);签名约 0.12;审计约 0.09。可做的代码改动(`dudao/exams/services/certificates.py`,不在本
-  分支范围,未改):(1) 用 `values_list` 只读所需的 6 列(实测省约三分之一);(2) 用
-  `dudao.common.bulk.insert` 代替 `bulk_create`(省约 0.05);(3) 审计按本文前面“分析”第 3 条改进;(4) 去掉证书表
-  两个多余的索引(`person_id` 单列索引已被 `exams_cert_person_name (person_id, name)` 覆盖,
-  `institution_id` 单列索引已被 `exams_cert_inst_issued (institution_id, issued_on)` 覆盖:外键设
-  `db_index=False`,需迁移,未做,也未测)。(1)(2) 实测合计约 2,340/s(负载约 6);即使全部做到,单进程
-  也难到 5,000/s(每张 0.2 ms 以内),因此目标的 5,000/s 以编号本身(上面两行)为准。
-  The full issuing path misses 5,000/s: 100,000 certificates (two plans) at 833–979/s under load 6–7,
-  10,000 at 1,312/s under load ≈ 1.5. The two processes run one after the other in practice (the second
-  waits on the serial row's lock until the first commits, see the per-process times; other prefixes would
-  queue on the audit chain head), as CERT-1 and the audit chain require, so one process's speed is the
-  ceiling. Stages ("issuing stages" row, load ≈ 6, ms per certificate): the service reads results,
-  registrations and persons as full models with `select_related("registration__person")` (the result's JSON
-  decoded, the registration's and person's encrypted fields decrypted, row by row) ≈ 0.22, where reading the
-  6 columns issuing needs takes ≈ 0.01; the insert ≈ 0.26 (COPY ≈ 0.21: mostly PostgreSQL maintaining the
-  certificate table's 10 indexes, not Django); sealing ≈ 0.12; audit ≈ 0.09. Code changes
-  (`dudao/exams/services/certificates.py`, outside this branch, not made): (1) read the 6 columns with
-  `values_list` (measured: a third less); (2) `dudao.common.bulk.insert` instead of `bulk_create` (≈ 0.05
-  less); (3) the audit improvements of item 3 of this document's first analysis; (4) drop the certificate
-  table's two redundant indexes
-  (the single-column `person_id` index is covered by `exams_cert_person_name (person_id, name)`, the
-  `institution_id` one by `exams_cert_inst_issued (institution_id, issued_on)`: `db_index=False` on the
-  foreign keys, a migration; not made, not measured). (1) and (2) measured together ≈ 2,340/s (load ≈ 6);
-  even with all of them one process hardly reaches 5,000/s (under 0.2 ms per certificate), so the target's
-  5,000/s is read as numbering (the two rows above).
+  `certificates_issue` reserves one block per plan and level (all of that level's candidates). These figures
+  are of the 3 statements; since 2026-12-08 it is one `UPDATE … SET last = last + n RETURNING last`,
+  get_or_create only when no row was updated (3 statements → 1; not re-measured).
+- **完整发证路径达标(改动后)。** 改动前 100,000 张(两个计划)在负载 6–7 时 833–979/s;2026-12-08
+  改为精简路径(`dudao/exams/services/certificates.py`)后,同一基准在负载约 3.2–3.4(另一会话同时在跑
+  测试)时 5,469–5,587/s(另一次在负载 3.8–4.3、签名仍在锁内时 4,252/s)。改了什么:(1) 用 `values_list`
+  只读发证所需的 6 列,不再读出成绩、报名、人员三个完整模型(约 0.15 → 0.007 ms/张);(2) 每名考生的
+  二维码内容在预留序号之前核对并编码(`domain.certificate_seal.seal_template`,与 `seal` 同样的检查,
+  输出逐字节相同,有性质测试),预留之后只剩填编号和 Ed25519 签名(`seal_number`,约 0.04 ms/张);
+  (3) 用 `dudao.common.bulk.insert`(COPY)代替 `bulk_create`,签名在 `before_write` 中逐行进行,
+  PostgreSQL 写入前面的行时 Python 同时签下一张;(4) 整批一个审计事件(认定计划、张数、各等级起止
+  编号;哪张证书属于哪个报名由证书表本身记录),不再每张一个(约 0.06 ms/张);(5) `reserve_serials`
+  通常一条 `UPDATE … RETURNING`(原来 3 条)。两个进程仍然在序号行锁上先后进行(CERT-1:每个前缀的
+  序号整块连续,锁持有到提交),但锁内只剩签名与插入(上表“锁内”约 0.12 ms/张,两者重叠进行),读取、
+  建对象、编码在锁外两进程同时做。证书表 10 个索引中的两个单列外键索引(`person_id`、
+  `institution_id`)已被复合索引覆盖,去掉可再省一点插入时间(需迁移,未做)。
+  The full issuing path meets the target now. Before: 833–979/s for 100,000 certificates (two plans) at
+  load 6–7. With the lean path (2026-12-08, `dudao/exams/services/certificates.py`) the same bench gives
+  5,469–5,587/s at load ≈ 3.2–3.4 (another session running tests meanwhile; 4,252/s at load 3.8–4.3 in a run
+  that still signed under the lock). What changed: (1) `values_list` reads the 6 columns issuing needs
+  instead of results, registrations and persons as full models (≈ 0.15 → 0.007 ms per certificate);
+  (2) each candidate's QR facts are checked and encoded before the serials are reserved
+  (`domain.certificate_seal.seal_template`: the checks of `seal`, byte-identical output, property-tested),
+  leaving only the number and the Ed25519 signature for afterwards (`seal_number`, ≈ 0.04 ms);
+  (3) `dudao.common.bulk.insert` (COPY) instead of `bulk_create`, each signature made in `before_write` while
+  PostgreSQL stores the rows before it; (4) one audit event for the batch (the plan, the count, each level's
+  first and last number; which registration holds which number is in the certificate table) instead of one
+  per certificate (≈ 0.06 ms); (5) `reserve_serials` is one `UPDATE … RETURNING` in the usual case (was 3
+  statements). The two processes still take turns on the serial rows' lock (CERT-1: each prefix's serials in
+  one contiguous block, locked until commit), but only signing and inserting happen under it ("under the
+  lock" above, ≈ 0.12 ms per certificate, overlapped); reading, building and encoding run in both processes
+  at once before it. Two of the certificate table's 10 indexes (single-column `person_id` and
+  `institution_id`, covered by the composite ones) could go to save a little more on the insert (a
+  migration; not done).
 - **查询本身达标,索引够用。** 三种组合都走唯一索引(证书编号;人员盲索引 → `exams_cert_person_name`),
   1,000 万行与 10 万行的进程内时间相近(负载约 1 时 10 万行 p95 1.9 ms),差别主要来自机器负载
   (1,000 万行:负载约 1.2 时 p95 2.8 ms,约 3 时 7.9 ms,约 7 时 11.8 ms)。
@@ -1514,49 +1534,61 @@ ANALYSIS = """
   the person's blind index, then `exams_cert_person_name`); 10 million rows cost about what 100,000 do
   (p95 1.9 ms at 100,000 rows, load ≈ 1): the spread comes from the machine's load (10 million rows: p95
   2.8 ms at load ≈ 1.2, 7.9 ms at load ≈ 3, 11.8 ms at load ≈ 7).
-- **API 吞吐量未达 500 次/s:约一半的 CPU 花在每地址计数器上,其余主要是 Django 本身。** 一次请求
-  12 条 SQL,其中 1 条是查询,7 条是每地址计数器(Django 数据库缓存:`add` 和 `incr` 各做一次全表
-  `SELECT COUNT(*)` 检查是否需要清理、一次 SELECT、一次 INSERT/UPDATE)和 4 条事务控制,两次提交(各一次
-  WAL 落盘)。进程内一次请求 8.5 ms,其中计数器 3.5 ms、查询 1.9 ms(负载约 1.2;负载约 3 时 20.6、
-  9.4、3.3 ms)。同一服务器、同样的请求:产品计数器 96 次/s(负载 1.6–4,每次 CPU:应用 5.9 + 数据库
-  2.5 ms;另一次负载 3.5–4.5 时 76 次/s);计数器换成一条自动提交的 upsert(与
-  `accounts.throttle.token_request` 对 API 令牌的计数相同)137–162 次/s(应用 3.6–4.2 + 数据库
-  0.7–0.8 ms);完全不计数 141 次/s(应用 4.1 + 数据库 0.6 ms,与 upsert 相同,差别是负载波动)。第一次
-  完整运行时负载约 7,只有 38 次/s。吞吐量低于 CPU 所允许的值,是因为同时还有其他进程占用 CPU。
-  2 核上 500 次/s 意味着每次请求(应用 + 数据库 + 压测客户端)总 CPU 不超过
-  约 4 ms,而去掉计数器开销后仍约 4.8 ms,所以需要两处代码改动(未改):(1) `dudao/accounts/throttle.py`
-  的 `address_request` 改为一条 upsert(表与 `ApiRateCounter` 同类,按地址、桶、窗口为键),不再用数据库
-  缓存——缓存表条目越多,`COUNT(*)` 越慢,真实流量(很多地址)下更糟;(2) 减少 API 请求的固定开销
-  (URL 解析要试约 200 个模式才到 /api/v1/,14 层中间件,ORM 每次编译查询):例如把 `/api/` 路由放在
-  URL 配置最前面、公开查询跳过会话与消息中间件。没有在本分支改这些,也没有测 (2) 的效果;在空闲的
-  2 核机器上 (1) 之后的理论上限约 2,000 ms ÷ 4.8 ms ≈ 420 次/s。
-  API throughput misses 500/s: about half the CPU goes to the per-address counter, most of the rest to
-  Django itself. One request issues 12 SQL statements: 1 look-up, 7 for the counter (Django's database
-  cache: `add` and `incr` each count the whole table with `SELECT COUNT(*)` to decide on culling, then
-  SELECT and INSERT/UPDATE) and 4 transaction statements, with two commits (two WAL flushes). In-process one
-  request takes 8.5 ms, of which the counter 3.5 ms and the look-up 1.9 ms (load ≈ 1.2; 20.6, 9.4 and
-  3.3 ms at load ≈ 3). Same server, same requests: the product's counter 96/s (load 1.6–4, CPU per request:
-  application 5.9 + database 2.5 ms; 76/s in another run at load 3.5–4.5); the counter as one
-  autocommitted upsert (as `accounts.throttle.token_request` counts API tokens) 137–162/s (3.6–4.2 +
-  0.7–0.8 ms); no counting at all 141/s (4.1 + 0.6 ms: the same as the upsert, the gap is the load). The
-  first full run, at load ≈ 7, got 38/s. Throughput stays below what the CPU figures allow because other
-  processes used the CPU meanwhile. 500/s on two cores means at most ≈ 4 ms of CPU per request for
-  the application, the database and the load generator together; without the counter's overhead it is still
-  ≈ 4.8 ms, so two code changes are needed (not made): (1) `address_request` in `dudao/accounts/throttle.py`
-  as one upsert (a table like `ApiRateCounter`, keyed by address, bucket and window) instead of the database
-  cache, whose `COUNT(*)` also grows with the number of addresses (worse with real traffic); (2) less fixed
-  cost per API request (URL resolution tries ≈ 200 patterns before /api/v1/, 14 middlewares, the ORM
-  compiling the query each time): e.g. the `/api/` routes first in the URL configuration, the public look-up
-  without the session and messages middlewares. Not changed on this branch and (2) not measured; after (1)
-  the ceiling on two idle cores is ≈ 2,000 ms ÷ 4.8 ms ≈ 420/s.
+- **API 吞吐量达标(改动后)。** 改动前一次请求 12 条 SQL,其中 7 条是每地址计数器(Django 数据库缓存:
+  `add` 和 `incr` 各做一次全表 `SELECT COUNT(*)` 检查是否需要清理、一次 SELECT、一次 INSERT/UPDATE)和
+  4 条事务控制,两次提交各等一次 WAL 落盘(本机一次约 3.5–5 ms,同步 worker 在此期间空等);进程内一次请求
+  8.5 ms,gunicorn 上 96 次/s(负载 1.6–4)。2026-12-08 的改动:(1) `accounts.throttle.address_request`
+  改为自己的表 `accounts_addressratecounter` 上一条 `INSERT … ON CONFLICT DO UPDATE … RETURNING`,
+  PostgreSQL 上在事务之外与 `SET LOCAL synchronous_commit TO OFF` 放在同一条查询文本中执行(服务器把它们
+  当作一个事务),提交不等落盘:崩溃时最多丢失最后不到一秒的计数,数据仍一致;每个地址每个窗口的第一次
+  请求顺便删除已结束的窗口;限额、窗口、Retry-After 的两侧边界有测试。API 令牌的每分钟计数同样处理。
+  (2) `selectors_certificates.public_lookup`:每种查询形状(给了哪几项、盲索引候选几个)的 SQL 由 ORM
+  在每个进程中只编译一次,之后只代入参数执行;只取公开字段,不再连接机构表(进程内查询 1.4 → 0.16 ms
+  CPU;每种形状与查询集结果一致的测试,含已注销、密钥轮换一半)。(3) `/api/v1/public/…` 走较短的中间件链
+  (`dudao/common/public_api.py`,由 `dudao.wsgi` 分派):去掉会话、用户、CSRF、消息、登录策略、超级管理员
+  审计、htmx、静态文件、页面错误页,保留安全响应头、CSP、请求编号、输入检查、语言与 no-store(约 0.13 ms;
+  响应头除 `Vary: Cookie` 外与完整链相同,有测试)。(4) URL 配置中 API 的公开路由排在最前(原来要先试约
+  230 个模式;顺序不改变任何路径的结果,逐条测试)。结果:每次请求 2 条 SQL;进程内约 1.0 ms CPU;
+  gunicorn 2 个同步 worker 541–558 次/s(另一会话同时在跑测试,开始时负载 0.6–4;开始时负载 3.6 的一次为
+  464 次/s),每次 CPU 应用 1.27 + 数据库 0.49 + 压测客户端 0.34 ms,即空闲的 2 核上约 900 次/s 的上限。
+  试过:gthread(2 × 4 线程)每次应用 CPU 更多(2.1 ms)、吞吐更低(403 次/s);3 个同步 worker 569–600
+  次/s,与 2 个相近,所以仍用 2 个。`CONN_MAX_AGE` 在生产设置中已是 60 s(持久连接)。
+  API throughput meets the target now. Before: 12 SQL statements per request, 7 of them for the per-address
+  counter (Django's database cache: `add` and `incr` each counting the whole table to decide on culling,
+  then SELECT and INSERT/UPDATE) and 4 transaction statements, two commits each waiting for a WAL flush
+  (≈ 3.5–5 ms here, a sync worker idle meanwhile); 8.5 ms in-process, 96/s through gunicorn (load 1.6–4).
+  Changes of 2026-12-08: (1) `accounts.throttle.address_request` is one `INSERT … ON CONFLICT DO UPDATE …
+  RETURNING` on its own table `accounts_addressratecounter`; on PostgreSQL outside a transaction it goes in
+  one query text with `SET LOCAL synchronous_commit TO OFF` (the server runs them as one transaction), so
+  its commit waits for no flush: a crash may lose the last fraction of a second of counts, the data stays
+  consistent; an address's first request of a window deletes the windows that have ended; both sides of the
+  budget, the window and Retry-After are tested. The API tokens' per-minute counter is handled the same way.
+  (2) `selectors_certificates.public_lookup`: the SQL of each shape of query (which keys, how many
+  blind-index candidates) is compiled by the ORM once per process, then run with the inputs; the public
+  fields only, no join to the institution (in-process look-up 1.4 → 0.16 ms of CPU; tests hold every shape
+  to the queryset's answer, voided and a half-done key rotation included). (3) `/api/v1/public/…` goes
+  through a shorter middleware chain (`dudao/common/public_api.py`, dispatched by `dudao.wsgi`): no session,
+  user, CSRF, messages, login policy, superuser trail, htmx, static files or page error pages; the security
+  headers, CSP, request id, input checks, language and no-store stay (≈ 0.13 ms; the headers equal the full
+  chain's but `Vary: Cookie`, tested). (4) The API's public routes come first in the URL configuration
+  (≈ 230 patterns were tried before; the order changes no path's answer, tested path by path). Result: 2 SQL
+  statements per request; ≈ 1.0 ms of CPU in-process; 541–558/s through 2 gunicorn sync workers (another
+  session running tests meanwhile, load 0.6–4 at the start; 464/s in a run that started at load 3.6), CPU per
+  request application 1.27 + database 0.49 + load generator 0.34 ms, a ceiling of ≈ 900/s on two idle
+  cores. Tried: gthread (2 × 4 threads) costs more application CPU per request (2.1 ms) and gave less
+  (403/s); 3 sync workers 569–600/s, about the same as 2, so 2 stay. `CONN_MAX_AGE` is already 60 s in
+  production (persistent connections).
 - **证书 PDF 未达 1 s。** DOCX 约 0.05 s,其余是每次启动一个 LibreOffice 进程(负载约 1.8 时中位数
   1.04 s,负载约 5 时 2.1 s,负载约 7 时 4.1 s)。要稳定低于 1 s,需要常驻的 LibreOffice(监听进程,
   例如 unoserver,省去每次启动)或直接用 PDF 库生成证书(如 reportlab;证书只有一页固定版式),两者都是
-  新依赖,未做。
+  新依赖,未做(2026-12-08 仍未做,也未重测:常驻转换进程需要 Debian 的 python3-uno、进程的启动与重启、
+  并发与超时处理,以及偏离 DESIGN.md 的 ADR)。
   The certificate PDF misses 1 s: the DOCX takes ≈ 0.05 s, the rest is starting one LibreOffice process per
   PDF (median 1.04 s at load ≈ 1.8, 2.1 s at load ≈ 5, 4.1 s at load ≈ 7). Staying under 1 s needs a
   resident LibreOffice (a listener such as unoserver: no start-up per PDF) or drawing the one-page
-  certificate with a PDF library (e.g. reportlab); both are new dependencies, not added.
+  certificate with a PDF library (e.g. reportlab); both are new dependencies, not added (still not on
+  2026-12-08, not re-measured: a resident converter needs Debian's python3-uno, starting and restarting the
+  process, concurrency and timeouts, and an ADR for leaving DESIGN.md's way).
 - 二维码离线验签达标:Ed25519 验签约 0.12 ms(负载约 1),每次都重新加载 PEM 公钥也只多约 0.03 ms。
   Offline QR verification meets its target: ≈ 0.12 ms per Ed25519 verification (load ≈ 1), ≈ 0.03 ms more
   when the PEM public key is loaded for every payload.
@@ -1577,7 +1609,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=PG_DB)
     parser.add_argument(
         "--counter-experiment",
-        default="upsert,off",
+        default="off",
         help="also measure the API with the look-up counter replaced (bench/counter_experiment.py)",
     )
     parser.add_argument("--rebuild", action="store_true")

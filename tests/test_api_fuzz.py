@@ -19,7 +19,6 @@ from collections import Counter
 import pytest
 import schemathesis
 from django.core import signals
-from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -30,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from dudao.accounts import services as account_services
+from dudao.wsgi import application
 from tests import factories as f
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
@@ -38,7 +38,8 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 
 @pytest.fixture
 def wsgi_app():
-    """The real WSGI handler, sharing the test's database connection and transaction.
+    """The real WSGI application (dudao.wsgi: the public API through its short middleware chain), sharing
+    the test's database connection and transaction.
 
     Django closes connections at request start/end; inside a test transaction that would end it, so the
     handlers are disconnected for the run, as Django's own test client does.
@@ -46,7 +47,7 @@ def wsgi_app():
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        yield get_wsgi_application()
+        yield application
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)

@@ -181,3 +181,24 @@ class ApiRateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id}@{self.minute}: {self.count}"
+
+
+class AddressRateCounter(models.Model):
+    """Anonymous requests of one kind (`bucket`) from one address in one window (the public pages and API):
+    one upsert per request; windows that have ended are pruned."""
+
+    bucket = models.CharField("类别", max_length=32)
+    address = models.CharField("来源地址", max_length=64)
+    ends = models.BigIntegerField("窗口结束时间")  # Unix seconds
+    count = models.PositiveIntegerField("请求数", default=0)
+
+    class Meta:
+        verbose_name = "公开请求计数"
+        verbose_name_plural = "公开请求计数"
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "address", "ends"], name="accounts_rate_address_window")
+        ]
+        indexes = [models.Index(fields=["ends"], name="accounts_rate_address_ends")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.address} → {self.ends}: {self.count}"

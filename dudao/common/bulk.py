@@ -404,12 +404,21 @@ def write_rows(
             cursor.executemany(sql, batch)
 
 
-def insert(model: type[models.Model], rows: list[models.Model], batch_size: int = 5000) -> list[models.Model]:
+def insert(
+    model: type[models.Model],
+    rows: list[models.Model],
+    batch_size: int = 5000,
+    *,
+    before_write: Callable[[Any], None] | None = None,
+) -> list[models.Model]:
     """Insert model instances with one prepared statement run over all rows (executemany): bulk_create
     without its per-value SQL compilation. Primary keys are allocated first, so rows know their id.
 
     Values go through Django's field preparation except for plain text, number and boolean fields; auto_now
     fields are set as on save. Database constraints (unique, foreign keys, checks) apply as for any insert.
+    `before_write(obj)` completes a row just before its values are read (e.g. a signature): on PostgreSQL
+    the server stores the rows already sent meanwhile, so that work overlaps the database's. An exception
+    it raises aborts the insert (the caller's transaction rolls back).
     """
     if not rows:
         return rows
@@ -444,12 +453,14 @@ def insert(model: type[models.Model], rows: list[models.Model], batch_size: int 
             getters.append(
                 lambda obj, f=field: f.get_db_prep_save(getattr(obj, f.attname), connection=connection)
             )
+
+    def values(obj: Any) -> tuple:
+        if before_write is not None:
+            before_write(obj)
+        return tuple(get(obj) for get in getters)
+
     write_rows(
-        connection,
-        meta.db_table,
-        [f.column for f in fields],
-        (tuple(get(obj) for get in getters) for obj in rows),
-        batch_size=batch_size,
+        connection, meta.db_table, [f.column for f in fields], map(values, rows), batch_size=batch_size
     )
     for obj in rows:
         obj._state.adding = False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -79,26 +81,77 @@ def search_certificates(
     return qs
 
 
+# What the look-up shows (CERT-2): the page and the API read nothing else of a found certificate.
+PUBLIC_FIELDS = (
+    "id",
+    "number",
+    "name",
+    "id_number_masked",
+    "occupation_code",
+    "occupation_name",
+    "level",
+    "institution_name",
+    "issued_on",
+    "status",
+    "voided_at",
+)
+
+
 def public_lookup(*, name: Any = "", id_number: Any = "", number: Any = "") -> list[Certificate]:
     """CERT-2: certificates matching at least two of name, ID number and certificate number (all given ones
-    must match); voided certificates included (shown as voided). ValidationFailed with fewer than two."""
+    must match); voided certificates included (shown as voided). ValidationFailed with fewer than two.
+
+    The certificates hold PUBLIC_FIELDS only (any other field is read from the database on access)."""
     name = str(name or "").strip()
     id_raw = str(id_number or "").strip()
     number = str(number or "").strip().upper()
     if sum(bool(v) for v in (name, id_raw, number)) < 2:
         raise BadLookup(LOOKUP_MESSAGE, detail={"query": [LOOKUP_MESSAGE]})
-    qs = Certificate.objects.select_related("institution")
-    if name:
-        qs = qs.filter(name=name)
-    if number:
-        qs = qs.filter(number=number)
+    values = {"name": name, "number": number}
+    indexes: list[str] = []
     if id_raw:
         try:
             rid = people_domain.parse_resident_id(id_raw)
         except ValidationFailed as exc:  # a malformed number: its Chinese message, as a 400
             raise BadLookup(exc.message, detail={"id_number": [exc.message]}) from None
-        qs = qs.filter(person__id_number_index__in=pii.blind_index_candidates(rid.number))
-    return list(qs.order_by("-issued_on", "number")[:PUBLIC_LIMIT])
+        indexes = pii.blind_index_candidates(rid.number)
+        values.update((f"index{i}", value) for i, value in enumerate(indexes))
+    alias = router.db_for_read(Certificate)
+    compiler, converters, sql, slots = _lookup_query(alias, bool(name), bool(number), len(indexes))
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [values[slot] for slot in slots])
+        rows = cursor.fetchall()
+    if converters:  # e.g. SQLite's dates: as the queryset would convert them
+        rows = compiler.apply_converters(rows, converters)
+    return [Certificate.from_db(alias, PUBLIC_FIELDS, row) for row in rows]
+
+
+_SLOT = "\x00slot:"  # a parameter value no input can hold (NUL): marks where each input goes
+
+
+@functools.lru_cache(maxsize=32)
+def _lookup_query(
+    alias: str, by_name: bool, by_number: bool, indexes: int
+) -> tuple[Any, list, str, list[str]]:
+    """The look-up's SQL for one shape of query (which keys, how many blind-index candidates), built by the
+    ORM once per process: compiling it cost more than running it (issue 11 Performance). Returns the
+    compiler and its converters (they convert the rows' values as a queryset would), the SQL and, for each
+    parameter, the name of the input that fills it."""
+    qs = Certificate.objects.using(alias)
+    if by_name:
+        qs = qs.filter(name=f"{_SLOT}name")
+    if by_number:
+        qs = qs.filter(number=f"{_SLOT}number")
+    if indexes:
+        qs = qs.filter(person__id_number_index__in=[f"{_SLOT}index{i}" for i in range(indexes)])
+    query = qs.order_by("-issued_on", "number").values_list(*PUBLIC_FIELDS)[:PUBLIC_LIMIT].query
+    compiler = query.get_compiler(alias)
+    sql, params = compiler.as_sql()
+    slots = [str(p).removeprefix(_SLOT) for p in params]
+    if any(not str(p).startswith(_SLOT) for p in params):  # every parameter must be one of ours
+        raise RuntimeError(f"public_lookup: unexpected parameters {params!r}")
+    converters = compiler.get_converters([column for column, _, _ in compiler.select[: compiler.col_count]])
+    return compiler, converters, sql, slots
 
 
 def publicity_list(plan_pk: Any, today: dt.date | None = None) -> tuple[Any, list[dict[str, Any]]]:

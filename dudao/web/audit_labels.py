@@ -144,7 +144,8 @@ ACTION_LABELS: dict[str, str] = {
     "exams.objection.file": "考生申请复核",
     "exams.objection.handle": "处理复核申请",
     "exams.certificate_issuer.set": "设置证书编码",
-    "exams.certificate.issue": "发放证书",
+    "exams.certificate.issue": "发放证书",  # one event per certificate, before batches were one event
+    "exams.plan.issue_certificates": "发放证书(整批)",
     "exams.certificate.void": "注销证书",
     "exams.marking.open": "开启阅卷(生成密号)",
     "exams.results_policy.set": "设置成绩确认政策",
@@ -323,6 +324,8 @@ EXTRA_FIELD_LABELS = {
     "note": "备注",
     "rows": "行数",
     "count": "数量",
+    "issued_on": "发证日期",
+    "numbers": "证书编号(各等级起止)",
     "created": "新增",
     "updated": "更新",
     # login events (accounts): the lock now lives per address; older events carry the account's counters

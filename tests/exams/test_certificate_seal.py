@@ -30,6 +30,8 @@ from dudao.exams.domain.certificate_seal import (
     load_public_key,
     public_key_pem,
     seal,
+    seal_number,
+    seal_template,
     signing_key_from_setting,
     verify_seal,
 )
@@ -149,6 +151,8 @@ def facts(**changes) -> CertificateFacts:
 def test_seal_refuses_bad_facts(change, message):
     with pytest.raises(SealError, match=re.escape(message)):
         seal(facts(**change), KEY)
+    with pytest.raises(SealError, match=re.escape(message)):  # the issuing path checks the same way
+        seal_template(facts(**change))
 
 
 @pytest.mark.parametrize("level", [1, 5])
@@ -327,6 +331,51 @@ def test_property_seal_verify_round_trip(f):
     }
     PUBLIC.verify(unb64(signature), f"{version}.{payload}".encode())
     assert not verify_seal(text, OTHER_KEY.public_key()).valid
+
+
+# A template (the facts checked and encoded before the serials are reserved) seals exactly as `seal`.
+@settings(max_examples=200)
+@given(fact_values, st.integers(1, 999_999))
+def test_property_a_template_seals_exactly_as_seal(f, serial):
+    number = f"{f.number[:16]}{serial:06d}"
+    template = seal_template(f)
+    assert seal_number(template, number, KEY) == seal(facts_with(f, number=number), KEY)
+
+
+def facts_with(f: CertificateFacts, **changes) -> CertificateFacts:
+    return CertificateFacts(**{**f.__dict__, **changes})
+
+
+def test_a_template_is_not_fooled_by_a_number_inside_another_field():
+    f = facts(institution='"n":"Y000123000001195000001"', name='张"三\\', occupation="\\")
+    number = "Y000123000001195000042"
+    assert seal_number(seal_template(f), number, KEY) == seal(facts_with(f, number=number), KEY)
+    assert verify_seal(seal_number(seal_template(f), number, KEY), PUBLIC).facts == facts_with(
+        f, number=number
+    )
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "Y000123000001194000002",  # another level: another prefix
+        "S000123000001195000002",  # another kind
+        "Y000123000001195000000",  # serial 000000
+        "Y00012300000119500001",  # 5 digits
+        "Y0001230000011950000011",  # 7 digits
+        "Y00012300000119500000a",
+        "Y000123000001195٠٠٠٠٠١",  # digits, but not ASCII ones
+    ],
+)
+def test_a_template_refuses_a_number_of_another_prefix_or_a_bad_serial(number):
+    with pytest.raises(SealError):
+        seal_number(seal_template(FACTS), number, KEY)
+
+
+@pytest.mark.parametrize("serial", ["000001", "999999"])
+def test_a_template_takes_the_first_and_last_serials(serial):
+    number = f"Y000123000001195{serial}"
+    assert verify_seal(seal_number(seal_template(FACTS), number, KEY), PUBLIC).facts.number == number
 
 
 @settings(max_examples=200)

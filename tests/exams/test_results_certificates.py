@@ -10,7 +10,9 @@ import datetime as dt
 import pytest
 
 from dudao.accounts.models import Role
+from dudao.common import audit
 from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
+from dudao.common.models import AuditEvent
 from dudao.exams import services
 from dudao.exams.domain.certificate_numbers import check_number
 from dudao.exams.domain.certificate_seal import verify_seal
@@ -22,6 +24,7 @@ from dudao.exams.models import (
     Objection,
     ResultPublication,
 )
+from dudao.people.models import Person
 from tests import factories as f
 from tests.factories import exams as fx
 
@@ -321,6 +324,97 @@ def test_numbers_follow_exam_12_and_the_sequence_is_never_restarted(
     (later,) = services.certificates_issue(actor=inst_admin, plan=plan2, today=day)
     assert later.number.endswith("000003")
     assert CertificateSerial.objects.get().last == 3
+
+
+def test_one_audit_event_records_the_batch_with_each_level_s_block_of_numbers(
+    plan, cohort, institution, inst_admin, auth_staff, issuer, after_exam
+):
+    a, b, c = cohort  # level 4
+    d = fx.register(plan, 4, level=2, actor=inst_admin, work_years="20")
+    for reviewer in (inst_admin, auth_staff):  # a level-2 path the pre-check does not know: with a reason
+        d = services.registration_review(
+            actor=reviewer, registration=d, row_version=d.row_version, approve=True, reason="材料齐全"
+        )
+    record(plan, inst_admin, {a: passing(), b: passing(), c: failing_theory(), d: passing(2)})
+    services.results_publish(actor=inst_admin, plan=plan)
+    last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    issued = services.certificates_issue(actor=inst_admin, plan=plan, today=dt.date(2027, 1, 15))
+    region = institution.region_id[:2]
+    two, four = f"S0000{region}000123272", f"S0000{region}000123274"
+    # levels ascending, each level in registration-number order, one block of serials per level
+    in_order = [d, *sorted((a, b), key=lambda r: r.number)]
+    assert [(x.number, x.registration_id) for x in issued] == [
+        (f"{two}000001", d.pk),
+        (f"{four}000001", in_order[1].pk),
+        (f"{four}000002", in_order[2].pk),
+    ]
+    (event,) = AuditEvent.objects.filter(id__gt=last_event)  # one event, not one per certificate
+    assert (event.action, event.object_type, event.object_id) == (
+        "exams.plan.issue_certificates",
+        "exams.examplan",
+        str(plan.pk),
+    )
+    assert event.after == {
+        "count": 3,
+        "issued_on": "2027-01-15",
+        "numbers": {
+            "2": {"count": 1, "first": f"{two}000001", "last": f"{two}000001"},
+            "4": {"count": 2, "first": f"{four}000001", "last": f"{four}000002"},
+        },
+    }
+    assert audit.verify_chain().ok
+    # what is stored is what was returned; each seal states the stored facts
+    public = services.certificate_signing_key().public_key()
+    stored = {x.pk: x for x in Certificate.objects.select_related("registration__person", "institution")}
+    assert set(stored) == {x.pk for x in issued}
+    for cert in issued:
+        row = stored[cert.pk]
+        person = row.registration.person
+        assert (row.number, row.registration_id, row.person_id, row.seal) == (
+            cert.number,
+            cert.registration_id,
+            person.pk,
+            cert.seal,
+        )
+        assert (row.name, row.id_number_masked, row.level) == (
+            person.name,
+            person.id_number_masked,
+            row.registration.level,
+        )
+        assert (row.institution_id, row.institution_name, row.issued_on, row.status, row.row_version) == (
+            institution.pk,
+            institution.name,
+            dt.date(2027, 1, 15),
+            Certificate.Status.VALID,
+            1,
+        )
+        assert (row.occupation_code, row.occupation_name) == (
+            plan.batch.occupation.code,
+            plan.batch.occupation.name,
+        )
+        facts = verify_seal(row.seal, public).facts
+        assert facts.as_json() == {
+            "number": row.number,
+            "name": person.name,
+            "masked_id": person.id_number_masked,
+            "occupation": f"{row.occupation_name}({row.occupation_code})",
+            "level": row.level,
+            "institution": institution.name,
+            "issue_date": "2027-01-15",
+        }
+    assert CertificateSerial.objects.get(prefix=four).last == 2
+
+
+def test_a_candidate_whose_facts_cannot_be_sealed_stops_the_whole_batch(
+    plan, cohort, inst_admin, issuer, published
+):
+    """One candidate's facts that the QR refuses (not the level's first) refuse the batch: nothing issued."""
+    second = max(cohort[:2], key=lambda r: r.number)  # the level's second candidate
+    Person.objects.filter(pk=second.person_id).update(name="考生\t二")  # not one line: the QR refuses it
+    with pytest.raises(IllegalTransition, match=f"报名 {second.number} 的证书信息无法签名"):
+        services.certificates_issue(actor=inst_admin, plan=plan, today=dt.date(2027, 1, 15))
+    assert not Certificate.objects.exists() and not CertificateSerial.objects.exists()
+    assert not AuditEvent.objects.filter(action="exams.plan.issue_certificates").exists()
 
 
 def test_the_seal_verifies_offline_with_the_public_key(plan, inst_admin, issuer, published):

@@ -171,6 +171,41 @@ def seal(
     return f"{signing_input}.{_b64encode(signature)}"
 
 
+@dataclass(frozen=True)
+class SealTemplate:
+    """One certificate's facts, checked and encoded as `seal` does, waiting for the number's serial: issuing
+    checks and encodes every candidate before it reserves the serials, and only the number and the signature
+    are left for afterwards (issue 11 Performance: the serials' rows stay locked until the issue commits)."""
+
+    prefix: str  # the number's first 16 characters (kind … level), checked
+    head: bytes  # the canonical payload up to the number's digits
+    tail: bytes  # and from the number's closing quote on
+
+
+def seal_template(facts: CertificateFacts, *, kinds: Collection[str] = DEFAULT_KINDS) -> SealTemplate:
+    """A template for `facts` with any number of its number's prefix (give e.g. serial 000001): SealError
+    when `seal` would refuse these facts."""
+    _check_facts(facts, kinds)
+    payload = canonical_payload(facts)
+    # `"n":` occurs once in canonical JSON: inside a string a quote is always escaped
+    head, found, tail = payload.partition(b'"n":"' + facts.number.encode("ascii") + b'"')
+    if not found:  # pragma: no cover - canonical_payload always writes the number so
+        raise SealError("证书编号无法编码")
+    return SealTemplate(prefix=facts.number[:16], head=head + b'"n":"', tail=b'"' + tail)
+
+
+def seal_number(template: SealTemplate, number: str, private_key: Ed25519PrivateKey) -> str:
+    """Exactly what `seal` gives for the template's facts with `number`, which must share the template's
+    prefix and end in a serial 000001–999999 (the rest of the number was checked with the template)."""
+    serial = number[16:]
+    if number[:16] != template.prefix or len(serial) != 6 or not serial.isascii() or not serial.isdigit():
+        raise SealError(f"证书编号「{number[:30]}」与已核对的编号前缀「{template.prefix}」不符")
+    if serial == "000000":
+        raise SealError("证书序号不能为 000000(从 000001 起)")
+    signing_input = f"{VERSION}.{_b64encode(template.head + number.encode('ascii') + template.tail)}"
+    return f"{signing_input}.{_b64encode(private_key.sign(signing_input.encode('ascii')))}"
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Verification (offline, public key only).
 def _invalid(reason: str) -> SealVerdict:
