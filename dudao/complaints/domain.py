@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from dudao.common.errors import ValidationFailed
+from dudao.people.domain import validate_phone  # pure (python-stdnum), no Django
 from dudao.workdays.domain import MAX_YEAR, MIN_YEAR, Calendar
 
 # COMPL-2 defaults (public source: internal rules of individual bodies; configurable in settings).
@@ -168,3 +169,57 @@ def summary_zh(p: ComplaintPlan, accept_workdays: int, result_workdays: int) -> 
         years = "、".join(str(y) for y in p.unconfirmed_years)
         lines.append(f"注意:期限为临时计算,{years} 年节假日安排尚未确认")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------- filing
+@dataclass(frozen=True)
+class Filing:
+    """A complaint as submitted by the public, checked and normalised."""
+
+    category: Category
+    content: str
+    anonymous: bool
+    contact_name: str
+    contact_phone: str
+
+
+CONTENT_EMPTY = "请填写投诉内容"
+CONTENT_TOO_LONG = f"投诉内容不能超过 {MAX_CONTENT_CHARS} 个字,请精简后再提交"
+CONTACT_REQUIRED = "实名投诉请填写联系人姓名和联系电话;不愿留下联系方式请选择匿名投诉"
+CATEGORY_INVALID = "请选择投诉类别:" + "、".join(CATEGORY_LABELS.values())
+
+
+def check_filing(
+    *, category: object, content: object, anonymous: object, contact_name: object, contact_phone: object
+) -> Filing:
+    """COMPL-2: an anonymous complaint keeps no contact at all (identity protected); a named one needs both
+    a name and a phone. Every problem is reported at once, field by field, in Chinese."""
+    errors: dict[str, list[str]] = {}
+    try:
+        cat = Category(str(category))
+    except ValueError:
+        cat = Category.OTHER
+        errors["category"] = [CATEGORY_INVALID]
+    text = str(content or "").strip() if isinstance(content, str) or content is None else ""
+    if not text:
+        errors["content"] = [CONTENT_EMPTY]
+    elif len(text) > MAX_CONTENT_CHARS:
+        errors["content"] = [CONTENT_TOO_LONG]
+    is_anonymous = anonymous is True
+    name = phone = ""
+    if not is_anonymous:
+        name = " ".join(str(contact_name or "").split())
+        phone = ""
+        if not name or not str(contact_phone or "").strip():
+            errors["contact"] = [CONTACT_REQUIRED]
+        elif len(name) > MAX_CONTACT_NAME_CHARS:
+            errors["contact"] = [f"联系人姓名不能超过 {MAX_CONTACT_NAME_CHARS} 个字"]
+        else:
+            try:
+                phone = validate_phone(str(contact_phone), field="contact")
+            except ValidationFailed as exc:
+                errors["contact"] = [exc.message]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(first, detail=errors)
+    return Filing(cat, text, is_anonymous, name, phone)

@@ -162,6 +162,8 @@ ACTION_LABELS: dict[str, str] = {
     "exams.sanction_proposal.confirm": "决定考评人员处理",
     "exams.sanction_proposal.dismiss": "考评人员处理建议不予处理",
     "exams.sanction_appeal.file": "考评员提出申诉",
+    # complaints
+    "complaints.complaint.file": "公众提交投诉举报",
     # archives
     "archives.package.seal": "认定计划归档(生成归档包)",
     "archives.package.download": "下载归档包",

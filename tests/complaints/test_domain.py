@@ -108,3 +108,10 @@ def test_transitions():
                 transition(status, action)
     with pytest.raises(ValidationFailed):
         transition(Status.RECEIVED, "reply")
+
+
+def test_model_choices_follow_the_domain():
+    from dudao.complaints.models import Complaint
+
+    assert dict(Complaint.Category.choices) == {c.value: label for c, label in domain.CATEGORY_LABELS.items()}
+    assert dict(Complaint.Status.choices) == {s.value: label for s, label in domain.STATUS_LABELS.items()}
