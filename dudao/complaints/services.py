@@ -18,12 +18,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dudao.common import audit
-from dudao.common.errors import NotFound, ValidationFailed
+from dudao.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dudao.registry.domain import normalise_uscc
 from dudao.registry.models import Institution
 from dudao.workdays import selectors as workdays
 
-from . import domain
+from . import domain, permissions
 from .models import Complaint
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
@@ -142,3 +142,74 @@ def public_view(complaint: Complaint) -> dict[str, Any]:
         "status_label": complaint.get_status_display(),
         "reply": complaint.public_reply or None,
     }
+
+
+# ------------------------------------------------------------------------------------- the authority
+MAX_REASON_CHARS = 1000
+REASON_REQUIRED = "请填写理由"
+REASON_TOO_LONG = f"理由不能超过 {MAX_REASON_CHARS} 个字"
+
+
+def complaint_decide(
+    *, actor: Any, complaint: Complaint, action: str, reason: Any, row_version: Any
+) -> Complaint:
+    """Accept or decline a received complaint with a reason (COMPL-2). Accepting sets the result deadline
+    (working days after the day of acceptance); a decline's reason is the reply the filer reads."""
+    if not permissions.may_handle(actor, complaint):
+        raise PermissionDenied("只有被投诉机构所在地区的人社部门可以受理投诉")
+    text = " ".join(str(reason or "").split()) if isinstance(reason, str) or reason is None else ""
+    if not text:
+        raise ValidationFailed(REASON_REQUIRED, detail={"reason": [REASON_REQUIRED]})
+    if len(text) > MAX_REASON_CHARS:
+        raise ValidationFailed(REASON_TOO_LONG, detail={"reason": [REASON_TOO_LONG]})
+    with transaction.atomic():
+        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if str(row_version) != str(locked.row_version):
+            raise Conflict("该投诉已被他人处理,请刷新后重试", detail={"row_version": locked.row_version})
+        target = domain.transition(locked.status, action)
+        before = _public_after(locked) | {"row_version": locked.row_version}
+        now = timezone.now()
+        locked.status = target.value
+        locked.decided_at = now
+        locked.decided_by = actor
+        locked.decision_reason = text
+        if target is domain.Status.ACCEPTED:
+            plan = domain.plan(
+                locked.received_at.astimezone(timezone.get_current_timezone()).date(),
+                timezone.localdate(now),
+                workdays.calendar(),
+                accept_workdays=settings.DUDAO_COMPLAINT_ACCEPT_WORKDAYS,
+                result_workdays=settings.DUDAO_COMPLAINT_RESULT_WORKDAYS,
+            )
+            locked.result_by = plan.result_by
+            locked.result_by_provisional = plan.provisional
+        else:
+            locked.public_reply = text
+        locked.row_version += 1
+        locked.save()
+        audit.record(
+            actor=actor,
+            action=f"complaints.complaint.{action}",
+            obj=locked,
+            before=before,
+            after=_public_after(locked)
+            | {"reason": text, "result_by": locked.result_by, "row_version": locked.row_version},
+        )
+    return locked
+
+
+def complaint_filer(*, actor: Any, complaint: Complaint) -> dict[str, str]:
+    """The filer's name and phone for a handler with the right; every view is audited (COMPL-2, SEC-3)."""
+    if complaint.anonymous:
+        raise ValidationFailed("匿名投诉没有保存投诉人信息")
+    if not permissions.may_see_filer(actor, complaint):
+        raise PermissionDenied("没有查看投诉人信息的权限")
+    with transaction.atomic():
+        row = Complaint.objects.only("contact_name", "contact_phone").get(pk=complaint.pk)
+        audit.record(
+            actor=actor,
+            action="complaints.complaint.view_filer",
+            obj=complaint,
+            after={"code": complaint.code},
+        )
+    return {"name": row.contact_name, "phone": row.contact_phone}
