@@ -4,10 +4,21 @@ Paths sit at the root of /api/v1 as the contract names them (/public/complaints)
 
 from __future__ import annotations
 
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
-from . import public_limits, services
-from .schemas import ComplaintFiledOut, ComplaintIn, ComplaintPublicOut
+from dudao.common.pagination import paginate
+
+from . import public_limits, selectors, services
+from .schemas import (
+    ComplaintDecisionIn,
+    ComplaintDetailOut,
+    ComplaintFiledOut,
+    ComplaintFilerOut,
+    ComplaintFilters,
+    ComplaintIn,
+    ComplaintPage,
+    ComplaintPublicOut,
+)
 
 router = Router(tags=["complaints"])
 
@@ -38,3 +49,72 @@ def complaint_follow(request, code: str, secret: str = ""):
     """Status and public reply only; an unknown code and a wrong secret give the same 404."""
     public_limits.follow(request)
     return services.public_view(services.complaint_follow(code, secret))
+
+
+# ----------------------------------------------------------------------------------- the authority
+staff_router = Router(tags=["complaints"])
+
+
+def _row(c) -> dict:
+    return {
+        "id": c.pk,
+        "code": c.code,
+        "institution": c.institution_id,
+        "institution_name": c.institution.name,
+        "category": c.category,
+        "category_label": c.get_category_display(),
+        "anonymous": c.anonymous,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "received_at": c.received_at,
+        "accept_by": c.accept_by,
+        "accept_by_provisional": c.accept_by_provisional,
+        "result_by": c.result_by,
+        "result_by_provisional": c.result_by_provisional,
+        "row_version": c.row_version,
+    }
+
+
+def _detail(c) -> dict:
+    return _row(c) | {
+        "content": c.content,
+        "decision_reason": c.decision_reason,
+        "public_reply": c.public_reply,
+    }
+
+
+@staff_router.get("", response=ComplaintPage, summary="投诉列表(本地区评价机构)")
+def complaint_list(request, filters: Query[ComplaintFilters]):
+    qs = selectors.complaints_for(request.user)
+    if filters.status:
+        qs = qs.filter(status=filters.status[:16])
+    page = paginate(qs.order_by("status", "accept_by", "-id"), filters.page, filters.page_size)
+    page.items = [_row(c) for c in page.items]
+    return page.as_dict()
+
+
+@staff_router.get("/{int:pk}", response=ComplaintDetailOut, summary="投诉详情(不含投诉人信息)")
+def complaint_detail(request, pk: int):
+    return _detail(selectors.complaint_get(request.user, pk))
+
+
+@staff_router.post("/{int:pk}/decision", response=ComplaintDetailOut, summary="受理或不予受理投诉(须填理由)")
+def complaint_decide(request, pk: int, payload: ComplaintDecisionIn):
+    """`action`: accept | decline; a decline's reason is the reply the filer reads."""
+    complaint = selectors.complaint_get(request.user, pk)
+    action = payload.action if payload.action in ("accept", "decline") else "accept_or_decline"
+    services.complaint_decide(
+        actor=request.user,
+        complaint=complaint,
+        action=action,
+        reason=payload.reason,
+        row_version=payload.row_version,
+    )
+    return _detail(selectors.complaint_get(request.user, pk))
+
+
+@staff_router.post(
+    "/{int:pk}/filer", response=ComplaintFilerOut, summary="查看投诉人信息(有权人员,记入审计日志)"
+)
+def complaint_filer(request, pk: int):
+    return services.complaint_filer(actor=request.user, complaint=selectors.complaint_get(request.user, pk))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Schema
+
+from dudao.common.pagination import PageParams
 
 
 class ComplaintContactIn(Schema):
@@ -28,3 +32,50 @@ class ComplaintPublicOut(Schema):
     status: str
     status_label: str
     reply: str | None
+
+
+# ----------------------------------------------------------------------------------- the authority
+class ComplaintFilters(PageParams):
+    status: str = ""
+
+
+class ComplaintOut(Schema):
+    id: int
+    code: str
+    institution: int
+    institution_name: str
+    category: str
+    category_label: str
+    anonymous: bool
+    status: str
+    status_label: str
+    received_at: dt.datetime
+    accept_by: dt.date
+    accept_by_provisional: bool
+    result_by: dt.date | None
+    result_by_provisional: bool
+    row_version: int
+
+
+class ComplaintDetailOut(ComplaintOut):
+    content: str
+    decision_reason: str
+    public_reply: str
+
+
+class ComplaintPage(Schema):
+    items: list[ComplaintOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class ComplaintDecisionIn(Schema):
+    action: str
+    reason: str = ""
+    row_version: int
+
+
+class ComplaintFilerOut(Schema):
+    name: str
+    phone: str

@@ -18,33 +18,7 @@ from dudao.complaints.models import Complaint
 from tests import factories as f
 from tests.conftest import client_for
 
-PHONE = "13912345678"
-
-
-def file(institution, *, anonymous=False):
-    complaint, _secret = services.complaint_file(
-        institution=institution.uscc,
-        category="examiner",
-        content="考评员在实操考核中暗示考生。",
-        anonymous=anonymous,
-        contact_name="" if anonymous else "李四",
-        contact_phone="" if anonymous else PHONE,
-    )
-    return complaint
-
-
-@pytest.fixture
-def complaint(institution):
-    return file(institution)
-
-
-@pytest.fixture
-def other_complaint(other_institution):
-    return file(other_institution)
-
-
-def staff_of(users, role):
-    return next(u for u in users.values() if getattr(u, "role", None) == role and not u.is_superuser)
+from .support import PHONE, file, staff_of
 
 
 def test_list_is_scoped_by_region(users, complaint, other_complaint):
