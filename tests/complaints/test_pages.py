@@ -53,6 +53,8 @@ def test_file_then_follow_with_code_and_secret_posted(anon, institution):
     assert shown.status_code == 200 and "已收到,待受理" in body
     assert secret not in body and "李四" not in body and "13912345678" not in body
     assert AuditEvent.objects.filter(action="complaints.complaint.file").count() == 1
+    # the secret and the status are never kept in a cache, although the pages are public
+    assert "no-store" in done["Cache-Control"] and "no-store" in shown["Cache-Control"]
 
 
 def test_credit_code_accepted_on_the_page(anon, institution):

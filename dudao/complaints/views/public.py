@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dudao.common.errors import NotFound, ValidationFailed
@@ -22,6 +23,7 @@ def _institution_code(text: str) -> str:
     return found or name
 
 
+@never_cache  # the answer shows the secret: never kept by a browser or a proxy
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     form = ComplaintForm(request.POST or None)
@@ -48,6 +50,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/public/new.html", {"form": form, "institution_names": names})
 
 
+@never_cache  # a complaint's status and reply: for the filer only
 @require_http_methods(["GET", "POST"])
 def complaint_follow(request: HttpRequest) -> HttpResponse:
     form = FollowForm(request.POST or None)
