@@ -34,6 +34,8 @@ from dudao.common.errors import (
 )
 from dudao.common.openapi import document_errors
 from dudao.common.request_limits import CONTROL_MESSAGE, has_control_character
+from dudao.complaints.api import router as complaints_router
+from dudao.complaints.api import staff_router as complaints_staff_router
 from dudao.exams.api import router as exams_router
 from dudao.exams.api_certificates import router as certificates_router
 from dudao.exams.api_conduct import router as conduct_router
@@ -334,6 +336,8 @@ api.add_router("/exams", marking_router)
 api.add_router("", certificates_router)
 api.add_router("/archives", archives_router)
 api.add_router("", certificate_uploads_router)
+api.add_router("", complaints_router)
+api.add_router("/complaints", complaints_staff_router)
 
 # Last, so that it matches only what no router does: unknown paths and ids that fail a path
 # converter (`/registry/institutions/abc` against `{int:pk}`) answer in our JSON format instead of

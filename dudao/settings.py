@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dudao.renewals",
     "dudao.exams",
     "dudao.archives",
+    "dudao.complaints",
     "dudao.documents",
     "dudao.notifications",
     "dudao.web",
@@ -262,6 +263,17 @@ if not 1 <= DUDAO_RETAKE_WINDOW_MONTHS <= 60:
 DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR = int(
     os.environ.get("DUDAO_PUBLIC_CERTIFICATE_LOOKUPS_PER_HOUR", "120")
 )
+# COMPL-2 (configurable; defaults from the public source): a complaint is accepted or declined within
+# this many working days of receipt, and handled within that many working days of acceptance.
+DUDAO_COMPLAINT_ACCEPT_WORKDAYS = int(os.environ.get("DUDAO_COMPLAINT_ACCEPT_WORKDAYS", "3"))
+DUDAO_COMPLAINT_RESULT_WORKDAYS = int(os.environ.get("DUDAO_COMPLAINT_RESULT_WORKDAYS", "7"))
+if not all(1 <= days <= 60 for days in (DUDAO_COMPLAINT_ACCEPT_WORKDAYS, DUDAO_COMPLAINT_RESULT_WORKDAYS)):
+    raise ImproperlyConfigured(
+        "DUDAO_COMPLAINT_ACCEPT_WORKDAYS 和 DUDAO_COMPLAINT_RESULT_WORKDAYS 应为 1 到 60 之间的工作日数"
+    )
+# Public complaint channel (no accounts): complaints filed and follow-up look-ups per address and hour.
+DUDAO_PUBLIC_COMPLAINTS_PER_HOUR = int(os.environ.get("DUDAO_PUBLIC_COMPLAINTS_PER_HOUR", "10"))
+DUDAO_PUBLIC_COMPLAINT_LOOKUPS_PER_HOUR = int(os.environ.get("DUDAO_PUBLIC_COMPLAINT_LOOKUPS_PER_HOUR", "60"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # A whole request body at most (all files and fields of one submission): larger bodies are refused with
 # 413 from their Content-Length before they are read (dudao.common.request_limits).

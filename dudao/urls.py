@@ -39,6 +39,7 @@ urlpatterns = [
     path("supervision/", include("dudao.supervision.urls")),
     path("exams/", include("dudao.exams.urls")),
     path("archives/", include("dudao.archives.urls")),
+    path("complaints/", include("dudao.complaints.urls")),
     path("", include("dudao.accounts.urls")),
     path("", include("dudao.web.urls")),
 ]

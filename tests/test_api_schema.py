@@ -21,6 +21,7 @@ APPS = [
     "notifications",
     "renewals",
     "supervision",
+    "complaints",
 ]
 
 

@@ -163,6 +163,11 @@ ACTION_LABELS: dict[str, str] = {
     "exams.sanction_proposal.confirm": "决定考评人员处理",
     "exams.sanction_proposal.dismiss": "考评人员处理建议不予处理",
     "exams.sanction_appeal.file": "考评员提出申诉",
+    # complaints
+    "complaints.complaint.file": "公众提交投诉举报",
+    "complaints.complaint.accept": "受理投诉",
+    "complaints.complaint.decline": "不予受理投诉",
+    "complaints.complaint.view_filer": "查看投诉人信息",
     # archives
     "archives.package.seal": "认定计划归档(生成归档包)",
     "archives.package.download": "下载归档包",

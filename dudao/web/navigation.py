@@ -112,6 +112,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量督导", "覆盖情况", "supervision:coverage", "chart-pie", authority_or_super),
     NavEntry("质量督导", "督导意见", "supervision:opinion_list", "file-certificate", authority_or_super),
     NavEntry("质量督导", "处理决定", "supervision:penalty_list", "gavel", authority_or_super),
+    NavEntry("质量督导", "投诉举报", "complaints:list", "message-report", authority_or_super),
     NavEntry("质量督导", "督导员履职", "supervision:performance", "user-star", authority_or_super),
     NavEntry("质量督导", "督导设置", "supervision:policy", "adjustments", authority_or_super),
     NavEntry("质量督导", "信息公开", "supervision:public_draw_list", "world", authority_or_super),

@@ -1,0 +1,120 @@
+"""API of the complaints app. Public (no account): file a complaint, follow it with code and secret.
+
+Paths sit at the root of /api/v1 as the contract names them (/public/complaints)."""
+
+from __future__ import annotations
+
+from ninja import Query, Router, Status
+
+from dudao.common.pagination import paginate
+
+from . import public_limits, selectors, services
+from .schemas import (
+    ComplaintDecisionIn,
+    ComplaintDetailOut,
+    ComplaintFiledOut,
+    ComplaintFilerOut,
+    ComplaintFilters,
+    ComplaintIn,
+    ComplaintPage,
+    ComplaintPublicOut,
+)
+
+router = Router(tags=["complaints"])
+
+
+@router.post("/public/complaints", response={201: ComplaintFiledOut}, auth=None, summary="公开:提交投诉举报")
+def complaint_file(request, payload: ComplaintIn):
+    """Anonymous or named; the answer's `code` and `secret` are the only way to follow the complaint."""
+    public_limits.filing(request)
+    contact = payload.contact
+    complaint, secret = services.complaint_file(
+        institution=payload.institution,
+        category=payload.category,
+        content=payload.content,
+        anonymous=payload.anonymous,
+        contact_name=contact.name if contact else "",
+        contact_phone=contact.phone if contact else "",
+    )
+    return Status(201, {"code": complaint.code, "secret": secret})
+
+
+@router.get(
+    "/public/complaints/{code}",
+    response=ComplaintPublicOut,
+    auth=None,
+    summary="公开:凭查询码和密码查询投诉进展",
+)
+def complaint_follow(request, code: str, secret: str = ""):
+    """Status and public reply only; an unknown code and a wrong secret give the same 404."""
+    public_limits.follow(request)
+    return services.public_view(services.complaint_follow(code, secret))
+
+
+# ----------------------------------------------------------------------------------- the authority
+staff_router = Router(tags=["complaints"])
+
+
+def _row(c) -> dict:
+    return {
+        "id": c.pk,
+        "code": c.code,
+        "institution": c.institution_id,
+        "institution_name": c.institution.name,
+        "category": c.category,
+        "category_label": c.get_category_display(),
+        "anonymous": c.anonymous,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "received_at": c.received_at,
+        "accept_by": c.accept_by,
+        "accept_by_provisional": c.accept_by_provisional,
+        "result_by": c.result_by,
+        "result_by_provisional": c.result_by_provisional,
+        "row_version": c.row_version,
+    }
+
+
+def _detail(c) -> dict:
+    return _row(c) | {
+        "content": c.content,
+        "decision_reason": c.decision_reason,
+        "public_reply": c.public_reply,
+    }
+
+
+@staff_router.get("", response=ComplaintPage, summary="投诉列表(本地区评价机构)")
+def complaint_list(request, filters: Query[ComplaintFilters]):
+    qs = selectors.complaints_for(request.user)
+    if filters.status:
+        qs = qs.filter(status=filters.status[:16])
+    page = paginate(qs.order_by("status", "accept_by", "-id"), filters.page, filters.page_size)
+    page.items = [_row(c) for c in page.items]
+    return page.as_dict()
+
+
+@staff_router.get("/{int:pk}", response=ComplaintDetailOut, summary="投诉详情(不含投诉人信息)")
+def complaint_detail(request, pk: int):
+    return _detail(selectors.complaint_get(request.user, pk))
+
+
+@staff_router.post("/{int:pk}/decision", response=ComplaintDetailOut, summary="受理或不予受理投诉(须填理由)")
+def complaint_decide(request, pk: int, payload: ComplaintDecisionIn):
+    """`action`: accept | decline; a decline's reason is the reply the filer reads."""
+    complaint = selectors.complaint_get(request.user, pk)
+    action = payload.action if payload.action in ("accept", "decline") else "accept_or_decline"
+    services.complaint_decide(
+        actor=request.user,
+        complaint=complaint,
+        action=action,
+        reason=payload.reason,
+        row_version=payload.row_version,
+    )
+    return _detail(selectors.complaint_get(request.user, pk))
+
+
+@staff_router.post(
+    "/{int:pk}/filer", response=ComplaintFilerOut, summary="查看投诉人信息(有权人员,记入审计日志)"
+)
+def complaint_filer(request, pk: int):
+    return services.complaint_filer(actor=request.user, complaint=selectors.complaint_get(request.user, pk))

@@ -1,0 +1,225 @@
+"""Complaints (投诉举报, COMPL-1…3): pure rules over plain data, no Django.
+
+Deadlines (COMPL-2, configurable): the decision to accept or decline within ``accept_workdays``
+working days of receipt, the result within ``result_workdays`` working days of acceptance. Both
+are counted with the statutory calendar (CAL-2: the start day itself is not counted). A deadline
+that touches a year without a confirmed holiday arrangement is provisional (CAL-3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from dudao.common.errors import ValidationFailed
+from dudao.people.domain import validate_phone  # pure (python-stdnum), no Django
+from dudao.workdays.domain import MAX_YEAR, MIN_YEAR, Calendar
+
+# COMPL-2 defaults (public source: internal rules of individual bodies; configurable in settings).
+DEFAULT_ACCEPT_WORKDAYS = 3
+DEFAULT_RESULT_WORKDAYS = 7
+
+# Longest complaint text accepted from the public (characters).
+MAX_CONTENT_CHARS = 2000
+MAX_CONTACT_NAME_CHARS = 64
+
+
+class Category(StrEnum):
+    """What a complaint is about (issue 12 item 1)."""
+
+    EXAM_DISCIPLINE = "exam_discipline"
+    ELIGIBILITY = "eligibility"
+    FEES = "fees"
+    CERTIFICATE = "certificate"
+    EXAMINER = "examiner"
+    OTHER = "other"
+
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.EXAM_DISCIPLINE: "考试纪律",
+    Category.ELIGIBILITY: "报名条件",
+    Category.FEES: "收费",
+    Category.CERTIFICATE: "证书",
+    Category.EXAMINER: "考评人员",
+    Category.OTHER: "其他",
+}
+
+
+class Status(StrEnum):
+    """Workflow of a complaint; later states (investigation, finding, reply) come with the handling."""
+
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.RECEIVED: "已收到,待受理",
+    Status.ACCEPTED: "已受理,正在调查",
+    Status.DECLINED: "不予受理",
+}
+
+# Allowed transitions: status → {action: new status}.
+TRANSITIONS: dict[Status, dict[str, Status]] = {
+    Status.RECEIVED: {"accept": Status.ACCEPTED, "decline": Status.DECLINED},
+    Status.ACCEPTED: {},
+    Status.DECLINED: {},
+}
+
+
+def transition(status: Status | str, action: str) -> Status:
+    """The status after `action`; ValidationFailed (Chinese) when the action is not allowed now."""
+    current = Status(status)
+    target = TRANSITIONS[current].get(action)
+    if target is None:
+        raise ValidationFailed(f"投诉当前状态为“{STATUS_LABELS[current]}”,不能执行此操作")
+    return target
+
+
+@dataclass(frozen=True)
+class ComplaintPlan:
+    """Deadlines of one complaint (COMPL-2)."""
+
+    received: dt.date
+    accepted: dt.date | None
+    accept_by: dt.date
+    result_by: dt.date | None
+    provisional: bool
+    unconfirmed_years: tuple[int, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """Exactly the contract of `dudao complaints plan --json` (issue 12 item 1)."""
+        return {
+            "accept_by": self.accept_by.isoformat(),
+            "result_by": self.result_by.isoformat() if self.result_by else None,
+            "provisional": self.provisional,
+        }
+
+
+def _check_date(value: object, name: str, label: str) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        message = f"{label}必须是日期"
+        raise ValidationFailed(message, detail={name: [message]})
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        message = f"{label} {value.isoformat()} 超出支持范围({MIN_YEAR}–{MAX_YEAR} 年)"
+        raise ValidationFailed(message, detail={name: [message]})
+    return value
+
+
+def _check_days(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
+        message = "工作日数应为 1 到 60 之间的整数"
+        raise ValidationFailed(message, detail={name: [message]})
+    return value
+
+
+def _add(calendar: Calendar, start: dt.date, n: int, name: str):
+    try:
+        return calendar.add_workdays(start, n)
+    except ValidationFailed as exc:  # the deadline would leave the calendar's range
+        raise ValidationFailed(exc.message, detail={name: [exc.message]}) from None
+
+
+def plan(
+    received: dt.date,
+    accepted: dt.date | None,
+    calendar: Calendar,
+    *,
+    accept_workdays: int = DEFAULT_ACCEPT_WORKDAYS,
+    result_workdays: int = DEFAULT_RESULT_WORKDAYS,
+) -> ComplaintPlan:
+    """COMPL-2: accept_by = received + accept_workdays working days; result_by = accepted +
+    result_workdays working days (None without an acceptance date). CAL-2 counting, CAL-3 provisional."""
+    received = _check_date(received, "received", "收到日期")
+    if accepted is not None:
+        accepted = _check_date(accepted, "accepted", "受理日期")
+        if accepted < received:
+            message = "受理日期不能早于收到日期"
+            raise ValidationFailed(message, detail={"accepted": [message]})
+    accept_workdays = _check_days(accept_workdays, "accept_workdays")
+    result_workdays = _check_days(result_workdays, "result_workdays")
+    accept = _add(calendar, received, accept_workdays, "received")
+    result = _add(calendar, accepted, result_workdays, "accepted") if accepted is not None else None
+    last = max(accept.date, result.date) if result is not None else accept.date
+    unconfirmed = tuple(y for y in range(received.year, last.year + 1) if not calendar.is_confirmed(y))
+    return ComplaintPlan(
+        received=received,
+        accepted=accepted,
+        accept_by=accept.date,
+        result_by=result.date if result is not None else None,
+        provisional=accept.provisional or bool(result and result.provisional),
+        unconfirmed_years=unconfirmed,
+    )
+
+
+def summary_zh(p: ComplaintPlan, accept_workdays: int, result_workdays: int) -> str:
+    """A readable Chinese summary (the CLI's output without --json)."""
+    lines = [
+        f"收到日期:{p.received.isoformat()}",
+        f"受理决定期限:{p.accept_by.isoformat()}(收到后 {accept_workdays} 个工作日内)",
+    ]
+    if p.accepted is not None and p.result_by is not None:
+        lines.append(f"受理日期:{p.accepted.isoformat()}")
+        lines.append(f"办结期限:{p.result_by.isoformat()}(受理后 {result_workdays} 个工作日内)")
+    else:
+        lines.append("办结期限:受理后确定")
+    if p.provisional:
+        years = "、".join(str(y) for y in p.unconfirmed_years)
+        lines.append(f"注意:期限为临时计算,{years} 年节假日安排尚未确认")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------- filing
+@dataclass(frozen=True)
+class Filing:
+    """A complaint as submitted by the public, checked and normalised."""
+
+    category: Category
+    content: str
+    anonymous: bool
+    contact_name: str
+    contact_phone: str
+
+
+CONTENT_EMPTY = "请填写投诉内容"
+CONTENT_TOO_LONG = f"投诉内容不能超过 {MAX_CONTENT_CHARS} 个字,请精简后再提交"
+CONTACT_REQUIRED = "实名投诉请填写联系人姓名和联系电话;不愿留下联系方式请选择匿名投诉"
+CATEGORY_INVALID = "请选择投诉类别:" + "、".join(CATEGORY_LABELS.values())
+
+
+def check_filing(
+    *, category: object, content: object, anonymous: object, contact_name: object, contact_phone: object
+) -> Filing:
+    """COMPL-2: an anonymous complaint keeps no contact at all (identity protected); a named one needs both
+    a name and a phone. Every problem is reported at once, field by field, in Chinese."""
+    errors: dict[str, list[str]] = {}
+    try:
+        cat = Category(str(category))
+    except ValueError:
+        cat = Category.OTHER
+        errors["category"] = [CATEGORY_INVALID]
+    text = str(content or "").strip() if isinstance(content, str) or content is None else ""
+    if not text:
+        errors["content"] = [CONTENT_EMPTY]
+    elif len(text) > MAX_CONTENT_CHARS:
+        errors["content"] = [CONTENT_TOO_LONG]
+    is_anonymous = anonymous is True
+    name = phone = ""
+    if not is_anonymous:
+        name = " ".join(str(contact_name or "").split())
+        phone = ""
+        if not name or not str(contact_phone or "").strip():
+            errors["contact"] = [CONTACT_REQUIRED]
+        elif len(name) > MAX_CONTACT_NAME_CHARS:
+            errors["contact"] = [f"联系人姓名不能超过 {MAX_CONTACT_NAME_CHARS} 个字"]
+        else:
+            try:
+                phone = validate_phone(str(contact_phone), field="contact")
+            except ValidationFailed as exc:
+                errors["contact"] = [exc.message]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(first, detail=errors)
+    return Filing(cat, text, is_anonymous, name, phone)

@@ -1,0 +1,81 @@
+"""API shapes of the public complaint channel (issue 12 contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+from dudao.common.pagination import PageParams
+
+
+class ComplaintContactIn(Schema):
+    name: str = ""
+    phone: str = ""
+
+
+class ComplaintIn(Schema):
+    institution: str
+    category: str
+    content: str
+    anonymous: bool = False
+    contact: ComplaintContactIn | None = None
+
+
+class ComplaintFiledOut(Schema):
+    code: str
+    secret: str
+
+
+class ComplaintPublicOut(Schema):
+    code: str
+    status: str
+    status_label: str
+    reply: str | None
+
+
+# ----------------------------------------------------------------------------------- the authority
+class ComplaintFilters(PageParams):
+    status: str = ""
+
+
+class ComplaintOut(Schema):
+    id: int
+    code: str
+    institution: int
+    institution_name: str
+    category: str
+    category_label: str
+    anonymous: bool
+    status: str
+    status_label: str
+    received_at: dt.datetime
+    accept_by: dt.date
+    accept_by_provisional: bool
+    result_by: dt.date | None
+    result_by_provisional: bool
+    row_version: int
+
+
+class ComplaintDetailOut(ComplaintOut):
+    content: str
+    decision_reason: str
+    public_reply: str
+
+
+class ComplaintPage(Schema):
+    items: list[ComplaintOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class ComplaintDecisionIn(Schema):
+    action: str
+    reason: str = ""
+    row_version: int
+
+
+class ComplaintFilerOut(Schema):
+    name: str
+    phone: str

@@ -1,0 +1,15 @@
+"""Page routes of complaints (included at /complaints/): the public pages (no login) and the authority's."""
+
+from django.urls import path
+
+from .views import public, staff
+
+app_name = "complaints"
+urlpatterns = [
+    path("public/", public.complaint_new, name="public_new"),
+    path("public/follow/", public.complaint_follow, name="public_follow"),
+    path("", staff.complaint_list, name="list"),
+    path("<int:pk>/", staff.complaint_detail, name="detail"),
+    path("<int:pk>/decide/", staff.complaint_decide, name="decide"),
+    path("<int:pk>/filer/", staff.complaint_filer, name="filer"),
+]

@@ -1,0 +1,86 @@
+"""The authority's complaint pages (COMPL-2): the list in its region with the acceptance deadlines, a
+complaint's detail, accept or decline with a reason, and the filer's identity for users with the right
+(shown on the answer to a POST, each view audited)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
+
+from .. import selectors, services
+from ..models import Complaint
+from ..permissions import may_handle, may_see_filer
+
+
+@login_required
+@application_errors_as_http
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    qs = selectors.complaints_for(request.user)
+    if status in Complaint.Status.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "complaints/complaint_list.html",
+        {
+            "page": list_page(request, qs.order_by("status", "accept_by", "-id")),
+            "status": status,
+            "statuses": Complaint.Status.choices,
+        },
+    )
+
+
+def _detail(request: HttpRequest, complaint: Complaint, filer: dict | None = None) -> HttpResponse:
+    return render(
+        request,
+        "complaints/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "may_decide": may_handle(request.user, complaint)
+            and complaint.status == Complaint.Status.RECEIVED,
+            "may_see_filer": may_see_filer(request.user, complaint),
+            "filer": filer,
+        },
+    )
+
+
+@login_required
+@application_errors_as_http
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.complaint_get(request.user, pk))
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def complaint_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = selectors.complaint_get(request.user, pk)
+    action = request.POST.get("action", "")
+    action = action if action in ("accept", "decline") else "accept_or_decline"
+    done = "已受理,办结期限已确定" if action == "accept" else "已决定不予受理,理由已作为答复告知投诉人"
+    url = reverse("complaints:detail", args=[complaint.pk])
+    return run_and_flash(
+        request,
+        lambda: services.complaint_decide(
+            actor=request.user,
+            complaint=complaint,
+            action=action,
+            reason=request.POST.get("reason", ""),
+            row_version=request.POST.get("row_version", ""),
+        ),
+        done,
+        url,
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def complaint_filer(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = selectors.complaint_get(request.user, pk)
+    return _detail(request, complaint, services.complaint_filer(actor=request.user, complaint=complaint))
