@@ -83,14 +83,9 @@ def _big(attrs: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"class": "form-control-lg", **(attrs or {})}
 
 
-class RegistrationForm(forms.Form):
-    """网上报名 on a phone. Fields stay lenient (text, optional) so that the service's Chinese messages are
-    the ones shown; only the certificate rows are assembled (and checked) here into the facts' list."""
-
-    name = forms.CharField(
-        label="姓名", required=False, max_length=64, widget=forms.TextInput(_big({"autocomplete": "name"}))
-    )
-    id_number = forms.CharField(
+def _id_number_field() -> forms.CharField:
+    """The candidate's ID number on a phone (lenient: the service checks it and says what is wrong)."""
+    return forms.CharField(
         label="身份证号",
         required=False,
         max_length=32,
@@ -98,12 +93,27 @@ class RegistrationForm(forms.Form):
             _big({"autocomplete": "off", "maxlength": "18", "autocapitalize": "characters"})
         ),
     )
-    phone = forms.CharField(
+
+
+def _phone_field(help_text: str = "") -> forms.CharField:
+    return forms.CharField(
         label="手机号",
         required=False,
         max_length=32,
+        help_text=help_text,
         widget=forms.TextInput(_big({"type": "tel", "inputmode": "tel", "autocomplete": "tel"})),
     )
+
+
+class RegistrationForm(forms.Form):
+    """网上报名 on a phone. Fields stay lenient (text, optional) so that the service's Chinese messages are
+    the ones shown; only the certificate rows are assembled (and checked) here into the facts' list."""
+
+    name = forms.CharField(
+        label="姓名", required=False, max_length=64, widget=forms.TextInput(_big({"autocomplete": "name"}))
+    )
+    id_number = _id_number_field()
+    phone = _phone_field()
     level = forms.ChoiceField(label="申报等级", required=False, widget=forms.Select(_big()))
     education = forms.ChoiceField(
         label="学历", required=False, choices=Registration.Education.choices, widget=forms.Select(_big())
@@ -244,21 +254,8 @@ class RetakeForm(forms.Form):
             _big({"autocomplete": "off", "autocapitalize": "characters", "placeholder": "BM 开头"})
         ),
     )
-    id_number = forms.CharField(
-        label="身份证号",
-        required=False,
-        max_length=32,
-        widget=forms.TextInput(
-            _big({"autocomplete": "off", "maxlength": "18", "autocapitalize": "characters"})
-        ),
-    )
-    phone = forms.CharField(
-        label="手机号",
-        required=False,
-        max_length=32,
-        help_text="不填则沿用原报名的手机号",
-        widget=forms.TextInput(_big({"type": "tel", "inputmode": "tel", "autocomplete": "tel"})),
-    )
+    id_number = _id_number_field()
+    phone = _phone_field(help_text="不填则沿用原报名的手机号")
     photo = forms.FileField(
         label="本人照片(可不传)",
         required=False,

@@ -322,25 +322,31 @@ def test_marking_is_refused_after_publication(setup, inst_admin, users, after_ex
         )
 
 
+def signed_and_published(setup, inst_admin, users):
+    """The theory book signed (markers, then the tallier), practical recorded for the two present
+    candidates, the results published."""
+    marking = open_double(setup, inst_admin)
+    mark_all(marking, setup)
+    for user in (*setup["markers"][:2], users[Role.INSTITUTION_STAFF]):
+        services.scorebook_sign(actor=user, marking=marking)
+    services.results_record(
+        actor=inst_admin,
+        plan=marking.session.plan,
+        entries=[
+            {"registration": r.number, "subjects": [{"subject": "practical", "mark": 80}]}
+            for r in setup["regs"][:2]
+        ],
+    )
+    services.results_publish(actor=inst_admin, plan=marking.session.plan)
+    return marking
+
+
 def test_an_objection_on_an_online_subject_is_a_signed_correction_exam17(
     setup, inst_admin, users, after_exam
 ):
-    marking = open_double(setup, inst_admin)
-    mark_all(marking, setup)
+    marking = signed_and_published(setup, inst_admin, users)
     tallier = users[Role.INSTITUTION_STAFF]
-    for user in (*setup["markers"][:2], tallier):
-        services.scorebook_sign(actor=user, marking=marking)
     first, second, _ = setup["regs"]
-    plan = marking.session.plan
-    services.results_record(
-        actor=inst_admin,
-        plan=plan,
-        entries=[
-            {"registration": r.number, "subjects": [{"subject": "practical", "mark": 80}]}
-            for r in (first, second)
-        ],
-    )
-    services.results_publish(actor=inst_admin, plan=plan)
     e1, e2 = setup["markers"][:2]
     objection = services.objection_file(registration=second, subject="theory", reason="理论成绩偏低")
     kept = services.objection_file(registration=first, subject="theory", reason="核对分数")
@@ -380,21 +386,8 @@ def test_an_objection_on_an_online_subject_is_a_signed_correction_exam17(
 def test_only_the_objecting_candidates_paper_may_change_after_publication(
     setup, inst_admin, users, after_exam
 ):
-    marking = open_double(setup, inst_admin)
-    mark_all(marking, setup)
-    for user in (*setup["markers"][:2], users[Role.INSTITUTION_STAFF]):
-        services.scorebook_sign(actor=user, marking=marking)
+    marking = signed_and_published(setup, inst_admin, users)
     first, second, _ = setup["regs"]
-    plan = marking.session.plan
-    services.results_record(
-        actor=inst_admin,
-        plan=plan,
-        entries=[
-            {"registration": r.number, "subjects": [{"subject": "practical", "mark": 80}]}
-            for r in (first, second)
-        ],
-    )
-    services.results_publish(actor=inst_admin, plan=plan)
     services.objection_file(registration=second, subject="theory", reason="理论成绩偏低")
     with pytest.raises(IllegalTransition, match="复核申请中的试卷"):
         services.mark_correct(
