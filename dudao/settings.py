@@ -292,6 +292,10 @@ DUDAO_DOCUMENT_TEMPLATE_DIRS = [
 ] or None
 DUDAO_SOFFICE = os.environ.get("DUDAO_SOFFICE", "")
 DUDAO_PDF_TIMEOUT = int(os.environ.get("DUDAO_PDF_TIMEOUT", "60"))
+# The resident LibreOffice (`dudao pdf-server`, docs/adr/0005-resident-libreoffice.md): "host:port" it
+# listens on ("" = off: one LibreOffice per PDF), and the Python that has Debian's `uno` (python3-uno).
+DUDAO_PDF_SERVER = os.environ.get("DUDAO_PDF_SERVER", "127.0.0.1:2003")
+DUDAO_UNO_PYTHON = os.environ.get("DUDAO_UNO_PYTHON", "/usr/bin/python3")
 
 # Certificates (docs/certificates.md). EXAM-12: the first letter of a number is the institution kind, Y
 # employer / S social organisation; technical schools' letter is not documented, so the letters are a

@@ -56,6 +56,14 @@ def _id_lookup_allowance_per_test(settings):
 
 
 @pytest.fixture(autouse=True)
+def _one_libreoffice_per_pdf(settings, monkeypatch):
+    """PDFs in tests never go to a resident LibreOffice a developer happens to run (`dudao pdf-server`);
+    tests/documents/test_pdf_server.py starts its own."""
+    settings.DUDAO_PDF_SERVER = ""
+    monkeypatch.setenv("DUDAO_PDF_SERVER", "")
+
+
+@pytest.fixture(autouse=True)
 def _superuser_reads_unaudited(settings):
     """The suite uses the superuser as an all-seeing test user, and "nothing was written" checks count
     audit rows; the break-glass request trail is tested with this on in tests/accounts/test_break_glass.py."""

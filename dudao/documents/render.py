@@ -38,6 +38,8 @@ from lxml import etree
 
 from dudao.common.errors import ApplicationError
 
+from . import pdf_server
+
 PACKAGE_DIR = Path(__file__).resolve().parent / "templates_docx"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -414,7 +416,19 @@ def _profile() -> Iterator[Path]:
 
 
 def to_pdf(docx_bytes: bytes, *, timeout: float | None = None) -> bytes:
-    """Convert a DOCX to PDF with LibreOffice headless; raises PdfUnavailable when it cannot."""
+    """Convert a DOCX to PDF with LibreOffice headless; raises PdfUnavailable when it cannot.
+
+    The resident LibreOffice (`dudao pdf-server`, pdf_server.py) converts when one listens at
+    DUDAO_PDF_SERVER; otherwise one LibreOffice process is started for this PDF.
+    """
+    address = pdf_server.configured_address()
+    if address is not None and pdf_server.listening(address):
+        with contextlib.suppress(pdf_server.ServerFailed):  # logged there; this PDF gets its own process
+            return pdf_server.convert(docx_bytes, address)
+    return _to_pdf_one_process(docx_bytes, timeout=timeout)
+
+
+def _to_pdf_one_process(docx_bytes: bytes, *, timeout: float | None = None) -> bytes:
     binary = soffice_binary()
     if binary is None:
         raise PdfUnavailable(
