@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dudao.exams",
     "dudao.archives",
     "dudao.complaints",
+    "dudao.analytics",
     "dudao.documents",
     "dudao.notifications",
     "dudao.web",
