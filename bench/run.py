@@ -747,6 +747,14 @@ def results_judge(quick: bool) -> dict[str, Any]:
     return _bench_json("bench.results_bench", [], 600)
 
 
+def analytics(quick: bool) -> dict[str, Any]:
+    """Data comparison: scan speed (10,000,000 rows of Parquet, 1,000,000 of CSV) and flag quality on planted
+    and clean data (bench/analytics_bench.py, pure: no database)."""
+    if quick:
+        return {}
+    return _bench_json("bench.analytics_bench", [], 3600)
+
+
 def render(report: dict[str, Any], rows) -> str:
     """docs/performance.md: Chinese first, then English; figures from `report`, explanations fixed."""
     m = report["machine"]
@@ -842,6 +850,7 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         + "\n"
     )
     from bench import (
+        analytics_bench,
         assign_bench,
         certificates_bench,
         checkin_bench,
@@ -857,6 +866,7 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         checkin_bench.section(report.get("checkin") or {}),
         results_bench.section(report.get("results_judge") or {}),
         certificates_bench.section(report.get("certificates") or {}),
+        analytics_bench.section(report.get("analytics") or {}),
     ):
         if section:
             text += "\n" + section
@@ -933,6 +943,7 @@ def main(argv: list[str] | None = None) -> int:
     report["results_judge"] = results_judge(args.quick)
     report["checkin"] = checkin(args.quick, args.no_pg)
     report["certificates"] = certificates(args.quick, args.no_pg)
+    report["analytics"] = analytics(args.quick)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = table(report)
     if args.json:
