@@ -15,7 +15,8 @@ from .models import Complaint
 
 def complaints_for(user: Any) -> QuerySet[Complaint]:
     """Superusers: all; the authority's users: institutions of their region and below; others: none."""
-    qs = Complaint.objects.select_related("institution", "decided_by").defer("contact_name", "contact_phone")
+    qs = Complaint.objects.select_related("institution", "decided_by", "task", "penalty")
+    qs = qs.defer("contact_name", "contact_phone")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     if is_superuser(user):
