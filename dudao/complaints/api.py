@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 
 from dudao.common.pagination import paginate
 
-from . import handling, public_limits, selectors, services
+from . import follow_up, handling, public_limits, selectors, services
 from .schemas import (
     ComplaintConcernedIn,
     ComplaintDecisionIn,
@@ -23,6 +23,7 @@ from .schemas import (
     ComplaintPage,
     ComplaintPublicOut,
     ComplaintReplyIn,
+    ComplaintSpecialTaskIn,
     ComplaintVersionIn,
 )
 
@@ -217,3 +218,28 @@ def complaint_reply(request, pk: int, payload: ComplaintReplyIn):
 @staff_router.post("/{int:pk}/close", response=ComplaintDetailOut, summary="办结")
 def complaint_close(request, pk: int, payload: ComplaintVersionIn):
     return _handled(request, pk, handling.complaint_close, row_version=payload.row_version)
+
+
+@staff_router.post(
+    "/{int:pk}/special-task", response=ComplaintDetailOut, summary="根据投诉派出专项督导(调查中)"
+)
+def complaint_dispatch_special(request, pk: int, payload: ComplaintSpecialTaskIn):
+    return _handled(
+        request,
+        pk,
+        follow_up.complaint_dispatch_special,
+        supervisors=payload.supervisors,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        items=payload.items,
+        group_reason=payload.group_reason,
+        leader=payload.leader,
+        row_version=payload.row_version,
+    )
+
+
+@staff_router.post(
+    "/{int:pk}/penalty", response=ComplaintDetailOut, summary="按投诉的处理建议作出处理决定(人社部门管理员)"
+)
+def complaint_impose_penalty(request, pk: int, payload: ComplaintVersionIn):
+    return _handled(request, pk, follow_up.complaint_impose_penalty, row_version=payload.row_version)

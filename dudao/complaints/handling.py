@@ -32,18 +32,18 @@ NOUN = "投诉"
 MAX_REPLY_CHARS = 1000
 
 
-def _locked(complaint: Complaint, row_version: Any) -> Complaint:
+def locked_at(complaint: Complaint, row_version: Any) -> Complaint:
     locked = lock(Complaint, complaint.pk)
     check_version(locked, row_version)
     return locked
 
 
-def _bump(complaint: Complaint, fields: Sequence[str] = ()) -> None:
+def bump(complaint: Complaint, fields: Sequence[str] = ()) -> None:
     complaint.row_version += 1
     complaint.save(update_fields=[*fields, "row_version", "updated_at"])
 
 
-def _record(actor: Any, action: str, complaint: Complaint, **after: Any) -> None:
+def record(actor: Any, action: str, complaint: Complaint, **after: Any) -> None:
     audit.record(
         actor=actor,
         action=f"complaints.complaint.{action}",
@@ -103,7 +103,7 @@ def complaint_handler_assign(
     require(permissions.may_assign(actor, complaint), "只有人社部门管理员可以指定办理人员")
     handler = _user_or_fail(user)
     with transaction.atomic():
-        locked = _locked(complaint, row_version)
+        locked = locked_at(complaint, row_version)
         _require_open(locked)
         problems = recusal_problems(handler, locked)
         if problems:
@@ -115,21 +115,21 @@ def complaint_handler_assign(
         row = ComplaintHandler.objects.create(
             complaint=locked, user=handler, assigned_by=actor, assigned_at=timezone.now()
         )
-        _bump(locked)
-        _record(actor, "assign_handler", locked, handler_id=handler.pk)
+        bump(locked)
+        record(actor, "assign_handler", locked, handler_id=handler.pk)
     return row
 
 
 def complaint_handler_remove(*, actor: Any, complaint: Complaint, user: Any, row_version: Any) -> Complaint:
     require(permissions.may_assign(actor, complaint), "只有人社部门管理员可以变更办理人员")
     with transaction.atomic():
-        locked = _locked(complaint, row_version)
+        locked = locked_at(complaint, row_version)
         _require_open(locked)
         deleted, _ = locked.handlers.filter(user_id=pk_of(user)).delete()
         if not deleted:
             raise fail("user", "该人员不是本投诉的办理人员")
-        _bump(locked)
-        _record(actor, "remove_handler", locked, handler_id=int(pk_of(user)))
+        bump(locked)
+        record(actor, "remove_handler", locked, handler_id=int(pk_of(user)))
     return locked
 
 
@@ -155,7 +155,7 @@ def complaint_set_concerned(
         raise fail("supervisors", "督导员不存在")
     persons |= set(Supervisor.objects.filter(pk__in=supervisor_ids).values_list("person_id", flat=True))
     with transaction.atomic():
-        locked = _locked(complaint, row_version)
+        locked = locked_at(complaint, row_version)
         _require_open(locked)
         locked.persons_concerned.set(sorted(persons))
         clash = [
@@ -164,8 +164,8 @@ def complaint_set_concerned(
         if clash:  # a handler is among them: replace the handler first (COMPL-2)
             names = "、".join(u.display_name or u.username for u in clash)
             raise fail("examiners", f"{names} 是本投诉的办理人员,须先撤换后再记录为被投诉人员")
-        _bump(locked)
-        _record(actor, "set_concerned", locked, persons=sorted(persons))
+        bump(locked)
+        record(actor, "set_concerned", locked, persons=sorted(persons))
     return locked
 
 
@@ -184,7 +184,7 @@ def _step(
     returns for the locked row (input checked last), bump and audit."""
     _, target = domain.HANDLING_STEPS[action]
     with transaction.atomic():
-        locked = _locked(complaint, row_version)
+        locked = locked_at(complaint, row_version)
         check_transition(HANDLING, locked, target.value, actor, noun=NOUN, denied=DENIED)
         if action == "investigate" and not locked.handlers.exists():
             raise fail("handlers", "请先指定办理人员,再开始调查")

@@ -130,3 +130,13 @@ class ComplaintDispositionIn(Schema):
 class ComplaintReplyIn(Schema):
     reply: str = ""
     row_version: int
+
+
+class ComplaintSpecialTaskIn(Schema):
+    supervisors: list[int]
+    starts_at: str
+    ends_at: str
+    items: list[str] = []
+    group_reason: str = ""
+    leader: int | None = None
+    row_version: int

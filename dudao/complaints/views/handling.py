@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.web.kit import application_errors_as_http, run_and_flash
 
-from .. import handling, selectors
+from .. import follow_up, handling, selectors
 from ..models import Complaint
 
 DONE = {
@@ -26,6 +26,8 @@ DONE = {
     "dispose": "已作出处理",
     "reply": "已答复投诉人,投诉人凭查询码可以看到",
     "close": "投诉已办结",
+    "special": "已派出专项督导任务",
+    "penalty": "已按处理建议作出处理决定",
 }
 
 
@@ -57,6 +59,15 @@ def _call(request: HttpRequest, action: str, complaint: Complaint) -> Callable[[
         ),
         "reply": lambda: handling.complaint_reply(**common, reply=post.get("reply", "")),
         "close": lambda: handling.complaint_close(**common),
+        "special": lambda: follow_up.complaint_dispatch_special(
+            **common,
+            supervisors=_ints(post.getlist("supervisors")),
+            starts_at=post.get("starts_at") or None,
+            ends_at=post.get("ends_at") or None,
+            items=post.getlist("items"),
+            group_reason=post.get("group_reason", ""),
+        ),
+        "penalty": lambda: follow_up.complaint_impose_penalty(**common),
     }
     if action not in calls:
         raise Http404

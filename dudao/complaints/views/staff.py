@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.common.transitions import allowed_next
 from dudao.people.selectors import examiners_for, supervisors_for
-from dudao.supervision.workflow import PENALTY_GROUNDS
+from dudao.supervision.workflow import CONTENT_AREAS, PENALTY_GROUNDS
 from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
 
 from .. import domain, handling, selectors, services
@@ -60,6 +60,22 @@ def _handling_context(user: Any, complaint: Complaint) -> dict[str, Any]:
         "grounds": list(PENALTY_GROUNDS.items()),
         "ground_label": PENALTY_GROUNDS.get(complaint.penalty_ground, ""),
     }
+    context["may_dispatch"] = (
+        act and complaint.status == Complaint.Status.INVESTIGATING and not complaint.task_id
+    )
+    context["may_impose"] = (
+        may_assign(user, complaint)
+        and complaint.disposition == Complaint.Disposition.PENALTY_PROPOSAL
+        and not complaint.penalty_id
+    )
+    if context["may_dispatch"]:
+        context["task_supervisors"] = (
+            supervisors_for(user)
+            .filter(status="active")
+            .select_related("person")
+            .order_by("person__name")[:300]
+        )
+        context["content_areas"] = [(k, v) for k, v in CONTENT_AREAS.items() if k != "3"]
     if context["may_record_concerned"]:
         chosen = {p.pk for p in concerned}
         context["examiners"] = examiners_for(user).select_related("person").order_by("person__name")[:300]
