@@ -21,11 +21,11 @@ from dudao.common.errors import Conflict, IllegalTransition, ValidationFailed
 from dudao.common.transitions import check_transition
 from dudao.common.writes import check_version, fail, lock, pk_of, require
 from dudao.people.models import Examiner, Supervisor
-from dudao.people.selectors import active_relations
 from dudao.supervision.workflow import PENALTY_GROUNDS
 
 from . import domain, permissions
 from .models import Complaint, ComplaintHandler
+from .recusal import recusal_problems
 from .transitions import HANDLING
 
 NOUN = "投诉"
@@ -59,28 +59,6 @@ def _require_open(complaint: Complaint) -> None:
 
 
 # ------------------------------------------------------------------------------------------ recusal
-def recusal_problems(user: User, complaint: Complaint) -> list[str]:
-    """COMPL-2 recusal, the SUP-8 way: a person the complaint names, a user of the institution, someone
-    it employs, or anyone with a declared relation (people.selectors.active_relations, as the supervision
-    eligibility check) with the institution, its staff or the persons concerned."""
-    concerned = set(complaint.persons_concerned.values_list("pk", flat=True))
-    person = user.person if user.person_id else None
-    declared = False
-    if person is not None:
-        employees = set(complaint.institution.employees.values_list("pk", flat=True))
-        declared = active_relations(
-            [person.pk],
-            other_person_ids=sorted((employees | concerned) - {person.pk}),
-            institution_ids=[complaint.institution_id],
-        ).exists()
-    return domain.handler_problems(
-        concerned=person is not None and person.pk in concerned,
-        institution_user=user.institution_id == complaint.institution_id,
-        employee=person is not None and person.employer_id == complaint.institution_id,
-        declared_relation=declared,
-    )
-
-
 def handler_candidates(complaint: Complaint) -> list[User]:
     """The authority's users of the region who could be assigned (recused ones left out)."""
     taken = set(complaint.handlers.values_list("user_id", flat=True))

@@ -169,3 +169,28 @@ def test_assign_through_the_api(admin, staff, case, users):
         url, json.dumps({"user": admin.pk, "row_version": 3}), content_type="application/json"
     )
     assert denied.status_code == 403
+
+
+def test_a_recused_admin_neither_acts_nor_sees_the_filer(admin, staff, case, authority, institution):
+    """COMPL-2: identity protected and no part in the handling, even with the right to see people data."""
+    employed = f.UserFactory(
+        username="admin_employed",
+        role=Role.AUTHORITY_ADMIN,
+        authority=authority,
+        person=f.PersonFactory(employer=institution),
+    )
+    from dudao.complaints import services
+
+    with pytest.raises(PermissionDenied):
+        services.complaint_filer(actor=employed, complaint=case)
+    with pytest.raises(PermissionDenied):
+        handling.complaint_handler_assign(actor=employed, complaint=case, user=staff, row_version=2)
+    with pytest.raises(PermissionDenied):
+        handling.complaint_investigate(actor=employed, complaint=case, row_version=2)
+    page = client_for(employed).get(f"/complaints/{case.pk}/").content.decode()
+    assert 'id="show-filer"' not in page and 'id="assign"' not in page and 'id="next-step"' not in page
+    assert client_for(employed).post(f"/complaints/{case.pk}/filer/").status_code == 403
+    assert not AuditEvent.objects.filter(action="complaints.complaint.view_filer").exists()
+    # the other side: an admin not related sees the filer, audited
+    assert services.complaint_filer(actor=admin, complaint=case)["name"] == "李四"
+    assert AuditEvent.objects.filter(action="complaints.complaint.view_filer", actor_id=admin.pk).count() == 1
