@@ -20,7 +20,7 @@ from dudao.common import audit
 from dudao.common.errors import Conflict, IllegalTransition, ValidationFailed
 from dudao.common.transitions import check_transition
 from dudao.common.writes import check_version, fail, lock, pk_of, require
-from dudao.people.models import Examiner, Supervisor
+from dudao.people.selectors import examiners_for, supervisors_for
 from dudao.supervision.workflow import PENALTY_GROUNDS
 
 from . import domain, permissions
@@ -126,12 +126,14 @@ def complaint_set_concerned(
         supervisor_ids = sorted({int(pk_of(s)) for s in supervisors or []})
     except (TypeError, ValueError):
         raise fail("examiners", "考评员或督导员编号不正确") from None
-    persons = set(Examiner.objects.filter(pk__in=examiner_ids).values_list("person_id", flat=True))
-    if Examiner.objects.filter(pk__in=examiner_ids).count() != len(examiner_ids):
-        raise fail("examiners", "考评员不存在")
-    if Supervisor.objects.filter(pk__in=supervisor_ids).count() != len(supervisor_ids):
-        raise fail("supervisors", "督导员不存在")
-    persons |= set(Supervisor.objects.filter(pk__in=supervisor_ids).values_list("person_id", flat=True))
+    examiners_qs = examiners_for(actor).filter(pk__in=examiner_ids)
+    supervisors_qs = supervisors_for(actor).filter(pk__in=supervisor_ids)
+    if examiners_qs.count() != len(examiner_ids):
+        raise fail("examiners", "考评员不存在或不在管辖范围内")
+    if supervisors_qs.count() != len(supervisor_ids):
+        raise fail("supervisors", "督导员不存在或不在管辖范围内")
+    persons = set(examiners_qs.values_list("person_id", flat=True))
+    persons |= set(supervisors_qs.values_list("person_id", flat=True))
     with transaction.atomic():
         locked = locked_at(complaint, row_version)
         _require_open(locked)

@@ -194,3 +194,13 @@ def test_a_recused_admin_neither_acts_nor_sees_the_filer(admin, staff, case, aut
     # the other side: an admin not related sees the filer, audited
     assert services.complaint_filer(actor=admin, complaint=case)["name"] == "李四"
     assert AuditEvent.objects.filter(action="complaints.complaint.view_filer", actor_id=admin.pk).count() == 1
+
+
+def test_persons_concerned_must_be_in_scope(admin, case, authority, other_authority):
+    outside = f.ExaminerFactory(authority=other_authority)
+    with pytest.raises(ValidationFailed, match="不在管辖范围内"):
+        handling.complaint_set_concerned(actor=admin, complaint=case, examiners=[outside.pk], row_version=2)
+    inside = f.ExaminerFactory(authority=authority)
+    handling.complaint_set_concerned(actor=admin, complaint=case, examiners=[inside.pk], row_version=2)
+    assert list(case.persons_concerned.all()) == [inside.person]
+    assert AuditEvent.objects.filter(action="complaints.complaint.set_concerned").count() == 1
