@@ -8,16 +8,23 @@ from ninja import Query, Router, Status
 
 from dudao.common.pagination import paginate
 
-from . import public_limits, selectors, services
+from . import follow_up, handling, public_limits, selectors, services
 from .schemas import (
+    ComplaintConcernedIn,
     ComplaintDecisionIn,
     ComplaintDetailOut,
+    ComplaintDispositionIn,
     ComplaintFiledOut,
     ComplaintFilerOut,
     ComplaintFilters,
+    ComplaintFindingIn,
+    ComplaintHandlerIn,
     ComplaintIn,
     ComplaintPage,
     ComplaintPublicOut,
+    ComplaintReplyIn,
+    ComplaintSpecialTaskIn,
+    ComplaintVersionIn,
 )
 
 router = Router(tags=["complaints"])
@@ -76,10 +83,25 @@ def _row(c) -> dict:
 
 
 def _detail(c) -> dict:
+    handlers = c.handlers.select_related("user").order_by("assigned_at", "id")
     return _row(c) | {
         "content": c.content,
         "decision_reason": c.decision_reason,
         "public_reply": c.public_reply,
+        "handlers": [
+            {"user": h.user_id, "name": h.user.display_name or h.user.username, "assigned_at": h.assigned_at}
+            for h in handlers
+        ],
+        "persons_concerned": sorted(c.persons_concerned.values_list("pk", flat=True)),
+        "finding": c.finding,
+        "finding_text": c.finding_text,
+        "disposition": c.disposition,
+        "disposition_note": c.disposition_note,
+        "penalty_measure": c.penalty_measure,
+        "penalty_ground": c.penalty_ground,
+        "penalty": c.penalty_id,
+        "task": c.task_id,
+        "task_number": c.task.number if c.task_id else None,
     }
 
 
@@ -118,3 +140,106 @@ def complaint_decide(request, pk: int, payload: ComplaintDecisionIn):
 )
 def complaint_filer(request, pk: int):
     return services.complaint_filer(actor=request.user, complaint=selectors.complaint_get(request.user, pk))
+
+
+# ------------------------------------------------------------------------- the handling (COMPL-2/3)
+def _handled(request, pk: int, write, **kwargs) -> dict:
+    complaint = selectors.complaint_get(request.user, pk)
+    write(actor=request.user, complaint=complaint, **kwargs)
+    return _detail(selectors.complaint_get(request.user, pk))
+
+
+@staff_router.post(
+    "/{int:pk}/handlers", response=ComplaintDetailOut, summary="指定办理人员(须回避者不能指定)"
+)
+def complaint_handler_assign(request, pk: int, payload: ComplaintHandlerIn):
+    return _handled(
+        request, pk, handling.complaint_handler_assign, user=payload.user, row_version=payload.row_version
+    )
+
+
+@staff_router.post("/{int:pk}/handlers/remove", response=ComplaintDetailOut, summary="撤换办理人员")
+def complaint_handler_remove(request, pk: int, payload: ComplaintHandlerIn):
+    return _handled(
+        request, pk, handling.complaint_handler_remove, user=payload.user, row_version=payload.row_version
+    )
+
+
+@staff_router.post("/{int:pk}/concerned", response=ComplaintDetailOut, summary="记录被投诉的考评员、督导员")
+def complaint_set_concerned(request, pk: int, payload: ComplaintConcernedIn):
+    return _handled(
+        request,
+        pk,
+        handling.complaint_set_concerned,
+        examiners=payload.examiners,
+        supervisors=payload.supervisors,
+        row_version=payload.row_version,
+    )
+
+
+@staff_router.post("/{int:pk}/investigate", response=ComplaintDetailOut, summary="开始调查")
+def complaint_investigate(request, pk: int, payload: ComplaintVersionIn):
+    return _handled(request, pk, handling.complaint_investigate, row_version=payload.row_version)
+
+
+@staff_router.post("/{int:pk}/finding", response=ComplaintDetailOut, summary="记录调查结论(查实/未查实)")
+def complaint_find(request, pk: int, payload: ComplaintFindingIn):
+    return _handled(
+        request,
+        pk,
+        handling.complaint_find,
+        finding=payload.finding,
+        text=payload.text,
+        row_version=payload.row_version,
+    )
+
+
+@staff_router.post("/{int:pk}/disposition", response=ComplaintDetailOut, summary="作出处理(含处理建议)")
+def complaint_dispose(request, pk: int, payload: ComplaintDispositionIn):
+    return _handled(
+        request,
+        pk,
+        handling.complaint_dispose,
+        disposition=payload.disposition,
+        note=payload.note,
+        measure=payload.measure,
+        ground=payload.ground,
+        row_version=payload.row_version,
+    )
+
+
+@staff_router.post("/{int:pk}/reply", response=ComplaintDetailOut, summary="答复投诉人(投诉人凭查询码查看)")
+def complaint_reply(request, pk: int, payload: ComplaintReplyIn):
+    return _handled(
+        request, pk, handling.complaint_reply, reply=payload.reply, row_version=payload.row_version
+    )
+
+
+@staff_router.post("/{int:pk}/close", response=ComplaintDetailOut, summary="办结")
+def complaint_close(request, pk: int, payload: ComplaintVersionIn):
+    return _handled(request, pk, handling.complaint_close, row_version=payload.row_version)
+
+
+@staff_router.post(
+    "/{int:pk}/special-task", response=ComplaintDetailOut, summary="根据投诉派出专项督导(调查中)"
+)
+def complaint_dispatch_special(request, pk: int, payload: ComplaintSpecialTaskIn):
+    return _handled(
+        request,
+        pk,
+        follow_up.complaint_dispatch_special,
+        supervisors=payload.supervisors,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        items=payload.items,
+        group_reason=payload.group_reason,
+        leader=payload.leader,
+        row_version=payload.row_version,
+    )
+
+
+@staff_router.post(
+    "/{int:pk}/penalty", response=ComplaintDetailOut, summary="按投诉的处理建议作出处理决定(人社部门管理员)"
+)
+def complaint_impose_penalty(request, pk: int, payload: ComplaintVersionIn):
+    return _handled(request, pk, follow_up.complaint_impose_penalty, row_version=payload.row_version)

@@ -48,31 +48,52 @@ CATEGORY_LABELS: dict[Category, str] = {
 
 
 class Status(StrEnum):
-    """Workflow of a complaint; later states (investigation, finding, reply) come with the handling."""
+    """Workflow of a complaint: the decision (received → accepted | declined), then the handling
+    (accepted → investigating → found → disposed → replied → closed, COMPL-2/3)."""
 
     RECEIVED = "received"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    INVESTIGATING = "investigating"
+    FOUND = "found"
+    DISPOSED = "disposed"
+    REPLIED = "replied"
+    CLOSED = "closed"
 
 
 STATUS_LABELS: dict[Status, str] = {
     Status.RECEIVED: "已收到,待受理",
     Status.ACCEPTED: "已受理,正在调查",
     Status.DECLINED: "不予受理",
+    Status.INVESTIGATING: "调查中",
+    Status.FOUND: "已调查,正在处理",
+    Status.DISPOSED: "已处理,待答复",
+    Status.REPLIED: "已答复",
+    Status.CLOSED: "已办结",
 }
 
-# Allowed transitions: status → {action: new status}.
+# The acceptance decision: status → {action: new status}.
 TRANSITIONS: dict[Status, dict[str, Status]] = {
     Status.RECEIVED: {"accept": Status.ACCEPTED, "decline": Status.DECLINED},
-    Status.ACCEPTED: {},
-    Status.DECLINED: {},
 }
+
+# The handling after acceptance (COMPL-2/3): action → (from, to). The table with who may take each step
+# is dudao.complaints.transitions.
+HANDLING_STEPS: dict[str, tuple[Status, Status]] = {
+    "investigate": (Status.ACCEPTED, Status.INVESTIGATING),
+    "find": (Status.INVESTIGATING, Status.FOUND),
+    "dispose": (Status.FOUND, Status.DISPOSED),
+    "reply": (Status.DISPOSED, Status.REPLIED),
+    "close": (Status.REPLIED, Status.CLOSED),
+}
+# Statuses in which handlers are assigned or replaced, and the persons concerned recorded.
+OPEN_FOR_HANDLERS = frozenset({Status.ACCEPTED, Status.INVESTIGATING, Status.FOUND, Status.DISPOSED})
 
 
 def transition(status: Status | str, action: str) -> Status:
     """The status after `action`; ValidationFailed (Chinese) when the action is not allowed now."""
     current = Status(status)
-    target = TRANSITIONS[current].get(action)
+    target = TRANSITIONS.get(current, {}).get(action)
     if target is None:
         raise ValidationFailed(f"投诉当前状态为“{STATUS_LABELS[current]}”,不能执行此操作")
     return target
@@ -223,3 +244,97 @@ def check_filing(
         first = next(iter(errors.values()))[0]
         raise ValidationFailed(first, detail=errors)
     return Filing(cat, text, is_anonymous, name, phone)
+
+
+# --------------------------------------------------------------------------------------------- handling
+MAX_TEXT_CHARS = 2000
+
+FINDING_LABELS = {"verified": "查实", "not_verified": "未查实"}
+DISPOSITION_LABELS = {
+    "penalty_proposal": "提出处理建议",
+    "voided_result": "撤销评价结果",
+    "voided_certificate": "撤销证书",
+    "no_action": "不予处理",
+}
+# INST-4's ladder as a complaint proposes it; the Penalty kind each step is imposed as.
+MEASURE_LABELS = {
+    "criticism_and_correction": "通报批评并责令改正",
+    "disciplinary_proposal": "建议给予处分",
+    "revocation": "取消评价工作资格",
+}
+MEASURE_PENALTY_KIND = {
+    "criticism_and_correction": "public_criticism",
+    "disciplinary_proposal": "disciplinary_proposal",
+    "revocation": "revocation",
+}
+
+RECUSAL_CONCERNED = "该人员是被投诉人员,须回避"
+RECUSAL_INSTITUTION_USER = "该人员是被投诉机构的用户,须回避"
+RECUSAL_EMPLOYEE = "该人员在被投诉机构工作,须回避"
+RECUSAL_RELATION = "该人员申报了与被投诉机构或其人员、被投诉人员的利害关系,须回避"
+
+
+def handler_problems(
+    *, concerned: bool, institution_user: bool, employee: bool, declared_relation: bool
+) -> list[str]:
+    """COMPL-2 recusal, checked like SUP-8: why a user may not handle a complaint (empty: may)."""
+    problems = []
+    if concerned:
+        problems.append(RECUSAL_CONCERNED)
+    if institution_user:
+        problems.append(RECUSAL_INSTITUTION_USER)
+    if employee:
+        problems.append(RECUSAL_EMPLOYEE)
+    if declared_relation:
+        problems.append(RECUSAL_RELATION)
+    return problems
+
+
+def check_text(value: object, field: str, label: str, limit: int = MAX_TEXT_CHARS) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise ValidationFailed(f"请填写{label}", detail={field: [f"请填写{label}"]})
+    if len(text) > limit:
+        message = f"{label}不能超过 {limit} 个字"
+        raise ValidationFailed(message, detail={field: [message]})
+    return text
+
+
+def check_finding(finding: object, text: object) -> tuple[str, str]:
+    """COMPL-3: verified or not verified, with what the investigation found."""
+    if finding not in FINDING_LABELS:
+        message = "请选择调查结论:查实或未查实"
+        raise ValidationFailed(message, detail={"finding": [message]})
+    return str(finding), check_text(text, "finding_text", "调查情况")
+
+
+@dataclass(frozen=True)
+class Disposition:
+    disposition: str
+    note: str
+    measure: str
+    ground: str
+
+
+def check_disposition(
+    finding: str, disposition: object, note: object, measure: object, ground: object, grounds: dict[str, str]
+) -> Disposition:
+    """COMPL-3: only a verified complaint leads to a penalty proposal (INST-4) or a voided result or
+    certificate (CERT-4); a penalty proposal names the measure and its ground (`grounds`: INST-4's)."""
+    if disposition not in DISPOSITION_LABELS:
+        message = "请选择处理方式:" + "、".join(DISPOSITION_LABELS.values())
+        raise ValidationFailed(message, detail={"disposition": [message]})
+    if finding != "verified" and disposition != "no_action":
+        message = "投诉未查实,只能不予处理"
+        raise ValidationFailed(message, detail={"disposition": [message]})
+    text = check_text(note, "note", "处理说明")
+    if disposition != "penalty_proposal":
+        return Disposition(str(disposition), text, "", "")
+    errors: dict[str, list[str]] = {}
+    if measure not in MEASURE_LABELS:
+        errors["measure"] = ["请选择建议的处理方式:" + "、".join(MEASURE_LABELS.values())]
+    if ground not in grounds:
+        errors["ground"] = ["请选择处理事由"]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], detail=errors)
+    return Disposition("penalty_proposal", text, str(measure), str(ground))

@@ -57,10 +57,27 @@ class ComplaintOut(Schema):
     row_version: int
 
 
+class ComplaintHandlerOut(Schema):
+    user: int
+    name: str
+    assigned_at: dt.datetime
+
+
 class ComplaintDetailOut(ComplaintOut):
     content: str
     decision_reason: str
     public_reply: str
+    handlers: list[ComplaintHandlerOut]
+    persons_concerned: list[int]
+    finding: str
+    finding_text: str
+    disposition: str
+    disposition_note: str
+    penalty_measure: str
+    penalty_ground: str
+    penalty: int | None
+    task: int | None
+    task_number: str | None
 
 
 class ComplaintPage(Schema):
@@ -79,3 +96,47 @@ class ComplaintDecisionIn(Schema):
 class ComplaintFilerOut(Schema):
     name: str
     phone: str
+
+
+class ComplaintHandlerIn(Schema):
+    user: int
+    row_version: int
+
+
+class ComplaintConcernedIn(Schema):
+    examiners: list[int] = []
+    supervisors: list[int] = []
+    row_version: int
+
+
+class ComplaintVersionIn(Schema):
+    row_version: int
+
+
+class ComplaintFindingIn(Schema):
+    finding: str
+    text: str = ""
+    row_version: int
+
+
+class ComplaintDispositionIn(Schema):
+    disposition: str
+    note: str = ""
+    measure: str = ""
+    ground: str = ""
+    row_version: int
+
+
+class ComplaintReplyIn(Schema):
+    reply: str = ""
+    row_version: int
+
+
+class ComplaintSpecialTaskIn(Schema):
+    supervisors: list[int]
+    starts_at: str
+    ends_at: str
+    items: list[str] = []
+    group_reason: str = ""
+    leader: int | None = None
+    row_version: int

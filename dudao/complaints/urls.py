@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import public, staff
+from .views import handling, public, staff
 
 app_name = "complaints"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/", staff.complaint_detail, name="detail"),
     path("<int:pk>/decide/", staff.complaint_decide, name="decide"),
     path("<int:pk>/filer/", staff.complaint_filer, name="filer"),
+    path("<int:pk>/handle/<slug:action>/", handling.complaint_handle, name="handle"),
 ]

@@ -21,6 +21,10 @@ KIND_LABELS: dict[str, str] = {
     "exam.results_to_confirm": "成绩待确认",
     "exam.upload_due_soon": "证书信息即将到期上报",
     "exam.upload_overdue": "证书信息超期未上报",
+    "complaint.accept_due_soon": "投诉受理决定即将到期",
+    "complaint.accept_overdue": "投诉受理决定已逾期",
+    "complaint.result_due_soon": "投诉办结即将到期",
+    "complaint.result_overdue": "投诉办结已逾期",
 }
 PREFIX_LABELS: dict[str, str] = {
     "renewal": "延续备案",

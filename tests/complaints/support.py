@@ -21,3 +21,16 @@ def file(institution, *, anonymous=False):
 
 def staff_of(users, role):
     return next(u for u in users.values() if getattr(u, "role", None) == role and not u.is_superuser)
+
+
+def accepted(institution, admin, *, anonymous=False):
+    """A complaint filed and accepted by `admin` (row_version 2)."""
+    complaint = file(institution, anonymous=anonymous)
+    services.complaint_decide(actor=admin, complaint=complaint, action="accept", reason="受理", row_version=1)
+    complaint.refresh_from_db()
+    return complaint
+
+
+def version(complaint) -> int:
+    complaint.refresh_from_db()
+    return complaint.row_version

@@ -4,17 +4,23 @@ complaint's detail, accept or decline with a reason, and the filer's identity fo
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from dudao.common.transitions import allowed_next
+from dudao.people.selectors import examiners_for, supervisors_for
+from dudao.supervision.workflow import CONTENT_AREAS, PENALTY_GROUNDS
 from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
 
-from .. import selectors, services
+from .. import domain, handling, selectors, services
 from ..models import Complaint
-from ..permissions import may_handle, may_see_filer
+from ..permissions import may_act, may_assign, may_handle, may_see_filer
+from ..transitions import HANDLING
 
 
 @login_required
@@ -35,6 +41,49 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _handling_context(user: Any, complaint: Complaint) -> dict[str, Any]:
+    """What the handling cards show: the handlers, the persons concerned and the next step `user` may take."""
+    open_for_handlers = complaint.status in domain.OPEN_FOR_HANDLERS
+    assign = may_assign(user, complaint) and open_for_handlers
+    act = may_act(user, complaint)
+    concerned = list(complaint.persons_concerned.order_by("name"))
+    context: dict[str, Any] = {
+        "handlers": list(complaint.handlers.select_related("user").order_by("assigned_at", "id")),
+        "concerned": concerned,
+        "may_assign": assign,
+        "candidates": handling.handler_candidates(complaint) if assign else [],
+        "may_record_concerned": act and open_for_handlers,
+        "next_step": next(iter(allowed_next(HANDLING, complaint, user)), None),
+        "findings": Complaint.Finding.choices,
+        "dispositions": Complaint.Disposition.choices,
+        "measures": Complaint.Measure.choices,
+        "grounds": list(PENALTY_GROUNDS.items()),
+        "ground_label": PENALTY_GROUNDS.get(complaint.penalty_ground, ""),
+    }
+    context["may_dispatch"] = (
+        act and complaint.status == Complaint.Status.INVESTIGATING and not complaint.task_id
+    )
+    context["may_impose"] = (
+        may_assign(user, complaint)
+        and complaint.disposition == Complaint.Disposition.PENALTY_PROPOSAL
+        and not complaint.penalty_id
+    )
+    if context["may_dispatch"]:
+        context["task_supervisors"] = (
+            supervisors_for(user)
+            .filter(status="active")
+            .select_related("person")
+            .order_by("person__name")[:300]
+        )
+        context["content_areas"] = [(k, v) for k, v in CONTENT_AREAS.items() if k != "3"]
+    if context["may_record_concerned"]:
+        chosen = {p.pk for p in concerned}
+        context["examiners"] = examiners_for(user).select_related("person").order_by("person__name")[:300]
+        context["supervisors"] = supervisors_for(user).select_related("person").order_by("person__name")[:300]
+        context["chosen"] = chosen
+    return context
+
+
 def _detail(request: HttpRequest, complaint: Complaint, filer: dict | None = None) -> HttpResponse:
     return render(
         request,
@@ -45,6 +94,7 @@ def _detail(request: HttpRequest, complaint: Complaint, filer: dict | None = Non
             and complaint.status == Complaint.Status.RECEIVED,
             "may_see_filer": may_see_filer(request.user, complaint),
             "filer": filer,
+            **_handling_context(request.user, complaint),
         },
     )
 
