@@ -168,6 +168,15 @@ ACTION_LABELS: dict[str, str] = {
     "complaints.complaint.accept": "受理投诉",
     "complaints.complaint.decline": "不予受理投诉",
     "complaints.complaint.view_filer": "查看投诉人信息",
+    # quality reports
+    "quality.report.create": "编制质量通报",
+    "quality.report.recompute": "重新统计质量通报",
+    "quality.report.publish": "发布质量通报",
+    "quality.report.close": "办结质量通报",
+    "quality.response.confirm": "机构确认质量通报数据",
+    "quality.response.request_correction": "机构申请更正质量通报数据",
+    "quality.response.accept": "采纳质量通报更正申请",
+    "quality.response.reject": "不采纳质量通报更正申请",
     # archives
     "archives.package.seal": "认定计划归档(生成归档包)",
     "archives.package.download": "下载归档包",
