@@ -69,6 +69,11 @@ def report_create(
     """A draft report of the actor's authority for the period, computed now (QUAL-1). `previous`: the
     published report this one corrects (same authority and period)."""
     require(permissions.may_create(actor), "只有委派机构的工作人员可以编制质量通报")
+    if previous is not None:
+        require(permissions.may_manage(actor, previous), DENIED_MANAGE)
+        if previous.status == S.DRAFT:
+            raise IllegalTransition("草稿通报可以直接重新统计,无需更正版")
+        period_start, period_end = previous.period_start, previous.period_end
     start = parse_date(period_start, "period_start", "统计开始日期")
     end = parse_date(period_end, "period_end", "统计截止日期")
     problem = domain.check_period(start, end)
@@ -77,11 +82,6 @@ def report_create(
     today = timezone.localdate()
     if start > today:
         raise fail("period_start", "统计开始日期不能晚于今天")
-    if previous is not None:
-        require(permissions.may_manage(actor, previous), DENIED_MANAGE)
-        if previous.status == S.DRAFT:
-            raise IllegalTransition("草稿通报可以直接重新统计,无需更正版")
-        start, end = previous.period_start, previous.period_end
     with transaction.atomic():
         report = QualityReport(
             authority=actor.authority,
