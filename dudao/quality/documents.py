@@ -4,6 +4,7 @@ template variant) to DOCX, and to PDF from the same DOCX."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -21,6 +22,11 @@ def _cn(day: Any) -> str:
 
 def _rate(value: Any) -> str:
     return "—" if value is None else f"{value}%"
+
+
+def _short_rate(value: Any) -> str:
+    """A rate with one decimal for the table's narrow columns (the page shows two)."""
+    return "—" if value is None else f"{Decimal(value).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
 
 
 def _figures_of(r: dict) -> str:
@@ -59,18 +65,18 @@ def context(report: QualityReport) -> dict[str, Any]:
             str(r["rank"]) if r["rank"] is not None else "—",
             r["name"],
             str(r["batches"]),
-            str(r["candidates"]),
-            _rate(r["pass_rate"]),
-            _rate(r["supervision_coverage"]),
+            _short_rate(r["pass_rate"]),
+            _short_rate(r["supervision_coverage"]),
             f"{r['findings_minor']}/{r['findings_major']}/{r['findings_serious']}",
             f"{r['rectifications_on_time']}/{r['rectifications_due']}",
             f"{r['complaints_received']}/{r['complaints_accepted']}"
             + ("" if r["complaints_verified"] is None else f"/{r['complaints_verified']}"),
             f"{r['certificates_on_time']}/{r['certificates_due']}",
-            r["score"],
+            r["score"] if r["rank"] is not None else "—",
         ]
         for r in rows
     ]
+    verified = any(r["complaints_verified"] is not None for r in rows)
     return {
         "authority_name": report.authority.name,
         "doc_number": report.number,
@@ -83,19 +89,18 @@ def context(report: QualityReport) -> dict[str, Any]:
                 "排名",
                 "评价机构",
                 "批次",
-                "考生",
                 "合格率",
                 "督导覆盖率",
                 "问题(一般/较重/严重)",
                 "按期整改/应整改",
-                "投诉(收到/受理"
-                + ("/查实)" if any(r["complaints_verified"] is not None for r in rows) else ")"),
+                "投诉(收到/受理/查实)" if verified else "投诉(收到/受理)",
                 "证书按期上报/应上报",
                 "得分",
             ],
             "rows": table_rows,
-            "widths": [1, 4, 1, 1, 1.5, 1.5, 2, 1.8, 1.8, 1.8, 1.3],
-            "align": ["center", "left"] + ["center"] * 9,
+            # millimetres of the 156 mm text width: numbers and rates never wrap
+            "widths": [10, 28, 10, 15, 15, 18, 13, 13, 18, 16],
+            "align": ["center", "left"] + ["center"] * 8,
         },
         "signer": report.authority.name,
         "date": timezone.localtime(report.published_at or report.computed_at).date(),
