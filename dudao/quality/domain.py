@@ -28,6 +28,7 @@ SEVERITIES = ("minor", "major", "serious")
 SEVERITY_LABELS = {"minor": "一般问题", "major": "较重问题", "serious": "严重问题"}
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+EARLIEST_YEAR = 2000  # no platform records before; keeps date arithmetic far from year 1
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,10 @@ def certificate_counts(
 
 
 def check_period(start: dt.date, end: dt.date) -> str | None:
-    """A Chinese message when the period is not usable (end before start, longer than a year + a day)."""
+    """A Chinese message when the period is not usable (before 2000, end before start, longer than a year
+    and a day)."""
+    if start.year < EARLIEST_YEAR:
+        return f"统计开始日期不能早于 {EARLIEST_YEAR} 年"
     if end < start:
         return "统计截止日期不能早于开始日期"
     if (end - start).days > 366:

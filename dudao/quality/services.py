@@ -78,7 +78,7 @@ def report_create(
     end = parse_date(period_end, "period_end", "统计截止日期")
     problem = domain.check_period(start, end)
     if problem:
-        raise fail("period_end", problem)
+        raise fail("period_start" if problem.startswith("统计开始日期") else "period_end", problem)
     today = timezone.localdate()
     if start > today:
         raise fail("period_start", "统计开始日期不能晚于今天")

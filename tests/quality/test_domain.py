@@ -158,3 +158,5 @@ def test_period_checks():
     assert domain.check_period(START, START - dt.timedelta(days=1)) == "统计截止日期不能早于开始日期"
     assert domain.check_period(dt.date(2024, 1, 1), dt.date(2025, 1, 1)) is None  # 366 days
     assert domain.check_period(dt.date(2024, 1, 1), dt.date(2025, 1, 2)) == "统计期间不能超过一年"
+    assert domain.check_period(dt.date(2000, 1, 1), dt.date(2000, 1, 1)) is None
+    assert domain.check_period(dt.date(1999, 12, 31), dt.date(2000, 1, 1)) == "统计开始日期不能早于 2000 年"

@@ -47,6 +47,7 @@ def test_only_authority_users_create(inst_admin, db):
     ("start", "end", "field"),
     [
         ("2026-03-01", "2026-02-28", "period_end"),
+        ("0001-01-01", "0001-12-31", "period_start"),
         ("2026-12-04", "2026-12-31", "period_start"),
         ("x", "y", "period_start"),
     ],
