@@ -21,6 +21,9 @@ KIND_LABELS: dict[str, str] = {
     "exam.results_to_confirm": "成绩待确认",
     "exam.upload_due_soon": "证书信息即将到期上报",
     "exam.upload_overdue": "证书信息超期未上报",
+    "quality.published": "质量通报已发布,请确认本机构数据",
+    "quality.correction_requested": "质量通报更正申请待审核",
+    "quality.correction_decided": "质量通报更正申请已审核",
 }
 PREFIX_LABELS: dict[str, str] = {
     "renewal": "延续备案",
@@ -32,6 +35,7 @@ PREFIX_LABELS: dict[str, str] = {
     "draw": "双随机抽取",
     "complaint": "投诉举报",
     "exam": "考务",
+    "quality": "质量通报",
 }
 GENERIC_LABEL = "系统通知"
 

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import Role, User
+from dudao.accounts.permissions import AUTHORITY_ROLES
 from dudao.common import audit
 from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied
 from dudao.common.writes import (
@@ -28,6 +30,7 @@ from dudao.common.writes import (
     save_fields,
     save_new,
 )
+from dudao.notifications.services import notify
 from dudao.workdays import selectors as workdays
 
 from . import domain, permissions, selectors
@@ -42,6 +45,16 @@ DENIED_MANAGE = "只有发布该通报的委派机构可以进行此操作"
 def _figures(report: QualityReport, prefix: str, today: dt.date) -> list[dict]:
     inputs = selectors.gather_inputs(prefix, report.period_start, report.period_end, today)
     return [row.as_json() for row in domain.report(inputs)]
+
+
+def _link(report: QualityReport) -> str:
+    return f"/quality/{report.pk}/"
+
+
+def _institution_users(ids: list[int]) -> Any:
+    return User.objects.filter(
+        institution_id__in=ids, role__in=[Role.INSTITUTION_ADMIN, Role.INSTITUTION_STAFF], is_active=True
+    )
 
 
 def _summary(report: QualityReport) -> dict[str, Any]:
@@ -148,6 +161,13 @@ def report_publish(*, actor: Any, report: QualityReport, row_version: Any) -> Qu
         audit.record(
             actor=actor, action="quality.report.publish", obj=locked, before=before, after=_summary(locked)
         )
+        notify(
+            recipients=_institution_users([r["institution_id"] for r in locked.figures]),
+            kind="quality.published",
+            title=f"{locked.authority.name}发布质量通报{locked.number},请于{locked.confirm_by:%Y-%m-%d}前确认本机构数据",
+            link=_link(locked),
+            obj=locked,
+        )
     return locked
 
 
@@ -201,6 +221,16 @@ def _respond(actor: Any, report: QualityReport, status: str, reason: str) -> Qua
             responded_at=timezone.now(),
         )
         save_new(answer)
+        if status == R.REQUESTED:
+            notify(
+                recipients=User.objects.filter(
+                    authority_id=locked.authority_id, role__in=AUTHORITY_ROLES, is_active=True
+                ),
+                kind="quality.correction_requested",
+                title=f"{actor.institution.name}申请更正质量通报{locked.number}中的数据",
+                link=_link(locked),
+                obj=locked,
+            )
         audit.record(
             actor=actor,
             action=f"quality.response.{'confirm' if status == R.CONFIRMED else 'request_correction'}",
@@ -244,6 +274,14 @@ def response_decide(
         answer.status = R.ACCEPTED if action == "accept" else R.REJECTED
         answer.decision_reason, answer.decided_by, answer.decided_at = text, actor, timezone.now()
         save_fields(answer, ["status", "decision_reason", "decided_by", "decided_at"])
+        notify(
+            recipients=_institution_users([answer.institution_id]),
+            kind="quality.correction_decided",
+            title=f"质量通报{report.number}的更正申请{'已采纳' if action == 'accept' else '未采纳'}",
+            body=text,
+            link=_link(report),
+            obj=report,
+        )
         audit.record(
             actor=actor,
             action=f"quality.response.{action}",

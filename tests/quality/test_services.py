@@ -9,6 +9,7 @@ import pytest
 
 from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
 from dudao.common.models import AuditEvent
+from dudao.notifications.models import Message
 from dudao.quality import services
 from dudao.quality.models import QualityReport, QualityResponse
 from tests.clock import TODAY
@@ -162,6 +163,14 @@ def test_the_authority_decides_corrections_then_closes(
     corrected = services.report_create(actor=auth_admin, period_start=None, period_end=None, previous=closed)
     assert corrected.previous_id == closed.pk and corrected.period_start == START
     assert corrected.number == "质通〔2026〕2号"
+    kinds = sorted(Message.objects.values_list("recipient__username", "kind"))
+    assert ("auth_admin", "quality.correction_requested") in kinds
+    assert ("ext_sup", "quality.correction_requested") not in kinds
+    assert ("inst_admin", "quality.published") in kinds and ("inst2", "quality.published") in kinds
+    assert ("inst_admin", "quality.correction_decided") in kinds and (
+        "inst2",
+        "quality.correction_decided",
+    ) not in kinds
     actions = set(AuditEvent.objects.filter(action__startswith="quality.").values_list("action", flat=True))
     assert actions == {
         "quality.report.create",
