@@ -194,3 +194,12 @@ def test_closing_waits_for_the_deadline_while_institutions_have_not_answered(
         services.report_close(actor=auth_admin, report=published, row_version=published.row_version).status
         == "closed"
     )
+
+
+def test_a_region_without_institutions_cannot_publish(auth_admin, institution):
+    institution.is_active = False
+    institution.save(update_fields=["is_active"])
+    empty = services.report_create(actor=auth_admin, period_start=START, period_end=TODAY)
+    assert empty.figures == []
+    with pytest.raises(ValidationFailed):
+        publish(empty, auth_admin)
