@@ -33,6 +33,9 @@ class QualityReport(BaseModel):
     number = models.CharField("文号", max_length=64)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
     figures = models.JSONField("指标数据", default=list, blank=True)
+    # ",12,15,": the institutions in `figures`, so an institution's list filters portably (SQLite has no
+    # JSON containment); kept in step by `set_figures`.
+    institution_keys = models.TextField("所列机构", blank=True, default="", editable=False)
     computed_at = models.DateTimeField("统计时间")
     previous = models.ForeignKey(
         "self",
@@ -65,6 +68,11 @@ class QualityReport(BaseModel):
 
     def __str__(self) -> str:
         return f"质量通报 {self.number}"
+
+    def set_figures(self, rows: list[dict]) -> None:
+        """The indicator rows and the key list of their institutions."""
+        self.figures = rows
+        self.institution_keys = "," + "".join(f"{r['institution_id']}," for r in rows)
 
     def row_of(self, institution_id: int) -> dict | None:
         """The indicator row of one institution (None when it is not in the report)."""

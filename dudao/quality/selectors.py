@@ -45,7 +45,8 @@ def reports_for(user: Any) -> QuerySet[QualityReport]:
             | Q(authority__region__kind=Region.Kind.CITY, authority__region__code__startswith=code[:4])
             | Q(authority__region__kind=Region.Kind.DISTRICT, authority__region__code=code)
         )
-        return qs.filter(covering).exclude(status=QualityReport.Status.DRAFT)
+        listed = Q(institution_keys__contains=f",{user.institution_id},")
+        return qs.filter(covering, listed).exclude(status=QualityReport.Status.DRAFT)
     return qs.none()
 
 

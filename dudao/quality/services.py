@@ -106,7 +106,7 @@ def report_create(
             previous=previous,
             created_by=actor,
         )
-        report.figures = _figures(report, actor.authority.region.prefix, today)
+        report.set_figures(_figures(report, actor.authority.region.prefix, today))
         save_new(report)
         audit.record(
             actor=actor,
@@ -131,9 +131,9 @@ def report_recompute(*, actor: Any, report: QualityReport, row_version: Any) -> 
         if locked.status != S.DRAFT:
             raise IllegalTransition("通报已发布,指标数据不能再修改;如需更正,请生成更正版")
         before = _summary(locked)
-        locked.figures = _figures(locked, locked.authority.region.prefix, timezone.localdate())
+        locked.set_figures(_figures(locked, locked.authority.region.prefix, timezone.localdate()))
         locked.computed_at = timezone.now()
-        save_fields(locked, ["figures", "computed_at"])
+        save_fields(locked, ["figures", "institution_keys", "computed_at"])
         audit.record(
             actor=actor, action="quality.report.recompute", obj=locked, before=before, after=_summary(locked)
         )

@@ -71,6 +71,7 @@ def test_institution_sees_its_own_row_only_and_answers(
     client = client_as(inst_admin)
     detail = client.get(f"{URL}/{report.pk}").json()
     assert [r["institution_id"] for r in detail["rows"]] == [institution.pk]
+    assert client.get(URL).json()["count"] == 1
     assert client.get(f"{URL}/{report.pk}/document.docx").status_code == 404  # names every institution
     answer = client.post(
         f"{URL}/{report.pk}/correction", {"reason": "6月1日批次考生人数有误"}, content_type="application/json"
@@ -110,6 +111,19 @@ def test_an_institution_outside_the_report_is_not_found(region, client_as, auth_
     )  # after publication
     user = f.UserFactory(username="late_inst", role="institution_admin", institution=late)
     assert client_as(user).get(f"{URL}/{report.pk}").status_code == 404
+    assert client_as(user).get(URL).json()["count"] == 0  # nor listed
+    assert client_as(user).get("/quality/").content.decode().count(report.number) == 0
+
+
+def test_the_list_reads_in_a_fixed_number_of_queries(
+    region, client_as, auth_admin, django_assert_max_num_queries
+):
+    for _ in range(3):
+        services.report_create(actor=auth_admin, period_start="2026-01-01", period_end=TODAY)
+    client = client_as(auth_admin)
+    client.get(URL)  # warm the session and the user's region
+    with django_assert_max_num_queries(8):
+        assert client.get(URL).json()["count"] == 3
 
 
 def test_the_document_names_the_best_and_the_failing(
