@@ -266,7 +266,7 @@ def response_decide(
     with transaction.atomic():
         try:
             answer = QualityResponse.objects.select_for_update().get(pk=int(response), report=report)
-        except (QualityResponse.DoesNotExist, TypeError, ValueError):
+        except (QualityResponse.DoesNotExist, TypeError, ValueError, OverflowError):
             raise fail("response", "未找到该机构的更正申请") from None
         if answer.status != R.REQUESTED:
             raise IllegalTransition("该更正申请已审核")
