@@ -43,6 +43,7 @@ from dudao.exams.api_marking import router as marking_router
 from dudao.exams.api_uploads import router as certificate_uploads_router
 from dudao.notifications.api import router as notifications_router
 from dudao.people.api import router as people_router
+from dudao.quality.api import router as quality_router
 from dudao.registry.api import router as registry_router
 from dudao.renewals.api import router as renewals_router
 from dudao.scorecards.api import router as scorecards_router
@@ -338,6 +339,7 @@ api.add_router("/archives", archives_router)
 api.add_router("", certificate_uploads_router)
 api.add_router("", complaints_router)
 api.add_router("/complaints", complaints_staff_router)
+api.add_router("/quality", quality_router)
 
 # Last, so that it matches only what no router does: unknown paths and ids that fail a path
 # converter (`/registry/institutions/abc` against `{int:pk}`) answer in our JSON format instead of

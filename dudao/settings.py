@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dudao.archives",
     "dudao.complaints",
     "dudao.analytics",
+    "dudao.quality",
     "dudao.documents",
     "dudao.notifications",
     "dudao.web",
@@ -272,6 +273,10 @@ if not all(1 <= days <= 60 for days in (DUDAO_COMPLAINT_ACCEPT_WORKDAYS, DUDAO_C
     raise ImproperlyConfigured(
         "DUDAO_COMPLAINT_ACCEPT_WORKDAYS 和 DUDAO_COMPLAINT_RESULT_WORKDAYS 应为 1 到 60 之间的工作日数"
     )
+# QUAL-1: working days after publication during which institutions confirm or ask to correct their figures.
+DUDAO_QUALITY_CONFIRM_WORKDAYS = int(os.environ.get("DUDAO_QUALITY_CONFIRM_WORKDAYS", "5"))
+if not 1 <= DUDAO_QUALITY_CONFIRM_WORKDAYS <= 60:
+    raise ImproperlyConfigured("DUDAO_QUALITY_CONFIRM_WORKDAYS 应为 1 到 60 之间的工作日数")
 # Public complaint channel (no accounts): complaints filed and follow-up look-ups per address and hour.
 DUDAO_PUBLIC_COMPLAINTS_PER_HOUR = int(os.environ.get("DUDAO_PUBLIC_COMPLAINTS_PER_HOUR", "10"))
 DUDAO_PUBLIC_COMPLAINT_LOOKUPS_PER_HOUR = int(os.environ.get("DUDAO_PUBLIC_COMPLAINT_LOOKUPS_PER_HOUR", "60"))

@@ -40,6 +40,7 @@ urlpatterns = [
     path("exams/", include("dudao.exams.urls")),
     path("archives/", include("dudao.archives.urls")),
     path("complaints/", include("dudao.complaints.urls")),
+    path("quality/", include("dudao.quality.urls")),
     path("", include("dudao.accounts.urls")),
     path("", include("dudao.web.urls")),
 ]

@@ -22,6 +22,7 @@ APPS = [
     "renewals",
     "supervision",
     "complaints",
+    "quality",
 ]
 
 

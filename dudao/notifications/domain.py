@@ -25,6 +25,9 @@ KIND_LABELS: dict[str, str] = {
     "complaint.accept_overdue": "投诉受理决定已逾期",
     "complaint.result_due_soon": "投诉办结即将到期",
     "complaint.result_overdue": "投诉办结已逾期",
+    "quality.published": "质量通报已发布,请确认本机构数据",
+    "quality.correction_requested": "质量通报更正申请待审核",
+    "quality.correction_decided": "质量通报更正申请已审核",
 }
 PREFIX_LABELS: dict[str, str] = {
     "renewal": "延续备案",
@@ -36,6 +39,7 @@ PREFIX_LABELS: dict[str, str] = {
     "draw": "双随机抽取",
     "complaint": "投诉举报",
     "exam": "考务",
+    "quality": "质量通报",
 }
 GENERIC_LABEL = "系统通知"
 

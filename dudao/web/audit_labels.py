@@ -178,6 +178,15 @@ ACTION_LABELS: dict[str, str] = {
     "complaints.complaint.close": "投诉办结",
     "complaints.complaint.dispatch_task": "根据投诉派出专项督导",
     "complaints.complaint.impose_penalty": "根据投诉处理建议作出处理决定",
+    # quality reports
+    "quality.report.create": "编制质量通报",
+    "quality.report.recompute": "重新统计质量通报",
+    "quality.report.publish": "发布质量通报",
+    "quality.report.close": "办结质量通报",
+    "quality.response.confirm": "机构确认质量通报数据",
+    "quality.response.request_correction": "机构申请更正质量通报数据",
+    "quality.response.accept": "采纳质量通报更正申请",
+    "quality.response.reject": "不采纳质量通报更正申请",
     # archives
     "archives.package.seal": "认定计划归档(生成归档包)",
     "archives.package.download": "下载归档包",

@@ -113,6 +113,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量督导", "督导意见", "supervision:opinion_list", "file-certificate", authority_or_super),
     NavEntry("质量督导", "处理决定", "supervision:penalty_list", "gavel", authority_or_super),
     NavEntry("质量督导", "投诉举报", "complaints:list", "message-report", authority_or_super),
+    NavEntry("质量督导", "质量通报", "quality:list", "speakerphone", authority_or_super),
     NavEntry("质量督导", "督导员履职", "supervision:performance", "user-star", authority_or_super),
     NavEntry("质量督导", "督导设置", "supervision:policy", "adjustments", authority_or_super),
     NavEntry("质量督导", "信息公开", "supervision:public_draw_list", "world", authority_or_super),
@@ -140,6 +141,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量督导", "督导意见", "supervision:opinion_list", "file-certificate", is_institution_user),
     NavEntry("质量督导", "处理决定", "supervision:penalty_list", "gavel", is_institution_user),
     NavEntry("质量督导", "督导覆盖", "supervision:coverage", "chart-pie", is_institution_user),
+    NavEntry("质量督导", "质量通报", "quality:list", "speakerphone", is_institution_user),
     NavEntry("质量督导", "内部督导抽取", "supervision:draw_list", "arrows-shuffle", is_institution_admin),
     NavEntry("质量督导", "内部督导员履职", "supervision:performance", "user-star", is_institution_admin),
     # supervisors and examiners

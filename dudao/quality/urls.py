@@ -1,0 +1,21 @@
+"""Page routes of quality reports (included at /quality/)."""
+
+from django.urls import path
+
+from .views import pages
+
+app_name = "quality"
+urlpatterns = [
+    path("", pages.report_list, name="list"),
+    path("new/", pages.report_create, name="create"),
+    path("<int:pk>/", pages.report_detail, name="detail"),
+    path("<int:pk>/recompute/", pages.report_recompute, name="recompute"),
+    path("<int:pk>/publish/", pages.report_publish, name="publish"),
+    path("<int:pk>/close/", pages.report_close, name="close"),
+    path("<int:pk>/correct/", pages.report_correct, name="correct"),
+    path("<int:pk>/confirm/", pages.response_confirm, name="confirm"),
+    path("<int:pk>/correction/", pages.response_correction, name="correction"),
+    path("<int:pk>/responses/<int:response_id>/decide/", pages.response_decide, name="decide"),
+    path("<int:pk>/document.docx", pages.document_docx, name="docx"),
+    path("<int:pk>/document.pdf", pages.document_pdf, name="pdf"),
+]
