@@ -101,6 +101,20 @@ def _significant(candidates: list[dict], p: np.ndarray, t: Thresholds) -> tuple[
     return q, q <= t.fdr
 
 
+def _against_the_rest(rows: list[dict], k_key: str, n_key: str, t: Thresholds):
+    """Each unit's count k of n against the pooled rate of all the OTHER units (exact binomial, one-sided),
+    with false-discovery control: (tested rows, baselines, p-values, q-values, significant)."""
+    total_k = sum(r[k_key] for r in rows)
+    total_n = sum(r[n_key] for r in rows)
+    tested = [r for r in rows if total_n - r[n_key] > 0]
+    k = np.array([r[k_key] for r in tested], dtype=float)
+    n = np.array([r[n_key] for r in tested], dtype=float)
+    base = (total_k - k) / np.maximum(total_n - n, 1)
+    p = np.where(base < 1.0, binomial_upper(k, n, np.clip(base, 1e-6, 1.0)), 1.0)
+    q, significant = _significant(tested, p, t)
+    return tested, base, p, q, significant
+
+
 def _at_least(value: float, threshold: float) -> bool:
     """value ≥ threshold, a threshold met exactly counting as met (0.75 - 0.6 is 0.15000000000000002)."""
     return value >= threshold - 1e-9
@@ -291,26 +305,11 @@ def _disagreement(con, t: Thresholds) -> list[dict]:
     """A batch's share of double-marked theory papers beyond the tolerance (or third-marked) against the
     other batches' share (exact binomial, one-sided)."""
     rows = _rows(con, queries.DISAGREEMENT, {"tolerance": t.tolerance})
-    all_papers = sum(r["papers"] for r in rows)
-    all_disagreed = sum(r["disagreed"] for r in rows)
-    tested = []
-    for r in rows:
-        others = all_papers - r["papers"]
-        if others <= 0:
-            continue
-        r["baseline"] = (all_disagreed - r["disagreed"]) / others
-        tested.append(r)
-    if not tested:
-        return []
-    k = np.array([r["disagreed"] for r in tested])
-    n = np.array([r["papers"] for r in tested])
-    base = np.array([r["baseline"] for r in tested])
-    p = np.where(base < 1.0, binomial_upper(k, n, np.clip(base, 1e-6, 1.0)), 1.0)
-    q, significant = _significant(tested, p, t)
+    tested, base, p, q, significant = _against_the_rest(rows, "disagreed", "papers", t)
     flags = []
     for i, r in enumerate(tested):
         rate = r["disagreed"] / r["papers"]
-        excess = rate - r["baseline"]
+        excess = rate - base[i]
         if (
             significant[i]
             and r["papers"] >= t.disagreement_min_papers
@@ -328,7 +327,7 @@ def _disagreement(con, t: Thresholds) -> list[dict]:
                         "double_marked_papers": r["papers"],
                         "beyond_tolerance": r["disagreed"],
                         "rate": round(rate, 4),
-                        "norm": round(r["baseline"], 4),
+                        "norm": round(float(base[i]), 4),
                         "tolerance": t.tolerance,
                         "test": "exact binomial, one-sided",
                     },
@@ -344,18 +343,9 @@ def _identical(con, t: Thresholds) -> list[dict]:
     rows = _rows(con, queries.IDENTICAL)
     if not rows:
         return []
-    all_papers = sum(r["papers"] for r in rows)
     flags = []
     for pattern, count_key in (("members_agree", "agreed"), ("same_mark", "modal")):
-        all_count = sum(r[count_key] for r in rows)
-        tested = [r for r in rows if all_papers - r["papers"] > 0]
-        if not tested:
-            continue
-        k = np.array([r[count_key] for r in tested])
-        n = np.array([r["papers"] for r in tested])
-        base = np.array([(all_count - r[count_key]) / (all_papers - r["papers"]) for r in tested])
-        p = np.where(base < 1.0, binomial_upper(k, n, np.clip(base, 1e-6, 1.0)), 1.0)
-        q, significant = _significant(tested, p, t)
+        tested, base, p, q, significant = _against_the_rest(rows, count_key, "papers", t)
         for i, r in enumerate(tested):
             share = r[count_key] / r["papers"]
             if (
