@@ -452,6 +452,10 @@ class PenaltyIn(Schema):
     description: str
     task_id: int | None = None
     filing_id: int | None = None
+    escalated_from_id: int | None = None
+    serious: bool = False
+    serious_reason: str = ""
+    responsible_persons: list[str] = []
 
 
 class PenaltyOut(Schema):
@@ -473,6 +477,10 @@ class PenaltyOut(Schema):
     decided_at: dt.datetime
     lifted_at: dt.datetime | None
     lift_reason: str
+    escalated_from_id: int | None
+    serious: bool
+    serious_reason: str
+    responsible_persons: list[str]
     row_version: int
 
 

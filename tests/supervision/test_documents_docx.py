@@ -312,6 +312,10 @@ def test_penalty_notice_docx(world, kind, title, decision, consequences):
         kind=kind,
         ground="falsification",
         description="伪造考场记录。\n提供虚假考生名单。",
+        # INST-4 ladder: the upper rungs straight away only for a serious matter.
+        serious=kind in ("disciplinary_proposal", "revocation"),
+        serious_reason="伪造考场记录,情节严重",
+        responsible_persons=["张三"],
     )
     data, name = documents.render_penalty(penalty, "docx")
     number = f"JX-HRSS督处〔{TODAY.year}〕1号"
