@@ -836,3 +836,7 @@ def download_opinion(request, pk: int, fmt: str):
 def download_penalty(request, pk: int, fmt: str):
     data, filename = documents.render_penalty(documents.penalty_for(request.user, pk), fmt)
     return document_response(data, filename=filename)
+
+
+# The termination endpoints live in their own module and register on this router.
+from . import api_terminations  # noqa: E402, F401

@@ -196,6 +196,7 @@ def test_policy_admin_edits_staff_reads(world):
     data = {
         "report_days": "3",
         "defence_workdays": "7",
+        "termination_statement_workdays": "5",
         "rectification_days": "45",
         "disclose_supervisors_as": "name",
         "coverage_required": "on",

@@ -7,8 +7,6 @@ filing). The statement window is counted in working days (CAL-2) from the notice
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -116,11 +114,10 @@ def termination_start(
     return row
 
 
-def _locked(actor, termination: FilingTermination | int, row_version: Any = None) -> FilingTermination:
+def _locked(actor, termination: FilingTermination | int) -> FilingTermination:
+    """The procedure in the actor's scope (else 404), re-read under a row lock."""
     target = visible_or_404(selectors.terminations_for(actor), termination)
-    obj = lock(FilingTermination, target.pk)
-    check_version(obj, row_version)
-    return obj
+    return lock(FilingTermination, target.pk)
 
 
 @transaction.atomic
@@ -128,8 +125,10 @@ def termination_statement(
     *, actor, termination: FilingTermination | int, statement: str, row_version: int | None = None
 ) -> FilingTermination:
     """The institution's statement (陈述申辩), up to and including the window's last day."""
-    obj = _locked(actor, termination, row_version)
+    obj = _locked(actor, termination)
     require(is_termination_institution(actor, obj), "只有被告知的评价机构可以陈述申辩")
+    if row_version not in (None, ""):  # a one-off answer, like the ACT-4 defence: the version is optional
+        check_version(obj, row_version)
     check_transition(
         TERMINATION_TRANSITIONS,
         obj,
@@ -175,8 +174,9 @@ def termination_decide(
 ) -> FilingTermination:
     """The authority's decision: terminate the filing (after the statement, or once the window has passed
     without one) or withdraw the procedure (at any time while it is open)."""
-    obj = _locked(actor, termination, row_version)
+    obj = _locked(actor, termination)
     require(can_decide_termination(actor, obj), "只有委派机构可以作出终止备案决定")
+    check_version(obj, row_version)
     if decision not in DECISIONS:
         raise fail("decision", "请选择终止备案或撤回")
     to = DECISIONS[decision]
