@@ -62,7 +62,10 @@ def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decide": can_decide,
             "statement_form": f.TerminationStatementForm(),
             "decision_form": f.TerminationDecisionForm(),
-            "docx": optional_url("supervision:termination_docx", t.pk),
+            "docs": {
+                "docx": optional_url("supervision:termination_docx", t.pk),
+                "pdf": optional_url("supervision:termination_pdf", t.pk),
+            },
         },
     )
 
