@@ -386,3 +386,54 @@ def test_the_whole_procedure_through_the_api(world):
     assert decided.status_code == 200
     assert (decided.json()["status"], decided.json()["filing_status"]) == ("terminated", "terminated")
     assert api(world.auth_staff, "get", f"{API}/terminations/{pk}").json()["decision_note"] == "理由不成立"
+
+
+# ------------------------------------------------------------------------------ role × endpoint matrix
+def _matrix_setup(w, endpoint: str):
+    from tests.supervision.app_support import API as SUP_API
+
+    task = _rectifying_task(w, TODAY - dt.timedelta(days=1))
+    if endpoint == "start":
+        return (
+            "post",
+            f"{SUP_API}/terminations",
+            {"task_id": task.pk, "ground": "rectification_overdue", "notice": NOTICE},
+        )
+    t = _start(w, task)
+    if endpoint == "statement":
+        return "post", f"{SUP_API}/terminations/{t.pk}/statement", {"statement": "陈述"}
+    FilingTermination.objects.filter(pk=t.pk).update(statement_due_on=TODAY - dt.timedelta(days=1))
+    body = {
+        "decision": "terminate",
+        "note": "逾期未整改",
+        "row_version": current_version(t, FilingTermination),
+    }
+    return "post", f"{SUP_API}/terminations/{t.pk}/decision", body
+
+
+TERMINATION_MATRIX = {
+    #             SU   AA   AS   IA   IS   ES   IN   EX   AN   OA   OI   MB
+    "start": [201, 201, 201, 403, 403, 404, 404, 404, 401, 404, 404, 403],
+    "statement": [403, 403, 403, 200, 200, 404, 404, 404, 401, 404, 404, 404],
+    "decision": [200, 200, 200, 403, 403, 404, 404, 404, 401, 404, 404, 404],
+}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "index"),
+    [(e, i) for e in TERMINATION_MATRIX for i in range(12)],
+)
+def test_termination_permission_matrix(world, endpoint, index):
+    from tests.supervision.test_app_api import ROLES, actor
+
+    role = ROLES[index]
+    expected = TERMINATION_MATRIX[endpoint][index]
+    method, url, body = _matrix_setup(world, endpoint)
+    before = counts()
+    response = api(actor(world, role), method, url, body)
+    assert response.status_code == expected, (role, response.content)
+    if expected >= 400:
+        assert counts() == before
+        assert set(response.json()) == {"code", "message", "detail"}
+    else:
+        assert counts() != before
