@@ -159,3 +159,26 @@ def test_other_institutions_do_not_see_it(world):
     outsider = f.UserFactory(username="b-admin", role="institution_admin", institution=world.institution_b)
     assert client_for(outsider).get(f"/supervision/terminations/{t.pk}/").status_code == 404
     assert list(client_for(outsider).get("/supervision/terminations/").context["page"].items) == []
+
+
+def test_home_to_dos_follow_the_statement_window(world):
+    from dudao.web.todo import todo_for
+
+    def keys(user):
+        return {g.key: g for g in todo_for(user)}
+
+    t = services.termination_start(
+        actor=world.auth_staff, task=_late_task(world), ground="rectification_overdue", notice=NOTICE
+    )
+    FilingTermination.objects.filter(pk=t.pk).update(statement_due_on=TODAY)  # the window's last day
+    institution = keys(world.inst_admin)
+    assert institution["termination_statement"].items[0].url == f"/supervision/terminations/{t.pk}/"
+    assert institution["termination_statement"].items[0].deadline == "剩余 0 个工作日"
+    assert "termination_decide" not in keys(world.auth_staff)
+    FilingTermination.objects.filter(pk=t.pk).update(statement_due_on=TODAY - dt.timedelta(days=1))
+    assert "termination_statement" not in keys(world.inst_admin)
+    assert keys(world.auth_staff)["termination_decide"].total == 1
+    # A statement puts it on the authority's list at once, whatever the date.
+    FilingTermination.objects.filter(pk=t.pk).update(statement_due_on=TODAY + dt.timedelta(days=3))
+    services.termination_statement(actor=world.inst_staff, termination=t, statement="请求宽限")
+    assert keys(world.auth_staff)["termination_decide"].total == 1
