@@ -324,6 +324,15 @@ def test_a_terminated_filing_refuses_batches_and_renewal(world):
         renewal_services.renewal_apply(actor=world.inst_admin, filing=world.filing, materials={})
     assert exc.value.code == "filing_closed"
     assert exc.value.message == "备案已终止,不能申请延续;如需继续开展评价,须按新设立评价机构重新申请备案"
+    # REN-6: the way back is a new filing; the terminated one no longer blocks its period (INST-2).
+    new = registry_services.filing_create(
+        actor=world.auth_admin,
+        institution=world.institution,
+        number="JX-BA-0101",
+        valid_from=TODAY,
+        valid_until=world.filing.valid_until,
+    )
+    assert (new.status, new.number) == ("active", "JX-BA-0101")
 
 
 # ------------------------------------------------------------------------------------------ API
