@@ -29,6 +29,7 @@ from dudao.people import domain as people_domain
 from dudao.people.bulk import save_persons
 from dudao.people.models import Person
 from dudao.people.person_rules import parse_person_fields
+from dudao.registry import domain as registry_domain
 from dudao.registry.models import Batch
 from dudao.registry.selectors import batches_for
 
@@ -66,6 +67,7 @@ def plan_for_roster(actor: Any, code: Any) -> ExamPlan:
     plan = ExamPlan.objects.filter(batch=batch).first()
     if plan is None or plan.status not in (ExamPlan.Status.PUBLISHED, ExamPlan.Status.CLOSED):
         raise IllegalTransition("该批次的认定公告尚未发布或已撤销,不能导入考生")
+    registry_domain.check_filing_allows_evaluation(batch.filing.number, batch.filing.status, field="plan")
     plan.batch = batch  # one object: the rows read its levels, occupation and authority
     return plan
 

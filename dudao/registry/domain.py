@@ -168,6 +168,15 @@ FILING_STATUS_LABELS: dict[str, str] = {
 CLOSED_FILING_STATUSES = frozenset({"expired", "terminated"})
 
 
+def check_filing_allows_evaluation(number: str, status: str, *, field: str = "batch") -> None:
+    """INST-2/INST-3: only an active filing carries evaluation work; a suspended, rectifying, expired or
+    terminated one stops new plans and registrations of its batches (a terminated one for good, REN-6)."""
+    if status != "active":
+        label = FILING_STATUS_LABELS.get(status, status)
+        message = f"备案 {number} 当前状态为「{label}」,不能开展评价活动"
+        raise ValidationFailed(message, code="filing_inactive", detail={field: [message]})
+
+
 def filing_periods_overlap(a_from: dt.date, a_until: dt.date, b_from: dt.date, b_until: dt.date) -> bool:
     """Closed intervals [a_from, a_until] and [b_from, b_until] share at least one day."""
     return a_from <= b_until and b_from <= a_until

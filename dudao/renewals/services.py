@@ -290,6 +290,9 @@ def renewal_apply(
         raise Conflict(message, code="filing_suspended", detail={"filing": [message]})
     if locked.status in CLOSED_FILING:
         message = f"备案{locked.get_status_display()},不能申请延续"  # REN-6
+        if locked.status == Filing.Status.TERMINATED:
+            # REN-6: a terminated filing is not renewed; the institution files again as a new institution.
+            message += ";如需继续开展评价,须按新设立评价机构重新申请备案"
         raise Conflict(message, code="filing_closed", detail={"filing": [message]})
     if (
         RenewalApplication.objects.filter(filing=locked)

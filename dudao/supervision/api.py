@@ -683,6 +683,10 @@ def _penalty_row(p: Penalty) -> dict[str, Any]:
         "decided_at": p.decided_at,
         "lifted_at": p.lifted_at,
         "lift_reason": p.lift_reason,
+        "escalated_from_id": p.escalated_from_id,
+        "serious": p.serious,
+        "serious_reason": p.serious_reason,
+        "responsible_persons": list(p.responsible_persons or []),
         "row_version": p.row_version,
     }
 
@@ -710,6 +714,10 @@ def penalty_impose(request, payload: s.PenaltyIn):
         description=payload.description,
         task=payload.task_id,
         filing=payload.filing_id,
+        escalated_from=payload.escalated_from_id,
+        serious=payload.serious,
+        serious_reason=payload.serious_reason,
+        responsible_persons=payload.responsible_persons,
     )
     return Status(201, _penalty_row(selectors.penalty_get(request.user, penalty.pk)))
 
@@ -828,3 +836,7 @@ def download_opinion(request, pk: int, fmt: str):
 def download_penalty(request, pk: int, fmt: str):
     data, filename = documents.render_penalty(documents.penalty_for(request.user, pk), fmt)
     return document_response(data, filename=filename)
+
+
+# The termination endpoints live in their own module and register on this router.
+from . import api_terminations  # noqa: E402, F401

@@ -3,7 +3,8 @@
     .venv/bin/python -m dudao.supervision.build_templates [--out DIR]
 
 Writes ``supervision_report.docx`` (督导报告, SUP-7), ``supervision_opinion.docx`` (初步督导意见 and
-督导意见书, ACT-4) and ``penalty_notice.docx`` (处理决定, INST-4) into ``dudao/documents/templates_docx/``,
+督导意见书, ACT-4), ``penalty_notice.docx`` (处理决定, INST-4) and ``termination_notice.docx`` (拟终止备案
+告知书, seed 004) into ``dudao/documents/templates_docx/``,
 where ``dudao.documents.render`` finds them and admins may override them like any other template
 (docs/documents.md, docs/supervision-documents.md). Page set-up, styles, the seal placeholder and the table
 helpers are ``dudao.documents.build_templates``'s (imported, not edited). Every ``{%p %}`` / ``{%tr %}`` tag
@@ -23,7 +24,7 @@ from docx.shared import Mm, Pt
 from dudao.documents import build_templates as b
 
 OUT_DIR = b.OUT_DIR
-NAMES = ("supervision_report", "supervision_opinion", "penalty_notice")
+NAMES = ("supervision_report", "supervision_opinion", "penalty_notice", "termination_notice")
 
 # Column widths in mm of the 156 mm text area (scaled to the exact text width by _widths).
 FINDING_COLUMNS = (
@@ -311,10 +312,22 @@ def build_penalty_notice(path: Path) -> None:
     doc.save(path)
 
 
+def build_termination_notice(path: Path) -> None:
+    """拟终止备案告知书 (seed 004): facts, notice, the intended termination, the right to be heard, seal."""
+    doc = b.new_document(title_property="{{ title }}")
+    _styles(doc)
+    _letterhead(doc)
+    _paragraphs(doc, "body")
+    b._para(doc, "特此告知。", "DudaoBody").paragraph_format.keep_with_next = True
+    _authority_signature(doc)
+    doc.save(path)
+
+
 BUILDERS = {
     "supervision_report": build_supervision_report,
     "supervision_opinion": build_supervision_opinion,
     "penalty_notice": build_penalty_notice,
+    "termination_notice": build_termination_notice,
 }
 
 
@@ -323,7 +336,7 @@ def build_all(out_dir: Path = OUT_DIR) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    b.command_line(BUILDERS, "生成督导报告、督导意见书、处理决定的 .docx 模板", argv)
+    b.command_line(BUILDERS, "生成督导报告、督导意见书、处理决定、拟终止备案告知书的 .docx 模板", argv)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ PENALTY_DECISIONS = {
     Penalty.Kind.PUBLIC_CRITICISM: "对你单位予以通报批评，并责令你单位改正",
     Penalty.Kind.ORDER_TO_CORRECT: "责令你单位改正",
     Penalty.Kind.DISCIPLINARY_PROPOSAL: (
-        "向你单位的主管部门提出对直接负责的主管人员和其他责任人员给予处分的建议"
+        "向你单位的主管部门提出对直接负责的主管人员和其他责任人员{persons}给予处分的建议"
     ),
     Penalty.Kind.SUSPENSION: "暂停你单位的技能人才评价工作（暂停备案{filing}）",
     Penalty.Kind.REVOCATION: "取消你单位的技能人才评价工作资格（终止备案{filing}）",
@@ -382,7 +382,9 @@ def penalty_context(penalty: Penalty) -> dict[str, Any]:
     grounds = list(workflow.PENALTY_GROUNDS)
     item = CN_NUMERALS[grounds.index(penalty.ground)] if penalty.ground in grounds else ""
     filing = f"，备案编号：{penalty.filing.number}" if penalty.filing_id else ""
-    decision = PENALTY_DECISIONS[Penalty.Kind(penalty.kind)].format(filing=filing)
+    named = "、".join(penalty.responsible_persons or [])
+    persons = f"（{_cn(named)}）" if named else ""  # INST-4: the persons the proposal names
+    decision = PENALTY_DECISIONS[Penalty.Kind(penalty.kind)].format(filing=filing, persons=persons)
     task = penalty.task
     if task is not None and task.hidden_from_institution:
         task = None  # 暗访: the notice goes to the institution, which must not learn of the visit yet
@@ -409,6 +411,7 @@ def penalty_context(penalty: Penalty) -> dict[str, Any]:
         ),
         "decision": decision,
         "consequences": _penalty_consequences(penalty.kind, authority),
+        "responsible_persons": list(penalty.responsible_persons or []),
         "signer": authority,
         "date": _local_date(penalty.decided_at),
         "seal": True,

@@ -600,14 +600,36 @@ class PenaltyForm(Form):
     kind = forms.ChoiceField(label="处理方式", choices=Penalty.Kind.choices)
     ground = forms.ChoiceField(label="事由", choices=list(workflow.PENALTY_GROUNDS.items()))
     description = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 5}))
+    # INST-4 ladder: the earlier penalty this one builds on (拒不改正), or a serious matter.
+    escalated_from = forms.ModelChoiceField(
+        label="前一级处理",
+        queryset=None,
+        required=False,
+        empty_label="无(首次处理)",
+        help_text="建议给予处分须以通报批评或责令改正为前一级,取消评价工作资格须以建议给予处分为前一级",
+    )
+    serious = forms.BooleanField(label="情节严重(可不经前一级处理)", required=False)
+    serious_reason = forms.CharField(
+        label="情节严重的理由", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    responsible_persons = forms.CharField(
+        label="直接负责的主管人员和其他责任人员",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="建议给予处分时必填,每行一人,可写明职务",
+    )
     confirm = forms.BooleanField(
         label="确认作出处理决定(暂停或取消资格会立即变更备案状态,暂停期间不能安排新的评价批次)",
         error_messages={"required": "请先勾选确认"},
     )
 
-    def __init__(self, *args: Any, institutions=None, **kwargs: Any):
+    def __init__(self, *args: Any, institutions=None, earlier=None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = institutions
+        self.fields["escalated_from"].queryset = earlier
+        self.fields["escalated_from"].label_from_instance = lambda p: (
+            f"{p.institution.name} · {p.get_kind_display()} · {p.decided_at:%Y-%m-%d}"
+        )
 
 
 class AssessmentForm(Form):
@@ -647,6 +669,12 @@ class PolicyForm(Form):
         help_text="初步督导意见送达后 N 个工作日内申辩",
     )
     rectification_days = forms.IntegerField(label="默认整改期限(自然日)", min_value=1, max_value=730)
+    termination_statement_workdays = forms.IntegerField(
+        label="终止备案陈述申辩期限(工作日)",
+        min_value=1,
+        max_value=60,
+        help_text="拟终止备案告知送达后 N 个工作日内陈述申辩,默认 5 个工作日",
+    )
     disclose_supervisors_as = forms.ChoiceField(
         label="公开督导员方式", choices=SupervisionPolicy.Disclosure.choices, widget=forms.RadioSelect
     )
@@ -658,3 +686,36 @@ class PolicyForm(Form):
 
 def default_due(days: int) -> dt.date:
     return timezone.localdate() + dt.timedelta(days=days)
+
+
+# ------------------------------------------------------------------------- termination of a filing
+class TerminationStartForm(Form):
+    ground = forms.ChoiceField(label="终止事由", choices=[])
+    notice = forms.CharField(
+        label="告知内容",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="写明逾期未整改的事实、拟终止备案的依据,以及机构陈述申辩的权利和期限",
+    )
+    confirm = forms.BooleanField(
+        label="确认向机构送达拟终止备案告知(机构可在期限内陈述申辩,期满或陈述申辩后再作决定)",
+        error_messages={"required": "请先勾选确认"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from .domain import TERMINATION_GROUNDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = list(TERMINATION_GROUNDS.items())
+
+
+class TerminationStatementForm(Form):
+    statement = forms.CharField(label="陈述申辩意见", widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class TerminationDecisionForm(Form):
+    decision = forms.ChoiceField(
+        label="决定",
+        choices=[("terminate", "终止备案"), ("withdraw", "撤回终止备案程序")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="决定理由", widget=forms.Textarea(attrs={"rows": 4}))

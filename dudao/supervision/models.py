@@ -55,6 +55,11 @@ class SupervisionPolicy(BaseModel):
     opinion_number_prefix = models.CharField(
         "督导意见书文号前缀", max_length=32, blank=True, help_text="如「赣鉴督」;空则用机构编码"
     )
+    termination_statement_workdays = models.PositiveSmallIntegerField(
+        "终止备案陈述申辩期限(工作日)",
+        default=5,
+        help_text="拟终止备案告知送达后 N 个工作日内陈述申辩",
+    )
 
     class Meta:
         verbose_name = "督导工作设置"
@@ -603,6 +608,18 @@ class Penalty(BaseModel):
     )
     lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
     lift_reason = models.CharField("解除原因", max_length=255, blank=True)
+    # INST-4 ladder: the earlier penalty this step builds on (拒不改正), or a serious matter (情节严重).
+    escalated_from = models.ForeignKey(
+        "self",
+        verbose_name="前一级处理",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    serious = models.BooleanField("情节严重", default=False)
+    serious_reason = models.TextField("情节严重的理由", blank=True)
+    responsible_persons = models.JSONField("直接负责的主管人员和其他责任人员", default=list, blank=True)
 
     class Meta:
         verbose_name = "处理决定"
@@ -723,3 +740,60 @@ class MisconductRecord(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.supervisor_id} {self.get_kind_display()}"
+
+
+class FilingTermination(BaseModel):
+    """终止备案: after a missed rectification (seed 004) the authority notifies the institution, hears its
+    statement (陈述申辩) within a working-day window, then terminates the filing or withdraws."""
+
+    class Status(models.TextChoices):
+        NOTIFIED = "notified", "已告知,待陈述申辩"
+        STATEMENT_SUBMITTED = "statement_submitted", "已陈述申辩"
+        TERMINATED = "terminated", "已终止备案"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    authority = models.ForeignKey(
+        "registry.Authority", verbose_name="决定机构", on_delete=models.PROTECT, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "registry.Institution",
+        verbose_name="评价机构",
+        on_delete=models.PROTECT,
+        related_name="filing_terminations",
+    )
+    filing = models.ForeignKey(
+        "registry.Filing", verbose_name="备案", on_delete=models.PROTECT, related_name="terminations"
+    )
+    task = models.ForeignKey(
+        SupervisionTask, verbose_name="督导任务", on_delete=models.PROTECT, related_name="terminations"
+    )
+    rectification = models.ForeignKey(
+        Rectification, verbose_name="整改", on_delete=models.PROTECT, related_name="terminations"
+    )
+    ground = models.CharField("终止事由", max_length=32)
+    notice = models.TextField("告知内容")
+    status = models.CharField(
+        "状态", max_length=24, choices=Status.choices, default=Status.NOTIFIED, db_index=True
+    )
+    notified_by = models.ForeignKey(USER, verbose_name="告知人", on_delete=models.PROTECT, related_name="+")
+    notified_at = models.DateTimeField("告知时间")
+    statement_due_on = models.DateField("陈述申辩截止日期")
+    statement_due_provisional = models.BooleanField("截止日期待确认", default=False)
+    statement = models.TextField("陈述申辩意见", blank=True)
+    statement_by = models.ForeignKey(
+        USER, verbose_name="陈述人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    statement_at = models.DateTimeField("陈述申辩时间", null=True, blank=True)
+    decision_note = models.TextField("决定理由", blank=True)
+    decided_by = models.ForeignKey(
+        USER, verbose_name="决定人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "终止备案"
+        verbose_name_plural = "终止备案"
+        ordering = ["-notified_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} 终止备案 {self.filing}"

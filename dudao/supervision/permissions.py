@@ -150,3 +150,20 @@ rules.add_perm("supervision.issue_opinion", can_decide_for_authority)
 rules.add_perm("supervision.add_penalty", can_manage_institution)
 rules.add_perm("supervision.change_policy", can_manage_policy)
 rules.add_perm("supervision.view_supervision", is_superuser | is_authority_user | is_institution_user)
+
+
+# ----------------------------------------------------------------------- termination of a filing
+@rules.predicate
+def can_decide_termination(user, termination) -> bool:
+    """Termination of a filing is the authority's decision (authority users of the institution's region)."""
+    return bool(termination is not None and can_manage_institution(user, termination.institution))
+
+
+@rules.predicate
+def is_termination_institution(user, termination) -> bool:
+    """A user of the institution the termination notice is addressed to (its right to be heard)."""
+    return bool(
+        termination is not None
+        and is_institution_user(user)
+        and termination.institution_id == user.institution_id
+    )

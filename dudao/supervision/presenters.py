@@ -27,6 +27,7 @@ def policy_row(policy: SupervisionPolicy) -> dict[str, Any]:
         "report_days": policy.report_days,
         "defence_workdays": policy.defence_workdays,
         "rectification_days": policy.rectification_days,
+        "termination_statement_workdays": policy.termination_statement_workdays,
         "disclose_supervisors_as": policy.disclose_supervisors_as,
         "coverage_required": policy.coverage_required,
         "opinion_number_prefix": policy.opinion_number_prefix,

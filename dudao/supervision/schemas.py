@@ -26,6 +26,7 @@ class PolicyOut(Schema):
     report_days: int
     defence_workdays: int
     rectification_days: int
+    termination_statement_workdays: int
     disclose_supervisors_as: str
     coverage_required: bool
     opinion_number_prefix: str
@@ -39,6 +40,9 @@ class PolicyPatch(Schema):
     report_days: int | None = Field(None, ge=0, le=60, description="报告提交期限(自然日)")  # SUP-7
     defence_workdays: int | None = Field(None, ge=1, le=60, description="申辩期限(工作日)")  # ACT-4
     rectification_days: int | None = Field(None, ge=1, le=730)
+    termination_statement_workdays: int | None = Field(
+        None, ge=1, le=60, description="终止备案陈述申辩期限(工作日)"
+    )
     disclose_supervisors_as: str | None = Field(None, pattern="^(name|card_number)$")
     coverage_required: bool | None = None
     opinion_number_prefix: str | None = Field(None, max_length=32)
@@ -452,6 +456,10 @@ class PenaltyIn(Schema):
     description: str
     task_id: int | None = None
     filing_id: int | None = None
+    escalated_from_id: int | None = None
+    serious: bool = False
+    serious_reason: str = ""
+    responsible_persons: list[str] = []
 
 
 class PenaltyOut(Schema):
@@ -473,6 +481,10 @@ class PenaltyOut(Schema):
     decided_at: dt.datetime
     lifted_at: dt.datetime | None
     lift_reason: str
+    escalated_from_id: int | None
+    serious: bool
+    serious_reason: str
+    responsible_persons: list[str]
     row_version: int
 
 
@@ -485,6 +497,65 @@ class PenaltyFilters(PageParams):
 
 class PenaltyPage(Schema):
     items: list[PenaltyOut]
+    count: int
+    page: int
+    page_size: int
+
+
+# ------------------------------------------------------------------------- termination of a filing
+class TerminationIn(Schema):
+    task_id: int
+    ground: str = Field(
+        description="rectification_overdue 逾期未整改 / rectification_incomplete 未按要求完成整改"
+    )
+    notice: str
+    filing_id: int | None = None
+
+
+class StatementIn(Schema):
+    statement: str
+    row_version: int | None = None
+
+
+class TerminationDecisionIn(Schema):
+    decision: str = Field(description="terminate 终止备案 / withdraw 撤回")
+    note: str
+    row_version: int | None = None
+
+
+class TerminationOut(Schema):
+    id: int
+    authority_id: int
+    institution_id: int
+    institution_name: str
+    filing_id: int
+    filing_number: str
+    filing_status: str
+    task_id: int
+    rectification_id: int
+    rectification_due_on: dt.date
+    ground: str
+    ground_label: str
+    notice: str
+    status: str
+    status_label: str
+    notified_at: dt.datetime
+    statement_due_on: dt.date
+    statement_due_provisional: bool
+    statement: str
+    statement_at: dt.datetime | None
+    decision_note: str
+    decided_at: dt.datetime | None
+    row_version: int
+
+
+class TerminationFilters(PageParams):
+    status: str = ""
+    institution: int | None = None
+
+
+class TerminationPage(Schema):
+    items: list[TerminationOut]
     count: int
     page: int
     page_size: int

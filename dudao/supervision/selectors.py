@@ -30,6 +30,7 @@ from dudao.registry.models import Authority, Batch, Institution
 from . import workflow
 from .models import (
     Draw,
+    FilingTermination,
     Finding,
     FindingEvidence,
     MisconductRecord,
@@ -157,6 +158,40 @@ def penalties_for(user) -> QuerySet[Penalty]:
     if is_institution_user(user):
         return Penalty.objects.filter(institution_id=user.institution_id)
     return Penalty.objects.none()
+
+
+def terminations_for(user) -> QuerySet[FilingTermination]:
+    """Termination procedures: authority users of the institution's region, the institution's own users."""
+    if not _authenticated(user):
+        return FilingTermination.objects.none()
+    if is_superuser(user):
+        return FilingTermination.objects.all()
+    if is_authority_user(user):
+        prefix = user_prefix(user)
+        if not prefix:
+            return FilingTermination.objects.none()
+        return FilingTermination.objects.filter(institution__region__code__startswith=prefix)
+    if is_institution_user(user):
+        return FilingTermination.objects.filter(institution_id=user.institution_id)
+    return FilingTermination.objects.none()
+
+
+def termination_list(
+    user, *, status: str = "", institution: int | None = None
+) -> QuerySet[FilingTermination]:
+    qs = terminations_for(user).select_related("institution", "filing", "task", "rectification")
+    if status:
+        qs = qs.filter(status=status)
+    if institution:
+        qs = qs.filter(institution_id=institution)
+    return qs.order_by("-notified_at", "-id")
+
+
+def termination_get(user, pk: Any) -> FilingTermination:
+    return _get(
+        terminations_for(user).select_related("institution", "filing", "task", "rectification", "authority"),
+        pk,
+    )
 
 
 def supervisors_for(user) -> QuerySet[Supervisor]:

@@ -12,10 +12,11 @@ the later stages; a failed re-verification orders a new rectification round.
 
 from __future__ import annotations
 
-from .models import Draw, SupervisionTask
+from .models import Draw, FilingTermination, SupervisionTask
 from .permissions import (
     can_answer_for_institution,
     can_decide_for_authority,
+    can_decide_termination,
     can_manage_draw,
     can_manage_task,
     can_reverify,
@@ -24,6 +25,7 @@ from .permissions import (
     is_special,
     is_task_leader,
     is_task_member,
+    is_termination_institution,
 )
 
 D = Draw.Status
@@ -74,6 +76,22 @@ TASK_TRANSITIONS = {
     S.CLOSED: {},
     S.CANCELLED: {},
 }
+
+# Termination of a filing after a missed rectification (seed 004): notified (the statement window runs) →
+# statement_submitted → terminated | withdrawn; without a statement the authority decides once the window
+# has passed (the service checks the date). Terminated and withdrawn are final.
+T = FilingTermination.Status
+TERMINATION_TRANSITIONS = {
+    T.NOTIFIED: {
+        T.STATEMENT_SUBMITTED: is_termination_institution,
+        T.TERMINATED: can_decide_termination,
+        T.WITHDRAWN: can_decide_termination,
+    },
+    T.STATEMENT_SUBMITTED: {T.TERMINATED: can_decide_termination, T.WITHDRAWN: can_decide_termination},
+    T.TERMINATED: {},
+    T.WITHDRAWN: {},
+}
+OPEN_TERMINATION_STATUSES = frozenset({T.NOTIFIED, T.STATEMENT_SUBMITTED})
 
 # Stages after the report: the institution (and, for covert tasks, the public) may see the task.
 AFTER_REPORT = frozenset(

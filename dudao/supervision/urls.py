@@ -86,6 +86,12 @@ urlpatterns = [
     path("penalties/new/", views.penalty_create, name="penalty_create"),
     path("penalties/<int:pk>/", views.penalty_detail, name="penalty_detail"),
     path("penalties/<int:pk>/lift/", views.penalty_lift, name="penalty_lift"),
+    # termination of a filing after a missed rectification (seed 004)
+    path("terminations/", views.termination_list, name="termination_list"),
+    path("terminations/<int:pk>/", views.termination_detail, name="termination_detail"),
+    path("terminations/<int:pk>/statement/", views.termination_statement, name="termination_statement"),
+    path("terminations/<int:pk>/decision/", views.termination_decide, name="termination_decide"),
+    path("tasks/<int:pk>/terminate/", views.termination_start, name="termination_start"),
     # supervisors (SUP-9…11)
     path("supervisors/", views.performance, name="performance"),
     path("supervisors/<int:pk>/", views.supervisor_record, name="supervisor_record"),

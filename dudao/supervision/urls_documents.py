@@ -12,4 +12,6 @@ urlpatterns = [
     path("opinions/<int:pk>/opinion.pdf", v.opinion_pdf, name="opinion_pdf"),
     path("penalties/<int:pk>/notice.docx", v.penalty_docx, name="penalty_docx"),
     path("penalties/<int:pk>/notice.pdf", v.penalty_pdf, name="penalty_pdf"),
+    path("terminations/<int:pk>/notice.docx", v.termination_docx, name="termination_docx"),
+    path("terminations/<int:pk>/notice.pdf", v.termination_pdf, name="termination_pdf"),
 ]

@@ -32,8 +32,8 @@ from dudao.renewals.models import RenewalApplication
 from dudao.renewals.selectors import applications_for
 from dudao.scorecards.models import Evaluation, EvaluationMember
 from dudao.scorecards.selectors import evaluations_for
-from dudao.supervision.models import Opinion, Rectification, SupervisionTask, TaskMember
-from dudao.supervision.selectors import tasks_for
+from dudao.supervision.models import FilingTermination, Opinion, Rectification, SupervisionTask, TaskMember
+from dudao.supervision.selectors import tasks_for, terminations_for
 from dudao.workdays import selectors as workdays_selectors
 
 SHOWN_PER_GROUP = 5
@@ -95,6 +95,14 @@ def _group(
         return None
     more_url = reverse(more_url_name) if more_url_name else ""
     return TodoGroup(key, label, icon, total, [make(row) for row in qs[:SHOWN_PER_GROUP]], more_url)
+
+
+def _termination_url(t: FilingTermination) -> str:
+    return reverse("supervision:termination_detail", args=[t.pk])
+
+
+def _terminations(user: Any) -> QuerySet[FilingTermination]:
+    return terminations_for(user).select_related("institution", "filing").order_by("statement_due_on", "id")
 
 
 def _task_url(task: SupervisionTask, suffix: str = "") -> str:
@@ -217,6 +225,18 @@ def _authority_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
         _tasks(user, Task.DEFENCE_SUBMITTED, Task.DEFENCE_WINDOW_CLOSED).order_by("id"),
         lambda t: d.item(t.institution.name, f"任务 {t.number}", _task_url(t), None),
     )
+    # Termination of a filing: decide once the institution has stated its case or the window has passed.
+    Term = FilingTermination.Status
+    waiting = _terminations(user).filter(status__in=[Term.NOTIFIED, Term.STATEMENT_SUBMITTED])
+    yield _group(
+        "termination_decide",
+        "终止备案待决定",
+        "file-off",
+        waiting.exclude(status=Term.NOTIFIED, statement_due_on__gte=d.today),
+        lambda t: d.item(
+            t.institution.name, f"备案 {t.filing.number}:{t.get_status_display()}", _termination_url(t), None
+        ),
+    )
     yield _group(
         "rectification_review",
         "整改材料待复核",
@@ -289,6 +309,15 @@ def _institution_groups(user: Any, d: _Deadlines) -> Iterable[TodoGroup | None]:
         "message-report",
         _defence_windows(tasks.filter(status=Task.SENT_TO_INSTITUTION)),
         lambda o: d.item(f"任务 {o.task.number}", "初步督导意见已送达", _task_url(o.task), o.defence_due_on),
+    )
+    yield _group(
+        "termination_statement",
+        "拟终止备案(可陈述申辩)",
+        "file-off",
+        _terminations(user).filter(status=FilingTermination.Status.NOTIFIED, statement_due_on__gte=d.today),
+        lambda t: d.item(
+            f"备案 {t.filing.number}", "拟终止备案告知已送达", _termination_url(t), t.statement_due_on
+        ),
     )
     yield _group(
         "rectification_due",

@@ -216,3 +216,35 @@ def test_question_policy_page(users, authority):
     policy = QuestionSourcePolicy.objects.get(authority=authority)
     assert (policy.bank_only, policy.note) == (True, "粤人社规〔2020〕")
     assert "仅限使用省级题库" in admin.get(url).content.decode()
+
+
+# INST-3 / REN-6: only an active filing carries evaluation work; a terminated filing (supervision: termination
+# after a missed rectification, or revocation) stops new plans, publication and registrations of its batches.
+@pytest.mark.parametrize("status", ["suspended", "rectifying", "expired", "terminated"])
+def test_an_inactive_filing_stops_plans_and_registrations(batch, inst_admin, status):
+    plan = services.plan_create(actor=inst_admin, batch=batch, values=fx.plan_values(batch))
+    filing = batch.filing
+    filing.status = status
+    filing.save(update_fields=["status"])
+    label = {"suspended": "暂停", "rectifying": "整改期", "expired": "已到期", "terminated": "已终止"}[status]
+    message = f"备案 {filing.number} 当前状态为「{label}」,不能开展评价活动"
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_publish(actor=inst_admin, plan=plan, row_version=plan.row_version)
+    assert (exc.value.code, exc.value.message) == ("filing_inactive", message)
+    plan.refresh_from_db()
+    assert plan.status == ExamPlan.Status.DRAFT
+    ExamPlan.objects.filter(pk=plan.pk).delete()
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_create(actor=inst_admin, batch=batch, values=fx.plan_values(batch))
+    assert exc.value.code == "filing_inactive"
+
+
+def test_registrations_stop_when_the_filing_is_terminated(plan):
+    fx.register(plan, 1, work_years="6")  # active filing: accepted
+    filing = plan.batch.filing
+    filing.status = "terminated"
+    filing.save(update_fields=["status"])
+    with pytest.raises(ValidationFailed) as exc:
+        fx.register(plan, 2, work_years="6")
+    assert exc.value.code == "filing_inactive"
+    assert plan.registrations.count() == 1

@@ -153,6 +153,7 @@ def counts() -> dict[str, int]:
         sm.Rectification,
         sm.RectificationEvidence,
         sm.Penalty,
+        sm.FilingTermination,
         sm.SupervisorRating,
         sm.SupervisorAssessment,
         sm.MisconductRecord,

@@ -302,6 +302,7 @@ def test_policy_sets_the_deadlines(world):
         "report_days": 2,
         "defence_workdays": 5,
         "rectification_days": 30,
+        "termination_statement_workdays": 5,
         "disclose_supervisors_as": "card_number",
         "coverage_required": False,
         "opinion_number_prefix": "",

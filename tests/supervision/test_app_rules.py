@@ -226,6 +226,8 @@ def test_revocation_terminates_the_filing_for_good(world):
         kind="revocation",
         ground="falsification",
         description="伪造成绩",
+        serious=True,  # INST-4: straight to revocation only when serious
+        serious_reason="伪造成绩,情节严重",
     )
     world.filing.refresh_from_db()
     assert world.filing.status == "terminated"

@@ -8,6 +8,7 @@ import datetime as dt
 import zipfile
 
 import pytest
+from django.utils import timezone
 from docx.oxml.ns import qn
 
 from dudao.documents.render import PACKAGE_DIR, template_variables
@@ -281,7 +282,7 @@ PENALTY_CASES = [
     (
         "disciplinary_proposal",
         "关于对{inst}有关责任人员提出处分建议的决定",
-        "向你单位的主管部门提出对直接负责的主管人员和其他责任人员给予处分的建议",
+        "向你单位的主管部门提出对直接负责的主管人员和其他责任人员（张三）给予处分的建议",
         ["请你单位配合主管部门做好有关工作，并认真改正存在的问题。"],
     ),
     (
@@ -312,6 +313,10 @@ def test_penalty_notice_docx(world, kind, title, decision, consequences):
         kind=kind,
         ground="falsification",
         description="伪造考场记录。\n提供虚假考生名单。",
+        # INST-4 ladder: the upper rungs straight away only for a serious matter.
+        serious=kind in ("disciplinary_proposal", "revocation"),
+        serious_reason="伪造考场记录,情节严重",
+        responsible_persons=["张三"],
     )
     data, name = documents.render_penalty(penalty, "docx")
     number = f"JX-HRSS督处〔{TODAY.year}〕1号"
@@ -434,6 +439,9 @@ DOCUMENTED = {
         "mark", "header", "doc_number", "title", "recipient", "task_number", "task_period", "authority_name",
         "task_kind", "ground_label", "description", "legal_basis", "consequences", "signer", "date", "seal",
     },
+    "termination_notice": {
+        "mark", "header", "doc_number", "title", "recipient", "body", "signer", "date", "seal",
+    },
 }  # fmt: skip
 
 
@@ -518,3 +526,42 @@ def test_penalty_notice_does_not_reveal_a_covert_task_before_its_report(world):
     lines = docx_lines(documents.render_penalty(penalty, "docx")[0])
     assert lines[4] == "经查，你单位存在拒绝向质量督导员提供相关情况和文件资料的情形："
     assert not any(task.number in line for line in lines)
+
+
+# ------------------------------------------------------------------------- 拟终止备案告知书 (seed 004)
+def test_termination_notice_docx(world):
+    from dudao.supervision import documents_termination
+    from dudao.supervision.models import Rectification
+
+    task = world.task("rectification_ordered")
+    Rectification.objects.filter(task=task).update(due_on=TODAY - dt.timedelta(days=1))
+    t = services.termination_start(
+        actor=world.auth_staff,
+        task=task,
+        ground="rectification_overdue",
+        notice="你单位未在整改期限内提交整改报告。\n经催告仍未提交。",
+    )
+    context = documents_termination.termination_context(t)
+    assert DOCUMENTED["termination_notice"] <= set(context)
+    data, name = documents_termination.render_termination(t, "docx")
+    inst = world.institution.name
+    number = f"JX-HRSS督终告〔{TODAY.year}〕1号"
+    assert name == f"拟终止备案告知书_{inst}_{number}.docx"
+    ordered = timezone.localtime(Rectification.objects.get(task=task).created_at).date()
+    assert docx_lines(data) == [
+        AUTHORITY,
+        number,
+        f"关于拟终止{inst}评价机构备案的告知书",
+        f"{inst}：",
+        f"{cn(ordered)}，{AUTHORITY}对你单位下达整改要求（督导任务编号：{task.number}），"
+        f"整改期限至{cn(TODAY - dt.timedelta(days=1))}。截至整改期限届满，你单位逾期未整改。",
+        "你单位未在整改期限内提交整改报告。",
+        "经催告仍未提交。",
+        f"依据整改通知的规定，{AUTHORITY}拟终止你单位的职业技能等级评价机构备案（备案编号：JX-BA-0001）。",
+        f"你单位对上述事实和拟作出的处理有异议的，可于{cn(dt.date(2026, 12, 10))}前向{AUTHORITY}提出陈述"
+        "申辩意见，并提供相关证明材料；逾期未提出的，视为放弃陈述申辩。",
+        "特此告知。",
+        "",
+        "",
+        f"{AUTHORITY}\n{cn(TODAY)}",
+    ]

@@ -196,6 +196,7 @@ def test_policy_admin_edits_staff_reads(world):
     data = {
         "report_days": "3",
         "defence_workdays": "7",
+        "termination_statement_workdays": "5",
         "rectification_days": "45",
         "disclose_supervisors_as": "name",
         "coverage_required": "on",
@@ -231,6 +232,7 @@ def test_sidebar_has_the_supervision_entries_per_role(world):
         "supervision:coverage",
         "supervision:opinion_list",
         "supervision:penalty_list",
+        "supervision:termination_list",
         "supervision:performance",
         "supervision:policy",
         "supervision:public_draw_list",
@@ -239,6 +241,7 @@ def test_sidebar_has_the_supervision_entries_per_role(world):
         "supervision:task_list",
         "supervision:opinion_list",
         "supervision:penalty_list",
+        "supervision:termination_list",
         "supervision:coverage",
         "supervision:draw_list",
         "supervision:performance",
@@ -247,6 +250,7 @@ def test_sidebar_has_the_supervision_entries_per_role(world):
         "supervision:task_list",
         "supervision:opinion_list",
         "supervision:penalty_list",
+        "supervision:termination_list",
         "supervision:coverage",
     ]
     assert [n for n in visible_url_names(world.s1.user) if n.startswith("supervision:")] == [
@@ -265,6 +269,7 @@ def test_pages_render_for_every_office_role(world):
         "/supervision/coverage/",
         "/supervision/opinions/",
         "/supervision/penalties/",
+        "/supervision/terminations/",
         "/supervision/supervisors/",
     ]
     for role in ("superuser", "authority_admin", "authority_staff", "institution_admin", "institution_staff"):

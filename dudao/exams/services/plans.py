@@ -12,6 +12,7 @@ from dudao.common import audit
 from dudao.common.errors import Conflict, ValidationFailed
 from dudao.common.transitions import transition
 from dudao.common.writes import checked_text, lock_version, parse_date, require, save_fields, save_new
+from dudao.registry import domain as registry_domain
 from dudao.registry.models import Authority, Batch
 from dudao.registry.selectors import batches_for
 
@@ -139,6 +140,7 @@ def plan_create(*, actor: Any, batch: Batch | int, values: Mapping[str, Any]) ->
         raise ValidationFailed(
             "只能为「已计划」的批次编制认定计划", detail={"batch": ["该批次不是「已计划」状态"]}
         )
+    registry_domain.check_filing_allows_evaluation(batch.filing.number, batch.filing.status)
     if ExamPlan.objects.filter(batch=batch).exists():
         raise Conflict("该批次已有认定计划", detail={"batch": ["该批次已有认定计划"]})
     plan = ExamPlan(batch=batch, **_values(values, batch))
@@ -167,6 +169,7 @@ def plan_publish(*, actor: Any, plan: ExamPlan, row_version: Any) -> ExamPlan:
     """Publish the notice (INST-6) once the question source satisfies the region's policy (INST-5)."""
     plan = lock_version(plan, row_version)
     require(may_administer(actor, plan), "只有本机构管理员可以发布认定公告")
+    registry_domain.check_filing_allows_evaluation(plan.batch.filing.number, plan.batch.filing.status)
     policy = question_policy_for(plan.batch.filing.authority)
     problems = rules.question_source_problems(
         policy is not None and policy.bank_only,

@@ -30,6 +30,7 @@ from dudao.common.writes import (
 )
 from dudao.people import domain as people_domain
 from dudao.people.services import person_for_candidate
+from dudao.registry import domain as registry_domain
 
 from ..domain import eligibility, rules
 from ..models import ExamPlan, Registration, RegistrationFile, Seat
@@ -164,6 +165,8 @@ def registration_submit(
     open (INST-6), or by the institution's staff while the plan is published or closed. The pre-check result
     is stored; the fee comes from the published standard. One live registration per person and level."""
     today = _today(today)
+    filing = plan.batch.filing
+    registry_domain.check_filing_allows_evaluation(filing.number, filing.status, field="plan")  # INST-3
     by_institution = registration_channel(actor, plan, today)
     errors: dict[str, list[str]] = {}
     name = str(name or "").strip()

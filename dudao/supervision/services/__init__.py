@@ -68,6 +68,11 @@ from .tasks import (
     task_decline,
     task_start_on_site,
 )
+from .terminations import (
+    termination_decide,
+    termination_start,
+    termination_statement,
+)
 
 __all__ = [
     "DRAW_FIELDS",
@@ -115,4 +120,7 @@ __all__ = [
     "task_decline",
     "task_escalate",
     "task_start_on_site",
+    "termination_decide",
+    "termination_start",
+    "termination_statement",
 ]

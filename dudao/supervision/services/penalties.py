@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from dudao.common.writes import (
     required_text,
     save_fields,
     save_new,
+    text,
     visible_or_404,
 )
 from dudao.notifications import recipients
@@ -25,7 +28,7 @@ from dudao.notifications.services import notify
 from dudao.registry.models import Filing, Institution
 from dudao.registry.selectors import institutions_for
 
-from .. import selectors, workflow
+from .. import domain, selectors, workflow
 from ..models import (
     Penalty,
     SupervisionTask,
@@ -56,9 +59,15 @@ def penalty_impose(
     description: str,
     task: SupervisionTask | int | None = None,
     filing: Filing | int | None = None,
+    escalated_from: Penalty | int | None = None,
+    serious: bool = False,
+    serious_reason: str = "",
+    responsible_persons: Sequence[str] | str | None = None,
 ) -> Penalty:
-    """Decide an INST-4 penalty. Suspension and revocation move the filing (registry service) to
-    suspended / terminated, which refuses new batches (INST-3)."""
+    """Decide an INST-4 penalty. The ladder (domain.check_ladder_step): criticism / order to correct, then
+    a disciplinary proposal naming the responsible persons, up to revocation; a rung builds on the one
+    below (`escalated_from`) unless the matter is serious. Suspension and revocation move the filing
+    (registry service) to suspended / terminated, which refuses new batches (INST-3)."""
     inst = visible_or_404(institutions_for(actor), institution)
     require(can_manage_institution(actor, inst), "只有委派机构可以作出处理决定")
     if kind not in Penalty.Kind.values:
@@ -79,6 +88,23 @@ def penalty_impose(
     elif filing not in (None, ""):
         the_filing = visible_or_404(Filing.objects.filter(institution=inst), filing)
     description = required_text(description, "description", "情况说明")
+    previous = None
+    if escalated_from not in (None, ""):
+        previous = visible_or_404(selectors.penalties_for(actor).filter(institution=inst), escalated_from)
+    serious = bool(serious)
+    serious_reason = text(serious_reason) if serious else ""
+    persons = domain.clean_responsible_persons(responsible_persons)
+    if kind != Penalty.Kind.DISCIPLINARY_PROPOSAL:
+        persons = ()  # only a disciplinary proposal names persons (001 art. 18)
+    domain.check_ladder_step(  # INST-4
+        domain.LadderStep(
+            kind=kind,
+            previous_kind=previous.kind if previous else None,
+            serious=serious,
+            serious_reason=serious_reason,
+            responsible_persons=persons,
+        )
+    )
     authority = actor.authority if is_authority_user(actor) else inst.authority
     penalty = Penalty(
         authority=authority,
@@ -90,6 +116,10 @@ def penalty_impose(
         description=description,
         decided_by=actor,
         decided_at=timezone.now(),
+        escalated_from=previous,
+        serious=serious,
+        serious_reason=serious_reason,
+        responsible_persons=list(persons),
     )
     save_new(penalty)
     audit.record(actor=actor, action="supervision.penalty.impose", obj=penalty, after=audit.snapshot(penalty))

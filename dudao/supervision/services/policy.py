@@ -35,6 +35,7 @@ POLICY_FIELDS = (
     "disclose_supervisors_as",
     "coverage_required",
     "opinion_number_prefix",
+    "termination_statement_workdays",
 )
 
 
@@ -63,6 +64,8 @@ def policy_update(
         raise fail("report_days", "报告提交期限不能超过 60 日")
     if not 1 <= policy.defence_workdays <= 60:
         raise fail("defence_workdays", "申辩期限须为 1–60 个工作日")
+    if not 1 <= policy.termination_statement_workdays <= 60:
+        raise fail("termination_statement_workdays", "陈述申辩期限须为 1–60 个工作日")
     if not 1 <= policy.rectification_days <= 730:
         raise fail("rectification_days", "整改期限须为 1–730 日")
     if created:

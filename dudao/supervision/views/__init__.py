@@ -82,6 +82,13 @@ from .tasks import (
     task_mine,
     task_rate,
 )
+from .terminations import (
+    termination_decide,
+    termination_detail,
+    termination_list,
+    termination_start,
+    termination_statement,
+)
 
 __all__ = [
     "assessment_decide",
@@ -146,4 +153,9 @@ __all__ = [
     "task_rate",
     "task_report",
     "task_start",
+    "termination_decide",
+    "termination_detail",
+    "termination_list",
+    "termination_start",
+    "termination_statement",
 ]

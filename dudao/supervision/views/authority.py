@@ -22,8 +22,8 @@ from dudao.people.permissions import can_change_supervisor
 from dudao.registry.models import Authority
 from dudao.web.kit import application_errors_as_http, list_page, run_and_flash, run_form
 
+from .. import domain, list_queries, presenters, selectors, services, workflow
 from .. import forms as f
-from .. import list_queries, presenters, selectors, services, workflow
 from ..models import Opinion, Penalty, TaskMember
 from ..permissions import can_manage_institution, can_manage_policy
 from .common import (
@@ -117,6 +117,11 @@ def penalty_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "p": penalty,
             "ground_label": workflow.PENALTY_GROUNDS.get(penalty.ground, penalty.ground),
             "can_lift": can_lift,
+            "can_escalate": bool(
+                domain.ladder_rung(penalty.kind) in (1, 2)
+                and can_manage_institution(request.user, penalty.institution)
+            ),
+            "escalations": list(penalty.escalations.order_by("decided_at", "id")),
             "lift_form": f.ReasonForm(label="解除原因"),
             "docs": {
                 "docx": optional_url("supervision:penalty_docx", penalty.pk),
@@ -138,7 +143,12 @@ def penalty_create(request: HttpRequest) -> HttpResponse:
     if task_id:
         task = selectors.task_get(request.user, task_id)
     initial = {"task": task.pk if task else None, "institution": task.institution_id if task else None}
-    form = f.PenaltyForm(request.POST or None, initial=initial, institutions=institutions)
+    earlier = selectors.penalty_list(request.user).exclude(kind=Penalty.Kind.SUSPENSION)
+    escalate = int_or_none(request.GET.get("escalate"))
+    if escalate:  # "升级处理" from a penalty's page: the same institution, that penalty as the rung below
+        below = selectors.penalty_get(request.user, escalate)
+        initial.update(institution=below.institution_id, escalated_from=below.pk)
+    form = f.PenaltyForm(request.POST or None, initial=initial, institutions=institutions, earlier=earlier)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         ok, penalty = run_form(
@@ -150,6 +160,10 @@ def penalty_create(request: HttpRequest) -> HttpResponse:
                 ground=data["ground"],
                 description=data["description"],
                 task=task.pk if task else None,
+                escalated_from=data["escalated_from"],
+                serious=data["serious"],
+                serious_reason=data["serious_reason"],
+                responsible_persons=data["responsible_persons"],
             ),
         )
         if ok:

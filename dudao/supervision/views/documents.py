@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse
 
 from dudao.documents.responses import document_views, download
 
-from .. import documents
+from .. import documents, documents_termination
 
 TASK_PAGE = "/supervision/tasks/{pk}/"
 PENALTY_PAGE = "/supervision/penalties/{pk}/"
+TERMINATION_PAGE = "/supervision/terminations/{pk}/"
 
 
 def _task_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
@@ -42,3 +43,14 @@ def _penalty(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 task_report_docx, task_report_pdf = document_views(_task_report)
 opinion_docx, opinion_pdf = document_views(_opinion)
 penalty_docx, penalty_pdf = document_views(_penalty)
+
+
+def _termination(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    t = documents_termination.termination_for(request.user, pk)
+    return download(
+        request, lambda: documents_termination.render_termination(t, fmt), TERMINATION_PAGE.format(pk=t.pk)
+    )
+
+
+# 拟终止备案告知书 (termination of a filing after a missed rectification).
+termination_docx, termination_pdf = document_views(_termination)

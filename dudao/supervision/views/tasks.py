@@ -22,21 +22,23 @@ from dudao.accounts.permissions import (
     is_superuser,
     is_supervisor,
 )
+from dudao.common.errors import ValidationFailed
 from dudao.exams import selectors as exam_selectors
 from dudao.people.models import Supervisor
 from dudao.web.kit import application_errors_as_http, list_page, run_form
 
+from .. import domain, list_queries, presenters, selectors, services, workflow
 from .. import forms as f
-from .. import list_queries, presenters, selectors, services, workflow
 from ..models import Opinion, Rectification, SupervisionTask, SupervisorKind
 from ..permissions import (
     can_answer_for_institution,
     can_decide_for_authority,
+    can_manage_institution,
     can_manage_task,
     is_accepted_member,
     is_task_leader,
 )
-from ..transitions import AFTER_REPORT
+from ..transitions import AFTER_REPORT, OPEN_TERMINATION_STATUSES
 from .common import (
     days_left,
     int_or_none,
@@ -227,6 +229,25 @@ def _documents(task: SupervisionTask, d: dict[str, Any]) -> dict[str, Any]:
     return docs
 
 
+def _may_start_termination(user, task) -> bool:
+    """Show 启动终止备案 when the latest rectification round missed its deadline (the service decides)."""
+    if not can_manage_institution(user, task.institution):
+        return False
+    latest = Rectification.objects.filter(task=task).order_by("-round_no").first()
+    if latest is None or task.terminations.filter(status__in=OPEN_TERMINATION_STATUSES).exists():
+        return False
+    try:
+        domain.check_termination_may_start(
+            round_status=latest.status,
+            due_on=latest.due_on,
+            submitted_late=latest.overdue,
+            today=timezone.localdate(),
+        )
+    except ValidationFailed:
+        return False
+    return True
+
+
 @login_required
 @require_GET
 @application_errors_as_http
@@ -268,6 +289,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and task.status != S.CLOSED
         and bool(is_task_leader(user, task) or can_manage_task(user, task)),
         "can_penalise": task.status == S.ESCALATED and bool(can_decide_for_authority(user, task)),
+        "can_terminate": _may_start_termination(user, task),
+        "terminations": list(selectors.terminations_for(user).filter(task=task).order_by("-notified_at")),
         "can_manage": d["can_manage"],
         # A member's name links to the record only where the viewer may open it (people scope), else a 404.
         "record_links": set(
