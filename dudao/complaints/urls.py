@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/", staff.complaint_detail, name="detail"),
     path("<int:pk>/decide/", staff.complaint_decide, name="decide"),
     path("<int:pk>/filer/", staff.complaint_filer, name="filer"),
+    path("<int:pk>/documents/<str:kind>.<str:fmt>", staff.complaint_document, name="document"),
     path("<int:pk>/handle/<slug:action>/", handling.complaint_handle, name="handle"),
 ]
