@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 
 from dudao.common.pagination import paginate
 
-from . import follow_up, handling, public_limits, selectors, services
+from . import follow_up, handling, public_limits, selectors, services, statistics
 from .schemas import (
     ComplaintConcernedIn,
     ComplaintDecisionIn,
@@ -24,6 +24,7 @@ from .schemas import (
     ComplaintPublicOut,
     ComplaintReplyIn,
     ComplaintSpecialTaskIn,
+    ComplaintStatisticsOut,
     ComplaintVersionIn,
 )
 
@@ -44,6 +45,19 @@ def complaint_file(request, payload: ComplaintIn):
         contact_phone=contact.phone if contact else "",
     )
     return Status(201, {"code": complaint.code, "secret": secret})
+
+
+@router.get(
+    "/public/complaints/statistics",
+    response=ComplaintStatisticsOut,
+    auth=None,
+    summary="公开:投诉举报办理统计(按地区和月份)",
+)
+def complaint_statistics(request, region: str = "", year: str = "", month: str = ""):
+    """Counts only (received, handled on time, verified) per authority's region and month of receipt;
+    `region` is a 6-digit region code (that region and below), `year` defaults to this year. Declared
+    before /{code} so that the path is not taken for a tracking code."""
+    return statistics.public_statistics(region=region, year=year, month=month)
 
 
 @router.get(

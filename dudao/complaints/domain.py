@@ -338,3 +338,52 @@ def check_disposition(
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], detail=errors)
     return Disposition("penalty_proposal", text, str(measure), str(ground))
+
+
+# ------------------------------------------------------------------------------ public statistics
+STATS_YEAR_INVALID = f"请填写 {MIN_YEAR}–{MAX_YEAR} 之间的年份"
+STATS_MONTH_INVALID = "月份应为 1 到 12 之间的整数"
+
+
+def handled_on_time(
+    *,
+    status: str,
+    accept_by: dt.date,
+    decided_on: dt.date | None,
+    result_by: dt.date | None,
+    replied_on: dt.date | None,
+) -> bool:
+    """COMPL-2: a complaint is handled on time when the acceptance was decided on or before ``accept_by``
+    and, when accepted, the result was told to the filer (the reply) on or before ``result_by``. A declined
+    complaint is handled by its decision. One still open is not (yet) handled on time."""
+    if decided_on is None or decided_on > accept_by:
+        return False
+    if status == Status.DECLINED:
+        return True
+    return replied_on is not None and result_by is not None and replied_on <= result_by
+
+
+def check_period(year: object, month: object) -> tuple[int, int | None]:
+    """The year (required) and month (optional) of the public statistics, parsed from text or numbers."""
+    errors: dict[str, list[str]] = {}
+    parsed_year = _as_int(year)
+    if parsed_year is None or not MIN_YEAR <= parsed_year <= MAX_YEAR:
+        errors["year"] = [STATS_YEAR_INVALID]
+    parsed_month = None
+    if month not in (None, ""):
+        parsed_month = _as_int(month)
+        if parsed_month is None or not 1 <= parsed_month <= 12:
+            errors["month"] = [STATS_MONTH_INVALID]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], detail=errors)
+    assert parsed_year is not None
+    return parsed_year, parsed_month
+
+
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip() if isinstance(value, str) else ""
+    return int(text) if text.isdigit() and len(text) <= 4 else None

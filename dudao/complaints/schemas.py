@@ -34,6 +34,28 @@ class ComplaintPublicOut(Schema):
     reply: str | None
 
 
+class ComplaintCountsOut(Schema):
+    received: int
+    handled_on_time: int
+    verified: int
+
+
+class ComplaintStatisticsRowOut(ComplaintCountsOut):
+    region: str
+    region_name: str
+    year: int
+    month: int
+
+
+class ComplaintStatisticsOut(Schema):
+    region: str | None
+    region_name: str
+    year: int
+    month: int | None
+    rows: list[ComplaintStatisticsRowOut]
+    totals: ComplaintCountsOut
+
+
 # ----------------------------------------------------------------------------------- the authority
 class ComplaintFilters(PageParams):
     status: str = ""

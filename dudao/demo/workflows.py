@@ -526,7 +526,14 @@ def create(today: dt.date) -> dict[str, dict]:
         "renewals": create_renewals(today),
         "draws": create_draws(today),
         "exams": create_exams(today),
+        "complaints": create_complaints(today),
     }
+
+
+def create_complaints(today: dt.date) -> dict[str, int]:
+    from .complaints import create_complaints as create
+
+    return create(today)
 
 
 def delete_for(institution_ids: list[int], authority_ids: list[int] = ()) -> None:
@@ -546,8 +553,10 @@ def delete_for(institution_ids: list[int], authority_ids: list[int] = ()) -> Non
         TaskMember,
     )
 
+    from .complaints import delete_for as delete_complaints
     from .exams import delete_for as delete_exams
 
+    delete_complaints(institution_ids)  # before the tasks and penalties they link to
     delete_exams(institution_ids)
     tasks = SupervisionTask.objects.filter(institution_id__in=institution_ids)
     Penalty.objects.filter(institution_id__in=institution_ids).delete()

@@ -379,6 +379,27 @@ def next_batch_seq(existing_codes: Iterable[str], day: dt.date) -> int:
 # Institutions (INST-1) and venues: value rules shared by the single-row services and registry.bulk.
 INSTITUTION_PHONE_RE = re.compile(r"^[0-9+()\-\s转]{5,32}$")
 INSTITUTION_PHONE_MESSAGE = "联系电话格式不正确"
+# The published complaint channel (COMPL-1; FORM-B C2.2).
+COMPLAINT_CHANNEL_FIELDS = ("complaint_phone", "complaint_mailbox", "complaint_email", "complaint_page_url")
+COMPLAINT_PHONE_MESSAGE = "投诉举报电话格式不正确,请填写座机或手机号码"
+COMPLAINT_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+COMPLAINT_EMAIL_MESSAGE = "投诉举报电子邮箱格式不正确,例如 tousu@example.cn"
+COMPLAINT_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", re.IGNORECASE)
+COMPLAINT_URL_MESSAGE = "网页地址应以 http:// 或 https:// 开头,例如 https://www.example.cn/tousu"
+
+
+def complaint_channel_problems(values: dict[str, str]) -> dict[str, list[str]]:
+    """Field → Chinese messages for the complaint channel's values (already stripped text)."""
+    problems: dict[str, list[str]] = {}
+    if values.get("complaint_phone") and not INSTITUTION_PHONE_RE.match(values["complaint_phone"]):
+        problems["complaint_phone"] = [COMPLAINT_PHONE_MESSAGE]
+    if values.get("complaint_email") and not COMPLAINT_EMAIL_RE.match(values["complaint_email"]):
+        problems["complaint_email"] = [COMPLAINT_EMAIL_MESSAGE]
+    if values.get("complaint_page_url") and not COMPLAINT_URL_RE.match(values["complaint_page_url"]):
+        problems["complaint_page_url"] = [COMPLAINT_URL_MESSAGE]
+    return problems
+
+
 PARENT_ORG_MESSAGE = "只有社会培训评价组织可填写上级全国性组织"  # INST-1
 VENUE_COUNTS = (("room_count", "考场数", 1), ("capacity", "容纳人数", 0), ("camera_count", "摄像头数", 0))
 

@@ -161,9 +161,29 @@ class InstitutionForm(forms.Form):
     contact_name = forms.CharField(label="联系人", max_length=64, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=32, required=False)
     address = forms.CharField(label="地址", max_length=255, required=False)
+    complaint_phone = forms.CharField(label="投诉举报电话", max_length=32, required=False)
+    complaint_mailbox = forms.CharField(
+        label="投诉举报信箱", max_length=255, required=False, help_text="信箱所在位置或邮寄地址"
+    )
+    complaint_email = forms.CharField(label="投诉举报电子邮箱", max_length=254, required=False)
+    complaint_page_url = forms.CharField(
+        label="公布投诉渠道的网页",
+        max_length=255,
+        required=False,
+        help_text="本机构公布投诉举报电话、信箱的网页地址",
+    )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
-    CONTACT_ONLY = ("legal_representative", "contact_name", "contact_phone", "address")
+    CONTACT_ONLY = (
+        "legal_representative",
+        "contact_name",
+        "contact_phone",
+        "address",
+        "complaint_phone",
+        "complaint_mailbox",
+        "complaint_email",
+        "complaint_page_url",
+    )
 
     def __init__(self, *args, user, contact_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -112,6 +112,12 @@ class Institution(BaseModel):
     legal_representative = models.CharField("法定代表人", max_length=64, blank=True)
     contact_name = models.CharField("联系人", max_length=64, blank=True)
     contact_phone = models.CharField("联系电话", max_length=32, blank=True)
+    # The published complaint channel (COMPL-1; FORM-B C2.2): set up = a phone, mailbox or email recorded;
+    # published = the page where the institution announces it.
+    complaint_phone = models.CharField("投诉举报电话", max_length=32, blank=True)
+    complaint_mailbox = models.CharField("投诉举报信箱", max_length=255, blank=True)
+    complaint_email = models.CharField("投诉举报电子邮箱", max_length=254, blank=True)
+    complaint_page_url = models.CharField("公布投诉渠道的网页", max_length=255, blank=True)
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:

@@ -19,7 +19,19 @@ from dudao.accounts.permissions import (
 )
 
 # Fields an institution admin may change on their own institution.
-INSTITUTION_CONTACT_FIELDS = frozenset({"address", "contact_name", "contact_phone", "legal_representative"})
+INSTITUTION_CONTACT_FIELDS = frozenset(
+    {
+        "address",
+        "contact_name",
+        "contact_phone",
+        "legal_representative",
+        # the published complaint channel (COMPL-1; FORM-B C2.2)
+        "complaint_phone",
+        "complaint_mailbox",
+        "complaint_email",
+        "complaint_page_url",
+    }
+)
 
 
 def user_region_prefix(user) -> str | None:

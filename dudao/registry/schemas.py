@@ -79,6 +79,10 @@ class InstitutionOut(Schema):
     legal_representative: str
     contact_name: str
     contact_phone: str
+    complaint_phone: str
+    complaint_mailbox: str
+    complaint_email: str
+    complaint_page_url: str
     is_active: bool
     latest_filing_number: str | None = None
     latest_filing_status: str | None = None
@@ -378,6 +382,10 @@ class InstitutionIn(Schema):
     legal_representative: str = ""
     contact_name: str = ""
     contact_phone: str = ""
+    complaint_phone: str = ""
+    complaint_mailbox: str = ""
+    complaint_email: str = ""
+    complaint_page_url: str = ""
     is_active: bool = True
 
 
@@ -393,6 +401,10 @@ class InstitutionPatch(Schema):
     legal_representative: str | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
+    complaint_phone: str | None = None
+    complaint_mailbox: str | None = None
+    complaint_email: str | None = None
+    complaint_page_url: str | None = None
     is_active: bool | None = None
 
 

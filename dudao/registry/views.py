@@ -95,6 +95,9 @@ def _institution_filters(request):
     return form, qs
 
 
+CONTACT_ONLY_NOTE = "评价机构管理员只能修改地址、联系人、联系电话、法定代表人和投诉举报渠道。"
+
+
 @login_required
 @application_errors_as_http
 def institution_list(request):
@@ -201,6 +204,10 @@ def institution_edit(request, pk: int):
         "legal_representative": institution.legal_representative,
         "contact_name": institution.contact_name,
         "contact_phone": institution.contact_phone,
+        "complaint_phone": institution.complaint_phone,
+        "complaint_mailbox": institution.complaint_mailbox,
+        "complaint_email": institution.complaint_email,
+        "complaint_page_url": institution.complaint_page_url,
         "is_active": institution.is_active,
     }
     form = f.InstitutionForm(
@@ -229,7 +236,7 @@ def institution_edit(request, pk: int):
             "list_url": reverse("registry:institution_list"),
             "list_label": "评价机构",
             "form_cols": 2,
-            "note": "评价机构管理员只能修改地址、联系人、联系电话和法定代表人。" if contact_only else "",
+            "note": CONTACT_ONLY_NOTE if contact_only else "",
         },
     )
 

@@ -352,3 +352,18 @@ def test_the_completed_evaluation_shows_every_step_issue_11(tiny):
     with zipfile.ZipFile(BytesIO(archive_services.package_bytes(package))) as archive:
         books = json.loads(archive.read("score-books.json"))
     assert [len(m["books"][0]["signatures"]) for m in books["markings"]] == [4, 4]  # 3 markers + the tallier
+
+
+def test_complaints_in_different_states_and_the_channel_issue_12(tiny):
+    from dudao.complaints.models import Complaint
+
+    home = User.objects.get(username="demo_institution_admin").institution
+    statuses = Counter(Complaint.objects.filter(institution=home).values_list("status", flat=True))
+    assert statuses == {"received": 1, "declined": 1, "accepted": 1, "replied": 1, "closed": 1}
+    verified = Complaint.objects.get(institution=home, finding="verified")
+    assert verified.status == "replied" and verified.public_reply and verified.handlers.exists()
+    assert Complaint.objects.filter(anonymous=True).count() == 2
+    assert (home.complaint_phone, home.complaint_page_url) == (
+        "0791-88886666",
+        "https://www.example.cn/tousu",
+    )

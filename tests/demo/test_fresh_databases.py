@@ -84,6 +84,10 @@ def _events(db) -> list[str]:
                     # results, objections and certificates name the 报名号 (random), certificates are
                     # issued in 报名号 order
                     snap.pop("registration", None)
+        if action.startswith("complaints."):
+            for snap in snapshots:
+                if isinstance(snap, dict):  # tracking codes are random so that nobody can guess one (COMPL-2)
+                    snap.pop("code", None)
         if action.startswith("archives."):
             for snap in snapshots:
                 if isinstance(snap, dict):  # the package holds the score books: its digests follow them

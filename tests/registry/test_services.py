@@ -160,7 +160,7 @@ def test_institution_admin_updates_contact_only(users, institution):
         row_version=2,
         name="改名",
     )
-    assert err.message == "评价机构管理员只能修改地址、联系人、联系电话和法定代表人"
+    assert err.message == "评价机构管理员只能修改地址、联系人、联系电话、法定代表人和投诉举报渠道"
     refused(
         PermissionDenied,
         services.institution_update,

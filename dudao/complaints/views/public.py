@@ -9,11 +9,29 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dudao.common.errors import NotFound, ValidationFailed
+from dudao.registry.domain import COMPLAINT_CHANNEL_FIELDS as CHANNEL_FIELDS
 from dudao.registry.models import Institution
 from dudao.web.kit import place_errors
 
-from .. import public_limits, services
+from .. import public_limits, services, statistics
 from ..forms import FILING_FIELDS, ComplaintForm, FollowForm
+
+
+def _chosen(text: str) -> Institution | None:
+    """The active institution named on the page (full name or credit code), if any."""
+    name = " ".join((text or "").split())
+    if not name:
+        return None
+    rows = Institution.objects.filter(is_active=True)
+    return rows.filter(name=name).first() or rows.filter(uscc=name.upper()).first()
+
+
+def _channel(institution: Institution | None) -> dict | None:
+    """The institution's own published complaint channel (COMPL-1; FORM-B C2.2), public by nature."""
+    if institution is None:
+        return None
+    values = {name: getattr(institution, name) for name in CHANNEL_FIELDS}
+    return {"name": institution.name, **values} if any(values.values()) else {"name": institution.name}
 
 
 def _institution_code(text: str) -> str:
@@ -47,7 +65,19 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 context = {"complaint": complaint, "secret": secret}
                 return render(request, "complaints/public/filed.html", context, status=201)
     names = Institution.objects.filter(is_active=True).order_by("name").values_list("name", flat=True)[:500]
-    return render(request, "complaints/public/new.html", {"form": form, "institution_names": names})
+    context = {
+        "form": form,
+        "institution_names": names,
+        "channel": _channel(_chosen(request.POST.get("institution", ""))),
+    }
+    return render(request, "complaints/public/new.html", context)
+
+
+@require_http_methods(["GET"])
+def complaint_channel(request: HttpRequest) -> HttpResponse:
+    """The chosen institution's own complaint channel (a fragment of the filing page, fetched by htmx)."""
+    channel = _channel(_chosen(request.GET.get("institution", "")))
+    return render(request, "complaints/public/_channel.html", {"channel": channel})
 
 
 @never_cache  # a complaint's status and reply: for the filer only
@@ -66,3 +96,18 @@ def complaint_follow(request: HttpRequest) -> HttpResponse:
                 context["view"] = services.public_view(complaint)
                 context["form"] = FollowForm()  # the secret is not echoed back into the page
     return render(request, "complaints/public/follow.html", context)
+
+
+@require_http_methods(["GET"])
+def complaint_statistics(request: HttpRequest) -> HttpResponse:
+    """Counts per region and month (received, handled on time, verified); never a complaint's content."""
+    params = {key: request.GET.get(key, "") for key in ("region", "year", "month")}
+    regions = statistics.regions_with_authorities()
+    context: dict = {"params": params, "regions": regions, "months": range(1, 13)}
+    try:
+        context["stats"] = statistics.public_statistics(**params)
+    except ValidationFailed as exc:
+        context["error"] = exc.message
+        return render(request, "complaints/public/statistics.html", context, status=422)
+    context["params"]["year"] = str(context["stats"]["year"])
+    return render(request, "complaints/public/statistics.html", context)

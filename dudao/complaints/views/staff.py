@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from dudao.common.errors import ApplicationError
 from dudao.common.transitions import allowed_next
+from dudao.documents.responses import document_response
 from dudao.people.selectors import examiners_for, supervisors_for
 from dudao.supervision.workflow import CONTENT_AREAS, PENALTY_GROUNDS
-from dudao.web.kit import application_errors_as_http, list_page, run_and_flash
+from dudao.web.kit import application_errors_as_http, list_page, raise_http, run_and_flash
 
-from .. import domain, handling, selectors, services
+from .. import documents, domain, handling, selectors, services
 from ..models import Complaint
 from ..permissions import may_act, may_assign, may_handle, may_see_filer
 from ..transitions import HANDLING
@@ -134,3 +137,20 @@ def complaint_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_filer(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_get(request.user, pk)
     return _detail(request, complaint, services.complaint_filer(actor=request.user, complaint=complaint))
+
+
+@login_required
+@application_errors_as_http
+def complaint_document(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse:
+    """The acceptance / decline notice or the reply as DOCX or PDF, for those who may see the complaint; the
+    filer is named only for a viewer with the right (documents.recipient, audited)."""
+    if kind not in documents.KINDS or fmt not in documents.FORMATS:
+        raise Http404("文书不存在")
+    complaint = selectors.complaint_get(request.user, pk)
+    try:
+        data, filename = documents.render(request.user, complaint, kind, fmt)
+    except ApplicationError as exc:
+        raise_http(exc)
+        messages.error(request, exc.message)
+        return redirect("complaints:detail", pk=pk)
+    return document_response(data, filename=filename)

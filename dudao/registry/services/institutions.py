@@ -40,6 +40,7 @@ INSTITUTION_FIELDS = (
     "legal_representative",
     "contact_name",
     "contact_phone",
+    *domain.COMPLAINT_CHANNEL_FIELDS,
     "is_active",
 )
 _PHONE_RE = domain.INSTITUTION_PHONE_RE
@@ -55,9 +56,14 @@ def _institution_values(
         "legal_representative",
         "contact_name",
         "contact_phone",
+        *domain.COMPLAINT_CHANNEL_FIELDS,
     ):
         if name in values:
             values[name] = text(values[name])
+    channel = domain.complaint_channel_problems(values)
+    if channel:
+        field, messages = next(iter(channel.items()))
+        raise fail(field, messages[0])
     if "name" in values and not values["name"]:
         raise fail("name", "请填写机构名称")
     if values.get("contact_phone") and not _PHONE_RE.match(values["contact_phone"]):
@@ -110,6 +116,10 @@ def institution_create(
     legal_representative: str = "",
     contact_name: str = "",
     contact_phone: str = "",
+    complaint_phone: str = "",
+    complaint_mailbox: str = "",
+    complaint_email: str = "",
+    complaint_page_url: str = "",
     is_active: bool = True,
 ) -> Institution:
     """Register an evaluation institution in the actor's region (INST-1); USCC checked and unique."""
@@ -130,6 +140,10 @@ def institution_create(
                 "legal_representative": legal_representative,
                 "contact_name": contact_name,
                 "contact_phone": contact_phone,
+                "complaint_phone": complaint_phone,
+                "complaint_mailbox": complaint_mailbox,
+                "complaint_email": complaint_email,
+                "complaint_page_url": complaint_page_url,
             },
         )
         institution = Institution(**values, is_active=bool(is_active))
@@ -167,7 +181,7 @@ def institution_update(
             and pk_of(getattr(target, name)) != pk_of(value)
         )
         if forbidden:
-            raise PermissionDenied("评价机构管理员只能修改地址、联系人、联系电话和法定代表人")
+            raise PermissionDenied("评价机构管理员只能修改地址、联系人、联系电话、法定代表人和投诉举报渠道")
         changes = {k: v for k, v in changes.items() if k in INSTITUTION_CONTACT_FIELDS}
     with transaction.atomic():
         obj = lock_version(target, row_version)
