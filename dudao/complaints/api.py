@@ -19,6 +19,7 @@ from .schemas import (
     ComplaintFilters,
     ComplaintFindingIn,
     ComplaintHandlerIn,
+    ComplaintImposeIn,
     ComplaintIn,
     ComplaintPage,
     ComplaintPublicOut,
@@ -255,5 +256,14 @@ def complaint_dispatch_special(request, pk: int, payload: ComplaintSpecialTaskIn
 @staff_router.post(
     "/{int:pk}/penalty", response=ComplaintDetailOut, summary="按投诉的处理建议作出处理决定(人社部门管理员)"
 )
-def complaint_impose_penalty(request, pk: int, payload: ComplaintVersionIn):
-    return _handled(request, pk, follow_up.complaint_impose_penalty, row_version=payload.row_version)
+def complaint_impose_penalty(request, pk: int, payload: ComplaintImposeIn):
+    return _handled(
+        request,
+        pk,
+        follow_up.complaint_impose_penalty,
+        row_version=payload.row_version,
+        escalated_from=payload.escalated_from,
+        serious=payload.serious,
+        serious_reason=payload.serious_reason,
+        responsible_persons=payload.responsible_persons,
+    )

@@ -71,9 +71,20 @@ def complaint_dispatch_special(
     return task
 
 
-def complaint_impose_penalty(*, actor: Any, complaint: Complaint, row_version: Any) -> Penalty:
+def complaint_impose_penalty(
+    *,
+    actor: Any,
+    complaint: Complaint,
+    row_version: Any,
+    escalated_from: Any = None,
+    serious: bool = False,
+    serious_reason: str = "",
+    responsible_persons: Any = None,
+) -> Penalty:
     """INST-4: the authority decides the proposed measure as a penalty (supervision's penalty_impose, with
-    the complaint's special task if any) and the complaint links to it."""
+    the complaint's special task if any) and the complaint links to it. The ladder's inputs go through as
+    they are: the earlier penalty of the rung below, or a serious matter with its reason, and for a
+    disciplinary proposal the responsible persons."""
     require(permissions.may_assign(actor, complaint), "只有人社部门管理员可以作出处理决定")
     with transaction.atomic():
         locked = locked_at(complaint, row_version)
@@ -89,6 +100,10 @@ def complaint_impose_penalty(*, actor: Any, complaint: Complaint, row_version: A
             ground=locked.penalty_ground,
             description=f"根据投诉 {locked.code} 的处理建议({measure}):{locked.disposition_note}",
             task=locked.task_id,
+            escalated_from=escalated_from,
+            serious=serious,
+            serious_reason=serious_reason,
+            responsible_persons=responsible_persons,
         )
         locked.penalty = penalty
         bump(locked, ["penalty"])

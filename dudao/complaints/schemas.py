@@ -135,6 +135,17 @@ class ComplaintVersionIn(Schema):
     row_version: int
 
 
+class ComplaintImposeIn(Schema):
+    """INST-4's ladder: the earlier penalty of the rung below, or a serious matter with its reason; a
+    disciplinary proposal names the responsible persons (one per line or comma-separated)."""
+
+    row_version: int
+    escalated_from: int | None = None
+    serious: bool = False
+    serious_reason: str = ""
+    responsible_persons: str = ""
+
+
 class ComplaintFindingIn(Schema):
     finding: str
     text: str = ""

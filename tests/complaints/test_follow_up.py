@@ -14,6 +14,7 @@ from dudao.common.models import AuditEvent
 from dudao.complaints import follow_up, handling
 from dudao.complaints.models import Complaint
 from dudao.supervision.models import Penalty, SupervisionTask
+from dudao.supervision.services import penalties as supervision_penalties
 from tests import factories as f
 from tests.conftest import client_for
 from tests.supervision.app_support import local, make_supervisor
@@ -198,9 +199,50 @@ def test_impose_through_the_api(case, handler, admin):
     to_found(case, handler)
     propose(case, handler, measure="disciplinary_proposal")
     url = f"{API}/{case.pk}/penalty"
-    done = client_for(admin).post(url, json.dumps({"row_version": 6}), content_type="application/json")
+
+    def post(**extra):
+        body = json.dumps({"row_version": 6, **extra})
+        return client_for(admin).post(url, body, content_type="application/json")
+
+    # INST-4: a disciplinary proposal needs the rung below (or a serious matter) and named persons
+    skipped = post(responsible_persons="王主任")
+    assert skipped.status_code == 422 and "情节严重" in skipped.json()["message"]
+    unnamed = post(serious=True, serious_reason="多次收取高额费用")
+    assert unnamed.status_code == 422 and "责任人员" in unnamed.json()["message"]
+    assert not Penalty.objects.exists()
+    done = post(serious=True, serious_reason="多次收取高额费用", responsible_persons="王主任")
     assert done.status_code == 200 and done.json()["penalty"]
-    assert Penalty.objects.get().kind == "disciplinary_proposal"
+    penalty = Penalty.objects.get()
+    assert (penalty.kind, penalty.serious, penalty.responsible_persons) == (
+        "disciplinary_proposal",
+        True,
+        ["王主任"],
+    )
+
+
+def test_impose_builds_on_the_rung_below_from_the_page(case, handler, admin, institution):
+    to_found(case, handler)
+    propose(case, handler, measure="disciplinary_proposal")
+    earlier = supervision_penalties.penalty_impose(
+        actor=admin,
+        institution=institution,
+        kind="public_criticism",
+        ground="retaliation",
+        description="此前通报批评",
+    )
+    page = client_for(admin).get(f"/complaints/{case.pk}/").content.decode()
+    assert f'<option value="{earlier.pk}">' in page
+    done = client_for(admin).post(
+        f"/complaints/{case.pk}/handle/penalty/",
+        {"row_version": 6, "escalated_from": earlier.pk, "responsible_persons": "王主任"},
+    )
+    assert done.status_code == 302
+    penalty = Penalty.objects.exclude(pk=earlier.pk).get()
+    assert (penalty.kind, penalty.escalated_from_id, penalty.serious) == (
+        "disciplinary_proposal",
+        earlier.pk,
+        False,
+    )
 
 
 def test_no_penalty_without_a_proposal(case, handler, admin):

@@ -67,7 +67,13 @@ def _call(request: HttpRequest, action: str, complaint: Complaint) -> Callable[[
             items=post.getlist("items"),
             group_reason=post.get("group_reason", ""),
         ),
-        "penalty": lambda: follow_up.complaint_impose_penalty(**common),
+        "penalty": lambda: follow_up.complaint_impose_penalty(
+            **common,
+            escalated_from=post.get("escalated_from") or None,
+            serious=post.get("serious") == "on",
+            serious_reason=post.get("serious_reason", ""),
+            responsible_persons=post.get("responsible_persons", ""),
+        ),
     }
     if action not in calls:
         raise Http404

@@ -17,6 +17,7 @@ from dudao.common.errors import ApplicationError
 from dudao.common.transitions import allowed_next
 from dudao.documents.responses import document_response
 from dudao.people.selectors import examiners_for, supervisors_for
+from dudao.supervision.selectors import penalties_for
 from dudao.supervision.workflow import CONTENT_AREAS, PENALTY_GROUNDS
 from dudao.web.kit import application_errors_as_http, list_page, raise_http, run_and_flash
 
@@ -71,6 +72,10 @@ def _handling_context(user: Any, complaint: Complaint) -> dict[str, Any]:
         and complaint.disposition == Complaint.Disposition.PENALTY_PROPOSAL
         and not complaint.penalty_id
     )
+    if context["may_impose"]:  # INST-4: the rung below that this decision may build on
+        context["earlier_penalties"] = (
+            penalties_for(user).filter(institution_id=complaint.institution_id).order_by("-decided_at")[:50]
+        )
     if context["may_dispatch"]:
         context["task_supervisors"] = (
             supervisors_for(user)
