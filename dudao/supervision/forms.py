@@ -197,6 +197,11 @@ class DrawForm(Form):
         decimal_places=4,
         help_text="近三年受过处理的机构,抽中权重乘以此系数;空或 1 表示不加权",
     )
+    risk_score = forms.BooleanField(
+        label="按风险加权",
+        required=False,
+        help_text="公布时按各机构的风险评分确定抽中权重(1 + 评分 ÷ 10,最高 10),并写入公开的抽取情景",
+    )
     institution_weights = forms.CharField(
         label="机构风险权重",
         required=False,
@@ -245,6 +250,7 @@ class DrawForm(Form):
         "region",
         "covert_policy",
         "prior_violation",
+        "risk_score",
         "institution_weights",
     )
 
@@ -335,6 +341,8 @@ class DrawForm(Form):
                 risk["institutions"] = d["weights_by_id"]
             if d.get("prior_violation") not in (None, Decimal(1)):
                 risk["prior_violation"] = str(d["prior_violation"])
+            if d.get("risk_score"):
+                risk["risk_score"] = True
             values["risk_weights"] = risk
         return values
 
@@ -361,6 +369,7 @@ class DrawForm(Form):
             "sample_count": draw.sample_count,
             "sample_ratio": draw.sample_ratio,
             "prior_violation": risk.get("prior_violation"),
+            "risk_score": bool(risk.get("risk_score")),
             "institution_weights": "\n".join(
                 f"{uscc.get(int(k), k)} {v:g}" for k, v in risk.get("institutions", {}).items()
             ),

@@ -460,9 +460,15 @@ def public_draw(draw: Draw) -> dict[str, Any]:
         "disclosure": disclosure,
         "parameters": draw_parameters(draw),
         "selected": [],
+        "weights": [],
+        "risk_weighted": False,
         "unassigned": [],
         "stats": None,
     }
+    weights: dict[str, Any] = {}
+    if disclosure["scenario"] and draw.scenario:
+        weights, data["weights"] = _public_weights(draw)
+        data["risk_weighted"] = bool((draw.risk_weights or {}).get("risk_score"))
     if disclosure["result"]:
         result = json.loads(draw.result)
         assignments: dict[str, list[str]] = result["assignments"]
@@ -474,12 +480,34 @@ def public_draw(draw: Draw) -> dict[str, Any]:
                 "target": key,
                 **places.get(key, {"institution": "", "occupation": "", "starts_at": None}),
                 "supervisors": [labels.get(k, k) for k in assignments.get(key, [])],
+                "weight": weights.get(key, 1),
             }
             for key in result["selected"]
         ]
         data["unassigned"] = [{"target": k, "reason": v} for k, v in sorted(result["unassigned"].items())]
         data["stats"] = result["stats"]
     return data
+
+
+def _public_weights(draw: Draw) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Each target's weight as frozen in the published scenario (RAND-1), and the rows of those not 1."""
+    from dudao.registry.models import Institution
+
+    targets = json.loads(draw.scenario)["targets"]
+    weights = {t["id"]: t.get("weight", 1) for t in targets}
+    heavy = [t for t in targets if t.get("weight", 1) != 1]
+    names = dict(
+        Institution.objects.filter(uscc__in={t["institution"] for t in heavy}).values_list("uscc", "name")
+    )
+    rows = [
+        {
+            "target": t["id"],
+            "institution": names.get(t["institution"], t["institution"]),
+            "weight": t["weight"],
+        }
+        for t in sorted(heavy, key=lambda t: (-t["weight"], t["id"]))
+    ]
+    return weights, rows
 
 
 def public_task(task: SupervisionTask, policy: SupervisionPolicy) -> dict[str, Any]:

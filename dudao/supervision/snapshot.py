@@ -10,7 +10,9 @@ authority's disclosure setting, never inside the scenario).
   institutions holding an active/rectifying filing. Institution targets occupy the whole period, so a
   supervisor takes at most one of them per draw (the engine forbids overlapping targets).
 - weights: the draw's per-institution risk weight × `prior_violation` for institutions with a penalty
-  in the three years before the period (RAND-1: raised for prior violations).
+  in the three years before the period (RAND-1: raised for prior violations) × with `risk_score`
+  (按风险加权) the weight of the institution's risk score on the day the scenario is built
+  (dudao.analytics.risk: 1 + score / 10, at most 10); the published scenario freezes the product.
 - supervisors: card holders of the pool (external: of authorities in the region; internal: of the
   institution), status active, not flagged for dismissal (SUP-10) unless the pool says so, with a card
   whose stored status is valid; `card_valid_until` is the latest such card's last day (the engine
@@ -103,7 +105,7 @@ def _target_institutions(draw: Draw) -> list[Institution]:
     return list(qs.distinct().order_by("uscc"))
 
 
-def _weights(draw: Draw, institution_ids: set[int]) -> dict[int, int | float]:
+def _weights(draw: Draw, institution_ids: set[int], risk_out: dict | None = None) -> dict[int, int | float]:
     spec = draw.risk_weights or {}
     per_institution = {int(k): workflow.weight_value(v) for k, v in (spec.get("institutions") or {}).items()}
     factor = workflow.weight_value(spec.get("prior_violation", 1))
@@ -111,9 +113,20 @@ def _weights(draw: Draw, institution_ids: set[int]) -> dict[int, int | float]:
     if factor != 1:
         since = dt.date(draw.period_start.year - PRIOR_VIOLATION_YEARS, draw.period_start.month, 1)
         prior = public_institution_ids_with_penalty(institution_ids, since)
+    scored: dict[int, Decimal] = {}
+    if spec.get("risk_score"):  # 按风险加权 (RAND-1): frozen here, at publication
+        from dudao.analytics.risk_selectors import risk_scores, scoring_day
+
+        day = scoring_day()
+        scores = risk_scores(institution_ids, day)
+        scored = {pk: score.weight for pk, score in scores.items()}
+        if risk_out is not None:
+            risk_out["as_of"] = day.isoformat()
+            risk_out["scores"] = scores
     return {
         pk: workflow.scenario_weight(
-            per_institution.get(pk, Decimal(1)), factor if pk in prior else Decimal(1)
+            per_institution.get(pk, Decimal(1)) * scored.get(pk, Decimal(1)),
+            factor if pk in prior else Decimal(1),
         )
         for pk in institution_ids
     }
@@ -144,8 +157,10 @@ def _pool(draw: Draw) -> list[tuple[Supervisor, dt.date]]:
     return rows
 
 
-def build_scenario(draw: Draw) -> dict[str, Any]:
-    """The scenario of `draw` from the registers now; ValidationFailed (Chinese) when nothing can be drawn."""
+def build_scenario(draw: Draw, risk_out: dict | None = None) -> dict[str, Any]:
+    """The scenario of `draw` from the registers now; ValidationFailed (Chinese) when nothing can be drawn.
+
+    With `risk_out` and a risk-weighted draw, the scores behind the weights are put there (for the audit)."""
     population_batches = draw.population == Draw.Population.BATCHES
     if population_batches:
         batches = _target_batches(draw)
@@ -157,7 +172,7 @@ def build_scenario(draw: Draw) -> dict[str, Any]:
         what = "评价批次" if population_batches else "有效备案的评价机构"
         message = f"{draw.period_start}至{draw.period_end}期间在抽取范围内没有{what},无法公布抽取"
         raise ValidationFailed(message, code="empty_population", detail={"population": [message]})
-    weights = _weights(draw, set(institutions))
+    weights = _weights(draw, set(institutions), risk_out)
     base = {
         "kind": draw.task_kind,
         "supervisor_kind": draw.kind,

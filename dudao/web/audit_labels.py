@@ -203,6 +203,7 @@ ACTION_LABELS: dict[str, str] = {
     "supervision.draw.define": "新建双随机抽取",
     "supervision.draw.update": "修改双随机抽取",
     "supervision.draw.publish": "公布抽取方案",
+    "supervision.draw.risk_weighted": "按风险评分确定抽中权重",
     "supervision.draw.run": "执行抽取",
     "supervision.draw.lock": "锁定抽取结果",
     "supervision.draw.cancel": "取消抽取",

@@ -162,10 +162,16 @@ def _draw_values(values: dict[str, Any], draw: Draw) -> None:
                 raise fail("sample_ratio", "抽取比例应为 0 到 1 之间、最多四位小数")
     if "risk_weights" in values:
         raw = values["risk_weights"] or {}
-        if not isinstance(raw, Mapping) or set(raw) - {"institutions", "prior_violation"}:
+        if not isinstance(raw, Mapping) or set(raw) - {"institutions", "prior_violation", "risk_score"}:
             raise fail(
-                "risk_weights", '风险权重格式应为 {"institutions": {机构ID: 权重}, "prior_violation": 系数}'
+                "risk_weights",
+                '风险权重格式应为 {"institutions": {机构ID: 权重}, "prior_violation": 系数, '
+                '"risk_score": true}',
             )
+        if raw.get("risk_score") not in (None, False, True):
+            raise fail("risk_weights", "按风险加权应为是或否")
+        if raw.get("risk_score") and draw.kind == SupervisorKind.INTERNAL:
+            raise fail("risk_weights", "内部督导抽取不能按风险加权")
         per = raw.get("institutions") or {}
         if not isinstance(per, Mapping):
             raise fail("risk_weights", "机构权重格式不正确")
@@ -179,6 +185,8 @@ def _draw_values(values: dict[str, Any], draw: Draw) -> None:
             clean["institutions"] = dict(sorted(clean_per.items(), key=lambda kv: int(kv[0])))
         if raw.get("prior_violation") not in (None, ""):
             clean["prior_violation"] = float(workflow.weight_value(raw["prior_violation"]))
+        if raw.get("risk_score"):  # RAND-1: weights from the risk score, frozen at publication
+            clean["risk_score"] = True
         draw.risk_weights = clean
     if "task_kind" in values:
         draw.task_kind = values["task_kind"]
@@ -364,7 +372,8 @@ def draw_publish(*, actor, draw: Draw | int, row_version: int | None = None) -> 
             code="witnesses_required",
             detail={"witnesses": [f"至少 {MIN_WITNESSES} 名见证人"]},
         )
-    raw = snapshot.build_scenario(obj)
+    risk: dict[str, Any] = {}
+    raw = snapshot.build_scenario(obj, risk)
     from ..domain import parse_scenario, scenario_digest, seed_commitment
 
     parse_scenario(raw)  # the engine's own validation: a scenario it would refuse is never published
@@ -399,7 +408,34 @@ def draw_publish(*, actor, draw: Draw | int, row_version: int | None = None) -> 
         ],
         extra={"witness_commitments": [w.commitment for w in witnesses]},
     )
+    if risk:
+        _audit_risk_weights(actor, obj, raw, risk)
     return obj
+
+
+def _audit_risk_weights(actor, draw: Draw, raw: dict[str, Any], risk: dict[str, Any]) -> None:
+    """Record the risk scores behind a risk-weighted draw's frozen weights (RAND-1), per institution."""
+    scores = risk["scores"]
+    codes = dict(Institution.objects.filter(pk__in=list(scores)).values_list("pk", "uscc"))
+    weights = {t["institution"]: t.get("weight", 1) for t in raw["targets"]}
+    audit.record(
+        actor=actor,
+        action="supervision.draw.risk_weighted",
+        obj=draw,
+        after={
+            "as_of": risk["as_of"],
+            "scenario_digest": draw.scenario_digest,
+            "institutions": {
+                codes[pk]: {
+                    "score": float(score.score),
+                    "risk_weight": float(score.weight),
+                    "weight": weights.get(codes[pk], 1),
+                    "parts": {p.key: list(p.counts) for p in score.parts},
+                }
+                for pk, score in sorted(scores.items(), key=lambda kv: codes[kv[0]])
+            },
+        },
+    )
 
 
 def _engine_seed(draw: Draw) -> str:
