@@ -160,6 +160,11 @@ def institution_detail(request, pk: int):
         "can_manage_register": _can(request.user, "registry.change_institution", institution),
         "can_operate": _can(request.user, "registry.add_batch", institution),
     }
+    from dudao.analytics import risk_selectors  # RAND-1 风险评分: authority roles only
+
+    if risk_selectors.may_see_risk(request.user):
+        context["risk_as_of"] = risk_selectors.scoring_day()
+        context["risk"] = risk_selectors.risk_scores([institution.pk], context["risk_as_of"])[institution.pk]
     return render(request, "registry/institution_detail.html", context)
 
 
