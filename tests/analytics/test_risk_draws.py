@@ -210,3 +210,23 @@ def test_risk_weighting_is_refused_for_internal_draws_and_bad_values(world):
 def test_an_unweighted_draw_records_no_risk_event(world):
     publish_draw(world, define(world, population="institutions"))
     assert not AuditEvent.objects.filter(action="supervision.draw.risk_weighted").exists()
+
+
+def test_the_draw_form_sets_the_option_and_the_preview_shows_the_weights(world):
+    from tests.conftest import client_for
+    from tests.supervision.test_pages_draws import NEW, _form
+
+    task = world.task("dispatched")
+    finding(task, "major", world.auth_staff)  # 3: weight 1.3
+    c = client_for(world.auth_staff)
+    response = c.post(NEW, _form(world, population="institutions", institution_weights="", risk_score="on"))
+    assert response.status_code == 302
+    draw = Draw.objects.get()
+    assert draw.risk_weights == {"risk_score": True}
+    page = c.get(f"/supervision/draws/{draw.pk}/")
+    rows = {t["id"]: t["weight"] for t in page.context["preview"]["rows"]}
+    assert rows == {world.institution.uscc: 1.3, world.institution_b.uscc: 1}
+    assert "按风险评分加权" in page.content.decode()
+    edit = c.get(f"/supervision/draws/{draw.pk}/edit/")
+    assert edit.status_code == 200
+    assert edit.context["form"].initial["risk_score"] is True
