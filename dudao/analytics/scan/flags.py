@@ -58,8 +58,10 @@ def scan(path: Path, thresholds: Thresholds | None = None) -> dict[str, Any]:
     """The contract's output for the marks file at `path`: {"flags": [...], "stats": {...}}."""
     t = thresholds or Thresholds()
     started = time.perf_counter()
+    # every core of the machine (DuckDB's default); no progress bar on the command's standard error
     con = duckdb.connect(":memory:")
     try:
+        con.execute("SET enable_progress_bar = false")
         rows = load(con, path)
         flags = scan_tables(DuckDBEngine(con), t)
     finally:
