@@ -10,7 +10,7 @@ DEMO_HOST ?= 127.0.0.1:8000
 # with it. When the address is taken (already running) it says so and the web server uses that one.
 WITH_PDF_SERVER = $(BIN)/dudao pdf-server & pdf_server=$$!; trap 'kill $$pdf_server 2>/dev/null' EXIT;
 
-.PHONY: install system-packages demo serve serve-prod test lint test-sqlite test-pg test-e2e test-future bench clean
+.PHONY: install system-packages demo serve serve-prod test lint test-sqlite test-pg test-e2e test-future spark-test bench clean
 
 install: system-packages $(VENV)/.installed
 
@@ -91,6 +91,14 @@ test-future: install
 	done
 
 test: lint test-sqlite test-pg test-e2e test-future
+
+# The data-comparison SQL on Spark (issue 13 item 4; docs/scale.md): the DuckDB ↔ Spark comparison test needs
+# a Java runtime (Debian openjdk-17-jre-headless) and pyspark (the `spark` extra, ≈ 400 MB), neither in the
+# default install nor in `make test` (there the comparison is skipped with a message).
+spark-test: install
+	@command -v java >/dev/null || { echo "spark-test: 需要 Java(Debian 软件包 openjdk-17-jre-headless)" >&2; exit 1; }
+	$(BIN)/python -m pip install -q 'pyspark>=4.0,<5'
+	PYSPARK_PYTHON=$(BIN)/python $(BIN)/pytest -q -rs tests/analytics/test_scan_engines.py
 
 bench: install
 	$(BIN)/python -m bench.run

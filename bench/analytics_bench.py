@@ -7,7 +7,8 @@
    random targets) and a clean one of the same size; per kind the planted targets found (recall), the flags
    that are planted targets (precision), and on the clean set the flags per unit tested (false-flag rate).
 2. Speed: the scan (scan(), in-process, as the CLI runs it) of `--rows` rows from Parquet and of 1,000,000
-   rows from CSV, wall and CPU seconds, median of 3.
+   rows from CSV, wall and CPU seconds, median of 3; then one profiled run of the Parquet scan, step by step
+   (reading and checking, the examiners' keys, the papers table, each kind's query and tests).
 Data files are written once per size and seed under var/bench/analytics/ and reused.
 """
 
@@ -29,7 +30,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dudao.settings")
 django.setup()
 
 from bench.analytics_data import Truth, generate, write  # noqa: E402
+from dudao.analytics.scan import flags as scan_flags  # noqa: E402
+from dudao.analytics.scan import queries  # noqa: E402
 from dudao.analytics.scan.flags import KINDS, Thresholds, scan  # noqa: E402
+from dudao.analytics.scan.marks_input import load  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "var" / "bench" / "analytics"
 TARGETS = {"parquet_s": 1.0, "csv_s": 5.0, "recall": 1.0, "precision": 0.9, "clean_rate": 0.01}
@@ -131,6 +135,35 @@ def speed(path: Path, runs: int = 3) -> dict[str, Any]:
     }
 
 
+def profile(path: Path) -> dict[str, Any]:
+    """One scan of `path` step by step (the steps of flags.scan), wall and CPU seconds of each."""
+    import duckdb
+
+    t = Thresholds()
+    con = duckdb.connect(":memory:")
+    engine = scan_flags.DuckDBEngine(con)
+    steps: dict[str, Any] = {}
+
+    def step(name: str, work) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        work()
+        steps[name] = {
+            "wall_s": round(time.perf_counter() - wall, 3),
+            "cpu_s": round(time.process_time() - cpu, 3),
+        }
+
+    load_before = _load()
+    try:
+        step("read and check", lambda: load(con, path))
+        step("examiners", lambda: engine.execute(queries.render(queries.EXAMINERS)))
+        step("papers", lambda: engine.execute(queries.render(queries.PAPERS)))
+        for kind in KINDS:
+            step(kind, lambda kind=kind: getattr(scan_flags, f"_{kind}")(engine, t))
+    finally:
+        con.close()
+    return {"steps": steps, "loadavg": [load_before, _load()]}
+
+
 def section(figures: dict[str, Any]) -> str:
     """The docs/performance.md section (Chinese, then English)."""
     if not figures or "speed" not in figures:
@@ -154,6 +187,7 @@ def section(figures: dict[str, Any]) -> str:
         f"| 扫描 scan,CSV {c['rows']:,} 行 rows(含读取 including the read) | wall **{c['wall_median_s']} s**,"
         f"CPU {c['cpu_median_s']} s | ≤ 5 s | {c['loadavg'][0]} → {c['loadavg'][1]} | "
         f"{verdict(c['wall_median_s'] <= TARGETS['csv_s'])} |",
+        *_profile_lines(figures.get("profile"), p["rows"]),
         "",
         "质量 quality: 每个种子 per seed 一份植入异常的数据和一份同样大小的干净数据 one planted and one "
         f"clean set of {q['rows']:,} 行 rows,种子 seeds {q['seeds']}(bench/analytics_data.py),"
@@ -171,6 +205,21 @@ def section(figures: dict[str, Any]) -> str:
             f"{k['clean_flags']} / {k['clean_units']:,} = {k['clean_rate']:.2%} | {verdict(k['ok'])} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _profile_lines(profile: dict[str, Any] | None, rows: int) -> list[str]:
+    if not profile:
+        return []
+    steps = profile["steps"]
+    return [
+        "",
+        f"分步 steps(Parquet {rows:,} 行 rows,一次 one run,负载 load {profile['loadavg'][0]} → "
+        f"{profile['loadavg'][1]}):",
+        "",
+        "| 步骤 step | wall s | CPU s |",
+        "|---|---|---|",
+        *(f"| {name} | {v['wall_s']} | {v['cpu_s']} |" for name, v in steps.items()),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parquet, _, _ = data_file(args.rows, seeds[0], True, ".parquet")
     csv, _, _ = data_file(args.csv_rows, seeds[0], True, ".csv")
     figures["speed"] = {"parquet": speed(parquet), "csv": speed(csv)}
+    figures["profile"] = profile(parquet)
     print(f"speed: {figures['speed']}", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=1))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import numpy as np
@@ -58,17 +58,12 @@ def scan(path: Path, thresholds: Thresholds | None = None) -> dict[str, Any]:
     """The contract's output for the marks file at `path`: {"flags": [...], "stats": {...}}."""
     t = thresholds or Thresholds()
     started = time.perf_counter()
+    # every core of the machine (DuckDB's default); no progress bar on the command's standard error
     con = duckdb.connect(":memory:")
     try:
+        con.execute("SET enable_progress_bar = false")
         rows = load(con, path)
-        con.execute(queries.PAPERS)
-        flags = [
-            *_pass_rate(con, t),
-            *_heaping(con, t),
-            *_leniency(con, t),
-            *_disagreement(con, t),
-            *_identical(con, t),
-        ]
+        flags = scan_tables(DuckDBEngine(con), t)
     finally:
         con.close()
     return {
@@ -77,10 +72,50 @@ def scan(path: Path, thresholds: Thresholds | None = None) -> dict[str, Any]:
     }
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict]:
-    cursor = con.execute(sql, params or {})
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+class Engine(Protocol):
+    """Where the SQL of queries.py runs: a table `marks` (marks_input.py's columns) must exist."""
+
+    def execute(self, sql: str) -> None: ...
+
+    def rows(self, sql: str) -> list[dict[str, Any]]: ...
+
+    def columns(self, sql: str) -> dict[str, np.ndarray]: ...
+
+
+class DuckDBEngine:
+    """The in-process engine (the queries' own dialect)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        cursor = self.con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def columns(self, sql: str) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v) for k, v in self.con.execute(sql).fetchnumpy().items()}
+
+
+def scan_tables(engine: Engine, t: Thresholds) -> list[dict[str, Any]]:
+    """The flags of the marks in `engine`'s table `marks`: the examiners and papers tables are built once
+    (queries.BUILD), then each kind reads its query (queries.QUERIES) over them."""
+    for statement in queries.BUILD:
+        engine.execute(queries.render(statement))
+    return [
+        *_pass_rate(engine, t),
+        *_heaping(engine, t),
+        *_leniency(engine, t),
+        *_disagreement(engine, t),
+        *_identical(engine, t),
+    ]
+
+
+def _query(kind: str, t: Thresholds) -> str:
+    return queries.render(queries.QUERIES[kind], {"pass_mark": t.pass_mark, "tolerance": t.tolerance})
 
 
 def _flag(kind: str, row: dict, statistic: float, p: float, q: float, evidence: dict) -> dict[str, Any]:
@@ -121,17 +156,31 @@ def _at_least(value: float, threshold: float) -> bool:
 
 
 def _ordered(flags: list[dict]) -> list[dict]:
+    """By p-value, ties in a fixed order (the engines return rows in no particular order)."""
     return sorted(
-        flags, key=lambda f: (f["p_value"], str(f["institution"]), str(f["batch"]), str(f["examiner"]))
+        flags,
+        key=lambda f: (
+            f["p_value"],
+            str(f["institution"]),
+            str(f["batch"]),
+            str(f["examiner"]),
+            *(str(f["evidence"].get(k, "")) for k in ("occupation", "level", "subject", "room", "pattern")),
+        ),
     )
 
 
+def _in_order(rows: list[dict], *keys: str) -> list[dict]:
+    """The rows in a fixed order, so that sums over them (and so the results) do not depend on the order the
+    engine returned them in."""
+    return sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys))
+
+
 # ------------------------------------------------------------------------------------------ pass_rate
-def _pass_rate(con, t: Thresholds) -> list[dict]:
+def _pass_rate(engine: Engine, t: Thresholds) -> list[dict]:
     """An institution's pass rate for an occupation and level against its peers' (the other institutions'
     candidates of the same occupation and level): one-sided beta-binomial test, the peers' own spread
     between institutions as its overdispersion (exact binomial when they do not vary)."""
-    rows = _rows(con, queries.PASS_RATE, {"pass_mark": t.pass_mark})
+    rows = _in_order(engine.rows(_query("pass_rate", t)), "occupation", "level", "institution")
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["occupation"], r["level"]), []).append(r)
@@ -187,12 +236,12 @@ def _pass_rate(con, t: Thresholds) -> list[dict]:
 
 
 # -------------------------------------------------------------------------------------------- heaping
-def _heaping(con, t: Thresholds) -> list[dict]:
+def _heaping(engine: Engine, t: Thresholds) -> list[dict]:
     """Papers at [pass mark, +2) among those of the zone [pass mark - 4, +2): the batch's own distribution
     (a normal with its median and interquartile spread, which piling at one mark hardly moves) predicts the
     share at the mark; exact binomial, one-sided. Moving failing papers up to the mark keeps them in the
     zone, so the test sees the move itself."""
-    rows = _rows(con, queries.HEAPING, {"pass_mark": t.pass_mark})
+    rows = _in_order(engine.rows(_query("heaping", t)), "batch", "subject")
     if not rows:
         return []
     centre = np.array([r["centre"] for r in rows], dtype=float)
@@ -239,22 +288,30 @@ def _heaping(con, t: Thresholds) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------- leniency
-def _leniency(con, t: Thresholds) -> list[dict]:
+def _leniency(engine: Engine, t: Thresholds) -> list[dict]:
     """Each examiner's bias against his co-markers on the same papers, all examiners at once: the paired
     differences x_e - x_o = b_e - b_o + noise fitted by least squares (so the partners of a lenient examiner
     do not look severe), the examiner's mean difference against the co-markers' corrected marks tested with
     a two-sided t test and shrunk towards 0 by `leniency_shrinkage` papers' weight for the effect size
     (examiners with few papers)."""
-    pairs = _rows(con, queries.LENIENCY_PAIRS)
-    if not pairs:
+    pairs = engine.columns(_query("leniency", t))
+    if not len(pairs["e"]):
         return []
-    names = sorted({p["e"] for p in pairs} | {p["o"] for p in pairs})
-    index = {name: i for i, name in enumerate(names)}
-    e = np.array([index[p["e"]] for p in pairs])
-    o = np.array([index[p["o"]] for p in pairs])
-    w = np.array([p["w"] for p in pairs], dtype=float)
-    d = np.array([p["d"] for p in pairs], dtype=float)
-    q2 = np.array([p["q"] for p in pairs], dtype=float)
+    # Each unordered pair (e < o) stands for both orders: o's differences are e's negated.
+    first, second = pairs["e"].astype(np.int64), pairs["o"].astype(np.int64)
+    keys = np.unique(np.concatenate([first, second]))  # keys number the examiners in their names' order
+    e = np.searchsorted(keys, np.concatenate([first, second]))
+    o = np.searchsorted(keys, np.concatenate([second, first]))
+    w = np.tile(pairs["w"].astype(float), 2)
+    d = np.concatenate([pairs["d"].astype(float), -pairs["d"].astype(float)])
+    q2 = np.tile(pairs["q"].astype(float), 2)
+    by_key = {int(r["ek"]): r["examiner"] for r in engine.rows(queries.EXAMINER_NAMES)}
+    names = [by_key[int(k)] for k in keys]
+    # an examiner's institution: the first (in order) of the institutions of the papers he shares
+    shared = pd.DataFrame(
+        {"e": e, "institution": np.tile(np.asarray(pairs["institution"], dtype=object), 2)}
+    ).dropna()
+    institution = {names[i]: inst for i, inst in shared.groupby("e")["institution"].min().items()}
     size = len(names)
     papers = np.bincount(e, weights=w, minlength=size)
     r = np.bincount(e, weights=d, minlength=size)
@@ -272,9 +329,6 @@ def _leniency(con, t: Thresholds) -> list[dict]:
     sd = np.sqrt(np.maximum(residual, 0) / np.maximum(papers - 1, 1))
     p = paired_t_two_sided(mean, sd, papers)
     q, significant = _significant(names, p, t)
-    institution = {}
-    for row in pairs:
-        institution.setdefault(row["e"], row["institution"])
     flags = []
     for i, name in enumerate(names):
         enough = papers[i] >= t.leniency_min_papers - 1e-9
@@ -282,7 +336,7 @@ def _leniency(con, t: Thresholds) -> list[dict]:
             flags.append(
                 _flag(
                     "leniency",
-                    {"institution": institution[name], "examiner": name},
+                    {"institution": institution.get(name), "examiner": name},
                     shrunk[i],
                     p[i],
                     q[i],
@@ -301,10 +355,10 @@ def _leniency(con, t: Thresholds) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------- disagreement
-def _disagreement(con, t: Thresholds) -> list[dict]:
+def _disagreement(engine: Engine, t: Thresholds) -> list[dict]:
     """A batch's share of double-marked theory papers beyond the tolerance (or third-marked) against the
     other batches' share (exact binomial, one-sided)."""
-    rows = _rows(con, queries.DISAGREEMENT, {"tolerance": t.tolerance})
+    rows = _in_order(engine.rows(_query("disagreement", t)), "batch", "subject")
     tested, base, p, q, significant = _against_the_rest(rows, "disagreed", "papers", t)
     flags = []
     for i, r in enumerate(tested):
@@ -337,10 +391,10 @@ def _disagreement(con, t: Thresholds) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------ identical
-def _identical(con, t: Thresholds) -> list[dict]:
+def _identical(engine: Engine, t: Thresholds) -> list[dict]:
     """Panels (EXAM-18: each member scores alone) whose members agree exactly on most papers of a room, or
     that give most candidates of the room the same mark; each against the other rooms' rate."""
-    rows = _rows(con, queries.IDENTICAL)
+    rows = _in_order(engine.rows(_query("identical", t)), "batch", "room", "subject")
     if not rows:
         return []
     flags = []
