@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dudao.accounts.forms import client_ip
 from dudao.accounts.throttle import address_request
-from dudao.common.errors import ApplicationError
+from dudao.common.errors import ApplicationError, PermissionDenied
 from dudao.web.kit import application_errors_as_http, place_errors, raise_http, run_form
 
 from .. import forms_survey as fs
@@ -238,10 +238,13 @@ def task_self_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
 def self_evaluation_file(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
     """A file of the report, for the group, the managing authority and the institution only."""
     row = selectors_survey.self_evaluation_file(request.user, pk, file_id)
-    task = row.self_evaluation.task
-    user = request.user
+    may_open_self_evaluation(request.user, row.self_evaluation.task)
+    return row.serve(inline=False)
+
+
+def may_open_self_evaluation(user, task: SupervisionTask) -> None:
+    """The group, the managing authority and the institution may open the report's files (else 403)."""
     if not (
         is_task_member(user, task) or can_manage_task(user, task) or can_answer_for_institution(user, task)
     ):
-        raise DjangoPermissionDenied("没有查看自评报告的权限")
-    return row.serve(inline=False)
+        raise PermissionDenied("没有查看自评报告的权限")
