@@ -69,3 +69,53 @@ def test_candidate_answers_the_survey_on_a_small_phone(
     page.wait_for_selector("#survey-mean")
     assert page.inner_text("#survey-n") == "5"
     shot(page, "survey-results-desktop")
+
+
+def test_self_evaluation_before_the_preliminary_opinion(
+    page, users, institution, other_institution, settings, tmp_path
+):
+    """ACT-4: the leader asks for the self-evaluation, the institution uploads and submits it, the leader
+    reviews it next to the findings; then the preliminary opinion may be drafted."""
+    import datetime as dt
+
+    from dudao.supervision.models import SupervisionTask
+    from tests.clock import TODAY
+    from tests.factories import current_version
+    from tests.supervision.documents_support import SpecialTask
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    world = World(users, institution, other_institution)
+    special = SpecialTask(world)
+    special.report()
+    services.self_evaluation_request(
+        actor=special.leader,
+        task=special.task,
+        due_on=TODAY + dt.timedelta(days=5),
+        note="请对照督导事项自评",
+    )
+    pdf = tmp_path / "自评报告.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    login(page, world.inst_admin.username)
+    page.goto(f"/supervision/tasks/{special.task.pk}/self-evaluation/")
+    page.set_input_files("input[name=file]", str(pdf))
+    page.click("button:has-text('上传文件')")
+    page.wait_for_selector("#self-evaluation-files")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('提交自评报告')")
+    page.wait_for_selector("text=待督导组审阅")
+    page.context.clear_cookies()
+    login(page, special.leader.username)
+    page.goto(f"/supervision/tasks/{special.task.pk}/self-evaluation/")
+    page.wait_for_selector("text=第二考场未设视频监控")
+    page.fill("textarea[name=note]", "自评报告与现场发现基本一致")
+    shot(page, "supervision-self-evaluation-review")
+    page.click("button:has-text('记录审阅意见')")
+    page.wait_for_selector("#review-note")
+    assert page.inner_text("#self-evaluation-status") == "已审阅"
+    opinion = services.preliminary_opinion_prepare(
+        actor=special.leader,
+        task=special.task,
+        body="考场管理不到位。",
+        row_version=current_version(special.task, SupervisionTask),
+    )
+    assert opinion.kind == "preliminary"
