@@ -205,3 +205,12 @@ def test_pages_and_api_walk_the_steps(special, world):
     r = api(special.leader, "get", f"{API}/tasks/{pk}/self-evaluation")
     assert r.json()["status"] == "reviewed" and r.json()["review_note"] == "与现场发现一致"
     assert _prepare(special).kind == "preliminary"
+
+
+def test_the_institution_is_told_of_the_request(special, world):
+    from dudao.notifications.models import Message
+
+    _requested(special)
+    message = Message.objects.get(kind="task.self_evaluation_requested")
+    assert message.recipient == world.inst_admin
+    assert message.title == f"请于 {TOMORROW.isoformat()} 前提交自评报告:{special.task.number}"

@@ -263,3 +263,14 @@ def test_survey_outside_scope_is_not_found(world):
     )
     assert client_for(other).get(f"/supervision/tasks/{task.pk}/survey/").status_code == 404
     assert Survey.objects.count() == 0
+
+
+def test_public_answers_are_limited_per_address(world, client, monkeypatch):
+    from dudao.supervision.views import surveys as views
+
+    monkeypatch.setattr(views, "PUBLIC_ANSWERS_PER_HOUR", 2)
+    _, _, codes = _opened(world)
+    assert client.get("/supervision/public/survey/", {"code": codes[0]["code"]}).status_code == 200
+    assert client.get("/supervision/public/survey/", {"code": codes[1]["code"]}).status_code == 200
+    assert client.get("/supervision/public/survey/", {"code": codes[2]["code"]}).status_code == 429
+    assert client.get("/supervision/public/survey/").status_code == 200  # the empty form costs nothing
