@@ -73,6 +73,9 @@ def test_without_a_request_the_preliminary_opinion_is_not_held(special):
 
 def test_page_refuses_the_preliminary_opinion_with_the_message(special):
     _requested(special)
+    url = f"/supervision/tasks/{special.task.pk}/preliminary/"
+    note = f"已要求机构于 {TOMORROW.isoformat()} 前提交自评报告,尚未收到:收到并审阅后才能形成初步督导意见。"
+    assert note in client_for(special.leader).get(url).content.decode()
     page = client_for(special.leader).post(
         f"/supervision/tasks/{special.task.pk}/preliminary/",
         {"body": "意见", "requirements": "", "row_version": current_version(special.task, SupervisionTask)},

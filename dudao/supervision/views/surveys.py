@@ -47,6 +47,19 @@ def task_extras(user, task: SupervisionTask) -> dict[str, Any]:
     }
 
 
+def preliminary_note(task: SupervisionTask) -> str:
+    """What the preliminary opinion's page says about the self-evaluation report (ACT-4 step 2)."""
+    row = selectors_survey.self_evaluation_of(task)
+    if row is None:
+        return ""
+    if row.status == E.REQUESTED:
+        due = row.due_on.isoformat()
+        return f"已要求机构于 {due} 前提交自评报告,尚未收到:收到并审阅后才能形成初步督导意见。"
+    if row.status == E.SUBMITTED:
+        return "机构已提交自评报告,请先在“机构自评报告”页面结合现场督导发现审阅,再形成初步督导意见。"
+    return f"自评报告审阅意见:{row.review_note}"
+
+
 # ------------------------------------------------------------------------------------ staff survey
 @never_cache  # the answer to opening shows the codes, once
 @login_required
