@@ -12,6 +12,8 @@ KIND_LABELS: dict[str, str] = {
     "task.dispatched": "督导任务已派发",
     "task.report_overdue": "督导报告逾期",
     "opinion.issued": "督导意见已下达",
+    "task.self_evaluation_requested": "请提交自评报告",
+    "task.self_evaluation_submitted": "机构已提交自评报告",
     "termination.notified": "拟终止备案告知",
     "termination.statement": "机构陈述申辩",
     "termination.terminate": "终止备案决定",

@@ -797,3 +797,13 @@ class FilingTermination(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.institution} 终止备案 {self.filing}"
+
+
+# The survey after a task (QUAL-4) and the self-evaluation report (ACT-4) live in their own module.
+from .models_survey import (  # noqa: E402, F401
+    SelfEvaluation,
+    SelfEvaluationFile,
+    Survey,
+    SurveyCode,
+    SurveyResponse,
+)

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from . import exports, views
 from .urls_documents import urlpatterns as document_urlpatterns  # DOCX/PDF downloads of the papers
+from .views import surveys
 
 app_name = "supervision"
 urlpatterns = [
@@ -80,6 +81,14 @@ urlpatterns = [
     path("tasks/<int:pk>/escalate/", views.task_escalate, name="task_escalate"),
     path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
     path("tasks/<int:pk>/ratings/", views.task_rate, name="task_rate"),
+    # survey after the task (QUAL-4) and the self-evaluation report of a special task (ACT-4)
+    path("tasks/<int:pk>/survey/", surveys.task_survey, name="task_survey"),
+    path("tasks/<int:pk>/self-evaluation/", surveys.task_self_evaluation, name="task_self_evaluation"),
+    path(
+        "tasks/<int:pk>/self-evaluation/files/<int:file_id>/",
+        surveys.self_evaluation_file,
+        name="self_evaluation_file",
+    ),
     # opinions, penalties (INST-4)
     path("opinions/", views.opinion_list, name="opinion_list"),
     path("penalties/", views.penalty_list, name="penalty_list"),
@@ -108,5 +117,6 @@ urlpatterns = [
     path("public/draws/<int:pk>/record.json", views.public_draw_record, name="public_draw_record"),
     path("public/draws/<int:pk>/verify/", views.public_draw_verify, name="public_draw_verify"),
     path("public/tasks/", views.public_task_list, name="public_task_list"),
+    path("public/survey/", surveys.public_survey, name="public_survey"),
 ]
 urlpatterns += document_urlpatterns

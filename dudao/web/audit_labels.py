@@ -254,6 +254,13 @@ ACTION_LABELS: dict[str, str] = {
     "supervision.misconduct.record": "记录督导员违规",
     "supervision.misconduct.withdraw": "撤销督导员违规记录",
     "supervision.rating.submit": "提交督导员评价",
+    "supervision.survey.open": "发起督导满意度调查",
+    "supervision.survey.codes": "发放满意度调查评价码",
+    "supervision.survey.answer": "提交满意度调查答卷(匿名)",
+    "supervision.self_evaluation.request": "要求机构提交自评报告",
+    "supervision.self_evaluation.file": "上传自评报告文件",
+    "supervision.self_evaluation.submit": "提交自评报告",
+    "supervision.self_evaluation.review": "审阅自评报告",
     "supervision.assessment.decide": "督导员年度考核",
     # demo data and tests of the chain
     "demo.data.reset": "重置演示数据",

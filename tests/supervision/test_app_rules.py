@@ -313,6 +313,9 @@ def test_not_renew_blocks_renewal_and_revoke_card_revokes(world):
         "ratings": 0,
         "rating_average": None,
         "misconduct": 0,
+        "surveys": 0,  # QUAL-4 → SUP-9
+        "survey_answers": 0,
+        "survey_average": None,
     }
     with pytest.raises(IllegalTransition) as exc:
         services.supervisor_renew(actor=world.auth_admin, supervisor=world.s2)

@@ -58,6 +58,17 @@ from .reports_opinions import (
     report_correct,
     report_submit,
 )
+from .self_evaluation import (
+    self_evaluation_request,
+    self_evaluation_review,
+    self_evaluation_submit,
+    self_evaluation_upload,
+)
+from .surveys import (
+    survey_answer,
+    survey_issue_codes,
+    survey_open,
+)
 from .tasks import (
     eligibility_problems,
     member_replace,
@@ -112,7 +123,14 @@ __all__ = [
     "rectification_submit",
     "report_correct",
     "report_submit",
+    "self_evaluation_request",
+    "self_evaluation_review",
+    "self_evaluation_submit",
+    "self_evaluation_upload",
     "supervisor_renew",
+    "survey_answer",
+    "survey_issue_codes",
+    "survey_open",
     "task_accept",
     "task_cancel",
     "task_close",

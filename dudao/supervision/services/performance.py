@@ -199,6 +199,19 @@ def misconduct_withdraw(
 
 
 # -------------------------------------------------------------------------- assessment (SUP-9/5)
+def _survey_metrics(supervisor: Supervisor, year: int) -> dict[str, Any]:
+    """QUAL-4 feeds SUP-9: the candidates' and examiners' survey of the year's tasks (shown surveys only)."""
+    from ..selectors_survey import supervisor_survey_figures
+
+    figures = supervisor_survey_figures(supervisor, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
+    mean = figures["mean"]
+    return {
+        "surveys": figures["surveys"],
+        "survey_answers": figures["answers"],
+        "survey_average": None if mean is None else str(mean),
+    }
+
+
 @transaction.atomic
 def assessment_decide(
     *, actor, supervisor: Supervisor | int, year: int, decision: str, note: str = ""
@@ -228,7 +241,7 @@ def assessment_decide(
         supervisor=target,
         authority=actor.authority if is_authority_user(actor) else target.authority,
         year=year,
-        metrics=stats.as_dict(),
+        metrics={**stats.as_dict(), **_survey_metrics(target, year)},
         decision=decision,
         note=note,
         decided_by=actor,

@@ -42,6 +42,7 @@ from ..permissions import (
 from ..transitions import AFTER_REPORT, TASK_TRANSITIONS
 from .base import _authority_staff, _lock_task, _locked_task, _move, _next_seq, _policy, _task_link
 from .rectification import _new_round
+from .self_evaluation import check_ready_for_preliminary
 
 S = SupervisionTask.Status
 D = Draw.Status
@@ -185,6 +186,7 @@ def preliminary_opinion_prepare(
         message=f"任务当前状态为「{obj.get_status_display()}」,不能形成初步意见",
         denied="只有专项督导组组长可以形成初步意见",
     )
+    check_ready_for_preliminary(obj)  # ACT-4: a requested self-evaluation is received and reviewed first
     save_new(opinion)
     _move(
         obj,

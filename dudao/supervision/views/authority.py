@@ -5,6 +5,7 @@ and coverage; writes are the authority's (the services check the roles again).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from .. import domain, list_queries, presenters, selectors, services, workflow
 from .. import forms as f
 from ..models import Opinion, Penalty, TaskMember
 from ..permissions import can_manage_institution, can_manage_policy
+from ..selectors_survey import supervisor_survey_figures
 from .common import (
     authority_pages,
     int_or_none,
@@ -261,6 +263,12 @@ def supervisor_record(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment_form": f.AssessmentForm(),
             "misconduct_form": f.MisconductForm(),
             "rating_items": workflow.RATING_ITEMS,
+            # QUAL-4 → SUP-9: candidates' and examiners' survey next to the institutions' ratings
+            "survey_figures": supervisor_survey_figures(
+                supervisor,
+                start=dt.date(year, 1, 1) if year else None,
+                end=dt.date(year, 12, 31) if year else None,
+            ),
         },
     )
 

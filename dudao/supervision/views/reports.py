@@ -26,6 +26,7 @@ from .common import (
     workdays_left,
 )
 from .steps import S, _detail_url, _step_form
+from .surveys import preliminary_note
 
 
 def _problems_text(task: SupervisionTask) -> str:
@@ -142,6 +143,7 @@ def preliminary(request: HttpRequest, pk: int) -> HttpResponse:
         title="形成初步督导意见",
         button="保存初步意见",
         show=("report", "findings"),
+        note=preliminary_note(selectors.task_get(request.user, pk)),  # ACT-4: the self-evaluation
     )
 
 

@@ -49,6 +49,7 @@ from .common import (
     workdays_left,
 )
 from .steps import S, _my_member, _step_form
+from .surveys import task_extras
 
 
 def _deadlines_for(tasks: list[SupervisionTask]) -> dict[int, dict[str, Any]]:
@@ -300,6 +301,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if d["can_manage"]
         else set(),
+        **task_extras(user, task),  # survey (QUAL-4), self-evaluation (ACT-4)
         "institution_side": institution_side,
         "work_hidden": institution_side and task.status not in AFTER_REPORT,
         "report_days": selectors.policy_for(task.authority_id).report_days,
