@@ -9,6 +9,7 @@ that touches a year without a confirmed holiday arrangement is provisional (CAL-
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -210,6 +211,12 @@ CONTACT_REQUIRED = "实名投诉请填写联系人姓名和联系电话;不愿�
 CATEGORY_INVALID = "请选择投诉类别:" + "、".join(CATEGORY_LABELS.values())
 
 
+def _visible(text: str) -> bool:
+    """Whether the text has a character one can see: not whitespace, not an invisible format character
+    (zero-width space, joiner, byte-order mark: Unicode category Cf)."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
 def check_filing(
     *, category: object, content: object, anonymous: object, contact_name: object, contact_phone: object
 ) -> Filing:
@@ -222,7 +229,7 @@ def check_filing(
         cat = Category.OTHER
         errors["category"] = [CATEGORY_INVALID]
     text = str(content or "").strip() if isinstance(content, str) or content is None else ""
-    if not text:
+    if not _visible(text):  # spaces or zero-width characters alone say nothing
         errors["content"] = [CONTENT_EMPTY]
     elif len(text) > MAX_CONTENT_CHARS:
         errors["content"] = [CONTENT_TOO_LONG]

@@ -5,20 +5,28 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
+from pydantic import ConfigDict, StrictBool
 
 from dudao.common.pagination import PageParams
 
 
 class ComplaintContactIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = ""
     phone: str = ""
 
 
 class ComplaintIn(Schema):
+    """The issue 12 body exactly: a field it does not name (attachments…) is refused rather than dropped
+    unseen, and `anonymous` is a JSON boolean the filer states (no "yes" or 1 read as anonymity)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     institution: str
     category: str
     content: str
-    anonymous: bool = False
+    anonymous: StrictBool
     contact: ComplaintContactIn | None = None
 
 

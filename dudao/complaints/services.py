@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from dudao.common import audit
 from dudao.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from dudao.registry.domain import normalise_uscc
+from dudao.registry.domain import normalise_uscc, validate_uscc
 from dudao.registry.models import Institution
 from dudao.workdays import selectors as workdays
 
@@ -71,10 +71,18 @@ def complaint_file(
     errors: dict[str, list[str]] = {}
     found = None
     text = institution if isinstance(institution, str) else ""
-    code = normalise_uscc(text.strip())[:18] if text.strip() else ""
-    if code:
-        found = Institution.objects.filter(uscc=code, is_active=True).first()
-    if found is None:
+    typed = normalise_uscc(text.strip()[:64]) if text.strip() else ""
+    if typed:
+        try:
+            code = validate_uscc(typed, field_name="institution")
+        except ValidationFailed as exc:
+            # A mistyped code (letters and digits only) is told what is wrong with it (length, characters,
+            # check digit); anything else (a name the page did not know) is simply not found.
+            if typed.isascii() and typed.isalnum():
+                errors["institution"] = [exc.message]
+        else:
+            found = Institution.objects.filter(uscc=code, is_active=True).first()
+    if found is None and "institution" not in errors:
         errors["institution"] = [INSTITUTION_UNKNOWN]
     try:
         filing = domain.check_filing(

@@ -121,7 +121,15 @@ def test_audit_event_in_the_same_transaction_without_contact_or_text(anon, insti
         ({"content": "   \n  "}, "content", "请填写投诉内容"),
         ({"content": "字" * 2001}, "content", "投诉内容不能超过 2000 个字"),
         ({"category": "bribery"}, "category", "请选择投诉类别"),
-        ({"institution": "91500000MA5U000000"}, "institution", "未找到该统一社会信用代码对应的评价机构"),
+        # a well-formed code (check digit right) that no active institution holds
+        ({"institution": "91500000MA5U00000W"}, "institution", "未找到该统一社会信用代码对应的评价机构"),
+        # a mistyped code says what is wrong with it rather than "not found"
+        ({"institution": "91500000MA5U000000"}, "institution", "校验位错误,请核对"),
+        ({"institution": "9150000"}, "institution", "统一社会信用代码应为 18 位,当前为 7 位"),
+        # not a code at all (a name): simply not found
+        ({"institution": "某某职业培训学校"}, "institution", "未找到该统一社会信用代码对应的评价机构"),
+        ({"content": "\u200b\u200b\ufeff"}, "content", "请填写投诉内容"),
+        ({"content": "\u3000\u00a0\u200b"}, "content", "请填写投诉内容"),
         ({"institution": ""}, "institution", "未找到该统一社会信用代码对应的评价机构"),
         ({"contact": None}, "contact", "实名投诉请填写联系人姓名和联系电话"),
         ({"contact": {"name": "李四", "phone": ""}}, "contact", "实名投诉请填写联系人姓名和联系电话"),
@@ -146,6 +154,92 @@ def test_boundaries_of_accepted_input(anon, institution):
     # the credit code is read as the registry reads it (lower case and spaces tolerated)
     spaced = " " + institution.uscc.lower() + " "
     assert post(anon, body_for(institution, institution=spaced)).status_code == 201
+
+
+def test_every_category_of_the_contract_is_accepted(anon, institution):
+    for category in ("exam_discipline", "eligibility", "fees", "certificate", "examiner", "other"):
+        done = post(anon, body_for(institution, category=category))
+        assert done.status_code == 201, category
+        assert Complaint.objects.get(code=done.json()["code"]).category == category
+    for category in ("unknown", "FEES", ""):
+        assert post(anon, body_for(institution, category=category)).status_code == 422
+    assert Complaint.objects.count() == 6
+
+
+def test_invisible_characters_alone_are_empty_but_count_beside_text(anon, institution):
+    # only zero-width characters: nothing to read (refused above); one visible character beside them: kept
+    done = post(anon, body_for(institution, content="\u200b乱\u200b"))
+    assert done.status_code == 201
+    assert Complaint.objects.get(code=done.json()["code"]).content == "\u200b乱\u200b"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "location", "message"),
+    [
+        # the contract's `anonymous` is a JSON boolean: a string or a number is not read as one
+        ({"anonymous": "true"}, ["body", "payload", "anonymous"], "格式不正确,应为 true 或 false"),
+        ({"anonymous": "yes"}, ["body", "payload", "anonymous"], "格式不正确,应为 true 或 false"),
+        ({"anonymous": 1}, ["body", "payload", "anonymous"], "格式不正确,应为 true 或 false"),
+        ({"anonymous": None}, ["body", "payload", "anonymous"], "格式不正确,应为 true 或 false"),
+        # fields the contract does not name (e.g. attachments) are refused, never silently dropped
+        ({"attachments": ["a.jpg"]}, ["body", "payload", "attachments"], "不允许的字段"),
+        (
+            {"contact": {"name": "李四", "phone": PHONE, "email": "a@b.cn"}},
+            ["body", "payload", "contact", "email"],
+            "不允许的字段",
+        ),
+        ({"content": 123}, ["body", "payload", "content"], "格式不正确,应为文本"),
+        (
+            {"contact": {"name": "李四", "phone": 13912345678}},
+            ["body", "payload", "contact", "phone"],
+            "格式不正确,应为文本",
+        ),
+    ],
+)
+def test_wrong_types_and_extra_fields_are_refused(anon, institution, overrides, location, message):
+    done = post(anon, body_for(institution, **overrides))
+    assert done.status_code == 422
+    body = done.json()
+    assert body["message"] == "请求参数格式不正确"
+    assert [(e["loc"], e["msg"]) for e in body["detail"]] == [(location, message)]
+    assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["institution", "category", "content", "anonymous"])
+def test_each_required_field_missing_is_refused(anon, institution, field):
+    body = body_for(institution)
+    body.pop(field)
+    done = post(anon, body)
+    assert done.status_code == 422
+    assert done.json()["detail"] == [{"loc": ["body", "payload", field], "msg": "必填", "type": "missing"}]
+    assert not Complaint.objects.exists()
+
+
+def test_contact_may_be_left_out_of_an_anonymous_complaint(anon, institution):
+    body = body_for(institution, anonymous=True)
+    body.pop("contact")
+    assert post(anon, body).status_code == 201
+    body = body_for(institution)
+    body.pop("contact")
+    assert post(anon, body).status_code == 422
+    assert Complaint.objects.count() == 1
+
+
+def test_malformed_json_is_a_chinese_400(anon, institution):
+    done = anon.post(URL, data="{bad json", content_type="application/json")
+    assert (done.status_code, done.json()["message"]) == (400, "请求体不是有效的 JSON")
+    assert not Complaint.objects.exists()
+
+
+def test_lookups_are_limited_per_address(anon, institution, settings):
+    data = post(anon, body_for(institution)).json()
+    settings.DUDAO_PUBLIC_COMPLAINT_LOOKUPS_PER_HOUR = 2
+    follow = f"{URL}/{data['code']}"
+    looks = [anon.get(follow, {"secret": "WRONG"}).status_code for _ in range(2)]
+    assert looks == [404, 404]
+    # the budget spent, even the right secret waits; another address is not blocked
+    assert anon.get(follow, {"secret": data["secret"]}).status_code == 429
+    assert anon.get(follow, {"secret": data["secret"]}, REMOTE_ADDR="10.9.8.7").status_code == 200
 
 
 def test_inactive_institution_is_unknown(anon, institution):

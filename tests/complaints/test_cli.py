@@ -48,6 +48,41 @@ def test_contract_with_acceptance_reaching_an_unloaded_year(run):
     assert json.loads(done.stdout) == expected
 
 
+@pytest.mark.parametrize(
+    ("args", "accept_by", "result_by", "provisional"),
+    [
+        # 2026 Spring Festival (CAL-4: 02-15…02-23 off, Saturdays 02-14 and 02-28 worked)
+        (("2026-02-11",), "2026-02-14", None, False),  # the make-up Saturday is the third day
+        (("2026-02-12",), "2026-02-24", None, False),  # 02-13, Saturday 02-14, then 02-24
+        (("2026-02-13",), "2026-02-25", None, False),
+        (("2026-02-23",), "2026-02-26", None, False),  # received on the last day off
+        (("2026-02-13", "2026-02-27"), "2026-02-25", "2026-03-09", False),  # Saturday 02-28 counted
+        # 2025 National Day (10-01…10-08 off; Sunday 09-28 and Saturday 10-11 worked)
+        (("2025-09-25",), "2025-09-29", None, False),
+        (("2025-09-26", "2025-09-30"), "2025-09-30", "2025-10-16", False),
+        (("2025-10-03",), "2025-10-11", None, False),  # received on a holiday
+        # 2025 Spring Festival (01-28…02-04 off; Sunday 01-26 and Saturday 02-08 worked)
+        (("2025-01-23",), "2025-01-27", None, False),
+        (("2025-01-24", "2025-01-27"), "2025-02-05", "2025-02-12", False),
+        # 2026 National Day (10-01…10-07 off; Saturday 10-10 worked)
+        (("2026-10-01", "2026-10-08"), "2026-10-10", "2026-10-16", False),
+        # before the first loaded year: provisional; the first loaded year: not
+        (("2023-12-28",), "2024-01-03", None, True),
+        (("2024-01-02",), "2024-01-05", None, False),
+    ],
+)
+def test_shipped_calendar_around_festivals(run, args, accept_by, result_by, provisional):
+    received, *accepted = args
+    extra = ("--accepted", accepted[0]) if accepted else ()
+    done = run("plan", "--received", received, *extra, "--json")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout) == {
+        "accept_by": accept_by,
+        "result_by": result_by,
+        "provisional": provisional,
+    }
+
+
 def test_configured_counts(run):
     env = {"DUDAO_COMPLAINT_ACCEPT_WORKDAYS": "1", "DUDAO_COMPLAINT_RESULT_WORKDAYS": "2"}
     done = run("plan", "--received", "2026-12-04", "--accepted", "2026-12-07", "--json", extra_env=env)
