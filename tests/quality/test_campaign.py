@@ -14,7 +14,7 @@ from dudao.common.errors import Conflict, IllegalTransition, PermissionDenied, V
 from dudao.common.models import AuditEvent
 from dudao.notifications.models import Message
 from dudao.people.models import ExaminerCard
-from dudao.quality import domain, selectors, services
+from dudao.quality import documents, domain, selectors, services
 from dudao.quality.models import CampaignEntry, QualityCampaign
 from dudao.scorecards.models import Evaluation
 from tests import factories as f
@@ -329,3 +329,79 @@ def test_an_institution_not_drawn_is_not_inspected(
     with pytest.raises(Conflict):
         services.entry_inspect(actor=auth_admin, entry=left)
     assert left.card_check == []
+
+
+def test_a_closed_campaign_ends_in_the_report_of_its_year(
+    opened, auth_admin, institution, second_institution, inst_admin, time_machine
+):
+    self_submit(opened, institution, inst_admin, **{"1.1": "partial"})  # 97, on time
+    campaign = sample_all(opened, auth_admin, time_machine)
+    for inst, answers in (
+        (institution, {"1.1": "none"}),
+        (second_institution, {"1.1": "none", "1.2": "none"}),
+    ):
+        entry = services.entry_inspect(actor=auth_admin, entry=entry_of(campaign, inst))
+        evaluation_advance(entry.evaluation, answers=answers | {f"3.{n}": "none" for n in range(1, 9)})
+    services.campaign_close(actor=auth_admin, campaign=campaign, row_version=fresh(campaign).row_version)
+    s.batch(institution, dt.date(2026, 6, 1))
+    report = services.report_create(actor=auth_admin, period_start=dt.date(2026, 1, 1), period_end=TODAY)
+    row = report.row_of(institution.pk)["campaign"]
+    assert row == {
+        "campaign_id": campaign.pk,
+        "title": "2026年度职业技能鉴定质量检查",
+        "self_total": "97.00",
+        "self_submitted": True,
+        "self_late": False,
+        "sampled": True,
+        "external_total": "55.00",  # 100 − 5 − 8×5
+        "external_band": "差",
+        "external_failing": True,
+        "gap": "-42.00",
+        "cards": 0,
+    }
+    assert report.row_of(second_institution.pk)["campaign"]["self_submitted"] is False
+    body = [p for p in documents.context(report)["paragraphs"] if isinstance(p, str)]
+    heads = [p["heading"] for p in documents.context(report)["paragraphs"] if isinstance(p, dict)]
+    assert heads[2:] == ["三、年度质量检查情况", "四、有关要求"]
+    assert f"{institution.name}:外查55.00分(差),自查97.00分,相差-42.00分。" in body
+    assert (
+        f"外查不合格的评价机构:{second_institution.name}、{institution.name},予以通报批评,限期整改。" in body
+        or (
+            f"外查不合格的评价机构:{institution.name}、{second_institution.name},予以通报批评,限期整改。"
+            in body
+        )
+    )
+    assert f"未按要求开展自查的评价机构:{second_institution.name}。" in body
+
+
+def test_a_report_of_another_year_or_an_open_campaign_has_no_campaign_section(
+    opened, auth_admin, institution
+):
+    report = services.report_create(actor=auth_admin, period_start=dt.date(2026, 1, 1), period_end=TODAY)
+    assert report.row_of(institution.pk)["campaign"] is None
+    heads = [p["heading"] for p in documents.context(report)["paragraphs"] if isinstance(p, dict)]
+    assert heads[-1] == "三、有关要求"
+
+
+def test_report_numbers_come_from_a_locked_sequence(auth_admin, institution):
+    from dudao.quality.models import QualityReport
+    from dudao.supervision.models import NumberSequence
+
+    first = services.report_create(actor=auth_admin, period_start=dt.date(2026, 1, 1), period_end=TODAY)
+    second = services.report_create(actor=auth_admin, period_start=dt.date(2026, 1, 1), period_end=TODAY)
+    assert (first.number, second.number) == ("质通〔2026〕1号", "质通〔2026〕2号")
+    key = f"quality-report:{auth_admin.authority_id}:2026"
+    assert NumberSequence.objects.get(key=key).last == 2
+    # a number is never issued twice, even when the count of reports would repeat it
+    QualityReport.objects.filter(pk=second.pk).update(created_at=first.created_at.replace(year=2025))
+    third = services.report_create(actor=auth_admin, period_start=dt.date(2026, 1, 1), period_end=TODAY)
+    assert third.number == "质通〔2026〕3号"
+
+
+def test_a_new_sequence_starts_after_the_reports_numbered_before_it(auth_admin, institution):
+    from dudao.supervision.models import NumberSequence
+
+    services.report_create(actor=auth_admin, period_start=dt.date(2026, 1, 1), period_end=TODAY)
+    NumberSequence.objects.filter(key__startswith="quality-report:").delete()  # as before the sequence
+    again = services.report_create(actor=auth_admin, period_start=dt.date(2026, 1, 1), period_end=TODAY)
+    assert again.number == "质通〔2026〕2号"
