@@ -422,12 +422,14 @@ def self_late(campaign: QualityCampaign, today: dt.date | None = None) -> bool:
     return campaign.self_due is not None and (today or timezone.localdate()) > campaign.self_due
 
 
-def _clean_answers(form: Any, answers: Any) -> dict[str, Any]:
+def _clean_answers(form: Any, saved: dict[str, Any], answers: Any) -> dict[str, Any]:
+    """The saved answers updated with `answers`, each checked by the scorecards engine (unknown items and
+    values that do not fit their item are refused, 422)."""
     if not isinstance(answers, dict):
         raise fail("answers", "自查答案应为以项目编号为键的对象")
-    # the form's own checks (the scorecards engine): unknown items and ill-fitting values are refused
-    scorecard_domain.partial_score(form, answers)
-    return dict(answers)
+    merged = {**saved, **answers}
+    scorecard_domain.partial_score(form, merged)
+    return merged
 
 
 def _locked_entry(actor: Any, entry: CampaignEntry) -> CampaignEntry:
@@ -447,7 +449,7 @@ def self_save(*, actor: Any, entry: CampaignEntry, answers: Any) -> CampaignEntr
     with transaction.atomic():
         locked = _locked_entry(actor, entry)
         form = locked.campaign.form_version.form
-        locked.answers = _clean_answers(form, answers)
+        locked.answers = _clean_answers(form, locked.answers, answers)
         save_fields(locked, ["answers"])
         audit.record(
             actor=actor,
@@ -466,7 +468,7 @@ def self_submit(*, actor: Any, entry: CampaignEntry, answers: Any = None) -> Cam
         campaign = locked.campaign
         form = campaign.form_version.form
         if answers is not None:
-            locked.answers = _clean_answers(form, answers)
+            locked.answers = _clean_answers(form, locked.answers, answers)
         result = scorecard_domain.score(form, locked.answers)  # AnswersInvalid (422) names each gap
         locked.self_total = result.total.quantize(domain.CENT)
         locked.self_band = result.band
