@@ -21,6 +21,7 @@ from tests.factories.scorecards import best_answers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+PROGRESS_IS = "(text) => document.querySelector('[data-live-progress]').textContent.trim() === text"
 PROGRESS_DONE = "() => document.querySelector('[data-live-progress]').textContent.includes('22/22')"
 
 
@@ -90,9 +91,10 @@ def test_yearly_inspection_from_self_inspection_to_the_report_pdf(browser, live_
 
     # the external inspection on the evaluation pages: 1.1, 2.1 and 3.2 not met, 4.2 partly
     external = best_answers("QC-STATION") | {"1.1": "none", "2.1": "none", "3.2": "none", "4.2": "partial"}
-    for item_id, value in external.items():
+    for n, (item_id, value) in enumerate(external.items(), start=1):
         key = str(value).lower()
         boss.locator(f"label[for='item-{item_id.replace('.', '_')}-{key}']").click()
+        boss.wait_for_function(PROGRESS_IS, arg=f"已评 {n}/22 项")  # one save at a time
     boss.wait_for_function(PROGRESS_DONE)
     boss.click("#submit-btn")
     boss.wait_for_selector("text=评估已提交,请评估组成员逐一签名确认")
