@@ -37,6 +37,16 @@ def _figures_of(r: dict) -> str:
     )
 
 
+def _gap_words(gap: str | None) -> str:
+    """The gap (external − self) in words: a minus sign is easily lost in print."""
+    if gap is None:
+        return ""
+    value = Decimal(gap)
+    if value == 0:
+        return ",外查与自查得分相同"
+    return f",外查比自查{'低' if value < 0 else '高'}{abs(value):.2f}分"
+
+
 def _campaign_paragraphs(rows: list[dict]) -> list[Any]:
     """三、年度质量检查情况 (QUAL-3 results in the QUAL-1 通报): the external scores of the drawn
     institutions beside their self-inspection, the failing ones (band 差) and those that did not
@@ -53,7 +63,7 @@ def _campaign_paragraphs(rows: list[dict]) -> list[Any]:
     for r in drawn:
         c = r["campaign"]
         own = f"自查{c['self_total']}分" if c["self_total"] is not None else "未自查"
-        gap = f",相差{c['gap']}分" if c["gap"] is not None else ""
+        gap = _gap_words(c["gap"])
         cards = f",考评员证卡年检发现{c['cards']}人证卡过期或即将到期" if c["cards"] else ""
         out.append(f"{r['name']}:外查{c['external_total']}分({c['external_band']}),{own}{gap}{cards}。")
     failing = [r["name"] for r in drawn if r["campaign"]["external_failing"]]

@@ -363,7 +363,7 @@ def test_a_closed_campaign_ends_in_the_report_of_its_year(
     body = [p for p in documents.context(report)["paragraphs"] if isinstance(p, str)]
     heads = [p["heading"] for p in documents.context(report)["paragraphs"] if isinstance(p, dict)]
     assert heads[2:] == ["三、年度质量检查情况", "四、有关要求"]
-    assert f"{institution.name}:外查55.00分(差),自查97.00分,相差-42.00分。" in body
+    assert f"{institution.name}:外查55.00分(差),自查97.00分,外查比自查低42.00分。" in body
     assert (
         f"外查不合格的评价机构:{second_institution.name}、{institution.name},予以通报批评,限期整改。" in body
         or (
@@ -405,3 +405,16 @@ def test_a_new_sequence_starts_after_the_reports_numbered_before_it(auth_admin, 
     NumberSequence.objects.filter(key__startswith="quality-report:").delete()  # as before the sequence
     again = services.report_create(actor=auth_admin, period_start=dt.date(2026, 1, 1), period_end=TODAY)
     assert again.number == "质通〔2026〕2号"
+
+
+@pytest.mark.parametrize(
+    ("gap", "words"),
+    [
+        ("-0.50", ",外查比自查低0.50分"),
+        ("0.00", ",外查与自查得分相同"),
+        ("3.00", ",外查比自查高3.00分"),
+        (None, ""),
+    ],
+)
+def test_the_gap_is_printed_in_words(gap, words):
+    assert documents._gap_words(gap) == words
