@@ -62,6 +62,7 @@ def test_yearly_inspection_from_self_inspection_to_the_report_pdf(browser, live_
     boss.wait_for_selector("text=年度质量检查已启动")
     assert boss.inner_text("#status") == "自查中"
     assert "2026-12-17" in boss.inner_text("#self-due")
+    shot(boss, "quality-campaign-opened")
     campaign = QualityCampaign.objects.get()
 
     # the institution self-inspects with QC-STATION: 1.1 partly met, the bonus earned → 100 (capped)
@@ -83,6 +84,7 @@ def test_yearly_inspection_from_self_inspection_to_the_report_pdf(browser, live_
     boss.click("#sample")
     boss.wait_for_selector("text=已抽取外查机构")
     assert boss.inner_text("#status") == "外查中"
+    shot(boss, "quality-campaign-sampled")
     boss.click(f"[data-inspect='{institution.pk}']")
     boss.wait_for_selector("[data-live-progress]")
     entry = CampaignEntry.objects.get(campaign=campaign)
