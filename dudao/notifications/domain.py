@@ -34,6 +34,7 @@ KIND_LABELS: dict[str, str] = {
     "quality.published": "质量通报已发布,请确认本机构数据",
     "quality.correction_requested": "质量通报更正申请待审核",
     "quality.correction_decided": "质量通报更正申请已审核",
+    "quality.campaign_opened": "年度质量检查已启动,请完成本机构自查",
 }
 PREFIX_LABELS: dict[str, str] = {
     "renewal": "延续备案",

@@ -11,8 +11,13 @@ from dudao.common.pagination import paginate
 from dudao.documents.responses import document_response
 
 from . import documents, permissions, selectors, services
-from .models import QualityReport
+from .models import CampaignEntry, QualityCampaign, QualityReport
 from .schemas import (
+    CampaignDetailOut,
+    CampaignFilters,
+    CampaignIn,
+    CampaignPage,
+    CampaignSampleIn,
     QualityCorrectionIn,
     QualityDecisionIn,
     QualityReportDetailOut,
@@ -21,6 +26,8 @@ from .schemas import (
     QualityReportPage,
     QualityResponseOut,
     QualityVersionIn,
+    SelfInspectionIn,
+    SelfInspectionOut,
 )
 
 router = Router(tags=["quality"])
@@ -159,3 +166,135 @@ def report_document(request, pk: int, fmt: str) -> HttpResponse:
         raise NotFound("文书不存在")
     data, filename = documents.render(report, fmt)
     return document_response(data, filename=filename)
+
+
+# ------------------------------------------------------------------ yearly inspection campaign (QUAL-3)
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _campaign(c: QualityCampaign) -> dict:
+    return {
+        "id": c.pk,
+        "authority": c.authority_id,
+        "authority_name": c.authority.name,
+        "year": c.year,
+        "title": c.title,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "form": f"{c.form_version.form_id} 第 {c.form_version.version} 版",
+        "self_workdays": c.self_workdays,
+        "self_due": c.self_due,
+        "self_due_provisional": c.self_due_provisional,
+        "sample_size": c.sample_size,
+        "sample_seed": c.sample_seed if c.status != QualityCampaign.Status.DRAFT else "",
+        "row_version": c.row_version,
+    }
+
+
+def _campaign_detail(c: QualityCampaign) -> dict:
+    rows = [
+        r | {k: _money(r[k]) for k in ("self_total", "external_total", "gap")}
+        for r in selectors.campaign_results(c)
+    ]
+    return _campaign(c) | {"results": rows}
+
+
+def _self(e: CampaignEntry) -> dict:
+    return {
+        "id": e.pk,
+        "campaign": e.campaign_id,
+        "campaign_title": e.campaign.title,
+        "campaign_status": e.campaign.status,
+        "self_due": e.campaign.self_due,
+        "answers": e.answers,
+        "answered": len(e.answers),
+        "item_count": len(e.campaign.form_version.form.items),
+        "self_total": _money(e.self_total),
+        "self_band": e.self_band,
+        "self_submitted_at": e.self_submitted_at,
+        "self_late": e.self_late,
+    }
+
+
+@router.get("/campaigns", response=CampaignPage, summary="年度质量检查列表")
+def campaign_list(request, filters: Query[CampaignFilters]):
+    qs = selectors.campaigns_for(request.user)
+    if filters.status:
+        qs = qs.filter(status=filters.status[:16])
+    page = paginate(qs, filters.page, filters.page_size)
+    page.items = [_campaign(c) for c in page.items]
+    return page.as_dict()
+
+
+@router.post("/campaigns", response={201: CampaignDetailOut}, summary="建立年度质量检查")
+def campaign_create(request, payload: CampaignIn):
+    campaign = services.campaign_create(
+        actor=request.user, year=payload.year, title=payload.title, self_workdays=payload.self_workdays
+    )
+    return Status(201, _campaign_detail(campaign))
+
+
+@router.get("/campaigns/{int:pk}", response=CampaignDetailOut, summary="年度质量检查详情与结果")
+def campaign_detail(request, pk: int):
+    return _campaign_detail(selectors.campaign_get(request.user, pk))
+
+
+@router.post("/campaigns/{int:pk}/open", response=CampaignDetailOut, summary="启动年度质量检查(机构开始自查)")
+def campaign_open(request, pk: int, payload: QualityVersionIn):
+    campaign = selectors.campaign_get(request.user, pk)
+    campaign = services.campaign_open(actor=request.user, campaign=campaign, row_version=payload.row_version)
+    return _campaign_detail(campaign)
+
+
+@router.post(
+    "/campaigns/{int:pk}/sample", response=CampaignDetailOut, summary="抽取外查机构(可按随机种子复核)"
+)
+def campaign_sample(request, pk: int, payload: CampaignSampleIn):
+    campaign = selectors.campaign_get(request.user, pk)
+    campaign = services.campaign_sample(
+        actor=request.user,
+        campaign=campaign,
+        row_version=payload.row_version,
+        size=payload.size,
+        seed=payload.seed,
+    )
+    return _campaign_detail(campaign)
+
+
+@router.post(
+    "/campaigns/{int:pk}/entries/{int:entry_id}/inspect",
+    response={201: CampaignDetailOut},
+    summary="开始外查(以评估表开启评估)",
+)
+def entry_inspect(request, pk: int, entry_id: int):
+    campaign = selectors.campaign_get(request.user, pk)
+    entry = selectors.entry_get(request.user, entry_id)
+    if entry.campaign_id != campaign.pk:
+        raise NotFound("自查任务不存在或无权查看")
+    services.entry_inspect(actor=request.user, entry=entry)
+    return Status(201, _campaign_detail(campaign))
+
+
+@router.post("/campaigns/{int:pk}/close", response=CampaignDetailOut, summary="结束年度质量检查")
+def campaign_close(request, pk: int, payload: QualityVersionIn):
+    campaign = selectors.campaign_get(request.user, pk)
+    campaign = services.campaign_close(actor=request.user, campaign=campaign, row_version=payload.row_version)
+    return _campaign_detail(campaign)
+
+
+@router.get("/self-inspections", response=list[SelfInspectionOut], summary="本机构的年度自查任务")
+def self_list(request):
+    return [_self(e) for e in selectors.entries_for(request.user)]
+
+
+@router.post("/self-inspections/{int:pk}", response=SelfInspectionOut, summary="填写或提交本机构自查")
+def self_fill(request, pk: int, payload: SelfInspectionIn):
+    entry = selectors.entry_get(request.user, pk)
+    if payload.submit:
+        entry = services.self_submit(actor=request.user, entry=entry, answers=payload.answers or None)
+    else:
+        entry = services.self_save(actor=request.user, entry=entry, answers=payload.answers)
+    return _self(entry)

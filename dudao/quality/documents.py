@@ -37,6 +37,50 @@ def _figures_of(r: dict) -> str:
     )
 
 
+def _gap_words(gap: str | None) -> str:
+    """The gap (external − self) in words: a minus sign is easily lost in print."""
+    if gap is None:
+        return ""
+    value = Decimal(gap)
+    if value == 0:
+        return ",外查与自查得分相同"
+    return f",外查比自查{'低' if value < 0 else '高'}{abs(value):.2f}分"
+
+
+def _campaign_paragraphs(rows: list[dict]) -> list[Any]:
+    """三、年度质量检查情况 (QUAL-3 results in the QUAL-1 通报): the external scores of the drawn
+    institutions beside their self-inspection, the failing ones (band 差) and those that did not
+    self-inspect."""
+    title = rows[0]["campaign"]["title"]
+    drawn = [r for r in rows if r["campaign"]["external_total"] is not None]
+    on_time = sum(1 for r in rows if r["campaign"]["self_submitted"] and not r["campaign"]["self_late"])
+    out: list[Any] = [
+        {"heading": "三、年度质量检查情况"},
+        f"{title}共{len(rows)}家评价机构参加,"
+        f"按时完成自查{on_time}家,"
+        f"抽查外查{len(drawn)}家。外查得分与自查得分如下:",
+    ]
+    for r in drawn:
+        c = r["campaign"]
+        own = f"自查{c['self_total']}分" if c["self_total"] is not None else "未自查"
+        gap = _gap_words(c["gap"])
+        cards = f",考评员证卡年检发现{c['cards']}人证卡过期或即将到期" if c["cards"] else ""
+        out.append(f"{r['name']}:外查{c['external_total']}分({c['external_band']}),{own}{gap}{cards}。")
+    failing = [r["name"] for r in drawn if r["campaign"]["external_failing"]]
+    out.append(
+        f"外查不合格的评价机构:{'、'.join(failing)},予以通报批评,限期整改。"
+        if failing
+        else "外查中没有评价机构不合格。"
+    )
+    missing = [r["name"] for r in rows if not r["campaign"]["self_submitted"]]
+    late = [r["name"] for r in rows if r["campaign"]["self_late"]]
+    if missing:
+        out.append(f"未按要求开展自查的评价机构:{'、'.join(missing)}。")
+    if late:
+        out.append(f"逾期提交自查的评价机构:{'、'.join(late)}。")
+    return out
+
+
 def context(report: QualityReport) -> dict[str, Any]:
     """official_letter context: body paragraphs naming the best and the failing, and the ranking table."""
     rows = report.figures
@@ -56,7 +100,10 @@ def context(report: QualityReport) -> dict[str, Any]:
         paragraphs.append("对以上评价机构予以通报批评,请其认真整改,并于整改期限内报送整改情况。")
     else:
         paragraphs.append("本期没有评价机构被评为不合格。")
-    paragraphs.append({"heading": "三、有关要求"})
+    campaign = [r for r in rows if r.get("campaign")]
+    if campaign:
+        paragraphs += _campaign_paragraphs(campaign)
+    paragraphs.append({"heading": f"{'四' if campaign else '三'}、有关要求"})
     paragraphs.append(
         "各评价机构应严格执行质量管理制度,对本机构数据有异议的,请在规定期限内通过平台申请更正。"
     )

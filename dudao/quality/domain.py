@@ -243,3 +243,53 @@ def check_period(start: dt.date, end: dt.date) -> str | None:
     if (end - start).days > 366:
         return "统计期间不能超过一年"
     return None
+
+
+# ------------------------------------------------------------------ yearly inspection campaign (QUAL-3)
+
+CARD_EXPIRING_DAYS = 90  # a card that ends within 90 days of the check is "expiring" [interpretation]
+
+
+def sample(ids: Iterable[int], size: int | None, seed: str) -> list[int]:
+    """The institutions drawn for external inspection (QUAL-3, ACT-5): all of them when `size` is None or
+    not smaller than their number; otherwise the `size` ids with the smallest SHA-256 of "seed:id", so the
+    same seed and the same population always give the same sample (anyone can recompute it). Sorted."""
+    import hashlib
+
+    population = sorted(set(ids))
+    if size is None or size >= len(population):
+        return population
+    if size < 0:
+        raise ValueError("size must be >= 0")
+
+    def key(pk: int) -> str:
+        return hashlib.sha256(f"{seed}:{pk}".encode()).hexdigest()
+
+    return sorted(sorted(population, key=key)[:size])
+
+
+def card_state(valid_until: dt.date | None, today: dt.date, days: int = CARD_EXPIRING_DAYS) -> str:
+    """The yearly check of one examiner's card: "missing" (no valid card), "expired" (valid_until before
+    today), "expiring" (ends within `days` days of today, that day included) or "ok"."""
+    if valid_until is None:
+        return "missing"
+    if valid_until < today:
+        return "expired"
+    if valid_until <= today + dt.timedelta(days=days):
+        return "expiring"
+    return "ok"
+
+
+CARD_STATE_LABELS = {
+    "missing": "无有效证卡",
+    "expired": "证卡已过期",
+    "expiring": "证卡即将到期",
+    "ok": "有效",
+}
+
+
+def gap(self_total: Decimal | None, external_total: Decimal | None) -> Decimal | None:
+    """External minus self score (negative: the institution rated itself higher); None unless both."""
+    if self_total is None or external_total is None:
+        return None
+    return (Decimal(external_total) - Decimal(self_total)).quantize(CENT, ROUND_HALF_UP)

@@ -115,3 +115,92 @@ class QualityResponse(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.report} {self.institution_id} {self.get_status_display()}"
+
+
+class QualityCampaign(BaseModel):
+    """年度质量检查 (QUAL-3, ACT-5): an authority's yearly inspection of the institutions of its region with
+    the `QC-STATION` form: self-inspection by each institution by a deadline, external inspection of a
+    sample by the authority together with the yearly check of the examiners' cards, results, closure."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        OPEN = "open", "自查中"
+        INSPECTING = "inspecting", "外查中"
+        CLOSED = "closed", "已结束"
+
+    authority = models.ForeignKey(
+        "registry.Authority",
+        verbose_name="委派机构",
+        on_delete=models.PROTECT,
+        related_name="quality_campaigns",
+    )
+    year = models.PositiveSmallIntegerField("检查年度")
+    title = models.CharField("名称", max_length=128)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
+    form_version = models.ForeignKey(
+        "scorecards.ScoreFormVersion", verbose_name="评估表版本", on_delete=models.PROTECT, related_name="+"
+    )
+    self_workdays = models.PositiveSmallIntegerField("自查期限(工作日)")
+    opened_at = models.DateTimeField("启动时间", null=True, blank=True)
+    self_due = models.DateField("自查截止日期", null=True, blank=True)
+    self_due_provisional = models.BooleanField("自查期限为临时计算", default=False)
+    sample_size = models.PositiveSmallIntegerField("抽查家数", null=True, blank=True)  # None: all
+    sample_seed = models.CharField("抽查随机种子", max_length=64, blank=True)
+    sampled_at = models.DateTimeField("抽查时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    created_by = models.ForeignKey(USER, verbose_name="创建人", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "年度质量检查"
+        verbose_name_plural = "年度质量检查"
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "year"], name="quality_campaign_once_a_year"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignEntry(BaseModel):
+    """One institution in a campaign: its self-inspection (the answers of the form, scored by the
+    scorecards engine), whether it is in the sample, the external evaluation and the examiners' card check."""
+
+    campaign = models.ForeignKey(
+        QualityCampaign, verbose_name="年度质量检查", on_delete=models.PROTECT, related_name="entries"
+    )
+    institution = models.ForeignKey(
+        "registry.Institution", verbose_name="评价机构", on_delete=models.PROTECT, related_name="+"
+    )
+    answers = models.JSONField("自查答案", default=dict, blank=True)
+    self_total = models.DecimalField("自查得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    self_band = models.CharField("自查结论档次", max_length=32, blank=True)
+    self_submitted_at = models.DateTimeField("自查提交时间", null=True, blank=True)
+    self_submitted_by = models.ForeignKey(
+        USER, verbose_name="自查提交人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    self_late = models.BooleanField("逾期提交", default=False)
+    sampled = models.BooleanField("列入外查", default=False)
+    evaluation = models.ForeignKey(
+        "scorecards.Evaluation",
+        verbose_name="外查评估",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    card_check = models.JSONField("考评员证卡年检", default=list, blank=True)
+    card_checked_at = models.DateTimeField("证卡年检时间", null=True, blank=True)
+
+    AUDIT_EXCLUDE = ("answers",)
+
+    class Meta:
+        verbose_name = "年度质量检查机构"
+        verbose_name_plural = "年度质量检查机构"
+        ordering = ["campaign_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "institution"], name="quality_campaign_entry_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.institution_id}"

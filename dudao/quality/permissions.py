@@ -40,3 +40,20 @@ def may_respond(user: Any, report: Any) -> bool:
         and report.status != "draft"
         and report.row_of(user.institution_id) is not None
     )
+
+
+# ------------------------------------------------------------------ yearly inspection campaign (QUAL-3)
+
+
+def may_create_campaign(user: Any) -> bool:
+    return bool(is_authority_user(user))
+
+
+def may_manage_campaign(user: Any, campaign: Any) -> bool:
+    """Open, draw the sample, inspect, close: the campaign's own authority."""
+    return bool(is_authority_user(user) and campaign.authority_id == user.authority_id)
+
+
+def may_self_inspect(user: Any, entry: Any) -> bool:
+    """Fill and submit the self-inspection: a user of the institution of the entry."""
+    return bool(is_institution_user(user) and entry.institution_id == user.institution_id)

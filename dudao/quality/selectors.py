@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -15,12 +16,13 @@ from dudao.common.errors import NotFound
 from dudao.complaints.models import Complaint
 from dudao.exams.domain.upload import add_months
 from dudao.exams.models import Certificate, ExamResult
+from dudao.people.models import CardStatus, Examiner, ExaminerCard
 from dudao.registry.models import Batch, Institution, Region
 from dudao.registry.permissions import user_region_prefix
 from dudao.supervision.models import Finding, Rectification, SupervisionTask
 
 from . import domain
-from .models import QualityReport, QualityResponse
+from .models import CampaignEntry, QualityCampaign, QualityReport, QualityResponse
 
 
 def reports_for(user: Any) -> QuerySet[QualityReport]:
@@ -176,3 +178,149 @@ def gather_inputs(prefix: str, start: dt.date, end: dt.date, as_of: dt.date) -> 
             )
         )
     return out
+
+
+# ------------------------------------------------------------------ yearly inspection campaign (QUAL-3)
+
+
+def campaigns_for(user: Any) -> QuerySet[QualityCampaign]:
+    """Superusers: all; authority users: the campaigns of authorities in their region; others: none
+    (an institution reaches its own self-inspection through `entries_for`)."""
+    qs = QualityCampaign.objects.select_related("authority", "authority__region", "form_version")
+    if is_superuser(user):
+        return qs
+    if is_authority_user(user):
+        prefix = user_region_prefix(user)
+        return qs.filter(authority__region__code__startswith=prefix) if prefix else qs.none()
+    return qs.none()
+
+
+def campaign_get(user: Any, pk: Any) -> QualityCampaign:
+    try:
+        return campaigns_for(user).get(pk=int(pk))
+    except (ValueError, TypeError, OverflowError, QualityCampaign.DoesNotExist):
+        raise NotFound("年度质量检查不存在或无权查看") from None
+
+
+def entries_for(user: Any) -> QuerySet[CampaignEntry]:
+    """An institution user's self-inspection tasks (campaigns opened, not drafts); others: none."""
+    if not is_institution_user(user):
+        return CampaignEntry.objects.none()
+    return (
+        CampaignEntry.objects.filter(institution_id=user.institution_id)
+        .exclude(campaign__status=QualityCampaign.Status.DRAFT)
+        .select_related("campaign", "campaign__authority", "campaign__form_version", "institution")
+        .order_by("-campaign__year", "-id")
+    )
+
+
+def entry_get(user: Any, pk: Any) -> CampaignEntry:
+    """An entry the user may see: its institution's users, or the authority users who see the campaign."""
+    try:
+        pk = int(pk)
+        if is_institution_user(user):
+            return entries_for(user).get(pk=pk)
+        return CampaignEntry.objects.select_related("campaign", "institution", "evaluation").get(
+            pk=pk, campaign__in=campaigns_for(user)
+        )
+    except (ValueError, TypeError, OverflowError, CampaignEntry.DoesNotExist):
+        raise NotFound("自查任务不存在或无权查看") from None
+
+
+def examiner_card_check(institution_id: int, year: int, today: dt.date) -> list[dict]:
+    """The yearly check of the examiners' cards (QUAL-3): the examiners who sat in the institution's batches
+    starting in `year` whose card is missing, expired or expiring on `today` (the latest valid card of
+    each examiner counts), by name."""
+    examiner_ids = set(
+        Batch.objects.filter(institution_id=institution_id, starts_at__year=year)
+        .exclude(status=Batch.Status.CANCELLED)
+        .values_list("examiners", flat=True)
+    ) - {None}
+    out = []
+    for examiner in Examiner.objects.filter(pk__in=examiner_ids).select_related("person"):
+        card = (
+            ExaminerCard.objects.filter(examiner=examiner, status=CardStatus.VALID)
+            .order_by("-valid_until", "-id")
+            .first()
+        )
+        state = domain.card_state(card.valid_until if card else None, today)
+        if state != "ok":
+            out.append(
+                {
+                    "examiner_id": examiner.pk,
+                    "name": examiner.person.name,
+                    "card": card.number if card else "",
+                    "valid_until": card.valid_until.isoformat() if card else None,
+                    "state": state,
+                    "state_label": domain.CARD_STATE_LABELS[state],
+                }
+            )
+    return sorted(out, key=lambda r: (r["name"], r["examiner_id"]))
+
+
+def _external(entry: CampaignEntry) -> Decimal | None:
+    ev = entry.evaluation
+    return ev.total if ev is not None and ev.status == "signed" else None
+
+
+def campaign_results(campaign: QualityCampaign) -> list[dict]:
+    """Per institution: self score (and whether late or missing), whether drawn, the external score once the
+    evaluation is signed, the gap (external − self) and the examiners whose cards failed the check."""
+    form = campaign.form_version.form
+    rows = []
+    for e in CampaignEntry.objects.filter(campaign=campaign).select_related("institution", "evaluation"):
+        external = _external(e)
+        band = form.band_for(external).label_zh if external is not None else ""
+        rows.append(
+            {
+                "entry_id": e.pk,
+                "institution_id": e.institution_id,
+                "name": e.institution.name,
+                "self_total": e.self_total,
+                "self_submitted": e.self_submitted_at is not None,
+                "self_late": e.self_late,
+                "answered": len(e.answers),
+                "sampled": e.sampled,
+                "evaluation_id": e.evaluation_id,
+                "evaluation_status": e.evaluation.get_status_display() if e.evaluation else "",
+                "external_total": external,
+                "external_band": band,
+                "external_failing": external is not None and external < FAILING_BELOW,
+                "gap": domain.gap(e.self_total, external),
+                "cards": e.card_check,
+            }
+        )
+    return sorted(rows, key=lambda r: (r["name"], r["institution_id"]))
+
+
+FAILING_BELOW = Decimal(60)  # FORM-A band 差 is [0, 60)
+
+
+def campaign_results_for_report(authority_id: int, year: int) -> dict[int, dict]:
+    """The closed campaign of the authority for `year`, as plain JSON per institution for the 通报 rows
+    (QUAL-3 results feeding QUAL-1); empty when there is none."""
+    campaign = QualityCampaign.objects.filter(
+        authority_id=authority_id, year=year, status=QualityCampaign.Status.CLOSED
+    ).first()
+    if campaign is None:
+        return {}
+
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else f"{Decimal(value).quantize(domain.CENT)}"
+
+    return {
+        r["institution_id"]: {
+            "campaign_id": campaign.pk,
+            "title": campaign.title,
+            "self_total": text(r["self_total"]),
+            "self_submitted": r["self_submitted"],
+            "self_late": r["self_late"],
+            "sampled": r["sampled"],
+            "external_total": text(r["external_total"]),
+            "external_band": r["external_band"],
+            "external_failing": r["external_failing"],
+            "gap": text(r["gap"]),
+            "cards": len(r["cards"]),
+        }
+        for r in campaign_results(campaign)
+    }

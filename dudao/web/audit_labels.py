@@ -187,6 +187,14 @@ ACTION_LABELS: dict[str, str] = {
     "quality.response.request_correction": "机构申请更正质量通报数据",
     "quality.response.accept": "采纳质量通报更正申请",
     "quality.response.reject": "不采纳质量通报更正申请",
+    # yearly quality inspection
+    "quality.campaign.create": "建立年度质量检查",
+    "quality.campaign.open": "启动年度质量检查",
+    "quality.campaign.self_save": "保存机构自查",
+    "quality.campaign.self_submit": "提交机构自查",
+    "quality.campaign.sample": "抽取外查机构并年检考评员证卡",
+    "quality.campaign.inspect": "开始外查",
+    "quality.campaign.close": "结束年度质量检查",
     # archives
     "archives.package.seal": "认定计划归档(生成归档包)",
     "archives.package.download": "下载归档包",

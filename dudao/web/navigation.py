@@ -115,6 +115,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量督导", "终止备案", "supervision:termination_list", "file-off", authority_or_super),
     NavEntry("质量督导", "投诉举报", "complaints:list", "message-report", authority_or_super),
     NavEntry("质量督导", "质量通报", "quality:list", "speakerphone", authority_or_super),
+    NavEntry("质量督导", "年度质量检查", "quality:campaigns", "clipboard-search", authority_or_super),
     NavEntry("质量督导", "督导员履职", "supervision:performance", "user-star", authority_or_super),
     NavEntry("质量督导", "督导设置", "supervision:policy", "adjustments", authority_or_super),
     NavEntry("质量督导", "信息公开", "supervision:public_draw_list", "world", authority_or_super),
@@ -144,6 +145,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量督导", "终止备案", "supervision:termination_list", "file-off", is_institution_user),
     NavEntry("质量督导", "督导覆盖", "supervision:coverage", "chart-pie", is_institution_user),
     NavEntry("质量督导", "质量通报", "quality:list", "speakerphone", is_institution_user),
+    NavEntry("质量督导", "年度自查", "quality:self_list", "clipboard-search", is_institution_user),
     NavEntry("质量督导", "内部督导抽取", "supervision:draw_list", "arrows-shuffle", is_institution_admin),
     NavEntry("质量督导", "内部督导员履职", "supervision:performance", "user-star", is_institution_admin),
     # supervisors and examiners
