@@ -1,0 +1,43 @@
+"""Reads of flags, scoped by user (authority users: their region or below; superusers: all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from dudao.accounts.permissions import is_authority_user, is_superuser, region_prefix
+
+from .models import Flag
+
+
+def flags_for(user: Any) -> QuerySet[Flag]:
+    rows = Flag.objects.select_related(
+        "institution", "batch", "examiner__person", "authority", "reviewer", "task", "complaint"
+    )
+    if is_superuser(user):
+        return rows
+    if not is_authority_user(user):
+        return rows.none()
+    prefix = region_prefix(user)
+    if not prefix:
+        return rows.none()
+    return rows.filter(
+        Q(institution__region_id__startswith=prefix)
+        | Q(institution__isnull=True, authority__region_id__startswith=prefix)
+    )
+
+
+def filtered(
+    rows: QuerySet[Flag], *, kind: Any = "", status: Any = "", institution: Any = ""
+) -> QuerySet[Flag]:
+    if kind:
+        rows = rows.filter(kind=str(kind))
+    if status:
+        rows = rows.filter(status=str(status))
+    if institution not in (None, ""):
+        try:
+            rows = rows.filter(institution_id=int(institution))
+        except (TypeError, ValueError):
+            rows = rows.none()
+    return rows
