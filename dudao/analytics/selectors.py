@@ -23,8 +23,8 @@ def flags_for(user: Any) -> QuerySet[Flag]:
     if not prefix:
         return rows.none()
     return rows.filter(
-        Q(institution__region_id__startswith=prefix)
-        | Q(institution__isnull=True, authority__region_id__startswith=prefix)
+        Q(institution__region__code__startswith=prefix)
+        | Q(institution__isnull=True, authority__region__code__startswith=prefix)
     )
 
 
@@ -36,8 +36,7 @@ def filtered(
     if status:
         rows = rows.filter(status=str(status))
     if institution not in (None, ""):
-        try:
-            rows = rows.filter(institution_id=int(institution))
-        except (TypeError, ValueError):
-            rows = rows.none()
+        text = str(institution)
+        # a database id: digits, small enough for any backend's integer column
+        rows = rows.filter(institution_id=int(text)) if text.isdigit() and len(text) <= 9 else rows.none()
     return rows
