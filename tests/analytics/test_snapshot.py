@@ -153,3 +153,9 @@ def test_the_refresh_command_records_flags(tmp_path, two, capsys):
     # the fixture's batches have a filing scope and nothing else unusual at the default thresholds
     assert "统计比对 4 条评分,发现疑点 0 项,其中新疑点 0 项" in out
     assert Flag.objects.count() == 0
+
+
+def test_refresh_on_a_platform_without_marks(tmp_path):
+    result = refresh(tmp_path)
+    assert (result["export"]["batches"], result["scan"]["rows"], result["raised"]) == (0, 0, 0)
+    assert read(tmp_path / "marks.parquet") == []
