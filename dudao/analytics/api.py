@@ -70,7 +70,7 @@ def flag_list(request, filters: Query[FlagFilters]):
         status=filters.status[:16],
         institution=filters.institution[:20],
     )
-    page = paginate(qs.order_by("status", "-created_at", "-id"), filters.page, filters.page_size)
+    page = paginate(selectors.review_order(qs), filters.page, filters.page_size)
     page.items = [_row(f) for f in page.items]
     return page.as_dict()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from dudao.accounts.permissions import is_authority_user, is_superuser, region_prefix
 
@@ -40,3 +40,9 @@ def filtered(
         # a database id: digits, small enough for any backend's integer column
         rows = rows.filter(institution_id=int(text)) if text.isdigit() and len(text) <= 9 else rows.none()
     return rows
+
+
+def review_order(rows: QuerySet[Flag]) -> QuerySet[Flag]:
+    """Open flags first, then the newest."""
+    first = Case(When(status=Flag.Status.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return rows.order_by(first, "-created_at", "-id")

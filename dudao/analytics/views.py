@@ -37,7 +37,7 @@ def _filtered(request: HttpRequest):
         status=status if status in Flag.Status.values else "",
         institution=institution,
     )
-    return qs.order_by("status", "-created_at", "-id"), {
+    return selectors.review_order(qs), {
         "kind": kind,
         "status": status,
         "institution": institution,
