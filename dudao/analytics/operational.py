@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from dudao.common.errors import ValidationFailed
@@ -84,9 +85,9 @@ def _checkins(batch_ids=None):
 
 def late_checkins(t: OperationalThresholds, batch_ids=None) -> list[dict[str, Any]]:
     by_session: dict[int, list[CheckIn]] = {}
-    for c in _checkins(batch_ids):
-        if c.at > c.seat.session.starts_at:  # at the start itself is on time
-            by_session.setdefault(c.seat.session_id, []).append(c)
+    # after the start: at the start itself is on time
+    for c in _checkins(batch_ids).filter(at__gt=F("seat__session__starts_at")):
+        by_session.setdefault(c.seat.session_id, []).append(c)
     flags = []
     for rows in by_session.values():
         if len(rows) < t.late_checkin_min:
@@ -119,7 +120,7 @@ def late_checkins(t: OperationalThresholds, batch_ids=None) -> list[dict[str, An
 
 def device_checkins(t: OperationalThresholds, batch_ids=None) -> list[dict[str, Any]]:
     groups: dict[tuple[int, str], list[CheckIn]] = {}
-    for c in _checkins(batch_ids):
+    for c in _checkins(batch_ids).exclude(client_id__isnull=True):
         device = device_of(c.client_id)
         if device:
             groups.setdefault((c.seat.session_id, device), []).append(c)
@@ -203,7 +204,8 @@ def _result_text(cert: Certificate) -> str:
 
 def marks_after_publication(t: OperationalThresholds, batch_ids=None) -> list[dict[str, Any]]:
     rows = (
-        Mark.objects.filter(paper__marking__session__plan__publication__isnull=False)
+        # entered after the publication (at the publication itself is not after it)
+        Mark.objects.filter(at__gt=F("paper__marking__session__plan__publication__published_at"))
         .select_related(
             "paper__marking__session__plan__batch__institution",
             "paper__marking__session__plan__publication",
@@ -220,9 +222,6 @@ def marks_after_publication(t: OperationalThresholds, batch_ids=None) -> list[di
     by_batch: dict[int, list[Mark]] = {}
     for m in rows:
         session = m.paper.marking.session
-        published_at = session.plan.publication.published_at
-        if m.at <= published_at:  # entered at or before the publication
-            continue
         if (m.paper.seat.registration_id, session.subject) in upheld:  # EXAM-17 correction
             continue
         by_batch.setdefault(session.plan.batch_id, []).append(m)
