@@ -255,3 +255,23 @@ def test_pages_deny_institutions_and_the_public(flag, users):
 
 def test_json_evidence_survives_a_round_trip(flag):
     assert json.loads(json.dumps(Flag.objects.get(pk=flag.pk).evidence))["rows"][0]["result"] == "不合格"
+
+
+def test_page_confirm_into_a_complaint_and_denied_to_institutions(flag, staff, institution, users):
+    complaint = accepted(institution, users[Role.AUTHORITY_ADMIN])
+    denied = client_for(users[Role.INSTITUTION_ADMIN]).post(
+        f"/analytics/flags/{flag.pk}/confirm/", {"complaint": complaint.pk, "row_version": 1}
+    )
+    assert denied.status_code == 404
+    client = client_for(staff)
+    empty = client.post(f"/analytics/flags/{flag.pk}/confirm/", {"row_version": 1}, follow=True)
+    assert "专项督导须先明确督导事项" in empty.content.decode()
+    flag.refresh_from_db()
+    assert flag.status == "open"
+    done = client.post(
+        f"/analytics/flags/{flag.pk}/confirm/", {"complaint": complaint.pk, "row_version": 1}, follow=True
+    )
+    page = done.content.decode()
+    assert "已确认该疑点并转入办理" in page and f"投诉:{complaint.code}" in page
+    flag.refresh_from_db()
+    assert (flag.status, flag.complaint_id) == ("confirmed", complaint.pk)
