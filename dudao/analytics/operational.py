@@ -64,6 +64,12 @@ def _candidate(kind: str, batch: Batch, statistic: float, evidence: dict, basis:
     }
 
 
+def session_label(session) -> str:
+    """理论知识考试(4级)2026-12-20 09:00, in local time."""
+    when = timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
+    return f"{session.get_subject_display()}({session.level}级){when}"
+
+
 def device_of(client_id: str | None) -> str | None:
     """The device part of a check-in's record number ("dev-<device>-<counter>", checkin.js)."""
     if not client_id:
@@ -97,7 +103,7 @@ def late_checkins(t: OperationalThresholds, batch_ids=None) -> list[dict[str, An
         evidence = {
             "session_id": session.pk,
             "plan_id": session.plan_id,
-            "session": str(session),
+            "session": session_label(session),
             "starts_at": _local(session.starts_at),
             "count": len(rows),
             "threshold": t.late_checkin_min,
@@ -135,7 +141,7 @@ def device_checkins(t: OperationalThresholds, batch_ids=None) -> list[dict[str, 
         evidence = {
             "session_id": session.pk,
             "plan_id": session.plan_id,
-            "session": str(session),
+            "session": session_label(session),
             "device": device,
             "count": len(candidates),
             "rooms": rooms,

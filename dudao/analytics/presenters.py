@@ -19,6 +19,20 @@ def _level(value: Any) -> str:
     return LEVELS.get(str(value), str(value))
 
 
+def _room(value: Any) -> str:
+    """A snapshot's room id as the room's name and session (the snapshot keeps ids, the page names)."""
+    from dudao.exams.models import ExamRoom
+
+    from .operational import session_label
+
+    text = str(value)
+    if text.isdigit() and len(text) <= 9:
+        room = ExamRoom.objects.select_related("session").filter(pk=int(text)).first()
+        if room is not None:
+            return f"{room.name}({session_label(room.session)})"
+    return text
+
+
 def summary(flag: Flag) -> str:
     e = flag.evidence or {}
     kind = flag.kind
@@ -89,7 +103,7 @@ def facts(flag: Flag) -> list[tuple[str, str]]:
     }
     for key, label in named.items():
         if e.get(key) not in (None, "") and not isinstance(e[key], list | dict):
-            out.append((label, str(e[key])))
+            out.append((label, _room(e[key]) if key == "room" else str(e[key])))
     if e.get("rooms"):
         out.append(("涉及考场", "、".join(map(str, e["rooms"]))))
     if e.get("levels"):

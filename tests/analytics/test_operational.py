@@ -39,6 +39,7 @@ def test_late_checkins_at_the_threshold_raise_one_flag_with_the_rows(ev):
     assert [r["minutes_after_start"] for r in flag["evidence"]["rows"]] == [0.0, 12.0]
     assert [r["seat"] for r in flag["evidence"]["rows"]] == [1, 2]
     assert flag["evidence"]["starts_at"] == "2026-12-20 09:00:00"
+    assert flag["evidence"]["session"] == "理论知识考试(4级)2026-12-20 09:00"  # local time, not UTC
 
 
 def test_late_checkins_one_under_the_threshold_raise_nothing(ev):
