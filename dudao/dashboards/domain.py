@@ -54,3 +54,8 @@ def ratio(part: int, whole: int) -> float | None:
 
 def month_label(month: dt.date) -> str:
     return f"{month.year}-{month.month:02d}"
+
+
+def scopes(region_code: str) -> tuple[str, ...]:
+    """Every region code prefix a user's scope can be that covers `region_code` ("" = everything)."""
+    return tuple(dict.fromkeys(("", region_code[:2], region_code[:4], region_code)))

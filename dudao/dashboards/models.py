@@ -119,6 +119,69 @@ class SupervisorMonth(models.Model):
         return f"{self.supervisor_id} {self.region_code} {self.month:%Y-%m}"
 
 
+class RegionTotal(models.Model):
+    """One region over the whole window: institutions with at least one task (distinct, so not a sum of
+    the months)."""
+
+    region_code = models.CharField("区划代码", max_length=6, unique=True)
+    supervised_institutions = models.PositiveIntegerField("有督导任务的机构", default=0)
+
+    class Meta:
+        verbose_name = "地区期间统计"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.region_code
+
+
+class PassRateTotal(models.Model):
+    """Pass rates over the window rolled up for every scope a user can have: `scope` is a region code
+    prefix ("" everything, "36" a province, "3601" a city, "360102" a district), so a page reads only the
+    rows of its own scope."""
+
+    scope = models.CharField("范围", max_length=6, blank=True)
+    occupation = models.ForeignKey(
+        "registry.Occupation", verbose_name="职业", on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField("等级")
+    results = models.PositiveIntegerField("已公示成绩", default=0)
+    passed = models.PositiveIntegerField("合格", default=0)
+
+    class Meta:
+        verbose_name = "通过率期间统计"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "occupation", "level"], name="dashboards_pass_total_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["scope", "-results"], name="dashboards_pass_total_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.occupation_id} {self.level}"
+
+
+class SupervisorTotal(models.Model):
+    """A supervisor's tasks over the window in one scope (region code prefix, as PassRateTotal)."""
+
+    scope = models.CharField("范围", max_length=6, blank=True)
+    supervisor = models.ForeignKey(
+        "people.Supervisor", verbose_name="督导员", on_delete=models.CASCADE, related_name="+"
+    )
+    tasks = models.PositiveIntegerField("督导任务", default=0)
+
+    class Meta:
+        verbose_name = "督导员期间工作量"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "supervisor"], name="dashboards_sup_total_unique")
+        ]
+        indexes = [models.Index(fields=["scope", "-tasks"], name="dashboards_sup_total_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.supervisor_id}"
+
+
 class Refresh(models.Model):
     """When the aggregates were last rebuilt (one row per refresh; the pages show the latest)."""
 

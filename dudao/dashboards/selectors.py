@@ -17,7 +17,7 @@ from dudao.accounts.permissions import is_superuser, region_prefix
 from dudao.registry.models import Region
 
 from . import domain
-from .models import InstitutionMonth, PassRateMonth, Refresh, RegionMonth, SupervisorMonth
+from .models import InstitutionMonth, PassRateTotal, Refresh, RegionMonth, RegionTotal, SupervisorTotal
 
 REGION_FIELDS = (
     "institutions",
@@ -78,13 +78,10 @@ def _trend(by_month: dict[dt.date, dict[str, int]], window: list[dt.date]) -> di
     }
 
 
-def _pass_rates(prefix: str, window: list[dt.date], *, min_results: int = 0) -> list[dict[str, Any]]:
+def _pass_rates(prefix: str, *, min_results: int = 0) -> list[dict[str, Any]]:
     rows = (
-        PassRateMonth.objects.filter(
-            region_code__startswith=prefix, month__gte=window[0], month__lte=window[-1]
-        )
-        .values("occupation__code", "occupation__name", "level")
-        .annotate(results=Sum("results"), passed=Sum("passed"))
+        PassRateTotal.objects.filter(scope=prefix)
+        .values("occupation__code", "occupation__name", "level", "results", "passed")
         .order_by("-results", "occupation__code", "level")[:PASS_RATE_ROWS]
     )
     return [
@@ -129,16 +126,11 @@ def authority_dashboard(user: Any) -> dict[str, Any]:
         return {"refresh": refresh, "empty": True}
     window = _window(refresh)
     groups, months = _by_group(prefix, window)
-    supervised = (
-        InstitutionMonth.objects.filter(
-            region_code__startswith=prefix, month__gte=window[0], month__lte=window[-1], tasks__gt=0
-        )
-        .values("region_code")
-        .annotate(n=Count("institution", distinct=True))
-        .order_by()
+    supervised = RegionTotal.objects.filter(region_code__startswith=prefix).values_list(
+        "region_code", "supervised_institutions"
     )
-    for row in supervised:
-        groups[domain.group_code(row["region_code"], prefix)]["supervised_institutions"] += row["n"]
+    for code, n in supervised:
+        groups[domain.group_code(code, prefix)]["supervised_institutions"] += n
     names = dict(Region.objects.filter(code__in=list(groups)).values_list("code", "name"))
     table = []
     for code in sorted(groups):
@@ -159,16 +151,13 @@ def authority_dashboard(user: Any) -> dict[str, Any]:
         for name in REGION_FIELDS:
             total[name] += g[name]
     workload_rows = list(
-        SupervisorMonth.objects.filter(
-            region_code__startswith=prefix, month__gte=window[0], month__lte=window[-1]
-        )
-        .values("supervisor_id", "supervisor__person__name")
-        .annotate(tasks=Sum("tasks"))
+        SupervisorTotal.objects.filter(scope=prefix)
+        .values("supervisor_id", "supervisor__person__name", "tasks")
         .order_by("-tasks", "supervisor__person__name", "supervisor_id")[:WORKLOAD_TOP]
     )
-    workload_total = SupervisorMonth.objects.filter(
-        region_code__startswith=prefix, month__gte=window[0], month__lte=window[-1]
-    ).aggregate(supervisors=Count("supervisor", distinct=True), assignments=Sum("tasks"))
+    workload_total = SupervisorTotal.objects.filter(scope=prefix).aggregate(
+        supervisors=Count("id"), assignments=Sum("tasks")
+    )
     return {
         "refresh": refresh,
         "empty": False,
@@ -183,7 +172,7 @@ def authority_dashboard(user: Any) -> dict[str, Any]:
             "findings_per_task": domain.ratio(total["findings"], total["tasks"]),
         },
         "trend": _trend(months, window),
-        "pass_rates": _pass_rates(prefix, window),
+        "pass_rates": _pass_rates(prefix),
         "workload": [{"name": r["supervisor__person__name"], "tasks": r["tasks"]} for r in workload_rows],
         "workload_summary": {
             "supervisors": workload_total["supervisors"] or 0,
@@ -274,6 +263,6 @@ def public_statistics() -> dict[str, Any]:
         "window": window,
         "table": table,
         "trend": _trend(months, window),
-        "pass_rates": _pass_rates("", window, min_results=domain.PUBLIC_MIN_RESULTS),
+        "pass_rates": _pass_rates("", min_results=domain.PUBLIC_MIN_RESULTS),
         "min_results": domain.PUBLIC_MIN_RESULTS,
     }

@@ -30,7 +30,19 @@ from dudao.supervision import workflow
 from dudao.supervision.models import Finding, SupervisionTask, TaskMember
 
 from . import domain
-from .models import InstitutionMonth, PassRateMonth, Refresh, RegionMonth, SupervisorMonth
+from .models import (
+    InstitutionMonth,
+    PassRateMonth,
+    PassRateTotal,
+    Refresh,
+    RegionMonth,
+    RegionTotal,
+    SupervisorMonth,
+    SupervisorTotal,
+)
+
+MONTH_MODELS = (InstitutionMonth, RegionMonth, PassRateMonth, SupervisorMonth)
+TOTAL_MODELS = (RegionTotal, PassRateTotal, SupervisorTotal)
 
 INSTITUTION_FIELDS = (
     "batches",
@@ -241,7 +253,65 @@ def compute(*, today: dt.date, months: int = domain.DEFAULT_MONTHS) -> dict[str,
         "regions": region_rows,
         "pass_rates": pass_rows,
         "supervisors": supervisor_rows,
+        **rollups(institution_rows, pass_rows, supervisor_rows),
     }
+
+
+def rollups(
+    institution_rows: list[InstitutionMonth],
+    pass_rows: list[PassRateMonth],
+    supervisor_rows: list[SupervisorMonth],
+) -> dict[str, list]:
+    """The window totals the pages read: distinct supervised institutions per region, pass rates and
+    supervisor workload rolled up to every scope (domain.scopes), so no page sums month rows of a whole
+    province on each request."""
+    supervised: dict[str, set[int]] = defaultdict(set)
+    for row in institution_rows:
+        if row.tasks:
+            supervised[row.region_code].add(row.institution_id)
+    passes: dict[tuple[str, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for row in pass_rows:
+        for scope in domain.scopes(row.region_code):
+            cell = passes[(scope, row.occupation_id, row.level)]
+            cell[0] += row.results
+            cell[1] += row.passed
+    workload: dict[tuple[str, int], int] = defaultdict(int)
+    for row in supervisor_rows:
+        for scope in domain.scopes(row.region_code):
+            workload[(scope, row.supervisor_id)] += row.tasks
+    return {
+        "region_totals": [
+            RegionTotal(region_code=code, supervised_institutions=len(ids))
+            for code, ids in sorted(supervised.items())
+        ],
+        "pass_totals": [
+            PassRateTotal(scope=scope, occupation_id=occ, level=level, results=n, passed=ok)
+            for (scope, occ, level), (n, ok) in sorted(passes.items())
+        ],
+        "supervisor_totals": [
+            SupervisorTotal(scope=scope, supervisor_id=sup, tasks=n)
+            for (scope, sup), n in sorted(workload.items())
+        ],
+    }
+
+
+def store(rows: dict[str, list]) -> int:
+    """Replace every aggregate with `rows` (compute's output); returns the number of rows written."""
+    for model in (*MONTH_MODELS, *TOTAL_MODELS):
+        model.objects.all().delete()
+    total = 0
+    for key, model in (
+        ("institutions", InstitutionMonth),
+        ("regions", RegionMonth),
+        ("pass_rates", PassRateMonth),
+        ("supervisors", SupervisorMonth),
+        ("region_totals", RegionTotal),
+        ("pass_totals", PassRateTotal),
+        ("supervisor_totals", SupervisorTotal),
+    ):
+        model.objects.bulk_create(rows[key], batch_size=500)
+        total += len(rows[key])
+    return total
 
 
 @transaction.atomic
@@ -252,13 +322,7 @@ def refresh(
     began = time.perf_counter()
     today = today or timezone.localdate()
     rows = compute(today=today, months=months)
-    for model in (InstitutionMonth, RegionMonth, PassRateMonth, SupervisorMonth):
-        model.objects.all().delete()
-    InstitutionMonth.objects.bulk_create(rows["institutions"], batch_size=500)
-    RegionMonth.objects.bulk_create(rows["regions"], batch_size=500)
-    PassRateMonth.objects.bulk_create(rows["pass_rates"], batch_size=500)
-    SupervisorMonth.objects.bulk_create(rows["supervisors"], batch_size=500)
-    total = sum(len(rows[k]) for k in ("institutions", "regions", "pass_rates", "supervisors"))
+    total = store(rows)
     done = Refresh.objects.create(
         finished_at=timezone.now(),
         first_month=rows["window"][0],
@@ -270,7 +334,7 @@ def refresh(
     Refresh.objects.filter(pk__in=old).delete()  # keep the last ten refreshes
     audit.record(
         actor=actor,
-        action="dashboards.refresh",
+        action="dashboards.aggregates.refresh",
         obj=done,
         object_label=f"{domain.month_label(done.first_month)} 至 {domain.month_label(done.last_month)}",
         after={"rows": total, "months": months},

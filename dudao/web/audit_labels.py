@@ -20,7 +20,7 @@ from django.utils import timezone
 
 ACTION_LABELS: dict[str, str] = {
     # dashboards
-    "dashboards.refresh": "刷新统计看板数据",
+    "dashboards.aggregates.refresh": "刷新统计看板数据",
     # accounts
     "accounts.user.create": "创建账号",
     "accounts.user.update": "修改账号",

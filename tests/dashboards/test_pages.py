@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from dudao.accounts.models import Role
 from dudao.dashboards import selectors, services
-from dudao.dashboards.models import PassRateMonth, Refresh, RegionMonth, SupervisorMonth
+from dudao.dashboards.models import PassRateTotal, Refresh, RegionMonth, SupervisorTotal
 from tests import factories as f
 from tests.conftest import client_for
 
@@ -106,14 +106,9 @@ def test_public_statistics_hide_small_pass_rates(refreshed):
     assert [r["rate"] for r in data["pass_rates"]] == [None, None]  # 2 and 1 results: under 10
     nanchang = next(r for r in data["table"] if r["name"] == "南昌市")
     assert nanchang["pass_rate"] is None and nanchang["results"] == 3
-    refresh = Refresh.objects.get()
     occ = f.OccupationFactory(code="4-01-01-01", name="电工")
-    PassRateMonth.objects.create(
-        region_code="360100", month=refresh.last_month, occupation=occ, level=3, results=10, passed=7
-    )
-    PassRateMonth.objects.create(
-        region_code="360100", month=refresh.last_month, occupation=occ, level=5, results=9, passed=9
-    )
+    PassRateTotal.objects.create(scope="", occupation=occ, level=3, results=10, passed=7)
+    PassRateTotal.objects.create(scope="", occupation=occ, level=5, results=9, passed=9)
     rates = {(r["occupation"], r["level"]): r["rate"] for r in selectors.public_statistics()["pass_rates"]}
     assert rates[("电工", 3)] == 70.0
     assert rates[("电工", 5)] is None
@@ -138,11 +133,10 @@ def test_selector_query_counts_do_not_grow_with_data(refreshed):
         region = f"3607{i + 10:02d}"
         RegionMonth.objects.create(region_code=region, month=month, institutions=3, batches=4, tasks=2)
         occ = f.OccupationFactory(code=f"4-02-{i:02d}-01", name=f"职业{i}")
-        PassRateMonth.objects.create(
-            region_code=region, month=month, occupation=occ, level=3, results=12, passed=6
-        )
+        for scope in ("", "36"):
+            PassRateTotal.objects.create(scope=scope, occupation=occ, level=3, results=12, passed=6)
         sup = f.SupervisorFactory(authority=refreshed.authority)
-        SupervisorMonth.objects.create(supervisor=sup, region_code=region, month=month, tasks=i + 1)
+        SupervisorTotal.objects.create(scope="36", supervisor=sup, tasks=i + 1)
     user = type(user).objects.get(pk=user.pk)
     after = (
         _queries(selectors.authority_dashboard, user),

@@ -13,7 +13,16 @@ from django.core.management.base import CommandError
 
 from dudao.common.models import AuditEvent
 from dudao.dashboards import domain, services
-from dudao.dashboards.models import InstitutionMonth, PassRateMonth, Refresh, RegionMonth, SupervisorMonth
+from dudao.dashboards.models import (
+    InstitutionMonth,
+    PassRateMonth,
+    PassRateTotal,
+    Refresh,
+    RegionMonth,
+    RegionTotal,
+    SupervisorMonth,
+    SupervisorTotal,
+)
 
 TODAY = dt.date(2026, 12, 3)
 ZERO = dict.fromkeys(services.INSTITUTION_FIELDS, 0)
@@ -99,6 +108,26 @@ def test_pass_rate_and_workload_rows_exact(world):
     ]
 
 
+def test_window_totals_rolled_up_to_every_scope(world):
+    services.refresh(today=TODAY)
+    occ, sup = world.occupation.pk, world.sup1.pk
+    # distinct institutions with a task over the window (inst_gz had one in October only)
+    assert rows(RegionTotal, "region_code", "supervised_institutions") == [("360100", 1), ("360702", 1)]
+    assert rows(PassRateTotal, "scope", "occupation_id", "level", "results", "passed") == sorted(
+        (scope, occ, level, n, ok)
+        for scope in ("", "36", "3601", "360100")
+        for level, n, ok in ((2, 1, 1), (4, 2, 1))
+    )
+    assert rows(SupervisorTotal, "scope", "supervisor_id", "tasks") == [
+        ("", sup, 2),
+        ("36", sup, 2),
+        ("3601", sup, 1),
+        ("360100", sup, 1),
+        ("3607", sup, 1),
+        ("360702", sup, 1),
+    ]
+
+
 @pytest.mark.parametrize(
     ("months", "first", "nc_months"),
     [(1, dt.date(2026, 12, 1), []), (2, dt.date(2026, 11, 1), ["2026-11-01"])],
@@ -114,18 +143,18 @@ def test_refresh_is_idempotent_and_audited(world):
     services.refresh(today=TODAY)
     snapshot = [
         rows(model, *[f.attname for f in model._meta.concrete_fields if f.attname != "id"])
-        for model in (InstitutionMonth, RegionMonth, PassRateMonth, SupervisorMonth)
+        for model in (*services.MONTH_MODELS, *services.TOTAL_MODELS)
     ]
     done = services.refresh(today=TODAY)
     again = [
         rows(model, *[f.attname for f in model._meta.concrete_fields if f.attname != "id"])
-        for model in (InstitutionMonth, RegionMonth, PassRateMonth, SupervisorMonth)
+        for model in (*services.MONTH_MODELS, *services.TOTAL_MODELS)
     ]
     assert again == snapshot
-    assert done.rows == 6 + 36 + 2 + 2
+    assert done.rows == 6 + 36 + 2 + 2 + 2 + 8 + 6
     assert Refresh.objects.count() == 2
-    events = AuditEvent.objects.filter(action="dashboards.refresh").order_by("id")
-    assert [e.after for e in events] == [{"rows": 46, "months": 12}] * 2
+    events = AuditEvent.objects.filter(action="dashboards.aggregates.refresh").order_by("id")
+    assert [e.after for e in events] == [{"rows": 62, "months": 12}] * 2
     assert events.last().object_label == "2026-01 至 2026-12"
 
 
@@ -165,7 +194,7 @@ def _command(*args):
 def test_command_refreshes(world):
     out = json.loads(_command("refresh", "--date", "2026-12-03", "--json"))
     assert out == {
-        "rows": 46,
+        "rows": 62,
         "seconds": out["seconds"],
         "first_month": "2026-01-01",
         "last_month": "2026-12-01",
