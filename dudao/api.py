@@ -23,6 +23,7 @@ from ninja.security import SessionAuth
 
 from dudao.accounts.api import router as accounts_router
 from dudao.accounts.auth import TokenAuth
+from dudao.analytics.api import router as analytics_router
 from dudao.archives.api import router as archives_router
 from dudao.common.errors import (
     ApplicationError,
@@ -340,6 +341,7 @@ api.add_router("", certificate_uploads_router)
 api.add_router("", complaints_router)
 api.add_router("/complaints", complaints_staff_router)
 api.add_router("/quality", quality_router)
+api.add_router("/analytics", analytics_router)
 
 # Last, so that it matches only what no router does: unknown paths and ids that fail a path
 # converter (`/registry/institutions/abc` against `{int:pk}`) answer in our JSON format instead of

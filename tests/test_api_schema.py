@@ -23,6 +23,7 @@ APPS = [
     "supervision",
     "complaints",
     "quality",
+    "analytics",
 ]
 
 

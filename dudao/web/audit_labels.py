@@ -166,6 +166,10 @@ ACTION_LABELS: dict[str, str] = {
     "exams.sanction_proposal.dismiss": "考评人员处理建议不予处理",
     "exams.sanction_appeal.file": "考评员提出申诉",
     # complaints
+    "analytics.flag.raise": "发现数据比对疑点",
+    "analytics.flag.confirm": "确认数据比对疑点",
+    "analytics.flag.dismiss": "排除数据比对疑点",
+    "analytics.flag.exported": "导出数据比对疑点",
     "complaints.complaint.file": "公众提交投诉举报",
     "complaints.complaint.accept": "受理投诉",
     "complaints.complaint.decline": "不予受理投诉",

@@ -114,6 +114,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("质量督导", "处理决定", "supervision:penalty_list", "gavel", authority_or_super),
     NavEntry("质量督导", "终止备案", "supervision:termination_list", "file-off", authority_or_super),
     NavEntry("质量督导", "投诉举报", "complaints:list", "message-report", authority_or_super),
+    NavEntry("质量督导", "数据比对", "analytics:flag_list", "chart-dots", authority_or_super),
     NavEntry("质量督导", "质量通报", "quality:list", "speakerphone", authority_or_super),
     NavEntry("质量督导", "督导员履职", "supervision:performance", "user-star", authority_or_super),
     NavEntry("质量督导", "督导设置", "supervision:policy", "adjustments", authority_or_super),

@@ -1,6 +1,8 @@
 """`dudao analytics scan`: statistical flags over a marks file (数据比对; docs/analytics.md).
 
     dudao analytics scan --marks FILE [--pass-mark 60] [--json]
+    dudao analytics export [--out DIR] [--since YYYY-MM-DD] [--full]
+    dudao analytics refresh [--out DIR] [--since YYYY-MM-DD] [--full] [--pass-mark 60]
 
 FILE is a CSV with a header row or a Parquet file, one row per examiner mark:
 institution, batch, occupation, level, subject, room, candidate, examiner, mark, full.
@@ -20,7 +22,10 @@ from dudao.analytics.scan.flags import KINDS, Thresholds, scan
 from dudao.analytics.scan.marks_input import MarksFileError
 from dudao.common.cli_errors import EXIT_BAD_INPUT, BadInput, chinese_errors
 
-USAGE = "dudao analytics scan --marks FILE [--pass-mark 60] [--json]"
+USAGE = (
+    "dudao analytics scan --marks FILE [--pass-mark 60] [--json] | "
+    "export [--out DIR] [--since YYYY-MM-DD] [--full] | refresh [--out DIR] [--since YYYY-MM-DD] [--full]"
+)
 KIND_NAMES = {
     "pass_rate": "通过率异常偏高",
     "heaping": "成绩堆积在及格线",
@@ -38,13 +43,28 @@ class Command(BaseCommand):
         return chinese_errors(super().create_parser(prog_name, subcommand, **kwargs), USAGE)
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="scan")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="scan|export|refresh")
         p_scan = chinese_errors(sub.add_parser("scan", help="扫描成绩明细"), USAGE)
         p_scan.add_argument("--marks", metavar="FILE", help="成绩明细文件(带表头的 CSV,或 Parquet)")
         p_scan.add_argument("--pass-mark", metavar="N", help="及格线(满分的百分数),默认 60")
         p_scan.add_argument("--json", action="store_true", help='输出 JSON:{"flags": [...], "stats": {...}}')
+        for name, text in (
+            ("export", "从数据库增量导出成绩快照(Parquet)"),
+            ("refresh", "导出快照并运行业务核对与统计比对,记录新发现的疑点"),
+        ):
+            p = chinese_errors(sub.add_parser(name, help=text), USAGE)
+            p.add_argument("--out", metavar="DIR", help="快照目录,默认 var/analytics")
+            p.add_argument("--since", metavar="YYYY-MM-DD", help="另外重新导出该日起有评分录入的批次")
+            p.add_argument("--full", action="store_true", help="全部批次重新导出")
+            if name == "refresh":
+                p.add_argument("--pass-mark", metavar="N", help="及格线(满分的百分数),默认 60")
 
     def handle(self, *args, **options):
+        if options["action"] in ("export", "refresh"):
+            from dudao.analytics.snapshot_command import run
+
+            run(self, options)
+            return
         try:
             if not options["marks"]:
                 raise BadInput("缺少参数 --marks(成绩明细文件)")
