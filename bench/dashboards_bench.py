@@ -231,6 +231,7 @@ def _build(seed: int) -> dict[str, Any]:
             "regions": region_rows,
             "pass_rates": pass_rows,
             "supervisors": sup_list,
+            "flags": [],  # flags are few (hundreds a year); the bench leaves them out
             **services.rollups(inst_rows, pass_rows, sup_list),
         }
         total = services.store(rows)

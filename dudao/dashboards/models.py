@@ -182,6 +182,31 @@ class SupervisorTotal(models.Model):
         return f"{self.scope} {self.supervisor_id}"
 
 
+class FlagMonth(models.Model):
+    """Data-comparison flags (dudao.analytics.Flag) of one region, month raised and kind, by review state.
+    The region is the institution's, or the authority's for a flag without an institution (an examiner's)."""
+
+    region_code = models.CharField("区划代码", max_length=6)
+    month = models.DateField("月份")
+    kind = models.CharField("疑点类型", max_length=32)
+    raised = models.PositiveIntegerField("发现", default=0)
+    open = models.PositiveIntegerField("待核查", default=0)
+    confirmed = models.PositiveIntegerField("已确认", default=0)
+    dismissed = models.PositiveIntegerField("已排除", default=0)
+
+    class Meta:
+        verbose_name = "疑点月度统计"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "month", "kind"], name="dashboards_flag_month_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.month:%Y-%m} {self.kind}"
+
+
 class Refresh(models.Model):
     """When the aggregates were last rebuilt (one row per refresh; the pages show the latest)."""
 

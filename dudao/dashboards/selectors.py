@@ -14,10 +14,19 @@ from typing import Any
 from django.db.models import Count, Sum
 
 from dudao.accounts.permissions import is_superuser, region_prefix
+from dudao.analytics.models import FlagKind
 from dudao.registry.models import Region
 
 from . import domain
-from .models import InstitutionMonth, PassRateTotal, Refresh, RegionMonth, RegionTotal, SupervisorTotal
+from .models import (
+    FlagMonth,
+    InstitutionMonth,
+    PassRateTotal,
+    Refresh,
+    RegionMonth,
+    RegionTotal,
+    SupervisorTotal,
+)
 
 REGION_FIELDS = (
     "institutions",
@@ -118,6 +127,34 @@ def _by_group(
     return groups, months
 
 
+FLAG_STATES = ("raised", "open", "confirmed", "dismissed")
+
+
+def _flags(prefix: str, window: list[dt.date]) -> dict[str, Any]:
+    """Flags raised per month (and how many of them were confirmed) and per kind by review state."""
+    by_month: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FLAG_STATES, 0))
+    rows = FlagMonth.objects.filter(
+        region_code__startswith=prefix, month__gte=window[0], month__lte=window[-1]
+    ).values("month", "kind", *FLAG_STATES)
+    for row in rows:
+        by_month[row["month"]][0] += row["raised"]
+        by_month[row["month"]][1] += row["confirmed"]
+        for state in FLAG_STATES:
+            by_kind[row["kind"]][state] += row[state]
+    labels = dict(FlagKind.choices)
+    return {
+        "labels": [domain.month_label(m) for m in window],
+        "raised": [by_month[m][0] if m in by_month else 0 for m in window],
+        "confirmed": [by_month[m][1] if m in by_month else 0 for m in window],
+        "kinds": [
+            {"kind": kind, "label": labels.get(kind, kind), **by_kind[kind]}
+            for kind in sorted(by_kind, key=lambda k: (-by_kind[k]["raised"], k))
+        ],
+        "total": {state: sum(k[state] for k in by_kind.values()) for state in FLAG_STATES},
+    }
+
+
 def authority_dashboard(user: Any) -> dict[str, Any]:
     """The authority page: trend, table by city (or district), pass rates, workload."""
     prefix = user_scope(user)
@@ -172,6 +209,7 @@ def authority_dashboard(user: Any) -> dict[str, Any]:
             "findings_per_task": domain.ratio(total["findings"], total["tasks"]),
         },
         "trend": _trend(months, window),
+        "flags": _flags(prefix, window),
         "pass_rates": _pass_rates(prefix),
         "workload": [{"name": r["supervisor__person__name"], "tasks": r["tasks"]} for r in workload_rows],
         "workload_summary": {

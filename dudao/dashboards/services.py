@@ -7,7 +7,8 @@ pages never see a half-built set. What is counted (ACT-3, ACT-7, EXAM-6):
   (暗访) counts only once its report is in, so the figures never reveal a visit still to come;
 - findings that are problems (一般、较重、严重) by the month their task started;
 - results only once the plan's results are published (成绩公示), by the month the batch started;
-- complaints by the month they were received.
+- complaints by the month they were received;
+- data-comparison flags (dudao.analytics) by the month they were raised, with their review state now.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dudao.analytics.models import Flag
 from dudao.common import audit
 from dudao.complaints.models import Complaint
 from dudao.exams.models_results import ExamResult
@@ -31,6 +33,7 @@ from dudao.supervision.models import Finding, SupervisionTask, TaskMember
 
 from . import domain
 from .models import (
+    FlagMonth,
     InstitutionMonth,
     PassRateMonth,
     PassRateTotal,
@@ -41,7 +44,7 @@ from .models import (
     SupervisorTotal,
 )
 
-MONTH_MODELS = (InstitutionMonth, RegionMonth, PassRateMonth, SupervisorMonth)
+MONTH_MODELS = (InstitutionMonth, RegionMonth, PassRateMonth, SupervisorMonth, FlagMonth)
 TOTAL_MODELS = (RegionTotal, PassRateTotal, SupervisorTotal)
 
 INSTITUTION_FIELDS = (
@@ -211,6 +214,29 @@ def compute(*, today: dt.date, months: int = domain.DEFAULT_MONTHS) -> dict[str,
         for r in workload
     ]
 
+    flag_cells: dict[tuple[str, dt.date, str], dict[str, int]] = {}
+    flags = (
+        Flag.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("institution__region_id", "authority__region_id", "month", "kind", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in flags:
+        region = r["institution__region_id"] or r["authority__region_id"]
+        if not region:
+            continue  # neither an institution nor an authority: in nobody's scope
+        cell = flag_cells.setdefault(
+            (region, _month(r["month"]), r["kind"]), {"raised": 0, "open": 0, "confirmed": 0, "dismissed": 0}
+        )
+        cell["raised"] += r["n"]
+        if r["status"] in cell:
+            cell[r["status"]] += r["n"]
+    flag_rows = [
+        FlagMonth(region_code=region, month=month, kind=kind, **values)
+        for (region, month, kind), values in sorted(flag_cells.items())
+    ]
+
     institution_rows = [
         InstitutionMonth(institution_id=inst, region_code=region_of[inst], month=month, **values)
         for (inst, month), values in sorted(per_inst.items())
@@ -253,6 +279,7 @@ def compute(*, today: dt.date, months: int = domain.DEFAULT_MONTHS) -> dict[str,
         "regions": region_rows,
         "pass_rates": pass_rows,
         "supervisors": supervisor_rows,
+        "flags": flag_rows,
         **rollups(institution_rows, pass_rows, supervisor_rows),
     }
 
@@ -305,6 +332,7 @@ def store(rows: dict[str, list]) -> int:
         ("regions", RegionMonth),
         ("pass_rates", PassRateMonth),
         ("supervisors", SupervisorMonth),
+        ("flags", FlagMonth),
         ("region_totals", RegionTotal),
         ("pass_totals", PassRateTotal),
         ("supervisor_totals", SupervisorTotal),

@@ -43,6 +43,15 @@ def _charts_authority(data: dict[str, Any]) -> list[dict[str, Any]]:
             ],
         },
         {
+            "id": "flags",
+            "kind": "bar",
+            "labels": data["flags"]["labels"],
+            "series": [
+                {"name": "新发现疑点", "values": data["flags"]["raised"]},
+                {"name": "其中已确认", "values": data["flags"]["confirmed"]},
+            ],
+        },
+        {
             "id": "coverage",
             "kind": "hbar",
             "unit": "%",

@@ -145,8 +145,8 @@ def test_selector_query_counts_do_not_grow_with_data(refreshed):
     after += (_queries(selectors.public_statistics),)
     assert after == counts
     # authority: region prefix (authority, region), refresh, region rows, supervised institutions, names,
-    # pass rates, workload top, workload totals
-    assert counts == (9, 4, 4)
+    # flags, pass rates, workload top, workload totals
+    assert counts == (10, 4, 4)
 
 
 ROLES = [
@@ -217,9 +217,9 @@ def test_authority_page_contents_and_chart_data(refreshed):
     charts = json.loads(
         re.search(r'<script id="dash-charts" type="application/json">(.*?)</script>', html, re.S)[1]
     )
-    assert [c["id"] for c in charts] == ["rates", "activity", "coverage", "passrates", "workload"]
-    assert charts[2]["labels"] == ["江西省", "南昌市", "赣州市"]
-    assert charts[2]["series"][0]["values"] == [0.0, 100.0, 50.0]
+    assert [c["id"] for c in charts] == ["rates", "activity", "flags", "coverage", "passrates", "workload"]
+    assert charts[3]["labels"] == ["江西省", "南昌市", "赣州市"]
+    assert charts[3]["series"][0]["values"] == [0.0, 100.0, 50.0]
     for chart_id in ("rates", "activity", "coverage", "passrates", "workload"):
         assert f'data-dash-chart="{chart_id}"' in html
 
@@ -242,3 +242,56 @@ def test_public_page_names_no_institution(refreshed):
     # linked from the public disclosure pages
     draws = client_for(None).get(reverse("supervision:public_draw_list")).content.decode()
     assert reverse("dashboards:public") in draws
+
+
+def _flag(n, kind, *, created_at, institution=None, authority=None, status="open"):
+    from dudao.analytics.models import Flag
+
+    return Flag.objects.create(
+        kind=kind,
+        source="scan",
+        authority=authority,
+        institution=institution,
+        statistic=1.0,
+        fingerprint=f"fp-{n}",
+        status=status,
+        created_at=created_at,
+    )
+
+
+def test_flags_panel_by_month_and_kind(world):
+    from tests.dashboards.conftest import at
+
+    _flag(1, "pass_rate", created_at=at(2026, 11, 3), institution=world.inst_nc)
+    _flag(2, "pass_rate", created_at=at(2026, 10, 31, 23, 30), institution=world.inst_gz, status="confirmed")
+    _flag(3, "leniency", created_at=at(2026, 11, 1, 0, 10), authority=world.nc_authority, status="dismissed")
+    _flag(4, "heaping", created_at=at(2025, 12, 31, 23, 59), institution=world.inst_nc)  # before the window
+    services.refresh(today=TODAY)
+    data = selectors.authority_dashboard(world.users[Role.AUTHORITY_ADMIN])["flags"]
+    assert data["raised"][9:] == [1, 2, 0]  # October (Shanghai), November, December
+    assert data["confirmed"][9:] == [1, 0, 0]
+    assert data["kinds"] == [
+        {
+            "kind": "pass_rate",
+            "label": "通过率明显高于同类",
+            "raised": 2,
+            "open": 1,
+            "confirmed": 1,
+            "dismissed": 0,
+        },
+        {
+            "kind": "leniency",
+            "label": "考评员评分系统性偏高或偏低",
+            "raised": 1,
+            "open": 0,
+            "confirmed": 0,
+            "dismissed": 1,
+        },
+    ]
+    # 南昌's authority: its institution's flag and the flag of its own authority only
+    nc_user = f.UserFactory(username="nc_admin", role=Role.AUTHORITY_ADMIN, authority=world.nc_authority)
+    nc = selectors.authority_dashboard(nc_user)["flags"]
+    assert nc["total"] == {"raised": 2, "open": 1, "confirmed": 0, "dismissed": 1}
+    html = client_for(nc_user).get(reverse("dashboards:authority")).content.decode()
+    assert 'data-kind="pass_rate"' in html and 'data-kind="leniency"' in html
+    assert reverse("analytics:flag_list") in html
