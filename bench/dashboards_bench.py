@@ -384,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
     if build:
         figures["build"] = _build(args.seed)
         print(f"built: {figures['build']}", file=sys.stderr, flush=True)
+    else:  # a reused database gets the migrations added since it was built
+        from django.core.management import call_command
+
+        call_command("migrate", "--noinput", verbosity=0)
     figures["rows"] = _counts()
     figures["pages"] = _measure(args.requests, args.seed)
     if args.json:
