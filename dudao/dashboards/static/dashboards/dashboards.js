@@ -42,7 +42,8 @@
                axisLabel: { formatter: "{value}" + unit } },
       series: chart.series.map(function (s) {
         return chart.kind === "line"
-          ? { name: s.name, type: "line", data: s.values, connectNulls: false, symbolSize: 6 }
+          ? { name: s.name, type: "line", data: s.values, connectNulls: false, symbolSize: 6,
+              showSymbol: true, showAllSymbol: true }
           : { name: s.name, type: "bar", data: s.values };
       })
     };
