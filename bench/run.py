@@ -13,7 +13,8 @@
 3. Runs the scorecards bench (`bench/scorecards_bench.py`), when present the draw bench, the import
    bench (`bench/import_bench.py`: `dudao import institutions` of 100,000 rows on both databases) and
    the results judge bench (`bench/results_bench.py`: 100,000 candidates, pure) and the certificates bench
-   (`bench/certificates_bench.py`: numbering, public look-up at 10 million certificates, QR, PDF).
+   (`bench/certificates_bench.py`: numbering, public look-up at 10 million certificates, QR, PDF) and the
+   dashboards bench (`bench/dashboards_bench.py`: dashboard pages at province scale).
 4. Prints a table and (full runs, or `--docs PATH`) writes docs/performance.md.
 `--quick`: the small scale, 20 requests, no PostgreSQL, no draw bench, no docs: a smoke run for tests.
 """
@@ -755,6 +756,14 @@ def analytics(quick: bool) -> dict[str, Any]:
     return _bench_json("bench.analytics_bench", [], 3600)
 
 
+def dashboards(quick: bool) -> dict[str, Any]:
+    """Dashboard pages at province scale on their own SQLite database of aggregates
+    (bench/dashboards_bench.py; the database is built once and reused)."""
+    if quick:
+        return {}
+    return _bench_json("bench.dashboards_bench", [], 1800)
+
+
 def render(report: dict[str, Any], rows) -> str:
     """docs/performance.md: Chinese first, then English; figures from `report`, explanations fixed."""
     m = report["machine"]
@@ -854,6 +863,7 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         assign_bench,
         certificates_bench,
         checkin_bench,
+        dashboards_bench,
         import_bench,
         results_bench,
         roster_bench,
@@ -867,6 +877,7 @@ def write_docs(report: dict[str, Any], rows, path: Path, history: list[dict[str,
         results_bench.section(report.get("results_judge") or {}),
         certificates_bench.section(report.get("certificates") or {}),
         analytics_bench.section(report.get("analytics") or {}),
+        dashboards_bench.section(report.get("dashboards") or {}),
     ):
         if section:
             text += "\n" + section
@@ -944,6 +955,7 @@ def main(argv: list[str] | None = None) -> int:
     report["checkin"] = checkin(args.quick, args.no_pg)
     report["certificates"] = certificates(args.quick, args.no_pg)
     report["analytics"] = analytics(args.quick)
+    report["dashboards"] = dashboards(args.quick)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = table(report)
     if args.json:

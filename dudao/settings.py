@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dudao.complaints",
     "dudao.analytics",
     "dudao.quality",
+    "dudao.dashboards",
     "dudao.documents",
     "dudao.notifications",
     "dudao.web",

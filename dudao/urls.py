@@ -42,6 +42,7 @@ urlpatterns = [
     path("complaints/", include("dudao.complaints.urls")),
     path("quality/", include("dudao.quality.urls")),
     path("analytics/", include("dudao.analytics.urls")),
+    path("dashboards/", include("dudao.dashboards.urls")),
     path("", include("dudao.accounts.urls")),
     path("", include("dudao.web.urls")),
 ]

@@ -19,6 +19,8 @@ from django.db import models
 from django.utils import timezone
 
 ACTION_LABELS: dict[str, str] = {
+    # dashboards
+    "dashboards.aggregates.refresh": "刷新统计看板数据",
     # accounts
     "accounts.user.create": "创建账号",
     "accounts.user.update": "修改账号",
