@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from . import exports, views
 from .urls_documents import urlpatterns as document_urlpatterns  # DOCX/PDF downloads of the papers
+from .urls_plans import urlpatterns as plan_urlpatterns  # the yearly cycle (ACT-6)
 
 app_name = "supervision"
 urlpatterns = [
@@ -110,3 +111,4 @@ urlpatterns = [
     path("public/tasks/", views.public_task_list, name="public_task_list"),
 ]
 urlpatterns += document_urlpatterns
+urlpatterns += plan_urlpatterns
