@@ -422,8 +422,9 @@ def test_pages_for_the_authority(world):
     assert list_page.status_code == 200 and "年度督导工作计划" in list_page.content.decode()
     response = client.post(
         "/supervision/annual-plans/new/",
-        {"year": 2027, "responsible": "李处长", "target_institutions": 3, "target_batches": 0, "target_tasks": 5,
-         "draws_per_year": 2, "draw_ratio": "0.1", "risk_draw_ratio": "0.3", "items": ["onsite"],
+        {"year": 2027, "responsible": "李处长", "target_institutions": 3, "target_batches": 0,
+         "target_tasks": 5, "draws_per_year": 2, "draw_ratio": "0.1", "risk_draw_ratio": "0.3",
+         "items": ["onsite"],
          "q1": "制定计划", "q4": "年度总结"},
     )  # fmt: skip
     plan = AnnualPlan.objects.get(year=2027)
@@ -444,8 +445,8 @@ def test_pages_form_errors_keep_the_input(world):
     client = client_for(world.auth_staff)
     response = client.post(
         "/supervision/annual-plans/new/",
-        {"year": 2027, "responsible": "李处长", "target_institutions": 0, "target_batches": 0, "target_tasks": 0,
-         "draws_per_year": 0, "draw_ratio": "0.5", "risk_draw_ratio": "0.1"},
+        {"year": 2027, "responsible": "李处长", "target_institutions": 0, "target_batches": 0,
+         "target_tasks": 0, "draws_per_year": 0, "draw_ratio": "0.5", "risk_draw_ratio": "0.1"},
     )  # fmt: skip
     assert response.status_code == 200
     html = response.content.decode()
