@@ -31,7 +31,7 @@ class PlanFieldsIn(Schema):
     target_batches: int | None = None
     target_tasks: int | None = None
     draw_ratio: Decimal | None = Field(None, description="一般对象抽取比例 0–1")
-    risk_draw_ratio: Decimal | None = Field(None, description="重点对象抽取比例 0–1,不低于一般比例(RAND-1)")
+    risk_draw_ratio: Decimal | None = Field(None, description="重点对象抽取比例 0–1,不低于一般比例")  # RAND-1
     draws_per_year: int | None = None
     items: list[str] | None = Field(
         None, description="onsite / regular / self_inspection / external_inspection"
