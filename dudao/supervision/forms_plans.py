@@ -56,6 +56,8 @@ class AnnualPlanForm(Form):
     def __init__(self, *args: Any, with_year: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["score_forms"].choices = [(k, f"{k} {v}") for k, v in sel.score_form_titles().items()]
+        if not self.fields["score_forms"].choices:
+            self.fields["score_forms"].help_text = "尚未载入评估表,可在评估表页面载入后再选择"
         if not with_year:
             del self.fields["year"]
 
