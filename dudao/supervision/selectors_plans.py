@@ -72,7 +72,7 @@ def summaries_for(user) -> QuerySet[AnnualSummary]:
 
 def plan_list(user, *, year: int | None = None, status: str = "") -> QuerySet[AnnualPlan]:
     qs = plans_for(user)
-    if year:
+    if year and 2000 <= year <= 2100:  # outside: no filter (a huge number would overflow the column)
         qs = qs.filter(year=year)
     if status:
         qs = qs.filter(status=status)
@@ -85,7 +85,7 @@ def plan_get(user, pk: Any) -> AnnualPlan:
 
 def summary_list(user, *, year: int | None = None) -> QuerySet[AnnualSummary]:
     qs = summaries_for(user)
-    if year:
+    if year and 2000 <= year <= 2100:
         qs = qs.filter(year=year)
     return qs.order_by("-year", "authority__code")
 

@@ -491,3 +491,14 @@ def test_penalty_count_boundary_by_decision_time(world):
 def test_current_version_helper_reads_plans(world):
     plan = svc.annual_plan_create(actor=world.auth_staff, year=2027, **BASE)
     assert current_version(plan) == 1
+
+
+@pytest.mark.parametrize("year", ["2026", "99999999999999999999", "-1", "abc"])
+def test_list_filters_never_fail_on_odd_years(world, year):
+    published(world, 2026)
+    page = client_for(world.auth_staff).get(f"/supervision/annual-plans/?year={year}")
+    assert page.status_code == 200
+    response = api(world.auth_staff, "get", f"{API}/annual-plans?year={year}")
+    assert response.status_code in (200, 422)
+    if response.status_code == 200:
+        assert response.json()["count"] == 1
