@@ -839,4 +839,4 @@ def download_penalty(request, pk: int, fmt: str):
 
 
 # The termination endpoints live in their own module and register on this router.
-from . import api_surveys, api_terminations  # noqa: E402, F401
+from . import api_plans, api_surveys, api_terminations  # noqa: E402, F401  (plans: the yearly cycle, ACT-6)

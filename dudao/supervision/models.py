@@ -150,6 +150,10 @@ class Draw(BaseModel):
     )
     task_kind = models.CharField("督导类型", max_length=16, choices=TaskKind.choices)
     items = models.JSONField("督导事项", default=list, blank=True)  # ACT-1
+    annual_plan = models.ForeignKey(  # ACT-6: the year's published plan, set by the services
+        "supervision.AnnualPlan", verbose_name="年度计划", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="draws",
+    )  # fmt: skip
     group_size = models.PositiveSmallIntegerField("督导组人数", default=1)
     group_reason = models.CharField("人数不足 3 人的理由", max_length=255, blank=True)  # ACT-4
     max_tasks = models.PositiveSmallIntegerField("每名督导员最多任务数", default=3)
@@ -301,6 +305,10 @@ class SupervisionTask(BaseModel):
     supervisor_kind = models.CharField("督导员类型", max_length=16, choices=SupervisorKind.choices)
     covert = models.BooleanField("暗访", default=False)
     items = models.JSONField("督导事项", default=list, blank=True)  # ACT-1
+    annual_plan = models.ForeignKey(  # ACT-6: the year's published plan, set by the services
+        "supervision.AnnualPlan", verbose_name="年度计划", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="tasks",
+    )  # fmt: skip
     starts_at = models.DateTimeField("开始时间", db_index=True)
     ends_at = models.DateTimeField("结束时间")
     group_size = models.PositiveSmallIntegerField("督导组人数", default=1)
@@ -800,6 +808,7 @@ class FilingTermination(BaseModel):
 
 
 # The survey after a task (QUAL-4) and the self-evaluation report (ACT-4) live in their own module.
+from .models_plans import AnnualPlan, AnnualSummary  # noqa: E402, F401  (ACT-6, own module)
 from .models_survey import (  # noqa: E402, F401
     SelfEvaluation,
     SelfEvaluationFile,

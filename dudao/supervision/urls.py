@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from . import exports, views
 from .urls_documents import urlpatterns as document_urlpatterns  # DOCX/PDF downloads of the papers
+from .urls_plans import urlpatterns as plan_urlpatterns  # the yearly cycle (ACT-6)
 from .views import surveys
 
 app_name = "supervision"
@@ -120,3 +121,4 @@ urlpatterns = [
     path("public/survey/", surveys.public_survey, name="public_survey"),
 ]
 urlpatterns += document_urlpatterns
+urlpatterns += plan_urlpatterns

@@ -107,6 +107,9 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("人员管理", "督导员", "people:supervisor_list", "user-shield", authority_or_super),
     NavEntry("人员管理", "考评员", "people:examiner_list", "user-check", authority_or_super),
     NavEntry("人员管理", "人员信息", "people:person_list", "users", authority_or_super),
+    NavEntry(
+        "质量督导", "年度计划与总结", "supervision:annual_plan_list", "calendar-stats", authority_or_super
+    ),
     NavEntry("质量督导", "双随机抽取", "supervision:draw_list", "arrows-shuffle", authority_or_super),
     NavEntry("质量督导", "督导任务", "supervision:task_list", "clipboard-list", authority_or_super),
     NavEntry("质量督导", "覆盖情况", "supervision:coverage", "chart-pie", authority_or_super),

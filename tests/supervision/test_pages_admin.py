@@ -227,6 +227,7 @@ def test_policy_admin_edits_staff_reads(world):
 def test_sidebar_has_the_supervision_entries_per_role(world):
     names = visible_url_names(world.auth_staff)
     assert [n for n in names if n.startswith("supervision:")] == [
+        "supervision:annual_plan_list",
         "supervision:draw_list",
         "supervision:task_list",
         "supervision:coverage",

@@ -63,6 +63,7 @@ from ..models import (
 from ..permissions import (
     can_manage_draw,
 )
+from ..selectors_plans import published_plan_id
 from ..transitions import DRAW_TRANSITIONS
 from .base import _next_seq, _task_link, _users_of_supervisors
 
@@ -310,6 +311,7 @@ def draw_define(
     )
     year = draw.period_start.year
     draw.number = f"{owner.code}-CQ{year}-{_next_seq(f'draw:{owner.pk}:{year}'):04d}"
+    draw.annual_plan_id = published_plan_id(owner, year)  # ACT-6
     save_new(draw)
     audit.record(actor=actor, action="supervision.draw.define", obj=draw, after=audit.snapshot(draw))
     return draw
@@ -675,6 +677,7 @@ def _create_tasks_from_result(actor, draw: Draw) -> list[SupervisionTask]:
         raise Conflict("抽取结果中的督导员已不存在,无法派发任务")
     now = timezone.now()
     tasks = []
+    plan_of_year: dict[int, int | None] = {}  # ACT-6: each task links to the plan of its own year
     for index, key in enumerate(sorted(assignments), start=1):
         institution, batch = places[key]
         start, end = (dt.datetime.fromisoformat(v) for v in windows[key])
@@ -698,6 +701,10 @@ def _create_tasks_from_result(actor, draw: Draw) -> list[SupervisionTask]:
             created_by=actor,
             dispatched_at=now,
         )
+        year = timezone.localtime(start).year
+        if year not in plan_of_year:
+            plan_of_year[year] = published_plan_id(draw.authority_id, year)
+        task.annual_plan_id = plan_of_year[year]
         clean(task)
         tasks.append(task)
     SupervisionTask.objects.bulk_create(tasks)

@@ -47,6 +47,7 @@ from ..permissions import (
     can_manage_institution,
     can_manage_task,
 )
+from ..selectors_plans import published_plan_id
 from .base import _authority_staff, _lock_task, _locked_task, _move, _next_seq, _task_link
 from .draws import _int_list, _notify_dispatch
 from .performance import _record_misconduct
@@ -207,6 +208,7 @@ def task_create(
         created_by=actor,
         dispatched_at=timezone.now(),
         note=text(note, limit=255),
+        annual_plan_id=published_plan_id(authority, year),  # ACT-6
     )
     save_new(task)
     for pk in ordered:
