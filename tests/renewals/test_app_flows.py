@@ -576,8 +576,16 @@ def test_stale_row_version_changes_nothing(users, filing):
 def test_transition_table_matches_the_statuses():
     assert set(services.TRANSITIONS) == set(S.values)
     assert services.TRANSITIONS[S.SUBMITTED].keys() == {S.UNDER_REVIEW, S.NOT_ACCEPTED, S.WITHDRAWN}
-    assert services.TRANSITIONS[S.RECTIFYING].keys() == {S.RE_EVALUATING}
-    assert services.TRANSITIONS[S.RE_EVALUATING].keys() == {S.RENEWED, S.REFUSED}
+    # REFUSED from rectifying: the termination of the filing after a missed deadline closes the renewal.
+    assert services.TRANSITIONS[S.RECTIFYING].keys() == {S.RE_EVALUATING, S.REFUSED}
+    assert services.TRANSITIONS[S.RE_EVALUATING].keys() == {S.RENEWED, S.REFUSED, S.BUREAU_REVIEW}
+    assert services.TRANSITIONS[S.BUREAU_REVIEW].keys() == {
+        S.RENEWED,
+        S.RECTIFYING,
+        S.REFUSED,
+        S.EVALUATING,
+        S.RE_EVALUATING,
+    }
     assert all(services.TRANSITIONS[s] == {} for s in RenewalApplication.FINAL_STATUSES)
 
 
