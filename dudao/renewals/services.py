@@ -297,7 +297,7 @@ def _refuse_path(path: domain.RenewalPath, expires: dt.date) -> None:
     if path is domain.RenewalPath.NEW_FILING:
         message = (
             f"备案有效期至 {expires:%Y-%m-%d},未在届满 {domain.MIN_NOTICE_DAYS} 日前提出延续备案申请,"
-            "按新设立评价机构受理,请按新备案程序申请"  # REN-6
+            "按新设立评价机构受理,请通过「新备案申请」提出(选择原备案)"  # REN-6
         )
     else:
         message = f"备案有效期已于 {expires:%Y-%m-%d} 届满,届满后提出的延续备案申请不予受理"  # REN-6
@@ -1214,7 +1214,7 @@ def _clean_scope(scope: Any) -> list[dict[str, Any]]:
             raise ValidationFailed(f"第 {n} 行认定范围格式不正确", detail={key: ["格式不正确"]})
         try:
             occupation_id = int(row.get("occupation"))
-            levels = sorted({int(v) for v in row.get("levels") or ()})
+            levels = sorted({int(v) for v in row.get("levels") or ()}, reverse=True)  # as FilingScope
         except (TypeError, ValueError):
             raise ValidationFailed(f"第 {n} 行职业或等级不正确", detail={key: ["职业或等级不正确"]}) from None
         occupation = Occupation.objects.filter(pk=occupation_id, is_active=True).first()

@@ -125,7 +125,7 @@ def test_employer_decide_by_is_ten_working_days(employer_admin, employer_filing)
             D("2024-12-02"),  # 29 days before expiry: late (REN-6)
             "path_new_filing",
             "备案有效期至 2024-12-31,未在届满 30 日前提出延续备案申请,"
-            "按新设立评价机构受理,请按新备案程序申请",
+            "按新设立评价机构受理,请通过「新备案申请」提出(选择原备案)",
         ),
         (
             D("2025-01-01"),
