@@ -286,6 +286,21 @@ class ConfigForm(forms.Form):
         help_text="如「渝人社延备」,文号形如 渝人社延备〔2025〕1号",
     )
     notice_prefix = forms.CharField(label="整改通知书文号前缀", max_length=32)
+    filing_prefix = forms.CharField(
+        label="新备案回执文号前缀", max_length=32, help_text="准予新备案时出具的备案回执文号,如「渝人社备」"
+    )
+    evaluation_centre = forms.ChoiceField(
+        label="两步办理的评估机构(中心)",
+        required=False,
+        help_text="选择后,技工院校、社会培训评价组织的延续备案先由该中心评估,再由本局审核并出具回执;"
+        "不选为一步办理(默认)",
+    )
+
+    def __init__(self, *args: Any, centres=(), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluation_centre"].choices = [("", "不设置(一步办理)")] + [
+            (str(a.pk), a.name) for a in centres
+        ]
 
 
 def error_summary(
@@ -389,7 +404,7 @@ class FilingApplyForm(forms.Form):
                 label="等级", choices=LEVEL_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
             )
 
-    def scope(self) -> list[dict[str, Any]]:
+    def requested_scope(self) -> list[dict[str, Any]]:
         d = self.cleaned_data
         return [
             {"occupation": d[f"occupation_{i}"], "work_type": d[f"work_type_{i}"], "levels": d[f"levels_{i}"]}

@@ -194,6 +194,9 @@ def _today(today: dt.date | None) -> dt.date:
 # --------------------------------------------------------------------------------------------- settings
 
 
+KEEP: Any = object()  # renewal_config_save: leave the two-step setting as saved
+
+
 def _centre(authority: Any, value: Any) -> Any:
     """Two-step renewal: the evaluating centre is another active authority (empty = one step)."""
     from dudao.registry.models import Authority
@@ -218,8 +221,8 @@ def renewal_config_save(
     renewal_years: int,
     receipt_prefix: str = domain.DEFAULT_RECEIPT_PREFIX,
     notice_prefix: str = domain.DEFAULT_NOTICE_PREFIX,
-    filing_prefix: str = domain.DEFAULT_FILING_RECEIPT_PREFIX,
-    evaluation_centre: Any = None,
+    filing_prefix: str | None = None,
+    evaluation_centre: Any = KEEP,
     row_version: int | None = None,
 ) -> RenewalConfig:
     """Save an authority's renewal settings (its own admin or a superuser); audited."""
@@ -233,8 +236,13 @@ def renewal_config_save(
     config.renewal_years = renewal_years
     config.receipt_prefix = checked_text(receipt_prefix, "receipt_prefix", "回执文号前缀", limit=32)
     config.notice_prefix = checked_text(notice_prefix, "notice_prefix", "整改通知书文号前缀", limit=32)
-    config.filing_prefix = checked_text(filing_prefix, "filing_prefix", "新备案回执文号前缀", limit=32)
-    config.evaluation_centre = _centre(authority, evaluation_centre)
+    if filing_prefix is not None:  # None / KEEP: the saved value stays (callers that do not show it)
+        config.filing_prefix = (
+            checked_text(filing_prefix, "filing_prefix", "新备案回执文号前缀", limit=32)
+            or domain.DEFAULT_FILING_RECEIPT_PREFIX
+        )
+    if evaluation_centre is not KEEP:
+        config.evaluation_centre = _centre(authority, evaluation_centre)
     if config.pk:
         config.row_version += 1
     try:

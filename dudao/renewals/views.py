@@ -565,13 +565,23 @@ def config(request: HttpRequest) -> HttpResponse:
     if authority is None or not can_configure(request.user, authority):
         raise DjangoPermissionDenied("只有委派机构管理员可以修改延续备案设置")
     current = selectors.config_for(authority)
+    from dudao.registry.models import Authority
+
+    # Two-step renewal: a centre of the same region or above (seed 004: the city centre evaluates).
+    region = authority.region_id or ""
+    centres = Authority.objects.filter(
+        is_active=True, region_id__in={region, region[:4] + "00", region[:2] + "0000"}
+    ).exclude(pk=authority.pk)
     form = f.ConfigForm(
         request.POST or None,
         initial={
             "renewal_years": current.renewal_years,
             "receipt_prefix": current.receipt_prefix,
             "notice_prefix": current.notice_prefix,
+            "filing_prefix": current.filing_prefix,
+            "evaluation_centre": str(current.evaluation_centre_id or ""),
         },
+        centres=centres.order_by("code"),
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dudao.accounts.permissions import is_institution_admin
+from dudao.accounts.permissions import is_authority_user, is_institution_admin
 from dudao.common.errors import ApplicationError
 from dudao.documents.responses import document_response
 from dudao.registry import selectors as registry_selectors
@@ -95,9 +95,7 @@ def _apply_form(request: HttpRequest, data=None, files=None) -> f.FilingApplyFor
 @application_errors_as_http
 def filing_apply(request: HttpRequest) -> HttpResponse:
     if not (
-        request.user.is_superuser
-        or is_institution_admin(request.user)
-        or getattr(request.user, "authority_id", None)
+        request.user.is_superuser or is_institution_admin(request.user) or is_authority_user(request.user)
     ):
         raise DjangoPermissionDenied("只有评价机构管理员或人力社保部门工作人员可以提出备案申请")
     if request.method == "POST":
@@ -109,7 +107,7 @@ def filing_apply(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     institution=d["institution"],
                     previous_filing=d["previous_filing"] or None,
-                    scope=form.scope(),
+                    scope=form.requested_scope(),
                     materials={k: d[k] for k in ("contact_name", "contact_phone", "summary") if d[k]},
                     attachments=form.attachments(),
                 )
