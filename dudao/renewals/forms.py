@@ -287,7 +287,10 @@ class ConfigForm(forms.Form):
     )
     notice_prefix = forms.CharField(label="整改通知书文号前缀", max_length=32)
     filing_prefix = forms.CharField(
-        label="新备案回执文号前缀", max_length=32, help_text="准予新备案时出具的备案回执文号,如「渝人社备」"
+        label="新备案回执文号前缀",
+        max_length=32,
+        required=False,
+        help_text="准予新备案时出具的备案回执文号,如「渝人社备」",
     )
     evaluation_centre = forms.ChoiceField(
         label="两步办理的评估机构(中心)",
@@ -443,7 +446,9 @@ class FilingResubmitForm(VersionForm):
 
 
 class SiteEvaluationForm(VersionForm):
-    visited_on = forms.DateField(label="现场评估日期", widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(
+        label="现场评估日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     evaluators = forms.CharField(label="评估人员", max_length=255, help_text="姓名,多人用顿号分隔")
     passed = forms.TypedChoiceField(
         label="评估结论",
