@@ -238,7 +238,7 @@ def renewal_config_save(
     config.notice_prefix = checked_text(notice_prefix, "notice_prefix", "整改通知书文号前缀", limit=32)
     if filing_prefix is not None:  # None / KEEP: the saved value stays (callers that do not show it)
         config.filing_prefix = (
-            checked_text(filing_prefix, "filing_prefix", "新备案回执文号前缀", limit=32)
+            checked_text(filing_prefix, "filing_prefix", "新备案回执文号前缀", limit=32, required=False)
             or domain.DEFAULT_FILING_RECEIPT_PREFIX
         )
     if evaluation_centre is not KEEP:
