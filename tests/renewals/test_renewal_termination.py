@@ -130,3 +130,34 @@ def test_withdrawn_procedure_lets_the_re_evaluation_go_on(users, rectifying, eva
     assert RenewalApplication.objects.get(pk=rectifying.pk).status == "rectifying"
     app = open_evaluation(staff, rectifying, evaluators)
     assert app.status == "re_evaluating"
+
+
+def test_pages_and_notice_of_a_renewal_termination(client_as, users, rectifying):
+    from dudao.supervision.documents_termination import termination_context
+
+    staff = client_as(users[Role.AUTHORITY_STAFF])
+    # The test clock (2026-12-03) is past the deadline: the authority sees the start form.
+    page = staff.get(f"/renewals/{rectifying.pk}/").content.decode()
+    assert "整改期满未完成:启动终止备案程序" in page
+    inst_page = client_as(users[Role.INSTITUTION_ADMIN]).get(f"/renewals/{rectifying.pk}/").content.decode()
+    assert "启动终止备案程序" not in inst_page
+    denied = client_as(users[Role.INSTITUTION_ADMIN]).post(
+        f"/renewals/{rectifying.pk}/termination/", {"notice": "x", "row_version": rv(rectifying)}
+    )
+    assert denied.status_code == 403
+    assert FilingTermination.objects.count() == 0
+    r = staff.post(
+        f"/renewals/{rectifying.pk}/termination/",
+        {"notice": "整改期满未完成整改", "row_version": rv(rectifying)},
+    )
+    t = FilingTermination.objects.get()
+    assert (r.status_code, r["Location"]) == (302, f"/supervision/terminations/{t.pk}/")
+    detail = staff.get(f"/supervision/terminations/{t.pk}/").content.decode()
+    assert "延续备案整改期满未完成整改" in detail and "延备整改〔2024〕1号" in detail
+    assert staff.get("/supervision/terminations/").status_code == 200
+    facts = termination_context(t)["body"][0]
+    assert facts == (
+        "2024年10月28日，江西省职业技能鉴定指导中心经延续备案评估向你单位下达整改通知书（延备整改〔2024〕1号），"
+        "整改期限至2025年4月28日。截至整改期限届满，你单位未完成整改。"
+    )
+    assert staff.get(f"/renewals/{rectifying.pk}/").content.decode().count("启动终止备案程序") == 0

@@ -184,3 +184,29 @@ def test_employers_stay_one_step(users, employer_admin, employer_filing, two_ste
     app = apply(employer_admin, employer_filing)
     app = services.renewal_accept(actor=users[Role.AUTHORITY_STAFF], application=app, row_version=rv(app))
     assert (app.evaluation_centre_id, RenewalApplication.objects.get(pk=app.pk).two_step) == (None, False)
+
+
+def test_two_step_pages(client_as, users, filing, two_step, centre_staff):
+    bureau = users[Role.AUTHORITY_STAFF]
+    app = _open(centre_staff, _accepted(users, filing), centre_staff)
+    run_evaluation(app)
+    centre_page = client_as(centre_staff).get(f"/renewals/{app.pk}/").content.decode()
+    bureau_page = client_as(bureau).get(f"/renewals/{app.pk}/").content.decode()
+    assert "按评估结果作出决定" in centre_page and "按评估结果作出决定" not in bureau_page
+    app = services.renewal_record_outcome(
+        actor=centre_staff, application=app, row_version=rv(app), today=DECIDED
+    )
+    centre_page = client_as(centre_staff).get(f"/renewals/{app.pk}/").content.decode()
+    bureau_page = client_as(bureau).get(f"/renewals/{app.pk}/").content.decode()
+    assert "审核评估机构的评估结果" in bureau_page and "审核评估机构的评估结果" not in centre_page
+    assert "江西省职业技能鉴定评估中心" in bureau_page
+    denied = client_as(centre_staff).post(
+        f"/renewals/{app.pk}/bureau-review/", {"approve": "1", "opinion": "", "row_version": rv(app)}
+    )
+    assert denied.status_code == 403
+    assert RenewalApplication.objects.get(pk=app.pk).status == "bureau_review"
+    r = client_as(bureau).post(
+        f"/renewals/{app.pk}/bureau-review/", {"approve": "1", "opinion": "同意", "row_version": rv(app)}
+    )
+    assert r.status_code == 302
+    assert RenewalApplication.objects.get(pk=app.pk).status == "renewed"
