@@ -158,6 +158,42 @@ def record_outcome(request, pk: int, payload: s.OutcomeIn):
     return _detail(request, app)
 
 
+@router.post(
+    "/applications/{int:pk}/bureau-review",
+    response=s.ApplicationDetailOut,
+    summary="两步办理:局审核评估机构的评估结果",
+)
+def bureau_review(request, pk: int, payload: s.BureauReviewIn):
+    app = services.renewal_bureau_review(
+        actor=request.user,
+        application=pk,
+        approve=payload.approve,
+        opinion=payload.opinion,
+        row_version=payload.row_version,
+    )
+    return _detail(request, app)
+
+
+@router.post(
+    "/applications/{int:pk}/termination",
+    response={201: s.TerminationStartOut},
+    summary="整改期满未完成整改:启动终止备案程序",  # REN-4
+)
+def start_termination(request, pk: int, payload: s.TerminationStartIn):
+    row = services.renewal_start_termination(
+        actor=request.user, application=pk, notice=payload.notice, row_version=payload.row_version
+    )
+    return Status(
+        201,
+        {
+            "termination_id": row.pk,
+            "status": row.status,
+            "statement_due_on": row.statement_due_on,
+            "statement_due_provisional": row.statement_due_provisional,
+        },
+    )
+
+
 @router.get(
     "/applications/{int:pk}/documents/{kind}.{fmt}", summary="下载延续备案回执 / 整改通知书(DOCX、PDF)"
 )
@@ -185,6 +221,8 @@ def get_config(request, authority_id: int):
         "renewal_years": config.renewal_years,
         "receipt_prefix": config.receipt_prefix,
         "notice_prefix": config.notice_prefix,
+        "filing_prefix": config.filing_prefix,
+        "evaluation_centre_id": config.evaluation_centre_id,
         "row_version": config.row_version,
     }
 
@@ -200,6 +238,10 @@ def put_config(request, authority_id: int, payload: s.ConfigIn):
         renewal_years=payload.renewal_years,
         receipt_prefix=payload.receipt_prefix or services.domain.DEFAULT_RECEIPT_PREFIX,
         notice_prefix=payload.notice_prefix or services.domain.DEFAULT_NOTICE_PREFIX,
+        filing_prefix=payload.filing_prefix,
+        evaluation_centre=services.KEEP
+        if payload.evaluation_centre_id == -1
+        else payload.evaluation_centre_id,
         row_version=payload.row_version,
     )
     return get_config(request, authority_id)
@@ -212,3 +254,155 @@ def _authority(request, authority_id: int) -> Authority:
         return registry_selectors.authorities_for(request.user).get(pk=authority_id)
     except Authority.DoesNotExist:
         raise NotFound("委派机构不存在或无权查看") from None
+
+
+# ---------------------------------------------------------------------------------------------- new filings
+
+
+@router.get("/filing-applications", response=s.FilingApplicationPage, summary="新备案申请列表")
+def list_filing_applications(request, status: str = "", page: int = 1, page_size: int = 20):
+    qs = selectors.filing_applications_for(request.user).select_related("institution")
+    if status:
+        qs = qs.filter(status=status)
+    return paginate(qs.order_by("-submitted_at", "-id"), page, page_size).as_dict()
+
+
+@router.get("/filing-applications/{int:pk}", response=s.FilingApplicationOut, summary="新备案申请详情")
+def get_filing_application(request, pk: int):
+    return selectors.filing_application_get(request.user, pk)
+
+
+@router.post("/filing-applications", response={201: s.FilingApplicationOut}, summary="提出新备案申请")
+def create_filing_application(
+    request,
+    institution: Form[int],
+    scope: Form[str],
+    previous_filing: Form[int | None] = None,
+    materials: Form[str] = "{}",
+    application_letter: File[list[UploadedFile]] = None,
+    legal_certificate: File[list[UploadedFile]] = None,
+    question_explanation: File[list[UploadedFile]] = None,
+    expert_review: File[list[UploadedFile]] = None,
+    other: File[list[UploadedFile]] = None,
+):
+    """multipart/form-data: `institution`, `scope` (JSON list of {occupation, work_type, levels}),
+    optional `previous_filing` (a late renewal, REN-6), `materials` (JSON: contact_name, contact_phone,
+    summary), one file field per material (`application_letter` required)."""
+    try:
+        scope_rows: Any = json.loads(scope)
+        extra: Any = json.loads(materials or "{}")
+    except json.JSONDecodeError:
+        raise ValidationFailed(
+            "scope / materials 不是有效的 JSON", detail={"scope": ["不是有效的 JSON"]}
+        ) from None
+    if not isinstance(extra, dict):
+        raise ValidationFailed("materials 应为 JSON 对象", detail={"materials": ["应为 JSON 对象"]})
+    files = {
+        "application_letter": application_letter,
+        "legal_certificate": legal_certificate,
+        "question_explanation": question_explanation,
+        "expert_review": expert_review,
+        "other": other,
+    }
+    app = services.filing_application_submit(
+        actor=request.user,
+        institution=institution,
+        scope=scope_rows,
+        materials=extra,
+        previous_filing=previous_filing,
+        attachments={k: v for k, v in files.items() if v},
+    )
+    return Status(201, selectors.filing_application_get(request.user, app.pk))
+
+
+@router.post(
+    "/filing-applications/{int:pk}/review",
+    response=s.FilingApplicationOut,
+    summary="审核新备案申请(受理 / 退回补正 / 不予受理)",
+)
+def review_filing_application(request, pk: int, payload: s.FilingReviewIn):
+    services.filing_application_review(
+        actor=request.user,
+        application=pk,
+        decision=payload.decision,
+        note=payload.note,
+        row_version=payload.row_version,
+    )
+    return selectors.filing_application_get(request.user, pk)
+
+
+@router.post(
+    "/filing-applications/{int:pk}/resubmit", response=s.FilingApplicationOut, summary="补正后重新提交"
+)
+def resubmit_filing_application(
+    request,
+    pk: int,
+    row_version: Form[int],
+    legal_certificate: File[list[UploadedFile]] = None,
+    question_explanation: File[list[UploadedFile]] = None,
+    expert_review: File[list[UploadedFile]] = None,
+    other: File[list[UploadedFile]] = None,
+):
+    files = {
+        "legal_certificate": legal_certificate,
+        "question_explanation": question_explanation,
+        "expert_review": expert_review,
+        "other": other,
+    }
+    services.filing_application_resubmit(
+        actor=request.user,
+        application=pk,
+        row_version=row_version,
+        attachments={k: v for k, v in files.items() if v},
+    )
+    return selectors.filing_application_get(request.user, pk)
+
+
+@router.post(
+    "/filing-applications/{int:pk}/withdraw", response=s.FilingApplicationOut, summary="撤回新备案申请"
+)
+def withdraw_filing_application(request, pk: int, payload: s.VersionIn):
+    services.filing_application_withdraw(actor=request.user, application=pk, row_version=payload.row_version)
+    return selectors.filing_application_get(request.user, pk)
+
+
+@router.post(
+    "/filing-applications/{int:pk}/site-evaluation", response=s.FilingApplicationOut, summary="记录现场评估"
+)
+def site_evaluation(request, pk: int, payload: s.SiteEvaluationIn):
+    services.filing_application_record_site(
+        actor=request.user,
+        application=pk,
+        visited_on=payload.visited_on,
+        evaluators=payload.evaluators,
+        passed=payload.passed,
+        notes=payload.notes,
+        row_version=payload.row_version,
+    )
+    return selectors.filing_application_get(request.user, pk)
+
+
+@router.post(
+    "/filing-applications/{int:pk}/decision",
+    response=s.FilingApplicationOut,
+    summary="准予备案(建立备案、出具回执)/ 不予备案",
+)
+def decide_filing_application(request, pk: int, payload: s.FilingDecisionIn):
+    services.filing_application_decide(
+        actor=request.user,
+        application=pk,
+        approve=payload.approve,
+        number=payload.number,
+        note=payload.note,
+        row_version=payload.row_version,
+    )
+    return selectors.filing_application_get(request.user, pk)
+
+
+@router.get("/filing-applications/{int:pk}/receipt.{fmt}", summary="下载备案回执(DOCX、PDF)")
+def filing_receipt(request, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in ("docx", "pdf"):
+        raise NotFound("文书不存在")
+    app = selectors.filing_application_get(request.user, pk)
+    data, filename = documents.render_filing_receipt(app, fmt)
+    return document_response(data, filename=filename)

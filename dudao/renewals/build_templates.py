@@ -19,7 +19,7 @@ from docx.shared import Pt
 from dudao.documents import build_templates as b
 
 OUT_DIR = b.OUT_DIR
-NAMES = ("renewal_receipt", "rectification_notice")
+NAMES = ("renewal_receipt", "rectification_notice", "filing_receipt")
 
 
 def _letterhead(doc, title: str) -> None:
@@ -128,7 +128,41 @@ def build_rectification_notice(path: Path) -> None:
     doc.save(path)
 
 
-BUILDERS = {"renewal_receipt": build_renewal_receipt, "rectification_notice": build_rectification_notice}
+def build_filing_receipt(path: Path) -> None:
+    """备案回执 of a new filing application: institution, filing number, validity period, scope, seal."""
+    doc = b.new_document(title_property="职业技能等级认定机构备案回执")
+    _letterhead(doc, "职业技能等级认定机构备案回执")
+    b._para(
+        doc,
+        "你单位报送的职业技能等级认定机构备案申请材料收悉。经审核和现场评估（{{ site_visit_on|cn_date }}），"
+        "符合备案条件，准予备案。现将有关事项回执如下：",
+        "DudaoBody",
+    )
+    b._para(doc, "一、机构名称：{{ institution_name }}（统一社会信用代码：{{ uscc }}）", "DudaoBody")
+    b._para(doc, "二、备案编号：{{ filing_number }}", "DudaoBody")
+    b._para(doc, "三、备案有效期：{{ valid_from|cn_date }}至{{ valid_until|cn_date }}", "DudaoBody")
+    b._para(doc, "四、职业技能等级认定范围：", "DudaoBody")
+    _rows_table(
+        doc,
+        [("序号", 1.2), ("职业编码", 2.2), ("职业名称", 3), ("工种", 2.2), ("认定等级", 4.4)],
+        ["{{ r.no }}", "{{ r.code }}", "{{ r.name }}", "{{ r.work_type }}", "{{ r.levels }}"],
+        "scope_rows",
+    )
+    b._para(
+        doc,
+        "请你单位严格在备案的认定范围内开展职业技能等级认定工作，接受人力资源社会保障部门的质量督导；"
+        "备案有效期届满30日前提出延续备案申请。",
+        "DudaoBody",
+    )
+    _signature(doc)
+    doc.save(path)
+
+
+BUILDERS = {
+    "renewal_receipt": build_renewal_receipt,
+    "rectification_notice": build_rectification_notice,
+    "filing_receipt": build_filing_receipt,
+}
 
 
 def build_all(out_dir: Path = OUT_DIR) -> list[Path]:
@@ -136,7 +170,7 @@ def build_all(out_dir: Path = OUT_DIR) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    b.command_line(BUILDERS, "生成延续备案回执、整改通知书的 .docx 模板", argv)
+    b.command_line(BUILDERS, "生成延续备案回执、整改通知书、备案回执的 .docx 模板", argv)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ from dudao.common.errors import IllegalTransition
 from dudao.documents.render import render_docx, to_pdf
 
 from . import domain
-from .models import RenewalApplication
+from .models import FilingApplication, RenewalApplication
 
 RECEIPT_TEMPLATE = "renewal_receipt"
+FILING_RECEIPT_TEMPLATE = "filing_receipt"
 NOTICE_TEMPLATE = "rectification_notice"
 
 KINDS = {
@@ -121,6 +122,45 @@ def render(app: RenewalApplication, kind: str, fmt: str) -> tuple[bytes, str]:
     return docx, f"{name}.docx"
 
 
-def _variant(app: RenewalApplication) -> str | None:
+def _variant(app: RenewalApplication | FilingApplication) -> str | None:
     code = app.authority.code
     return code if code and code.replace("-", "").replace("_", "").isalnum() and code.isascii() else None
+
+
+def filing_receipt_context(app: FilingApplication) -> dict[str, Any]:
+    """Context of ``filing_receipt`` (新备案申请准予备案): the created filing and its scope."""
+    if not app.receipt_number or app.filing is None:
+        raise IllegalTransition("该申请尚未准予备案,没有备案回执")
+    filing = app.filing
+    return {
+        "authority_name": app.authority.name,
+        "doc_number": app.receipt_number,
+        "institution_name": app.institution.name,
+        "uscc": app.institution.uscc,
+        "filing_number": filing.number,
+        "site_visit_on": app.site_visit_on,
+        "valid_from": filing.valid_from,
+        "valid_until": filing.valid_until,
+        "scope_rows": [
+            {
+                "no": i,
+                "code": r["occupation_code"],
+                "name": r["occupation_name"],
+                "work_type": r["work_type"] or "—",
+                "levels": _levels(r["levels"]),
+            }
+            for i, r in enumerate(app.scope, start=1)
+        ],
+        "signer": app.authority.name,
+        "date": app.receipt_issued_on,
+    }
+
+
+def render_filing_receipt(app: FilingApplication, fmt: str) -> tuple[bytes, str]:
+    """(bytes, file name) of the 备案回执 as DOCX or PDF."""
+    context = filing_receipt_context(app)
+    docx = render_docx(FILING_RECEIPT_TEMPLATE, context, variant=_variant(app))
+    name = f"备案回执_{app.institution.name}_{app.receipt_number}"
+    if fmt == "pdf":
+        return to_pdf(docx), f"{name}.pdf"
+    return docx, f"{name}.docx"

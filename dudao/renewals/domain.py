@@ -921,6 +921,7 @@ def uses_self_built_questions(materials: Mapping[str, Any]) -> bool:
 
 DEFAULT_RECEIPT_PREFIX = "延备回执"
 DEFAULT_NOTICE_PREFIX = "延备整改"
+DEFAULT_FILING_RECEIPT_PREFIX = "备案回执"
 
 
 def document_number(prefix: str, year: int, seq: int) -> str:
@@ -940,3 +941,36 @@ def parse_decimal(value: Any) -> Decimal:
         return Decimal(str(value))
     except InvalidOperation:
         return Decimal(0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# New filing applications (新备案申请; REN-6 sends late renewals here) and the renewal's rectification end.
+
+
+def new_filing_period(approved_on: dt.date, years: int) -> tuple[dt.date, dt.date]:
+    """[interpretation] A new filing is valid from its approval day for `years` years (the authority's
+    renewal length): approved 2026-12-03 for 4 years → 2026-12-03 … 2030-12-02."""
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 10:
+        message = "备案年限应为 1–10 年"
+        raise ValidationFailed(message, detail={"renewal_years": [message]})
+    return approved_on, add_years(approved_on, years) - dt.timedelta(days=1)
+
+
+def check_late_renewal(expires: dt.date, today: dt.date) -> None:
+    """REN-6: a filing may be re-filed as new only when a renewal is late (fewer than 30 days before its
+    expiry) but the filing has not expired yet; on time → apply for renewal; expired → not accepted."""
+    path = application_path(expires, today)
+    if path is RenewalPath.RENEWAL:
+        message = (
+            f"备案有效期至 {expires:%Y-%m-%d},距届满尚有 {(expires - today).days} 日,请按延续备案程序申请"
+        )
+        raise ValidationFailed(message, code="renewal_on_time", detail={"previous_filing": [message]})
+    if path is RenewalPath.NOT_ACCEPTED:
+        message = f"原备案有效期已于 {expires:%Y-%m-%d} 届满,不能以逾期延续的名义申请,请按新设立评价机构申请"
+        raise ValidationFailed(message, code="filing_expired", detail={"previous_filing": [message]})
+
+
+def renewal_rectification_missed(deadline: dt.date | None, today: dt.date) -> bool:
+    """REN-4 / seed 004 attachment 6 "若逾期未整改…终止备案": the deadline day itself is still open; the
+    termination procedure may start from the next day."""
+    return deadline is not None and today > deadline

@@ -222,6 +222,27 @@ class ReviewForm(VersionForm):
     opinion = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
 
 
+class BureauReviewForm(VersionForm):
+    """Two-step renewal: the bureau confirms the centre's result or returns it."""
+
+    approve = forms.TypedChoiceField(
+        label="审核结论",
+        choices=[("1", "同意评估机构的评估结果,按结果作出决定"), ("0", "退回评估机构重新核实")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    opinion = forms.CharField(
+        label="审核意见(退回时必填)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class TerminationNoticeForm(VersionForm):
+    notice = forms.CharField(label="告知内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
 class EvaluationForm(VersionForm):
     leader = forms.ChoiceField(label="评估组组长")
     members = forms.MultipleChoiceField(
@@ -265,6 +286,24 @@ class ConfigForm(forms.Form):
         help_text="如「渝人社延备」,文号形如 渝人社延备〔2025〕1号",
     )
     notice_prefix = forms.CharField(label="整改通知书文号前缀", max_length=32)
+    filing_prefix = forms.CharField(
+        label="新备案回执文号前缀",
+        max_length=32,
+        required=False,
+        help_text="准予新备案时出具的备案回执文号,如「渝人社备」",
+    )
+    evaluation_centre = forms.ChoiceField(
+        label="两步办理的评估机构(中心)",
+        required=False,
+        help_text="选择后,技工院校、社会培训评价组织的延续备案先由该中心评估,再由本局审核并出具回执;"
+        "不选为一步办理(默认)",
+    )
+
+    def __init__(self, *args: Any, centres=(), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluation_centre"].choices = [("", "不设置(一步办理)")] + [
+            (str(a.pk), a.name) for a in centres
+        ]
 
 
 def error_summary(
@@ -322,3 +361,115 @@ def post_from_fields(fields: dict[str, list[str]]) -> QueryDict:
         if isinstance(values, list):
             data.setlist(str(key), [str(v) for v in values])
     return data
+
+
+# --------------------------------------------------------------------------------------------- new filings
+SCOPE_ROWS = 5
+LEVEL_CHOICES = [(str(n), label) for n, label in sorted(domain.LEVEL_LABELS.items(), reverse=True)]
+
+
+class FilingApplyForm(forms.Form):
+    """新备案申请: who applies (authority users choose the institution), the late-renewal link, up to five
+    scope rows, contact, summary and the materials (the application letter is required)."""
+
+    institution = forms.ChoiceField(label="评价机构")
+    previous_filing = forms.ChoiceField(
+        label="原备案(逾期申请延续时选择)",
+        required=False,
+        help_text="届满前不足 30 日申请延续的,按新设立评价机构受理:选择原备案",
+    )
+    contact_name = forms.CharField(label="联系人", max_length=64, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=32, required=False)
+    summary = forms.CharField(
+        label="机构条件概述(场地、设施设备、人员、试题资源)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    application_letter = forms.FileField(label="备案申请书")
+    legal_certificate = forms.FileField(label="法人单位资格证书", required=False)
+    question_explanation = forms.FileField(label="试题资源编制说明", required=False)
+    expert_review = forms.FileField(label="专家评审意见表", required=False)
+
+    def __init__(self, *args: Any, institutions=(), filings=(), occupations=(), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [("", "请选择")] + [(str(i.pk), i.name) for i in institutions]
+        self.fields["previous_filing"].choices = [("", "无(新设立评价机构)")] + [
+            (str(x.pk), f"{x.number}(有效期至 {x.valid_until:%Y-%m-%d})") for x in filings
+        ]
+        occupation_choices = [("", "请选择职业")] + [(str(o.pk), f"{o.code} {o.name}") for o in occupations]
+        for i in range(SCOPE_ROWS):
+            self.fields[f"occupation_{i}"] = forms.ChoiceField(
+                label=f"认定范围 {i + 1}:职业", choices=occupation_choices, required=i == 0
+            )
+            self.fields[f"work_type_{i}"] = forms.CharField(label="工种(可选)", max_length=64, required=False)
+            self.fields[f"levels_{i}"] = forms.MultipleChoiceField(
+                label="等级", choices=LEVEL_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+            )
+
+    def requested_scope(self) -> list[dict[str, Any]]:
+        d = self.cleaned_data
+        return [
+            {"occupation": d[f"occupation_{i}"], "work_type": d[f"work_type_{i}"], "levels": d[f"levels_{i}"]}
+            for i in range(SCOPE_ROWS)
+            if d.get(f"occupation_{i}")
+        ]
+
+    def attachments(self) -> dict[str, Any]:
+        names = ("application_letter", "legal_certificate", "question_explanation", "expert_review")
+        return {n: self.cleaned_data[n] for n in names if self.cleaned_data.get(n)}
+
+
+class FilingReviewForm(VersionForm):
+    decision = forms.ChoiceField(
+        label="审核结论",
+        choices=[("accept", "受理,组织现场评估"), ("return", "退回补正"), ("refuse", "不予受理")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="审核意见(退回、不予受理时必填)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class FilingResubmitForm(VersionForm):
+    legal_certificate = forms.FileField(label="法人单位资格证书", required=False)
+    question_explanation = forms.FileField(label="试题资源编制说明", required=False)
+    expert_review = forms.FileField(label="专家评审意见表", required=False)
+    other = forms.FileField(label="其他补正材料", required=False)
+
+    def attachments(self) -> dict[str, Any]:
+        names = ("legal_certificate", "question_explanation", "expert_review", "other")
+        return {n: self.cleaned_data[n] for n in names if self.cleaned_data.get(n)}
+
+
+class SiteEvaluationForm(VersionForm):
+    visited_on = forms.DateField(
+        label="现场评估日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    evaluators = forms.CharField(label="评估人员", max_length=255, help_text="姓名,多人用顿号分隔")
+    passed = forms.TypedChoiceField(
+        label="评估结论",
+        choices=[("1", "合格"), ("0", "不合格")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    notes = forms.CharField(label="现场评估意见", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class FilingDecisionForm(VersionForm):
+    approve = forms.TypedChoiceField(
+        label="决定",
+        choices=[("1", "准予备案,出具备案回执"), ("0", "不予备案")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    number = forms.CharField(label="备案编号(准予备案时必填)", max_length=64, required=False)
+    note = forms.CharField(
+        label="决定理由(不予备案时必填)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

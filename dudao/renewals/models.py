@@ -38,6 +38,25 @@ class RenewalConfig(BaseModel):
         default=domain.DEFAULT_NOTICE_PREFIX,
         help_text="如「渝人社延备整改」",
     )
+    # Seed 004 四(一): a city's own institutions are evaluated by the city centre (中心), whose result the
+    # bureau (局) reviews before it issues the receipt. Empty = one step (the default): the authority holding
+    # the filing evaluates and decides alone.
+    evaluation_centre = models.ForeignKey(
+        "registry.Authority",
+        verbose_name="延续备案评估机构(两步办理)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="设置后,技工院校、社会培训评价组织的延续备案先由该中心评估,再由本局审核并出具回执;"
+        "留空为一步办理",
+    )
+    filing_prefix = models.CharField(
+        "新备案回执文号前缀",
+        max_length=32,
+        default=domain.DEFAULT_FILING_RECEIPT_PREFIX,
+        help_text="如「渝人社备」",
+    )
 
     class Meta:
         verbose_name = "延续备案设置"
@@ -56,6 +75,7 @@ class RenewalApplication(BaseModel):
         EVALUATING = "evaluating", "评估中"
         RECTIFYING = "rectifying", "整改中"
         RE_EVALUATING = "re_evaluating", "整改后评估中"
+        BUREAU_REVIEW = "bureau_review", "评估结果待局审核"
         RENEWED = "renewed", "准予延续"
         REFUSED = "refused", "不予延续"
         NOT_ACCEPTED = "not_accepted", "不予受理"
@@ -66,7 +86,7 @@ class RenewalApplication(BaseModel):
     AUDIT_EXCLUDE = ("materials",)
     PII_JSON_FIELDS = ("materials",)  # ID numbers inside are tokens: `dudao pii rotate-key` re-encrypts them
     # Statuses in which the REN-3/REN-4 decision deadline (`decide_by`) runs.
-    AWAITING_DECISION = ("submitted", "under_review", "evaluating")
+    AWAITING_DECISION = ("submitted", "under_review", "evaluating", "bureau_review")
 
     institution = models.ForeignKey(
         "registry.Institution",
@@ -165,6 +185,28 @@ class RenewalApplication(BaseModel):
     receipt_issued_on = models.DateField("回执出具日期", null=True, blank=True)
     notice_number = models.CharField("整改通知书文号", max_length=64, blank=True)
     notice_issued_on = models.DateField("整改通知书日期", null=True, blank=True)
+    # Two-step renewal (seed 004 四(一)): the centre that evaluates, fixed when the application is accepted,
+    # its recorded result awaiting the bureau's review, and the bureau's opinion.
+    evaluation_centre = models.ForeignKey(
+        "registry.Authority",
+        verbose_name="评估机构(两步办理)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal_evaluations",
+    )
+    centre_outcome = models.CharField("评估机构结论", max_length=16, blank=True)
+    centre_note = models.TextField("评估机构说明", blank=True, max_length=2000)
+    centre_recorded_at = models.DateTimeField("评估结果报送时间", null=True, blank=True)
+    centre_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评估结果报送人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    bureau_opinion = models.TextField("局审核意见", blank=True, max_length=2000)
 
     class Meta:
         verbose_name = "延续备案申请"
@@ -208,6 +250,10 @@ class RenewalApplication(BaseModel):
     @property
     def kind_label(self) -> str:
         return domain.KIND_LABELS.get(domain.InstitutionKind(self.kind), self.kind)
+
+    @property
+    def two_step(self) -> bool:
+        return self.evaluation_centre_id is not None
 
     @property
     def current_evaluation(self):
@@ -261,3 +307,146 @@ class RenewalDraft(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.filing} 的延续备案申请草稿"
+
+
+class FilingApplication(BaseModel):
+    """新备案申请: an institution (new, or a late renewal sent here by REN-6) applies for a filing; the
+    authority reviews the materials, evaluates the site (现场评估) and decides; approval creates the Filing
+    through the registry service."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已提交"
+        RETURNED = "returned", "退回补正"
+        ACCEPTED = "accepted", "已受理,待现场评估"
+        EVALUATED = "evaluated", "已现场评估,待决定"
+        APPROVED = "approved", "准予备案"
+        REFUSED = "refused", "不予备案"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    class Origin(models.TextChoices):
+        NEW = "new", "新设立评价机构"
+        LATE_RENEWAL = "late_renewal", "逾期申请延续备案(按新设立受理)"
+
+    FINAL_STATUSES = ("approved", "refused", "withdrawn")
+    AUDIT_EXCLUDE = ("materials",)
+
+    institution = models.ForeignKey(
+        "registry.Institution",
+        verbose_name="评价机构",
+        on_delete=models.PROTECT,
+        related_name="filing_applications",
+    )
+    authority = models.ForeignKey(
+        "registry.Authority",
+        verbose_name="受理机关",
+        on_delete=models.PROTECT,
+        related_name="filing_applications",
+    )
+    origin = models.CharField("申请类型", max_length=16, choices=Origin.choices, default=Origin.NEW)
+    previous_filing = models.ForeignKey(
+        "registry.Filing",
+        verbose_name="原备案",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="逾期申请延续备案时的原备案",
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    scope = models.JSONField(
+        "申请认定范围", default=list
+    )  # [{"occupation": id, "work_type": "", "levels": [..]}]
+    materials = models.JSONField("申报信息", default=dict, blank=True)  # free-text parts of the form
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField("提交时间")
+    review_note = models.TextField("审核意见", blank=True, max_length=2000)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # 现场评估: a recorded result (the CQ-RENEWAL form is for renewals; no new-filing form is in the seeds).
+    site_visit_on = models.DateField("现场评估日期", null=True, blank=True)
+    evaluators = models.CharField("评估人员", max_length=255, blank=True)
+    site_passed = models.BooleanField("现场评估结论为合格", null=True, blank=True)
+    site_notes = models.TextField("现场评估意见", blank=True, max_length=4000)
+    site_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评估记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_note = models.TextField("决定理由", blank=True, max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="决定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    filing = models.OneToOneField(
+        "registry.Filing",
+        verbose_name="新备案",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="filing_application",
+    )
+    receipt_number = models.CharField("备案回执文号", max_length=64, blank=True)
+    receipt_issued_on = models.DateField("回执出具日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "新备案申请"
+        verbose_name_plural = "新备案申请"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution"],
+                condition=~Q(status__in=["approved", "refused", "withdrawn"]),
+                name="filing_app_one_open_per_institution",
+                violation_error_message="该机构已有正在办理的备案申请",
+            ),
+            models.UniqueConstraint(
+                fields=["receipt_number"], condition=~Q(receipt_number=""), name="filing_app_receipt_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"新备案申请 {self.pk} 号"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.FINAL_STATUSES
+
+
+class FilingApplicationAttachment(StoredFileFields):
+    """An uploaded material of a new filing application (same storage and checks as renewal materials)."""
+
+    class Material(models.TextChoices):
+        APPLICATION_LETTER = "application_letter", "备案申请书"
+        LEGAL_CERTIFICATE = "legal_certificate", "法人单位资格证书"
+        QUESTION_EXPLANATION = "question_explanation", "试题资源编制说明"
+        EXPERT_REVIEW = "expert_review", "专家评审意见表"
+        OTHER = "other", "其他材料"
+
+    application = models.ForeignKey(
+        FilingApplication, verbose_name="申请", on_delete=models.PROTECT, related_name="attachments"
+    )
+    material = models.CharField("材料", max_length=32, choices=Material.choices)
+
+    class Meta:
+        verbose_name = "新备案申请材料"
+        verbose_name_plural = "新备案申请材料"
+        ordering = ["application_id", "id"]

@@ -51,6 +51,27 @@ def holds_filing(user, application) -> bool:
 
 
 @rules.predicate
+def is_evaluation_centre(user, application) -> bool:
+    """Two-step renewal (seed 004 四(一)): a user of the centre that evaluates for the filing's authority."""
+    return bool(
+        application is not None
+        and getattr(application, "evaluation_centre_id", None)
+        and is_authority_user(user)
+        and user.authority_id == application.evaluation_centre_id
+    )
+
+
+@rules.predicate
+def evaluates(user, application) -> bool:
+    """Who opens the evaluation and records its result: the centre (two steps), else the filing authority."""
+    if application is None:
+        return False
+    if getattr(application, "evaluation_centre_id", None):
+        return is_evaluation_centre(user, application)
+    return holds_filing(user, application)
+
+
+@rules.predicate
 def is_applicant(user, application) -> bool:
     """A user of the applying institution."""
     return bool(
@@ -86,10 +107,46 @@ def may_configure(user, authority) -> bool:
 
 can_view_application = is_superuser | oversees_application | is_applicant
 can_decide = is_superuser | holds_filing
+can_evaluate = is_superuser | evaluates
 can_withdraw = is_superuser | is_applicant_admin
 can_apply = is_superuser | may_apply_for
 can_configure = is_superuser | may_configure
 can_use_renewals = is_superuser | is_authority_user | is_institution_user  # page-level: the menu entry
+
+
+# New filing applications (新备案申请): the institution's admin applies, withdraws and completes returned
+# materials; the authority the application is addressed to reviews, evaluates and decides.
+@rules.predicate
+def is_filing_applicant_admin(user, application) -> bool:
+    return bool(
+        application is not None
+        and is_institution_admin(user)
+        and user.institution_id == application.institution_id
+    )
+
+
+@rules.predicate
+def receives_filing_application(user, application) -> bool:
+    return bool(
+        application is not None and is_authority_user(user) and user.authority_id == application.authority_id
+    )
+
+
+@rules.predicate
+def may_apply_for_filing(user, institution) -> bool:
+    """The institution's admin applies; its authority may record a paper application."""
+    if institution is None:
+        return False
+    if is_institution_admin(user):
+        return user.institution_id == institution.pk
+    return is_authority_user(user) and user.authority_id == institution.authority_id
+
+
+can_apply_filing = is_superuser | may_apply_for_filing
+can_handle_filing_application = is_superuser | receives_filing_application
+can_amend_filing_application = is_superuser | is_filing_applicant_admin
+
+rules.add_perm("renewals.decide_filingapplication", can_handle_filing_application)
 
 rules.add_perm("renewals.view_renewalapplication", can_view_application)
 rules.add_perm("renewals.add_renewalapplication", can_apply)

@@ -90,6 +90,10 @@ class ApplicationOut(Schema):
 
 
 class ApplicationDetailOut(ApplicationOut):
+    evaluation_centre_id: int | None
+    centre_outcome: str
+    centre_note: str
+    bureau_opinion: str
     period_start: dt.date
     materials: dict[str, Any]
     review_opinion: str
@@ -138,6 +142,10 @@ class ConfigIn(Schema):
     renewal_years: int = Field(..., ge=1, le=10)
     receipt_prefix: str = ""
     notice_prefix: str = ""
+    filing_prefix: str | None = Field(None, description="新备案回执文号前缀;省略则不变")
+    evaluation_centre_id: int | None = Field(
+        -1, description="两步办理的评估机构(中心)id;null 为一步办理;省略则不变"
+    )
     row_version: int | None = None
 
 
@@ -146,4 +154,93 @@ class ConfigOut(Schema):
     renewal_years: int
     receipt_prefix: str
     notice_prefix: str
+    filing_prefix: str
+    evaluation_centre_id: int | None
     row_version: int
+
+
+class BureauReviewIn(VersionIn):
+    approve: bool
+    opinion: str = ""
+
+
+class TerminationStartIn(VersionIn):
+    notice: str
+
+
+class TerminationStartOut(Schema):
+    termination_id: int
+    status: str
+    statement_due_on: dt.date
+    statement_due_provisional: bool
+
+
+# ---------------------------------------------------------------------------------------------- new filings
+
+
+class FilingScopeRowIn(Schema):
+    occupation: int
+    work_type: str = ""
+    levels: list[int]
+
+
+class FilingApplicationOut(Schema):
+    id: int
+    institution_id: int
+    institution_name: str
+    authority_id: int
+    origin: str
+    previous_filing_id: int | None
+    status: str
+    status_label: str
+    scope: list[dict[str, Any]]
+    materials: dict[str, Any]
+    submitted_at: dt.datetime
+    review_note: str
+    site_visit_on: dt.date | None
+    evaluators: str
+    site_passed: bool | None
+    site_notes: str
+    decision_note: str
+    filing_id: int | None
+    receipt_number: str
+    receipt_issued_on: dt.date | None
+    attachments: list[AttachmentOut]
+    row_version: int
+
+    @staticmethod
+    def resolve_institution_name(obj) -> str:
+        return obj.institution.name
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_attachments(obj) -> list:
+        return list(obj.attachments.order_by("id"))
+
+
+class FilingApplicationPage(Schema):
+    items: list[FilingApplicationOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class FilingReviewIn(VersionIn):
+    decision: str = Field(..., description="accept 受理 / return 退回补正 / refuse 不予受理")
+    note: str = ""
+
+
+class SiteEvaluationIn(VersionIn):
+    visited_on: str
+    evaluators: str
+    passed: bool
+    notes: str
+
+
+class FilingDecisionIn(VersionIn):
+    approve: bool
+    number: str = ""
+    note: str = ""

@@ -18,7 +18,7 @@ from dudao.registry.models import Batch, Filing, FilingScope
 from dudao.workdays import selectors as workdays_selectors
 
 from . import domain
-from .models import RenewalApplication, RenewalAttachment, RenewalConfig
+from .models import FilingApplication, RenewalApplication, RenewalAttachment, RenewalConfig
 from .permissions import user_region_prefix
 from .scope_forecast import ScopeForecast, forecast_scope
 
@@ -32,10 +32,35 @@ def applications_for(user: Any) -> QuerySet[RenewalApplication]:
         return qs
     if is_authority_user(user):
         prefix = user_region_prefix(user)
+        region = Q(authority__region__code__startswith=prefix) if prefix else Q(pk__in=[])
+        return qs.filter(region | Q(evaluation_centre_id=user.authority_id))  # two-step: the centre too
+    if is_institution_user(user):
+        return qs.filter(institution_id=user.institution_id)
+    return qs.none()
+
+
+def filing_applications_for(user: Any) -> QuerySet[FilingApplication]:
+    """New filing applications the user may see: authority users of the region, the institution's users."""
+    qs = FilingApplication.objects.all()
+    if is_superuser(user):
+        return qs
+    if is_authority_user(user):
+        prefix = user_region_prefix(user)
         return qs.filter(authority__region__code__startswith=prefix) if prefix else qs.none()
     if is_institution_user(user):
         return qs.filter(institution_id=user.institution_id)
     return qs.none()
+
+
+def filing_application_get(user: Any, pk: Any) -> FilingApplication:
+    try:
+        return (
+            filing_applications_for(user)
+            .select_related("institution", "authority", "previous_filing", "filing")
+            .get(pk=int(pk))
+        )
+    except (FilingApplication.DoesNotExist, TypeError, ValueError):
+        raise NotFound("备案申请不存在或无权查看") from None
 
 
 def application_list(

@@ -29,7 +29,14 @@ from . import documents, domain, drafts, pending_files, selectors, services
 from . import forms as f
 from .list_query import filtered_applications
 from .models import RenewalApplication, RenewalAttachment
-from .permissions import can_apply, can_configure, can_decide, can_use_renewals, can_withdraw
+from .permissions import (
+    can_apply,
+    can_configure,
+    can_decide,
+    can_evaluate,
+    can_use_renewals,
+    can_withdraw,
+)
 
 S = RenewalApplication.Status
 STATUS_COLORS = {
@@ -38,6 +45,7 @@ STATUS_COLORS = {
     "evaluating": "indigo",
     "rectifying": "yellow",
     "re_evaluating": "orange",
+    "bureau_review": "purple",
     "renewed": "green",
     "refused": "red",
     "not_accepted": "secondary",
@@ -266,6 +274,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     decider = can_decide(user, app)
     deciding = decider and app.is_open
+    evaluator = can_evaluate(user, app) and app.is_open
     evaluation_info = _evaluation_info(app.current_evaluation)
     predicted = None
     if evaluation_info and evaluation_info["signed"] and app.status in (S.EVALUATING, S.RE_EVALUATING):
@@ -286,7 +295,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decider": decider,
         "can_accept": deciding and app.status == S.SUBMITTED,
         "can_review": deciding and app.status == S.UNDER_REVIEW and app.is_employer,
-        "can_open_evaluation": deciding
+        "can_open_evaluation": evaluator
         and not app.is_employer
         and (
             app.status in (S.UNDER_REVIEW, S.RECTIFYING)
@@ -296,7 +305,26 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 and app.current_evaluation.status == Evaluation.Status.CANCELLED
             )
         ),
-        "can_record_outcome": deciding and predicted is not None,
+        "can_record_outcome": evaluator and predicted is not None,
+        "can_bureau_review": deciding and app.status == S.BUREAU_REVIEW,
+        "centre_outcome_label": domain.OUTCOME_LABELS.get(domain.Outcome(app.centre_outcome))
+        if app.centre_outcome
+        else "",
+        "bureau_form": f.BureauReviewForm(initial={"row_version": app.row_version}),
+        "terminations": list(app.terminations.order_by("-notified_at")),
+        "can_start_termination": deciding
+        and app.status == S.RECTIFYING
+        and domain.renewal_rectification_missed(app.rectification_deadline, timezone.localdate())
+        and not app.terminations.filter(status__in=("notified", "statement_submitted")).exists(),
+        "termination_form": f.TerminationNoticeForm(
+            initial={
+                "row_version": app.row_version,
+                "notice": f"你单位延续备案整改期限已于 {app.rectification_deadline:%Y-%m-%d} 届满,"
+                "未完成整改。"
+                if app.rectification_deadline
+                else "",
+            }
+        ),
         "can_withdraw": can_withdraw(user, app) and app.status == S.SUBMITTED,
         "evaluation_info": evaluation_info,
         "first_evaluation_info": _evaluation_info(app.evaluation) if app.re_evaluation_id else None,
@@ -308,7 +336,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "review_form": f.ReviewForm(initial={"row_version": app.row_version}),
         "evaluation_form": f.EvaluationForm(
             initial={"row_version": app.row_version, "leader": str(user.pk)},
-            candidates=selectors.evaluator_candidates(app) if decider else (),
+            candidates=selectors.evaluator_candidates(app) if evaluator else (),
         ),
         "kept_scope": [c for c in app.scope_changes if c["action"] != domain.ScopeAction.DROP],
         "dropped_scope": [
@@ -463,6 +491,47 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def bureau_review(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda d: services.renewal_bureau_review(
+            actor=request.user,
+            application=pk,
+            approve=d["approve"],
+            opinion=d["opinion"],
+            row_version=d["row_version"],
+        ),
+        "审核结果已记录",
+        f.BureauReviewForm,
+    )
+
+
+@login_required
+@require_POST
+@application_errors_as_http
+def start_termination(request: HttpRequest, pk: int) -> HttpResponse:
+    form = f.TerminationNoticeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, next((e for errs in form.errors.values() for e in errs), "请填写告知内容"))
+        return redirect("renewals:application_detail", pk=pk)
+    try:
+        row = services.renewal_start_termination(
+            actor=request.user,
+            application=pk,
+            notice=form.cleaned_data["notice"],
+            row_version=form.cleaned_data["row_version"],
+        )
+    except ApplicationError as exc:
+        raise_http(exc)
+        messages.error(request, exc.message)
+        return redirect("renewals:application_detail", pk=pk)
+    messages.success(request, "已向机构送达拟终止备案告知,陈述申辩期满或机构陈述申辩后作出决定")
+    return redirect(f"/supervision/terminations/{row.pk}/")
+
+
+@login_required
 @application_errors_as_http
 def download_document(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse:
     if kind not in documents.KINDS or fmt not in ("docx", "pdf"):
@@ -496,13 +565,23 @@ def config(request: HttpRequest) -> HttpResponse:
     if authority is None or not can_configure(request.user, authority):
         raise DjangoPermissionDenied("只有委派机构管理员可以修改延续备案设置")
     current = selectors.config_for(authority)
+    from dudao.registry.models import Authority
+
+    # Two-step renewal: a centre of the same region or above (seed 004: the city centre evaluates).
+    region = authority.region_id or ""
+    centres = Authority.objects.filter(
+        is_active=True, region_id__in={region, region[:4] + "00", region[:2] + "0000"}
+    ).exclude(pk=authority.pk)
     form = f.ConfigForm(
         request.POST or None,
         initial={
             "renewal_years": current.renewal_years,
             "receipt_prefix": current.receipt_prefix,
             "notice_prefix": current.notice_prefix,
+            "filing_prefix": current.filing_prefix,
+            "evaluation_centre": str(current.evaluation_centre_id or ""),
         },
+        centres=centres.order_by("code"),
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -24,7 +24,10 @@ def termination_row(t: FilingTermination) -> dict[str, Any]:
         "filing_status": t.filing.status,
         "task_id": t.task_id,
         "rectification_id": t.rectification_id,
-        "rectification_due_on": t.rectification.due_on,
+        "rectification_due_on": t.rectification.due_on
+        if t.rectification_id
+        else t.renewal.rectification_deadline,
+        "renewal_id": t.renewal_id,
         "ground": t.ground,
         "ground_label": domain.TERMINATION_GROUNDS.get(t.ground, ""),
         "notice": t.notice,

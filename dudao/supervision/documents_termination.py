@@ -44,13 +44,21 @@ def termination_number(t: FilingTermination) -> str:
 def termination_context(t: FilingTermination) -> dict[str, Any]:
     """Context of ``termination_notice``: facts, notice text, the intended measure, the right to be heard."""
     authority = t.authority.name
-    rectification = t.rectification
-    ordered_on = _local_date(rectification.created_at)
     ground = domain.TERMINATION_GROUNDS.get(t.ground, t.ground)
-    facts = (
-        f"{_cn_date(ordered_on)}，{authority}对你单位下达整改要求（督导任务编号：{t.task.number}），"
-        f"整改期限至{_cn_date(rectification.due_on)}。截至整改期限届满，你单位{ground}。"
-    )
+    if t.renewal_id:  # REN-4: the renewal evaluation's rectification notice
+        renewal = t.renewal
+        facts = (
+            f"{_cn_date(renewal.notice_issued_on)}，{authority}经延续备案评估向你单位下达整改通知书"
+            f"（{renewal.notice_number}），整改期限至{_cn_date(renewal.rectification_deadline)}。"
+            "截至整改期限届满，你单位未完成整改。"
+        )
+    else:
+        rectification = t.rectification
+        ordered_on = _local_date(rectification.created_at)
+        facts = (
+            f"{_cn_date(ordered_on)}，{authority}对你单位下达整改要求（督导任务编号：{t.task.number}），"
+            f"整改期限至{_cn_date(rectification.due_on)}。截至整改期限届满，你单位{ground}。"
+        )
     measure = (
         f"依据整改通知的规定，{authority}拟终止你单位的职业技能等级评价机构备案"
         f"（备案编号：{t.filing.number}）。"

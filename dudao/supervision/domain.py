@@ -170,6 +170,7 @@ def check_ladder_step(step: LadderStep) -> None:
 TERMINATION_GROUNDS: dict[str, str] = {
     "rectification_overdue": "逾期未整改",
     "rectification_incomplete": "未按要求完成整改",
+    "renewal_rectification_overdue": "延续备案整改期满未完成整改",  # REN-4, started from the renewal
 }
 
 

@@ -714,7 +714,9 @@ class TerminationStartForm(Form):
         from .domain import TERMINATION_GROUNDS
 
         super().__init__(*args, **kwargs)
-        self.fields["ground"].choices = list(TERMINATION_GROUNDS.items())
+        self.fields["ground"].choices = [
+            (k, v) for k, v in TERMINATION_GROUNDS.items() if not k.startswith("renewal_")
+        ]
 
 
 class TerminationStatementForm(Form):

@@ -772,11 +772,30 @@ class FilingTermination(BaseModel):
     filing = models.ForeignKey(
         "registry.Filing", verbose_name="备案", on_delete=models.PROTECT, related_name="terminations"
     )
+    # The ground's origin: a supervision task's rectification, or a renewal's rectification (REN-4).
     task = models.ForeignKey(
-        SupervisionTask, verbose_name="督导任务", on_delete=models.PROTECT, related_name="terminations"
+        SupervisionTask,
+        verbose_name="督导任务",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="terminations",
     )
     rectification = models.ForeignKey(
-        Rectification, verbose_name="整改", on_delete=models.PROTECT, related_name="terminations"
+        Rectification,
+        verbose_name="整改",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="terminations",
+    )
+    renewal = models.ForeignKey(
+        "renewals.RenewalApplication",
+        verbose_name="延续备案申请",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="terminations",
     )
     ground = models.CharField("终止事由", max_length=32)
     notice = models.TextField("告知内容")

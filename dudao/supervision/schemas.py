@@ -531,8 +531,9 @@ class TerminationOut(Schema):
     filing_id: int
     filing_number: str
     filing_status: str
-    task_id: int
-    rectification_id: int
+    task_id: int | None
+    rectification_id: int | None
+    renewal_id: int | None
     rectification_due_on: dt.date
     ground: str
     ground_label: str

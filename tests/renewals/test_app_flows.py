@@ -125,7 +125,7 @@ def test_employer_decide_by_is_ten_working_days(employer_admin, employer_filing)
             D("2024-12-02"),  # 29 days before expiry: late (REN-6)
             "path_new_filing",
             "备案有效期至 2024-12-31,未在届满 30 日前提出延续备案申请,"
-            "按新设立评价机构受理,请按新备案程序申请",
+            "按新设立评价机构受理,请通过「新备案申请」提出(选择原备案)",
         ),
         (
             D("2025-01-01"),
@@ -576,8 +576,16 @@ def test_stale_row_version_changes_nothing(users, filing):
 def test_transition_table_matches_the_statuses():
     assert set(services.TRANSITIONS) == set(S.values)
     assert services.TRANSITIONS[S.SUBMITTED].keys() == {S.UNDER_REVIEW, S.NOT_ACCEPTED, S.WITHDRAWN}
-    assert services.TRANSITIONS[S.RECTIFYING].keys() == {S.RE_EVALUATING}
-    assert services.TRANSITIONS[S.RE_EVALUATING].keys() == {S.RENEWED, S.REFUSED}
+    # REFUSED from rectifying: the termination of the filing after a missed deadline closes the renewal.
+    assert services.TRANSITIONS[S.RECTIFYING].keys() == {S.RE_EVALUATING, S.REFUSED}
+    assert services.TRANSITIONS[S.RE_EVALUATING].keys() == {S.RENEWED, S.REFUSED, S.BUREAU_REVIEW}
+    assert services.TRANSITIONS[S.BUREAU_REVIEW].keys() == {
+        S.RENEWED,
+        S.RECTIFYING,
+        S.REFUSED,
+        S.EVALUATING,
+        S.RE_EVALUATING,
+    }
     assert all(services.TRANSITIONS[s] == {} for s in RenewalApplication.FINAL_STATUSES)
 
 

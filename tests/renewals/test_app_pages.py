@@ -261,5 +261,23 @@ def test_config_page_for_authority_admin(client_as, users, authority):
 
     config = RenewalConfig.objects.get(authority=authority)
     assert (config.renewal_years, config.receipt_prefix, config.notice_prefix) == (5, "赣延备", "赣延整")
+    assert (config.filing_prefix, config.evaluation_centre_id) == ("备案回执", None)
+    # Two-step renewal: a centre of the same region is offered and saved.
+    centre = f.AuthorityFactory(region=authority.region, code="JX-CENTRE", name="江西省评估中心")
+    assert "江西省评估中心" in admin.get("/renewals/settings/").content.decode()
+    response = admin.post(
+        "/renewals/settings/",
+        {
+            "renewal_years": "5",
+            "receipt_prefix": "赣延备",
+            "notice_prefix": "赣延整",
+            "filing_prefix": "赣人社备",
+            "evaluation_centre": str(centre.pk),
+            "row_version": str(config.row_version),
+        },
+    )
+    assert response.status_code == 302
+    config.refresh_from_db()
+    assert (config.filing_prefix, config.evaluation_centre_id) == ("赣人社备", centre.pk)
     assert client_as(users[Role.AUTHORITY_STAFF]).get("/renewals/settings/").status_code == 403
     assert client_as(users[Role.INSTITUTION_ADMIN]).get("/renewals/settings/").status_code == 403

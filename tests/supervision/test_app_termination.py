@@ -167,6 +167,8 @@ def test_start_refused_without_rectification_or_for_others(world):
         _start(world, late, actor=world.inst_admin)
     with pytest.raises(ValidationFailed):
         _start(world, late, ground="whatever")
+    with pytest.raises(ValidationFailed):  # started from the renewal only (dudao.renewals.services)
+        _start(world, late, ground="renewal_rectification_overdue")
     with pytest.raises(ValidationFailed):
         _start(world, late, notice="  ")
     assert counts() == before

@@ -36,6 +36,8 @@ T = FilingTermination.Status
 # Filings a termination can still act on (expired and terminated ones are final, INST-2).
 OPEN_FILING_STATUSES = (Filing.Status.ACTIVE, Filing.Status.SUSPENDED, Filing.Status.RECTIFYING)
 DECISIONS = {"terminate": T.TERMINATED, "withdraw": T.WITHDRAWN}
+# Started from a renewal whose rectification deadline passed (REN-4): dudao.renewals.services.
+RENEWAL_GROUND = "renewal_rectification_overdue"
 
 
 def termination_link(termination: FilingTermination) -> str:
@@ -76,7 +78,7 @@ def termination_start(
     domain.check_termination_may_start(
         round_status=latest.status, due_on=latest.due_on, submitted_late=latest.overdue, today=today
     )
-    if ground not in domain.TERMINATION_GROUNDS:
+    if ground not in domain.TERMINATION_GROUNDS or ground == RENEWAL_GROUND:
         raise fail("ground", "终止事由不正确")
     notice = required_text(notice, "notice", "告知内容")
     the_filing = _filing_for(obj.institution_id, filing)
@@ -214,6 +216,10 @@ def termination_decide(
             reason=f"终止备案:{domain.TERMINATION_GROUNDS[obj.ground]}",
             row_version=filing.row_version,
         )
+        if obj.renewal_id:  # REN-4: the renewal that ended in rectification is closed as not renewed
+            from dudao.renewals.services import renewal_close_terminated
+
+            renewal_close_terminated(actor=actor, termination=obj)
         title = f"终止备案决定:备案 {filing.number} 已终止"
     else:
         title = f"终止备案程序已撤回:备案 {filing.number}"
