@@ -4,70 +4,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0003_decline_reason_label_without_rule_id'),
+        ("supervision", "0003_decline_reason_label_without_rule_id"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='draw',
-            name='group_reason',
-            field=models.CharField(blank=True, max_length=255, verbose_name='人数不足 3 人的理由'),
+            model_name="draw",
+            name="group_reason",
+            field=models.CharField(blank=True, max_length=255, verbose_name="人数不足 3 人的理由"),
         ),
         migrations.AlterField(
-            model_name='draw',
-            name='items',
-            field=models.JSONField(blank=True, default=list, verbose_name='督导事项'),
+            model_name="draw",
+            name="items",
+            field=models.JSONField(blank=True, default=list, verbose_name="督导事项"),
         ),
         migrations.AlterField(
-            model_name='finding',
-            name='content_area',
-            field=models.CharField(choices=[('1', '法律法规、政策执行及质量管理体系建设'), ('2.1', '评价范围'), ('2.2', '职业技能标准(评价规范)及试题(题库)执行'), ('2.3', '参加评价人员的资格条件'), ('2.4', '考场秩序'), ('2.5', '证书管理与发放'), ('2.6', '考评人员、管理人员工作情况'), ('3', '群众举报的违规违纪情况调查核实'), ('4', '重大问题调查研究')], max_length=8, verbose_name='督导内容'),
+            model_name="finding",
+            name="content_area",
+            field=models.CharField(
+                choices=[
+                    ("1", "法律法规、政策执行及质量管理体系建设"),
+                    ("2.1", "评价范围"),
+                    ("2.2", "职业技能标准(评价规范)及试题(题库)执行"),
+                    ("2.3", "参加评价人员的资格条件"),
+                    ("2.4", "考场秩序"),
+                    ("2.5", "证书管理与发放"),
+                    ("2.6", "考评人员、管理人员工作情况"),
+                    ("3", "群众举报的违规违纪情况调查核实"),
+                    ("4", "重大问题调查研究"),
+                ],
+                max_length=8,
+                verbose_name="督导内容",
+            ),
         ),
         migrations.AlterField(
-            model_name='finding',
-            name='method',
-            field=models.CharField(choices=[('monitor', '监督评价活动'), ('inquiry', '询问'), ('documents', '查阅、调阅文件资料'), ('interview', '个别访问'), ('questionnaire', '调查问卷'), ('test', '测试'), ('recheck', '复核'), ('open_visit', '现场调查(明察)'), ('covert_visit', '现场调查(暗访)'), ('data_comparison', '数据比对'), ('remote_monitoring', '远程监控')], max_length=24, verbose_name='督导方式'),
+            model_name="finding",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("monitor", "监督评价活动"),
+                    ("inquiry", "询问"),
+                    ("documents", "查阅、调阅文件资料"),
+                    ("interview", "个别访问"),
+                    ("questionnaire", "调查问卷"),
+                    ("test", "测试"),
+                    ("recheck", "复核"),
+                    ("open_visit", "现场调查(明察)"),
+                    ("covert_visit", "现场调查(暗访)"),
+                    ("data_comparison", "数据比对"),
+                    ("remote_monitoring", "远程监控"),
+                ],
+                max_length=24,
+                verbose_name="督导方式",
+            ),
         ),
         migrations.AlterField(
-            model_name='misconductrecord',
-            name='kind',
-            field=models.CharField(choices=[('undispatched', '未经委派擅自参加督导工作'), ('unjustified_refusal', '无故拒绝参加督导工作'), ('non_performance', '不履行督导职责'), ('bad_influence', '在督导活动中造成不良影响')], max_length=24, verbose_name='情形'),
+            model_name="misconductrecord",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("undispatched", "未经委派擅自参加督导工作"),
+                    ("unjustified_refusal", "无故拒绝参加督导工作"),
+                    ("non_performance", "不履行督导职责"),
+                    ("bad_influence", "在督导活动中造成不良影响"),
+                ],
+                max_length=24,
+                verbose_name="情形",
+            ),
         ),
         migrations.AlterField(
-            model_name='penalty',
-            name='ground',
-            field=models.CharField(choices=[('refused_documents', '拒绝向质量督导员提供相关情况和文件资料'), ('obstructed_reports', '阻挠有关人员向质量督导员反映情况'), ('refused_improvement', '对督导意见拒不采取改进措施'), ('falsification', '弄虚作假、采取欺骗手段干扰质量督导工作'), ('retaliation', '打击、报复质量督导员'), ('other', '其他影响质量督导工作的行为')], max_length=24, verbose_name='事由'),
+            model_name="penalty",
+            name="ground",
+            field=models.CharField(
+                choices=[
+                    ("refused_documents", "拒绝向质量督导员提供相关情况和文件资料"),
+                    ("obstructed_reports", "阻挠有关人员向质量督导员反映情况"),
+                    ("refused_improvement", "对督导意见拒不采取改进措施"),
+                    ("falsification", "弄虚作假、采取欺骗手段干扰质量督导工作"),
+                    ("retaliation", "打击、报复质量督导员"),
+                    ("other", "其他影响质量督导工作的行为"),
+                ],
+                max_length=24,
+                verbose_name="事由",
+            ),
         ),
         migrations.AlterField(
-            model_name='report',
-            name='due_on',
-            field=models.DateField(verbose_name='截止日期'),
+            model_name="report",
+            name="due_on",
+            field=models.DateField(verbose_name="截止日期"),
         ),
         migrations.AlterField(
-            model_name='supervisionpolicy',
-            name='defence_workdays',
-            field=models.PositiveSmallIntegerField(default=5, help_text='初步督导意见送达后 N 个工作日内申辩', verbose_name='申辩期限(工作日)'),
+            model_name="supervisionpolicy",
+            name="defence_workdays",
+            field=models.PositiveSmallIntegerField(
+                default=5, help_text="初步督导意见送达后 N 个工作日内申辩", verbose_name="申辩期限(工作日)"
+            ),
         ),
         migrations.AlterField(
-            model_name='supervisionpolicy',
-            name='report_days',
-            field=models.PositiveSmallIntegerField(default=2, help_text='评价结束后 N 日内书面反馈,默认 2 日', verbose_name='报告提交期限(自然日)'),
+            model_name="supervisionpolicy",
+            name="report_days",
+            field=models.PositiveSmallIntegerField(
+                default=2,
+                help_text="评价结束后 N 日内书面反馈,默认 2 日",
+                verbose_name="报告提交期限(自然日)",
+            ),
         ),
         migrations.AlterField(
-            model_name='supervisiontask',
-            name='group_reason',
-            field=models.CharField(blank=True, max_length=255, verbose_name='人数不足 3 人的理由'),
+            model_name="supervisiontask",
+            name="group_reason",
+            field=models.CharField(blank=True, max_length=255, verbose_name="人数不足 3 人的理由"),
         ),
         migrations.AlterField(
-            model_name='supervisiontask',
-            name='items',
-            field=models.JSONField(blank=True, default=list, verbose_name='督导事项'),
+            model_name="supervisiontask",
+            name="items",
+            field=models.JSONField(blank=True, default=list, verbose_name="督导事项"),
         ),
         migrations.AlterField(
-            model_name='supervisiontask',
-            name='report_due_on',
-            field=models.DateField(verbose_name='报告截止日期'),
+            model_name="supervisiontask",
+            name="report_due_on",
+            field=models.DateField(verbose_name="报告截止日期"),
         ),
     ]

@@ -6,69 +6,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0003_help_texts_without_rule_ids'),
-        ('supervision', '0004_labels_without_rule_ids'),
+        ("registry", "0003_help_texts_without_rule_ids"),
+        ("supervision", "0004_labels_without_rule_ids"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='penalty',
-            name='escalated_from',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='supervision.penalty', verbose_name='前一级处理'),
+            model_name="penalty",
+            name="escalated_from",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="escalations",
+                to="supervision.penalty",
+                verbose_name="前一级处理",
+            ),
         ),
         migrations.AddField(
-            model_name='penalty',
-            name='responsible_persons',
-            field=models.JSONField(blank=True, default=list, verbose_name='直接负责的主管人员和其他责任人员'),
+            model_name="penalty",
+            name="responsible_persons",
+            field=models.JSONField(blank=True, default=list, verbose_name="直接负责的主管人员和其他责任人员"),
         ),
         migrations.AddField(
-            model_name='penalty',
-            name='serious',
-            field=models.BooleanField(default=False, verbose_name='情节严重'),
+            model_name="penalty",
+            name="serious",
+            field=models.BooleanField(default=False, verbose_name="情节严重"),
         ),
         migrations.AddField(
-            model_name='penalty',
-            name='serious_reason',
-            field=models.TextField(blank=True, verbose_name='情节严重的理由'),
+            model_name="penalty",
+            name="serious_reason",
+            field=models.TextField(blank=True, verbose_name="情节严重的理由"),
         ),
         migrations.AddField(
-            model_name='supervisionpolicy',
-            name='termination_statement_workdays',
-            field=models.PositiveSmallIntegerField(default=5, help_text='拟终止备案告知送达后 N 个工作日内陈述申辩', verbose_name='终止备案陈述申辩期限(工作日)'),
+            model_name="supervisionpolicy",
+            name="termination_statement_workdays",
+            field=models.PositiveSmallIntegerField(
+                default=5,
+                help_text="拟终止备案告知送达后 N 个工作日内陈述申辩",
+                verbose_name="终止备案陈述申辩期限(工作日)",
+            ),
         ),
         migrations.CreateModel(
-            name='FilingTermination',
+            name="FilingTermination",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, verbose_name='版本')),
-                ('ground', models.CharField(max_length=32, verbose_name='终止事由')),
-                ('notice', models.TextField(verbose_name='告知内容')),
-                ('status', models.CharField(choices=[('notified', '已告知,待陈述申辩'), ('statement_submitted', '已陈述申辩'), ('terminated', '已终止备案'), ('withdrawn', '已撤回')], db_index=True, default='notified', max_length=24, verbose_name='状态')),
-                ('notified_at', models.DateTimeField(verbose_name='告知时间')),
-                ('statement_due_on', models.DateField(verbose_name='陈述申辩截止日期')),
-                ('statement_due_provisional', models.BooleanField(default=False, verbose_name='截止日期待确认')),
-                ('statement', models.TextField(blank=True, verbose_name='陈述申辩意见')),
-                ('statement_at', models.DateTimeField(blank=True, null=True, verbose_name='陈述申辩时间')),
-                ('decision_note', models.TextField(blank=True, verbose_name='决定理由')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='决定时间')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.authority', verbose_name='决定机构')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='决定人')),
-                ('filing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='terminations', to='registry.filing', verbose_name='备案')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='filing_terminations', to='registry.institution', verbose_name='评价机构')),
-                ('notified_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='告知人')),
-                ('rectification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='terminations', to='supervision.rectification', verbose_name='整改')),
-                ('statement_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='陈述人')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='terminations', to='supervision.supervisiontask', verbose_name='督导任务')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("row_version", models.PositiveIntegerField(default=1, editable=False, verbose_name="版本")),
+                ("ground", models.CharField(max_length=32, verbose_name="终止事由")),
+                ("notice", models.TextField(verbose_name="告知内容")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("notified", "已告知,待陈述申辩"),
+                            ("statement_submitted", "已陈述申辩"),
+                            ("terminated", "已终止备案"),
+                            ("withdrawn", "已撤回"),
+                        ],
+                        db_index=True,
+                        default="notified",
+                        max_length=24,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("notified_at", models.DateTimeField(verbose_name="告知时间")),
+                ("statement_due_on", models.DateField(verbose_name="陈述申辩截止日期")),
+                (
+                    "statement_due_provisional",
+                    models.BooleanField(default=False, verbose_name="截止日期待确认"),
+                ),
+                ("statement", models.TextField(blank=True, verbose_name="陈述申辩意见")),
+                ("statement_at", models.DateTimeField(blank=True, null=True, verbose_name="陈述申辩时间")),
+                ("decision_note", models.TextField(blank=True, verbose_name="决定理由")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="决定时间")),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.authority",
+                        verbose_name="决定机构",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="决定人",
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="terminations",
+                        to="registry.filing",
+                        verbose_name="备案",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="filing_terminations",
+                        to="registry.institution",
+                        verbose_name="评价机构",
+                    ),
+                ),
+                (
+                    "notified_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="告知人",
+                    ),
+                ),
+                (
+                    "rectification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="terminations",
+                        to="supervision.rectification",
+                        verbose_name="整改",
+                    ),
+                ),
+                (
+                    "statement_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="陈述人",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="terminations",
+                        to="supervision.supervisiontask",
+                        verbose_name="督导任务",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '终止备案',
-                'verbose_name_plural': '终止备案',
-                'ordering': ['-notified_at', '-id'],
+                "verbose_name": "终止备案",
+                "verbose_name_plural": "终止备案",
+                "ordering": ["-notified_at", "-id"],
             },
         ),
     ]

@@ -6,105 +6,239 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0005_penalty_ladder_and_filing_termination'),
+        ("supervision", "0005_penalty_ladder_and_filing_termination"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SelfEvaluation',
+            name="SelfEvaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, verbose_name='版本')),
-                ('status', models.CharField(choices=[('requested', '待机构提交'), ('submitted', '待督导组审阅'), ('reviewed', '已审阅')], default='requested', max_length=16, verbose_name='状态')),
-                ('note', models.TextField(blank=True, verbose_name='要求说明')),
-                ('due_on', models.DateField(verbose_name='提交期限')),
-                ('requested_at', models.DateTimeField(verbose_name='要求时间')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='提交时间')),
-                ('overdue', models.BooleanField(default=False, verbose_name='逾期提交')),
-                ('review_note', models.TextField(blank=True, verbose_name='审阅意见(结合现场督导发现)')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='审阅时间')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='要求人')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审阅人')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提交人')),
-                ('task', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='self_evaluation', to='supervision.supervisiontask', verbose_name='督导任务')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("row_version", models.PositiveIntegerField(default=1, editable=False, verbose_name="版本")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "待机构提交"),
+                            ("submitted", "待督导组审阅"),
+                            ("reviewed", "已审阅"),
+                        ],
+                        default="requested",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="要求说明")),
+                ("due_on", models.DateField(verbose_name="提交期限")),
+                ("requested_at", models.DateTimeField(verbose_name="要求时间")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="提交时间")),
+                ("overdue", models.BooleanField(default=False, verbose_name="逾期提交")),
+                ("review_note", models.TextField(blank=True, verbose_name="审阅意见(结合现场督导发现)")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="审阅时间")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="要求人",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审阅人",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提交人",
+                    ),
+                ),
+                (
+                    "task",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="self_evaluation",
+                        to="supervision.supervisiontask",
+                        verbose_name="督导任务",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '自评报告',
-                'verbose_name_plural': '自评报告',
+                "verbose_name": "自评报告",
+                "verbose_name_plural": "自评报告",
             },
         ),
         migrations.CreateModel(
-            name='SelfEvaluationFile',
+            name="SelfEvaluationFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.CharField(max_length=255, verbose_name='存储名')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
-                ('original_name', models.CharField(max_length=255, verbose_name='文件名')),
-                ('content_type', models.CharField(max_length=128, verbose_name='类型')),
-                ('kind', models.CharField(max_length=16, verbose_name='类别')),
-                ('size', models.PositiveBigIntegerField(verbose_name='大小(字节)')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('self_evaluation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='supervision.selfevaluation', verbose_name='自评报告')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.CharField(max_length=255, verbose_name="存储名")),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256")),
+                ("original_name", models.CharField(max_length=255, verbose_name="文件名")),
+                ("content_type", models.CharField(max_length=128, verbose_name="类型")),
+                ("kind", models.CharField(max_length=16, verbose_name="类别")),
+                ("size", models.PositiveBigIntegerField(verbose_name="大小(字节)")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "self_evaluation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="supervision.selfevaluation",
+                        verbose_name="自评报告",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '自评报告文件',
-                'verbose_name_plural': '自评报告文件',
-                'ordering': ['self_evaluation_id', 'id'],
+                "verbose_name": "自评报告文件",
+                "verbose_name_plural": "自评报告文件",
+                "ordering": ["self_evaluation_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, verbose_name='版本')),
-                ('opened_at', models.DateTimeField(verbose_name='发起时间')),
-                ('closes_on', models.DateField(verbose_name='截止日期')),
-                ('closes_provisional', models.BooleanField(default=False, verbose_name='截止日期待确认')),
-                ('codes_issued', models.PositiveIntegerField(default=0, verbose_name='已发放评价码')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='发起人')),
-                ('task', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='survey', to='supervision.supervisiontask', verbose_name='督导任务')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("row_version", models.PositiveIntegerField(default=1, editable=False, verbose_name="版本")),
+                ("opened_at", models.DateTimeField(verbose_name="发起时间")),
+                ("closes_on", models.DateField(verbose_name="截止日期")),
+                ("closes_provisional", models.BooleanField(default=False, verbose_name="截止日期待确认")),
+                ("codes_issued", models.PositiveIntegerField(default=0, verbose_name="已发放评价码")),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="发起人",
+                    ),
+                ),
+                (
+                    "task",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="survey",
+                        to="supervision.supervisiontask",
+                        verbose_name="督导任务",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '督导满意度调查',
-                'verbose_name_plural': '督导满意度调查',
-                'ordering': ['-opened_at', '-id'],
+                "verbose_name": "督导满意度调查",
+                "verbose_name_plural": "督导满意度调查",
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyCode',
+            name="SurveyCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(max_length=64, unique=True, verbose_name='评价码摘要')),
-                ('role', models.CharField(choices=[('candidate', '考生'), ('examiner', '考评人员')], max_length=16, verbose_name='身份')),
-                ('used', models.BooleanField(default=False, verbose_name='已使用')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='codes', to='supervision.survey', verbose_name='调查')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("digest", models.CharField(max_length=64, unique=True, verbose_name="评价码摘要")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("candidate", "考生"), ("examiner", "考评人员")],
+                        max_length=16,
+                        verbose_name="身份",
+                    ),
+                ),
+                ("used", models.BooleanField(default=False, verbose_name="已使用")),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="codes",
+                        to="supervision.survey",
+                        verbose_name="调查",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评价码',
-                'verbose_name_plural': '评价码',
+                "verbose_name": "评价码",
+                "verbose_name_plural": "评价码",
             },
         ),
         migrations.CreateModel(
-            name='SurveyResponse',
+            name="SurveyResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('candidate', '考生'), ('examiner', '考评人员')], max_length=16, verbose_name='身份')),
-                ('scores', models.JSONField(verbose_name='各题得分')),
-                ('comment', models.TextField(blank=True, verbose_name='意见建议')),
-                ('submitted_on', models.DateField(verbose_name='提交日期')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='supervision.survey', verbose_name='调查')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("candidate", "考生"), ("examiner", "考评人员")],
+                        max_length=16,
+                        verbose_name="身份",
+                    ),
+                ),
+                ("scores", models.JSONField(verbose_name="各题得分")),
+                ("comment", models.TextField(blank=True, verbose_name="意见建议")),
+                ("submitted_on", models.DateField(verbose_name="提交日期")),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="supervision.survey",
+                        verbose_name="调查",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调查答卷',
-                'verbose_name_plural': '调查答卷',
+                "verbose_name": "调查答卷",
+                "verbose_name_plural": "调查答卷",
             },
         ),
     ]

@@ -5,26 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('renewals', '0006_new_filing_and_two_step'),
-        ('supervision', '0005_penalty_ladder_and_filing_termination'),
+        ("renewals", "0006_new_filing_and_two_step"),
+        ("supervision", "0005_penalty_ladder_and_filing_termination"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='filingtermination',
-            name='renewal',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='terminations', to='renewals.renewalapplication', verbose_name='延续备案申请'),
+            model_name="filingtermination",
+            name="renewal",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="terminations",
+                to="renewals.renewalapplication",
+                verbose_name="延续备案申请",
+            ),
         ),
         migrations.AlterField(
-            model_name='filingtermination',
-            name='rectification',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='terminations', to='supervision.rectification', verbose_name='整改'),
+            model_name="filingtermination",
+            name="rectification",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="terminations",
+                to="supervision.rectification",
+                verbose_name="整改",
+            ),
         ),
         migrations.AlterField(
-            model_name='filingtermination',
-            name='task',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='terminations', to='supervision.supervisiontask', verbose_name='督导任务'),
+            model_name="filingtermination",
+            name="task",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="terminations",
+                to="supervision.supervisiontask",
+                verbose_name="督导任务",
+            ),
         ),
     ]
