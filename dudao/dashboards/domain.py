@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
 
 DEFAULT_MONTHS = 12
 # Public page: a pass rate over fewer results than this is not shown (a handful of candidates could be
@@ -59,3 +60,16 @@ def month_label(month: dt.date) -> str:
 def scopes(region_code: str) -> tuple[str, ...]:
     """Every region code prefix a user's scope can be that covers `region_code` ("" = everything)."""
     return tuple(dict.fromkeys(("", region_code[:2], region_code[:4], region_code)))
+
+
+# An institution counts as high-risk on the dashboard when its RAND-1 draw weight is at least double a
+# clean institution's (risk score >= 10 with dudao.analytics.risk's scale). Our interpretation: the
+# sources name the grounds for raising the ratio, not a cut-off.
+HIGH_RISK_WEIGHT = Decimal(2)
+
+
+def risk_mean(total: Decimal, n: int) -> Decimal | None:
+    """The mean score to two places, None for a region without scored institutions."""
+    if not n:
+        return None
+    return (total / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)

@@ -125,6 +125,10 @@ class RegionTotal(models.Model):
 
     region_code = models.CharField("区划代码", max_length=6, unique=True)
     supervised_institutions = models.PositiveIntegerField("有督导任务的机构", default=0)
+    # RAND-1: the risk scores of the region's active institutions on the refresh day (dudao.analytics.risk).
+    scored_institutions = models.PositiveIntegerField("参与风险评分的机构", default=0)
+    high_risk_institutions = models.PositiveIntegerField("高风险机构", default=0)
+    risk_score_sum = models.DecimalField("风险评分合计", max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = "地区期间统计"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Sum
@@ -163,11 +164,21 @@ def authority_dashboard(user: Any) -> dict[str, Any]:
         return {"refresh": refresh, "empty": True}
     window = _window(refresh)
     groups, months = _by_group(prefix, window)
-    supervised = RegionTotal.objects.filter(region_code__startswith=prefix).values_list(
-        "region_code", "supervised_institutions"
+    totals = RegionTotal.objects.filter(region_code__startswith=prefix).values_list(
+        "region_code",
+        "supervised_institutions",
+        "scored_institutions",
+        "high_risk_institutions",
+        "risk_score_sum",
     )
-    for code, n in supervised:
-        groups[domain.group_code(code, prefix)]["supervised_institutions"] += n
+    risk_cells: dict[str, list] = defaultdict(lambda: [0, 0, Decimal(0)])
+    for code, n, scored, high, risk_sum in totals:
+        group = domain.group_code(code, prefix)
+        groups[group]["supervised_institutions"] += n
+        cell = risk_cells[group]
+        cell[0] += scored
+        cell[1] += high
+        cell[2] += risk_sum
     names = dict(Region.objects.filter(code__in=list(groups)).values_list("code", "name"))
     table = []
     for code in sorted(groups):
@@ -181,6 +192,8 @@ def authority_dashboard(user: Any) -> dict[str, Any]:
                 "batch_coverage": domain.rate(g["covered_batches"], g["batches"]),
                 "findings_per_task": domain.ratio(g["findings"], g["tasks"]),
                 "pass_rate": domain.rate(g["passed"], g["results"]),
+                "high_risk": risk_cells[code][1],
+                "risk_mean": domain.risk_mean(risk_cells[code][2], risk_cells[code][0]),
             }
         )
     total = _zero()

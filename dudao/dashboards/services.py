@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -23,7 +24,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dudao.analytics import risk
 from dudao.analytics.models import Flag
+from dudao.analytics.risk_selectors import risk_inputs
 from dudao.common import audit
 from dudao.complaints.models import Complaint
 from dudao.exams.models_results import ExamResult
@@ -273,6 +276,8 @@ def compute(*, today: dt.date, months: int = domain.DEFAULT_MONTHS) -> dict[str,
         PassRateMonth(region_code=region, month=month, occupation_id=occ, level=level, results=n, passed=ok)
         for (region, month, occ, level), (n, ok) in sorted(pass_cells.items())
     ]
+    totals = rollups(institution_rows, pass_rows, supervisor_rows)
+    totals["region_totals"] = _with_risk(totals["region_totals"], _region_risk(today))
     return {
         "window": window,
         "institutions": institution_rows,
@@ -280,8 +285,32 @@ def compute(*, today: dt.date, months: int = domain.DEFAULT_MONTHS) -> dict[str,
         "pass_rates": pass_rows,
         "supervisors": supervisor_rows,
         "flags": flag_rows,
-        **rollups(institution_rows, pass_rows, supervisor_rows),
+        **totals,
     }
+
+
+def _region_risk(today: dt.date) -> dict[str, tuple[int, int, Decimal]]:
+    """Per region: active institutions scored, how many are high-risk, the sum of their scores (RAND-1);
+    five aggregate queries for the whole register (dudao.analytics.risk_selectors)."""
+    register = list(Institution.objects.filter(is_active=True).values_list("id", "region_id"))
+    inputs = risk_inputs([pk for pk, _ in register], today)
+    cells: dict[str, list] = defaultdict(lambda: [0, 0, Decimal(0)])
+    for pk, code in register:
+        score = risk.risk_score(inputs[pk])
+        cell = cells[code]
+        cell[0] += 1
+        cell[1] += score.weight >= domain.HIGH_RISK_WEIGHT
+        cell[2] += score.score
+    return {code: (n, high, total) for code, (n, high, total) in cells.items()}
+
+
+def _with_risk(region_totals: list[RegionTotal], risk_by_region: dict[str, tuple[int, int, Decimal]]):
+    """Region totals with the risk columns, a row added for a region that had no supervised institution."""
+    by_code = {row.region_code: row for row in region_totals}
+    for code, (n, high, total) in risk_by_region.items():
+        row = by_code.setdefault(code, RegionTotal(region_code=code, supervised_institutions=0))
+        row.scored_institutions, row.high_risk_institutions, row.risk_score_sum = n, high, total
+    return [by_code[code] for code in sorted(by_code)]
 
 
 def rollups(

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
+from dudao.analytics.models import Flag
 from dudao.common.models import AuditEvent
 from dudao.dashboards import domain, services
 from dudao.dashboards.models import (
@@ -23,6 +26,7 @@ from dudao.dashboards.models import (
     SupervisorMonth,
     SupervisorTotal,
 )
+from dudao.supervision.models import Penalty
 
 TODAY = dt.date(2026, 12, 3)
 ZERO = dict.fromkeys(services.INSTITUTION_FIELDS, 0)
@@ -112,7 +116,12 @@ def test_window_totals_rolled_up_to_every_scope(world):
     services.refresh(today=TODAY)
     occ, sup = world.occupation.pk, world.sup1.pk
     # distinct institutions with a task over the window (inst_gz had one in October only)
-    assert rows(RegionTotal, "region_code", "supervised_institutions") == [("360100", 1), ("360702", 1)]
+    # (the province's own region has a row too: its institution's risk score, none supervised)
+    assert rows(RegionTotal, "region_code", "supervised_institutions") == [
+        ("360000", 0),
+        ("360100", 1),
+        ("360702", 1),
+    ]
     assert rows(PassRateTotal, "scope", "occupation_id", "level", "results", "passed") == sorted(
         (scope, occ, level, n, ok)
         for scope in ("", "36", "3601", "360100")
@@ -151,10 +160,10 @@ def test_refresh_is_idempotent_and_audited(world):
         for model in (*services.MONTH_MODELS, *services.TOTAL_MODELS)
     ]
     assert again == snapshot
-    assert done.rows == 6 + 36 + 2 + 2 + 2 + 8 + 6
+    assert done.rows == 6 + 36 + 2 + 2 + 3 + 8 + 6  # region totals: 3 (the province's own risk row)
     assert Refresh.objects.count() == 2
     events = AuditEvent.objects.filter(action="dashboards.aggregates.refresh").order_by("id")
-    assert [e.after for e in events] == [{"rows": 62, "months": 12}] * 2
+    assert [e.after for e in events] == [{"rows": 63, "months": 12}] * 2
     assert events.last().object_label == "2026-01 至 2026-12"
 
 
@@ -194,7 +203,7 @@ def _command(*args):
 def test_command_refreshes(world):
     out = json.loads(_command("refresh", "--date", "2026-12-03", "--json"))
     assert out == {
-        "rows": 62,
+        "rows": 63,
         "seconds": out["seconds"],
         "first_month": "2026-01-01",
         "last_month": "2026-12-01",
@@ -241,3 +250,67 @@ def test_enqueue_then_db_worker_refreshes():
         "first_month": "2026-01-01",
     }
     assert Refresh.objects.count() == 1
+
+
+def _penalty(world, institution, days_ago: int):
+    return Penalty.objects.create(
+        authority=world.authority,
+        institution=institution,
+        kind="order_to_correct",
+        ground="falsification",
+        description="伪造考场记录",
+        decided_by=world.users["superuser"],
+        decided_at=timezone.now() - dt.timedelta(days=days_ago),
+    )
+
+
+def _open_flag(institution, n: int):
+    return Flag.objects.create(
+        kind="heaping",
+        source="scan",
+        institution=institution,
+        statistic=3.5,
+        fingerprint=f"dash-{n}",
+        created_at=timezone.now(),
+    )
+
+
+def _zhanggong():
+    return RegionTotal.objects.get(region_code="360702")
+
+
+def test_region_risk_counts_high_risk_from_a_score_of_ten(world):
+    """RAND-1 on the dashboard: an institution is high-risk when its draw weight reaches 2 (score 10);
+    章贡丙 (inst_gz2) has no other record, so its score is exactly what is added here."""
+    services.refresh(today=TODAY)
+    before = _zhanggong()
+    assert before.scored_institutions == 2
+
+    _penalty(world, world.inst_gz2, 30)  # order to correct: 5 points
+    _open_flag(world.inst_gz2, 1)
+    _open_flag(world.inst_gz2, 2)  # two open flags: 2 points each -> 9.00, weight 1.90
+    services.refresh(today=TODAY)
+    nine = _zhanggong()
+    assert nine.risk_score_sum - before.risk_score_sum == Decimal("9.00")
+    assert nine.high_risk_institutions == before.high_risk_institutions
+
+    Flag.objects.filter(institution=world.inst_gz2).delete()
+    _penalty(world, world.inst_gz2, 40)  # two orders to correct -> 10.00, weight 2.00
+    services.refresh(today=TODAY)
+    ten = _zhanggong()
+    assert ten.risk_score_sum - before.risk_score_sum == Decimal("10.00")
+    assert ten.high_risk_institutions == before.high_risk_institutions + 1
+    assert ten.scored_institutions == 2
+
+
+def test_region_without_supervision_still_gets_its_risk_row(world):
+    services.refresh(today=TODAY)
+    # 360000 (the province's own institution) had no supervised institution in the window
+    row = RegionTotal.objects.get(region_code="360000")
+    assert (row.supervised_institutions, row.scored_institutions) == (0, 1)
+
+
+def test_risk_mean_rounds_and_is_empty_without_institutions():
+    assert domain.risk_mean(Decimal("10.00"), 3) == Decimal("3.33")
+    assert domain.risk_mean(Decimal("0.05"), 2) == Decimal("0.02")  # half to even
+    assert domain.risk_mean(Decimal("0"), 0) is None
