@@ -288,11 +288,13 @@ EVALUATED_PATHS = (
     ("rectifying",),
     ("re_evaluating",),
     ("renewed",),
+    ("bureau_review",),  # two steps (seed 004 四(一)): the centre evaluated, the bureau has yet to review
 )
 # Scores of the CQ-RENEWAL evaluation (REN-4 bands): renew ≥ 80, rectify 60–80, refuse < 60.
 RENEWAL_DEDUCTIONS = {
     "renewed": {},
     "evaluating": {},
+    "bureau_review": {},
     "rectifying": {"B4.2": 3, "B4.5": 2, "B5.1": [0, 2], "B6.1": 1},  # 77
     "re_evaluating": {"B4.2": 3, "B4.5": 2, "B5.1": [0, 2], "B6.1": 1},  # 77, then rectified
     "refused": {"B4.1": 3, "B4.2": 5, "B4.3": 2, "B4.4": 2, "B4.5": 2, "B5.1": [1, 0], "B6.1": 1},  # 58
@@ -371,6 +373,9 @@ def create_renewals(today: dt.date) -> dict[str, int]:
     for filing, path in zip(evaluated, EVALUATED_PATHS, strict=False):
         decider = _decider_for(filing, staff, admin)
         for target in path:
+            if target == "bureau_review":
+                count(_two_step_renewal(filing, decider, staff, admin, held, today))
+                continue
             count(_renewal_to(target, filing, decider, _leader_for(filing, staff), held, today))
     for filing in employers[:1]:  # REN-3: an employer's renewal is reviewed, then renewed with a receipt
         decider = _decider_for(filing, staff, admin)
@@ -436,6 +441,47 @@ def _renewal_to(target: str, filing: Filing, decider, leader, held: _HeldBatches
             actor=decider, application=app, leader=leader, members=(), row_version=_rv(app)
         )
     return app
+
+
+def _two_step_renewal(filing: Filing, decider, staff, admin, held: _HeldBatches, today: dt.date):
+    """A renewal of an authority that had another authority's centre evaluate it (two steps, seed 004):
+    accepted while the setting named the centre, evaluated and its result recorded by the centre, now
+    waiting for the bureau's review. The setting goes back to one step for the demo's other renewals."""
+    province_admin = _user("authority_admin")
+    centre_user = (
+        province_admin if filing.authority_id != getattr(province_admin, "authority_id", None) else staff
+    )
+    if centre_user is None or centre_user.authority_id in (None, filing.authority_id):
+        return _renewal_to("evaluating", filing, decider, _leader_for(filing, staff), held, today)
+    _set_centre(admin, filing.authority, centre_user.authority)
+    app = _accepted(_apply(decider, filing, today), decider, held)
+    _set_centre(admin, filing.authority, None)
+    leader = _leader_for(filing, staff)
+    app = renewal_services.renewal_open_evaluation(
+        actor=centre_user, application=app, leader=leader, members=(), row_version=_rv(app)
+    )
+    _score_and_sign(leader, app.evaluation, RENEWAL_DEDUCTIONS["bureau_review"])
+    return renewal_services.renewal_record_outcome(
+        actor=centre_user, application=app, row_version=_rv(app), today=today
+    )
+
+
+def _set_centre(admin, authority, centre) -> None:
+    """The two-step setting of `authority`, its other renewal settings kept as saved."""
+    from dudao.renewals.models import RenewalConfig
+
+    config = RenewalConfig.objects.filter(authority=authority).first()
+    kept = (
+        {
+            "renewal_years": config.renewal_years,
+            "receipt_prefix": config.receipt_prefix,
+            "notice_prefix": config.notice_prefix,
+            "row_version": config.row_version,
+        }
+        if config
+        else {"renewal_years": renewal_services.domain.DEFAULT_RENEWAL_YEARS}
+    )
+    renewal_services.renewal_config_save(actor=admin, authority=authority, evaluation_centre=centre, **kept)
 
 
 def _cancel_planned_batches(actor, filing: Filing, today: dt.date) -> None:

@@ -287,9 +287,12 @@ def test_today_must_be_a_date():
 
 def test_renewals_in_every_state_and_one_the_demo_staff_can_complete(tiny):
     statuses = Counter(RenewalApplication.objects.values_list("status", flat=True))
-    for state in RenewalApplication.Status.values:
+    # The two-step path (waiting for the bureau's review) takes a seventh evaluated filing: the small demo of
+    # `make demo` has one, the tiny scale has six (workflows.EVALUATED_PATHS).
+    one_step = [state for state in RenewalApplication.Status.values if state != "bureau_review"]
+    for state in one_step:
         assert statuses[state] >= 1, state
-    assert statuses == dict.fromkeys(RenewalApplication.Status.values, 1)
+    assert statuses == dict.fromkeys(one_step, 1)
     # The demo institution withdrew its application and applied again online (REN-1).
     home = User.objects.get(username="demo_institution_admin").institution
     mine = RenewalApplication.objects.filter(institution=home).order_by("id")
