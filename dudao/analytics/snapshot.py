@@ -28,22 +28,12 @@ from django.conf import settings
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from dudao.analytics.scan.marks_input import COLUMNS as MARK_COLUMNS
 from dudao.exams.models_marking import Mark
 from dudao.people.models import Examiner
 from dudao.registry.models import Batch, Institution
 
-COLUMNS = [
-    "institution",
-    "batch",
-    "occupation",
-    "level",
-    "subject",
-    "room",
-    "candidate",
-    "examiner",
-    "mark",
-    "full",
-]
+COLUMNS = list(MARK_COLUMNS)  # the scan contract's columns, in its order
 MANIFEST = "manifest.json"
 MARKS_FILE = "marks.parquet"
 EMPTY = (

@@ -4,10 +4,10 @@ summary, exit 2 with a Chinese message for bad input."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Any
 
+from dudao.analytics.management.commands.analytics import _pass_mark  # one parser for both subcommands
 from dudao.analytics.models import FlagKind
 from dudao.analytics.scan.flags import Thresholds
 from dudao.common.cli_errors import EXIT_BAD_INPUT, BadInput
@@ -23,18 +23,6 @@ def _since(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise BadInput(f"日期“{text}”格式不对,应为 YYYY-MM-DD") from None
-
-
-def _pass_mark(text: str | None) -> float:
-    if text is None:
-        return Thresholds().pass_mark
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadInput(f"及格线“{text}”不是数字") from None
-    if not math.isfinite(value) or not 0 < value <= 100:
-        raise BadInput(f"及格线 {text} 应在 0 到 100 之间(满分的百分数)")
-    return value
 
 
 def run(command: Any, options: dict[str, Any]) -> None:
