@@ -1317,6 +1317,12 @@ def filing_application_submit(
     if previous_filing not in (None, ""):
         previous = ref_or_404(open_filings, previous_filing, "原备案不存在、不属于本机构或已终止/到期")
         domain.check_late_renewal(previous.valid_until, today)  # REN-6
+        if previous.status in ("suspended", "rectifying"):  # REN-6: apply after resuming
+            message = (
+                f"原备案处于「{previous.get_status_display()}」状态:因违规违纪处于暂停认定或整改期间的评价机构,"
+                "待恢复工作后方可提出申请"
+            )
+            raise Conflict(message, code="filing_suspended", detail={"previous_filing": [message]})
         if (
             RenewalApplication.objects.filter(filing=previous)
             .exclude(status__in=RenewalApplication.FINAL_STATUSES)
