@@ -155,8 +155,16 @@ rules.add_perm("supervision.view_supervision", is_superuser | is_authority_user 
 # ----------------------------------------------------------------------- termination of a filing
 @rules.predicate
 def can_decide_termination(user, termination) -> bool:
-    """Termination of a filing is the authority's decision (authority users of the institution's region)."""
-    return bool(termination is not None and can_manage_institution(user, termination.institution))
+    """Termination of a filing is the decision of the authority that started it (for a renewal's missed
+    rectification: the authority holding the filing, seed 004), not of another authority of the region
+    such as a two-step renewal's evaluation centre."""
+    if is_superuser(user):
+        return True
+    return bool(
+        termination is not None
+        and can_manage_institution(user, termination.institution)
+        and user.authority_id == termination.authority_id
+    )
 
 
 @rules.predicate
