@@ -85,3 +85,55 @@ def test_probe_campaigns(
     assert r.status_code == 404
     assert CampaignEntry.objects.get(pk=theirs.pk).answers == {}
     assert client_as(second_user).get(f"{URL}/{pk}").status_code == 404
+
+
+def test_campaign_pages_in_each_state(
+    institution, second_institution, client_as, auth_admin, inst_admin, time_machine
+):
+    import datetime as dt
+
+    from tests.factories.scorecards import best_answers
+    from tests.web.test_plain_words import problems_in, shown
+
+    boss = client_as(auth_admin)
+    made = boss.post(URL, json.dumps({"year": 2026}), content_type="application/json").json()
+    pk = made["id"]
+
+    def read():
+        bad = {}
+        mine = CampaignEntry.objects.filter(institution=institution).first()
+        urls = ["/quality/campaigns/", f"/quality/campaigns/{pk}/", "/quality/campaigns/self/"]
+        if mine:
+            urls.append(f"/quality/campaigns/self/{mine.pk}/")
+        for user in (auth_admin, inst_admin):
+            client = client_as(user)
+            for url in urls:
+                r = client.get(url)
+                assert r.status_code < 500, (user, url)
+                if r.status_code == 200:
+                    found = problems_in("\n".join(shown(r.content.decode()).parts))
+                    if found:
+                        bad[(user.username, url)] = found
+        return bad
+
+    assert read() == {}
+    opened = boss.post(
+        f"{URL}/{pk}/open", json.dumps({"row_version": made["row_version"]}), content_type="application/json"
+    ).json()
+    mine = CampaignEntry.objects.get(institution=institution)
+    r = client_as(inst_admin).post(
+        f"{SELF}/{mine.pk}",
+        json.dumps({"answers": best_answers("QC-STATION"), "submit": True}),
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    assert read() == {}
+    time_machine.move_to(dt.datetime(2026, 12, 31, 1, tzinfo=dt.UTC))
+    boss = client_as(auth_admin)
+    r = boss.post(
+        f"{URL}/{pk}/sample",
+        json.dumps({"row_version": opened["row_version"]}),
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    assert read() == {}
