@@ -1230,6 +1230,8 @@ def _clean_scope(scope: Any) -> list[dict[str, Any]]:
             raise ValidationFailed(f"第 {n} 行职业不存在或已停用", detail={key: ["职业不存在或已停用"]})
         if not levels or any(v not in range(1, 6) for v in levels):
             raise ValidationFailed(f"第 {n} 行请选择一至五级中的等级", detail={key: ["等级不正确"]})
+        if not isinstance(row.get("work_type") or "", str):
+            raise ValidationFailed(f"第 {n} 行工种应为文字", detail={key: ["工种应为文字"]})
         work_type = str(row.get("work_type") or "").strip()[:64]
         if (occupation_id, work_type) in seen:
             raise ValidationFailed(f"第 {n} 行职业(工种)重复", detail={key: ["职业(工种)重复"]})
@@ -1253,6 +1255,8 @@ def _filing_materials(materials: Mapping[str, Any] | None) -> dict[str, str]:
     for key, value in (materials or {}).items():
         if key not in limits:
             raise ValidationFailed(f"未知的申报信息「{key}」", detail={f"materials.{key}": ["未知字段"]})
+        if value is not None and not isinstance(value, str):
+            raise ValidationFailed("申报信息应为文字", detail={f"materials.{key}": ["应为文字"]})
         out[key] = checked_text(value, f"materials.{key}", "申报信息", limit=limits[key], required=False)
     return out
 
