@@ -87,3 +87,50 @@ def test_self_evaluation_page(special, world):
     assert _read([world.auth_staff, world.inst_admin, special.leader], [url]) == {}
     services.self_evaluation_review(actor=special.leader, task=special.task, note="已对照现场发现审阅")
     assert _read([world.auth_staff, world.inst_admin, special.leader], [url]) == {}
+
+
+def test_page_posts_with_garbage_never_fail(world, special):
+    plan = svc.annual_plan_create(actor=world.auth_staff, year=2027, responsible="张科长")
+    summary = svc.annual_summary_generate(actor=world.auth_staff, year=2026)
+    special.report()
+    task = special.task
+    urls = [
+        "/supervision/annual-plans/new/",
+        f"/supervision/annual-plans/{plan.pk}/edit/",
+        f"/supervision/annual-plans/{plan.pk}/publish/",
+        f"/supervision/annual-plans/{plan.pk}/correct/",
+        "/supervision/annual-summaries/new/",
+        f"/supervision/annual-summaries/{summary.pk}/",
+        f"/supervision/annual-summaries/{summary.pk}/refresh/",
+        f"/supervision/annual-summaries/{summary.pk}/finalise/",
+        f"/supervision/tasks/{task.pk}/survey/",
+        f"/supervision/tasks/{special.task.pk}/self-evaluation/",
+        f"/supervision/tasks/{task.pk}/terminate/",
+        "/supervision/public/survey/",
+    ]
+    garbage = [
+        {},
+        {
+            "year": "x",
+            "row_version": "x",
+            "draw_ratio": "abc",
+            "schedule": "x",
+            "items": "zz",
+            "action": "zz",
+        },
+        {"year": "99999999999999999999999", "row_version": "99999999999999999999999", "due_on": "2026-02-30"},
+        {"action": "request", "due_on": "x"},
+        {"action": "review", "note": ""},
+        {"action": "open", "candidates": "x", "examiners": "-1", "closes_on": "x"},
+        {"code": "x" * 5000, "fairness": "9"},
+        {"ground": "zz", "notice": "", "filing": "x"},
+    ]
+    bad = []
+    for user in (world.auth_staff, world.inst_admin, special.leader, world.s6.user):
+        client = client_for(user)
+        for url in urls:
+            for body in garbage:
+                r = client.post(url, body)
+                if r.status_code >= 500:
+                    bad.append((user.username, url, body, r.status_code))
+    assert bad == []
