@@ -301,6 +301,11 @@ ACTION_LABELS = {
     "renewals.application.reopen_evaluation": "重新发起评估",
     "renewals.application.outcome": "记录评估结果",
     "renewals.application.close_filing": "备案到期处理",
+    # Two-step renewal (seed 004 四(一)) and the termination after a missed rectification.
+    "renewals.application.centre_result": "评估机构报送评估结果",
+    "renewals.application.bureau_review": "审核评估结果",
+    "renewals.application.bureau_return": "退回评估结果",
+    "renewals.application.terminated": "因终止备案办结",
 }
 
 

@@ -66,3 +66,49 @@ def test_termination_from_renewal_pages(users, rectifying):  # noqa: F811
         f"/renewals/{rectifying.pk}/",
     ]
     assert _read([staff, users[Role.INSTITUTION_ADMIN]], urls) == {}
+
+
+def test_two_step_pages_at_bureau_review(users, authority, filing):
+    from tests import factories as f
+
+    from .conftest import run_evaluation, rv
+    from .test_two_step import DECIDED, _accepted, _open
+
+    centre = f.AuthorityFactory(region=authority.region, code="JX-CENTRE", name="江西省职业技能鉴定评估中心")
+    centre_staff = f.UserFactory(username="centre_staff", role=Role.AUTHORITY_STAFF, authority=centre)
+    services.renewal_config_save(
+        actor=users[Role.AUTHORITY_ADMIN], authority=authority, renewal_years=4, evaluation_centre=centre
+    )
+    app = _open(centre_staff, _accepted(users, filing), centre_staff)
+    run_evaluation(app)
+    app = services.renewal_record_outcome(
+        actor=centre_staff, application=app, row_version=rv(app), today=DECIDED
+    )
+    assert app.status == "bureau_review"
+    who = [users[Role.AUTHORITY_STAFF], centre_staff, users[Role.INSTITUTION_ADMIN]]
+    assert _read(who, ["/renewals/", f"/renewals/{app.pk}/"]) == {}
+    bureau = users[Role.AUTHORITY_STAFF]
+    app = services.renewal_bureau_review(
+        actor=bureau, application=app, approve=False, opinion="请复核", row_version=rv(app), today=DECIDED
+    )
+    app = services.renewal_record_outcome(
+        actor=centre_staff, application=app, row_version=rv(app), today=DECIDED
+    )
+    app = services.renewal_bureau_review(
+        actor=bureau, application=app, approve=True, opinion="同意", row_version=rv(app), today=DECIDED
+    )
+    assert _read(who, [f"/renewals/{app.pk}/"]) == {}
+    page = client_for(bureau).get(f"/renewals/{app.pk}/").content.decode()
+    assert "评估机构报送评估结果" in page and "退回评估结果" in page and "审核评估结果" in page
+
+
+def test_renewal_page_after_termination(users, rectifying):  # noqa: F811
+    from dudao.supervision import services as supervision_services
+
+    staff = users[Role.AUTHORITY_STAFF]
+    t = _start(staff, rectifying, D("2025-04-29"))
+    supervision_services.termination_decide(
+        actor=staff, termination=t, decision="terminate", note="逾期未完成整改", row_version=t.row_version
+    )
+    assert _read([staff, users[Role.INSTITUTION_ADMIN]], [f"/renewals/{rectifying.pk}/"]) == {}
+    assert "因终止备案办结" in client_for(staff).get(f"/renewals/{rectifying.pk}/").content.decode()
