@@ -112,3 +112,14 @@ def test_renewal_page_after_termination(users, rectifying):  # noqa: F811
     )
     assert _read([staff, users[Role.INSTITUTION_ADMIN]], [f"/renewals/{rectifying.pk}/"]) == {}
     assert "因终止备案办结" in client_for(staff).get(f"/renewals/{rectifying.pk}/").content.decode()
+
+
+def test_termination_notice_from_a_renewal_renders(users, rectifying):  # noqa: F811
+    staff = users[Role.AUTHORITY_STAFF]
+    t = _start(staff, rectifying, D("2025-04-29"))
+    FilingTermination = type(t)
+    FilingTermination.objects.filter(pk=t.pk).update(notice='整改 & <未完成> "逾期"')
+    for user in (staff, users[Role.INSTITUTION_ADMIN]):
+        for fmt in ("docx", "pdf"):
+            r = client_for(user).get(f"/supervision/terminations/{t.pk}/notice.{fmt}")
+            assert r.status_code == 200, (user, fmt, r.status_code)
