@@ -63,6 +63,10 @@ def self_evaluation_request(
         raise IllegalTransition("只有专项督导要求机构提交自评报告", code="not_special")
     if obj.status not in REQUEST_STATUSES:
         raise IllegalTransition(f"任务当前状态为「{obj.get_status_display()}」,不能要求自评报告")
+    if obj.hidden_from_institution:  # a covert visit stays hidden from the institution until the report
+        raise IllegalTransition(
+            "暗访任务在督导报告提交前不能要求机构提交自评报告", code="covert_not_reported"
+        )
     if SelfEvaluation.objects.filter(task=obj).exists():
         raise Conflict("已要求过自评报告", code="duplicate_self_evaluation")
     day = parse_date(due_on, "due_on", "提交期限")
