@@ -81,3 +81,36 @@ def test_other_ids(users, institution, other_institution, occupations):
         r = client_for(admin).post(URL, data)
         assert 400 <= r.status_code < 500, (inst, prev, r.status_code, _text(r)[:300])
     assert FilingApplication.objects.count() == 0
+
+
+def test_other_institution_and_region_see_nothing(
+    users, filing, occupations, other_institution, other_authority
+):
+    from .test_new_filing import D, _submit
+
+    app = _submit(
+        users[Role.INSTITUTION_ADMIN],
+        filing.institution,
+        occupations,
+        previous_filing=filing.pk,
+        today=D("2024-12-02"),
+    )
+    att = app.attachments.first()
+    stranger = f.UserFactory(username="x_admin", role=Role.INSTITUTION_ADMIN, institution=other_institution)
+    outsider = f.UserFactory(username="gd_staff9", role=Role.AUTHORITY_STAFF, authority=other_authority)
+    for user in (stranger, outsider):
+        c = client_for(user)
+        for url in (
+            f"{URL}/{app.pk}",
+            f"/renewals/filings/{app.pk}/",
+            f"/renewals/filings/{app.pk}/attachments/{att.pk}/",
+        ):
+            assert c.get(url).status_code == 404, (user.username, url)
+        assert c.get(URL).json()["count"] == 0
+        r = c.post(
+            f"{URL}/{app.pk}/review",
+            json.dumps({"decision": "accept", "row_version": app.row_version}),
+            content_type="application/json",
+        )
+        assert r.status_code == 404
+    assert FilingApplication.objects.get(pk=app.pk).status == "submitted"
