@@ -123,3 +123,32 @@ def test_termination_notice_from_a_renewal_renders(users, rectifying):  # noqa: 
         for fmt in ("docx", "pdf"):
             r = client_for(user).get(f"/supervision/terminations/{t.pk}/notice.{fmt}")
             assert r.status_code == 200, (user, fmt, r.status_code)
+
+
+def test_filing_page_posts_with_garbage_never_fail(users, filing, occupations):
+    staff, admin = users[Role.AUTHORITY_STAFF], users[Role.INSTITUTION_ADMIN]
+    app = _submit(admin, filing.institution, occupations, previous_filing=filing.pk, today=D("2024-12-02"))
+    urls = [
+        "/renewals/filings/apply/",
+        *(
+            f"/renewals/filings/{app.pk}/{step}/"
+            for step in ("review", "site-evaluation", "decision", "resubmit", "withdraw")
+        ),
+    ]
+    garbage = [
+        {},
+        {"decision": "zz", "row_version": "x", "note": "x" * 5000},
+        {"row_version": "99999999999999999999999", "visited_on": "2026-02-30", "passed": "maybe"},
+        {"institution": "x", "scope": "[1]", "previous_filing": "99999999999999999999999"},
+        {"approve": "x", "number": "x" * 500},
+    ]
+    bad = []
+    for user in (staff, admin):
+        c = client_for(user)
+        for url in urls:
+            for body in garbage:
+                r = c.post(url, body)
+                if r.status_code >= 500:
+                    bad.append((user.username, url, body, r.status_code))
+    assert bad == []
+    assert type(app).objects.get(pk=app.pk).status == "submitted"
