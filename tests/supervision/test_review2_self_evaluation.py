@@ -35,3 +35,28 @@ def test_covert_task_request_after_the_report(special, world):
     special.report()
     row = services.self_evaluation_request(actor=world.auth_staff, task=special.task, due_on=TOMORROW)
     assert row.status == "requested"
+
+
+def _prepare(special):
+    from tests.factories import current_version
+
+    return services.preliminary_opinion_prepare(
+        actor=special.leader,
+        task=special.task,
+        body="考场管理不到位。",
+        row_version=current_version(special.task, SupervisionTask),
+    )
+
+
+def test_a_report_never_sent_holds_the_opinion_only_until_its_due_day(special, time_machine):
+    """The institution cannot stall the special supervision by not sending its report: up to and including
+    the due day the group waits; from the next day it forms the preliminary opinion without it."""
+    special.report()
+    services.self_evaluation_request(actor=special.leader, task=special.task, due_on=TOMORROW)
+    time_machine.move_to(dt.datetime(2026, 12, 4, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    with pytest.raises(IllegalTransition) as exc:
+        _prepare(special)
+    assert exc.value.code == "self_evaluation_missing"
+    time_machine.move_to(dt.datetime(2026, 12, 5, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    assert _prepare(special).kind == "preliminary"
+    assert SelfEvaluation.objects.get(task=special.task).status == "requested"

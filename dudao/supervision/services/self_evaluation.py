@@ -35,6 +35,8 @@ def check_ready_for_preliminary(task: SupervisionTask) -> None:
     if row is None or row.status == E.REVIEWED:
         return
     if row.status == E.REQUESTED:
+        if timezone.localdate() > row.due_on:  # the due day passed without it: the institution cannot stall
+            return
         raise IllegalTransition(
             "已要求机构提交自评报告,尚未收到,不能形成初步督导意见", code="self_evaluation_missing"
         )
