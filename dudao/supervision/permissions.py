@@ -163,7 +163,8 @@ def can_decide_termination(user, termination) -> bool:
     return bool(
         termination is not None
         and can_manage_institution(user, termination.institution)
-        and user.authority_id == termination.authority_id
+        and user.authority_id
+        in {termination.authority_id, getattr(termination.notified_by, "authority_id", None)}
     )
 
 
