@@ -58,5 +58,6 @@ def test_material_and_file_kind_survive_both_ways(users, filing):
             ("expert_review", "photo"),
             ("question_explanation", "pdf"),
         ]
-    finally:
-        _migrate([("renewals", "0005_attachment_stored_file_fields")])
+    finally:  # every app at its latest migration: going back unapplied the migrations depending on 0005
+        executor = MigrationExecutor(connection)
+        _migrate(executor.loader.graph.leaf_nodes())
