@@ -288,15 +288,10 @@ def create_filing_application(
     """multipart/form-data: `institution`, `scope` (JSON list of {occupation, work_type, levels}),
     optional `previous_filing` (a late renewal, REN-6), `materials` (JSON: contact_name, contact_phone,
     summary), one file field per material (`application_letter` required)."""
-    try:
-        scope_rows: Any = json.loads(scope)
-        extra: Any = json.loads(materials or "{}")
-    except json.JSONDecodeError:
-        raise ValidationFailed(
-            "scope / materials 不是有效的 JSON", detail={"scope": ["不是有效的 JSON"]}
-        ) from None
+    scope_rows: Any = _json_field(scope, "scope", "申请备案范围")
+    extra: Any = _json_field(materials or "{}", "materials", "申报材料")
     if not isinstance(extra, dict):
-        raise ValidationFailed("materials 应为 JSON 对象", detail={"materials": ["应为 JSON 对象"]})
+        raise ValidationFailed("申报材料(materials)应为 JSON 对象", detail={"materials": ["应为 JSON 对象"]})
     files = {
         "application_letter": application_letter,
         "legal_certificate": legal_certificate,
@@ -406,3 +401,13 @@ def filing_receipt(request, pk: int, fmt: str) -> HttpResponse:
     app = selectors.filing_application_get(request.user, pk)
     data, filename = documents.render_filing_receipt(app, fmt)
     return document_response(data, filename=filename)
+
+
+def _json_field(value: str, field: str, label: str) -> Any:
+    """A multipart field holding JSON, refused with the field's Chinese name when it is not JSON."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        raise ValidationFailed(
+            f"{label}({field})不是有效的 JSON", detail={field: ["不是有效的 JSON"]}
+        ) from None

@@ -217,3 +217,28 @@ def test_examiner_and_supervisor_cannot_reach_the_pages(client_as, users):
         c = client_as(users[role])
         assert c.get("/renewals/filings/").status_code == 403
         assert c.get("/renewals/filings/apply/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("scope", "申请备案范围(scope)不是有效的 JSON"),
+        ("materials", "申报材料(materials)不是有效的 JSON"),
+    ],
+)
+def test_api_names_the_field_that_is_not_json(
+    client_as, newcomer, newcomer_admin, occupations, field, message
+):
+    r = _submit(
+        client_as(newcomer_admin),
+        newcomer,
+        occupations,
+        application_letter=f.pdf("申请书.pdf"),
+        **{field: "[{"},
+    )
+    assert (r.status_code, r.json()["message"], r.json()["detail"]) == (
+        422,
+        message,
+        {field: ["不是有效的 JSON"]},
+    )
+    assert FilingApplication.objects.count() == 0
