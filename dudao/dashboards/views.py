@@ -18,12 +18,15 @@ from . import permissions, selectors
 DENIED = "没有访问此页面的权限"
 
 
-def _charts_authority(data: dict[str, Any]) -> list[dict[str, Any]]:
-    trend = data["trend"]
-    table = data["table"]
+def _trend_charts(trend: dict[str, Any], *, prefix: str, findings: bool) -> list[dict[str, Any]]:
+    """The monthly rates and activity charts (the public page shows no findings)."""
+    activity = [{"name": "督导任务", "values": trend["tasks"]}]
+    if findings:
+        activity.append({"name": "发现问题", "values": trend["findings"]})
+    activity.append({"name": "投诉举报", "values": trend["complaints"]})
     return [
         {
-            "id": "rates",
+            "id": f"{prefix}rates",
             "kind": "line",
             "unit": "%",
             "labels": trend["labels"],
@@ -32,16 +35,15 @@ def _charts_authority(data: dict[str, Any]) -> list[dict[str, Any]]:
                 {"name": "认定通过率", "values": trend["pass_rate"]},
             ],
         },
-        {
-            "id": "activity",
-            "kind": "bar",
-            "labels": trend["labels"],
-            "series": [
-                {"name": "督导任务", "values": trend["tasks"]},
-                {"name": "发现问题", "values": trend["findings"]},
-                {"name": "投诉举报", "values": trend["complaints"]},
-            ],
-        },
+        {"id": f"{prefix}activity", "kind": "bar", "labels": trend["labels"], "series": activity},
+    ]
+
+
+def _charts_authority(data: dict[str, Any]) -> list[dict[str, Any]]:
+    trend = data["trend"]
+    table = data["table"]
+    return [
+        *_trend_charts(trend, prefix="", findings=True),
         {
             "id": "flags",
             "kind": "bar",
@@ -125,26 +127,5 @@ def public(request: HttpRequest) -> HttpResponse:
     data = selectors.public_statistics()
     charts = []
     if not data["empty"]:
-        trend = data["trend"]
-        charts = [
-            {
-                "id": "public-rates",
-                "kind": "line",
-                "unit": "%",
-                "labels": trend["labels"],
-                "series": [
-                    {"name": "批次督导覆盖率", "values": trend["coverage"]},
-                    {"name": "认定通过率", "values": trend["pass_rate"]},
-                ],
-            },
-            {
-                "id": "public-activity",
-                "kind": "bar",
-                "labels": trend["labels"],
-                "series": [
-                    {"name": "督导任务", "values": trend["tasks"]},
-                    {"name": "投诉举报", "values": trend["complaints"]},
-                ],
-            },
-        ]
+        charts = _trend_charts(data["trend"], prefix="public-", findings=False)
     return render(request, "dashboards/public.html", {"data": data, "charts": charts})
